@@ -1,0 +1,1176 @@
+/*
+ * svr-bfd: run BFD sessions (libsvrbfd) from the command line.
+ *
+ * A thin front end: parses flags or a config file, creates one context and
+ * its sessions, hands the context to the libuv glue (glue/bfd_uv.c) and
+ * prints what happens.  Usage, config format, exit codes and the JSON
+ * schema are in docs/svr-bfd.md and in --help.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <svrbfd/svrbfd.h>
+#include <uv.h>
+
+#include "bfd_uv.h"
+
+#define EXIT_UP 0
+#define EXIT_NOT_UP 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+"Usage: svr-bfd --local ADDR --peer ADDR [options]\n"
+"       svr-bfd --config FILE [options]\n"
+"\n"
+"Runs BFD (RFC 5880 asynchronous mode) sessions with libsvrbfd and reports\n"
+"their state.  SVR mode (default) speaks on the SVR peer-path port 1280/UDP,\n"
+"appends SVR metadata (router name, node name, observed hops) after the BFD\n"
+"packet and answers the source address and port it observes, so a peer\n"
+"behind NAT works.  --rfc5881 speaks standard single-hop BFD (3784/UDP,\n"
+"TTL 255 checked, source port 49152-65535, no metadata) for FRR, BIRD and\n"
+"router vendors.\n"
+"\n"
+"Session options (with --config they are the defaults for every session):\n"
+"  -l, --local ADDR        local IPv4/IPv6 address to send from and bind to\n"
+"  -p, --peer ADDR         the peer's address\n"
+"      --rfc5881           RFC 5881 single-hop mode instead of SVR mode\n"
+"      --port N            UDP port on both sides (default 1280, RFC 5881: 3784)\n"
+"      --tx MS             desired min TX interval, ms (default 1000)\n"
+"      --rx MS             required min RX interval, ms (default 500)\n"
+"      --mult N            detect multiplier, 3..20 (default 3)\n"
+"      --hold-down MS      time Up before the path is reported up (default 5000)\n"
+"      --passive           send nothing until the peer speaks (RFC 5880 6.1)\n"
+"      --demand            ask the peer for Demand mode once Up\n"
+"      --auth TYPE:ID:KEY  authenticate: TYPE is simple, md5, meticulous-md5,\n"
+"                          sha1, meticulous-sha1 or sha256 (HMAC-SHA256, type\n"
+"                          240, svr-suite only); ID 0..255; KEY text, or hex\n"
+"                          after 0x.  Example: --auth meticulous-sha1:7:secret\n"
+"      --metadata on|off   send the SVR metadata trailer (default: on in SVR\n"
+"                          mode, off in RFC 5881 mode)\n"
+"      --count N           N sessions: --local and --peer are the first\n"
+"                          addresses, session i uses each plus i (default 1)\n"
+"\n"
+"Program options:\n"
+"  -c, --config FILE       read sessions from FILE (format below); SIGHUP\n"
+"                          re-reads it: changed timers start a Poll Sequence,\n"
+"                          new sessions are added\n"
+"      --router-name NAME  our router name, sent in SVR metadata\n"
+"      --node-name NAME    our node name, sent in SVR metadata\n"
+"      --once              exit 0 as soon as every session is Up\n"
+"      --timeout S         exit 1 if not every session is Up within S seconds\n"
+"                          (default: wait forever)\n"
+"      --duration S        stop after S seconds (as on SIGTERM)\n"
+"      --show-interval S   print the session table every S seconds\n"
+"      --json              JSON lines instead of text (schema: docs/svr-bfd.md)\n"
+"  -q, --quiet             no per-session events; tables show the summary only\n"
+"      --bind-any          one wildcard socket per port and family for every\n"
+"                          local address (IP_PKTINFO) instead of one socket per\n"
+"                          local address; for thousands of local addresses\n"
+"  -h, --help              this text\n"
+"  -V, --version           library and program version\n"
+"\n"
+"Output: one line per state change (time, local, peer, old -> new state,\n"
+"diagnostic), per reported path status change (after hold-down) and per\n"
+"observed peer address change (NAT rebinding).  The session table (local,\n"
+"peer, state, diag, remote discriminator, TX/RX intervals, detect time,\n"
+"hops, peer router name, uptime) and a summary line are printed on exit, on\n"
+"SIGUSR1 and every --show-interval seconds.\n"
+"\n"
+"Config file: one item per line, '#' starts a comment.\n"
+"  router-name NAME\n"
+"  node-name NAME\n"
+"  session local=ADDR peer=ADDR [rfc5881] [port=N] [tx=MS] [rx=MS] [mult=N]\n"
+"          [hold-down=MS] [passive] [demand] [auth=TYPE:ID:KEY]\n"
+"          [metadata=on|off]\n"
+"Errors name the file and line: 'bfd.conf:3: mult=40: outside 3..20'.\n"
+"\n"
+"Signals: SIGINT/SIGTERM send AdminDown on every session, print the table\n"
+"and exit; SIGUSR1 prints the table; SIGHUP re-reads --config.\n"
+"\n"
+"Exit status:\n"
+"  0  every session reached Up (with --once: as soon as they all are)\n"
+"  1  not every session reached Up (within --timeout, or before exit)\n"
+"  2  usage or configuration error, or a socket could not be opened\n";
+
+/* ---- configuration -------------------------------------------------- */
+
+typedef struct spec {
+  svrbfd_addr local;
+  svrbfd_addr peer;
+  int rfc5881;
+  int port;            /* 0 = mode default */
+  uint32_t tx_ms;
+  uint32_t rx_ms;
+  int mult;
+  uint32_t hold_down_ms;
+  int passive;
+  int demand;
+  int metadata;        /* -1 = mode default */
+  svrbfd_auth auth;
+} spec;
+
+typedef struct sess {
+  spec sp;
+  svrbfd_session *s;
+  int is_up;           /* protocol state Up now */
+  int was_up;
+} sess;
+
+typedef struct app {
+  uv_loop_t *loop;
+  svrbfd_ctx *ctx;
+  bfd_uv *glue;
+  sess **sessions;
+  size_t n, cap;
+  size_t n_up;
+  int all_up_once;
+  int json;
+  int quiet;
+  int once;
+  int bind_any;
+  double timeout_s;
+  double duration_s;
+  double show_interval_s;
+  const char *config;
+  char router_name[SVRBFD_NAME_MAX];
+  char node_name[SVRBFD_NAME_MAX];
+  int64_t wall_offset_ns; /* realtime - monotonic */
+  int exit_code;
+  int stopping;
+  uv_signal_t sig_int, sig_term, sig_usr1, sig_hup;
+  uv_timer_t t_timeout, t_duration, t_show;
+} app;
+
+static void die_usage(const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "svr-bfd: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'svr-bfd --help'.\n");
+  exit(EXIT_USAGE);
+}
+
+static void spec_default(spec *sp) {
+  memset(sp, 0, sizeof(*sp));
+  sp->tx_ms = 1000;
+  sp->rx_ms = 500;
+  sp->mult = 3;
+  sp->hold_down_ms = 5000;
+  sp->metadata = -1;
+}
+
+/* Parses an unsigned decimal in [lo, hi]; 0 on success. */
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi,
+                      unsigned long *out) {
+  char *end;
+  unsigned long v;
+  if (!s || !*s || *s == '-' || *s == '+') {
+    return -1;
+  }
+  errno = 0;
+  v = strtoul(s, &end, 10);
+  if (errno || *end || v < lo || v > hi) {
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static int hexval(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* "TYPE:ID:KEY" -> auth.  Returns NULL or a message. */
+static const char *parse_auth(const char *text, svrbfd_auth *a) {
+  static const struct {
+    const char *name;
+    svrbfd_auth_type type;
+    size_t max;
+  } types[] = {
+      {"simple", SVRBFD_AUTH_SIMPLE, 16},
+      {"md5", SVRBFD_AUTH_KEYED_MD5, 16},
+      {"meticulous-md5", SVRBFD_AUTH_METICULOUS_KEYED_MD5, 16},
+      {"sha1", SVRBFD_AUTH_KEYED_SHA1, 20},
+      {"meticulous-sha1", SVRBFD_AUTH_METICULOUS_KEYED_SHA1, 20},
+      {"sha256", SVRBFD_AUTH_HMAC_SHA256, 64},
+  };
+  const char *c1 = strchr(text, ':'), *c2, *key;
+  char idbuf[8];
+  unsigned long id;
+  size_t i, tl, klen;
+  memset(a, 0, sizeof(*a));
+  if (!c1 || !(c2 = strchr(c1 + 1, ':'))) {
+    return "expected TYPE:ID:KEY";
+  }
+  tl = (size_t)(c1 - text);
+  for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+    if (strlen(types[i].name) == tl && strncmp(types[i].name, text, tl) == 0) {
+      break;
+    }
+  }
+  if (i == sizeof(types) / sizeof(types[0])) {
+    return "unknown type (simple, md5, meticulous-md5, sha1, "
+           "meticulous-sha1, sha256)";
+  }
+  if ((size_t)(c2 - c1 - 1) >= sizeof(idbuf)) {
+    return "key ID must be 0..255";
+  }
+  memcpy(idbuf, c1 + 1, (size_t)(c2 - c1 - 1));
+  idbuf[c2 - c1 - 1] = '\0';
+  if (parse_uint(idbuf, 0, 255, &id) != 0) {
+    return "key ID must be 0..255";
+  }
+  key = c2 + 1;
+  if (strncmp(key, "0x", 2) == 0) {
+    size_t hl = strlen(key + 2);
+    if (hl == 0 || hl % 2) {
+      return "hex key needs an even number of digits";
+    }
+    klen = hl / 2;
+    if (klen > types[i].max) {
+      return "key too long for this type (simple/md5 16, sha1 20, sha256 64 "
+             "bytes)";
+    }
+    for (size_t k = 0; k < klen; k++) {
+      int h = hexval(key[2 + 2 * k]), l = hexval(key[3 + 2 * k]);
+      if (h < 0 || l < 0) {
+        return "bad hex digit in key";
+      }
+      a->key[k] = (uint8_t)(h << 4 | l);
+    }
+  } else {
+    klen = strlen(key);
+    if (klen > types[i].max) {
+      return "key too long for this type (simple/md5 16, sha1 20, sha256 64 "
+             "bytes)";
+    }
+    memcpy(a->key, key, klen);
+  }
+  if (klen == 0) {
+    return "empty key";
+  }
+  a->type = types[i].type;
+  a->key_id = (uint8_t)id;
+  a->key_len = (uint8_t)klen;
+  return NULL;
+}
+
+static const char *auth_name(svrbfd_auth_type t) {
+  switch (t) {
+  case SVRBFD_AUTH_NONE: return "none";
+  case SVRBFD_AUTH_SIMPLE: return "simple";
+  case SVRBFD_AUTH_KEYED_MD5: return "md5";
+  case SVRBFD_AUTH_METICULOUS_KEYED_MD5: return "meticulous-md5";
+  case SVRBFD_AUTH_KEYED_SHA1: return "sha1";
+  case SVRBFD_AUTH_METICULOUS_KEYED_SHA1: return "meticulous-sha1";
+  case SVRBFD_AUTH_HMAC_SHA256: return "sha256";
+  }
+  return "?";
+}
+
+/*
+ * Applies one "key=value" (or flag) setting to |sp|.  Shared by the command
+ * line and the config file.  Returns NULL or a message naming the problem.
+ */
+static const char *spec_set(spec *sp, const char *key, const char *val) {
+  static char msg[200];
+  unsigned long v;
+#define NEED_VAL                                                               \
+  do {                                                                         \
+    if (!val) {                                                                \
+      snprintf(msg, sizeof(msg), "%s needs a value", key);                     \
+      return msg;                                                              \
+    }                                                                          \
+  } while (0)
+  if (strcmp(key, "local") == 0 || strcmp(key, "peer") == 0) {
+    svrbfd_addr *a = key[0] == 'l' ? &sp->local : &sp->peer;
+    NEED_VAL;
+    if (bfd_addr_parse(a, val) != 0) {
+      snprintf(msg, sizeof(msg), "%s=%s: not an IPv4 or IPv6 address", key,
+               val);
+      return msg;
+    }
+  } else if (strcmp(key, "rfc5881") == 0) {
+    sp->rfc5881 = 1;
+  } else if (strcmp(key, "passive") == 0) {
+    sp->passive = 1;
+  } else if (strcmp(key, "demand") == 0) {
+    sp->demand = 1;
+  } else if (strcmp(key, "port") == 0) {
+    NEED_VAL;
+    if (parse_uint(val, 1, 65535, &v)) {
+      snprintf(msg, sizeof(msg), "port=%s: not a port number 1..65535", val);
+      return msg;
+    }
+    sp->port = (int)v;
+  } else if (strcmp(key, "tx") == 0 || strcmp(key, "rx") == 0) {
+    NEED_VAL;
+    if (parse_uint(val, 1, 4294967, &v)) {
+      snprintf(msg, sizeof(msg), "%s=%s: interval must be 1..4294967 ms", key,
+               val);
+      return msg;
+    }
+    if (key[0] == 't') {
+      sp->tx_ms = (uint32_t)v;
+    } else {
+      sp->rx_ms = (uint32_t)v;
+    }
+  } else if (strcmp(key, "mult") == 0) {
+    NEED_VAL;
+    if (parse_uint(val, 3, 20, &v)) {
+      snprintf(msg, sizeof(msg), "mult=%s: outside 3..20", val);
+      return msg;
+    }
+    sp->mult = (int)v;
+  } else if (strcmp(key, "hold-down") == 0) {
+    NEED_VAL;
+    if (parse_uint(val, 0, 3600000, &v)) {
+      snprintf(msg, sizeof(msg), "hold-down=%s: must be 0..3600000 ms", val);
+      return msg;
+    }
+    sp->hold_down_ms = (uint32_t)v;
+  } else if (strcmp(key, "auth") == 0) {
+    const char *e;
+    NEED_VAL;
+    if ((e = parse_auth(val, &sp->auth)) != NULL) {
+      snprintf(msg, sizeof(msg), "auth: %s", e);
+      return msg;
+    }
+  } else if (strcmp(key, "metadata") == 0) {
+    NEED_VAL;
+    if (strcmp(val, "on") == 0) {
+      sp->metadata = 1;
+    } else if (strcmp(val, "off") == 0) {
+      sp->metadata = 0;
+    } else {
+      snprintf(msg, sizeof(msg), "metadata=%s: expected on or off", val);
+      return msg;
+    }
+  } else {
+    snprintf(msg, sizeof(msg), "unknown setting '%s'", key);
+    return msg;
+  }
+  return NULL;
+#undef NEED_VAL
+}
+
+static const char *spec_check(const spec *sp) {
+  if (sp->local.family == 0) {
+    return "no local address (--local or local=)";
+  }
+  if (sp->peer.family == 0) {
+    return "no peer address (--peer or peer=)";
+  }
+  if (sp->local.family != sp->peer.family) {
+    return "local and peer addresses are of different families";
+  }
+  return NULL;
+}
+
+/* ---- output --------------------------------------------------------- */
+
+static void fmt_time(const app *a, svrbfd_tstamp ts, char *buf, size_t len,
+                     int json) {
+  int64_t wall = (int64_t)ts + a->wall_offset_ns;
+  time_t sec = (time_t)(wall / 1000000000);
+  long usec = (long)((wall % 1000000000) / 1000);
+  if (json) {
+    snprintf(buf, len, "%lld.%06ld", (long long)sec, usec);
+  } else {
+    struct tm tm;
+    char d[32];
+    gmtime_r(&sec, &tm);
+    strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%06ldZ", d, usec);
+  }
+}
+
+/* JSON string escaping for names that came off the wire. */
+static void json_str(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      fprintf(f, "\\%c", c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      fprintf(f, "\\u%04x", c);
+    } else {
+      fputc(c, f);
+    }
+  }
+  fputc('"', f);
+}
+
+/* Names from the wire, made printable for the text table. */
+static void safe_name(const char *in, char *out, size_t len) {
+  size_t i;
+  for (i = 0; in[i] && i + 1 < len; i++) {
+    unsigned char c = (unsigned char)in[i];
+    out[i] = (c < 0x21 || c >= 0x7f) ? '?' : (char)c;
+  }
+  out[i] = '\0';
+  if (i == 0 && len > 1) {
+    snprintf(out, len, "-");
+  }
+}
+
+static void print_event_head(const app *a, const sess *se, const char *event,
+                             svrbfd_tstamp ts) {
+  char t[48], l[64], p[64];
+  fmt_time(a, ts, t, sizeof(t), a->json);
+  bfd_addr_str(&se->sp.local, 0, l, sizeof(l));
+  bfd_addr_str(&se->sp.peer, 0, p, sizeof(p));
+  if (a->json) {
+    printf("{\"event\":\"%s\",\"time\":%s,\"local\":\"%s\",\"peer\":\"%s\"",
+           event, t, l, p);
+  } else {
+    printf("%s %s %s -> %s ", t, event, l, p);
+  }
+}
+
+static int cb_state(svrbfd_ctx *ctx, svrbfd_session *s, svrbfd_state old_state,
+                    svrbfd_state new_state, svrbfd_diag diag,
+                    svrbfd_tstamp ts, void *user_data) {
+  app *a = user_data;
+  sess *se = svrbfd_session_get_user_data(s);
+  (void)ctx;
+  if (!se) {
+    return 0;
+  }
+  if (new_state == SVRBFD_STATE_UP && !se->is_up) {
+    se->is_up = 1;
+    se->was_up = 1;
+    a->n_up++;
+  } else if (new_state != SVRBFD_STATE_UP && se->is_up) {
+    se->is_up = 0;
+    a->n_up--;
+  }
+  if (!a->quiet) {
+    print_event_head(a, se, "state", ts);
+    if (a->json) {
+      printf(",\"from\":\"%s\",\"to\":\"%s\",\"diag\":\"%s\","
+             "\"diag_code\":%d}\n",
+             svrbfd_state_name(old_state), svrbfd_state_name(new_state),
+             svrbfd_diag_name(diag), (int)diag);
+    } else {
+      printf("%s -> %s (diag: %s)\n", svrbfd_state_name(old_state),
+             svrbfd_state_name(new_state), svrbfd_diag_name(diag));
+    }
+    fflush(stdout);
+  }
+  if (a->n_up == a->n && a->n > 0) {
+    a->all_up_once = 1;
+  }
+  return 0;
+}
+
+static int cb_path(svrbfd_ctx *ctx, svrbfd_session *s, int up,
+                   svrbfd_tstamp ts, void *user_data) {
+  app *a = user_data;
+  sess *se = svrbfd_session_get_user_data(s);
+  (void)ctx;
+  if (!se || a->quiet) {
+    return 0;
+  }
+  print_event_head(a, se, "path", ts);
+  if (a->json) {
+    printf(",\"up\":%s}\n", up ? "true" : "false");
+  } else {
+    printf("path %s\n", up ? "up (hold-down passed)" : "down");
+  }
+  fflush(stdout);
+  return 0;
+}
+
+static int cb_remote(svrbfd_ctx *ctx, svrbfd_session *s,
+                     const svrbfd_addr *before, const svrbfd_addr *now,
+                     void *user_data) {
+  app *a = user_data;
+  sess *se = svrbfd_session_get_user_data(s);
+  char b[80], n[80];
+  (void)ctx;
+  if (!se || a->quiet) {
+    return 0;
+  }
+  bfd_addr_str(before, 1, b, sizeof(b));
+  bfd_addr_str(now, 1, n, sizeof(n));
+  print_event_head(a, se, "remote", bfd_uv_now());
+  if (a->json) {
+    printf(",\"before\":\"%s\",\"now\":\"%s\"}\n", b, n);
+  } else {
+    printf("peer now seen at %s (was %s)\n", n, b);
+  }
+  fflush(stdout);
+  return 0;
+}
+
+static void print_table(app *a) {
+  svrbfd_ctx_stats cs;
+  bfd_uv_stats gs;
+  svrbfd_tstamp now = bfd_uv_now();
+  uint64_t downs = 0;
+  size_t i;
+  char t[48];
+  int first = 1;
+
+  for (i = 0; i < a->n; i++) {
+    svrbfd_session_info in;
+    svrbfd_session_get_info(a->sessions[i]->s, &in);
+    downs += in.down_count;
+  }
+  fmt_time(a, now, t, sizeof(t), a->json);
+  if (!a->quiet) {
+    if (a->json) {
+      printf("{\"event\":\"table\",\"time\":%s,\"sessions\":[", t);
+    } else {
+      printf("%-16s %-22s %-10s %-22s %-10s %6s %6s %9s %4s %-16s %s\n",
+             "LOCAL", "PEER", "STATE", "DIAG", "REM-DISCR", "TX-MS", "RX-MS",
+             "DETECT-MS", "HOPS", "PEER-ROUTER", "UPTIME");
+    }
+    for (i = 0; i < a->n; i++) {
+      sess *se = a->sessions[i];
+      svrbfd_session_info in;
+      char l[64], p[80], r[80], nm[SVRBFD_NAME_MAX], up[32];
+      double uptime = 0;
+      svrbfd_session_get_info(se->s, &in);
+      bfd_addr_str(&se->sp.local, 0, l, sizeof(l));
+      bfd_addr_str(&se->sp.peer, 0, p, sizeof(p));
+      bfd_addr_str(&in.remote, 1, r, sizeof(r));
+      if (in.state == SVRBFD_STATE_UP && now >= in.up_since) {
+        uptime = (double)(now - in.up_since) / 1e9;
+      }
+      if (a->json) {
+        char lp[80];
+        bfd_addr_str(&in.local, 1, lp, sizeof(lp));
+        printf("%s{\"local\":\"%s\",\"peer\":\"%s\",\"local_endpoint\":\"%s\","
+               "\"remote_endpoint\":\"%s\",\"remote_port\":%u,"
+               "\"mode\":\"%s\",\"state\":\"%s\",\"remote_state\":\"%s\","
+               "\"diag\":\"%s\",\"remote_diag\":\"%s\",\"up\":%s,"
+               "\"local_discr\":%" PRIu32 ",\"remote_discr\":%" PRIu32 ","
+               "\"desired_min_tx_ms\":%.3f,\"required_min_rx_ms\":%.3f,"
+               "\"detect_mult\":%u,\"remote_desired_min_tx_ms\":%.3f,"
+               "\"remote_required_min_rx_ms\":%.3f,\"remote_detect_mult\":%u,"
+               "\"tx_interval_ms\":%.3f,\"detect_time_ms\":%.3f,"
+               "\"rx_hops\":%d,\"peer_rx_hops\":%d,\"peer_router\":",
+               first ? "" : ",", l, p, lp, r, in.remote.port,
+               in.mode == SVRBFD_MODE_RFC5881 ? "rfc5881" : "svr",
+               svrbfd_state_name(in.state), svrbfd_state_name(in.remote_state),
+               svrbfd_diag_name(in.local_diag),
+               svrbfd_diag_name(in.remote_diag), in.up ? "true" : "false",
+               in.local_discr, in.remote_discr, in.desired_min_tx_us / 1e3,
+               in.required_min_rx_us / 1e3, in.detect_mult,
+               in.remote_desired_min_tx_us / 1e3,
+               in.remote_required_min_rx_us / 1e3, in.remote_detect_mult,
+               (double)in.tx_interval_ns / 1e6,
+               (double)in.detect_time_ns / 1e6, in.rx_hops, in.peer_rx_hops);
+        json_str(stdout, in.peer_router_name);
+        printf(",\"peer_node\":");
+        json_str(stdout, in.peer_node_name);
+        printf(",\"uptime_s\":%.3f,\"poll_active\":%s,\"auth\":\"%s\","
+               "\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64 ","
+               "\"rx_drops\":%" PRIu64 ",\"auth_failures\":%" PRIu64 ","
+               "\"up_count\":%" PRIu64 ",\"down_count\":%" PRIu64 ","
+               "\"remote_changes\":%" PRIu64 "}",
+               uptime, in.poll_active ? "true" : "false",
+               auth_name(in.auth_type), in.rx_packets, in.tx_packets,
+               in.rx_drops, in.auth_failures, in.up_count, in.down_count,
+               in.remote_changes);
+        first = 0;
+      } else {
+        char hops[16];
+        safe_name(in.peer_router_name, nm, sizeof(nm));
+        if (in.rx_hops >= 0) {
+          snprintf(hops, sizeof(hops), "%d", in.rx_hops);
+        } else {
+          snprintf(hops, sizeof(hops), "-");
+        }
+        if (in.state == SVRBFD_STATE_UP) {
+          snprintf(up, sizeof(up), "%.1fs", uptime);
+        } else {
+          snprintf(up, sizeof(up), "-");
+        }
+        printf("%-16s %-22s %-10s %-22.22s %-10" PRIu32
+               " %6.0f %6.0f %9.0f %4s %-16s %s\n",
+               l, r, svrbfd_state_name(in.state),
+               svrbfd_diag_name(in.local_diag), in.remote_discr,
+               (double)in.tx_interval_ns / 1e6,
+               (double)(in.remote_desired_min_tx_us > in.required_min_rx_us
+                            ? in.remote_desired_min_tx_us
+                            : in.required_min_rx_us) / 1e3,
+               (double)in.detect_time_ns / 1e6, hops, nm, up);
+      }
+    }
+    if (a->json) {
+      printf("]}\n");
+    }
+  }
+  svrbfd_ctx_get_stats(a->ctx, &cs);
+  bfd_uv_get_stats(a->glue, &gs);
+  if (a->json) {
+    printf("{\"event\":\"summary\",\"time\":%s,\"sessions\":%zu,\"up\":%zu,"
+           "\"down_events\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+           ",\"rx_packets\":%" PRIu64 ",\"rx_accepted\":%" PRIu64
+           ",\"tx_errors\":%" PRIu64 ",\"tx_syscalls\":%" PRIu64
+           ",\"rx_syscalls\":%" PRIu64 ",\"rx_rejected\":%" PRIu64 "}\n",
+           t, a->n, a->n_up, downs, gs.tx_datagrams, gs.rx_datagrams,
+           cs.rx_accepted, gs.tx_errors, gs.tx_syscalls, gs.rx_syscalls,
+           gs.rx_rejected);
+  } else {
+    printf("summary: time=%s sessions=%zu up=%zu down_events=%" PRIu64
+           " tx_packets=%" PRIu64 " rx_packets=%" PRIu64
+           " rx_accepted=%" PRIu64 " tx_errors=%" PRIu64
+           " tx_syscalls=%" PRIu64 " rx_syscalls=%" PRIu64
+           " rx_rejected=%" PRIu64 "\n",
+           t, a->n, a->n_up, downs, gs.tx_datagrams, gs.rx_datagrams,
+           cs.rx_accepted, gs.tx_errors, gs.tx_syscalls, gs.rx_syscalls,
+           gs.rx_rejected);
+  }
+  fflush(stdout);
+}
+
+/* ---- sessions ------------------------------------------------------- */
+
+static int same_pair(const spec *x, const spec *y) {
+  return x->local.family == y->local.family &&
+         memcmp(x->local.addr, y->local.addr, 16) == 0 &&
+         memcmp(x->peer.addr, y->peer.addr, 16) == 0 && x->port == y->port &&
+         x->rfc5881 == y->rfc5881;
+}
+
+/* Creates the session for |sp|.  Returns 0 or prints why and returns -1. */
+static int add_session(app *a, const spec *sp, const char *where) {
+  svrbfd_session_config cfg;
+  sess *se;
+  int rc;
+  char l[64], p[64];
+
+  svrbfd_session_config_default(&cfg);
+  cfg.local = sp->local;
+  cfg.remote = sp->peer;
+  cfg.local.port = (uint16_t)sp->port;
+  cfg.remote.port = (uint16_t)sp->port;
+  cfg.mode = sp->rfc5881 ? SVRBFD_MODE_RFC5881 : SVRBFD_MODE_SVR;
+  cfg.desired_min_tx_us = sp->tx_ms * 1000u;
+  cfg.required_min_rx_us = sp->rx_ms * 1000u;
+  cfg.detect_mult = (uint8_t)sp->mult;
+  cfg.passive = (uint8_t)sp->passive;
+  cfg.demand = (uint8_t)sp->demand;
+  if (sp->metadata >= 0) {
+    cfg.send_metadata = (uint8_t)sp->metadata;
+  } else {
+    cfg.send_metadata = sp->rfc5881 ? 0 : 1;
+  }
+  cfg.auth = sp->auth;
+  cfg.hold_down_ns = (svrbfd_duration)sp->hold_down_ms * SVRBFD_MILLISECONDS;
+
+  if (a->n == a->cap) {
+    size_t nc = a->cap ? a->cap * 2 : 16;
+    sess **ns = realloc(a->sessions, nc * sizeof(*ns));
+    if (!ns) {
+      fprintf(stderr, "svr-bfd: out of memory\n");
+      return -1;
+    }
+    a->sessions = ns;
+    a->cap = nc;
+  }
+  se = calloc(1, sizeof(*se));
+  if (!se) {
+    fprintf(stderr, "svr-bfd: out of memory\n");
+    return -1;
+  }
+  se->sp = *sp;
+  rc = bfd_uv_add_local(a->glue, &cfg.local, cfg.mode);
+  if (rc != 0) {
+    fprintf(stderr, "svr-bfd: %s%s%s\n", where ? where : "",
+            where ? ": " : "", bfd_uv_last_error(a->glue));
+    free(se);
+    return -1;
+  }
+  rc = svrbfd_session_new(a->ctx, &se->s, &cfg, se, bfd_uv_now());
+  if (rc != 0) {
+    fprintf(stderr, "svr-bfd: %s%ssession %s -> %s: %s\n", where ? where : "",
+            where ? ": " : "", bfd_addr_str(&sp->local, 0, l, sizeof(l)),
+            bfd_addr_str(&sp->peer, 0, p, sizeof(p)), svrbfd_strerror(rc));
+    free(se);
+    return -1;
+  }
+  a->sessions[a->n++] = se;
+  return 0;
+}
+
+/* Reads the config file.  |specs| gets the session lines.  Returns 0, or -1
+ * after printing "file:line: problem". */
+static int read_config(app *a, const char *path, const spec *defaults,
+                       spec **specs, size_t *nspecs) {
+  FILE *f = fopen(path, "r");
+  char line[1024];
+  unsigned lineno = 0;
+  size_t cap = 0;
+  *specs = NULL;
+  *nspecs = 0;
+  if (!f) {
+    fprintf(stderr, "svr-bfd: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  while (fgets(line, sizeof(line), f)) {
+    char *save = NULL, *tok, *hash;
+    lineno++;
+    if (!strchr(line, '\n') && !feof(f)) {
+      fprintf(stderr, "%s:%u: line longer than %zu bytes\n", path, lineno,
+              sizeof(line) - 2);
+      goto fail;
+    }
+    if ((hash = strchr(line, '#')) != NULL) {
+      *hash = '\0';
+    }
+    tok = strtok_r(line, " \t\r\n", &save);
+    if (!tok) {
+      continue;
+    }
+    if (strcmp(tok, "router-name") == 0 || strcmp(tok, "node-name") == 0) {
+      char *name = strtok_r(NULL, " \t\r\n", &save);
+      char *dst = tok[0] == 'r' ? a->router_name : a->node_name;
+      if (!name || strtok_r(NULL, " \t\r\n", &save)) {
+        fprintf(stderr, "%s:%u: %s takes exactly one name\n", path, lineno,
+                tok);
+        goto fail;
+      }
+      if (strlen(name) >= SVRBFD_NAME_MAX) {
+        fprintf(stderr, "%s:%u: %s longer than %d bytes\n", path, lineno, tok,
+                SVRBFD_NAME_MAX - 1);
+        goto fail;
+      }
+      snprintf(dst, SVRBFD_NAME_MAX, "%s", name);
+    } else if (strcmp(tok, "session") == 0) {
+      spec sp = *defaults;
+      const char *err;
+      sp.local.family = 0;
+      sp.peer.family = 0;
+      while ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
+        char *eq = strchr(tok, '=');
+        if (eq) {
+          *eq = '\0';
+        }
+        if ((err = spec_set(&sp, tok, eq ? eq + 1 : NULL)) != NULL) {
+          fprintf(stderr, "%s:%u: %s\n", path, lineno, err);
+          goto fail;
+        }
+      }
+      if ((err = spec_check(&sp)) != NULL) {
+        fprintf(stderr, "%s:%u: %s\n", path, lineno, err);
+        goto fail;
+      }
+      if (*nspecs == cap) {
+        size_t nc = cap ? cap * 2 : 16;
+        spec *n = realloc(*specs, nc * sizeof(*n));
+        if (!n) {
+          fprintf(stderr, "svr-bfd: out of memory\n");
+          goto fail;
+        }
+        *specs = n;
+        cap = nc;
+      }
+      (*specs)[(*nspecs)++] = sp;
+    } else {
+      fprintf(stderr,
+              "%s:%u: unknown item '%s' (router-name, node-name, session)\n",
+              path, lineno, tok);
+      goto fail;
+    }
+  }
+  fclose(f);
+  return 0;
+fail:
+  fclose(f);
+  free(*specs);
+  *specs = NULL;
+  return -1;
+}
+
+static void reload_config(app *a, const spec *defaults) {
+  spec *specs;
+  size_t n, i, j, changed = 0, added = 0;
+  char rn[SVRBFD_NAME_MAX], nn[SVRBFD_NAME_MAX];
+  if (!a->config) {
+    fprintf(stderr, "svr-bfd: SIGHUP ignored: no --config file\n");
+    return;
+  }
+  memcpy(rn, a->router_name, sizeof(rn));
+  memcpy(nn, a->node_name, sizeof(nn));
+  if (read_config(a, a->config, defaults, &specs, &n) != 0) {
+    fprintf(stderr, "svr-bfd: reload failed, keeping the running sessions\n");
+    return;
+  }
+  /* names go into the context settings at creation only */
+  memcpy(a->router_name, rn, sizeof(rn));
+  memcpy(a->node_name, nn, sizeof(nn));
+  for (i = 0; i < n; i++) {
+    for (j = 0; j < a->n; j++) {
+      if (same_pair(&specs[i], &a->sessions[j]->sp)) {
+        break;
+      }
+    }
+    if (j == a->n) {
+      if (add_session(a, &specs[i], a->config) == 0) {
+        added++;
+      }
+      continue;
+    }
+    {
+      sess *se = a->sessions[j];
+      if (se->sp.tx_ms != specs[i].tx_ms || se->sp.rx_ms != specs[i].rx_ms ||
+          se->sp.mult != specs[i].mult) {
+        int rc = svrbfd_session_set_timers(
+            se->s, specs[i].tx_ms * 1000u, specs[i].rx_ms * 1000u,
+            (uint8_t)specs[i].mult, bfd_uv_now());
+        if (rc != 0) {
+          fprintf(stderr, "svr-bfd: set_timers: %s\n", svrbfd_strerror(rc));
+        } else {
+          se->sp.tx_ms = specs[i].tx_ms;
+          se->sp.rx_ms = specs[i].rx_ms;
+          se->sp.mult = specs[i].mult;
+          changed++;
+        }
+      }
+    }
+  }
+  free(specs);
+  if (a->json) {
+    printf("{\"event\":\"reload\",\"changed\":%zu,\"added\":%zu}\n", changed,
+           added);
+  } else {
+    printf("reload: %zu sessions changed timers, %zu added\n", changed, added);
+  }
+  fflush(stdout);
+  bfd_uv_kick(a->glue);
+}
+
+/* ---- main loop ------------------------------------------------------ */
+
+static spec g_defaults; /* the command-line defaults, for SIGHUP */
+
+static void stop(app *a, int code) {
+  size_t i;
+  if (a->stopping) {
+    return;
+  }
+  a->stopping = 1;
+  a->exit_code = code;
+  /* Tell every peer we are going away on purpose (RFC 5880 6.8.16). */
+  for (i = 0; i < a->n; i++) {
+    svrbfd_session_set_admin_down(a->sessions[i]->s, 1, bfd_uv_now());
+  }
+  bfd_uv_kick(a->glue);
+  print_table(a);
+  bfd_uv_close(a->glue);
+  uv_close((uv_handle_t *)&a->sig_int, NULL);
+  uv_close((uv_handle_t *)&a->sig_term, NULL);
+  uv_close((uv_handle_t *)&a->sig_usr1, NULL);
+  uv_close((uv_handle_t *)&a->sig_hup, NULL);
+  uv_close((uv_handle_t *)&a->t_timeout, NULL);
+  uv_close((uv_handle_t *)&a->t_duration, NULL);
+  uv_close((uv_handle_t *)&a->t_show, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  app *a = h->data;
+  if (signum == SIGUSR1) {
+    print_table(a);
+  } else if (signum == SIGHUP) {
+    reload_config(a, &g_defaults);
+  } else {
+    stop(a, a->all_up_once ? EXIT_UP : EXIT_NOT_UP);
+  }
+}
+
+static void on_timeout(uv_timer_t *t) {
+  app *a = t->data;
+  if (a->n_up < a->n) {
+    if (!a->quiet || a->json) {
+      fprintf(stderr, "svr-bfd: %zu of %zu sessions Up after %.1f s\n",
+              a->n_up, a->n, a->timeout_s);
+    }
+    stop(a, EXIT_NOT_UP);
+  }
+}
+
+static void on_duration(uv_timer_t *t) {
+  app *a = t->data;
+  stop(a, a->all_up_once ? EXIT_UP : EXIT_NOT_UP);
+}
+
+static void on_show(uv_timer_t *t) { print_table(t->data); }
+
+/* Checked each loop iteration: --once ends as soon as all are Up. */
+static void on_check(uv_check_t *c) {
+  app *a = c->data;
+  if (a->once && !a->stopping && a->n > 0 && a->n_up == a->n) {
+    stop(a, EXIT_UP);
+  }
+  if (a->stopping) {
+    uv_close((uv_handle_t *)c, NULL);
+  }
+}
+
+static void addr_add(svrbfd_addr *a, uint32_t k) {
+  /* adds k to the last 32 bits (IPv4: the address) */
+  size_t off = a->family == 6 ? 12 : 0;
+  uint32_t v = (uint32_t)a->addr[off] << 24 | (uint32_t)a->addr[off + 1] << 16 |
+               (uint32_t)a->addr[off + 2] << 8 | a->addr[off + 3];
+  v += k;
+  a->addr[off] = (uint8_t)(v >> 24);
+  a->addr[off + 1] = (uint8_t)(v >> 16);
+  a->addr[off + 2] = (uint8_t)(v >> 8);
+  a->addr[off + 3] = (uint8_t)v;
+}
+
+static uint64_t s_to_ms(double s) { return (uint64_t)(s * 1000.0 + 0.5); }
+
+static double parse_seconds(const char *opt, const char *v) {
+  char *end;
+  double d;
+  errno = 0;
+  d = strtod(v, &end);
+  if (errno || *end || !(d > 0) || d > 1e7) {
+    die_usage("%s %s: expected a number of seconds > 0", opt, v);
+  }
+  return d;
+}
+
+int main(int argc, char **argv) {
+  enum {
+    O_RFC5881 = 256, O_PORT, O_TX, O_RX, O_MULT, O_HOLD, O_PASSIVE, O_DEMAND,
+    O_AUTH, O_META, O_COUNT, O_RNAME, O_NNAME, O_ONCE, O_TIMEOUT, O_DURATION,
+    O_SHOW, O_JSON, O_BIND_ANY
+  };
+  static const struct option opts[] = {
+      {"local", required_argument, NULL, 'l'},
+      {"peer", required_argument, NULL, 'p'},
+      {"rfc5881", no_argument, NULL, O_RFC5881},
+      {"port", required_argument, NULL, O_PORT},
+      {"tx", required_argument, NULL, O_TX},
+      {"rx", required_argument, NULL, O_RX},
+      {"mult", required_argument, NULL, O_MULT},
+      {"hold-down", required_argument, NULL, O_HOLD},
+      {"passive", no_argument, NULL, O_PASSIVE},
+      {"demand", no_argument, NULL, O_DEMAND},
+      {"auth", required_argument, NULL, O_AUTH},
+      {"metadata", required_argument, NULL, O_META},
+      {"count", required_argument, NULL, O_COUNT},
+      {"config", required_argument, NULL, 'c'},
+      {"router-name", required_argument, NULL, O_RNAME},
+      {"node-name", required_argument, NULL, O_NNAME},
+      {"once", no_argument, NULL, O_ONCE},
+      {"timeout", required_argument, NULL, O_TIMEOUT},
+      {"duration", required_argument, NULL, O_DURATION},
+      {"show-interval", required_argument, NULL, O_SHOW},
+      {"json", no_argument, NULL, O_JSON},
+      {"quiet", no_argument, NULL, 'q'},
+      {"bind-any", no_argument, NULL, O_BIND_ANY},
+      {"help", no_argument, NULL, 'h'},
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0}};
+  static app a;
+  spec def;
+  spec *specs = NULL;
+  size_t nspecs = 0, i;
+  unsigned long count = 1, v;
+  const char *err, *cli_rname = NULL, *cli_nname = NULL;
+  svrbfd_callbacks cb;
+  svrbfd_settings st;
+  uv_check_t check;
+  struct timespec rt;
+  int c, rc;
+
+  spec_default(&def);
+  while ((c = getopt_long(argc, argv, "l:p:c:qhV", opts, NULL)) != -1) {
+    const char *key = NULL, *val = optarg;
+    switch (c) {
+    case 'l': key = "local"; break;
+    case 'p': key = "peer"; break;
+    case O_RFC5881: key = "rfc5881"; break;
+    case O_PORT: key = "port"; break;
+    case O_TX: key = "tx"; break;
+    case O_RX: key = "rx"; break;
+    case O_MULT: key = "mult"; break;
+    case O_HOLD: key = "hold-down"; break;
+    case O_PASSIVE: key = "passive"; break;
+    case O_DEMAND: key = "demand"; break;
+    case O_AUTH: key = "auth"; break;
+    case O_META: key = "metadata"; break;
+    case O_COUNT:
+      if (parse_uint(optarg, 1, 1000000, &v)) {
+        die_usage("--count %s: expected 1..1000000", optarg);
+      }
+      count = v;
+      break;
+    case 'c': a.config = optarg; break;
+    case O_RNAME:
+    case O_NNAME:
+      if (strlen(optarg) >= SVRBFD_NAME_MAX) {
+        die_usage("--%s: longer than %d bytes",
+                  c == O_RNAME ? "router-name" : "node-name",
+                  SVRBFD_NAME_MAX - 1);
+      }
+      if (c == O_RNAME) {
+        cli_rname = optarg;
+      } else {
+        cli_nname = optarg;
+      }
+      break;
+    case O_ONCE: a.once = 1; break;
+    case O_TIMEOUT: a.timeout_s = parse_seconds("--timeout", optarg); break;
+    case O_DURATION: a.duration_s = parse_seconds("--duration", optarg); break;
+    case O_SHOW: a.show_interval_s = parse_seconds("--show-interval", optarg); break;
+    case O_JSON: a.json = 1; break;
+    case 'q': a.quiet = 1; break;
+    case O_BIND_ANY: a.bind_any = 1; break;
+    case 'h': fputs(usage_text, stdout); return 0;
+    case 'V': {
+      const svrbfd_info *in = svrbfd_version(0);
+      printf("svr-bfd (libsvrbfd %s)\n", in ? in->version_str : "?");
+      return 0;
+    }
+    default:
+      die_usage("unknown or incomplete option");
+    }
+    if (key) {
+      if ((err = spec_set(&def, key, val)) != NULL) {
+        die_usage("--%s", err);
+      }
+    }
+  }
+  if (optind < argc) {
+    die_usage("unexpected argument '%s'", argv[optind]);
+  }
+  g_defaults = def;
+  if (a.config) {
+    if (read_config(&a, a.config, &def, &specs, &nspecs) != 0) {
+      return EXIT_USAGE;
+    }
+    if (nspecs == 0) {
+      fprintf(stderr, "%s: no session lines\n", a.config);
+      return EXIT_USAGE;
+    }
+  }
+  if (def.local.family || def.peer.family || !a.config) {
+    if ((err = spec_check(&def)) != NULL) {
+      die_usage("%s", err);
+    }
+    for (i = 0; i < count; i++) {
+      spec sp = def;
+      spec *n;
+      addr_add(&sp.local, (uint32_t)i);
+      addr_add(&sp.peer, (uint32_t)i);
+      n = realloc(specs, (nspecs + 1) * sizeof(*n));
+      if (!n) {
+        fprintf(stderr, "svr-bfd: out of memory\n");
+        return EXIT_USAGE;
+      }
+      specs = n;
+      specs[nspecs++] = sp;
+    }
+  } else if (count != 1) {
+    die_usage("--count needs --local and --peer");
+  }
+  if (cli_rname) {
+    snprintf(a.router_name, sizeof(a.router_name), "%s", cli_rname);
+  }
+  if (cli_nname) {
+    snprintf(a.node_name, sizeof(a.node_name), "%s", cli_nname);
+  }
+
+  /* Many sessions, one socket each without --bind-any: raise the fd limit. */
+  {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+  }
+
+  a.loop = uv_default_loop();
+  clock_gettime(CLOCK_REALTIME, &rt);
+  a.wall_offset_ns = (int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec -
+                     (int64_t)bfd_uv_now();
+
+  memset(&cb, 0, sizeof(cb));
+  cb.rand = bfd_uv_rand;
+  cb.session_state = cb_state;
+  cb.path_status = cb_path;
+  cb.remote_changed = cb_remote;
+  svrbfd_settings_default(&st);
+  st.router_name = a.router_name;
+  st.node_name = a.node_name;
+  st.sessions_hint = nspecs;
+  rc = svrbfd_ctx_new(&a.ctx, &cb, &st, NULL, &a);
+  if (rc != 0) {
+    fprintf(stderr, "svr-bfd: svrbfd_ctx_new: %s\n", svrbfd_strerror(rc));
+    return EXIT_USAGE;
+  }
+  rc = bfd_uv_new(&a.glue, a.loop, a.ctx,
+                  a.bind_any ? BFD_UV_BIND_ANY : BFD_UV_BIND_EACH);
+  if (rc != 0) {
+    fprintf(stderr, "svr-bfd: %s\n", strerror(-rc));
+    return EXIT_USAGE;
+  }
+  for (i = 0; i < nspecs; i++) {
+    if (add_session(&a, &specs[i], a.config) != 0) {
+      return EXIT_USAGE;
+    }
+  }
+  free(specs);
+
+  uv_signal_init(a.loop, &a.sig_int);
+  uv_signal_init(a.loop, &a.sig_term);
+  uv_signal_init(a.loop, &a.sig_usr1);
+  uv_signal_init(a.loop, &a.sig_hup);
+  a.sig_int.data = a.sig_term.data = a.sig_usr1.data = a.sig_hup.data = &a;
+  uv_signal_start(&a.sig_int, on_signal, SIGINT);
+  uv_signal_start(&a.sig_term, on_signal, SIGTERM);
+  uv_signal_start(&a.sig_usr1, on_signal, SIGUSR1);
+  uv_signal_start(&a.sig_hup, on_signal, SIGHUP);
+  uv_timer_init(a.loop, &a.t_timeout);
+  uv_timer_init(a.loop, &a.t_duration);
+  uv_timer_init(a.loop, &a.t_show);
+  a.t_timeout.data = a.t_duration.data = a.t_show.data = &a;
+  if (a.timeout_s > 0) {
+    uv_timer_start(&a.t_timeout, on_timeout, s_to_ms(a.timeout_s), 0);
+  }
+  if (a.duration_s > 0) {
+    uv_timer_start(&a.t_duration, on_duration, s_to_ms(a.duration_s), 0);
+  }
+  if (a.show_interval_s > 0) {
+    uint64_t ms = s_to_ms(a.show_interval_s);
+    uv_timer_start(&a.t_show, on_show, ms, ms);
+  }
+  uv_check_init(a.loop, &check);
+  check.data = &a;
+  uv_check_start(&check, on_check);
+
+  bfd_uv_kick(a.glue);
+  uv_run(a.loop, UV_RUN_DEFAULT);
+
+  bfd_uv_del(a.glue);
+  for (i = 0; i < a.n; i++) {
+    free(a.sessions[i]);
+  }
+  free(a.sessions);
+  svrbfd_ctx_del(a.ctx);
+  uv_loop_close(a.loop);
+  return a.exit_code;
+}
