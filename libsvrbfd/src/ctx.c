@@ -1,0 +1,556 @@
+/*
+ * The context: sessions, their discriminator and address tables, the
+ * expiry heap and the ready list, and the sans-I/O entry points
+ * (read_pkt / write_pkt / get_expiry / handle_expiry).
+ */
+#include <string.h>
+
+#include "bfd_int.h"
+
+#define BFD_SESSION_OF(node)                                                   \
+  ((svrbfd_session *)(void *)((char *)(node)-offsetof(svrbfd_session, hnode)))
+
+void svrbfd_settings_default_versioned(int settings_version,
+                                       svrbfd_settings *settings) {
+  (void)settings_version;
+  if (settings == NULL) {
+    return;
+  }
+  memset(settings, 0, sizeof(*settings));
+}
+
+void svrbfd_session_config_default_versioned(int config_version,
+                                             svrbfd_session_config *cfg) {
+  (void)config_version;
+  if (cfg == NULL) {
+    return;
+  }
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->mode = SVRBFD_MODE_SVR;
+  cfg->desired_min_tx_us = 1000000;
+  cfg->required_min_rx_us = 500000;
+  cfg->required_min_echo_rx_us = 0;
+  cfg->detect_mult = 3;
+  cfg->send_metadata = 1;
+  cfg->auth.type = SVRBFD_AUTH_NONE;
+  cfg->hold_down_ns = 5 * SVRBFD_SECONDS;
+  cfg->damping = 0;
+  cfg->damping_max_ns = 3600 * SVRBFD_SECONDS;
+}
+
+static void bfd_copy_name(char *dst, const char *src) {
+  size_t n = 0;
+  if (src) {
+    n = strlen(src);
+    if (n > SVRBFD_NAME_MAX - 1) {
+      n = SVRBFD_NAME_MAX - 1;
+    }
+    memcpy(dst, src, n);
+  }
+  dst[n] = '\0';
+}
+
+int svrbfd_ctx_new_versioned(svrbfd_ctx **pctx, int callbacks_version,
+                             const svrbfd_callbacks *callbacks,
+                             int settings_version,
+                             const svrbfd_settings *settings,
+                             const svrbfd_mem *mem, void *user_data) {
+  svrbfd_ctx *ctx;
+  svrbfd_settings defaults;
+  size_t hint;
+  int rv;
+
+  if (pctx == NULL || callbacks == NULL) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  *pctx = NULL;
+  if (callbacks_version != SVRBFD_CALLBACKS_V1 ||
+      settings_version != SVRBFD_SETTINGS_V1) {
+    return SVRBFD_ERR_VERSION;
+  }
+  if (callbacks->rand == NULL) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  if (mem == NULL) {
+    mem = bfd_mem_default();
+  } else if (!mem->malloc || !mem->free || !mem->calloc || !mem->realloc) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  if (settings == NULL) {
+    svrbfd_settings_default(&defaults);
+    settings = &defaults;
+  }
+  ctx = bfd_calloc(mem, 1, sizeof(*ctx));
+  if (ctx == NULL) {
+    return SVRBFD_ERR_NOMEM;
+  }
+  ctx->mem = *mem;
+  ctx->cb = *callbacks;
+  ctx->user_data = user_data;
+  ctx->log_printf = settings->log_printf;
+  bfd_copy_name(ctx->router_name, settings->router_name);
+  bfd_copy_name(ctx->node_name, settings->node_name);
+  svr_heap_init(&ctx->heap);
+  hint = settings->sessions_hint ? settings->sessions_hint : 64;
+  if (hint > ((size_t)1 << 28)) {
+    hint = (size_t)1 << 28;
+  }
+  rv = bfd_tab_init(&ctx->by_discr, &ctx->mem, hint);
+  if (rv == 0) {
+    rv = bfd_tab_init(&ctx->by_pair, &ctx->mem, hint);
+  }
+  if (rv != 0) {
+    bfd_tab_free(&ctx->by_discr, &ctx->mem);
+    bfd_free(&ctx->mem, ctx);
+    return rv;
+  }
+  ctx->cb.rand((uint8_t *)&ctx->rng, sizeof(ctx->rng), user_data);
+  *pctx = ctx;
+  return 0;
+}
+
+void svrbfd_ctx_del(svrbfd_ctx *ctx) {
+  svrbfd_session *s, *next;
+  svrbfd_mem mem;
+  if (ctx == NULL) {
+    return;
+  }
+  mem = ctx->mem;
+  for (s = ctx->first; s; s = next) {
+    next = s->next;
+    bfd_free(&mem, s);
+  }
+  bfd_tab_free(&ctx->by_discr, &mem);
+  bfd_tab_free(&ctx->by_pair, &mem);
+  bfd_free(&mem, ctx);
+}
+
+/* ---- ready list and heap ----------------------------------------------- */
+
+void bfd_ctx_ready_push(svrbfd_ctx *ctx, svrbfd_session *s) {
+  if (s->on_ready) {
+    return;
+  }
+  s->on_ready = 1;
+  s->rnext = NULL;
+  s->rprev = ctx->rtail;
+  if (ctx->rtail) {
+    ctx->rtail->rnext = s;
+  } else {
+    ctx->rhead = s;
+  }
+  ctx->rtail = s;
+}
+
+void bfd_ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s) {
+  if (!s->on_ready) {
+    return;
+  }
+  if (s->rprev) {
+    s->rprev->rnext = s->rnext;
+  } else {
+    ctx->rhead = s->rnext;
+  }
+  if (s->rnext) {
+    s->rnext->rprev = s->rprev;
+  } else {
+    ctx->rtail = s->rprev;
+  }
+  s->rprev = s->rnext = NULL;
+  s->on_ready = 0;
+}
+
+void bfd_session_reschedule(svrbfd_session *s) {
+  svrbfd_tstamp k = s->next_tx;
+  if (s->detect_at < k) {
+    k = s->detect_at;
+  }
+  if (s->seq_reset_at < k) {
+    k = s->seq_reset_at;
+  }
+  if (s->hold_at < k) {
+    k = s->hold_at;
+  }
+  if (s->decay_at < k) {
+    k = s->decay_at;
+  }
+  if (k == BFD_NEVER) {
+    svr_heap_remove(&s->ctx->heap, &s->hnode);
+  } else {
+    svr_heap_update(&s->ctx->heap, &s->hnode, k);
+  }
+}
+
+svrbfd_tstamp svrbfd_ctx_get_expiry(const svrbfd_ctx *ctx) {
+  if (ctx == NULL) {
+    return SVRBFD_TSTAMP_MAX;
+  }
+  if (ctx->rhead) {
+    return 0; /* packets are waiting for write_pkt */
+  }
+  return svr_heap_min_key(&ctx->heap);
+}
+
+int svrbfd_ctx_handle_expiry(svrbfd_ctx *ctx, svrbfd_tstamp ts) {
+  svr_heap_node *n;
+  if (ctx == NULL) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  while ((n = svr_heap_min(&ctx->heap)) != NULL && n->key <= ts) {
+    int rv = bfd_session_expiry(BFD_SESSION_OF(n), ts);
+    if (rv != 0) {
+      return rv;
+    }
+  }
+  return 0;
+}
+
+svrbfd_ssize svrbfd_ctx_write_pkt(svrbfd_ctx *ctx, svrbfd_path *path,
+                                  uint8_t *buf, size_t buflen,
+                                  svrbfd_tstamp ts) {
+  int rv;
+  if (ctx == NULL || path == NULL || buf == NULL) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  rv = svrbfd_ctx_handle_expiry(ctx, ts);
+  if (rv != 0) {
+    return rv;
+  }
+  while (ctx->rhead) {
+    svrbfd_session *s = ctx->rhead;
+    svrbfd_ssize n = bfd_session_build(s, path, buf, buflen, ts);
+    if (n < 0) {
+      return n; /* NOBUF keeps it queued */
+    }
+    bfd_ctx_ready_remove(ctx, s);
+    bfd_session_reschedule(s);
+    if (n > 0) {
+      ctx->stats.tx_packets++;
+      return n;
+    }
+  }
+  return 0;
+}
+
+/* ---- receive ------------------------------------------------------------ */
+
+static svrbfd_session *bfd_find_by_discr(const svrbfd_ctx *ctx, uint32_t d) {
+  uint64_t h = bfd_hash_u32(d);
+  size_t pos = (size_t)-1;
+  svrbfd_session *s;
+  while ((s = bfd_tab_next(&ctx->by_discr, h, &pos)) != NULL) {
+    if (s->local_discr == d) {
+      return s;
+    }
+  }
+  return NULL;
+}
+
+static svrbfd_session *bfd_find_by_pair(const svrbfd_ctx *ctx,
+                                        const svrbfd_addr *local,
+                                        const svrbfd_addr *remote) {
+  uint64_t h = bfd_hash_pair(local, remote);
+  size_t pos = (size_t)-1;
+  svrbfd_session *s;
+  while ((s = bfd_tab_next(&ctx->by_pair, h, &pos)) != NULL) {
+    if (bfd_addr_ip_equal(&s->cfg.local, local) &&
+        bfd_addr_ip_equal(&s->cfg.remote, remote)) {
+      return s;
+    }
+  }
+  return NULL;
+}
+
+static int bfd_drop(svrbfd_ctx *ctx, svrbfd_session *s, int code) {
+  if (code <= SVRBFD_ERR_PKT_SHORT && code >= SVRBFD_ERR_PKT_ADMIN_DOWN) {
+    ctx->stats.rx_drop[-(code)-300]++;
+  }
+  if (s) {
+    s->rx_drops++;
+    if (code <= SVRBFD_ERR_PKT_AUTH_MISSING &&
+        code >= SVRBFD_ERR_PKT_AUTH_DIGEST) {
+      s->auth_failures++;
+    }
+  }
+  return code;
+}
+
+int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
+                        const uint8_t *data, size_t datalen,
+                        svrbfd_tstamp ts) {
+  svrbfd_pkt pkt;
+  svrbfd_session *s;
+  int rv;
+
+  if (ctx == NULL || path == NULL || (data == NULL && datalen)) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  ctx->stats.rx_packets++;
+  rv = svrbfd_pkt_decode(&pkt, data, datalen); /* 6.8.6 steps 1-6 */
+  if (rv != 0) {
+    return bfd_drop(ctx, NULL, rv);
+  }
+  if (pkt.your_discr != 0) { /* step 7 */
+    s = bfd_find_by_discr(ctx, pkt.your_discr);
+  } else {
+    if (pkt.state != SVRBFD_STATE_DOWN &&
+        pkt.state != SVRBFD_STATE_ADMIN_DOWN) { /* step 8 */
+      return bfd_drop(ctx, NULL, SVRBFD_ERR_PKT_YOUR_DISCR);
+    }
+    /* step 9: by (local IP, remote IP), then a wildcard local */
+    s = bfd_find_by_pair(ctx, &path->local, &path->remote);
+    if (s == NULL) {
+      svrbfd_addr any;
+      memset(&any, 0, sizeof(any));
+      s = bfd_find_by_pair(ctx, &any, &path->remote);
+    }
+  }
+  if (s == NULL) {
+    return bfd_drop(ctx, NULL, SVRBFD_ERR_PKT_NO_SESSION);
+  }
+  /* RFC 5881 section 5 (GTSM), before any crypto; -1 = unknown TTL. */
+  if (s->cfg.mode == SVRBFD_MODE_RFC5881 &&
+      s->cfg.auth.type == SVRBFD_AUTH_NONE && path->ttl >= 0 &&
+      path->ttl != 255) {
+    return bfd_drop(ctx, s, SVRBFD_ERR_PKT_TTL);
+  }
+  /* step 10 */
+  if (pkt.auth_present && s->cfg.auth.type == SVRBFD_AUTH_NONE) {
+    return bfd_drop(ctx, s, SVRBFD_ERR_PKT_AUTH_UNEXPECTED);
+  }
+  if (!pkt.auth_present && s->cfg.auth.type != SVRBFD_AUTH_NONE) {
+    return bfd_drop(ctx, s, SVRBFD_ERR_PKT_AUTH_MISSING);
+  }
+  if (pkt.auth_present) {
+    rv = bfd_auth_verify(s, &pkt, data);
+    if (rv != 0) {
+      if (svrbfd_err_is_fatal(rv)) {
+        return rv;
+      }
+      return bfd_drop(ctx, s, rv);
+    }
+  }
+  rv = bfd_session_rx(s, path, &pkt, data, datalen, ts);
+  bfd_session_reschedule(s);
+  if (rv == SVRBFD_ERR_PKT_ADMIN_DOWN) {
+    return bfd_drop(ctx, s, rv);
+  }
+  if (rv == 0) {
+    ctx->stats.rx_accepted++;
+  }
+  return rv;
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static int bfd_check_config(const svrbfd_session_config *cfg) {
+  if (cfg->remote.family != 4 && cfg->remote.family != 6) {
+    return SVRBFD_ERR_ADDRESS;
+  }
+  if (cfg->local.family != 0 && cfg->local.family != cfg->remote.family) {
+    return SVRBFD_ERR_ADDRESS;
+  }
+  if (cfg->mode != SVRBFD_MODE_SVR && cfg->mode != SVRBFD_MODE_RFC5881) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  if (cfg->detect_mult < 3 || cfg->detect_mult > 20) {
+    return SVRBFD_ERR_DETECT_MULT;
+  }
+  if (cfg->desired_min_tx_us == 0 ||
+      cfg->desired_min_tx_us > BFD_MAX_INTERVAL_US ||
+      cfg->required_min_rx_us > BFD_MAX_INTERVAL_US ||
+      cfg->required_min_echo_rx_us > BFD_MAX_INTERVAL_US) {
+    return SVRBFD_ERR_INTERVAL;
+  }
+  return bfd_auth_config_check(&cfg->auth);
+}
+
+int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
+                                 int config_version,
+                                 const svrbfd_session_config *cfg,
+                                 void *user_data, svrbfd_tstamp ts) {
+  svrbfd_session *s;
+  uint64_t ph;
+  int rv;
+
+  if (ctx == NULL || psession == NULL || cfg == NULL) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  *psession = NULL;
+  if (config_version != SVRBFD_SESSION_CONFIG_V1) {
+    return SVRBFD_ERR_VERSION;
+  }
+  rv = bfd_check_config(cfg);
+  if (rv != 0) {
+    return rv;
+  }
+  if (bfd_find_by_pair(ctx, &cfg->local, &cfg->remote) != NULL) {
+    return SVRBFD_ERR_SESSION_EXISTS;
+  }
+  s = bfd_calloc(&ctx->mem, 1, sizeof(*s));
+  if (s == NULL) {
+    return SVRBFD_ERR_NOMEM;
+  }
+  s->ctx = ctx;
+  s->user_data = user_data;
+  s->cfg = *cfg;
+  s->cfg.local.reserved = s->cfg.remote.reserved = 0;
+  svr_heap_node_init(&s->hnode);
+  /* 6.8.1: a random nonzero discriminator, unique in the context. */
+  do {
+    ctx->cb.rand((uint8_t *)&s->local_discr, sizeof(s->local_discr),
+                 ctx->user_data);
+  } while (s->local_discr == 0 || bfd_find_by_discr(ctx, s->local_discr));
+  ctx->cb.rand((uint8_t *)&s->xmit_seq, sizeof(s->xmit_seq), ctx->user_data);
+
+  ph = bfd_hash_pair(&s->cfg.local, &s->cfg.remote);
+  s->pair_hash = ph;
+  rv = bfd_tab_insert(&ctx->by_discr, &ctx->mem, bfd_hash_u32(s->local_discr),
+                      s);
+  if (rv == 0) {
+    rv = bfd_tab_insert(&ctx->by_pair, &ctx->mem, ph, s);
+    if (rv != 0) {
+      bfd_tab_remove(&ctx->by_discr, bfd_hash_u32(s->local_discr), s);
+    }
+  }
+  if (rv != 0) {
+    bfd_free(&ctx->mem, s);
+    return rv;
+  }
+
+  s->state = SVRBFD_STATE_DOWN;
+  s->remote_state = SVRBFD_STATE_DOWN;
+  s->local_diag = SVRBFD_DIAG_NONE;
+  s->detect_mult = cfg->detect_mult;
+  s->adv_tx_us = cfg->desired_min_tx_us > BFD_SLOW_TX_US
+                     ? cfg->desired_min_tx_us
+                     : BFD_SLOW_TX_US; /* 6.8.3 slow start */
+  s->adv_rx_us = cfg->required_min_rx_us;
+  s->used_tx_us = s->adv_tx_us;
+  s->used_rx_us = s->adv_rx_us;
+  s->remote_min_rx_us = 1; /* 6.8.1 initial bfd.RemoteMinRxInterval */
+  s->detect_at = s->seq_reset_at = s->hold_at = s->decay_at = BFD_NEVER;
+  s->next_tx = cfg->passive ? BFD_NEVER : ts;
+  s->hold_cur = cfg->hold_down_ns;
+  s->rx_hops = s->peer_rx_hops = -1;
+  s->dest = s->cfg.remote;
+  if (s->dest.port == 0 || cfg->mode == SVRBFD_MODE_RFC5881) {
+    s->dest.port = cfg->mode == SVRBFD_MODE_RFC5881 ? SVRBFD_PORT_RFC5881
+                                                    : SVRBFD_PORT_SVR;
+  }
+
+  s->prev = ctx->last;
+  if (ctx->last) {
+    ctx->last->next = s;
+  } else {
+    ctx->first = s;
+  }
+  ctx->last = s;
+  ctx->stats.sessions++;
+  bfd_session_reschedule(s);
+  *psession = s;
+  return 0;
+}
+
+void svrbfd_session_del(svrbfd_session *s) {
+  svrbfd_ctx *ctx;
+  if (s == NULL) {
+    return;
+  }
+  ctx = s->ctx;
+  bfd_ctx_ready_remove(ctx, s);
+  svr_heap_remove(&ctx->heap, &s->hnode);
+  bfd_tab_remove(&ctx->by_discr, bfd_hash_u32(s->local_discr), s);
+  bfd_tab_remove(&ctx->by_pair, s->pair_hash, s);
+  if (s->prev) {
+    s->prev->next = s->next;
+  } else {
+    ctx->first = s->next;
+  }
+  if (s->next) {
+    s->next->prev = s->prev;
+  } else {
+    ctx->last = s->prev;
+  }
+  ctx->stats.sessions--;
+  if (s->state == SVRBFD_STATE_UP) {
+    ctx->stats.sessions_up--;
+  }
+  bfd_free(&ctx->mem, s);
+}
+
+void svrbfd_ctx_get_stats(const svrbfd_ctx *ctx, svrbfd_ctx_stats *stats) {
+  if (ctx && stats) {
+    *stats = ctx->stats;
+  }
+}
+
+svrbfd_session *svrbfd_ctx_next_session(const svrbfd_ctx *ctx,
+                                        const svrbfd_session *prev) {
+  if (ctx == NULL) {
+    return NULL;
+  }
+  return prev ? prev->next : ctx->first;
+}
+
+void svrbfd_session_get_info(const svrbfd_session *s,
+                             svrbfd_session_info *info) {
+  if (s == NULL || info == NULL) {
+    return;
+  }
+  memset(info, 0, sizeof(*info));
+  info->state = s->state;
+  info->remote_state = s->remote_state;
+  info->local_diag = s->local_diag;
+  info->remote_diag = s->remote_diag;
+  info->up = s->reported_up;
+  info->local_discr = s->local_discr;
+  info->remote_discr = s->remote_discr;
+  info->local = s->cfg.local;
+  info->remote = s->dest;
+  info->mode = s->cfg.mode;
+  info->desired_min_tx_us = s->adv_tx_us;
+  info->required_min_rx_us = s->adv_rx_us;
+  info->detect_mult = s->detect_mult;
+  info->remote_desired_min_tx_us = s->remote_tx_us;
+  info->remote_required_min_rx_us = s->remote_min_rx_us;
+  info->remote_required_min_echo_rx_us = s->remote_echo_rx_us;
+  info->remote_detect_mult = s->remote_mult;
+  info->tx_interval_ns = bfd_tx_interval_ns(s);
+  info->detect_time_ns = s->detect_at == BFD_NEVER ? 0 : s->detect_time_ns;
+  info->poll_active = s->poll_active;
+  info->demand_active = s->cfg.demand && s->state == SVRBFD_STATE_UP &&
+                        s->remote_state == SVRBFD_STATE_UP;
+  info->remote_demand = s->remote_demand;
+  info->up_since = s->up_since;
+  info->last_rx = s->last_rx;
+  info->hold_down_ns = s->hold_cur;
+  info->rx_packets = s->rx_packets;
+  info->tx_packets = s->tx_packets;
+  info->rx_drops = s->rx_drops;
+  info->auth_failures = s->auth_failures;
+  info->up_count = s->up_count;
+  info->down_count = s->down_count;
+  info->remote_changes = s->remote_changes;
+  memcpy(info->peer_router_name, s->peer_router_name,
+         sizeof(info->peer_router_name));
+  memcpy(info->peer_node_name, s->peer_node_name,
+         sizeof(info->peer_node_name));
+  info->rx_hops = s->rx_hops;
+  info->peer_rx_hops = s->peer_rx_hops;
+  info->auth_type = s->cfg.auth.type;
+}
+
+void *svrbfd_session_get_user_data(const svrbfd_session *s) {
+  return s ? s->user_data : NULL;
+}
+
+void svrbfd_session_set_user_data(svrbfd_session *s, void *user_data) {
+  if (s) {
+    s->user_data = user_data;
+  }
+}
+
+svrbfd_ctx *svrbfd_session_get_ctx(const svrbfd_session *s) {
+  return s ? s->ctx : NULL;
+}
