@@ -1,0 +1,66 @@
+/*
+ * Fuzz target: the libconductor IPC stream decoder.  The input is a byte
+ * stream as it arrives on the SSH channel: frames are cut with
+ * conductor_frame_length() and decoded; every frame that decodes is encoded
+ * again and must decode to the same message (round trip).  Alarms that
+ * decode are fed to an outbox and a duplicate filter with timestamps taken
+ * from the input, so the state machines see hostile sequence numbers too.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <conductor/conductor.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static uint8_t out[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_outbox *ob = NULL;
+  conductor_dedup dd;
+  conductor_msg m, m2;
+  size_t off = 0;
+  uint64_t ts = 0;
+
+  if (conductor_outbox_new(&ob, NULL, NULL) != 0) {
+    abort();
+  }
+  conductor_dedup_init(&dd);
+  conductor_outbox_connected(ob, 0);
+  while (off < size) {
+    conductor_ssize flen = conductor_frame_length(data + off, size - off);
+    int rv;
+    if (flen <= 0 || (size_t)flen > size - off) {
+      break; /* incomplete or framing lost: a connection would close */
+    }
+    rv = conductor_msg_decode(&m, data + off, (size_t)flen);
+    if (rv == 0) {
+      conductor_ssize n = conductor_msg_encode(out, sizeof out, &m);
+      if (n <= 0 || conductor_msg_decode(&m2, out, (size_t)n) != 0 ||
+          m2.type != m.type || m2.seq != m.seq) {
+        abort();
+      }
+      if (m.type == CONDUCTOR_MSG_ALARM) {
+        conductor_alarm a = m.alarm;
+        if (strcmp(m2.alarm.message, m.alarm.message) != 0) {
+          abort();
+        }
+        ts += m.alarm.time_ns % 1000000000ULL;
+        conductor_dedup_mark(&dd, a.seq);
+        if (!conductor_dedup_seen(&dd, a.seq)) {
+          abort();
+        }
+        conductor_outbox_push(ob, &a);
+        conductor_outbox_next(ob, ts);
+        conductor_outbox_handle_expiry(ob, ts);
+      } else if (m.type == CONDUCTOR_MSG_ALARM_ACK) {
+        conductor_outbox_ack(ob, m.seq);
+      }
+    } else if (rv > CONDUCTOR_ERR_FATAL && rv >= 0) {
+      abort();
+    }
+    off += (size_t)flen;
+  }
+  conductor_outbox_del(ob);
+  return 0;
+}

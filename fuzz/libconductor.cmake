@@ -1,0 +1,5 @@
+# libconductor fuzz target: the IPC frame stream decoder.
+if(TARGET conductor_static)
+  svr_add_fuzzer(NAME conductor_frame SOURCES conductor_frame.c
+                 LIBS conductor_static)
+endif()

@@ -1,0 +1,587 @@
+/*
+ * libconductor: the router <-> conductor management channel (930/TCP, IPC
+ * over SSH).
+ *
+ * Three layers, in this header from the bottom up:
+ *   1. the IPC frame codec (sans-I/O): length-prefixed frames whose body is
+ *      a list of TLVs in the svr-suite private range 0xE0A0-0xE0FF;
+ *   2. sans-I/O state machines the hosts drive with caller timestamps:
+ *      the router's alarm outbox (retransmit until acknowledged), the
+ *      conductor's duplicate filter, the keepalive detector, the reconnect
+ *      backoff and the entitlement meter (peak of 5-second intervals);
+ *   3. the SQLite store of a conductor node (WAL) and the libssh transport
+ *      (conductor = SSH server, router node = SSH client).  These do I/O but
+ *      never block and never read a clock: the host (cli/glue, libuv) polls
+ *      their file descriptors and passes timestamps in.
+ * docs/libconductor.md is the normative description of the wire format.
+ *
+ * Times are uint64_t nanoseconds.  Timestamps given to the state machines
+ * are monotonic; alarm and report times carried on the wire are Unix-epoch
+ * nanoseconds.  UINT64_MAX means "never".
+ *
+ * Error codes are negative: -2xx usage, -3xx malformed input or protocol
+ * violation (the frame is discarded and, for the IPC, answered with an
+ * ERROR message), -4xx transport and storage, below -500 fatal.
+ * No object is thread safe; none of the functions may be called from inside
+ * a callback of the same object unless its comment says so.
+ */
+#ifndef CONDUCTOR_H
+#define CONDUCTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <conductor/version.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(CONDUCTOR_STATICLIB)
+#define CONDUCTOR_EXTERN
+#elif defined(BUILDING_CONDUCTOR)
+#define CONDUCTOR_EXTERN __attribute__((visibility("default")))
+#else
+#define CONDUCTOR_EXTERN
+#endif
+
+typedef uint64_t conductor_tstamp;
+typedef uint64_t conductor_duration;
+typedef ptrdiff_t conductor_ssize;
+
+#define CONDUCTOR_MILLISECONDS ((conductor_duration)1000000ULL)
+#define CONDUCTOR_SECONDS ((conductor_duration)1000000000ULL)
+#define CONDUCTOR_TSTAMP_MAX UINT64_MAX
+
+/* ---- errors ---------------------------------------------------------- */
+
+#define CONDUCTOR_ERR_INVALID_ARGUMENT (-201)
+#define CONDUCTOR_ERR_NOBUF (-202)        /* output buffer too small */
+#define CONDUCTOR_ERR_VERSION (-203)      /* unknown settings struct version */
+#define CONDUCTOR_ERR_OUTBOX_FULL (-204)  /* outbox holds max_entries */
+#define CONDUCTOR_ERR_UNKNOWN_SEQ (-205)  /* ack for a seq not in flight */
+#define CONDUCTOR_ERR_SEQ_ORDER (-206)    /* restored seq not increasing */
+
+#define CONDUCTOR_ERR_FRAME_TOO_LONG (-300) /* length field > max body */
+#define CONDUCTOR_ERR_FRAME_FLAGS (-301)    /* reserved flags not zero */
+#define CONDUCTOR_ERR_FRAME_LENGTH (-302)   /* buffer != 8 + length field */
+#define CONDUCTOR_ERR_TLV_TRUNCATED (-303)  /* a TLV runs past the body */
+#define CONDUCTOR_ERR_FIELD_MISSING (-304)  /* a mandatory TLV is absent */
+#define CONDUCTOR_ERR_FIELD_LENGTH (-305)   /* TLV value has the wrong size */
+#define CONDUCTOR_ERR_FIELD_VALUE (-306)    /* value out of range */
+#define CONDUCTOR_ERR_FIELD_DUPLICATE (-307) /* same TLV twice */
+#define CONDUCTOR_ERR_UNKNOWN_TYPE (-308)   /* message type not known */
+#define CONDUCTOR_ERR_PROTO_VERSION (-309)  /* no common protocol version */
+#define CONDUCTOR_ERR_UNEXPECTED (-310)     /* message not valid in state */
+
+#define CONDUCTOR_ERR_IO (-400)          /* socket / file error, see errno */
+#define CONDUCTOR_ERR_SSH (-401)         /* libssh error, see last_error */
+#define CONDUCTOR_ERR_HOSTKEY_CHANGED (-402) /* pinned host key differs */
+#define CONDUCTOR_ERR_HOSTKEY_UNKNOWN (-403) /* no pin and no TOFU */
+#define CONDUCTOR_ERR_AUTH_DENIED (-404) /* router key not enrolled */
+#define CONDUCTOR_ERR_CLOSED (-405)      /* peer closed the connection */
+#define CONDUCTOR_ERR_DB (-406)          /* SQLite error, see last_error */
+#define CONDUCTOR_ERR_AGAIN (-407)       /* would block: poll, then retry */
+#define CONDUCTOR_ERR_BIND (-408)        /* cannot bind the listen port */
+#define CONDUCTOR_ERR_NOT_FOUND (-409)   /* no such router / alarm */
+
+#define CONDUCTOR_ERR_FATAL (-500)
+#define CONDUCTOR_ERR_NOMEM (-501)
+
+/* Text for an error code (never NULL). */
+CONDUCTOR_EXTERN const char *conductor_strerror(int liberr);
+/* Nonzero if |liberr| is fatal (< CONDUCTOR_ERR_FATAL). */
+CONDUCTOR_EXTERN int conductor_err_is_fatal(int liberr);
+
+/* ---- memory ---------------------------------------------------------- */
+
+/* Allocator; NULL everywhere one is taken means malloc/calloc/realloc/free. */
+typedef struct conductor_mem {
+  void *user_data;
+  void *(*malloc)(size_t size, void *user_data);
+  void (*free)(void *ptr, void *user_data);
+  void *(*calloc)(size_t nmemb, size_t size, void *user_data);
+  void *(*realloc)(void *ptr, size_t size, void *user_data);
+} conductor_mem;
+
+/* ---- IPC frame codec (docs/libconductor.md section 2) ------------------ */
+
+#define CONDUCTOR_PORT 930            /* default conductor SSH port */
+#define CONDUCTOR_SUBSYSTEM "svr-conductor" /* SSH subsystem bearing the IPC */
+#define CONDUCTOR_PROTO_VERSION 1     /* highest IPC version we speak */
+#define CONDUCTOR_FRAME_HDR_LEN 8     /* length(4) type(2) flags(2) */
+#define CONDUCTOR_MAX_BODY_LEN 4096   /* largest body we accept */
+#define CONDUCTOR_MAX_FRAME_LEN (CONDUCTOR_FRAME_HDR_LEN + CONDUCTOR_MAX_BODY_LEN)
+
+#define CONDUCTOR_NAME_MAX 64         /* router / node names, with NUL */
+#define CONDUCTOR_SOURCE_MAX 128
+#define CONDUCTOR_CATEGORY_MAX 32
+#define CONDUCTOR_MESSAGE_MAX 512
+#define CONDUCTOR_TEXT_MAX 256
+
+typedef enum conductor_msg_type {
+  CONDUCTOR_MSG_HELLO = 1,           /* router -> conductor */
+  CONDUCTOR_MSG_HELLO_ACK = 2,       /* conductor -> router */
+  CONDUCTOR_MSG_ALARM = 3,           /* router -> conductor */
+  CONDUCTOR_MSG_ALARM_ACK = 4,       /* conductor -> router, after commit */
+  CONDUCTOR_MSG_KEEPALIVE = 5,       /* either way */
+  CONDUCTOR_MSG_KEEPALIVE_ACK = 6,   /* answer to KEEPALIVE */
+  CONDUCTOR_MSG_ENTITLEMENT = 7,     /* router -> conductor, every 300 s */
+  CONDUCTOR_MSG_ENTITLEMENT_ACK = 8, /* conductor -> router, after commit */
+  CONDUCTOR_MSG_ERROR = 9            /* either way: a frame was refused */
+} conductor_msg_type;
+
+typedef enum conductor_severity {
+  CONDUCTOR_SEV_INFO = 0,
+  CONDUCTOR_SEV_MINOR = 1,
+  CONDUCTOR_SEV_MAJOR = 2,
+  CONDUCTOR_SEV_CRITICAL = 3
+} conductor_severity;
+
+typedef enum conductor_alarm_op {
+  CONDUCTOR_ALARM_RAISE = 1,
+  CONDUCTOR_ALARM_CLEAR = 2
+} conductor_alarm_op;
+
+/* One alarm event as carried by CONDUCTOR_MSG_ALARM.  Strings are NUL
+ * terminated; on the wire they are TLV values without the NUL. */
+typedef struct conductor_alarm {
+  uint64_t seq;        /* outbox sequence number, per router node, from 1 */
+  uint32_t alarm_num;  /* the <n> of alarm ID "<node>.<router>:<n>" */
+  uint8_t op;          /* conductor_alarm_op */
+  uint8_t severity;    /* conductor_severity */
+  uint64_t time_ns;    /* Unix time of the raise/clear, nanoseconds */
+  char source[CONDUCTOR_SOURCE_MAX];
+  char category[CONDUCTOR_CATEGORY_MAX];
+  char message[CONDUCTOR_MESSAGE_MAX];
+} conductor_alarm;
+
+/* A decoded or to-be-encoded message.  Which fields count depends on type:
+ *   HELLO:        version_min, version_max, router, node
+ *   HELLO_ACK:    version (chosen), node (conductor node name)
+ *   ALARM:        alarm
+ *   *_ACK (alarm, entitlement): seq
+ *   KEEPALIVE, KEEPALIVE_ACK: seq, time_ns (echoed unchanged in the ack)
+ *   ENTITLEMENT:  seq, time_ns (period end, Unix ns), peak_bps, interval_ns
+ *   ERROR:        error_code (a CONDUCTOR_ERR_* value, negated), ref_type,
+ *                 text */
+typedef struct conductor_msg {
+  uint16_t type;
+  uint16_t version;
+  uint16_t version_min;
+  uint16_t version_max;
+  uint16_t error_code;
+  uint16_t ref_type;
+  uint64_t seq;
+  uint64_t time_ns;
+  uint64_t peak_bps;
+  uint64_t interval_ns;
+  char router[CONDUCTOR_NAME_MAX];
+  char node[CONDUCTOR_NAME_MAX];
+  char text[CONDUCTOR_TEXT_MAX];
+  conductor_alarm alarm;
+} conductor_msg;
+
+/*
+ * Looks at the start of a byte stream.  Returns the length of the first
+ * frame (header included) when the header is there, 0 when fewer than 8
+ * bytes are buffered, CONDUCTOR_ERR_FRAME_TOO_LONG or
+ * CONDUCTOR_ERR_FRAME_FLAGS when the header is invalid: framing is lost and
+ * the connection must be closed.  The frame may not be complete yet: the
+ * caller waits until it holds the returned number of bytes.
+ */
+CONDUCTOR_EXTERN conductor_ssize conductor_frame_length(const uint8_t *p,
+                                                        size_t len);
+
+/*
+ * Decodes exactly one complete frame (|len| = conductor_frame_length()).
+ * Fills |m| only on success (returns 0).  Errors: the frame-header codes
+ * above, CONDUCTOR_ERR_FRAME_LENGTH, CONDUCTOR_ERR_TLV_TRUNCATED,
+ * CONDUCTOR_ERR_FIELD_MISSING, CONDUCTOR_ERR_FIELD_LENGTH,
+ * CONDUCTOR_ERR_FIELD_VALUE, CONDUCTOR_ERR_FIELD_DUPLICATE and
+ * CONDUCTOR_ERR_UNKNOWN_TYPE (|m->type| is then set so that the caller can
+ * answer with an ERROR naming it).  Unknown TLV types in a known message
+ * are skipped, so later versions may add fields.
+ */
+CONDUCTOR_EXTERN int conductor_msg_decode(conductor_msg *m, const uint8_t *p,
+                                          size_t len);
+
+/*
+ * Encodes |m| as one frame into |buf|.  Returns the frame length, or
+ * CONDUCTOR_ERR_NOBUF (nothing useful written) if |cap| is too small, or
+ * CONDUCTOR_ERR_INVALID_ARGUMENT for an unknown type or an out-of-range
+ * field.  Strings longer than their TLV limit are not possible (the fields
+ * are bounded arrays; an unterminated one is an invalid argument).
+ */
+CONDUCTOR_EXTERN conductor_ssize conductor_msg_encode(uint8_t *buf, size_t cap,
+                                                      const conductor_msg *m);
+
+/* Names: "hello", "alarm", ...; "unknown" otherwise. */
+CONDUCTOR_EXTERN const char *conductor_msg_type_name(uint16_t type);
+/* "info", "minor", "major", "critical"; "unknown" otherwise. */
+CONDUCTOR_EXTERN const char *conductor_severity_name(uint8_t severity);
+/* Parses those names (case-sensitive); returns the value or -1. */
+CONDUCTOR_EXTERN int conductor_severity_parse(const char *name);
+
+/* ---- alarm outbox (router side, sans-I/O) ------------------------------ */
+
+typedef struct conductor_outbox conductor_outbox;
+
+#define CONDUCTOR_OUTBOX_SETTINGS_V1 1
+typedef struct conductor_outbox_settings {
+  int version;              /* CONDUCTOR_OUTBOX_SETTINGS_V1 */
+  size_t max_inflight;      /* sent, unacknowledged; default 256 */
+  size_t max_entries;       /* queued + in flight; default 1,000,000 */
+  conductor_duration ack_timeout_ns; /* resend everything unacknowledged
+                                        after this; default 30 s */
+} conductor_outbox_settings;
+
+CONDUCTOR_EXTERN void conductor_outbox_settings_default(
+    conductor_outbox_settings *s);
+
+/* Returns 0, CONDUCTOR_ERR_VERSION, CONDUCTOR_ERR_INVALID_ARGUMENT or
+ * CONDUCTOR_ERR_NOMEM.  |settings| NULL means defaults. */
+CONDUCTOR_EXTERN int conductor_outbox_new(conductor_outbox **pob,
+                                          const conductor_outbox_settings *s,
+                                          const conductor_mem *mem);
+CONDUCTOR_EXTERN void conductor_outbox_del(conductor_outbox *ob);
+
+/*
+ * Queues a new alarm: assigns it the next sequence number (written to
+ * |a->seq| in the caller's struct too, so the caller can journal it).
+ * Returns 0, CONDUCTOR_ERR_OUTBOX_FULL or CONDUCTOR_ERR_NOMEM.
+ */
+CONDUCTOR_EXTERN int conductor_outbox_push(conductor_outbox *ob,
+                                           conductor_alarm *a);
+/*
+ * Puts back an alarm read from the journal after a restart, keeping its
+ * sequence number; next_seq moves past it.  Returns 0,
+ * CONDUCTOR_ERR_SEQ_ORDER (seq not above every queued one),
+ * CONDUCTOR_ERR_OUTBOX_FULL or CONDUCTOR_ERR_NOMEM.
+ */
+CONDUCTOR_EXTERN int conductor_outbox_restore(conductor_outbox *ob,
+                                              const conductor_alarm *a);
+/* Makes the next push use at least |next_seq| (journal compaction marker). */
+CONDUCTOR_EXTERN void conductor_outbox_set_next_seq(conductor_outbox *ob,
+                                                    uint64_t next_seq);
+CONDUCTOR_EXTERN uint64_t conductor_outbox_next_seq(const conductor_outbox *ob);
+
+/* The channel came up (after HELLO_ACK): sending may start at |ts|. */
+CONDUCTOR_EXTERN void conductor_outbox_connected(conductor_outbox *ob,
+                                                 conductor_tstamp ts);
+/* The channel went down: everything in flight is queued again. */
+CONDUCTOR_EXTERN void conductor_outbox_disconnected(conductor_outbox *ob);
+
+/*
+ * Next alarm to send at |ts|, or NULL if the window is full, nothing is
+ * queued or the channel is down.  The returned entry is now in flight; the
+ * pointer is valid until the next call that changes the outbox.
+ */
+CONDUCTOR_EXTERN const conductor_alarm *conductor_outbox_next(
+    conductor_outbox *ob, conductor_tstamp ts);
+/*
+ * The conductor acknowledged |seq| (committed).  Returns 0 when an entry
+ * was released, CONDUCTOR_ERR_UNKNOWN_SEQ for an ack of nothing we hold
+ * (duplicate ack: harmless).
+ */
+CONDUCTOR_EXTERN int conductor_outbox_ack(conductor_outbox *ob, uint64_t seq);
+/* When handle_expiry must run: the oldest in-flight send + ack_timeout;
+ * UINT64_MAX if nothing is in flight or the channel is down. */
+CONDUCTOR_EXTERN conductor_tstamp conductor_outbox_get_expiry(
+    const conductor_outbox *ob);
+/* At or after get_expiry(): every unacknowledged entry is queued again so
+ * the following next() calls resend it.  Returns how many were requeued. */
+CONDUCTOR_EXTERN size_t conductor_outbox_handle_expiry(conductor_outbox *ob,
+                                                       conductor_tstamp ts);
+/* Entries not yet acknowledged (queued + in flight) / in flight. */
+CONDUCTOR_EXTERN size_t conductor_outbox_pending(const conductor_outbox *ob);
+CONDUCTOR_EXTERN size_t conductor_outbox_inflight(const conductor_outbox *ob);
+/* Counters for tests and show commands. */
+CONDUCTOR_EXTERN uint64_t conductor_outbox_retransmits(
+    const conductor_outbox *ob);
+
+/* ---- duplicate filter (conductor side, sans-I/O) ------------------------ */
+
+/*
+ * Remembers which sequence numbers of one router node are committed: all
+ * seq <= floor, plus a 1024-wide bitmap above it.  A fast path in front of
+ * the store's UNIQUE constraint (which stays authoritative: after a restart
+ * the filter starts empty and reports everything as new).
+ */
+#define CONDUCTOR_DEDUP_WINDOW 1024
+typedef struct conductor_dedup {
+  uint64_t floor;
+  uint64_t bits[CONDUCTOR_DEDUP_WINDOW / 64];
+} conductor_dedup;
+
+CONDUCTOR_EXTERN void conductor_dedup_init(conductor_dedup *d);
+/* 1 if |seq| is known committed (duplicate), 0 if not known. */
+CONDUCTOR_EXTERN int conductor_dedup_seen(const conductor_dedup *d,
+                                          uint64_t seq);
+/* Records |seq| as committed.  Sequence numbers more than the window above
+ * the floor slide the window (the gap below is then considered seen only
+ * if the store says so: seen() returns 0 for it). */
+CONDUCTOR_EXTERN void conductor_dedup_mark(conductor_dedup *d, uint64_t seq);
+
+/* ---- keepalive (both sides, sans-I/O) ------------------------------------ */
+
+#define CONDUCTOR_KA_NONE 0
+#define CONDUCTOR_KA_SEND 1   /* send a KEEPALIVE now */
+#define CONDUCTOR_KA_DEAD 2   /* max_attempts unanswered: connection dead */
+
+typedef struct conductor_keepalive {
+  conductor_duration interval_ns; /* 1-10 s, default 5 s */
+  unsigned max_attempts;          /* 1-20, default 3 */
+  unsigned outstanding;           /* keepalives sent since last receive */
+  conductor_tstamp next_ts;
+  conductor_tstamp last_rx_ts;
+} conductor_keepalive;
+
+/* Returns 0 or CONDUCTOR_ERR_INVALID_ARGUMENT (interval outside 1-10 s or
+ * max_attempts outside 1-20). */
+CONDUCTOR_EXTERN int conductor_keepalive_init(conductor_keepalive *k,
+                                              conductor_duration interval_ns,
+                                              unsigned max_attempts,
+                                              conductor_tstamp ts);
+/* Anything arrived from the peer at |ts|: the peer is alive. */
+CONDUCTOR_EXTERN void conductor_keepalive_on_rx(conductor_keepalive *k,
+                                                conductor_tstamp ts);
+CONDUCTOR_EXTERN conductor_tstamp conductor_keepalive_get_expiry(
+    const conductor_keepalive *k);
+/* Returns CONDUCTOR_KA_NONE (not due), CONDUCTOR_KA_SEND or
+ * CONDUCTOR_KA_DEAD. */
+CONDUCTOR_EXTERN int conductor_keepalive_handle_expiry(conductor_keepalive *k,
+                                                       conductor_tstamp ts);
+
+/* ---- reconnect backoff (sans-I/O) --------------------------------------- */
+
+/*
+ * Delay before reconnect attempt number |attempt| (0 = first retry):
+ * d = min(cap_ns, base_ns * 2^attempt), then "equal jitter": d/2 plus
+ * |rnd| mod (d/2 + 1).  |rnd| comes from the caller's random source.
+ */
+CONDUCTOR_EXTERN conductor_duration conductor_backoff_delay(
+    unsigned attempt, conductor_duration base_ns, conductor_duration cap_ns,
+    uint64_t rnd);
+
+/* ---- entitlement meter (router side, sans-I/O) -------------------------- */
+
+/*
+ * Site-wide entitlement: the router samples its forwarded-byte counter,
+ * the meter turns it into the rate of each 5-second interval and keeps the
+ * peak; every report period (300 s) the peak is reported and reset.
+ */
+typedef struct conductor_meter {
+  conductor_duration sample_ns;  /* 5 s */
+  conductor_duration report_ns;  /* 300 s */
+  conductor_tstamp period_start_ts;
+  conductor_tstamp last_ts;
+  uint64_t last_bytes;
+  uint64_t peak_bps;
+  int have_sample;
+} conductor_meter;
+
+CONDUCTOR_EXTERN void conductor_meter_init(conductor_meter *m,
+                                           conductor_duration sample_ns,
+                                           conductor_duration report_ns,
+                                           conductor_tstamp ts,
+                                           uint64_t bytes_total);
+/*
+ * Feeds the forwarded-byte counter at |ts| (called every sample_ns).  The
+ * rate over [last, ts] counts only when the interval is at least half a
+ * sample long (so a jittery timer cannot make a tiny interval look fast).
+ * Returns 1 and fills |*peak_bps| when a report is due (period complete),
+ * 0 otherwise.
+ */
+CONDUCTOR_EXTERN int conductor_meter_sample(conductor_meter *m,
+                                            conductor_tstamp ts,
+                                            uint64_t bytes_total,
+                                            uint64_t *peak_bps);
+
+/* ---- store: the conductor node's SQLite database (I/O) ------------------ */
+
+typedef struct conductor_store conductor_store;
+
+/*
+ * Opens (creating if needed) the database at |path| in WAL mode with
+ * synchronous=FULL and the schema of docs/libconductor.md section 5.
+ * Returns 0, CONDUCTOR_ERR_DB (message in conductor_store_errmsg of the
+ * returned object, which the caller must still delete) or
+ * CONDUCTOR_ERR_NOMEM.
+ */
+CONDUCTOR_EXTERN int conductor_store_open(conductor_store **pst,
+                                          const char *path, int readonly);
+CONDUCTOR_EXTERN void conductor_store_close(conductor_store *st);
+CONDUCTOR_EXTERN const char *conductor_store_errmsg(const conductor_store *st);
+
+/* Batched writes: begin, any number of add_* calls, commit.  Nothing is
+ * acknowledged to a router before commit returns 0.  Return 0 or
+ * CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_begin(conductor_store *st);
+CONDUCTOR_EXTERN int conductor_store_commit(conductor_store *st);
+CONDUCTOR_EXTERN int conductor_store_rollback(conductor_store *st);
+
+/* Stores one alarm event; a retransmission (same router, node, seq) is
+ * ignored.  Returns 1 if stored, 0 if it was a duplicate, or
+ * CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_add_alarm(conductor_store *st,
+                                               const char *router,
+                                               const char *node,
+                                               const conductor_alarm *a,
+                                               uint64_t received_ns);
+/* Keeps max(peak) per router and calendar month (UTC) of |time_ns|.
+ * Returns 0 or CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_add_entitlement(conductor_store *st,
+                                                     const char *router,
+                                                     const char *node,
+                                                     uint64_t time_ns,
+                                                     uint64_t peak_bps);
+/* Connection table row for show assets.  |state| "connected" or
+ * "disconnected"; |since_ns|/|last_ka_ns| Unix ns (0 = never). */
+CONDUCTOR_EXTERN int conductor_store_set_connection(
+    conductor_store *st, const char *router, const char *node,
+    const char *conductor_node, const char *state, uint64_t since_ns,
+    uint64_t last_ka_ns);
+
+/* Router enrolment: binds an SSH public key (OpenSSH "type base64" text)
+ * and its SHA256 fingerprint to a router name.  Returns 0 or
+ * CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_enroll(conductor_store *st,
+                                            const char *router,
+                                            const char *key_type,
+                                            const char *key_b64,
+                                            const char *fingerprint);
+/* Looks up the router enrolled with |key_b64|; copies its name into
+ * |router| (cap bytes).  Returns 0, CONDUCTOR_ERR_NOT_FOUND or
+ * CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_lookup_key(conductor_store *st,
+                                                const char *key_b64,
+                                                char *router, size_t cap);
+/* Shelves / unshelves alarm ID "<node>.<router>:<n>".  Returns 0,
+ * CONDUCTOR_ERR_NOT_FOUND (no such active alarm) or CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_shelve(conductor_store *st,
+                                            const char *alarm_id, int shelve);
+/* The raw sqlite3 handle, for read-only show queries in front ends. */
+CONDUCTOR_EXTERN void *conductor_store_db(conductor_store *st);
+
+/* ---- transport: SSH over 930/TCP (I/O, non-blocking) -------------------- */
+
+typedef struct conductor_server conductor_server;
+typedef struct conductor_sconn conductor_sconn;  /* one router connection */
+typedef struct conductor_client conductor_client;
+
+/* Poll interest returned by the *_events() functions. */
+#define CONDUCTOR_POLL_IN 1
+#define CONDUCTOR_POLL_OUT 2
+
+typedef struct conductor_server_callbacks {
+  /*
+   * Public key auth: return 0 and the router name (cap CONDUCTOR_NAME_MAX)
+   * if |key_b64| (type |key_type|) is enrolled, nonzero to refuse.  Called
+   * for the key offer and again for the signed request.
+   */
+  int (*authorize)(conductor_server *srv, const char *user,
+                   const char *key_type, const char *key_b64, char *router,
+                   void *user_data);
+  /* A complete IPC frame arrived on an authenticated subsystem channel. */
+  void (*on_frame)(conductor_sconn *c, const uint8_t *frame, size_t len,
+                   void *user_data);
+  /* The connection is gone (EOF, error, or after conductor_sconn_close);
+   * the object is freed when this returns. */
+  void (*on_close)(conductor_sconn *c, int reason, void *user_data);
+  /* Log line (never NULL text); level 0 error, 1 warning, 2 info. */
+  void (*log)(int level, const char *text, void *user_data);
+} conductor_server_callbacks;
+
+/*
+ * Listens on |addr|:|port| (TCP, SO_REUSEADDR) with the host key at
+ * |host_key_path| (OpenSSH private key; generate with ssh-keygen -t
+ * ed25519).  Returns 0, CONDUCTOR_ERR_BIND (errno kept: EACCES below 1024
+ * without CAP_NET_BIND_SERVICE, EADDRINUSE...), CONDUCTOR_ERR_SSH (host
+ * key unreadable), CONDUCTOR_ERR_NOMEM.
+ */
+CONDUCTOR_EXTERN int conductor_server_new(
+    conductor_server **psrv, const char *addr, uint16_t port,
+    const char *host_key_path, const conductor_server_callbacks *cb,
+    void *user_data);
+CONDUCTOR_EXTERN void conductor_server_del(conductor_server *srv);
+CONDUCTOR_EXTERN int conductor_server_fd(const conductor_server *srv);
+/* Text of the last error of the server (bind, key load). */
+CONDUCTOR_EXTERN const char *conductor_server_errmsg(
+    const conductor_server *srv);
+/* Accepts one pending connection (listen fd readable).  Returns 0 and the
+ * new connection, CONDUCTOR_ERR_AGAIN or CONDUCTOR_ERR_IO. */
+CONDUCTOR_EXTERN int conductor_server_accept(conductor_server *srv,
+                                             conductor_sconn **pc);
+CONDUCTOR_EXTERN int conductor_sconn_fd(const conductor_sconn *c);
+/* Poll interest (CONDUCTOR_POLL_*) after the last process/send call. */
+CONDUCTOR_EXTERN int conductor_sconn_events(const conductor_sconn *c);
+/* The fd is ready: runs the SSH handshake / reads packets and calls
+ * on_frame for each complete frame.  Returns 0 or a negative code after
+ * which the connection has been closed (on_close called, object freed). */
+CONDUCTOR_EXTERN int conductor_sconn_process(conductor_sconn *c);
+/* Queues one frame on the IPC channel.  Returns 0, CONDUCTOR_ERR_UNEXPECTED
+ * (no channel yet) or CONDUCTOR_ERR_SSH. */
+CONDUCTOR_EXTERN int conductor_sconn_send(conductor_sconn *c,
+                                          const uint8_t *frame, size_t len);
+/* Router name from authentication ("" before). */
+CONDUCTOR_EXTERN const char *conductor_sconn_router(const conductor_sconn *c);
+CONDUCTOR_EXTERN void conductor_sconn_set_user_data(conductor_sconn *c,
+                                                    void *p);
+CONDUCTOR_EXTERN void *conductor_sconn_get_user_data(const conductor_sconn *c);
+/* Closes the connection; on_close is called before it returns. */
+CONDUCTOR_EXTERN void conductor_sconn_close(conductor_sconn *c, int reason);
+
+typedef enum conductor_client_state {
+  CONDUCTOR_CLIENT_CONNECTING = 0,
+  CONDUCTOR_CLIENT_HOSTKEY,
+  CONDUCTOR_CLIENT_AUTH,
+  CONDUCTOR_CLIENT_CHANNEL,
+  CONDUCTOR_CLIENT_SUBSYSTEM,
+  CONDUCTOR_CLIENT_READY,
+  CONDUCTOR_CLIENT_FAILED
+} conductor_client_state;
+
+/*
+ * Router side: starts a non-blocking SSH connection to |host|:|port|,
+ * user |user|, authenticating with the private key at |key_path|, pinning
+ * the host key in the OpenSSH known-hosts file |known_hosts| (|tofu|
+ * nonzero: an unknown host is added on first connection; a changed key is
+ * always refused).  Returns 0, CONDUCTOR_ERR_SSH (key unreadable...),
+ * CONDUCTOR_ERR_NOMEM.
+ */
+CONDUCTOR_EXTERN int conductor_client_new(conductor_client **pcl,
+                                          const char *host, uint16_t port,
+                                          const char *user,
+                                          const char *key_path,
+                                          const char *known_hosts, int tofu);
+CONDUCTOR_EXTERN void conductor_client_del(conductor_client *cl);
+/* The socket, or -1 before the first conductor_client_process(). */
+CONDUCTOR_EXTERN int conductor_client_fd(const conductor_client *cl);
+CONDUCTOR_EXTERN int conductor_client_events(const conductor_client *cl);
+CONDUCTOR_EXTERN conductor_client_state conductor_client_get_state(
+    const conductor_client *cl);
+/*
+ * Advances the handshake or reads data.  Complete frames are appended to
+ * an internal buffer and returned one by one by conductor_client_read_frame.
+ * Returns 0 (progress or would block), or a negative code (connection
+ * failed; conductor_client_errmsg says why): CONDUCTOR_ERR_HOSTKEY_CHANGED,
+ * CONDUCTOR_ERR_HOSTKEY_UNKNOWN, CONDUCTOR_ERR_AUTH_DENIED,
+ * CONDUCTOR_ERR_CLOSED, CONDUCTOR_ERR_SSH, CONDUCTOR_ERR_FRAME_*.
+ */
+CONDUCTOR_EXTERN int conductor_client_process(conductor_client *cl);
+/* Copies the next complete frame into |buf|; returns its length, 0 if none
+ * is buffered, CONDUCTOR_ERR_NOBUF. */
+CONDUCTOR_EXTERN conductor_ssize conductor_client_read_frame(
+    conductor_client *cl, uint8_t *buf, size_t cap);
+/* Returns 0, CONDUCTOR_ERR_UNEXPECTED (not READY) or CONDUCTOR_ERR_SSH. */
+CONDUCTOR_EXTERN int conductor_client_send(conductor_client *cl,
+                                           const uint8_t *frame, size_t len);
+CONDUCTOR_EXTERN const char *conductor_client_errmsg(
+    const conductor_client *cl);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONDUCTOR_H */

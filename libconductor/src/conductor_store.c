@@ -1,0 +1,301 @@
+/*
+ * A conductor node's database (SQLite, WAL, synchronous=FULL): enrolled
+ * router keys, alarm events (deduplicated by router, node, seq), the active
+ * alarm table, monthly entitlement peaks and the connection table.
+ * Schema: docs/libconductor.md section 5.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include <conductor/conductor.h>
+
+enum {
+  ST_ADD_EVENT,
+  ST_RAISE,
+  ST_CLEAR,
+  ST_ENTITLEMENT,
+  ST_CONNECTION,
+  ST_ENROLL,
+  ST_LOOKUP,
+  ST_SHELVE,
+  ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    "INSERT OR IGNORE INTO alarm_events(router,node,seq,alarm_num,op,severity,"
+    "time_ns,source,category,message,received_ns) "
+    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+    "INSERT INTO alarms(alarm_id,router,node,alarm_num,severity,time_ns,"
+    "source,category,message,shelved) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,0) "
+    "ON CONFLICT(alarm_id) DO UPDATE SET severity=excluded.severity,"
+    "time_ns=excluded.time_ns,source=excluded.source,"
+    "category=excluded.category,message=excluded.message",
+    "DELETE FROM alarms WHERE alarm_id=?1",
+    "INSERT INTO entitlement(router,month,peak_bps,updated_ns) "
+    "VALUES(?1,strftime('%Y-%m',?2/1000000000,'unixepoch'),?3,?2) "
+    "ON CONFLICT(router,month) DO UPDATE SET "
+    "peak_bps=max(peak_bps,excluded.peak_bps),updated_ns=excluded.updated_ns",
+    "INSERT INTO connections(router,node,conductor_node,state,since_ns,"
+    "last_ka_ns) VALUES(?1,?2,?3,?4,?5,?6) "
+    "ON CONFLICT(router,node,conductor_node) DO UPDATE SET "
+    "state=excluded.state,since_ns=excluded.since_ns,"
+    "last_ka_ns=excluded.last_ka_ns",
+    "INSERT INTO routers(key_b64,key_type,name,fingerprint) "
+    "VALUES(?1,?2,?3,?4) ON CONFLICT(key_b64) DO UPDATE SET "
+    "name=excluded.name,key_type=excluded.key_type,"
+    "fingerprint=excluded.fingerprint",
+    "SELECT name FROM routers WHERE key_b64=?1",
+    "UPDATE alarms SET shelved=?2 WHERE alarm_id=?1",
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS routers("
+    " key_b64 TEXT PRIMARY KEY, key_type TEXT NOT NULL, name TEXT NOT NULL,"
+    " fingerprint TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS alarm_events("
+    " router TEXT NOT NULL, node TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " alarm_num INTEGER NOT NULL, op INTEGER NOT NULL,"
+    " severity INTEGER NOT NULL, time_ns INTEGER NOT NULL,"
+    " source TEXT NOT NULL, category TEXT NOT NULL, message TEXT NOT NULL,"
+    " received_ns INTEGER NOT NULL,"
+    " PRIMARY KEY(router,node,seq)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS alarms("
+    " alarm_id TEXT PRIMARY KEY, router TEXT NOT NULL, node TEXT NOT NULL,"
+    " alarm_num INTEGER NOT NULL, severity INTEGER NOT NULL,"
+    " time_ns INTEGER NOT NULL, source TEXT NOT NULL,"
+    " category TEXT NOT NULL, message TEXT NOT NULL,"
+    " shelved INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS entitlement("
+    " router TEXT NOT NULL, month TEXT NOT NULL, peak_bps INTEGER NOT NULL,"
+    " updated_ns INTEGER NOT NULL, PRIMARY KEY(router,month));"
+    "CREATE TABLE IF NOT EXISTS connections("
+    " router TEXT NOT NULL, node TEXT NOT NULL, conductor_node TEXT NOT NULL,"
+    " state TEXT NOT NULL, since_ns INTEGER NOT NULL,"
+    " last_ka_ns INTEGER NOT NULL,"
+    " PRIMARY KEY(router,node,conductor_node));";
+
+struct conductor_store {
+  sqlite3 *db;
+  sqlite3_stmt *st[ST_COUNT];
+  char err[256];
+};
+
+static int db_err(conductor_store *st, const char *what) {
+  snprintf(st->err, sizeof st->err, "%s: %s", what,
+           st->db ? sqlite3_errmsg(st->db) : "cannot open");
+  return CONDUCTOR_ERR_DB;
+}
+
+int conductor_store_open(conductor_store **pst, const char *path,
+                         int readonly) {
+  conductor_store *st;
+  int i, flags;
+  if (pst == NULL || path == NULL) {
+    return CONDUCTOR_ERR_INVALID_ARGUMENT;
+  }
+  st = calloc(1, sizeof *st);
+  if (st == NULL) {
+    return CONDUCTOR_ERR_NOMEM;
+  }
+  *pst = st;
+  flags = readonly ? SQLITE_OPEN_READONLY
+                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) !=
+      SQLITE_OK) {
+    return db_err(st, path);
+  }
+  sqlite3_busy_timeout(st->db, 5000);
+  if (readonly) {
+    return 0;
+  }
+  /* WAL: readers (show commands) never block the daemon's commits.
+   * synchronous=FULL: a commit is on disk before we acknowledge it. */
+  if (sqlite3_exec(st->db,
+                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL,
+                   NULL, NULL) != SQLITE_OK ||
+      sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+    return db_err(st, "schema");
+  }
+  for (i = 0; i < ST_COUNT; i++) {
+    if (sqlite3_prepare_v2(st->db, stmt_sql[i], -1, &st->st[i], NULL) !=
+        SQLITE_OK) {
+      return db_err(st, "prepare");
+    }
+  }
+  return 0;
+}
+
+void conductor_store_close(conductor_store *st) {
+  int i;
+  if (st == NULL) {
+    return;
+  }
+  for (i = 0; i < ST_COUNT; i++) {
+    sqlite3_finalize(st->st[i]);
+  }
+  sqlite3_close(st->db);
+  free(st);
+}
+
+const char *conductor_store_errmsg(const conductor_store *st) {
+  return st ? st->err : "no store";
+}
+
+void *conductor_store_db(conductor_store *st) { return st->db; }
+
+static int exec(conductor_store *st, const char *sql) {
+  if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+    return db_err(st, sql);
+  }
+  return 0;
+}
+
+int conductor_store_begin(conductor_store *st) {
+  return exec(st, "BEGIN IMMEDIATE");
+}
+int conductor_store_commit(conductor_store *st) { return exec(st, "COMMIT"); }
+int conductor_store_rollback(conductor_store *st) {
+  return exec(st, "ROLLBACK");
+}
+
+static sqlite3_stmt *reset(conductor_store *st, int which) {
+  sqlite3_stmt *s = st->st[which];
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return s;
+}
+
+static int step_done(conductor_store *st, sqlite3_stmt *s, const char *what) {
+  int rc = sqlite3_step(s);
+  if (rc != SQLITE_DONE) {
+    return db_err(st, what);
+  }
+  return 0;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v) {
+  sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_u64(sqlite3_stmt *s, int i, uint64_t v) {
+  /* SQLite integers are signed 64-bit; nanosecond Unix times fit until
+   * 2262, sequence numbers and rates long before that. */
+  sqlite3_bind_int64(s, i, v > INT64_MAX ? INT64_MAX : (sqlite3_int64)v);
+}
+
+int conductor_store_add_alarm(conductor_store *st, const char *router,
+                              const char *node, const conductor_alarm *a,
+                              uint64_t received_ns) {
+  sqlite3_stmt *s = reset(st, ST_ADD_EVENT);
+  char id[2 * CONDUCTOR_NAME_MAX + 16];
+  int rv;
+  bind_text(s, 1, router);
+  bind_text(s, 2, node);
+  bind_u64(s, 3, a->seq);
+  sqlite3_bind_int64(s, 4, a->alarm_num);
+  sqlite3_bind_int(s, 5, a->op);
+  sqlite3_bind_int(s, 6, a->severity);
+  bind_u64(s, 7, a->time_ns);
+  bind_text(s, 8, a->source);
+  bind_text(s, 9, a->category);
+  bind_text(s, 10, a->message);
+  bind_u64(s, 11, received_ns);
+  rv = step_done(st, s, "insert alarm event");
+  if (rv != 0) {
+    return rv;
+  }
+  if (sqlite3_changes(st->db) == 0) {
+    return 0; /* retransmission of a committed event */
+  }
+  snprintf(id, sizeof id, "%s.%s:%u", node, router, a->alarm_num);
+  if (a->op == CONDUCTOR_ALARM_RAISE) {
+    s = reset(st, ST_RAISE);
+    bind_text(s, 1, id);
+    bind_text(s, 2, router);
+    bind_text(s, 3, node);
+    sqlite3_bind_int64(s, 4, a->alarm_num);
+    sqlite3_bind_int(s, 5, a->severity);
+    bind_u64(s, 6, a->time_ns);
+    bind_text(s, 7, a->source);
+    bind_text(s, 8, a->category);
+    bind_text(s, 9, a->message);
+  } else {
+    s = reset(st, ST_CLEAR);
+    bind_text(s, 1, id);
+  }
+  rv = step_done(st, s, "update active alarms");
+  return rv != 0 ? rv : 1;
+}
+
+int conductor_store_add_entitlement(conductor_store *st, const char *router,
+                                    const char *node, uint64_t time_ns,
+                                    uint64_t peak_bps) {
+  sqlite3_stmt *s = reset(st, ST_ENTITLEMENT);
+  (void)node; /* the entitlement is per router: its nodes share one row */
+  bind_text(s, 1, router);
+  bind_u64(s, 2, time_ns);
+  bind_u64(s, 3, peak_bps);
+  return step_done(st, s, "entitlement");
+}
+
+int conductor_store_set_connection(conductor_store *st, const char *router,
+                                   const char *node,
+                                   const char *conductor_node,
+                                   const char *state, uint64_t since_ns,
+                                   uint64_t last_ka_ns) {
+  sqlite3_stmt *s = reset(st, ST_CONNECTION);
+  bind_text(s, 1, router);
+  bind_text(s, 2, node);
+  bind_text(s, 3, conductor_node);
+  bind_text(s, 4, state);
+  bind_u64(s, 5, since_ns);
+  bind_u64(s, 6, last_ka_ns);
+  return step_done(st, s, "connection");
+}
+
+int conductor_store_enroll(conductor_store *st, const char *router,
+                           const char *key_type, const char *key_b64,
+                           const char *fingerprint) {
+  sqlite3_stmt *s = reset(st, ST_ENROLL);
+  bind_text(s, 1, key_b64);
+  bind_text(s, 2, key_type);
+  bind_text(s, 3, router);
+  bind_text(s, 4, fingerprint);
+  return step_done(st, s, "enroll");
+}
+
+int conductor_store_lookup_key(conductor_store *st, const char *key_b64,
+                               char *router, size_t cap) {
+  sqlite3_stmt *s = reset(st, ST_LOOKUP);
+  int rc;
+  bind_text(s, 1, key_b64);
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    const unsigned char *n = sqlite3_column_text(s, 0);
+    snprintf(router, cap, "%s", n ? (const char *)n : "");
+    sqlite3_reset(s);
+    return 0;
+  }
+  sqlite3_reset(s);
+  if (rc == SQLITE_DONE) {
+    return CONDUCTOR_ERR_NOT_FOUND;
+  }
+  return db_err(st, "lookup key");
+}
+
+int conductor_store_shelve(conductor_store *st, const char *alarm_id,
+                           int shelve) {
+  sqlite3_stmt *s = reset(st, ST_SHELVE);
+  int rv;
+  bind_text(s, 1, alarm_id);
+  sqlite3_bind_int(s, 2, shelve ? 1 : 0);
+  rv = step_done(st, s, "shelve");
+  if (rv != 0) {
+    return rv;
+  }
+  return sqlite3_changes(st->db) == 0 ? CONDUCTOR_ERR_NOT_FOUND : 0;
+}

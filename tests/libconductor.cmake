@@ -1,0 +1,9 @@
+# libconductor tests (docs/libconductor.md section 7).
+if(TARGET conductor)
+  svr_add_test(NAME conductor_codec_test LABEL unit
+               SOURCES conductor_codec_test.c LIBS conductor)
+  svr_add_test(NAME conductor_state_test LABEL unit
+               SOURCES conductor_state_test.c LIBS conductor_static)
+  svr_add_test(NAME conductor_store_test LABEL unit
+               SOURCES conductor_store_test.c LIBS conductor_static PkgConfig::SQLITE3)
+endif()
