@@ -870,12 +870,12 @@ static void stop(app *a, int code) {
   }
   a->stopping = 1;
   a->exit_code = code;
+  print_table(a); /* the state reached, before we take it down */
   /* Tell every peer we are going away on purpose (RFC 5880 6.8.16). */
   for (i = 0; i < a->n; i++) {
     svrbfd_session_set_admin_down(a->sessions[i]->s, 1, bfd_uv_now());
   }
   bfd_uv_kick(a->glue);
-  print_table(a);
   bfd_uv_close(a->glue);
   uv_close((uv_handle_t *)&a->sig_int, NULL);
   uv_close((uv_handle_t *)&a->sig_term, NULL);

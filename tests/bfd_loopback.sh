@@ -1,0 +1,93 @@
+#!/bin/bash
+# bfd_loopback (label sim, no root): two svr-bfd processes over 127.0.0.1 and
+# 127.0.0.2 on a random port.  Asserts:
+#   1. both `--once` processes reach Up and exit 0; each learns the other's
+#      router name from the SVR metadata;
+#   2. a peer that never answers gives exit 1 at --timeout (not before);
+#   3. SIGTERM sends AdminDown: the peer goes Down with diag 3 (neighbor
+#      signaled session down) well before its 2 s detection time;
+#   4. bad flags and bad config lines exit 2 naming the problem.
+. "$SVR_SOURCE_DIR/tests/lib/netns.sh"
+. "$SVR_SOURCE_DIR/tests/lib/bfd_io.sh"
+
+PORT=$(( 20000 + RANDOM % 20000 ))
+T="--port $PORT --tx 100 --rx 100 --hold-down 0 --json"
+
+# 1. --once on both sides
+svr_bg - "$SVR_BFD" -l 127.0.0.1 -p 127.0.0.2 $T --router-name rA --once --timeout 10
+PA=$SVR_LAST_PID; LA=$SVR_LAST_LOG
+svr_bg - "$SVR_BFD" -l 127.0.0.2 -p 127.0.0.1 $T --router-name rB --once --timeout 10
+PB=$SVR_LAST_PID; LB=$SVR_LAST_LOG
+wait "$PA"; RA=$?
+wait "$PB"; RB=$?
+if [ "$RA" = 0 ] && [ "$RB" = 0 ] && [ -n "$(bfd_state_time "$LA" up)" ] &&
+   [ -n "$(bfd_state_time "$LB" up)" ]; then
+  svr_pass "two --once processes reached Up and exited 0"
+else
+  svr_fail "--once exit codes $RA/$RB"; cat "$LA" "$LB"
+fi
+NA=$(bfd_json_field "$(grep '"event":"table"' "$LA" | tail -1)" peer_router)
+NB=$(bfd_json_field "$(grep '"event":"table"' "$LB" | tail -1)" peer_router)
+if [ "$NA" = rB ] && [ "$NB" = rA ]; then
+  svr_pass "router names exchanged in SVR metadata"
+else
+  svr_fail "peer router names seen: A='$NA' B='$NB' (want rB, rA)"
+fi
+
+# 2. nobody answers: exit 1 after --timeout
+t0=$(date +%s%N)
+"$SVR_BFD" -l 127.0.0.1 -p 127.0.0.3 $T --once --timeout 1 >"$SVR_TMP/alone.log" 2>&1
+RC=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ "$RC" = 1 ] && [ "$ms" -ge 1000 ] && [ "$ms" -lt 5000 ]; then
+  svr_pass "no peer: exit 1 after ${ms} ms (--timeout 1)"
+else
+  svr_fail "no peer: exit $RC after ${ms} ms"; cat "$SVR_TMP/alone.log"
+fi
+
+# 3. graceful exit sends AdminDown.  Detection time is 20 x 100 ms = 2 s, so
+# a Down well under 1 s after SIGTERM can only come from the AdminDown packet.
+svr_bg - "$SVR_BFD" -l 127.0.0.1 -p 127.0.0.2 $T --mult 20 --timeout 10
+PA=$SVR_LAST_PID; LA=$SVR_LAST_LOG
+svr_bg - "$SVR_BFD" -l 127.0.0.2 -p 127.0.0.1 $T --mult 20 --timeout 10
+PB=$SVR_LAST_PID; LB=$SVR_LAST_LOG
+if svr_wait_for 10 "[ -n \"\$(bfd_state_time '$LA' up)\" ] && [ -n \"\$(bfd_state_time '$LB' up)\" ]"; then
+  tk=$(date +%s.%N)
+  kill -TERM "$PA"; wait "$PA"; RA=$?
+  svr_wait_for 5 "[ -n \"\$(bfd_state_time '$LB' down)\" ]"
+  td=$(bfd_state_time "$LB" down)
+  diag=$(grep '"to":"down"' "$LB" | head -1 | sed -n 's/.*"diag_code":\([0-9]*\).*/\1/p')
+  ms=$(bfd_ms_between "$tk" "${td:-0}")
+  if [ "$RA" = 0 ] && [ -n "$td" ] && [ "$diag" = 3 ] && [ "$ms" -lt 1000 ]; then
+    svr_pass "SIGTERM: exit 0, peer Down (diag 3) ${ms} ms later"
+  else
+    svr_fail "SIGTERM: exit $RA, peer Down at '${td}' diag '${diag}' (${ms} ms)"; cat "$LB"
+  fi
+else
+  svr_fail "second pair did not come Up"; cat "$LA" "$LB"
+fi
+
+# 4. usage and config errors: exit 2 and a message naming the problem
+usage_case() { # expected-substring args...
+  local want=$1 out rc; shift
+  out=$("$SVR_BFD" "$@" 2>&1); rc=$?
+  if [ "$rc" = 2 ] && printf '%s' "$out" | grep -qF -- "$want"; then
+    svr_pass "usage error '$*' -> exit 2, says '$want'"
+  else
+    svr_fail "usage error '$*' -> exit $rc: $out"
+  fi
+}
+usage_case "mult=40: outside 3..20" -l 127.0.0.1 -p 127.0.0.2 --mult 40
+usage_case "auth: unknown type" -l 127.0.0.1 -p 127.0.0.2 --auth foo:1:x
+usage_case "no peer address" -l 127.0.0.1
+usage_case "unknown or incomplete option" --no-such-flag
+printf 'router-name r1\nsession local=127.0.0.1 peer=127.0.0.2 tx=abc\n' >"$SVR_TMP/bad.conf"
+usage_case "bad.conf:2: tx=abc: interval must be" -c "$SVR_TMP/bad.conf"
+printf 'session local=127.0.0.1 peer=::1\n' >"$SVR_TMP/bad2.conf"
+usage_case "bad2.conf:1: local and peer addresses are of different families" -c "$SVR_TMP/bad2.conf"
+if "$SVR_BFD" --help | grep -q '^Exit status:'; then
+  svr_pass "--help documents exit status"
+else
+  svr_fail "--help"
+fi
+svr_finish

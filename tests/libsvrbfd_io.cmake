@@ -1,0 +1,8 @@
+# svr-bfd, the libuv glue and the examples: real-socket tests (scripts).
+#   bfd_loopback     sim      two processes on 127.0.0.1/127.0.0.2, no root
+#   bfd_netns        netns    namespaces: Up, link cut -> Down in detect time, NAT
+#   bfd_interop_frr  interop  RFC 5881 against FRR bfdd 8.4 (start order, timers, cut)
+#   bfd_interop_bird interop  RFC 5880 authentication against BIRD 2
+if(TARGET svr-bfd)
+  svr_add_script_test(NAME bfd_loopback LABEL sim SCRIPT bfd_loopback.sh TIMEOUT 60)
+endif()
