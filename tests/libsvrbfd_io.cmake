@@ -6,3 +6,6 @@
 if(TARGET svr-bfd)
   svr_add_script_test(NAME bfd_loopback LABEL sim SCRIPT bfd_loopback.sh TIMEOUT 60)
 endif()
+if(TARGET svr-bfd)
+  svr_add_script_test(NAME bfd_netns LABEL netns SCRIPT bfd_netns.sh TIMEOUT 60)
+endif()
