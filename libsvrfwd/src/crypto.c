@@ -1,0 +1,224 @@
+/*
+ * Per-session encryption and integrity (docs/libsvrfwd.md section 4).
+ *
+ * Session keys are derived from the peer key of a security ID and the
+ * session UUID: HMAC-SHA256(peer key, label || UUID).  So no two sessions
+ * share a key, and a GCM nonce only has to be unique within one session:
+ * nonce = direction (4 bytes, 0 = from the originator) || sequence (8).
+ *
+ *   AES-256-GCM:  AAD = metadata header or fast-path prefix; ciphertext in
+ *                 place; 16-byte tag appended.
+ *   AES-CBC-128/256 + HMAC-SHA256 (encrypt-then-MAC): IV = AES(K, nonce ||
+ *                 0^4), PKCS#7 padding, HMAC over AAD || ciphertext, 32-byte
+ *                 tag appended.
+ * The caller lays the AAD out directly before the plaintext.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+
+#include "fwd_int.h"
+#include "svr_endian.h"
+
+size_t fwd_tag_len(svrfwd_cipher c) {
+  switch (c) {
+  case SVRFWD_CIPHER_AES256_GCM: return FWD_GCM_TAG;
+  case SVRFWD_CIPHER_NONE: return 0;
+  default: return FWD_HMAC_TAG;
+  }
+}
+
+size_t fwd_prefix_len(svrfwd_cipher c) {
+  switch (c) {
+  case SVRFWD_CIPHER_AES256_GCM: return FWD_PREFIX_GCM;
+  case SVRFWD_CIPHER_NONE: return 0;
+  default: return FWD_PREFIX_CBC;
+  }
+}
+
+int fwd_skey_init(fwd_skey *k) {
+  memset(k, 0, sizeof(*k));
+  k->enc = EVP_CIPHER_CTX_new();
+  k->dec = EVP_CIPHER_CTX_new();
+  if (!k->enc || !k->dec) {
+    fwd_skey_free(k);
+    return SVRFWD_ERR_NOMEM;
+  }
+  return 0;
+}
+
+void fwd_skey_free(fwd_skey *k) {
+  EVP_CIPHER_CTX_free(k->enc);
+  EVP_CIPHER_CTX_free(k->dec);
+  k->enc = k->dec = NULL;
+  OPENSSL_cleanse(k->mac_key, sizeof(k->mac_key));
+  k->valid = 0;
+}
+
+static int kdf(uint8_t out[32], const fwd_peer_key *pk, const char *label,
+               const uint8_t uuid[16]) {
+  uint8_t in[48];
+  size_t ll = strlen(label);
+  unsigned int olen = 0;
+  memcpy(in, label, ll);
+  memcpy(in + ll, uuid, 16);
+  if (!HMAC(EVP_sha256(), pk->key, (int)pk->keylen, in, ll + 16, out, &olen) ||
+      olen != 32) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  return 0;
+}
+
+int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
+                    const uint8_t uuid[16]) {
+  uint8_t key[32];
+  int rv;
+  k->valid = 0;
+  if (c == SVRFWD_CIPHER_AES256_GCM) {
+    if ((rv = kdf(key, pk, "svrfwd v1 gcm", uuid)) != 0) {
+      return rv;
+    }
+    if (EVP_EncryptInit_ex(k->enc, EVP_aes_256_gcm(), NULL, key, NULL) != 1 ||
+        EVP_DecryptInit_ex(k->dec, EVP_aes_256_gcm(), NULL, key, NULL) != 1) {
+      rv = SVRFWD_ERR_CRYPTO;
+    }
+  } else {
+    const EVP_CIPHER *ci = c == SVRFWD_CIPHER_AES128_CBC_HMAC
+                               ? EVP_aes_128_cbc()
+                               : EVP_aes_256_cbc();
+    if ((rv = kdf(key, pk, "svrfwd v1 cbc enc", uuid)) != 0 ||
+        (rv = kdf(k->mac_key, pk, "svrfwd v1 cbc mac", uuid)) != 0) {
+      return rv;
+    }
+    if (EVP_EncryptInit_ex(k->enc, ci, NULL, key, NULL) != 1 ||
+        EVP_DecryptInit_ex(k->dec, ci, NULL, key, NULL) != 1) {
+      rv = SVRFWD_ERR_CRYPTO;
+    } else {
+      EVP_CIPHER_CTX_set_padding(k->enc, 0);
+      EVP_CIPHER_CTX_set_padding(k->dec, 0);
+    }
+  }
+  OPENSSL_cleanse(key, sizeof(key));
+  if (rv == 0) {
+    k->valid = 1;
+    k->id = pk->id;
+  }
+  return rv;
+}
+
+static void nonce12(uint8_t n[16], uint64_t seq, uint32_t dir) {
+  svr_put_be32(n, dir);
+  svr_put_be64(n + 4, seq);
+  memset(n + 12, 0, 4);
+}
+
+static int cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir) {
+  static const uint8_t zero[16];
+  uint8_t blk[16];
+  int n = 0;
+  nonce12(blk, seq, dir);
+  if (EVP_EncryptInit_ex(k->enc, NULL, NULL, NULL, zero) != 1 ||
+      EVP_EncryptUpdate(k->enc, iv, &n, blk, 16) != 1 || n != 16) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  return 0;
+}
+
+static int mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p,
+               size_t len) {
+  unsigned int olen = 0;
+  if (!HMAC(EVP_sha256(), k->mac_key, 32, p, len, out, &olen) || olen != 32) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  return 0;
+}
+
+svrfwd_ssize fwd_seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
+                      const uint8_t *aad, size_t aadlen, uint8_t *pt,
+                      size_t ptlen) {
+  uint8_t iv[16];
+  int n = 0, n2 = 0;
+  if (c == SVRFWD_CIPHER_AES256_GCM) {
+    nonce12(iv, seq, dir);
+    if (EVP_EncryptInit_ex(k->enc, NULL, NULL, NULL, iv) != 1 ||
+        (aadlen &&
+         EVP_EncryptUpdate(k->enc, NULL, &n, aad, (int)aadlen) != 1) ||
+        EVP_EncryptUpdate(k->enc, pt, &n, pt, (int)ptlen) != 1 ||
+        EVP_EncryptFinal_ex(k->enc, pt + n, &n2) != 1 ||
+        EVP_CIPHER_CTX_ctrl(k->enc, EVP_CTRL_GCM_GET_TAG, FWD_GCM_TAG,
+                            pt + ptlen) != 1) {
+      return SVRFWD_ERR_CRYPTO;
+    }
+    return (svrfwd_ssize)(ptlen + FWD_GCM_TAG);
+  } else {
+    size_t pad = 16 - ptlen % 16, ctlen = ptlen + pad;
+    memset(pt + ptlen, (int)pad, pad);
+    if (cbc_iv(k, iv, seq, dir) != 0 ||
+        EVP_EncryptInit_ex(k->enc, NULL, NULL, NULL, iv) != 1 ||
+        EVP_EncryptUpdate(k->enc, pt, &n, pt, (int)ctlen) != 1 ||
+        (size_t)n != ctlen) {
+      return SVRFWD_ERR_CRYPTO;
+    }
+    if (mac(k, pt + ctlen, aad, aadlen + ctlen) != 0) {
+      return SVRFWD_ERR_CRYPTO;
+    }
+    return (svrfwd_ssize)(ctlen + FWD_HMAC_TAG);
+  }
+}
+
+svrfwd_ssize fwd_open(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
+                      const uint8_t *aad, size_t aadlen, uint8_t *ct,
+                      size_t ctlen) {
+  uint8_t iv[16];
+  int n = 0, n2 = 0;
+  if (c == SVRFWD_CIPHER_AES256_GCM) {
+    size_t len;
+    if (ctlen < FWD_GCM_TAG) {
+      return SVRFWD_ERR_PKT_AUTH;
+    }
+    len = ctlen - FWD_GCM_TAG;
+    nonce12(iv, seq, dir);
+    if (EVP_DecryptInit_ex(k->dec, NULL, NULL, NULL, iv) != 1 ||
+        (aadlen &&
+         EVP_DecryptUpdate(k->dec, NULL, &n, aad, (int)aadlen) != 1) ||
+        EVP_DecryptUpdate(k->dec, ct, &n, ct, (int)len) != 1 ||
+        EVP_CIPHER_CTX_ctrl(k->dec, EVP_CTRL_GCM_SET_TAG, FWD_GCM_TAG,
+                            ct + len) != 1) {
+      return SVRFWD_ERR_CRYPTO;
+    }
+    if (EVP_DecryptFinal_ex(k->dec, ct + n, &n2) != 1) {
+      return SVRFWD_ERR_PKT_AUTH;
+    }
+    return (svrfwd_ssize)len;
+  } else {
+    uint8_t want[32];
+    size_t len, pad, i;
+    if (ctlen < 16 + FWD_HMAC_TAG || (ctlen - FWD_HMAC_TAG) % 16) {
+      return SVRFWD_ERR_PKT_AUTH;
+    }
+    len = ctlen - FWD_HMAC_TAG;
+    if (mac(k, want, aad, aadlen + len) != 0) {
+      return SVRFWD_ERR_CRYPTO;
+    }
+    if (CRYPTO_memcmp(want, ct + len, FWD_HMAC_TAG) != 0) {
+      return SVRFWD_ERR_PKT_AUTH;
+    }
+    if (cbc_iv(k, iv, seq, dir) != 0 ||
+        EVP_DecryptInit_ex(k->dec, NULL, NULL, NULL, iv) != 1 ||
+        EVP_DecryptUpdate(k->dec, ct, &n, ct, (int)len) != 1 ||
+        (size_t)n != len) {
+      return SVRFWD_ERR_CRYPTO;
+    }
+    pad = ct[len - 1];
+    if (pad == 0 || pad > 16) {
+      return SVRFWD_ERR_PKT_AUTH; /* authenticated, so a sender bug */
+    }
+    for (i = 0; i < pad; i++) {
+      if (ct[len - 1 - i] != pad) {
+        return SVRFWD_ERR_PKT_AUTH;
+      }
+    }
+    return (svrfwd_ssize)(len - pad);
+  }
+}

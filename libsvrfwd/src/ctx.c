@@ -1,0 +1,70 @@
+/* The context: settings, callbacks, flow table, expiry heap, stats. */
+#include <string.h>
+
+#include "fwd_int.h"
+
+void fwd_peer_free(svrfwd_peer *p, svrfwd_close_reason why);
+
+int svrfwd_ctx_new_versioned(svrfwd_ctx **pctx, int cbv,
+                             const svrfwd_callbacks *cb, int sv,
+                             const svrfwd_settings *settings,
+                             const svrfwd_mem *mem, void *user_data) {
+  svrfwd_ctx *ctx;
+  svrfwd_settings def;
+  uint64_t seed = 0;
+  int rv;
+  if (cbv != SVRFWD_CALLBACKS_V1 || sv != SVRFWD_SETTINGS_V1) {
+    return SVRFWD_ERR_VERSION;
+  }
+  if (!pctx || !cb || !cb->rand) {
+    return SVRFWD_ERR_INVALID_ARGUMENT;
+  }
+  if (!settings) {
+    svrfwd_settings_default(&def);
+    settings = &def;
+  }
+  if (settings->max_sessions == 0) {
+    return SVRFWD_ERR_INVALID_ARGUMENT;
+  }
+  if (!mem) {
+    mem = fwd_mem_default();
+  }
+  ctx = fwd_calloc(mem, 1, sizeof(*ctx));
+  if (!ctx) {
+    return SVRFWD_ERR_NOMEM;
+  }
+  ctx->mem = *mem;
+  ctx->cb = *cb;
+  ctx->settings = *settings;
+  if (settings->router_name) {
+    strncpy(ctx->router_name, settings->router_name, SVRFWD_NAME_MAX);
+  }
+  ctx->settings.router_name = ctx->router_name;
+  ctx->user_data = user_data;
+  cb->rand((uint8_t *)&seed, sizeof(seed), user_data);
+  rv = fwd_table_init(&ctx->table, settings->max_sessions * 2, seed, mem);
+  if (rv != 0) {
+    fwd_free(mem, ctx);
+    return rv;
+  }
+  svr_heap_init(&ctx->heap);
+  *pctx = ctx;
+  return 0;
+}
+
+void svrfwd_ctx_del(svrfwd_ctx *ctx) {
+  svrfwd_mem mem;
+  if (!ctx) {
+    return;
+  }
+  while (ctx->peers) {
+    fwd_peer_free(ctx->peers, SVRFWD_CLOSE_CTX);
+  }
+  mem = ctx->mem;
+  fwd_table_free(&ctx->table, &mem);
+  fwd_free(&mem, ctx);
+}
+
+void svrfwd_ctx_get_stats(const svrfwd_ctx *ctx, svrfwd_ctx_stats *stats) {
+  *stats = ctx->stats;
+}

@@ -1,0 +1,313 @@
+/*
+ * Egress: a packet from a peer on a waypoint.  The cookie is checked first,
+ * then integrity and replay; first-packet metadata creates the mirrored
+ * session; metadata (or the fast-path crypto prefix, or a false-positive
+ * marker) is stripped and the original 5-tuple and checksum restored.
+ */
+#include <string.h>
+
+#include "fwd_int.h"
+#include "svr_meta.h"
+
+static void copy_bytes(char *dst, svrfwd_bytes b) {
+  size_t n = b.len > SVRFWD_NAME_MAX ? SVRFWD_NAME_MAX : b.len;
+  if (n) {
+    memcpy(dst, b.p, n);
+  }
+  dst[n] = '\0';
+}
+
+/* Verifies time and replay, then opens; |aad| precedes |ct|. */
+static int open_checked(svrfwd_ctx *ctx, svrfwd_session *s, uint32_t key_id,
+                        uint64_t seq, uint64_t time_ms, const uint8_t *aad,
+                        size_t aadlen, uint8_t *ct, size_t ctlen,
+                        svrfwd_tstamp ts, size_t *ptlen) {
+  svrfwd_cipher c = s->peer->cfg.cipher;
+  fwd_skey *sk;
+  svrfwd_ssize n;
+  int rv;
+  if ((rv = fwd_replay_check(s, seq)) != 0) {
+    return rv;
+  }
+  if (c != SVRFWD_CIPHER_AES256_GCM) {
+    uint64_t now_ms = ts / SVRFWD_MILLISECONDS;
+    uint64_t win_ms = ctx->settings.hmac_window_ns / SVRFWD_MILLISECONDS;
+    uint64_t d = now_ms > time_ms ? now_ms - time_ms : time_ms - now_ms;
+    if (d > win_ms) {
+      return SVRFWD_ERR_PKT_STALE;
+    }
+  }
+  if ((rv = fwd_session_key(s, key_id, 0, ts, &sk)) != 0) {
+    return rv;
+  }
+  n = fwd_open(sk, c, seq, s->originator ? 1 : 0, aad, aadlen, ct, ctlen);
+  if (n < 0) {
+    return (int)n;
+  }
+  *ptlen = (size_t)n;
+  return 0;
+}
+
+/* Creates the mirrored session from verified first-packet metadata. */
+static int mirror_session(svrfwd_ctx *ctx, svrfwd_session *s,
+                          const fwd_pkt *pp, const svrfwd_meta *m) {
+  uint8_t orig_proto;
+  if (!(m->present & SVRFWD_META_FWD_CTX) || !(m->present & SVRFWD_META_UUID)) {
+    return SVRFWD_ERR_PKT_META_MISSING;
+  }
+  if (m->fwd_ctx.family != pp->flow.family ||
+      (m->fwd_ctx.proto != 6 && m->fwd_ctx.proto != 17)) {
+    return SVRFWD_ERR_PKT_UNSUPPORTED;
+  }
+  orig_proto = m->fwd_ctx.proto;
+  if (m->present & SVRFWD_META_TCP_SYN) {
+    if (orig_proto != 6 || pp->flow.proto != 17) {
+      return SVRFWD_ERR_PKT_META_TLV;
+    }
+    s->transformed = 1;
+  } else if (orig_proto != pp->flow.proto) {
+    return SVRFWD_ERR_PKT_META_TLV;
+  }
+  s->orig_proto = orig_proto;
+  s->wan.key = pp->flow;
+  fwd_flow_swap(&s->lan.key, &m->fwd_ctx);
+  if (fwd_table_find(&ctx->table, &s->lan.key)) {
+    return SVRFWD_ERR_PKT_COLLISION;
+  }
+  s->originator = 0;
+  s->meta_tx = 1; /* reverse metadata until a forward packet comes without */
+  copy_bytes(s->tenant, m->tenant);
+  copy_bytes(s->service, m->service);
+  copy_bytes(s->peer_router, m->source_router);
+  return 0;
+}
+
+int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
+                      svrfwd_session **psession, svrfwd_tstamp ts) {
+  fwd_pkt pp;
+  fwd_hnode *hn;
+  svrfwd_session *s = NULL, *fresh = NULL;
+  svrfwd_peer *peer;
+  svrfwd_cipher c;
+  svrfwd_meta m;
+  svrfwd_flow target;
+  uint8_t *ip, *pay, *data, *nip;
+  size_t plen, dlen, hmove, newlen;
+  uint16_t orig_cksum = 0;
+  int rv, have_cksum = 0, had_meta = 0, marker = 0, stripped = 0;
+
+  if (!ctx || !buf || !buf->base || buf->off > buf->cap ||
+      buf->len > buf->cap - buf->off) {
+    return SVRFWD_ERR_INVALID_ARGUMENT;
+  }
+  ip = buf->base + buf->off;
+  rv = fwd_pkt_parse(&pp, ip, buf->len);
+  if (rv != 0) {
+    return fwd_drop(ctx, rv);
+  }
+  pay = pp.l4 + pp.l4hlen;
+  plen = pp.len - pp.l3len - pp.l4hlen;
+  hn = fwd_table_find(&ctx->table, &pp.flow);
+  if (hn) {
+    s = (svrfwd_session *)(void *)((char *)hn - offsetof(svrfwd_session, wan));
+    if (hn != &s->wan) {
+      return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
+    }
+    peer = s->peer;
+  } else {
+    if (!svr_meta_has_cookie(pay, plen)) {
+      return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
+    }
+    peer = fwd_peer_find(ctx, pp.flow.dst, pp.flow.src, pp.flow.family);
+    if (!peer) {
+      return fwd_drop(ctx, SVRFWD_ERR_PKT_UNKNOWN_PEER);
+    }
+  }
+  c = peer->cfg.cipher;
+  data = pay;
+  dlen = plen;
+
+  if (svr_meta_has_cookie(pay, plen)) {
+    svr_meta_hdr h;
+    rv = svr_meta_hdr_decode(&h, pay, plen);
+    if (rv != SVR_META_OK) {
+      return fwd_drop(ctx, fwd_meta_map_err(rv));
+    }
+    memset(&m, 0, sizeof(m));
+    rv = fwd_meta_tlvs(&m, h.hdr_tlvs, h.hdr_tlvs_len, 1);
+    if (rv != 0) {
+      return fwd_drop(ctx, rv);
+    }
+    if (h.hdr_len == SVR_META_HDR_LEN && h.payload_len == 0 &&
+        c == SVRFWD_CIPHER_NONE) {
+      /* false-positive marker: only on an existing session */
+      if (!s) {
+        return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
+      }
+      data = pay + SVR_META_HDR_LEN;
+      dlen = plen - SVR_META_HDR_LEN;
+      marker = 1;
+    } else {
+      const uint8_t *ptlvs;
+      size_t pt_avail;
+      if (!s) {
+        rv = fwd_session_new(ctx, peer, &fresh);
+        if (rv != 0) {
+          return rv;
+        }
+        fresh->meta_tx = 1;
+        s = fresh;
+        if (m.present & SVRFWD_META_UUID) {
+          memcpy(s->uuid, m.uuid, 16);
+        }
+      }
+      if (c != SVRFWD_CIPHER_NONE) {
+        uint32_t need = SVRFWD_META_SECURITY_ID | SVRFWD_META_SEQ |
+                        SVRFWD_META_UUID;
+        size_t ptlen;
+        if (c != SVRFWD_CIPHER_AES256_GCM) {
+          need |= SVRFWD_META_TIME;
+        }
+        if ((m.in_header & need) != need) {
+          rv = SVRFWD_ERR_PKT_META_MISSING;
+          goto fail;
+        }
+        if (memcmp(m.uuid, s->uuid, 16) != 0) {
+          rv = SVRFWD_ERR_PKT_COLLISION;
+          goto fail;
+        }
+        rv = open_checked(ctx, s, m.security_id, m.seq, m.time_ms, pay,
+                          h.hdr_len, pay + h.hdr_len, plen - h.hdr_len, ts,
+                          &ptlen);
+        if (rv != 0) {
+          goto fail;
+        }
+        if (h.payload_len > ptlen) {
+          rv = SVRFWD_ERR_PKT_META_PAYLEN;
+          goto fail;
+        }
+        ptlvs = pay + h.hdr_len;
+        pt_avail = ptlen;
+      } else {
+        ptlvs = h.payload_tlvs;
+        pt_avail = plen - h.hdr_len;
+      }
+      rv = fwd_meta_tlvs(&m, ptlvs, h.payload_len, 0);
+      if (rv != 0) {
+        goto fail;
+      }
+      if (c != SVRFWD_CIPHER_NONE) {
+        if (!(m.present & SVRFWD_META_L4_CKSUM)) {
+          rv = SVRFWD_ERR_PKT_META_MISSING;
+          goto fail;
+        }
+        orig_cksum = m.l4_cksum;
+        have_cksum = 1;
+      }
+      if (fresh) {
+        rv = mirror_session(ctx, s, &pp, &m);
+        if (rv != 0) {
+          goto fail;
+        }
+        if (ctx->stats.sessions >= ctx->settings.max_sessions) {
+          rv = SVRFWD_ERR_PKT_SESSIONS_FULL;
+          goto fail;
+        }
+      } else if (s->originator && (m.present & SVRFWD_META_DISABLE_FWD)) {
+        s->meta_tx = 0; /* handshake complete */
+      }
+      if (c != SVRFWD_CIPHER_NONE) {
+        fwd_replay_update(s, m.seq);
+      }
+      data = (uint8_t *)ptlvs + h.payload_len;
+      dlen = pt_avail - h.payload_len;
+      had_meta = 1;
+      if (fresh) {
+        fwd_session_link(ctx, s, ts);
+        fresh = NULL;
+      }
+    }
+  } else if (c != SVRFWD_CIPHER_NONE) {
+    size_t pre = fwd_prefix_len(c), ptlen;
+    uint64_t seq, tms = 0;
+    if (plen < pre + 2 + fwd_tag_len(c)) {
+      return fwd_drop(ctx, SVRFWD_ERR_PKT_AUTH);
+    }
+    seq = svr_get_be64(pay + 4);
+    if (c != SVRFWD_CIPHER_AES256_GCM) {
+      tms = svr_get_be64(pay + 12);
+    }
+    rv = open_checked(ctx, s, svr_get_be32(pay), seq, tms, pay, pre, pay + pre,
+                      plen - pre, ts, &ptlen);
+    if (rv != 0) {
+      return fwd_drop(ctx, rv);
+    }
+    if (ptlen < 2) {
+      return fwd_drop(ctx, SVRFWD_ERR_PKT_AUTH);
+    }
+    fwd_replay_update(s, seq);
+    orig_cksum = svr_get_be16(pay + pre);
+    have_cksum = 1;
+    data = pay + pre + 2;
+    dlen = ptlen - 2;
+  }
+  stripped = data != pay || dlen != plen;
+  if (!had_meta && !s->originator) {
+    s->meta_tx = 0; /* a forward packet without metadata: peer got ours */
+  }
+
+  /* Rebuild: move the headers up against the data. */
+  hmove = s->transformed ? pp.l3len : pp.l3len + pp.l4hlen;
+  if ((size_t)(data - ip) < hmove) {
+    return fwd_drop(ctx, SVRFWD_ERR_PKT_MALFORMED);
+  }
+  nip = data - hmove;
+  memmove(nip, ip, hmove);
+  newlen = hmove + dlen;
+  pp.ip = nip;
+  pp.l4 = nip + pp.l3len;
+  fwd_flow_swap(&target, &s->lan.key);
+  if (s->transformed) {
+    fwd_pkt tp;
+    fwd_pkt_set_proto(&pp, 6);
+    fwd_pkt_set_len(&pp, newlen);
+    rv = fwd_pkt_parse(&tp, nip, newlen);
+    if (rv != 0) {
+      return fwd_drop(ctx, rv);
+    }
+    pp = tp;
+    fwd_pkt_rewrite(&pp, &target, 1);
+  } else {
+    fwd_pkt_set_len(&pp, newlen);
+    if (have_cksum) {
+      fwd_pkt_rewrite(&pp, &target, 0);
+      svr_put_be16(pp.l4 + fwd_l4_cksum_off(pp.flow.proto), orig_cksum);
+    } else if (stripped) {
+      fwd_pkt_rewrite(&pp, &target, 0);
+      fwd_pkt_l4_cksum(&pp);
+    } else {
+      fwd_pkt_rewrite(&pp, &target, 1); /* RFC 1624 */
+    }
+  }
+  fwd_session_touch(s, pp.tcp_flags, 0, ts);
+  buf->off = (size_t)(nip - buf->base);
+  buf->len = newlen;
+  s->rx_packets++;
+  ctx->stats.egress_packets++;
+  if (had_meta) {
+    ctx->stats.meta_rx++;
+  }
+  if (marker) {
+    ctx->stats.false_positive_rx++;
+  }
+  if (psession) {
+    *psession = s;
+  }
+  return 0;
+
+fail:
+  if (fresh) {
+    fwd_session_discard(ctx, fresh);
+  }
+  return rv <= -300 ? fwd_drop(ctx, rv) : rv;
+}

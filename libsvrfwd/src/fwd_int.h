@@ -1,0 +1,194 @@
+/* libsvrfwd internals shared by the src/ files (never installed). */
+#ifndef SVRFWD_INT_H
+#define SVRFWD_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "svr_heap.h"
+#include "svrfwd/svrfwd.h"
+
+/* ---- memory (mem.c) ---- */
+void *fwd_malloc(const svrfwd_mem *mem, size_t n);
+void *fwd_calloc(const svrfwd_mem *mem, size_t nmemb, size_t n);
+void fwd_free(const svrfwd_mem *mem, void *p);
+const svrfwd_mem *fwd_mem_default(void);
+
+/* ---- packet parse (pkt.c) ---- */
+typedef struct fwd_pkt {
+  uint8_t *ip;       /* IP header */
+  size_t len;        /* IP packet length */
+  size_t l3len;      /* IP header length */
+  uint8_t *l4;       /* L4 header */
+  size_t l4hlen;     /* 8 (UDP) or TCP data offset */
+  svrfwd_flow flow;
+  uint8_t tcp_flags;
+} fwd_pkt;
+
+int fwd_pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len);
+/* Rewrites addresses/ports to |f| with RFC 1624 updates of the IPv4 header
+ * checksum and (if |l4cksum|) the L4 checksum. */
+void fwd_pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum);
+/* Offset of the L4 checksum in the L4 header for |proto|. */
+size_t fwd_l4_cksum_off(uint8_t proto);
+/* Fixes length fields (IP total/payload, UDP length) after a size change. */
+void fwd_pkt_set_len(fwd_pkt *pp, size_t newlen);
+/* Full L4 checksum computation (pseudo header + segment). */
+void fwd_pkt_l4_cksum(fwd_pkt *pp);
+void fwd_pkt_set_proto(fwd_pkt *pp, uint8_t proto);
+void fwd_pkt_set_ttl(fwd_pkt *pp, uint8_t ttl);
+uint8_t fwd_pkt_ttl(const fwd_pkt *pp);
+
+/* ---- flow hash table (table.c) ---- */
+typedef struct fwd_hnode {
+  struct fwd_hnode *next;
+  svrfwd_flow key;
+  uint64_t hash;
+} fwd_hnode;
+
+typedef struct fwd_table {
+  fwd_hnode **buckets;
+  size_t mask;
+  uint64_t seed;
+} fwd_table;
+
+int fwd_table_init(fwd_table *t, size_t nbuckets, uint64_t seed,
+                   const svrfwd_mem *mem);
+void fwd_table_free(fwd_table *t, const svrfwd_mem *mem);
+fwd_hnode *fwd_table_find(const fwd_table *t, const svrfwd_flow *key);
+void fwd_table_insert(fwd_table *t, fwd_hnode *n);
+void fwd_table_remove(fwd_table *t, fwd_hnode *n);
+int fwd_flow_eq(const svrfwd_flow *a, const svrfwd_flow *b);
+void fwd_flow_swap(svrfwd_flow *out, const svrfwd_flow *in);
+
+/* ---- crypto (crypto.c) ---- */
+#define FWD_MAX_KEY 64
+#define FWD_PEER_KEYS 3
+
+typedef struct fwd_peer_key {
+  int used;
+  uint32_t id;
+  uint8_t key[FWD_MAX_KEY];
+  size_t keylen;
+  svrfwd_tstamp expires; /* UINT64_MAX while current / pending */
+} fwd_peer_key;
+
+/* One derived session key. */
+typedef struct fwd_skey {
+  int valid;
+  uint32_t id;
+  EVP_CIPHER_CTX *enc;
+  EVP_CIPHER_CTX *dec;
+  uint8_t mac_key[32];
+} fwd_skey;
+
+#define FWD_GCM_TAG 16
+#define FWD_HMAC_TAG 32
+/* Fast-path crypto prefix: key id(4) seq(8) [time ms(8) in CBC mode]. */
+#define FWD_PREFIX_GCM 12
+#define FWD_PREFIX_CBC 20
+
+int fwd_skey_init(fwd_skey *k);
+void fwd_skey_free(fwd_skey *k);
+int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
+                    const uint8_t uuid[16]);
+/* Seals: |aad| authenticated, |pt| (ptlen) encrypted in place, the tag
+ * written after the ciphertext.  Returns ciphertext+tag length or < 0. */
+svrfwd_ssize fwd_seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
+                      const uint8_t *aad, size_t aadlen, uint8_t *pt,
+                      size_t ptlen);
+/* Opens in place: |ct| holds ciphertext + tag (ctlen).  Returns plaintext
+ * length, SVRFWD_ERR_PKT_AUTH, or a fatal error. */
+svrfwd_ssize fwd_open(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
+                      const uint8_t *aad, size_t aadlen, uint8_t *ct,
+                      size_t ctlen);
+size_t fwd_tag_len(svrfwd_cipher c);
+size_t fwd_prefix_len(svrfwd_cipher c);
+
+/* ---- waypoint allocator: svrfwd_wpalloc (waypoint.c) ---- */
+
+/* ---- context, peers, sessions ---- */
+#define FWD_REPLAY_WINDOW 64
+
+struct svrfwd_peer {
+  svrfwd_ctx *ctx;
+  struct svrfwd_peer *next;
+  svrfwd_peer_config cfg;
+  char name[SVRFWD_NAME_MAX + 1];
+  svrfwd_wpalloc *wp_tcp;
+  svrfwd_wpalloc *wp_udp;
+  fwd_peer_key keys[FWD_PEER_KEYS];
+  int active;        /* index of the send key, -1 none */
+  uint8_t hops;
+  uint8_t transform;
+  size_t nsessions;
+};
+
+struct svrfwd_session {
+  fwd_hnode lan; /* key: packets taken in at ingress (before rewrite) */
+  fwd_hnode wan; /* key: packets taken in at egress (as received) */
+  svr_heap_node timer;
+  struct svrfwd_session *prev, *next; /* all sessions of the context */
+  svrfwd_peer *peer;
+  uint8_t uuid[16];
+  uint8_t originator;
+  uint8_t meta_tx;
+  uint8_t transformed;
+  uint8_t orig_proto;   /* the LAN protocol (6/17) */
+  uint8_t fin_lan, fin_wan, rst, closing;
+  uint16_t self_port, peer_port; /* allocator pair (originator) */
+  uint64_t tx_seq;
+  uint64_t rx_top;      /* highest accepted sequence */
+  uint64_t rx_bitmap;   /* bit i: rx_top - i seen */
+  fwd_skey skeys[2];
+  svrfwd_tstamp last_active;
+  svrfwd_duration timeout;
+  uint64_t tx_packets, rx_packets;
+  char tenant[SVRFWD_NAME_MAX + 1];
+  char service[SVRFWD_NAME_MAX + 1];
+  char peer_router[SVRFWD_NAME_MAX + 1];
+};
+
+struct svrfwd_ctx {
+  svrfwd_mem mem;
+  svrfwd_callbacks cb;
+  svrfwd_settings settings;
+  char router_name[SVRFWD_NAME_MAX + 1];
+  void *user_data;
+  fwd_table table;
+  svr_heap heap;
+  svrfwd_peer *peers;
+  svrfwd_session *sessions;
+  svrfwd_ctx_stats stats;
+};
+
+/* session.c */
+int fwd_session_new(svrfwd_ctx *ctx, svrfwd_peer *peer, svrfwd_session **ps);
+void fwd_session_link(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts);
+void fwd_session_discard(svrfwd_ctx *ctx, svrfwd_session *s);
+void fwd_session_close(svrfwd_ctx *ctx, svrfwd_session *s,
+                       svrfwd_close_reason why, svrfwd_tstamp ts);
+void fwd_session_touch(svrfwd_session *s, uint8_t tcp_flags, int from_lan,
+                       svrfwd_tstamp ts);
+/* The session key for |id|, deriving it when the peer has the key.  Returns
+ * 0 or SVRFWD_ERR_PKT_KEY_UNKNOWN / _KEY_EXPIRED / fatal. */
+int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
+                    svrfwd_tstamp ts, fwd_skey **pk);
+int fwd_replay_check(const svrfwd_session *s, uint64_t seq);
+void fwd_replay_update(svrfwd_session *s, uint64_t seq);
+
+/* peer.c */
+svrfwd_peer *fwd_peer_find(const svrfwd_ctx *ctx, const uint8_t *local,
+                           const uint8_t *remote, uint8_t family);
+const fwd_peer_key *fwd_peer_tx_key(const svrfwd_peer *peer);
+
+/* meta.c internal: decode one TLV area into m. */
+int fwd_meta_tlvs(svrfwd_meta *m, const uint8_t *p, size_t len, int header);
+int fwd_meta_map_err(int rv);
+
+/* ctx.c */
+int fwd_drop(svrfwd_ctx *ctx, int code);
+
+#endif /* SVRFWD_INT_H */

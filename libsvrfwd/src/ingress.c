@@ -1,0 +1,308 @@
+/*
+ * Ingress: a packet entering the SVR fabric towards a peer.  New flows get a
+ * session and a waypoint pair; the packet is rewritten to the waypoints,
+ * carries metadata while the handshake needs it, is encrypted, and its TTL
+ * padded.  Layouts: docs/libsvrfwd.md sections 3-5.
+ */
+#include <string.h>
+
+#include "fwd_int.h"
+#include "svr_meta.h"
+
+#define FWD_META_MAX 600
+
+static void copy_name(char *dst, const char *src) {
+  size_t n = src ? strlen(src) : 0;
+  if (n > SVRFWD_NAME_MAX) {
+    n = SVRFWD_NAME_MAX;
+  }
+  memcpy(dst, src ? src : "", n);
+  dst[n] = '\0';
+}
+
+static svrfwd_bytes name_bytes(const char *s) {
+  svrfwd_bytes b;
+  b.p = (const uint8_t *)s;
+  b.len = (uint16_t)strlen(s);
+  return b;
+}
+
+static int create_session(svrfwd_ctx *ctx, const fwd_pkt *pp,
+                          const svrfwd_route *route, svrfwd_tstamp ts,
+                          svrfwd_session **ps) {
+  svrfwd_peer *peer = route->peer;
+  svrfwd_session *s;
+  svrfwd_wpalloc *wa;
+  uint16_t self_port, peer_port;
+  uint8_t outer_proto;
+  int transformed, rv;
+  size_t alen = pp->flow.family == 6 ? 16 : 4;
+
+  if (!peer || peer->ctx != ctx) {
+    return SVRFWD_ERR_INVALID_ARGUMENT;
+  }
+  if (peer->cfg.local_waypoint.family != pp->flow.family) {
+    return SVRFWD_ERR_PKT_UNSUPPORTED;
+  }
+  if (peer->cfg.cipher != SVRFWD_CIPHER_NONE && peer->active < 0) {
+    return SVRFWD_ERR_NO_KEY;
+  }
+  if (ctx->stats.sessions >= ctx->settings.max_sessions) {
+    return SVRFWD_ERR_PKT_SESSIONS_FULL;
+  }
+  transformed = pp->flow.proto == 6 && peer->transform;
+  outer_proto = transformed ? 17 : pp->flow.proto;
+  wa = outer_proto == 6 ? peer->wp_tcp : peer->wp_udp;
+  if (svrfwd_wpalloc_alloc(wa, &self_port, &peer_port, ts) != 0) {
+    return SVRFWD_ERR_PKT_WAYPOINTS;
+  }
+  rv = fwd_session_new(ctx, peer, &s);
+  if (rv != 0) {
+    svrfwd_wpalloc_free(wa, self_port, peer_port, ts);
+    return rv;
+  }
+  ctx->cb.rand(s->uuid, 16, ctx->user_data);
+  s->uuid[6] = (uint8_t)((s->uuid[6] & 0x0f) | 0x40); /* RFC 4122 v4 */
+  s->uuid[8] = (uint8_t)((s->uuid[8] & 0x3f) | 0x80);
+  s->originator = 1;
+  s->meta_tx = 1;
+  s->transformed = (uint8_t)transformed;
+  s->orig_proto = pp->flow.proto;
+  s->self_port = self_port;
+  s->peer_port = peer_port;
+  s->lan.key = pp->flow;
+  memset(&s->wan.key, 0, sizeof(s->wan.key));
+  s->wan.key.family = pp->flow.family;
+  s->wan.key.proto = outer_proto;
+  memcpy(s->wan.key.src, peer->cfg.remote_waypoint.addr, alen);
+  memcpy(s->wan.key.dst, peer->cfg.local_waypoint.addr, alen);
+  s->wan.key.sport = peer_port;
+  s->wan.key.dport = self_port;
+  copy_name(s->tenant, route->tenant);
+  copy_name(s->service, route->service);
+  copy_name(s->peer_router, peer->name);
+  if (fwd_table_find(&ctx->table, &s->wan.key)) {
+    svrfwd_wpalloc_free(wa, self_port, peer_port, ts);
+    fwd_session_discard(ctx, s);
+    return SVRFWD_ERR_PKT_COLLISION;
+  }
+  fwd_session_link(ctx, s, ts);
+  *ps = s;
+  return 0;
+}
+
+/* Fills the metadata of the next packet of |s| (forward or reverse). */
+static void build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
+                       svrfwd_cipher c, uint32_t key_id, uint64_t seq,
+                       uint16_t l4cksum, svrfwd_tstamp ts, svrfwd_meta *m) {
+  memset(m, 0, sizeof(*m));
+  if (c != SVRFWD_CIPHER_NONE) {
+    m->present |= SVRFWD_META_SECURITY_ID | SVRFWD_META_SEQ |
+                  SVRFWD_META_UUID | SVRFWD_META_ENCRYPTED |
+                  SVRFWD_META_L4_CKSUM;
+    m->in_header |= SVRFWD_META_SECURITY_ID | SVRFWD_META_SEQ |
+                    SVRFWD_META_UUID;
+    m->security_id = key_id;
+    m->seq = seq;
+    m->l4_cksum = l4cksum;
+    if (c != SVRFWD_CIPHER_AES256_GCM) {
+      m->present |= SVRFWD_META_TIME;
+      m->in_header |= SVRFWD_META_TIME;
+      m->time_ms = ts / SVRFWD_MILLISECONDS;
+    }
+  } else {
+    m->present |= SVRFWD_META_UUID;
+  }
+  memcpy(m->uuid, s->uuid, 16);
+  if (ctx->router_name[0]) {
+    m->present |= SVRFWD_META_SOURCE_ROUTER;
+    m->source_router = name_bytes(ctx->router_name);
+  }
+  if (s->originator) {
+    m->present |= SVRFWD_META_FWD_CTX | SVRFWD_META_TENANT |
+                  SVRFWD_META_SERVICE;
+    m->fwd_ctx = s->lan.key;
+    m->tenant = name_bytes(s->tenant);
+    m->service = name_bytes(s->service);
+    if (s->transformed) {
+      m->present |= SVRFWD_META_TCP_SYN;
+    }
+  } else {
+    m->present |= SVRFWD_META_REV_CTX | SVRFWD_META_DISABLE_FWD;
+    m->rev_ctx = s->lan.key;
+  }
+}
+
+int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
+                       const svrfwd_route *route, svrfwd_session **psession,
+                       svrfwd_tstamp ts) {
+  fwd_pkt pp;
+  fwd_hnode *hn;
+  svrfwd_session *s;
+  svrfwd_peer *peer;
+  svrfwd_cipher c;
+  svrfwd_flow outer;
+  uint8_t mbuf[FWD_META_MAX];
+  size_t mlen = 0, grow, hmove, plen, tagroom, newlen;
+  uint8_t *ip, *nip, *gap, *data;
+  uint16_t orig_cksum;
+  const fwd_peer_key *tk = NULL;
+  fwd_skey *sk = NULL;
+  uint64_t seq = 0;
+  int rv, with_meta, marker = 0;
+  uint8_t tcpfl;
+
+  if (!ctx || !buf || !buf->base || buf->off > buf->cap ||
+      buf->len > buf->cap - buf->off) {
+    return SVRFWD_ERR_INVALID_ARGUMENT;
+  }
+  ip = buf->base + buf->off;
+  rv = fwd_pkt_parse(&pp, ip, buf->len);
+  if (rv != 0) {
+    return fwd_drop(ctx, rv);
+  }
+  hn = fwd_table_find(&ctx->table, &pp.flow);
+  if (hn) {
+    s = (svrfwd_session *)(void *)((char *)hn - offsetof(svrfwd_session, lan));
+    if (hn != &s->lan) {
+      /* a packet with a waypoint tuple given to ingress: not ours */
+      return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
+    }
+  } else {
+    if (!route) {
+      return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
+    }
+    rv = create_session(ctx, &pp, route, ts, &s);
+    if (rv != 0) {
+      return rv <= -300 ? fwd_drop(ctx, rv) : rv;
+    }
+  }
+  peer = s->peer;
+  c = peer->cfg.cipher;
+  tcpfl = pp.tcp_flags;
+  with_meta = s->meta_tx;
+  orig_cksum = svr_get_be16(pp.l4 + fwd_l4_cksum_off(pp.flow.proto));
+  data = pp.l4 + pp.l4hlen;
+  plen = pp.len - pp.l3len - pp.l4hlen;
+
+  if (c != SVRFWD_CIPHER_NONE) {
+    tk = fwd_peer_tx_key(peer);
+    if (!tk) {
+      return SVRFWD_ERR_NO_KEY;
+    }
+    rv = fwd_session_key(s, tk->id, 1, ts, &sk);
+    if (rv != 0) {
+      return rv <= -300 ? fwd_drop(ctx, rv) : rv;
+    }
+    seq = s->tx_seq + 1;
+  }
+  if (with_meta) {
+    svrfwd_meta m;
+    svrfwd_ssize n;
+    build_meta(ctx, s, c, tk ? tk->id : 0, seq, orig_cksum, ts, &m);
+    n = svrfwd_meta_encode(mbuf, sizeof(mbuf), &m, NULL);
+    if (n < 0) {
+      return SVRFWD_ERR_NOBUF;
+    }
+    mlen = (size_t)n;
+  } else if (c != SVRFWD_CIPHER_NONE) {
+    mlen = fwd_prefix_len(c) + 2;
+  } else if (!s->transformed && svr_meta_has_cookie(data, plen)) {
+    /* false-positive marker: the payload itself starts with the cookie */
+    svr_meta_hdr_encode(mbuf, SVR_META_HDR_LEN, 0);
+    mlen = SVR_META_HDR_LEN;
+    marker = 1;
+  }
+  grow = mlen + (s->transformed ? 8 : 0);
+  tagroom = c == SVRFWD_CIPHER_NONE ? 0 : fwd_tag_len(c) + 16;
+  if (buf->off < grow || buf->cap - buf->off - pp.len < tagroom) {
+    return SVRFWD_ERR_NOBUF;
+  }
+  newlen = pp.len + grow + (c == SVRFWD_CIPHER_NONE ? 0 : tagroom);
+  if (newlen > 65535 + (pp.flow.family == 6 ? 40 : 0)) {
+    return fwd_drop(ctx, SVRFWD_ERR_PKT_TOO_BIG);
+  }
+
+  /* Make room: move the headers into the headroom. */
+  hmove = s->transformed ? pp.l3len : pp.l3len + pp.l4hlen;
+  nip = ip - grow;
+  memmove(nip, ip, hmove);
+  pp.ip = nip;
+  if (s->transformed) {
+    /* new UDP header; the TCP header rides as payload */
+    pp.l4 = nip + pp.l3len;
+    pp.l4hlen = 8;
+    memcpy(pp.l4, pp.l4 + 8 + mlen, 4); /* ports, rewritten below */
+    memset(pp.l4 + 4, 0, 4);
+    fwd_pkt_set_proto(&pp, 17);
+    pp.tcp_flags = 0;
+  } else {
+    pp.l4 = nip + pp.l3len;
+  }
+  gap = pp.l4 + pp.l4hlen;
+  newlen = pp.len + grow;
+
+  if (c != SVRFWD_CIPHER_NONE) {
+    uint8_t *pt;
+    size_t aadlen;
+    svrfwd_ssize ct;
+    if (with_meta) {
+      memcpy(gap, mbuf, mlen);
+      aadlen = svr_get_be16(gap + 8) & 0x0fff;
+    } else {
+      aadlen = fwd_prefix_len(c);
+      svr_put_be32(gap, tk->id);
+      svr_put_be64(gap + 4, seq);
+      if (c != SVRFWD_CIPHER_AES256_GCM) {
+        svr_put_be64(gap + 12, ts / SVRFWD_MILLISECONDS);
+      }
+      svr_put_be16(gap + aadlen, orig_cksum);
+    }
+    pt = gap + aadlen;
+    ct = fwd_seal(sk, c, seq, s->originator ? 0 : 1, gap, aadlen, pt,
+                  (size_t)(nip + newlen - pt));
+    if (ct < 0) {
+      return (int)ct;
+    }
+    s->tx_seq = seq;
+    newlen = (size_t)(pt - nip) + (size_t)ct;
+  } else if (mlen) {
+    memcpy(gap, mbuf, mlen);
+  }
+  fwd_pkt_set_len(&pp, newlen);
+  fwd_flow_swap(&outer, &s->wan.key);
+  if (c == SVRFWD_CIPHER_NONE && grow == 0) {
+    fwd_pkt_rewrite(&pp, &outer, 1); /* RFC 1624 */
+  } else {
+    fwd_pkt_rewrite(&pp, &outer, 0);
+    if (pp.flow.proto == 17 && pp.flow.family == 4 &&
+        c != SVRFWD_CIPHER_NONE) {
+      /* IPv4 UDP may omit the checksum; the AEAD tag covers the payload */
+      svr_put_be16(pp.l4 + 6, 0);
+    } else {
+      fwd_pkt_l4_cksum(&pp);
+    }
+  }
+  if (peer->cfg.ttl_mode != SVRFWD_TTL_OFF) {
+    unsigned pad = peer->cfg.ttl_mode == SVRFWD_TTL_FIXED
+                       ? peer->cfg.ttl_padding
+                       : peer->hops;
+    unsigned ttl = fwd_pkt_ttl(&pp) + pad;
+    fwd_pkt_set_ttl(&pp, (uint8_t)(ttl > 255 ? 255 : ttl));
+  }
+  fwd_session_touch(s, tcpfl, 1, ts);
+  buf->off = (size_t)(nip - buf->base);
+  buf->len = newlen;
+  s->tx_packets++;
+  ctx->stats.ingress_packets++;
+  if (with_meta) {
+    ctx->stats.meta_tx++;
+  }
+  if (marker) {
+    ctx->stats.false_positive_tx++;
+  }
+  if (psession) {
+    *psession = s;
+  }
+  return 0;
+}

@@ -1,0 +1,196 @@
+/*
+ * IPv4/IPv6 + TCP/UDP header parsing and rewriting, with RFC 1624
+ * incremental checksum updates for address and port changes.
+ */
+#include <string.h>
+
+#include "fwd_int.h"
+#include "svr_cksum.h"
+#include "svr_endian.h"
+
+int fwd_pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len) {
+  size_t l3, l4h;
+  uint8_t proto;
+  memset(&pp->flow, 0, sizeof(pp->flow));
+  if (len < 1) {
+    return SVRFWD_ERR_PKT_MALFORMED;
+  }
+  if ((ip[0] >> 4) == 4) {
+    size_t tot;
+    if (len < 20) {
+      return SVRFWD_ERR_PKT_MALFORMED;
+    }
+    l3 = (size_t)(ip[0] & 0x0f) * 4;
+    tot = svr_get_be16(ip + 2);
+    if (l3 < 20 || tot < l3 || tot > len) {
+      return SVRFWD_ERR_PKT_MALFORMED;
+    }
+    len = tot;
+    if (svr_get_be16(ip + 6) & 0x3fff) { /* MF or offset: a fragment */
+      return SVRFWD_ERR_PKT_UNSUPPORTED;
+    }
+    proto = ip[9];
+    pp->flow.family = 4;
+    memcpy(pp->flow.src, ip + 12, 4);
+    memcpy(pp->flow.dst, ip + 16, 4);
+  } else if ((ip[0] >> 4) == 6) {
+    size_t plen;
+    if (len < 40) {
+      return SVRFWD_ERR_PKT_MALFORMED;
+    }
+    plen = svr_get_be16(ip + 4);
+    if (40 + plen > len) {
+      return SVRFWD_ERR_PKT_MALFORMED;
+    }
+    len = 40 + plen;
+    l3 = 40;
+    proto = ip[6]; /* extension headers are not supported */
+    pp->flow.family = 6;
+    memcpy(pp->flow.src, ip + 8, 16);
+    memcpy(pp->flow.dst, ip + 24, 16);
+  } else {
+    return SVRFWD_ERR_PKT_MALFORMED;
+  }
+  if (proto == 17) {
+    l4h = 8;
+    if (len - l3 < 8) {
+      return SVRFWD_ERR_PKT_MALFORMED;
+    }
+    if (svr_get_be16(ip + l3 + 4) != len - l3) {
+      return SVRFWD_ERR_PKT_MALFORMED;
+    }
+    pp->tcp_flags = 0;
+  } else if (proto == 6) {
+    if (len - l3 < 20) {
+      return SVRFWD_ERR_PKT_MALFORMED;
+    }
+    l4h = (size_t)(ip[l3 + 12] >> 4) * 4;
+    if (l4h < 20 || l4h > len - l3) {
+      return SVRFWD_ERR_PKT_MALFORMED;
+    }
+    pp->tcp_flags = ip[l3 + 13];
+  } else {
+    return SVRFWD_ERR_PKT_UNSUPPORTED;
+  }
+  pp->ip = ip;
+  pp->len = len;
+  pp->l3len = l3;
+  pp->l4 = ip + l3;
+  pp->l4hlen = l4h;
+  pp->flow.proto = proto;
+  pp->flow.sport = svr_get_be16(pp->l4);
+  pp->flow.dport = svr_get_be16(pp->l4 + 2);
+  return 0;
+}
+
+size_t fwd_l4_cksum_off(uint8_t proto) { return proto == 6 ? 16 : 6; }
+
+static uint16_t upd_addr(uint16_t c, const uint8_t *o, const uint8_t *n,
+                         size_t alen) {
+  size_t i;
+  for (i = 0; i < alen; i += 2) {
+    c = svr_cksum_update16(c, svr_get_be16(o + i), svr_get_be16(n + i));
+  }
+  return c;
+}
+
+void fwd_pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum) {
+  size_t alen = pp->flow.family == 6 ? 16 : 4;
+  uint8_t *src = pp->flow.family == 6 ? pp->ip + 8 : pp->ip + 12;
+  uint8_t *dst = src + alen;
+  uint8_t *ck = pp->l4 + fwd_l4_cksum_off(pp->flow.proto);
+  if (l4cksum && !(pp->flow.proto == 17 && svr_get_be16(ck) == 0)) {
+    uint16_t c = svr_get_be16(ck);
+    c = upd_addr(c, src, f->src, alen);
+    c = upd_addr(c, dst, f->dst, alen);
+    c = svr_cksum_update16(c, pp->flow.sport, f->sport);
+    c = svr_cksum_update16(c, pp->flow.dport, f->dport);
+    if (pp->flow.proto == 17 && c == 0) {
+      c = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
+    }
+    svr_put_be16(ck, c);
+  }
+  if (pp->flow.family == 4) {
+    uint16_t c = svr_get_be16(pp->ip + 10);
+    c = upd_addr(c, src, f->src, 4);
+    c = upd_addr(c, dst, f->dst, 4);
+    svr_put_be16(pp->ip + 10, c);
+  }
+  memcpy(src, f->src, alen);
+  memcpy(dst, f->dst, alen);
+  svr_put_be16(pp->l4, f->sport);
+  svr_put_be16(pp->l4 + 2, f->dport);
+  memcpy(pp->flow.src, f->src, alen);
+  memcpy(pp->flow.dst, f->dst, alen);
+  pp->flow.sport = f->sport;
+  pp->flow.dport = f->dport;
+}
+
+void fwd_pkt_set_len(fwd_pkt *pp, size_t newlen) {
+  if (pp->flow.family == 4) {
+    uint16_t c = svr_get_be16(pp->ip + 10);
+    c = svr_cksum_update16(c, svr_get_be16(pp->ip + 2), (uint16_t)newlen);
+    svr_put_be16(pp->ip + 2, (uint16_t)newlen);
+    svr_put_be16(pp->ip + 10, c);
+  } else {
+    svr_put_be16(pp->ip + 4, (uint16_t)(newlen - 40));
+  }
+  if (pp->flow.proto == 17) {
+    svr_put_be16(pp->l4 + 4, (uint16_t)(newlen - pp->l3len));
+  }
+  pp->len = newlen;
+}
+
+void fwd_pkt_set_proto(fwd_pkt *pp, uint8_t proto) {
+  if (pp->flow.family == 4) {
+    uint16_t c = svr_get_be16(pp->ip + 10);
+    c = svr_cksum_update16(c, (uint16_t)((pp->ip[8] << 8) | pp->ip[9]),
+                           (uint16_t)((pp->ip[8] << 8) | proto));
+    pp->ip[9] = proto;
+    svr_put_be16(pp->ip + 10, c);
+  } else {
+    pp->ip[6] = proto;
+  }
+  pp->flow.proto = proto;
+}
+
+uint8_t fwd_pkt_ttl(const fwd_pkt *pp) {
+  return pp->flow.family == 4 ? pp->ip[8] : pp->ip[7];
+}
+
+void fwd_pkt_set_ttl(fwd_pkt *pp, uint8_t ttl) {
+  if (pp->flow.family == 4) {
+    uint16_t c = svr_get_be16(pp->ip + 10);
+    c = svr_cksum_update16(c, (uint16_t)((pp->ip[8] << 8) | pp->ip[9]),
+                           (uint16_t)((ttl << 8) | pp->ip[9]));
+    pp->ip[8] = ttl;
+    svr_put_be16(pp->ip + 10, c);
+  } else {
+    pp->ip[7] = ttl;
+  }
+}
+
+void fwd_pkt_l4_cksum(fwd_pkt *pp) {
+  size_t alen = pp->flow.family == 6 ? 16 : 4;
+  size_t l4len = pp->len - pp->l3len;
+  uint8_t *ck = pp->l4 + fwd_l4_cksum_off(pp->flow.proto);
+  uint8_t ph[4];
+  uint32_t s;
+  uint16_t c;
+  s = svr_cksum_add(0, pp->flow.family == 6 ? pp->ip + 8 : pp->ip + 12,
+                    2 * alen);
+  svr_put_be16(ph, 0);
+  ph[2] = 0;
+  ph[3] = pp->flow.proto;
+  s = svr_cksum_add(s, ph, 4);
+  svr_put_be16(ph, (uint16_t)(l4len >> 16));
+  svr_put_be16(ph + 2, (uint16_t)l4len);
+  s = svr_cksum_add(s, ph, 4);
+  svr_put_be16(ck, 0);
+  s = svr_cksum_add(s, pp->l4, l4len);
+  c = svr_cksum_finish(s);
+  if (pp->flow.proto == 17 && c == 0) {
+    c = 0xffff;
+  }
+  svr_put_be16(ck, c);
+}

@@ -1,0 +1,234 @@
+/*
+ * Sessions: creation (the only allocation of the packet path), linking into
+ * the flow table and the expiry heap, aging (TCP FIN/RST, idle timeouts),
+ * per-session keys and the anti-replay window.
+ */
+#include <string.h>
+
+#include "fwd_int.h"
+
+#define container_of(p, T, m) ((T *)(void *)((char *)(p)-offsetof(T, m)))
+
+int fwd_session_new(svrfwd_ctx *ctx, svrfwd_peer *peer, svrfwd_session **ps) {
+  svrfwd_session *s;
+  int rv;
+  s = fwd_calloc(&ctx->mem, 1, sizeof(*s));
+  if (!s) {
+    return SVRFWD_ERR_NOMEM;
+  }
+  s->peer = peer;
+  svr_heap_node_init(&s->timer);
+  if (peer->cfg.cipher != SVRFWD_CIPHER_NONE) {
+    if ((rv = fwd_skey_init(&s->skeys[0])) != 0 ||
+        (rv = fwd_skey_init(&s->skeys[1])) != 0) {
+      fwd_skey_free(&s->skeys[0]);
+      fwd_free(&ctx->mem, s);
+      return rv;
+    }
+  }
+  *ps = s;
+  return 0;
+}
+
+static void session_free(svrfwd_ctx *ctx, svrfwd_session *s) {
+  fwd_skey_free(&s->skeys[0]);
+  fwd_skey_free(&s->skeys[1]);
+  fwd_free(&ctx->mem, s);
+}
+
+void fwd_session_discard(svrfwd_ctx *ctx, svrfwd_session *s) {
+  session_free(ctx, s);
+}
+
+static svrfwd_duration session_timeout(const svrfwd_ctx *ctx,
+                                       const svrfwd_session *s) {
+  if (s->closing) {
+    return ctx->settings.tcp_linger_ns;
+  }
+  return s->orig_proto == 6 ? ctx->settings.tcp_idle_ns
+                            : ctx->settings.udp_idle_ns;
+}
+
+static svrfwd_tstamp deadline(const svrfwd_session *s) {
+  return s->last_active > UINT64_MAX - s->timeout ? UINT64_MAX
+                                                  : s->last_active + s->timeout;
+}
+
+void fwd_session_link(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts) {
+  fwd_table_insert(&ctx->table, &s->lan);
+  fwd_table_insert(&ctx->table, &s->wan);
+  s->next = ctx->sessions;
+  s->prev = NULL;
+  if (ctx->sessions) {
+    ctx->sessions->prev = s;
+  }
+  ctx->sessions = s;
+  s->last_active = ts;
+  s->timeout = session_timeout(ctx, s);
+  svr_heap_insert(&ctx->heap, &s->timer, deadline(s));
+  s->peer->nsessions++;
+  ctx->stats.sessions_created++;
+  ctx->stats.sessions++;
+  if (ctx->cb.session_new) {
+    ctx->cb.session_new(ctx, s, ctx->user_data);
+  }
+}
+
+void fwd_session_close(svrfwd_ctx *ctx, svrfwd_session *s,
+                       svrfwd_close_reason why, svrfwd_tstamp ts) {
+  if (ctx->cb.session_closed) {
+    ctx->cb.session_closed(ctx, s, why, ctx->user_data);
+  }
+  fwd_table_remove(&ctx->table, &s->lan);
+  fwd_table_remove(&ctx->table, &s->wan);
+  svr_heap_remove(&ctx->heap, &s->timer);
+  if (s->prev) {
+    s->prev->next = s->next;
+  } else {
+    ctx->sessions = s->next;
+  }
+  if (s->next) {
+    s->next->prev = s->prev;
+  }
+  if (s->originator) {
+    svrfwd_wpalloc *wa = s->wan.key.proto == 6 ? s->peer->wp_tcp
+                                               : s->peer->wp_udp;
+    svrfwd_wpalloc_free(wa, s->self_port, s->peer_port, ts);
+  }
+  s->peer->nsessions--;
+  ctx->stats.sessions_closed++;
+  ctx->stats.sessions--;
+  session_free(ctx, s);
+}
+
+void fwd_session_touch(svrfwd_session *s, uint8_t fl, int from_lan,
+                       svrfwd_tstamp ts) {
+  svrfwd_ctx *ctx = s->peer->ctx;
+  if (ts > s->last_active) {
+    s->last_active = ts;
+  }
+  if (s->orig_proto == 6 && !s->closing) {
+    if (fl & 0x04) {
+      s->rst = 1;
+    }
+    if (fl & 0x01) {
+      if (from_lan) {
+        s->fin_lan = 1;
+      } else {
+        s->fin_wan = 1;
+      }
+    }
+    if (s->rst || (s->fin_lan && s->fin_wan)) {
+      s->closing = 1;
+      s->timeout = session_timeout(ctx, s);
+      svr_heap_update(&ctx->heap, &s->timer, deadline(s));
+    }
+  }
+}
+
+svrfwd_tstamp svrfwd_ctx_get_expiry(const svrfwd_ctx *ctx) {
+  return svr_heap_min_key(&ctx->heap);
+}
+
+int svrfwd_ctx_handle_expiry(svrfwd_ctx *ctx, svrfwd_tstamp ts) {
+  svr_heap_node *n;
+  while ((n = svr_heap_min(&ctx->heap)) != NULL && n->key <= ts) {
+    svrfwd_session *s = container_of(n, svrfwd_session, timer);
+    svrfwd_tstamp d = deadline(s);
+    if (d > ts) {
+      /* activity since it was scheduled: aging is lazy, re-arm */
+      svr_heap_update(&ctx->heap, n, d);
+      continue;
+    }
+    fwd_session_close(ctx, s,
+                      s->rst ? SVRFWD_CLOSE_RST
+                             : (s->closing ? SVRFWD_CLOSE_FIN
+                                           : SVRFWD_CLOSE_IDLE),
+                      ts);
+  }
+  return 0;
+}
+
+int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
+                    svrfwd_tstamp ts, fwd_skey **pk) {
+  svrfwd_peer *peer = s->peer;
+  const fwd_peer_key *pkey = NULL;
+  fwd_skey *slot;
+  int i, rv;
+  for (i = 0; i < FWD_PEER_KEYS; i++) {
+    if (peer->keys[i].used && peer->keys[i].id == id) {
+      pkey = &peer->keys[i];
+    }
+  }
+  if (!pkey) {
+    return SVRFWD_ERR_PKT_KEY_UNKNOWN;
+  }
+  if (!for_tx && pkey->expires <= ts) {
+    return SVRFWD_ERR_PKT_KEY_EXPIRED;
+  }
+  for (i = 0; i < 2; i++) {
+    if (s->skeys[i].valid && s->skeys[i].id == id) {
+      *pk = &s->skeys[i];
+      return 0;
+    }
+  }
+  /* derive into a free slot, else the one not used for sending */
+  if (!s->skeys[0].valid) {
+    slot = &s->skeys[0];
+  } else if (!s->skeys[1].valid) {
+    slot = &s->skeys[1];
+  } else {
+    const fwd_peer_key *tx = fwd_peer_tx_key(peer);
+    slot = (tx && s->skeys[0].id == tx->id) ? &s->skeys[1] : &s->skeys[0];
+  }
+  rv = fwd_skey_derive(slot, peer->cfg.cipher, pkey, s->uuid);
+  if (rv != 0) {
+    return rv;
+  }
+  *pk = slot;
+  return 0;
+}
+
+int fwd_replay_check(const svrfwd_session *s, uint64_t seq) {
+  if (seq == 0) {
+    return SVRFWD_ERR_PKT_REPLAY;
+  }
+  if (seq > s->rx_top) {
+    return 0;
+  }
+  if (s->rx_top - seq >= FWD_REPLAY_WINDOW ||
+      (s->rx_bitmap >> (s->rx_top - seq)) & 1) {
+    return SVRFWD_ERR_PKT_REPLAY;
+  }
+  return 0;
+}
+
+void fwd_replay_update(svrfwd_session *s, uint64_t seq) {
+  if (seq > s->rx_top) {
+    uint64_t shift = seq - s->rx_top;
+    s->rx_bitmap = shift >= FWD_REPLAY_WINDOW ? 0 : s->rx_bitmap << shift;
+    s->rx_bitmap |= 1;
+    s->rx_top = seq;
+  } else {
+    s->rx_bitmap |= (uint64_t)1 << (s->rx_top - seq);
+  }
+}
+
+void svrfwd_session_get_info(const svrfwd_session *s,
+                             svrfwd_session_info *info) {
+  const fwd_peer_key *k = fwd_peer_tx_key(s->peer);
+  memset(info, 0, sizeof(*info));
+  memcpy(info->uuid, s->uuid, 16);
+  info->originator = s->originator;
+  info->meta_tx = s->meta_tx;
+  info->transformed = s->transformed;
+  info->tx_security_id = k ? k->id : 0;
+  info->lan = s->lan.key;
+  info->wan = s->wan.key;
+  memcpy(info->tenant, s->tenant, sizeof(info->tenant));
+  memcpy(info->service, s->service, sizeof(info->service));
+  memcpy(info->peer_router, s->peer_router, sizeof(info->peer_router));
+  info->tx_packets = s->tx_packets;
+  info->rx_packets = s->rx_packets;
+  info->last_active = s->last_active;
+}
