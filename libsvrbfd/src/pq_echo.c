@@ -1,5 +1,5 @@
 /*
- * Echo datagram codec and reflector (docs/libsvrbfd.md "Echo datagrams").
+ * Echo datagram codec and reflector (docs/libsvrbfd-pq.md).
  *
  * An echo datagram is an SVR control datagram (docs/wire-format.md 2.3):
  * the metadata base header, one header TLV (0xE000 control kind: 1 request,
