@@ -1,0 +1,15 @@
+# libsvrfwd tests (tests/fwd_*_test.c); helpers in fwd_test_util.h.
+foreach(t fwd_waypoint_test fwd_meta_test fwd_crypto_test)
+  if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${t}.c")
+    svr_add_test(NAME ${t} LABEL unit SOURCES ${t}.c LIBS svrfwd_static)
+    target_include_directories(${t} PRIVATE
+      "${PROJECT_SOURCE_DIR}/libsvrfwd/src")
+  endif()
+endforeach()
+if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/fwd_sim_test.c")
+  svr_add_test(NAME fwd_sim_test LABEL sim SOURCES fwd_sim_test.c
+               LIBS svrfwd_static)
+  # the same scenarios against the shared library
+  svr_add_test(NAME fwd_sim_shared_test LABEL sim SOURCES fwd_sim_test.c
+               LIBS svrfwd)
+endif()
