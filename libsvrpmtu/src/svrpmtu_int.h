@@ -1,0 +1,125 @@
+/* libsvrpmtu internals (not installed). */
+#ifndef SVRPMTU_INT_H
+#define SVRPMTU_INT_H
+
+#include <svrpmtu/svrpmtu.h>
+
+#include "svr_heap.h"
+#include "svr_meta.h"
+
+/* Private TLV numbers (common/svr_meta.h range 0xE040-0xE05F). */
+#define SVRPMTU_TLV_PROBE (SVR_TLV_PMTU_FIRST + 0) /* 0xE040, 20 bytes */
+#define SVRPMTU_TLV_PAD (SVR_TLV_PMTU_FIRST + 1)   /* 0xE041, zeros */
+#define SVRPMTU_TLV_ACK (SVR_TLV_PMTU_FIRST + 2)   /* 0xE042, 20 bytes */
+#define SVRPMTU_TLV_PROBE_LEN 20
+/* Base header + kind TLV + probe/ack TLV. */
+#define SVRPMTU_HDR_LEN (SVR_META_HDR_LEN + 6 + 4 + SVRPMTU_TLV_PROBE_LEN)
+
+svrpmtu_ssize svrpmtu_ack_encode(uint8_t *buf, size_t buflen,
+                                 const svrpmtu_msg *msg);
+
+/* ---- search (svrpmtu_search.c) --------------------------------------- */
+
+/*
+ * The answer A (largest size that gets through) is known to lie in
+ * [lo, hi]; lo = 0 means nothing was acked yet, and then "A below base"
+ * (unresolvable) is still possible.
+ */
+typedef struct svrpmtu_search {
+  uint16_t base;
+  uint16_t max;
+  uint16_t lo;
+  uint16_t hi;
+  uint16_t hint; /* previous result, weighted heavily; 0 = none */
+} svrpmtu_search;
+
+/* The next size to probe, in (lo or base-1, hi].  Call only while
+ * svrpmtu_search_done() is 0. */
+uint16_t svrpmtu_search_next(const svrpmtu_search *s);
+/* 1 when A is known (lo == hi, lo > 0), -1 when even base is too big, else 0 */
+int svrpmtu_search_done(const svrpmtu_search *s);
+
+/* ---- paths and context ------------------------------------------------ */
+
+#define SVRPMTU_RECENT 8 /* probes remembered for late acks and PTBs */
+
+typedef struct svrpmtu_sent {
+  uint32_t seq;
+  uint64_t nonce;
+  uint16_t size;
+  uint16_t udp_len;
+  uint8_t used;
+} svrpmtu_sent;
+
+struct svrpmtu_path {
+  svr_heap_node timer;  /* first member: heap node -> path */
+  svrpmtu_ctx *ctx;
+  void *user_data;
+  uint32_t id;          /* index + 1 in ctx->paths */
+  svrpmtu_path_config cfg;
+  uint16_t hdr;         /* IP + UDP header bytes: 28 or 48 */
+  uint16_t min_ptb;     /* smallest plausible PTB MTU: 68 or 1280 */
+  uint16_t max_eff;     /* max after set_max_mtu */
+  svrpmtu_state state;
+  svrpmtu_search s;
+  uint16_t pmtu;
+  uint16_t ptb_next;    /* next probe size suggested by a valid PTB */
+  uint8_t confirming;   /* COMPLETE: probing the PMTU for a black hole */
+  uint8_t in_flight;    /* a probe of cur_size is waiting for its ack */
+  uint8_t cur_losses;   /* losses of cur_size in a row */
+  uint8_t cur_sent;     /* probes of cur_size sent */
+  uint16_t cur_size;    /* size being probed, 0 = none */
+  uint32_t cur_seq;     /* seq of the probe in flight */
+  struct svrpmtu_path *tx_next; /* ctx->tx list: a probe is due */
+  uint8_t tx_queued;
+  uint32_t next_seq;
+  svrpmtu_sent recent[SVRPMTU_RECENT];
+  unsigned recent_pos;
+  svrpmtu_tstamp next_run;     /* next re-run (raise timer) */
+  svrpmtu_tstamp next_confirm; /* next black-hole check */
+  svrpmtu_tstamp probe_deadline;
+  uint32_t search_probes;
+  uint64_t probes, acks, losses, ptbs, searches, unresolvable;
+  svrpmtu_tstamp last_complete;
+};
+
+typedef struct svrpmtu_ackq {
+  svrpmtu_addr remote;
+  uint8_t buf[SVRPMTU_ACK_LEN];
+} svrpmtu_ackq;
+
+struct svrpmtu_ctx {
+  svrpmtu_mem mem;
+  svrpmtu_callbacks cb;
+  svrpmtu_settings settings;
+  void *user_data;
+  svr_heap heap;
+  svrpmtu_path **paths; /* by id - 1; NULL = free slot */
+  size_t npaths_cap;
+  size_t npaths;
+  svrpmtu_path *tx_head, *tx_tail;
+  svrpmtu_ackq *ackq; /* ring */
+  size_t ackq_head, ackq_len;
+  svrpmtu_ctx_stats stats;
+  int fatal; /* a callback failed */
+};
+
+/* svrpmtu_path.c */
+int svrpmtu_path_on_ack(svrpmtu_path *path, const svrpmtu_msg *m,
+                        svrpmtu_tstamp ts);
+int svrpmtu_path_on_ptb(svrpmtu_path *path, const svrpmtu_msg *m,
+                        uint32_t mtu, svrpmtu_tstamp ts);
+int svrpmtu_path_on_expiry(svrpmtu_path *path, svrpmtu_tstamp ts);
+/* Fills the probe to send; returns its UDP length. */
+svrpmtu_ssize svrpmtu_path_write_probe(svrpmtu_path *path, uint8_t *buf,
+                                       size_t buflen, svrpmtu_tstamp ts);
+const svrpmtu_sent *svrpmtu_path_find_sent(const svrpmtu_path *path,
+                                           const svrpmtu_msg *m);
+/* svrpmtu_ctx.c */
+void svrpmtu_ctx_tx_enqueue(svrpmtu_ctx *ctx, svrpmtu_path *path);
+void svrpmtu_ctx_tx_remove(svrpmtu_ctx *ctx, svrpmtu_path *path);
+int svrpmtu_ctx_emit(svrpmtu_ctx *ctx, svrpmtu_path *path,
+                     svrpmtu_event_type type, uint16_t size, uint16_t pmtu,
+                     uint16_t old_pmtu, uint32_t count, svrpmtu_tstamp ts);
+
+#endif /* SVRPMTU_INT_H */
