@@ -1162,6 +1162,19 @@ int main(int argc, char **argv) {
   check.data = &a;
   uv_check_start(&check, on_check);
 
+  /* Signal handlers are in place: scripts may wait for this line. */
+  {
+    char t[48];
+    fmt_time(&a, bfd_uv_now(), t, sizeof(t), a.json);
+    if (a.json) {
+      printf("{\"event\":\"start\",\"time\":%s,\"pid\":%ld,"
+             "\"sessions\":%zu}\n",
+             t, (long)getpid(), a.n);
+    } else {
+      printf("%s start pid %ld, %zu sessions\n", t, (long)getpid(), a.n);
+    }
+    fflush(stdout);
+  }
   bfd_uv_kick(a.glue);
   uv_run(a.loop, UV_RUN_DEFAULT);
 
