@@ -1,0 +1,1116 @@
+/*
+ * libsvrbfd session and context unit tests: one context, packets from a
+ * scripted peer, literal timestamps.  RFC 5880 sections cited per test.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bfd_int.h"
+#include "svr_meta.h"
+#include "svr_test.h"
+
+#define MS SVRBFD_MILLISECONDS
+#define SEC SVRBFD_SECONDS
+#define PEER 0xabcd1234u
+
+typedef struct rec {
+  int nstate;
+  svrbfd_state old[64], nw[64];
+  svrbfd_diag diag[64];
+  int nstatus;
+  int status[64];
+  uint64_t status_ts[64];
+  int nremote;
+  uint16_t remote_port;
+  uint64_t rng;
+} rec;
+
+static rec R;
+
+static void t_rand(uint8_t *d, size_t n, void *u) {
+  size_t i;
+  (void)u;
+  for (i = 0; i < n; i++) {
+    d[i] = (uint8_t)(svr_test_rand(&R.rng) >> 17);
+  }
+}
+static int t_state(svrbfd_ctx *c, svrbfd_session *s, svrbfd_state o,
+                   svrbfd_state n, svrbfd_diag d, svrbfd_tstamp ts, void *u) {
+  (void)c;
+  (void)s;
+  (void)ts;
+  (void)u;
+  if (R.nstate < 64) {
+    R.old[R.nstate] = o;
+    R.nw[R.nstate] = n;
+    R.diag[R.nstate] = d;
+    R.nstate++;
+  }
+  return 0;
+}
+static int t_status(svrbfd_ctx *c, svrbfd_session *s, int up, svrbfd_tstamp ts,
+                    void *u) {
+  (void)c;
+  (void)s;
+  (void)u;
+  if (R.nstatus < 64) {
+    R.status[R.nstatus] = up;
+    R.status_ts[R.nstatus] = ts;
+    R.nstatus++;
+  }
+  return 0;
+}
+static int t_remote(svrbfd_ctx *c, svrbfd_session *s, const svrbfd_addr *b,
+                    const svrbfd_addr *n, void *u) {
+  (void)c;
+  (void)s;
+  (void)b;
+  (void)u;
+  R.nremote++;
+  R.remote_port = n->port;
+  return 0;
+}
+
+static svrbfd_ctx *mkctx(void) {
+  svrbfd_callbacks cb;
+  svrbfd_settings st;
+  svrbfd_ctx *ctx = NULL;
+  memset(&R, 0, sizeof(R));
+  R.rng = 7;
+  memset(&cb, 0, sizeof(cb));
+  cb.rand = t_rand;
+  cb.session_state = t_state;
+  cb.path_status = t_status;
+  cb.remote_changed = t_remote;
+  svrbfd_settings_default(&st);
+  st.router_name = "me";
+  st.node_name = "node-a";
+  CU_ASSERT_FATAL(svrbfd_ctx_new(&ctx, &cb, &st, NULL, NULL) == 0);
+  return ctx;
+}
+
+static void addr4(svrbfd_addr *a, uint8_t last, uint16_t port) {
+  memset(a, 0, sizeof(*a));
+  a->family = 4;
+  a->addr[0] = 192;
+  a->addr[1] = 0;
+  a->addr[2] = 2;
+  a->addr[3] = last;
+  a->port = port;
+}
+
+static void mkcfg(svrbfd_session_config *cfg) {
+  svrbfd_session_config_default(cfg);
+  addr4(&cfg->local, 1, 0);
+  addr4(&cfg->remote, 2, 0);
+}
+
+static svrbfd_session *mksess(svrbfd_ctx *ctx, svrbfd_session_config *cfg,
+                              uint64_t ts) {
+  svrbfd_session *s = NULL;
+  CU_ASSERT_FATAL(svrbfd_session_new(ctx, &s, cfg, NULL, ts) == 0);
+  return s;
+}
+
+typedef struct peer {
+  uint8_t state, poll, final, demand, mult;
+  uint32_t your, tx, rx;
+  int ttl;
+  uint16_t port;
+} peer;
+
+static void peer_default(peer *p) {
+  memset(p, 0, sizeof(*p));
+  p->state = SVRBFD_STATE_DOWN;
+  p->mult = 3;
+  p->tx = 1000000;
+  p->rx = 1000000;
+  p->ttl = 255;
+  p->port = SVRBFD_PORT_SVR;
+}
+
+static size_t peer_build(const peer *pp, uint8_t *buf) {
+  svrbfd_pkt p;
+  memset(&p, 0, sizeof(p));
+  p.version = 1;
+  p.state = pp->state;
+  p.poll = pp->poll;
+  p.final = pp->final;
+  p.demand = pp->demand;
+  p.detect_mult = pp->mult;
+  p.my_discr = PEER;
+  p.your_discr = pp->your;
+  p.desired_min_tx_us = pp->tx;
+  p.required_min_rx_us = pp->rx;
+  (void)svrbfd_pkt_encode(buf, 24, &p);
+  return 24;
+}
+
+static void peer_path(const peer *pp, svrbfd_path *path) {
+  memset(path, 0, sizeof(*path));
+  addr4(&path->local, 1, SVRBFD_PORT_SVR);
+  addr4(&path->remote, 2, pp->port);
+  path->ttl = pp->ttl;
+}
+
+static int feed(svrbfd_ctx *ctx, const peer *pp, uint64_t ts) {
+  uint8_t buf[64];
+  svrbfd_path path;
+  size_t n = peer_build(pp, buf);
+  peer_path(pp, &path);
+  return svrbfd_ctx_read_pkt(ctx, &path, buf, n, ts);
+}
+
+/* Writes one packet due at |ts|; returns its length (0: none). */
+static svrbfd_ssize take(svrbfd_ctx *ctx, uint64_t ts, svrbfd_pkt *out,
+                         svrbfd_path *path, uint8_t *buf) {
+  svrbfd_path p2;
+  uint8_t b2[SVRBFD_MAX_PKT_LEN];
+  svrbfd_ssize n =
+      svrbfd_ctx_write_pkt(ctx, path ? path : &p2, buf ? buf : b2,
+                           SVRBFD_MAX_PKT_LEN, ts);
+  if (n > 0 && out) {
+    CU_ASSERT_EQUAL(svrbfd_pkt_decode(out, buf ? buf : b2, (size_t)n), 0);
+  }
+  return n;
+}
+
+static void drain(svrbfd_ctx *ctx, uint64_t ts) {
+  while (take(ctx, ts, NULL, NULL, NULL) > 0) {
+  }
+}
+
+/* Brings a fresh session Up through the three-way handshake at |ts|. */
+static svrbfd_session *bring_up(svrbfd_ctx *ctx, svrbfd_session_config *cfg,
+                                peer *pp, uint64_t ts) {
+  svrbfd_session *s = mksess(ctx, cfg, ts);
+  svrbfd_session_info info;
+  drain(ctx, ts);
+  pp->state = SVRBFD_STATE_INIT;
+  svrbfd_session_get_info(s, &info);
+  pp->your = info.local_discr;
+  CU_ASSERT_EQUAL(feed(ctx, pp, ts), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL_FATAL(info.state, SVRBFD_STATE_UP);
+  pp->state = SVRBFD_STATE_UP;
+  drain(ctx, ts);
+  return s;
+}
+
+static void test_config_errors(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s = NULL;
+  mkcfg(&cfg);
+  cfg.detect_mult = 2;
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &s, &cfg, NULL, 0),
+                  SVRBFD_ERR_DETECT_MULT);
+  cfg.detect_mult = 21;
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &s, &cfg, NULL, 0),
+                  SVRBFD_ERR_DETECT_MULT);
+  mkcfg(&cfg);
+  cfg.desired_min_tx_us = 0;
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &s, &cfg, NULL, 0),
+                  SVRBFD_ERR_INTERVAL);
+  cfg.desired_min_tx_us = 4294000001u;
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &s, &cfg, NULL, 0),
+                  SVRBFD_ERR_INTERVAL);
+  mkcfg(&cfg);
+  cfg.auth.type = SVRBFD_AUTH_KEYED_MD5;
+  cfg.auth.key_len = 17;
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &s, &cfg, NULL, 0),
+                  SVRBFD_ERR_AUTH_CONFIG);
+  mkcfg(&cfg);
+  cfg.remote.family = 6;
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &s, &cfg, NULL, 0),
+                  SVRBFD_ERR_ADDRESS);
+  mkcfg(&cfg);
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &s, &cfg, NULL, 0), 0);
+  {
+    svrbfd_session *dup = NULL;
+    CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &dup, &cfg, NULL, 0),
+                    SVRBFD_ERR_SESSION_EXISTS);
+    CU_ASSERT_PTR_NULL(dup);
+  }
+  CU_ASSERT_EQUAL(svrbfd_session_set_timers(s, 100000, 100000, 2, 0),
+                  SVRBFD_ERR_DETECT_MULT);
+  CU_ASSERT_EQUAL(svrbfd_session_set_timers(s, 0, 100000, 3, 0),
+                  SVRBFD_ERR_INTERVAL);
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_three_way_handshake(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_pkt p;
+  peer pp;
+  mkcfg(&cfg);
+  s = mksess(ctx, &cfg, 1000);
+  CU_ASSERT_EQUAL(svrbfd_ctx_get_expiry(ctx), 1000);
+  CU_ASSERT_EQUAL(take(ctx, 999, &p, NULL, NULL), 0);
+  CU_ASSERT(take(ctx, 1000, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(p.your_discr, 0);
+  CU_ASSERT_EQUAL(p.desired_min_tx_us, 1000000u); /* slow start */
+  CU_ASSERT_EQUAL(p.required_min_rx_us, 500000u);
+  CU_ASSERT_EQUAL(p.detect_mult, 3);
+  CU_ASSERT_EQUAL(p.auth_present, 0);
+  peer_default(&pp);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 2000), 0); /* Down -> Init */
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
+  CU_ASSERT_EQUAL(info.remote_discr, PEER);
+  CU_ASSERT(take(ctx, 2000, &p, NULL, NULL) > 0); /* sent at once */
+  CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_INIT);
+  CU_ASSERT_EQUAL(p.your_discr, PEER);
+  pp.state = SVRBFD_STATE_UP;
+  pp.your = info.local_discr;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 3000), 0); /* Init -> Up */
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  CU_ASSERT_EQUAL(info.up_count, 1);
+  CU_ASSERT_EQUAL(R.nstate, 2);
+  CU_ASSERT_EQUAL(R.nw[0], SVRBFD_STATE_INIT);
+  CU_ASSERT_EQUAL(R.nw[1], SVRBFD_STATE_UP);
+  CU_ASSERT_EQUAL(info.up, 0); /* hold-down still running */
+  /* Up + rx Init: stay Up; Up + rx Down: Down, diag 3 */
+  pp.state = SVRBFD_STATE_INIT;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 4000), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  pp.state = SVRBFD_STATE_DOWN;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 5000), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(info.local_diag, SVRBFD_DIAG_NEIGHBOR_DOWN);
+  CU_ASSERT_EQUAL(info.down_count, 1);
+  CU_ASSERT(take(ctx, 5000, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.diag, SVRBFD_DIAG_NEIGHBOR_DOWN);
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_table_rows(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  peer pp;
+  mkcfg(&cfg);
+  s = mksess(ctx, &cfg, 0);
+  svrbfd_session_get_info(s, &info);
+  peer_default(&pp);
+  /* Down + rx Up: stay Down */
+  pp.state = SVRBFD_STATE_UP;
+  pp.your = info.local_discr;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 10), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  /* Down + rx AdminDown: stay Down */
+  pp.state = SVRBFD_STATE_ADMIN_DOWN;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 20), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  /* Down + rx Init: Up directly */
+  pp.state = SVRBFD_STATE_DOWN;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 30), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
+  /* Init + rx Down: stay Init; Init + rx AdminDown: Down diag 3 */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 40), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
+  pp.state = SVRBFD_STATE_ADMIN_DOWN;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 50), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(info.local_diag, SVRBFD_DIAG_NEIGHBOR_DOWN);
+  pp.state = SVRBFD_STATE_INIT;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 60), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  /* Up + rx AdminDown: Down diag 3 */
+  pp.state = SVRBFD_STATE_ADMIN_DOWN;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 70), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(info.local_diag, SVRBFD_DIAG_NEIGHBOR_DOWN);
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_detection_expiry(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  peer pp;
+  mkcfg(&cfg);
+  peer_default(&pp);
+  s = bring_up(ctx, &cfg, &pp, 0);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1 * SEC), 0);
+  svrbfd_session_get_info(s, &info);
+  /* 6.8.4: 3 x max(our rx 500 ms, peer tx 1 s) = 3 s after the last rx */
+  CU_ASSERT_EQUAL(info.detect_time_ns, 3 * SEC);
+  CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, 4 * SEC - 1), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, 4 * SEC), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(info.local_diag, SVRBFD_DIAG_CTL_DETECT_EXPIRED);
+  CU_ASSERT_EQUAL(info.remote_discr, 0); /* 6.8.1 */
+  CU_ASSERT_EQUAL(R.diag[R.nstate - 1], SVRBFD_DIAG_CTL_DETECT_EXPIRED);
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_discr_rules(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_ctx_stats st;
+  peer pp;
+  mkcfg(&cfg);
+  s = mksess(ctx, &cfg, 0);
+  peer_default(&pp);
+  pp.state = SVRBFD_STATE_UP; /* step 8 */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1), SVRBFD_ERR_PKT_YOUR_DISCR);
+  pp.state = SVRBFD_STATE_INIT;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1), SVRBFD_ERR_PKT_YOUR_DISCR);
+  svrbfd_session_get_info(s, &info);
+  pp.your = info.local_discr + 1; /* step 7 */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1), SVRBFD_ERR_PKT_NO_SESSION);
+  /* Your Discr 0 from an unknown address: no session (step 9) */
+  {
+    uint8_t buf[64];
+    svrbfd_path path;
+    peer q;
+    peer_default(&q);
+    peer_path(&q, &path);
+    path.remote.addr[3] = 99;
+    CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, peer_build(&q, buf),
+                                        1),
+                    SVRBFD_ERR_PKT_NO_SESSION);
+    buf[2] = 0;
+    CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, 24, 1),
+                    SVRBFD_ERR_PKT_DETECT_MULT);
+  }
+  svrbfd_ctx_get_stats(ctx, &st);
+  CU_ASSERT_EQUAL(st.rx_drop[-SVRBFD_ERR_PKT_YOUR_DISCR - 300], 2);
+  CU_ASSERT_EQUAL(st.rx_drop[-SVRBFD_ERR_PKT_NO_SESSION - 300], 2);
+  CU_ASSERT_EQUAL(st.rx_drop[-SVRBFD_ERR_PKT_DETECT_MULT - 300], 1);
+  CU_ASSERT_EQUAL(st.rx_packets, 5);
+  CU_ASSERT_EQUAL(st.rx_accepted, 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(info.remote_discr, 0); /* bad input changed nothing */
+  CU_ASSERT_EQUAL(info.rx_packets, 0);
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_admin_down(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_pkt p;
+  peer pp;
+  mkcfg(&cfg);
+  peer_default(&pp);
+  s = bring_up(ctx, &cfg, &pp, 0);
+  CU_ASSERT_EQUAL(svrbfd_session_set_admin_down(s, 1, 100), 0);
+  CU_ASSERT(take(ctx, 100, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_ADMIN_DOWN);
+  CU_ASSERT_EQUAL(p.diag, SVRBFD_DIAG_ADMIN_DOWN);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 200), SVRBFD_ERR_PKT_ADMIN_DOWN); /* 15 */
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_ADMIN_DOWN);
+  CU_ASSERT_EQUAL(svrbfd_session_set_admin_down(s, 0, 300), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_poll_answered_with_final(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_pkt p;
+  peer pp;
+  mkcfg(&cfg);
+  peer_default(&pp);
+  (void)bring_up(ctx, &cfg, &pp, 0);
+  pp.poll = 1;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 200 * MS), 0);
+  CU_ASSERT(take(ctx, 200 * MS, &p, NULL, NULL) > 0); /* step 18: at once */
+  CU_ASSERT_EQUAL(p.final, 1);
+  CU_ASSERT_EQUAL(p.poll, 0);
+  CU_ASSERT_EQUAL(take(ctx, 200 * MS, &p, NULL, NULL), 0);
+  svrbfd_ctx_del(ctx);
+}
+
+/* 6.8.3 slow start, then the configured value through a Poll. */
+static void test_slow_start_poll(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_pkt p;
+  peer pp;
+  mkcfg(&cfg);
+  cfg.desired_min_tx_us = 100000;
+  cfg.required_min_rx_us = 100000;
+  s = mksess(ctx, &cfg, 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.desired_min_tx_us, 1000000u);
+  peer_default(&pp);
+  pp.rx = 50000;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 0), 0); /* Init */
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.tx_interval_ns, 1 * SEC);
+  CU_ASSERT_EQUAL(info.poll_active, 0);
+  pp.state = SVRBFD_STATE_UP;
+  pp.your = info.local_discr;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 10 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  CU_ASSERT_EQUAL(info.desired_min_tx_us, 100000u);
+  CU_ASSERT_EQUAL(info.tx_interval_ns, 100 * MS); /* faster: at once */
+  CU_ASSERT_EQUAL(info.poll_active, 1);
+  CU_ASSERT(take(ctx, 10 * MS, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.poll, 1);
+  CU_ASSERT_EQUAL(p.desired_min_tx_us, 100000u);
+  pp.final = 1;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 20 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.poll_active, 0);
+  /* the next periodic packet comes within 100 ms and has no P */
+  CU_ASSERT(svrbfd_ctx_get_expiry(ctx) <= 110 * MS);
+  CU_ASSERT(take(ctx, 110 * MS, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.poll, 0);
+  svrbfd_ctx_del(ctx);
+}
+
+/* 6.8.3 asymmetric rules: slower tx / faster rx only after Final. */
+static void test_asymmetric_poll(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_pkt p;
+  peer pp;
+  mkcfg(&cfg);
+  cfg.desired_min_tx_us = 100000;
+  cfg.required_min_rx_us = 100000;
+  peer_default(&pp);
+  pp.tx = 50000;
+  pp.rx = 50000;
+  s = bring_up(ctx, &cfg, &pp, 0);
+  pp.final = 1;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1 * MS), 0); /* ends the Up poll */
+  pp.final = 0;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 2 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.poll_active, 0);
+  CU_ASSERT_EQUAL(info.tx_interval_ns, 100 * MS);
+  CU_ASSERT_EQUAL(info.detect_time_ns, 300 * MS);
+
+  /* slower tx: advertised now, used only after Final */
+  CU_ASSERT_EQUAL(svrbfd_session_set_timers(s, 500000, 100000, 3, 3 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.poll_active, 1);
+  CU_ASSERT_EQUAL(info.desired_min_tx_us, 500000u);
+  CU_ASSERT_EQUAL(info.tx_interval_ns, 100 * MS);
+  drain(ctx, 3 * MS);
+  CU_ASSERT(take(ctx, 103 * MS, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.poll, 1);
+  CU_ASSERT_EQUAL(p.desired_min_tx_us, 500000u);
+  pp.final = 1;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 110 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.poll_active, 0);
+  CU_ASSERT_EQUAL(info.tx_interval_ns, 500 * MS);
+  pp.final = 0;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 120 * MS), 0);
+
+  /* faster rx: detection time keeps the old value until Final */
+  CU_ASSERT_EQUAL(svrbfd_session_set_timers(s, 500000, 20000, 3, 130 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.required_min_rx_us, 20000u);
+  CU_ASSERT_EQUAL(info.detect_time_ns, 300 * MS); /* 3 x max(100, 50) */
+  pp.final = 1;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 140 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.detect_time_ns, 150 * MS); /* 3 x max(20, 50) */
+  pp.final = 0;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 150 * MS), 0);
+
+  /* slower rx: at once (and still a Poll) */
+  CU_ASSERT_EQUAL(svrbfd_session_set_timers(s, 500000, 200000, 3, 160 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.detect_time_ns, 600 * MS);
+  CU_ASSERT_EQUAL(info.poll_active, 1);
+  /* a second change during the Poll waits for it (6.5) */
+  CU_ASSERT_EQUAL(svrbfd_session_set_timers(s, 400000, 200000, 3, 170 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.desired_min_tx_us, 500000u);
+  pp.final = 1;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 180 * MS), 0);
+  pp.final = 0;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 190 * MS), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.desired_min_tx_us, 400000u);
+  CU_ASSERT_EQUAL(info.poll_active, 1);
+  CU_ASSERT_EQUAL(info.tx_interval_ns, 400 * MS); /* faster: at once */
+  svrbfd_ctx_del(ctx);
+}
+
+/* 6.8.7: nothing periodic when the peer's Required Min RX is 0. */
+static void test_remote_min_rx_zero(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_pkt p;
+  peer pp;
+  uint64_t t;
+  int sent = 0;
+  mkcfg(&cfg);
+  peer_default(&pp);
+  (void)bring_up(ctx, &cfg, &pp, 0);
+  pp.rx = 0;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1 * MS), 0);
+  drain(ctx, 1 * MS);
+  for (t = 10 * MS; t < 2 * SEC; t += 10 * MS) {
+    CU_ASSERT_EQUAL(feed(ctx, &pp, t), 0);
+    while (take(ctx, t, &p, NULL, NULL) > 0) {
+      sent++;
+    }
+  }
+  CU_ASSERT_EQUAL(sent, 0);
+  pp.poll = 1; /* a Poll is still answered */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 2 * SEC), 0);
+  CU_ASSERT(take(ctx, 2 * SEC, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.final, 1);
+  svrbfd_ctx_del(ctx);
+}
+
+/* 6.8.7: statistical jitter bounds over many draws. */
+static void test_jitter_bounds(void) {
+  uint64_t rng = 12345, iv = 1 * SEC, lo = UINT64_MAX, hi = 0, sum = 0, j;
+  int i, n = 200000;
+  for (i = 0; i < n; i++) {
+    j = bfd_jitter(iv, 3, &rng);
+    lo = j < lo ? j : lo;
+    hi = j > hi ? j : hi;
+    sum += j / 1000;
+  }
+  CU_ASSERT(lo >= 750 * MS);
+  CU_ASSERT(hi <= 1000 * MS);
+  CU_ASSERT(lo < 751 * MS); /* the whole range is used */
+  CU_ASSERT(hi > 999 * MS);
+  /* mean 87.5 %: the sd of the mean is ~0.016 %, allow 0.2 % */
+  CU_ASSERT(sum / (uint64_t)n > 873000 && sum / (uint64_t)n < 877000);
+  lo = UINT64_MAX;
+  hi = 0;
+  for (i = 0; i < n; i++) {
+    j = bfd_jitter(iv, 1, &rng);
+    lo = j < lo ? j : lo;
+    hi = j > hi ? j : hi;
+  }
+  CU_ASSERT(lo >= 750 * MS);
+  CU_ASSERT(hi <= 900 * MS);
+  CU_ASSERT(lo < 751 * MS);
+  CU_ASSERT(hi > 899 * MS);
+  /* tiny intervals stay in range too */
+  for (i = 0; i < 1000; i++) {
+    j = bfd_jitter(3, 3, &rng);
+    CU_ASSERT(j >= 2 && j <= 3);
+  }
+}
+
+/* Periodic packets of a real session respect [75 %, 100 %]. */
+static void test_periodic_spacing(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  peer pp;
+  uint64_t last = 0, t;
+  int k = 0;
+  mkcfg(&cfg);
+  cfg.desired_min_tx_us = 100000;
+  peer_default(&pp);
+  pp.rx = 100000;
+  pp.tx = 100000;
+  (void)bring_up(ctx, &cfg, &pp, 0);
+  pp.final = 1;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 0), 0);
+  pp.final = 0;
+  drain(ctx, 0);
+  last = 0;
+  for (k = 0; k < 500; k++) {
+    t = svrbfd_ctx_get_expiry(ctx);
+    CU_ASSERT_FATAL(t != SVRBFD_TSTAMP_MAX);
+    if (k % 3 == 0) { /* keep the session Up */
+      CU_ASSERT_EQUAL(feed(ctx, &pp, t), 0);
+    }
+    if (take(ctx, t, NULL, NULL, NULL) > 0) {
+      if (last != 0) {
+        CU_ASSERT(t - last >= 75 * MS && t - last <= 100 * MS);
+      }
+      last = t;
+    }
+  }
+  svrbfd_ctx_del(ctx);
+}
+
+static size_t signed_peer_pkt(const peer *pp, const svrbfd_auth *a,
+                              uint32_t seq, uint8_t *buf) {
+  size_t alen = bfd_auth_section_len(a);
+  svrbfd_pkt p;
+  memset(&p, 0, sizeof(p));
+  p.version = 1;
+  p.state = pp->state;
+  p.auth_present = 1;
+  p.detect_mult = pp->mult;
+  p.length = (uint8_t)(24 + alen);
+  p.my_discr = PEER;
+  p.your_discr = pp->your;
+  p.desired_min_tx_us = pp->tx;
+  p.required_min_rx_us = pp->rx;
+  (void)svrbfd_pkt_encode(buf, 24, &p);
+  CU_ASSERT_EQUAL(bfd_auth_sign(a, seq, buf, 24 + alen), 0);
+  return 24 + alen;
+}
+
+static void set_key(svrbfd_auth *a, svrbfd_auth_type t, const char *k) {
+  memset(a, 0, sizeof(*a));
+  a->type = t;
+  a->key_id = 5;
+  a->key_len = (uint8_t)strlen(k);
+  memcpy(a->key, k, a->key_len);
+}
+
+static void test_auth_session(void) {
+  static const svrbfd_auth_type types[] = {
+      SVRBFD_AUTH_SIMPLE, SVRBFD_AUTH_KEYED_MD5,
+      SVRBFD_AUTH_METICULOUS_KEYED_MD5, SVRBFD_AUTH_KEYED_SHA1,
+      SVRBFD_AUTH_METICULOUS_KEYED_SHA1, SVRBFD_AUTH_HMAC_SHA256};
+  size_t ti;
+  for (ti = 0; ti < sizeof(types) / sizeof(types[0]); ti++) {
+    svrbfd_ctx *ctx = mkctx();
+    svrbfd_session_config cfg;
+    svrbfd_session *s;
+    svrbfd_session_info info;
+    svrbfd_auth good, bad;
+    svrbfd_path path;
+    uint8_t buf[128];
+    size_t n;
+    peer pp;
+    int seqd = bfd_auth_has_seq(types[ti]);
+    mkcfg(&cfg);
+    set_key(&cfg.auth, types[ti], "sekrit");
+    good = cfg.auth;
+    set_key(&bad, types[ti], "sekrut");
+    s = mksess(ctx, &cfg, 0);
+    peer_default(&pp);
+    peer_path(&pp, &path);
+    /* our packets are signed and verify with the shared key */
+    {
+      svrbfd_pkt p;
+      uint8_t out[SVRBFD_MAX_PKT_LEN];
+      CU_ASSERT(take(ctx, 0, &p, NULL, out) > 0);
+      CU_ASSERT_EQUAL(p.auth_present, 1);
+      CU_ASSERT_EQUAL(p.auth_type, (uint8_t)types[ti]);
+      CU_ASSERT_EQUAL(p.auth_key_id, 5);
+    }
+    /* wrong key: never accepted, nothing changes */
+    n = signed_peer_pkt(&pp, &bad, 100, buf);
+    CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 1),
+                    SVRBFD_ERR_PKT_AUTH_DIGEST);
+    svrbfd_session_get_info(s, &info);
+    CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+    CU_ASSERT_EQUAL(info.auth_failures, 1);
+    CU_ASSERT_EQUAL(s->rcv_seq_known, 0); /* only after a verified digest */
+    /* missing auth, wrong key id, wrong type */
+    n = peer_build(&pp, buf);
+    CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 2),
+                    SVRBFD_ERR_PKT_AUTH_MISSING);
+    good.key_id = 6;
+    n = signed_peer_pkt(&pp, &good, 100, buf);
+    CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 3),
+                    SVRBFD_ERR_PKT_AUTH_KEY_ID);
+    good.key_id = 5;
+    {
+      svrbfd_auth other;
+      set_key(&other, types[ti] == SVRBFD_AUTH_KEYED_SHA1
+                          ? SVRBFD_AUTH_METICULOUS_KEYED_SHA1
+                          : SVRBFD_AUTH_KEYED_SHA1,
+              "sekrit");
+      n = signed_peer_pkt(&pp, &other, 100, buf);
+      CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 4),
+                      SVRBFD_ERR_PKT_AUTH_TYPE);
+    }
+    /* the right key: Init */
+    n = signed_peer_pkt(&pp, &good, 100, buf);
+    CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 10), 0);
+    svrbfd_session_get_info(s, &info);
+    CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
+    if (seqd) {
+      int met = bfd_auth_meticulous(types[ti]);
+      uint64_t last;
+      CU_ASSERT_EQUAL(s->rcv_seq_known, 1);
+      CU_ASSERT_EQUAL(s->rcv_seq, 100);
+      /* replay: meticulous refuses the same number, keyed accepts it */
+      CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 11),
+                      met ? SVRBFD_ERR_PKT_AUTH_SEQ : 0);
+      /* beyond the window 3 x mult */
+      n = signed_peer_pkt(&pp, &good, 110, buf);
+      CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 12),
+                      SVRBFD_ERR_PKT_AUTH_SEQ);
+      /* in window but forged: RcvAuthSeq does not move */
+      n = signed_peer_pkt(&pp, &bad, 105, buf);
+      CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 13),
+                      SVRBFD_ERR_PKT_AUTH_DIGEST);
+      CU_ASSERT_EQUAL(s->rcv_seq, 100);
+      /* 6.8.1: AuthSeqKnown back to 0 after 2 x Detection Time (3 s) */
+      last = met ? 10 : 11; /* keyed accepted the replay at 11 */
+      CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, last + 6 * SEC - 1), 0);
+      CU_ASSERT_EQUAL(s->rcv_seq_known, 1);
+      CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, last + 6 * SEC), 0);
+      CU_ASSERT_EQUAL(s->rcv_seq_known, 0);
+      /* then any number is taken again, including across the wrap */
+      n = signed_peer_pkt(&pp, &good, 0xfffffffeu, buf);
+      CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 7 * SEC), 0);
+      n = signed_peer_pkt(&pp, &good, 1u, buf);
+      CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 7 * SEC + 1), 0);
+      CU_ASSERT_EQUAL(s->rcv_seq, 1u);
+    }
+    svrbfd_ctx_del(ctx);
+  }
+}
+
+/* Our transmit sequence starts random and increases per packet. */
+static void test_xmit_seq(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_pkt p;
+  uint32_t first;
+  uint64_t t;
+  mkcfg(&cfg);
+  set_key(&cfg.auth, SVRBFD_AUTH_METICULOUS_KEYED_SHA1, "k");
+  (void)mksess(ctx, &cfg, 0);
+  CU_ASSERT(take(ctx, 0, &p, NULL, NULL) > 0);
+  first = p.auth_seq;
+  CU_ASSERT(first != 0); /* from the rand callback (not a constant 0) */
+  t = svrbfd_ctx_get_expiry(ctx);
+  CU_ASSERT(take(ctx, t, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.auth_seq, first + 1);
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_hold_down_and_damping(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  peer pp;
+  uint64_t t;
+  mkcfg(&cfg);
+  cfg.damping = 1;
+  cfg.damping_max_ns = 15 * SEC;
+  peer_default(&pp);
+  s = bring_up(ctx, &cfg, &pp, 1 * SEC);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 3 * SEC), 0);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 5 * SEC), 0); /* detection time is 3 s */
+  CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, 6 * SEC - 1), 0);
+  CU_ASSERT_EQUAL(R.nstatus, 0);
+  CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, 6 * SEC), 0);
+  CU_ASSERT_EQUAL(R.nstatus, 1);
+  CU_ASSERT_EQUAL(R.status[0], 1);
+  CU_ASSERT_EQUAL(R.status_ts[0], 6 * SEC);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.up, 1);
+  /* down is reported at once */
+  pp.state = SVRBFD_STATE_DOWN;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 7 * SEC), 0);
+  CU_ASSERT_EQUAL(R.nstatus, 2);
+  CU_ASSERT_EQUAL(R.status[1], 0);
+  CU_ASSERT_EQUAL(R.status_ts[1], 7 * SEC);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.hold_down_ns, 5 * SEC); /* first flap: no history */
+  /* flap again within the window: 10 s, then 15 s (capped) */
+  t = 8 * SEC;
+  pp.state = SVRBFD_STATE_INIT;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, t), 0);
+  pp.state = SVRBFD_STATE_DOWN;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, t + 1), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.hold_down_ns, 10 * SEC);
+  pp.state = SVRBFD_STATE_INIT;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, t + 2), 0);
+  pp.state = SVRBFD_STATE_DOWN;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, t + 3), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.hold_down_ns, 15 * SEC);
+  CU_ASSERT_EQUAL(R.nstatus, 2); /* never reported up in between */
+  /* stay Up: reported after 15 s, then decays by half per 60 s */
+  pp.state = SVRBFD_STATE_INIT;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 10 * SEC), 0);
+  pp.state = SVRBFD_STATE_UP;
+  for (t = 10 * SEC; t <= 100 * SEC; t += 1 * SEC) {
+    CU_ASSERT_EQUAL(feed(ctx, &pp, t), 0);
+    CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, t), 0);
+  }
+  CU_ASSERT_EQUAL(R.nstatus, 3);
+  CU_ASSERT_EQUAL(R.status_ts[2], 25 * SEC);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.hold_down_ns, 7500 * MS); /* one decay at 85 s */
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_rfc5881_ttl(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_path path;
+  svrbfd_pkt p;
+  uint8_t buf[SVRBFD_MAX_PKT_LEN];
+  svrbfd_ssize n;
+  peer pp;
+  mkcfg(&cfg);
+  cfg.mode = SVRBFD_MODE_RFC5881;
+  s = mksess(ctx, &cfg, 0);
+  n = take(ctx, 0, &p, &path, buf);
+  CU_ASSERT_EQUAL(n, 24); /* no metadata in RFC 5881 mode */
+  CU_ASSERT_EQUAL(path.ttl, 255);
+  CU_ASSERT_EQUAL(path.remote.port, SVRBFD_PORT_RFC5881);
+  CU_ASSERT(path.local.port >= 49152);
+  peer_default(&pp);
+  pp.ttl = 254;
+  pp.port = 50000; /* any source port is fine */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1), SVRBFD_ERR_PKT_TTL);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  pp.ttl = 255;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 2), 0);
+  n = take(ctx, 2, &p, &path, buf);
+  CU_ASSERT(n > 0);
+  CU_ASSERT_EQUAL(path.remote.port, SVRBFD_PORT_RFC5881); /* not 50000 */
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_metadata_and_nat(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_path path;
+  svrbfd_pkt p;
+  svrbfd_ctx_stats st;
+  uint8_t buf[SVRBFD_MAX_PKT_LEN];
+  svrbfd_ssize n, m;
+  bfd_meta meta;
+  peer pp;
+  mkcfg(&cfg);
+  s = mksess(ctx, &cfg, 0);
+  peer_default(&pp);
+  pp.ttl = 252;
+  pp.port = 40000;
+  n = (svrbfd_ssize)peer_build(&pp, buf);
+  m = bfd_meta_encode(buf + n, sizeof(buf) - (size_t)n, "peer-r", "peer-n", 3);
+  CU_ASSERT(m > 0);
+  peer_path(&pp, &path);
+  CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, (size_t)(n + m), 1), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_STRING_EQUAL(info.peer_router_name, "peer-r");
+  CU_ASSERT_STRING_EQUAL(info.peer_node_name, "peer-n");
+  CU_ASSERT_EQUAL(info.peer_rx_hops, 3);
+  CU_ASSERT_EQUAL(info.rx_hops, 3);
+  CU_ASSERT_EQUAL(info.remote.port, 40000); /* observed, silently first */
+  CU_ASSERT_EQUAL(R.nremote, 0);
+  /* our packet carries our names and the hops we observe */
+  n = take(ctx, 1, &p, &path, buf);
+  CU_ASSERT(n > 24);
+  CU_ASSERT_EQUAL(path.remote.port, 40000);
+  CU_ASSERT_EQUAL(bfd_meta_decode(&meta, p.trailer, p.trailer_len), 0);
+  CU_ASSERT_STRING_EQUAL(meta.router, "me");
+  CU_ASSERT_STRING_EQUAL(meta.node, "node-a");
+  CU_ASSERT_EQUAL(meta.rx_hops, 3);
+  /* a malformed trailer is counted, the packet still processed */
+  pp.port = 40001;
+  pp.your = info.local_discr;
+  pp.state = SVRBFD_STATE_INIT;
+  n = (svrbfd_ssize)peer_build(&pp, buf);
+  memcpy(buf + n, "\x4c\x48\xdb\xc6\xdd\xf6\x67\x0c\x10\x20\x00\x00", 12);
+  peer_path(&pp, &path);
+  CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, (size_t)n + 12, 2), 0);
+  svrbfd_ctx_get_stats(ctx, &st);
+  CU_ASSERT_EQUAL(st.rx_bad_metadata, 1);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  /* NAT rebinding: port 40000 -> 40001 */
+  CU_ASSERT_EQUAL(info.remote_changes, 1);
+  CU_ASSERT_EQUAL(R.nremote, 1);
+  CU_ASSERT_EQUAL(R.remote_port, 40001);
+  CU_ASSERT_EQUAL(info.remote.port, 40001);
+  n = take(ctx, 2, &p, &path, buf);
+  CU_ASSERT(n > 0);
+  CU_ASSERT_EQUAL(path.remote.port, 40001);
+  CU_ASSERT_STRING_EQUAL(info.peer_router_name, "peer-r"); /* kept */
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_demand_bits(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_pkt p;
+  peer pp;
+  uint64_t t;
+  int sent = 0;
+  mkcfg(&cfg);
+  cfg.demand = 1;
+  peer_default(&pp);
+  s = bring_up(ctx, &cfg, &pp, 0);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1 * MS), 0); /* peer Up: both Up now */
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.demand_active, 1);
+  CU_ASSERT_EQUAL(info.poll_active, 1); /* 6.6: D bit change polls */
+  /* P rides on the next periodic packet (no extra packet, 6.5) */
+  t = svrbfd_ctx_get_expiry(ctx);
+  CU_ASSERT(t <= 1 * SEC);
+  CU_ASSERT(take(ctx, t, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.demand, 1);
+  CU_ASSERT_EQUAL(p.poll, 1);
+  pp.final = 1;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 2 * MS), 0);
+  /* peer silent for a minute: we stay Up (no detection in Demand) */
+  CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, 60 * SEC), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  /* a Poll verifies the path; unanswered it brings the session Down */
+  CU_ASSERT_EQUAL(svrbfd_session_poll(s, 61 * SEC), 0);
+  drain(ctx, 61 * SEC);
+  for (t = 61 * SEC; t < 70 * SEC; t = svrbfd_ctx_get_expiry(ctx)) {
+    CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, t), 0);
+    drain(ctx, t);
+  }
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(info.local_diag, SVRBFD_DIAG_CTL_DETECT_EXPIRED);
+  svrbfd_ctx_del(ctx);
+
+  /* the other side: a peer sending D makes us stop periodic packets */
+  ctx = mkctx();
+  mkcfg(&cfg);
+  peer_default(&pp);
+  s = bring_up(ctx, &cfg, &pp, 0);
+  pp.demand = 1;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1 * MS), 0);
+  drain(ctx, 1 * MS);
+  for (t = 10 * MS; t < 10 * SEC; t += 10 * MS) {
+    if (t % (500 * MS) == 0) { /* the peer keeps sending to us */
+      CU_ASSERT_EQUAL(feed(ctx, &pp, t), 0);
+    }
+    CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, t), 0);
+    while (take(ctx, t, NULL, NULL, NULL) > 0) {
+      sent++;
+    }
+  }
+  CU_ASSERT_EQUAL(sent, 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.remote_demand, 1);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  svrbfd_ctx_del(ctx);
+}
+
+static void test_passive(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  peer pp;
+  mkcfg(&cfg);
+  cfg.passive = 1;
+  (void)mksess(ctx, &cfg, 0);
+  CU_ASSERT_EQUAL(svrbfd_ctx_get_expiry(ctx), SVRBFD_TSTAMP_MAX);
+  CU_ASSERT_EQUAL(take(ctx, 10 * SEC, NULL, NULL, NULL), 0);
+  peer_default(&pp);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 11 * SEC), 0);
+  CU_ASSERT(take(ctx, 11 * SEC, NULL, NULL, NULL) > 0);
+  /* after a Detection Time of silence RemoteDiscr is 0: quiet again */
+  CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, 14 * SEC), 0);
+  drain(ctx, 14 * SEC);
+  CU_ASSERT_EQUAL(take(ctx, 30 * SEC, NULL, NULL, NULL), 0);
+  svrbfd_ctx_del(ctx);
+}
+
+/* 100,000 sessions in one context: tables grow, lookups hit, the heap
+ * gives the earliest deadline, deletes keep everything consistent. */
+static void test_many_sessions(void) {
+  enum { N = 100000 };
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session **ss = calloc(N, sizeof(*ss));
+  svrbfd_session_info info;
+  svrbfd_ctx_stats st;
+  peer pp;
+  uint32_t i;
+  mkcfg(&cfg);
+  for (i = 0; i < N; i++) {
+    cfg.remote.addr[0] = 10;
+    cfg.remote.addr[1] = (uint8_t)(i >> 16);
+    cfg.remote.addr[2] = (uint8_t)(i >> 8);
+    cfg.remote.addr[3] = (uint8_t)i;
+    CU_ASSERT_FATAL(svrbfd_session_new(ctx, &ss[i], &cfg, NULL,
+                                       1000 + (uint64_t)(N - i)) == 0);
+  }
+  CU_ASSERT_EQUAL(svrbfd_ctx_get_expiry(ctx), 1001);
+  for (i = 0; i < N; i += 2) {
+    svrbfd_session_del(ss[i]);
+    ss[i] = NULL;
+  }
+  CU_ASSERT_EQUAL(svrbfd_ctx_get_expiry(ctx), 1001);
+  svrbfd_session_del(ss[N - 1]);
+  ss[N - 1] = NULL;
+  svrbfd_ctx_get_stats(ctx, &st);
+  CU_ASSERT_EQUAL(st.sessions, N / 2 - 1);
+  CU_ASSERT_EQUAL(svrbfd_ctx_get_expiry(ctx), 1003);
+  peer_default(&pp);
+  pp.state = SVRBFD_STATE_UP;
+  for (i = 1; i < N - 1; i += 998) {
+    svrbfd_session_get_info(ss[i], &info);
+    pp.your = info.local_discr;
+    /* Down + rx Up stays Down but the packet is accepted by this session */
+    CU_ASSERT_EQUAL(feed(ctx, &pp, 2000), 0);
+    svrbfd_session_get_info(ss[i], &info);
+    CU_ASSERT_EQUAL(info.rx_packets, 1);
+  }
+  svrbfd_ctx_del(ctx);
+  free(ss);
+}
+
+static const svr_test_case cases[] = {
+    {"config errors", test_config_errors},
+    {"three-way handshake, Up/Down rows", test_three_way_handshake},
+    {"state table rows (6.8.6)", test_table_rows},
+    {"detection time expiry, diag 1, RemoteDiscr reset", test_detection_expiry},
+    {"discriminator rules and drop counters", test_discr_rules},
+    {"AdminDown", test_admin_down},
+    {"Poll answered with Final at once", test_poll_answered_with_final},
+    {"slow start then configured rate via Poll", test_slow_start_poll},
+    {"asymmetric Poll rules (6.8.3)", test_asymmetric_poll},
+    {"no periodic tx when remote min rx is 0", test_remote_min_rx_zero},
+    {"jitter bounds over many draws", test_jitter_bounds},
+    {"periodic spacing within 75-100 %", test_periodic_spacing},
+    {"authenticated sessions: types, windows, wrap, reset", test_auth_session},
+    {"random initial XmitAuthSeq, increments", test_xmit_seq},
+    {"hold-down and damping", test_hold_down_and_damping},
+    {"RFC 5881 TTL and ports", test_rfc5881_ttl},
+    {"metadata trailer and NAT rebinding", test_metadata_and_nat},
+    {"demand mode bits and polls", test_demand_bits},
+    {"passive role", test_passive},
+    {"100,000 sessions in one context", test_many_sessions},
+    {NULL, NULL}};
+
+int main(void) { return svr_test_run("bfd_session", cases); }
