@@ -276,7 +276,8 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       return fwd_drop(ctx, rv);
     }
     pp = tp;
-    fwd_pkt_rewrite(&pp, &target, 1);
+    /* the TCP header travelled untouched: its checksum is already right */
+    fwd_pkt_rewrite(&pp, &target, 0);
   } else {
     fwd_pkt_set_len(&pp, newlen);
     if (have_cksum) {
