@@ -53,7 +53,7 @@ bfd_capture_start() {
   touch "$3"; chmod 666 "$3"
   svr_bg "$1" tshark -q -i "$2" -f "$4" -w "$3"
   BFD_CAP_PID=$SVR_LAST_PID; BFD_CAP_LOG=$SVR_LAST_LOG
-  svr_wait_for 20 "grep -q 'Capturing on' '$BFD_CAP_LOG'" ||
+  svr_wait_for 20 "grep -qs 'Capturing on' '$BFD_CAP_LOG'" ||
     { echo "tshark did not start:"; cat "$BFD_CAP_LOG"; return 1; }
 }
 
