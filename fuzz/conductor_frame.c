@@ -33,12 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (flen <= 0 || (size_t)flen > size - off) {
       break; /* incomplete or framing lost: a connection would close */
     }
+    memset(&m, 0, sizeof m);
+    memset(&m2, 0, sizeof m2);
     rv = conductor_msg_decode(&m, data + off, (size_t)flen);
     if (rv == 0) {
       conductor_ssize n = conductor_msg_encode(out, sizeof out, &m);
       if (n <= 0 || conductor_msg_decode(&m2, out, (size_t)n) != 0 ||
-          m2.type != m.type || m2.seq != m.seq) {
-        abort();
+          memcmp(&m, &m2, sizeof m) != 0) {
+        abort(); /* decode(encode(decode(x))) must equal decode(x) */
       }
       if (m.type == CONDUCTOR_MSG_ALARM) {
         conductor_alarm a = m.alarm;

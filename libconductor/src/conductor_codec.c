@@ -206,7 +206,7 @@ static int check_values(const conductor_msg *m) {
 int conductor_msg_decode(conductor_msg *m, const uint8_t *p, size_t len) {
   conductor_msg tmp;
   conductor_ssize flen;
-  uint32_t seen = 0, need;
+  uint32_t seen = 0, need, allowed;
   svr_tlv_iter it;
   svr_tlv t;
   int rv;
@@ -228,16 +228,23 @@ int conductor_msg_decode(conductor_msg *m, const uint8_t *p, size_t len) {
     m->type = tmp.type;
     return CONDUCTOR_ERR_UNKNOWN_TYPE;
   }
+  /* Optional fields: only ERROR's text. */
+  allowed = need | (tmp.type == CONDUCTOR_MSG_ERROR ? F(CONDUCTOR_TLV_TEXT) : 0);
   svr_tlv_iter_init(&it, p + CONDUCTOR_FRAME_HDR_LEN,
                     len - CONDUCTOR_FRAME_HDR_LEN);
   while ((rv = svr_tlv_next(&it, &t)) == 1) {
     if (t.type >= SVR_TLV_CONDUCTOR_FIRST &&
         t.type < SVR_TLV_CONDUCTOR_FIRST + CONDUCTOR_TLV_COUNT) {
       uint32_t bit = F(t.type);
+      if (!(allowed & bit)) {
+        continue; /* a field of another message: skipped like unknown */
+      }
       if (seen & bit) {
         return CONDUCTOR_ERR_FIELD_DUPLICATE;
       }
       seen |= bit;
+    } else {
+      continue;
     }
     rv = decode_field(&tmp, &t);
     if (rv != 0) {

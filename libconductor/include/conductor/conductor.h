@@ -580,6 +580,20 @@ CONDUCTOR_EXTERN int conductor_client_send(conductor_client *cl,
 CONDUCTOR_EXTERN const char *conductor_client_errmsg(
     const conductor_client *cl);
 
+/* ---- keys ---------------------------------------------------------------- */
+
+/* Generates an Ed25519 key pair: |path| (OpenSSH private key, mode 0600)
+ * and |path|.pub.  Returns 0, CONDUCTOR_ERR_SSH or CONDUCTOR_ERR_IO. */
+CONDUCTOR_EXTERN int conductor_key_generate(const char *path);
+/* Reads an OpenSSH public key file (a private key file works too) and
+ * returns its type ("ssh-ed25519"), base64 blob and SHA256 fingerprint
+ * ("SHA256:...").  Returns 0, CONDUCTOR_ERR_NOBUF or CONDUCTOR_ERR_SSH
+ * (unreadable or not a key). */
+CONDUCTOR_EXTERN int conductor_key_read_public(const char *path, char *type,
+                                               size_t type_cap, char *b64,
+                                               size_t b64_cap, char *fp,
+                                               size_t fp_cap);
+
 #ifdef __cplusplus
 }
 #endif

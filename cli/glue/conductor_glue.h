@@ -1,0 +1,120 @@
+/*
+ * libuv glue for libconductor (never installed).
+ *
+ *   cnd_*  a conductor node: SSH server on 930/TCP, SQLite store, batched
+ *          commits (acknowledge after COMMIT), connection table, "No
+ *          connectivity" alarm, optional link check to the other node.
+ *   rtr_*  the router side of one router node: one SSH client per conductor
+ *          node (up to two), an on-disk alarm journal, the outbox per
+ *          conductor, keepalives, reconnect with capped backoff and jitter,
+ *          and the entitlement meter.  svr-router embeds an rtr on its own
+ *          uv loop; svr-conductor-router is the test front end.
+ * Both run on a caller-owned uv_loop_t, one thread, no thread per router.
+ */
+#ifndef CONDUCTOR_GLUE_H
+#define CONDUCTOR_GLUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include <conductor/conductor.h>
+
+/* Log sink: level 0 error, 1 warning, 2 info, 3 debug. */
+typedef void (*cglue_log_fn)(int level, const char *text, void *user_data);
+
+/* Wall clock, Unix nanoseconds. */
+uint64_t cglue_unix_ns(void);
+
+/* ---- conductor node -------------------------------------------------- */
+
+typedef struct cnd cnd;
+
+typedef struct cnd_opts {
+  const char *db_path;     /* SQLite database (created) */
+  const char *host_key;    /* OpenSSH private host key (created if absent) */
+  const char *listen_addr; /* default 0.0.0.0 */
+  uint16_t port;           /* default 930 */
+  const char *node_name;   /* this conductor node, e.g. "cnd1" */
+  unsigned ka_interval_s;  /* router keepalive interval, 1-10, default 5 */
+  unsigned ka_max;         /* unanswered intervals before dead, default 3 */
+  /* Link check to the other conductor node (host:port of its SSH
+   * listener); NULL disables.  Latency from TCP connect + SSH banner. */
+  const char *peer;
+  unsigned link_check_interval_s; /* default 10 */
+  double link_max_latency_ms;     /* alarm threshold, default 150 */
+  double link_max_loss_pct;       /* alarm threshold, default 0.01 */
+  cglue_log_fn log;
+  void *log_data;
+} cnd_opts;
+
+/* Returns 0 or a CONDUCTOR_ERR_*; |err| gets the reason. */
+int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
+            size_t errcap);
+/* Stops listening and closes every connection (handles close on the next
+ * loop turn); then cnd_del after uv_run returns. */
+void cnd_stop(cnd *c);
+void cnd_del(cnd *c);
+/* Statistics for the bench. */
+typedef struct cnd_stats {
+  uint64_t connections;
+  uint64_t alarms_committed;
+  uint64_t alarms_duplicate;
+  uint64_t commits;
+  uint64_t commit_latency_ns_sum; /* receive -> commit done, summed */
+  uint64_t commit_latency_ns_max;
+  uint64_t batch_max; /* largest batch committed at once */
+} cnd_stats;
+void cnd_get_stats(const cnd *c, cnd_stats *s);
+
+/* ---- router node ------------------------------------------------------- */
+
+typedef struct rtr rtr;
+
+#define RTR_MAX_CONDUCTORS 2
+
+typedef struct rtr_opts {
+  const char *router;      /* router name (must match the enrolment) */
+  const char *node;        /* node name */
+  const char *key_path;    /* router private key */
+  const char *known_hosts; /* pinned conductor host keys */
+  int tofu;                /* add unknown conductors on first use */
+  const char *state_dir;   /* journal directory; NULL = memory only */
+  const char *conductors[RTR_MAX_CONDUCTORS]; /* "host:port" */
+  int n_conductors;
+  unsigned ka_interval_s;  /* 1-10, default 5 */
+  unsigned ka_max;         /* 1-20, default 3 */
+  uint64_t backoff_base_ns; /* default 1 s */
+  uint64_t backoff_cap_ns;  /* default 60 s */
+  uint64_t ent_sample_ns;   /* default 5 s */
+  uint64_t ent_report_ns;   /* default 300 s */
+  int fsync_journal;        /* fdatasync after each journal append */
+  /* Called when a connection attempt or a connection fails (may be NULL);
+   * |rv| is the CONDUCTOR_ERR_* reason. */
+  void (*on_link_fail)(int idx, int rv, const char *why, void *user_data);
+  cglue_log_fn log;
+  void *log_data;
+} rtr_opts;
+
+int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
+            size_t errcap);
+/* Raises an alarm (journaled before return).  |*num| gets its number.
+ * Returns 0 or a CONDUCTOR_ERR_*. */
+int rtr_raise(rtr *r, uint8_t severity, const char *source,
+              const char *category, const char *message, uint32_t *num);
+int rtr_clear(rtr *r, uint32_t num, uint8_t severity, const char *source,
+              const char *category, const char *message);
+/* Largest outbox over the conductors (0 = everything acknowledged). */
+size_t rtr_pending(const rtr *r);
+/* Next sequence number (alarms raised so far + 1). */
+uint64_t rtr_next_seq(const rtr *r);
+/* Conductor links up (HELLO answered). */
+int rtr_links_up(const rtr *r);
+/* The forwarded-byte counter, for the entitlement meter. */
+void rtr_set_forwarded_bytes(rtr *r, uint64_t bytes_total);
+/* Closes the handles (on the next loop turn); then rtr_del. */
+void rtr_stop(rtr *r);
+void rtr_del(rtr *r);
+
+#endif /* CONDUCTOR_GLUE_H */

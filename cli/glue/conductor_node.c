@@ -1,0 +1,812 @@
+/*
+ * Conductor node glue: libuv + libconductor transport + store.
+ *
+ * Frames from routers are handled as they arrive; alarms and entitlement
+ * reports go into a batch that a uv_check handle commits once per loop
+ * iteration (one SQLite transaction), and only then are the acks sent.  A
+ * 1-second tick detects routers that stopped answering (no frame for
+ * ka_interval * (ka_max + 1)), flushes the connection table and runs the
+ * link check to the other conductor node.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "conductor_glue.h"
+
+uint64_t cglue_unix_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+typedef struct dconn dconn;
+
+struct dconn {
+  uv_poll_t poll;
+  cnd *d;
+  conductor_sconn *sc; /* NULL once closed */
+  int refs;            /* 1 while open + one per batch item */
+  int hello_done;
+  int dirty;           /* connection row needs writing */
+  int poll_events;
+  char router[CONDUCTOR_NAME_MAX];
+  char node[CONDUCTOR_NAME_MAX];
+  uint64_t since_ns;   /* Unix */
+  uint64_t last_ka_ns; /* Unix, last keepalive from the router */
+  uint64_t last_rx_mono;
+  conductor_dedup dedup;
+  dconn *prev, *next;
+};
+
+typedef struct batch_item {
+  dconn *c;
+  int kind; /* CONDUCTOR_MSG_ALARM or CONDUCTOR_MSG_ENTITLEMENT */
+  uint64_t seq;
+  uint64_t rx_mono;
+  uint64_t peak_bps;
+  uint64_t time_ns;
+  conductor_alarm alarm;
+} batch_item;
+
+/* A connection-state change to write: kept apart from dconn because the
+ * row must still be written after the dconn is gone. */
+typedef struct conn_row {
+  char router[CONDUCTOR_NAME_MAX], node[CONDUCTOR_NAME_MAX];
+  char state[16];
+  uint64_t since_ns, last_ka_ns;
+  int raise; /* 1 raise "No connectivity", 2 clear it, 0 nothing */
+} conn_row;
+
+struct cnd {
+  uv_loop_t *loop;
+  cnd_opts o;
+  char node_name[CONDUCTOR_NAME_MAX];
+  conductor_store *store;
+  conductor_server *srv;
+  uv_poll_t listen_poll;
+  uv_check_t check;
+  uv_timer_t tick;
+  dconn *conns;
+  batch_item *batch;
+  size_t nbatch, capbatch;
+  conn_row *rows;
+  size_t nrows, caprows;
+  uint64_t own_seq; /* sequence of this node's own alarm events */
+  cnd_stats stats;
+  int stopping;
+  /* link check */
+  uv_tcp_t *probe;
+  uv_connect_t probe_req;
+  uint64_t probe_start;
+  int probe_busy;
+  unsigned link_tick;
+  uint8_t link_ok[100];
+  double link_rtt_ms[100];
+  unsigned link_n, link_pos;
+  int link_alarm;
+};
+
+static void clog_(cnd *d, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void clog_(cnd *d, int level, const char *fmt, ...) {
+  char line[768];
+  va_list ap;
+  if (d->o.log == NULL) {
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  d->o.log(level, line, d->o.log_data);
+}
+
+static void srv_log(int level, const char *text, void *ud) {
+  cnd *d = ud;
+  clog_(d, level, "%s", text);
+}
+
+/* ---- own alarms ("No connectivity to <router>.<node>") ---------------- */
+
+static uint32_t alarm_num_for(const char *a, const char *b) {
+  /* FNV-1a: a stable number per subject so a later clear finds the raise
+   * even after a restart. */
+  uint32_t h = 2166136261u;
+  const char *s;
+  for (s = a; *s; s++) {
+    h = (h ^ (uint8_t)*s) * 16777619u;
+  }
+  h = (h ^ '.') * 16777619u;
+  for (s = b; *s; s++) {
+    h = (h ^ (uint8_t)*s) * 16777619u;
+  }
+  return h & 0x7fffffffu;
+}
+
+static int own_alarm_active(cnd *d, uint32_t num) {
+  sqlite3 *db = conductor_store_db(d->store);
+  sqlite3_stmt *s;
+  char id[200];
+  int active = 0;
+  snprintf(id, sizeof id, "%s.conductor:%u", d->node_name, num);
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM alarms WHERE alarm_id=?1", -1, &s,
+                         NULL) == SQLITE_OK) {
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    active = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+  }
+  return active;
+}
+
+/* Inside a transaction. */
+static void own_alarm(cnd *d, int raise, uint32_t num, uint8_t sev,
+                      const char *category, const char *msg) {
+  conductor_alarm a;
+  if (raise == own_alarm_active(d, num)) {
+    return; /* already in that state */
+  }
+  memset(&a, 0, sizeof a);
+  a.seq = ++d->own_seq;
+  a.alarm_num = num;
+  a.op = raise ? CONDUCTOR_ALARM_RAISE : CONDUCTOR_ALARM_CLEAR;
+  a.severity = sev;
+  a.time_ns = cglue_unix_ns();
+  snprintf(a.source, sizeof a.source, "%s", d->node_name);
+  snprintf(a.category, sizeof a.category, "%s", category);
+  snprintf(a.message, sizeof a.message, "%s", msg);
+  if (conductor_store_add_alarm(d->store, "conductor", d->node_name, &a,
+                                a.time_ns) < 0) {
+    clog_(d, 0, "store: %s", conductor_store_errmsg(d->store));
+  } else {
+    clog_(d, raise ? 1 : 2, "alarm %s: %s", raise ? "raised" : "cleared",
+          msg);
+  }
+}
+
+static void load_own_seq(cnd *d) {
+  sqlite3 *db = conductor_store_db(d->store);
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT coalesce(max(seq),0) FROM alarm_events "
+                         "WHERE router='conductor' AND node=?1",
+                         -1, &s, NULL) == SQLITE_OK) {
+    sqlite3_bind_text(s, 1, d->node_name, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+      d->own_seq = (uint64_t)sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+  }
+}
+
+/* ---- connection bookkeeping ------------------------------------------- */
+
+static void queue_row(cnd *d, const dconn *c, const char *state, int raise) {
+  conn_row *r;
+  if (d->nrows == d->caprows) {
+    size_t n = d->caprows ? d->caprows * 2 : 64;
+    conn_row *p = realloc(d->rows, n * sizeof *p);
+    if (p == NULL) {
+      return;
+    }
+    d->rows = p;
+    d->caprows = n;
+  }
+  r = &d->rows[d->nrows++];
+  snprintf(r->router, sizeof r->router, "%s", c->router);
+  snprintf(r->node, sizeof r->node, "%s", c->node);
+  snprintf(r->state, sizeof r->state, "%s", state);
+  r->since_ns = c->since_ns;
+  r->last_ka_ns = c->last_ka_ns;
+  r->raise = raise;
+}
+
+static void dconn_unref(dconn *c) {
+  if (--c->refs == 0) {
+    free(c);
+  }
+}
+
+static void on_poll_closed(uv_handle_t *h) {
+  dconn *c = h->data;
+  dconn_unref(c);
+}
+
+static void list_remove(cnd *d, dconn *c) {
+  if (c->prev) {
+    c->prev->next = c->next;
+  } else if (d->conns == c) {
+    d->conns = c->next;
+  }
+  if (c->next) {
+    c->next->prev = c->prev;
+  }
+  c->prev = c->next = NULL;
+}
+
+/* Transport callback: the sconn is going away. */
+static void on_sconn_close(conductor_sconn *sc, int reason, void *ud) {
+  cnd *d = ud;
+  dconn *c = conductor_sconn_get_user_data(sc);
+  if (c == NULL) {
+    return;
+  }
+  c->sc = NULL;
+  if (c->hello_done) {
+    char msg[200];
+    clog_(d, 1, "router %s node %s disconnected: %s", c->router, c->node,
+          conductor_strerror(reason));
+    c->since_ns = cglue_unix_ns();
+    queue_row(d, c, "disconnected", d->stopping ? 0 : 1);
+    (void)msg;
+  }
+  list_remove(d, c);
+  uv_poll_stop(&c->poll);
+  uv_close((uv_handle_t *)&c->poll, on_poll_closed);
+}
+
+static void update_poll(dconn *c);
+
+static void send_msg(dconn *c, const conductor_msg *m) {
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_ssize n;
+  if (c->sc == NULL) {
+    return;
+  }
+  n = conductor_msg_encode(buf, sizeof buf, m);
+  if (n > 0) {
+    conductor_sconn_send(c->sc, buf, (size_t)n);
+  }
+}
+
+static void send_error(dconn *c, int err, uint16_t ref_type, const char *text) {
+  conductor_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = CONDUCTOR_MSG_ERROR;
+  m.error_code = (uint16_t)(-err);
+  m.ref_type = ref_type;
+  snprintf(m.text, sizeof m.text, "%s", text);
+  send_msg(c, &m);
+}
+
+static int batch_add(cnd *d, dconn *c, const conductor_msg *m) {
+  batch_item *it;
+  if (d->nbatch == d->capbatch) {
+    size_t n = d->capbatch ? d->capbatch * 2 : 256;
+    batch_item *p = realloc(d->batch, n * sizeof *p);
+    if (p == NULL) {
+      return -1;
+    }
+    d->batch = p;
+    d->capbatch = n;
+  }
+  it = &d->batch[d->nbatch++];
+  it->c = c;
+  c->refs++;
+  it->kind = m->type;
+  it->seq = m->type == CONDUCTOR_MSG_ALARM ? m->alarm.seq : m->seq;
+  it->rx_mono = uv_hrtime();
+  it->peak_bps = m->peak_bps;
+  it->time_ns = m->time_ns;
+  if (m->type == CONDUCTOR_MSG_ALARM) {
+    it->alarm = m->alarm;
+  }
+  return 0;
+}
+
+static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
+                     void *ud) {
+  cnd *d = ud;
+  dconn *c = conductor_sconn_get_user_data(sc);
+  conductor_msg m, r;
+  int rv;
+  c->last_rx_mono = uv_hrtime();
+  rv = conductor_msg_decode(&m, frame, len);
+  if (rv != 0) {
+    char t[128];
+    snprintf(t, sizeof t, "%s (type %u)", conductor_strerror(rv),
+             (unsigned)m.type);
+    clog_(d, 1, "router %s: refused frame: %s", conductor_sconn_router(sc),
+          t);
+    send_error(c, rv, rv == CONDUCTOR_ERR_UNKNOWN_TYPE ? m.type : 0, t);
+    return;
+  }
+  memset(&r, 0, sizeof r);
+  if (!c->hello_done && m.type != CONDUCTOR_MSG_HELLO) {
+    send_error(c, CONDUCTOR_ERR_UNEXPECTED, m.type, "HELLO first");
+    return;
+  }
+  switch (m.type) {
+  case CONDUCTOR_MSG_HELLO:
+    if (c->hello_done) {
+      send_error(c, CONDUCTOR_ERR_UNEXPECTED, m.type, "second HELLO");
+      return;
+    }
+    if (m.version_min > CONDUCTOR_PROTO_VERSION) {
+      send_error(c, CONDUCTOR_ERR_PROTO_VERSION, m.type,
+                 "conductor speaks IPC version 1 only");
+      conductor_sconn_close(sc, CONDUCTOR_ERR_PROTO_VERSION);
+      return;
+    }
+    /* The router is who its key says, not who it claims to be. */
+    if (strcmp(m.router, conductor_sconn_router(sc)) != 0) {
+      char t[200];
+      snprintf(t, sizeof t, "key is enrolled for router %s, not %s",
+               conductor_sconn_router(sc), m.router);
+      clog_(d, 1, "refused HELLO: %s", t);
+      send_error(c, CONDUCTOR_ERR_AUTH_DENIED, m.type, t);
+      conductor_sconn_close(sc, CONDUCTOR_ERR_AUTH_DENIED);
+      return;
+    }
+    c->hello_done = 1;
+    snprintf(c->router, sizeof c->router, "%s", m.router);
+    snprintf(c->node, sizeof c->node, "%s", m.node);
+    c->since_ns = cglue_unix_ns();
+    c->last_ka_ns = c->since_ns;
+    queue_row(d, c, "connected", 2);
+    d->stats.connections++;
+    clog_(d, 2, "router %s node %s connected", c->router, c->node);
+    r.type = CONDUCTOR_MSG_HELLO_ACK;
+    r.version = m.version_max < CONDUCTOR_PROTO_VERSION
+                    ? m.version_max
+                    : CONDUCTOR_PROTO_VERSION;
+    snprintf(r.node, sizeof r.node, "%s", d->node_name);
+    send_msg(c, &r);
+    break;
+  case CONDUCTOR_MSG_ALARM:
+    if (conductor_dedup_seen(&c->dedup, m.alarm.seq)) {
+      d->stats.alarms_duplicate++;
+      r.type = CONDUCTOR_MSG_ALARM_ACK; /* committed before: ack again */
+      r.seq = m.alarm.seq;
+      send_msg(c, &r);
+    } else if (batch_add(d, c, &m) != 0) {
+      conductor_sconn_close(sc, CONDUCTOR_ERR_NOMEM);
+    }
+    break;
+  case CONDUCTOR_MSG_ENTITLEMENT:
+    if (batch_add(d, c, &m) != 0) {
+      conductor_sconn_close(sc, CONDUCTOR_ERR_NOMEM);
+    }
+    break;
+  case CONDUCTOR_MSG_KEEPALIVE:
+    c->last_ka_ns = cglue_unix_ns();
+    c->dirty = 1;
+    r.type = CONDUCTOR_MSG_KEEPALIVE_ACK;
+    r.seq = m.seq;
+    r.time_ns = m.time_ns;
+    send_msg(c, &r);
+    break;
+  case CONDUCTOR_MSG_KEEPALIVE_ACK:
+    break;
+  case CONDUCTOR_MSG_ERROR:
+    clog_(d, 1, "router %s node %s reports error %d on %s: %s", c->router,
+          c->node, -(int)m.error_code, conductor_msg_type_name(m.ref_type),
+          m.text);
+    break;
+  default:
+    send_error(c, CONDUCTOR_ERR_UNEXPECTED, m.type,
+               "message not valid from a router");
+    break;
+  }
+}
+
+static void on_conn_poll(uv_poll_t *h, int status, int events) {
+  dconn *c = h->data;
+  (void)events;
+  if (c->sc == NULL) {
+    return;
+  }
+  if (status < 0) {
+    conductor_sconn_close(c->sc, CONDUCTOR_ERR_IO);
+    return;
+  }
+  if (conductor_sconn_process(c->sc) < 0) {
+    return; /* closed: on_sconn_close ran */
+  }
+  update_poll(c);
+}
+
+static void update_poll(dconn *c) {
+  int ev, uvev = 0;
+  if (c->sc == NULL) {
+    return;
+  }
+  ev = conductor_sconn_events(c->sc);
+  if (ev & CONDUCTOR_POLL_IN) {
+    uvev |= UV_READABLE;
+  }
+  if (ev & CONDUCTOR_POLL_OUT) {
+    uvev |= UV_WRITABLE;
+  }
+  if (uvev != c->poll_events) {
+    c->poll_events = uvev;
+    uv_poll_start(&c->poll, uvev, on_conn_poll);
+  }
+}
+
+static void on_listen(uv_poll_t *h, int status, int events) {
+  cnd *d = h->data;
+  int i;
+  (void)events;
+  if (status < 0) {
+    clog_(d, 0, "listen poll: %s", uv_strerror(status));
+    return;
+  }
+  for (i = 0; i < 256; i++) {
+    conductor_sconn *sc;
+    dconn *c;
+    int rv = conductor_server_accept(d->srv, &sc);
+    if (rv == CONDUCTOR_ERR_AGAIN) {
+      break;
+    }
+    if (rv != 0) {
+      if (rv == CONDUCTOR_ERR_IO) {
+        clog_(d, 1, "accept: %s", strerror(errno));
+        break;
+      }
+      continue;
+    }
+    c = calloc(1, sizeof *c);
+    if (c == NULL) {
+      conductor_sconn_close(sc, CONDUCTOR_ERR_NOMEM);
+      continue;
+    }
+    c->d = d;
+    c->sc = sc;
+    c->refs = 1;
+    c->last_rx_mono = uv_hrtime();
+    conductor_dedup_init(&c->dedup);
+    conductor_sconn_set_user_data(sc, c);
+    uv_poll_init(d->loop, &c->poll, conductor_sconn_fd(sc));
+    c->poll.data = c;
+    c->next = d->conns;
+    if (d->conns) {
+      d->conns->prev = c;
+    }
+    d->conns = c;
+    c->poll_events = UV_READABLE;
+    uv_poll_start(&c->poll, UV_READABLE, on_conn_poll);
+    /* The client speaks first (its banner may already be here). */
+    if (conductor_sconn_process(sc) == 0) {
+      update_poll(c);
+    }
+  }
+}
+
+static void write_rows(cnd *d) {
+  size_t i;
+  for (i = 0; i < d->nrows; i++) {
+    conn_row *r = &d->rows[i];
+    char msg[200];
+    uint32_t num = alarm_num_for(r->router, r->node);
+    conductor_store_set_connection(d->store, r->router, r->node,
+                                   d->node_name, r->state, r->since_ns,
+                                   r->last_ka_ns);
+    snprintf(msg, sizeof msg, "No connectivity to %s.%s", r->router, r->node);
+    if (r->raise == 1) {
+      own_alarm(d, 1, num, CONDUCTOR_SEV_MAJOR, "system", msg);
+    } else if (r->raise == 2) {
+      own_alarm(d, 0, num, CONDUCTOR_SEV_MAJOR, "system", msg);
+    }
+  }
+  d->nrows = 0;
+}
+
+/* Commits the batch, then acknowledges it.  Runs once per loop turn. */
+static void on_check(uv_check_t *h) {
+  cnd *d = h->data;
+  size_t i;
+  uint64_t now_unix, done;
+  int rv = 0;
+  if (d->nbatch == 0 && d->nrows == 0) {
+    return;
+  }
+  d->stats.batch_max = d->nbatch > d->stats.batch_max ? d->nbatch
+                                                       : d->stats.batch_max;
+  now_unix = cglue_unix_ns();
+  if (conductor_store_begin(d->store) != 0) {
+    clog_(d, 0, "store: %s", conductor_store_errmsg(d->store));
+    return; /* keep the batch; try again next turn */
+  }
+  for (i = 0; i < d->nbatch && rv >= 0; i++) {
+    batch_item *it = &d->batch[i];
+    if (it->kind == CONDUCTOR_MSG_ALARM) {
+      rv = conductor_store_add_alarm(d->store, it->c->router, it->c->node,
+                                     &it->alarm, now_unix);
+      if (rv == 1) {
+        d->stats.alarms_committed++;
+      } else if (rv == 0) {
+        d->stats.alarms_duplicate++;
+      }
+    } else {
+      rv = conductor_store_add_entitlement(d->store, it->c->router,
+                                           it->c->node, it->time_ns,
+                                           it->peak_bps);
+    }
+  }
+  if (rv >= 0) {
+    write_rows(d);
+  }
+  if (rv < 0 || conductor_store_commit(d->store) != 0) {
+    clog_(d, 0, "store commit failed, nothing acknowledged: %s",
+          conductor_store_errmsg(d->store));
+    conductor_store_rollback(d->store);
+    return;
+  }
+  d->stats.commits++;
+  done = uv_hrtime();
+  /* Committed: now, and only now, acknowledge. */
+  for (i = 0; i < d->nbatch; i++) {
+    batch_item *it = &d->batch[i];
+    conductor_msg r;
+    uint64_t lat = done - it->rx_mono;
+    if (it->kind == CONDUCTOR_MSG_ALARM) {
+      d->stats.commit_latency_ns_sum += lat;
+      if (lat > d->stats.commit_latency_ns_max) {
+        d->stats.commit_latency_ns_max = lat;
+      }
+    }
+    if (it->c->sc != NULL) {
+      memset(&r, 0, sizeof r);
+      r.type = it->kind == CONDUCTOR_MSG_ALARM ? CONDUCTOR_MSG_ALARM_ACK
+                                               : CONDUCTOR_MSG_ENTITLEMENT_ACK;
+      r.seq = it->seq;
+      if (it->kind == CONDUCTOR_MSG_ALARM) {
+        conductor_dedup_mark(&it->c->dedup, it->seq);
+      }
+      send_msg(it->c, &r);
+      update_poll(it->c);
+    }
+  }
+  for (i = 0; i < d->nbatch; i++) {
+    dconn_unref(d->batch[i].c);
+  }
+  d->nbatch = 0;
+}
+
+static void link_check(cnd *d);
+
+static void on_tick(uv_timer_t *h) {
+  cnd *d = h->data;
+  uint64_t now = uv_hrtime();
+  uint64_t dead_ns =
+      (uint64_t)d->o.ka_interval_s * (d->o.ka_max + 1) * CONDUCTOR_SECONDS;
+  dconn *c, *next;
+  for (c = d->conns; c; c = next) {
+    next = c->next;
+    if (c->sc == NULL) {
+      continue;
+    }
+    if (now - c->last_rx_mono > dead_ns) {
+      clog_(d, 1, "router %s node %s: no keepalive for %u s, closing",
+            c->hello_done ? c->router : conductor_sconn_router(c->sc),
+            c->node, d->o.ka_interval_s * (d->o.ka_max + 1));
+      conductor_sconn_close(c->sc, CONDUCTOR_ERR_CLOSED);
+      continue;
+    }
+    if (c->dirty && c->hello_done) {
+      queue_row(d, c, "connected", 0);
+      c->dirty = 0;
+    }
+  }
+  if (d->o.peer && ++d->link_tick >= d->o.link_check_interval_s) {
+    d->link_tick = 0;
+    link_check(d);
+  }
+}
+
+/* ---- link check to the other conductor node ---------------------------- */
+
+static void link_result(cnd *d, int ok, double rtt_ms) {
+  unsigned i, n_ok = 0, n;
+  double sum = 0, loss;
+  int bad;
+  char msg[256];
+  d->link_ok[d->link_pos] = (uint8_t)ok;
+  d->link_rtt_ms[d->link_pos] = rtt_ms;
+  d->link_pos = (d->link_pos + 1) % 100;
+  if (d->link_n < 100) {
+    d->link_n++;
+  }
+  n = d->link_n;
+  for (i = 0; i < n; i++) {
+    if (d->link_ok[i]) {
+      n_ok++;
+      sum += d->link_rtt_ms[i];
+    }
+  }
+  loss = 100.0 * (double)(n - n_ok) / (double)n;
+  bad = loss >= d->o.link_max_loss_pct ||
+        (n_ok > 0 && sum / n_ok >= d->o.link_max_latency_ms);
+  snprintf(msg, sizeof msg,
+           "Link to conductor node %s degraded (latency %.1f ms, loss %.2f %% "
+           "over %u probes; limits %.0f ms, %.2f %%)",
+           d->o.peer, n_ok ? sum / n_ok : 0.0, loss, n, d->o.link_max_latency_ms,
+           d->o.link_max_loss_pct);
+  if (bad != d->link_alarm && conductor_store_begin(d->store) == 0) {
+    /* Same number for raise and clear: keyed by the peer, not the text. */
+    own_alarm(d, bad, alarm_num_for("link", d->o.peer), CONDUCTOR_SEV_MAJOR,
+              "system", msg);
+    conductor_store_commit(d->store);
+    d->link_alarm = bad;
+  }
+}
+
+static void on_probe_closed(uv_handle_t *h) { free(h); }
+
+static void on_probe_connect(uv_connect_t *req, int status) {
+  cnd *d = req->data;
+  double rtt = (double)(uv_hrtime() - d->probe_start) / 1e6;
+  link_result(d, status == 0, rtt);
+  uv_close((uv_handle_t *)d->probe, on_probe_closed);
+  d->probe = NULL;
+  d->probe_busy = 0;
+}
+
+static void link_check(cnd *d) {
+  char host[256];
+  const char *colon;
+  struct sockaddr_storage ss;
+  int port;
+  if (d->probe_busy) {
+    link_result(d, 0, 0); /* previous probe still hanging: lost */
+    return;
+  }
+  colon = strrchr(d->o.peer, ':');
+  if (colon == NULL || (size_t)(colon - d->o.peer) >= sizeof host) {
+    return;
+  }
+  memcpy(host, d->o.peer, (size_t)(colon - d->o.peer));
+  host[colon - d->o.peer] = '\0';
+  port = atoi(colon + 1);
+  if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
+      uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0) {
+    return;
+  }
+  d->probe = malloc(sizeof *d->probe);
+  if (d->probe == NULL) {
+    return;
+  }
+  uv_tcp_init(d->loop, d->probe);
+  d->probe_req.data = d;
+  d->probe_start = uv_hrtime();
+  d->probe_busy = 1;
+  if (uv_tcp_connect(&d->probe_req, d->probe, (struct sockaddr *)&ss,
+                     on_probe_connect) != 0) {
+    d->probe_busy = 0;
+    uv_close((uv_handle_t *)d->probe, on_probe_closed);
+    d->probe = NULL;
+    link_result(d, 0, 0);
+  }
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static int authorize(conductor_server *srv, const char *user,
+                     const char *key_type, const char *key_b64, char *router,
+                     void *ud) {
+  cnd *d = ud;
+  (void)srv;
+  (void)user;
+  (void)key_type;
+  return conductor_store_lookup_key(d->store, key_b64, router,
+                                    CONDUCTOR_NAME_MAX) == 0
+             ? 0
+             : -1;
+}
+
+int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
+            size_t errcap) {
+  cnd *d;
+  conductor_server_callbacks cb;
+  struct stat st;
+  int rv;
+  d = calloc(1, sizeof *d);
+  if (d == NULL) {
+    snprintf(err, errcap, "out of memory");
+    return CONDUCTOR_ERR_NOMEM;
+  }
+  *pc = d;
+  d->loop = loop;
+  d->o = *o;
+  if (d->o.port == 0) {
+    d->o.port = CONDUCTOR_PORT;
+  }
+  if (d->o.ka_interval_s == 0) {
+    d->o.ka_interval_s = 5;
+  }
+  if (d->o.ka_max == 0) {
+    d->o.ka_max = 3;
+  }
+  if (d->o.link_check_interval_s == 0) {
+    d->o.link_check_interval_s = 10;
+  }
+  if (d->o.link_max_latency_ms <= 0) {
+    d->o.link_max_latency_ms = 150;
+  }
+  if (d->o.link_max_loss_pct <= 0) {
+    d->o.link_max_loss_pct = 0.01;
+  }
+  snprintf(d->node_name, sizeof d->node_name, "%s",
+           o->node_name ? o->node_name : "cnd1");
+  rv = conductor_store_open(&d->store, o->db_path, 0);
+  if (rv != 0) {
+    snprintf(err, errcap, "database %s: %s", o->db_path,
+             conductor_store_errmsg(d->store));
+    return rv;
+  }
+  load_own_seq(d);
+  if (stat(o->host_key, &st) != 0) {
+    if (conductor_key_generate(o->host_key) != 0) {
+      snprintf(err, errcap, "cannot create host key %s", o->host_key);
+      return CONDUCTOR_ERR_IO;
+    }
+    clog_(d, 2, "created host key %s", o->host_key);
+  }
+  memset(&cb, 0, sizeof cb);
+  cb.authorize = authorize;
+  cb.on_frame = on_frame;
+  cb.on_close = on_sconn_close;
+  cb.log = srv_log;
+  rv = conductor_server_new(&d->srv, d->o.listen_addr, d->o.port, o->host_key,
+                            &cb, d);
+  if (rv != 0) {
+    snprintf(err, errcap, "%s", conductor_server_errmsg(d->srv));
+    return rv;
+  }
+  /* Connections left "connected" by a crash are stale. */
+  sqlite3_exec(conductor_store_db(d->store),
+               "UPDATE connections SET state='disconnected' WHERE "
+               "state='connected'",
+               NULL, NULL, NULL);
+  uv_poll_init(loop, &d->listen_poll, conductor_server_fd(d->srv));
+  d->listen_poll.data = d;
+  uv_poll_start(&d->listen_poll, UV_READABLE, on_listen);
+  uv_check_init(loop, &d->check);
+  d->check.data = d;
+  uv_check_start(&d->check, on_check);
+  uv_timer_init(loop, &d->tick);
+  d->tick.data = d;
+  uv_timer_start(&d->tick, on_tick, 1000, 1000);
+  clog_(d, 2, "conductor node %s listening on %s:%u (SSH subsystem %s)",
+        d->node_name, d->o.listen_addr ? d->o.listen_addr : "0.0.0.0",
+        (unsigned)d->o.port, CONDUCTOR_SUBSYSTEM);
+  return 0;
+}
+
+void cnd_stop(cnd *d) {
+  dconn *c, *next;
+  d->stopping = 1;
+  on_check(&d->check); /* commit and ack what is pending */
+  for (c = d->conns; c; c = next) {
+    next = c->next;
+    if (c->sc) {
+      conductor_sconn_close(c->sc, CONDUCTOR_ERR_CLOSED);
+    }
+  }
+  on_check(&d->check); /* connection rows */
+  uv_close((uv_handle_t *)&d->listen_poll, NULL);
+  uv_close((uv_handle_t *)&d->check, NULL);
+  uv_close((uv_handle_t *)&d->tick, NULL);
+}
+
+void cnd_del(cnd *d) {
+  if (d == NULL) {
+    return;
+  }
+  conductor_server_del(d->srv);
+  conductor_store_close(d->store);
+  free(d->batch);
+  free(d->rows);
+  free(d);
+}
+
+void cnd_get_stats(const cnd *d, cnd_stats *s) { *s = d->stats; }

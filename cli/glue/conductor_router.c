@@ -1,0 +1,869 @@
+/*
+ * Router-node glue: one SSH client per conductor node, driven by libuv
+ * (uv_poll on the libssh socket, one uv_timer per link for the handshake
+ * deadline, keepalives, ack timeouts and reconnect backoff).
+ *
+ * Alarm journal (<state_dir>/outbox.journal), so that an alarm raised is
+ * never lost before every conductor node acknowledged it, even across a
+ * kill -9 of the router: a sequence of records
+ *   kind (1 byte) | IPC frame (docs/libconductor.md section 2)
+ * kind 'A' = an ALARM frame as raised; '0'/'1' = an ALARM_ACK frame from
+ * conductor link 0/1; 'N' = a KEEPALIVE frame used as a marker whose seq
+ * is the next alarm sequence number and time_ns the next alarm number
+ * (written when the journal is compacted).  Replay rebuilds every outbox;
+ * a torn record at the end is cut off.  Appends are write(2) calls (a
+ * process kill loses nothing the kernel accepted); fdatasync after each
+ * append with fsync_journal for power loss.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conductor_glue.h"
+
+enum {
+  L_IDLE = 0,  /* waiting for the backoff timer */
+  L_CONNECTING, /* TCP + SSH handshake */
+  L_HELLO,      /* HELLO sent */
+  L_UP
+};
+
+typedef struct ent_report {
+  uint64_t seq, time_ns, peak_bps, interval_ns;
+  int inflight;
+} ent_report;
+
+typedef struct rlink {
+  rtr *r;
+  int idx;
+  char host[256];
+  uint16_t port;
+  int state;
+  conductor_client *cl;
+  uv_poll_t *poll; /* allocated per connection; freed in its close cb */
+  int poll_events;
+  uv_timer_t timer;
+  conductor_outbox *ob;
+  conductor_keepalive ka;
+  uint64_t ka_seq;
+  unsigned attempt;
+  uint64_t deadline; /* handshake deadline, monotonic ns */
+  char last_err[512];
+  char peer_node[CONDUCTOR_NAME_MAX];
+  ent_report ent[16];
+  size_t nent;
+} rlink;
+
+struct rtr {
+  uv_loop_t *loop;
+  rtr_opts o;
+  char router[CONDUCTOR_NAME_MAX], node[CONDUCTOR_NAME_MAX];
+  rlink links[RTR_MAX_CONDUCTORS];
+  int nlinks;
+  int jfd;
+  off_t jbytes;
+  uint64_t next_seq;
+  uint32_t next_alarm_num;
+  uint64_t rnd;
+  conductor_meter meter;
+  uint64_t bytes_total;
+  uint64_t ent_seq;
+  uv_timer_t ent_timer;
+  int stopping;
+};
+
+static void rlog(rtr *r, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void rlog(rtr *r, int level, const char *fmt, ...) {
+  char line[768];
+  va_list ap;
+  if (r->o.log == NULL) {
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  r->o.log(level, line, r->o.log_data);
+}
+
+static uint64_t rnd_next(rtr *r) {
+  /* splitmix64, seeded from the clock and pid: jitter only, not secrets */
+  uint64_t z = (r->rnd += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* ---- journal ------------------------------------------------------------ */
+
+static int journal_append(rtr *r, char kind, const conductor_msg *m) {
+  uint8_t buf[1 + CONDUCTOR_MAX_FRAME_LEN];
+  conductor_ssize n;
+  size_t off = 0;
+  if (r->jfd < 0) {
+    return 0;
+  }
+  buf[0] = (uint8_t)kind;
+  n = conductor_msg_encode(buf + 1, sizeof buf - 1, m);
+  if (n < 0) {
+    return (int)n;
+  }
+  while (off < (size_t)n + 1) {
+    ssize_t w = write(r->jfd, buf + off, (size_t)n + 1 - off);
+    if (w < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      rlog(r, 0, "journal write: %s", strerror(errno));
+      return CONDUCTOR_ERR_IO;
+    }
+    off += (size_t)w;
+  }
+  r->jbytes += (off_t)off;
+  if (r->o.fsync_journal) {
+    fdatasync(r->jfd);
+  }
+  return 0;
+}
+
+static int journal_marker(rtr *r) {
+  conductor_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = CONDUCTOR_MSG_KEEPALIVE;
+  m.seq = r->next_seq;
+  m.time_ns = r->next_alarm_num;
+  return journal_append(r, 'N', &m);
+}
+
+/* When every conductor has acknowledged everything, the journal restarts
+ * from a marker. */
+static void journal_maybe_compact(rtr *r) {
+  int i;
+  if (r->jfd < 0 || r->jbytes < (off_t)(1 << 20)) {
+    return;
+  }
+  for (i = 0; i < r->nlinks; i++) {
+    if (conductor_outbox_pending(r->links[i].ob) > 0) {
+      return;
+    }
+  }
+  if (ftruncate(r->jfd, 0) == 0 && lseek(r->jfd, 0, SEEK_SET) == 0) {
+    r->jbytes = 0;
+    journal_marker(r);
+    if (r->o.fsync_journal) {
+      fdatasync(r->jfd);
+    }
+  }
+}
+
+static int journal_open(rtr *r, char *err, size_t errcap) {
+  char path[1024];
+  struct stat st;
+  uint8_t *data = NULL;
+  size_t off = 0, len, restored = 0, acked = 0;
+  int i;
+  snprintf(path, sizeof path, "%s/outbox.journal", r->o.state_dir);
+  mkdir(r->o.state_dir, 0700);
+  r->jfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (r->jfd < 0) {
+    snprintf(err, errcap, "cannot open journal %s: %s", path,
+             strerror(errno));
+    return CONDUCTOR_ERR_IO;
+  }
+  if (fstat(r->jfd, &st) != 0) {
+    snprintf(err, errcap, "stat %s: %s", path, strerror(errno));
+    return CONDUCTOR_ERR_IO;
+  }
+  len = (size_t)st.st_size;
+  if (len > 0) {
+    size_t got = 0;
+    data = malloc(len);
+    if (data == NULL) {
+      snprintf(err, errcap, "out of memory reading %s", path);
+      return CONDUCTOR_ERR_NOMEM;
+    }
+    while (got < len) {
+      ssize_t n = pread(r->jfd, data + got, len - got, (off_t)got);
+      if (n <= 0) {
+        break;
+      }
+      got += (size_t)n;
+    }
+    len = got;
+  }
+  while (off < len) {
+    conductor_msg m;
+    conductor_ssize flen;
+    char kind = (char)data[off];
+    flen = conductor_frame_length(data + off + 1, len - off - 1);
+    if (flen <= 0 || (size_t)flen > len - off - 1 ||
+        conductor_msg_decode(&m, data + off + 1, (size_t)flen) != 0) {
+      break; /* torn or corrupt tail */
+    }
+    if (kind == 'A' && m.type == CONDUCTOR_MSG_ALARM) {
+      for (i = 0; i < r->nlinks; i++) {
+        conductor_outbox_restore(r->links[i].ob, &m.alarm);
+      }
+      if (m.alarm.seq >= r->next_seq) {
+        r->next_seq = m.alarm.seq + 1;
+      }
+      if (m.alarm.op == CONDUCTOR_ALARM_RAISE &&
+          m.alarm.alarm_num >= r->next_alarm_num) {
+        r->next_alarm_num = m.alarm.alarm_num + 1;
+      }
+      restored++;
+    } else if ((kind == '0' || kind == '1') &&
+               m.type == CONDUCTOR_MSG_ALARM_ACK) {
+      int li = kind - '0';
+      if (li < r->nlinks &&
+          conductor_outbox_ack(r->links[li].ob, m.seq) == 0) {
+        acked++;
+      }
+    } else if (kind == 'N' && m.type == CONDUCTOR_MSG_KEEPALIVE) {
+      if (m.seq > r->next_seq) {
+        r->next_seq = m.seq;
+      }
+      if (m.time_ns > r->next_alarm_num && m.time_ns < UINT32_MAX) {
+        r->next_alarm_num = (uint32_t)m.time_ns;
+      }
+    } else {
+      break;
+    }
+    off += 1 + (size_t)flen;
+  }
+  free(data);
+  if (off < len) {
+    rlog(r, 1, "journal %s: cut %zu bytes of torn tail", path, len - off);
+    if (ftruncate(r->jfd, (off_t)off) != 0) {
+      snprintf(err, errcap, "truncate %s: %s", path, strerror(errno));
+      return CONDUCTOR_ERR_IO;
+    }
+  }
+  r->jbytes = (off_t)off;
+  lseek(r->jfd, (off_t)off, SEEK_SET);
+  for (i = 0; i < r->nlinks; i++) {
+    conductor_outbox_set_next_seq(r->links[i].ob, r->next_seq);
+  }
+  rlog(r, 2,
+       "journal %s: %zu alarms, %zu acks replayed; pending %zu; next seq "
+       "%llu",
+       path, restored, acked, rtr_pending(r),
+       (unsigned long long)r->next_seq);
+  return 0;
+}
+
+/* ---- links ------------------------------------------------------------- */
+
+static void link_arm(rlink *l);
+static void link_connect(rlink *l);
+
+static void on_poll_closed(uv_handle_t *h) { free(h); }
+
+static void link_teardown(rlink *l) {
+  if (l->poll) {
+    uv_poll_stop(l->poll);
+    uv_close((uv_handle_t *)l->poll, on_poll_closed);
+    l->poll = NULL;
+  }
+  conductor_client_del(l->cl);
+  l->cl = NULL;
+  l->poll_events = 0;
+  if (l->state == L_UP) {
+    conductor_outbox_disconnected(l->ob);
+  }
+  l->state = L_IDLE;
+}
+
+static void link_fail(rlink *l, int rv, const char *why) {
+  rtr *r = l->r;
+  uint64_t delay;
+  int was_up = l->state == L_UP;
+  snprintf(l->last_err, sizeof l->last_err, "%s", why);
+  link_teardown(l);
+  if (r->o.on_link_fail) {
+    r->o.on_link_fail(l->idx, rv, l->last_err, r->o.log_data);
+  }
+  if (r->stopping) {
+    return;
+  }
+  delay = conductor_backoff_delay(l->attempt, r->o.backoff_base_ns,
+                                  r->o.backoff_cap_ns, rnd_next(r));
+  if (l->attempt < 30) {
+    l->attempt++;
+  }
+  rlog(r, rv == CONDUCTOR_ERR_HOSTKEY_CHANGED ||
+               rv == CONDUCTOR_ERR_AUTH_DENIED ||
+               rv == CONDUCTOR_ERR_HOSTKEY_UNKNOWN
+           ? 0
+           : 1,
+       "conductor %s:%u: %s%s; retry in %.1f s", l->host, (unsigned)l->port,
+       was_up ? "connection lost: " : "", l->last_err, (double)delay / 1e9);
+  l->deadline = uv_hrtime() + delay;
+  link_arm(l);
+}
+
+static int link_send(rlink *l, const conductor_msg *m) {
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_ssize n = conductor_msg_encode(buf, sizeof buf, m);
+  if (n < 0) {
+    return (int)n;
+  }
+  return conductor_client_send(l->cl, buf, (size_t)n);
+}
+
+static void link_pump(rlink *l) {
+  const conductor_alarm *a;
+  uint64_t now = uv_hrtime();
+  size_t i;
+  if (l->state != L_UP) {
+    return;
+  }
+  conductor_outbox_handle_expiry(l->ob, now);
+  while ((a = conductor_outbox_next(l->ob, now)) != NULL) {
+    conductor_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = CONDUCTOR_MSG_ALARM;
+    m.alarm = *a;
+    if (link_send(l, &m) != 0) {
+      link_fail(l, CONDUCTOR_ERR_SSH, conductor_client_errmsg(l->cl));
+      return;
+    }
+  }
+  for (i = 0; i < l->nent; i++) {
+    if (!l->ent[i].inflight) {
+      conductor_msg m;
+      memset(&m, 0, sizeof m);
+      m.type = CONDUCTOR_MSG_ENTITLEMENT;
+      m.seq = l->ent[i].seq;
+      m.time_ns = l->ent[i].time_ns;
+      m.peak_bps = l->ent[i].peak_bps;
+      m.interval_ns = l->ent[i].interval_ns;
+      if (link_send(l, &m) == 0) {
+        l->ent[i].inflight = 1;
+      }
+    }
+  }
+}
+
+static void handle_frame(rlink *l, const uint8_t *f, size_t len) {
+  rtr *r = l->r;
+  conductor_msg m;
+  int rv = conductor_msg_decode(&m, f, len);
+  size_t i;
+  if (rv != 0) {
+    conductor_msg e;
+    rlog(r, 1, "conductor %s:%u sent a bad frame: %s", l->host,
+         (unsigned)l->port, conductor_strerror(rv));
+    memset(&e, 0, sizeof e);
+    e.type = CONDUCTOR_MSG_ERROR;
+    e.error_code = (uint16_t)(-rv);
+    e.ref_type = rv == CONDUCTOR_ERR_UNKNOWN_TYPE ? m.type : 0;
+    snprintf(e.text, sizeof e.text, "%s", conductor_strerror(rv));
+    link_send(l, &e);
+    return;
+  }
+  switch (m.type) {
+  case CONDUCTOR_MSG_HELLO_ACK:
+    if (l->state == L_HELLO) {
+      l->state = L_UP;
+      l->attempt = 0;
+      snprintf(l->peer_node, sizeof l->peer_node, "%s", m.node);
+      conductor_outbox_connected(l->ob, uv_hrtime());
+      for (i = 0; i < l->nent; i++) {
+        l->ent[i].inflight = 0;
+      }
+      rlog(r, 2,
+           "connected to conductor node %s at %s:%u (IPC v%u); outbox %zu",
+           m.node, l->host, (unsigned)l->port, (unsigned)m.version,
+           conductor_outbox_pending(l->ob));
+    }
+    break;
+  case CONDUCTOR_MSG_ALARM_ACK:
+    if (conductor_outbox_ack(l->ob, m.seq) == 0) {
+      conductor_msg a;
+      memset(&a, 0, sizeof a);
+      a.type = CONDUCTOR_MSG_ALARM_ACK;
+      a.seq = m.seq;
+      journal_append(r, (char)('0' + l->idx), &a);
+    }
+    break;
+  case CONDUCTOR_MSG_ENTITLEMENT_ACK:
+    for (i = 0; i < l->nent; i++) {
+      if (l->ent[i].seq == m.seq) {
+        memmove(&l->ent[i], &l->ent[i + 1],
+                (l->nent - i - 1) * sizeof l->ent[0]);
+        l->nent--;
+        break;
+      }
+    }
+    break;
+  case CONDUCTOR_MSG_KEEPALIVE: {
+    conductor_msg a = m;
+    a.type = CONDUCTOR_MSG_KEEPALIVE_ACK;
+    link_send(l, &a);
+    break;
+  }
+  case CONDUCTOR_MSG_KEEPALIVE_ACK:
+    break;
+  case CONDUCTOR_MSG_ERROR:
+    rlog(r, 1, "conductor %s:%u refused %s: %s", l->host, (unsigned)l->port,
+         conductor_msg_type_name(m.ref_type), m.text);
+    break;
+  default:
+    break;
+  }
+}
+
+static void link_update_poll(rlink *l);
+
+static void link_process(rlink *l) {
+  rtr *r = l->r;
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_ssize n;
+  int rv = conductor_client_process(l->cl);
+  if (rv < 0) {
+    link_fail(l, rv, conductor_client_errmsg(l->cl));
+    return;
+  }
+  if (l->state == L_CONNECTING &&
+      conductor_client_get_state(l->cl) == CONDUCTOR_CLIENT_READY) {
+    conductor_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = CONDUCTOR_MSG_HELLO;
+    m.version_min = 1;
+    m.version_max = CONDUCTOR_PROTO_VERSION;
+    snprintf(m.router, sizeof m.router, "%s", r->router);
+    snprintf(m.node, sizeof m.node, "%s", r->node);
+    if (link_send(l, &m) != 0) {
+      link_fail(l, CONDUCTOR_ERR_SSH, conductor_client_errmsg(l->cl));
+      return;
+    }
+    l->state = L_HELLO;
+    conductor_keepalive_init(&l->ka, (uint64_t)r->o.ka_interval_s *
+                                         CONDUCTOR_SECONDS,
+                             r->o.ka_max, uv_hrtime());
+  }
+  while (l->cl && (n = conductor_client_read_frame(l->cl, buf, sizeof buf)) >
+                      0) {
+    conductor_keepalive_on_rx(&l->ka, uv_hrtime());
+    handle_frame(l, buf, (size_t)n);
+    if (l->cl == NULL) {
+      return;
+    }
+  }
+  if (l->cl && n < 0) {
+    link_fail(l, (int)n, conductor_client_errmsg(l->cl));
+    return;
+  }
+  link_pump(l);
+  if (l->cl == NULL) {
+    return;
+  }
+  /* Sends may have buffered output or left input in libssh: run once more
+   * without waiting for the socket. */
+  rv = conductor_client_process(l->cl);
+  if (rv < 0) {
+    link_fail(l, rv, conductor_client_errmsg(l->cl));
+    return;
+  }
+  while ((n = conductor_client_read_frame(l->cl, buf, sizeof buf)) > 0) {
+    conductor_keepalive_on_rx(&l->ka, uv_hrtime());
+    handle_frame(l, buf, (size_t)n);
+    if (l->cl == NULL) {
+      return;
+    }
+  }
+  link_pump(l);
+  if (l->cl == NULL) {
+    return;
+  }
+  link_update_poll(l);
+  link_arm(l);
+  journal_maybe_compact(r);
+}
+
+static void on_link_poll(uv_poll_t *h, int status, int events) {
+  rlink *l = h->data;
+  (void)events;
+  (void)status; /* errors surface in conductor_client_process */
+  if (l->cl) {
+    link_process(l);
+  }
+}
+
+static void link_update_poll(rlink *l) {
+  int ev, uvev = 0, fd;
+  if (l->cl == NULL) {
+    return;
+  }
+  fd = conductor_client_fd(l->cl);
+  if (fd < 0) {
+    return;
+  }
+  if (l->poll == NULL) {
+    l->poll = malloc(sizeof *l->poll);
+    if (l->poll == NULL) {
+      return;
+    }
+    uv_poll_init(l->r->loop, l->poll, fd);
+    l->poll->data = l;
+    l->poll_events = 0;
+  }
+  ev = conductor_client_events(l->cl);
+  if (ev & CONDUCTOR_POLL_IN) {
+    uvev |= UV_READABLE;
+  }
+  if (ev & CONDUCTOR_POLL_OUT) {
+    uvev |= UV_WRITABLE;
+  }
+  if (uvev != l->poll_events) {
+    l->poll_events = uvev;
+    uv_poll_start(l->poll, uvev, on_link_poll);
+  }
+}
+
+static void on_link_timer(uv_timer_t *h) {
+  rlink *l = h->data;
+  rtr *r = l->r;
+  uint64_t now = uv_hrtime();
+  switch (l->state) {
+  case L_IDLE:
+    link_connect(l);
+    return;
+  case L_CONNECTING:
+  case L_HELLO:
+    if (now >= l->deadline) {
+      link_fail(l, CONDUCTOR_ERR_CLOSED, "handshake timed out");
+      return;
+    }
+    link_process(l); /* also a safety net for readiness libssh hid */
+    return;
+  case L_UP:
+  default:
+    switch (conductor_keepalive_handle_expiry(&l->ka, now)) {
+    case CONDUCTOR_KA_DEAD: {
+      char why[128];
+      snprintf(why, sizeof why, "no answer to %u keepalives (%u s apart)",
+               r->o.ka_max, r->o.ka_interval_s);
+      link_fail(l, CONDUCTOR_ERR_CLOSED, why);
+      return;
+    }
+    case CONDUCTOR_KA_SEND: {
+      conductor_msg m;
+      memset(&m, 0, sizeof m);
+      m.type = CONDUCTOR_MSG_KEEPALIVE;
+      m.seq = ++l->ka_seq;
+      m.time_ns = now;
+      link_send(l, &m);
+      break;
+    }
+    default:
+      break;
+    }
+    link_process(l);
+    return;
+  }
+}
+
+/* Arms the link timer for its next deadline. */
+static void link_arm(rlink *l) {
+  uint64_t now = uv_hrtime(), when;
+  if (l->state == L_IDLE) {
+    when = l->deadline;
+  } else if (l->state == L_UP) {
+    uint64_t a = conductor_keepalive_get_expiry(&l->ka);
+    uint64_t b = conductor_outbox_get_expiry(l->ob);
+    when = a < b ? a : b;
+  } else {
+    /* handshake: poll every 100 ms until the deadline */
+    when = now + 100 * CONDUCTOR_MILLISECONDS;
+    if (when > l->deadline) {
+      when = l->deadline;
+    }
+  }
+  if (when == UINT64_MAX) {
+    uv_timer_stop(&l->timer);
+    return;
+  }
+  uv_timer_start(&l->timer, on_link_timer,
+                 when > now ? (when - now + 999999) / 1000000 : 0, 0);
+}
+
+static void link_connect(rlink *l) {
+  rtr *r = l->r;
+  char user[CONDUCTOR_NAME_MAX * 2 + 2];
+  int rv;
+  snprintf(user, sizeof user, "%s", r->router);
+  rv = conductor_client_new(&l->cl, l->host, l->port, user, r->o.key_path,
+                            r->o.known_hosts, r->o.tofu);
+  if (rv != 0) {
+    char why[600];
+    snprintf(why, sizeof why, "%s",
+             l->cl ? conductor_client_errmsg(l->cl) : "out of memory");
+    link_fail(l, rv, why);
+    return;
+  }
+  l->state = L_CONNECTING;
+  l->deadline = uv_hrtime() + 10 * CONDUCTOR_SECONDS;
+  link_process(l);
+}
+
+/* ---- entitlement ---------------------------------------------------- */
+
+static void on_ent_timer(uv_timer_t *h) {
+  rtr *r = h->data;
+  uint64_t peak;
+  int i;
+  if (conductor_meter_sample(&r->meter, uv_hrtime(), r->bytes_total,
+                             &peak)) {
+    r->ent_seq++;
+    for (i = 0; i < r->nlinks; i++) {
+      rlink *l = &r->links[i];
+      ent_report *e;
+      if (l->nent == sizeof l->ent / sizeof l->ent[0]) {
+        memmove(&l->ent[0], &l->ent[1], (l->nent - 1) * sizeof l->ent[0]);
+        l->nent--; /* keep the newest reports */
+      }
+      e = &l->ent[l->nent++];
+      e->seq = r->ent_seq;
+      e->time_ns = cglue_unix_ns();
+      e->peak_bps = peak;
+      e->interval_ns = r->o.ent_sample_ns;
+      e->inflight = 0;
+      if (l->state == L_UP) {
+        link_process(l);
+      }
+    }
+    rlog(r, 2, "entitlement report: peak %.2f Mbps", (double)peak / 1e6);
+  }
+}
+
+void rtr_set_forwarded_bytes(rtr *r, uint64_t bytes_total) {
+  r->bytes_total = bytes_total;
+}
+
+/* ---- API ----------------------------------------------------------------- */
+
+static int parse_hostport(const char *s, char *host, size_t cap,
+                          uint16_t *port) {
+  const char *colon = strrchr(s, ':');
+  long p;
+  char *end;
+  if (colon == NULL) {
+    snprintf(host, cap, "%s", s);
+    *port = CONDUCTOR_PORT;
+    return 0;
+  }
+  if ((size_t)(colon - s) >= cap || colon == s) {
+    return -1;
+  }
+  memcpy(host, s, (size_t)(colon - s));
+  host[colon - s] = '\0';
+  if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+    memmove(host, host + 1, strlen(host));
+    host[strlen(host) - 1] = '\0';
+  }
+  p = strtol(colon + 1, &end, 10);
+  if (*end || p <= 0 || p > 65535) {
+    return -1;
+  }
+  *port = (uint16_t)p;
+  return 0;
+}
+
+int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
+            size_t errcap) {
+  rtr *r;
+  int i, rv;
+  r = calloc(1, sizeof *r);
+  if (r == NULL) {
+    snprintf(err, errcap, "out of memory");
+    return CONDUCTOR_ERR_NOMEM;
+  }
+  *pr = r;
+  r->loop = loop;
+  r->o = *o;
+  r->jfd = -1;
+  r->next_seq = 1;
+  r->next_alarm_num = 1;
+  r->rnd = uv_hrtime() ^ ((uint64_t)getpid() << 32);
+  if (r->o.ka_interval_s == 0) {
+    r->o.ka_interval_s = 5;
+  }
+  if (r->o.ka_max == 0) {
+    r->o.ka_max = 3;
+  }
+  if (r->o.ka_interval_s > 10 || r->o.ka_max > 20) {
+    snprintf(err, errcap, "keepalive interval must be 1-10 s, attempts 1-20");
+    return CONDUCTOR_ERR_INVALID_ARGUMENT;
+  }
+  if (r->o.backoff_base_ns == 0) {
+    r->o.backoff_base_ns = CONDUCTOR_SECONDS;
+  }
+  if (r->o.backoff_cap_ns == 0) {
+    r->o.backoff_cap_ns = 60 * CONDUCTOR_SECONDS;
+  }
+  if (r->o.ent_sample_ns == 0) {
+    r->o.ent_sample_ns = 5 * CONDUCTOR_SECONDS;
+  }
+  if (r->o.ent_report_ns == 0) {
+    r->o.ent_report_ns = 300 * CONDUCTOR_SECONDS;
+  }
+  if (o->router == NULL || o->node == NULL || o->key_path == NULL ||
+      o->known_hosts == NULL || o->n_conductors < 1 ||
+      o->n_conductors > RTR_MAX_CONDUCTORS) {
+    snprintf(err, errcap,
+             "router, node, key, known-hosts and 1-2 conductors are needed");
+    return CONDUCTOR_ERR_INVALID_ARGUMENT;
+  }
+  snprintf(r->router, sizeof r->router, "%s", o->router);
+  snprintf(r->node, sizeof r->node, "%s", o->node);
+  r->nlinks = o->n_conductors;
+  for (i = 0; i < r->nlinks; i++) {
+    rlink *l = &r->links[i];
+    l->r = r;
+    l->idx = i;
+    if (parse_hostport(o->conductors[i], l->host, sizeof l->host,
+                       &l->port) != 0) {
+      snprintf(err, errcap, "bad conductor address \"%s\" (HOST:PORT)",
+               o->conductors[i]);
+      return CONDUCTOR_ERR_INVALID_ARGUMENT;
+    }
+    rv = conductor_outbox_new(&l->ob, NULL, NULL);
+    if (rv != 0) {
+      snprintf(err, errcap, "outbox: %s", conductor_strerror(rv));
+      return rv;
+    }
+    uv_timer_init(loop, &l->timer);
+    l->timer.data = l;
+  }
+  if (o->state_dir) {
+    rv = journal_open(r, err, errcap);
+    if (rv != 0) {
+      return rv;
+    }
+  }
+  conductor_meter_init(&r->meter, r->o.ent_sample_ns, r->o.ent_report_ns,
+                       uv_hrtime(), 0);
+  uv_timer_init(loop, &r->ent_timer);
+  r->ent_timer.data = r;
+  uv_timer_start(&r->ent_timer, on_ent_timer, r->o.ent_sample_ns / 1000000,
+                 r->o.ent_sample_ns / 1000000);
+  for (i = 0; i < r->nlinks; i++) {
+    link_connect(&r->links[i]);
+  }
+  return 0;
+}
+
+static int rtr_event(rtr *r, uint8_t op, uint32_t num, uint8_t severity,
+                     const char *source, const char *category,
+                     const char *message) {
+  conductor_msg m;
+  int i, rv;
+  memset(&m, 0, sizeof m);
+  m.type = CONDUCTOR_MSG_ALARM;
+  m.alarm.seq = r->next_seq;
+  m.alarm.alarm_num = num;
+  m.alarm.op = op;
+  m.alarm.severity = severity;
+  m.alarm.time_ns = cglue_unix_ns();
+  snprintf(m.alarm.source, sizeof m.alarm.source, "%s", source);
+  snprintf(m.alarm.category, sizeof m.alarm.category, "%s", category);
+  snprintf(m.alarm.message, sizeof m.alarm.message, "%s", message);
+  /* Journal first: once rtr_raise returns, the alarm survives a crash. */
+  rv = journal_append(r, 'A', &m);
+  if (rv != 0) {
+    return rv;
+  }
+  r->next_seq++;
+  for (i = 0; i < r->nlinks; i++) {
+    rv = conductor_outbox_restore(r->links[i].ob, &m.alarm);
+    if (rv != 0) {
+      rlog(r, 0, "outbox %d: %s", i, conductor_strerror(rv));
+    }
+    if (r->links[i].state == L_UP) {
+      link_pump(&r->links[i]);
+      if (r->links[i].cl) {
+        link_update_poll(&r->links[i]);
+        link_arm(&r->links[i]);
+      }
+    }
+  }
+  return 0;
+}
+
+int rtr_raise(rtr *r, uint8_t severity, const char *source,
+              const char *category, const char *message, uint32_t *num) {
+  uint32_t n = r->next_alarm_num;
+  int rv = rtr_event(r, CONDUCTOR_ALARM_RAISE, n, severity, source, category,
+                     message);
+  if (rv == 0) {
+    r->next_alarm_num++;
+    if (num) {
+      *num = n;
+    }
+  }
+  return rv;
+}
+
+int rtr_clear(rtr *r, uint32_t num, uint8_t severity, const char *source,
+              const char *category, const char *message) {
+  return rtr_event(r, CONDUCTOR_ALARM_CLEAR, num, severity, source, category,
+                   message);
+}
+
+size_t rtr_pending(const rtr *r) {
+  size_t m = 0;
+  int i;
+  for (i = 0; i < r->nlinks; i++) {
+    size_t p = conductor_outbox_pending(r->links[i].ob);
+    if (p > m) {
+      m = p;
+    }
+    if (r->links[i].nent > m) {
+      m = r->links[i].nent;
+    }
+  }
+  return m;
+}
+
+uint64_t rtr_next_seq(const rtr *r) { return r->next_seq; }
+
+int rtr_links_up(const rtr *r) {
+  int i, n = 0;
+  for (i = 0; i < r->nlinks; i++) {
+    n += r->links[i].state == L_UP;
+  }
+  return n;
+}
+
+void rtr_stop(rtr *r) {
+  int i;
+  r->stopping = 1;
+  for (i = 0; i < r->nlinks; i++) {
+    link_teardown(&r->links[i]);
+    uv_close((uv_handle_t *)&r->links[i].timer, NULL);
+  }
+  uv_close((uv_handle_t *)&r->ent_timer, NULL);
+}
+
+void rtr_del(rtr *r) {
+  int i;
+  if (r == NULL) {
+    return;
+  }
+  for (i = 0; i < r->nlinks; i++) {
+    conductor_outbox_del(r->links[i].ob);
+  }
+  if (r->jfd >= 0) {
+    close(r->jfd);
+  }
+  free(r);
+}

@@ -1,0 +1,16 @@
+# libconductor front ends: the libuv glue (conductor node + router node, a
+# small static library reused by bench/), svr-conductor (daemon and show
+# commands) and svr-conductor-router (router-side test program).
+if(TARGET conductor)
+  add_library(conductor_uv STATIC glue/conductor_node.c glue/conductor_router.c)
+  target_include_directories(conductor_uv PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/glue")
+  target_link_libraries(conductor_uv PUBLIC conductor PkgConfig::LIBUV
+                        PkgConfig::SQLITE3)
+
+  add_executable(svr-conductor svr-conductor.c)
+  target_link_libraries(svr-conductor PRIVATE conductor_uv)
+  add_executable(svr-conductor-router svr-conductor-router.c)
+  target_link_libraries(svr-conductor-router PRIVATE conductor_uv)
+  install(TARGETS svr-conductor svr-conductor-router
+          RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+endif()

@@ -1,0 +1,399 @@
+/*
+ * svr-conductor-router: the router side of the management channel as a
+ * stand-alone program (the rtr object of cli/glue/conductor_router.c is
+ * what svr-router embeds).  Connects to one or two conductor nodes, keeps
+ * the alarm journal, raises the alarms given on the command line or a
+ * flood of them, reports entitlement, and can exit once everything is
+ * acknowledged.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "conductor_glue.h"
+
+#define EXIT_USAGE 2
+#define EXIT_REFUSED 3
+#define EXIT_TIMEOUT 4
+
+static const char usage_text[] =
+    "Usage: svr-conductor-router keygen FILE\n"
+    "       svr-conductor-router run --router R --node N --key FILE\n"
+    "              --known-hosts FILE --conductor HOST:PORT\n"
+    "              [--conductor HOST:PORT] [OPTIONS]\n"
+    "\n"
+    "The router-node side of the SVR management channel: an SSH client\n"
+    "(public key auth with the router's Ed25519 key, conductor host key\n"
+    "pinned in a known-hosts file) to each of up to two conductor nodes,\n"
+    "carrying alarms and entitlement reports.  Alarms are journaled in\n"
+    "--state-dir before they are sent and kept until every conductor node\n"
+    "acknowledged them (after its database commit).\n"
+    "\n"
+    "Options for run:\n"
+    "  --router NAME            router name, as enrolled on the conductor\n"
+    "  --node NAME              this router node's name\n"
+    "  --key FILE               router private key (svr-conductor-router\n"
+    "                           keygen FILE makes one)\n"
+    "  --known-hosts FILE       pinned conductor host keys (OpenSSH format,\n"
+    "                           \"[host]:port ssh-ed25519 AAAA...\")\n"
+    "  --trust-first-use        add an unknown conductor's key to the file\n"
+    "                           (a changed key is always refused)\n"
+    "  --conductor HOST:PORT    a conductor node (default port 930); give it\n"
+    "                           twice for a conductor pair\n"
+    "  --state-dir DIR          alarm journal directory (default: none, the\n"
+    "                           outbox lives in memory only)\n"
+    "  --fsync                  fdatasync the journal after every alarm\n"
+    "  --keepalive-interval S   1-10 s (default 5)\n"
+    "  --keepalive-max N        unanswered keepalives before the connection\n"
+    "                           is declared dead, 1-20 (default 3)\n"
+    "  --backoff-base-ms MS     first reconnect delay (default 1000)\n"
+    "  --backoff-cap-ms MS      reconnect delay cap (default 60000); delays\n"
+    "                           double per attempt with equal jitter\n"
+    "  --raise SEV:CATEGORY:MESSAGE\n"
+    "                           raise an alarm at start (repeatable); SEV is\n"
+    "                           info, minor, major or critical\n"
+    "  --flood N                raise N alarms as fast as the journal takes\n"
+    "  --bandwidth-bps BPS      simulate forwarding at BPS for entitlement\n"
+    "  --entitlement-report-s S entitlement report period (default 300)\n"
+    "  --exit-when-acked        exit 0 once every alarm and report is\n"
+    "                           acknowledged by every conductor node\n"
+    "  --once                   exit 3 on the first refused or failed\n"
+    "                           connection instead of retrying\n"
+    "  --timeout S              exit 4 after S seconds (default: never)\n"
+    "  -v, --verbose            log connection events\n"
+    "\n"
+    "Exit status: 0 done, 1 runtime error, 2 usage error, 3 connection\n"
+    "refused or failed with --once (host key changed or unknown, router key\n"
+    "not enrolled...), 4 timeout.\n";
+
+static void usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "svr-conductor-router: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'svr-conductor-router --help'.\n");
+  exit(EXIT_USAGE);
+}
+
+static int g_verbose;
+static uv_loop_t g_loop;
+static rtr *g_rtr;
+static int g_exit = -1;
+static int g_exit_when_acked;
+static int g_once;
+static uint64_t g_flood_left;
+static uint64_t g_flood_total;
+static uint64_t g_bw_bps;
+static uint64_t g_start;
+static uv_timer_t g_tick;
+static uv_idle_t g_flood;
+static uv_signal_t g_sig[2];
+
+static void logger(int level, const char *text, void *ud) {
+  static const char *const lv[] = {"error", "warning", "info", "debug"};
+  char ts[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  (void)ud;
+  if (level > 1 + g_verbose) {
+    return;
+  }
+  gmtime_r(&t, &tm);
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  fprintf(stderr, "%s svr-conductor-router %s: %s\n", ts, lv[level & 3],
+          text);
+}
+
+static void finish(int code) {
+  if (g_exit >= 0) {
+    return;
+  }
+  g_exit = code;
+  rtr_stop(g_rtr);
+  uv_close((uv_handle_t *)&g_tick, NULL);
+  uv_close((uv_handle_t *)&g_flood, NULL);
+  uv_close((uv_handle_t *)&g_sig[0], NULL);
+  uv_close((uv_handle_t *)&g_sig[1], NULL);
+}
+
+static void on_link_fail(int idx, int rv, const char *why, void *ud) {
+  (void)ud;
+  if (g_once) {
+    fprintf(stderr, "svr-conductor-router: conductor %d: %s\n", idx, why);
+    finish(EXIT_REFUSED);
+  }
+  (void)rv;
+}
+
+static uint64_t g_timeout_ns;
+
+static void on_tick(uv_timer_t *h) {
+  uint64_t el = uv_hrtime() - g_start;
+  (void)h;
+  if (g_bw_bps) {
+    rtr_set_forwarded_bytes(g_rtr, (uint64_t)((double)g_bw_bps / 8.0 *
+                                              (double)el / 1e9));
+  }
+  if (g_exit_when_acked && g_flood_left == 0 && rtr_pending(g_rtr) == 0 &&
+      rtr_links_up(g_rtr) > 0) {
+    printf("acked next_seq=%llu\n", (unsigned long long)rtr_next_seq(g_rtr));
+    fflush(stdout);
+    finish(0);
+    return;
+  }
+  if (g_timeout_ns && el > g_timeout_ns) {
+    fprintf(stderr,
+            "svr-conductor-router: timeout with %zu alarms unacknowledged\n",
+            rtr_pending(g_rtr));
+    finish(EXIT_TIMEOUT);
+  }
+}
+
+static void on_flood(uv_idle_t *h) {
+  int i;
+  for (i = 0; i < 200 && g_flood_left > 0; i++) {
+    char msg[128];
+    uint64_t k = g_flood_total - g_flood_left + 1;
+    snprintf(msg, sizeof msg, "Peer flood-%llu path is down",
+             (unsigned long long)k);
+    if (rtr_raise(g_rtr, CONDUCTOR_SEV_MAJOR, "node/flood", "peer", msg,
+                  NULL) != 0) {
+      fprintf(stderr, "svr-conductor-router: raise failed\n");
+      finish(1);
+      return;
+    }
+    g_flood_left--;
+  }
+  if (g_flood_left == 0) {
+    uv_idle_stop(h);
+  }
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  (void)h;
+  (void)signum;
+  finish(0);
+}
+
+static long num_arg(const char *opt, const char *v, long lo, long hi) {
+  char *end;
+  long n;
+  errno = 0;
+  n = strtol(v, &end, 10);
+  if (errno || *end || n < lo || n > hi) {
+    usage_error("%s: expected a number in %ld..%ld, got '%s'", opt, lo, hi, v);
+  }
+  return n;
+}
+
+#define MAX_RAISE 64
+
+int main(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"router", required_argument, NULL, 'r'},
+      {"node", required_argument, NULL, 'n'},
+      {"key", required_argument, NULL, 'k'},
+      {"known-hosts", required_argument, NULL, 'K'},
+      {"trust-first-use", no_argument, NULL, 'T'},
+      {"conductor", required_argument, NULL, 'c'},
+      {"state-dir", required_argument, NULL, 's'},
+      {"fsync", no_argument, NULL, 'F'},
+      {"keepalive-interval", required_argument, NULL, 'i'},
+      {"keepalive-max", required_argument, NULL, 'm'},
+      {"backoff-base-ms", required_argument, NULL, 'b'},
+      {"backoff-cap-ms", required_argument, NULL, 'B'},
+      {"raise", required_argument, NULL, 'R'},
+      {"flood", required_argument, NULL, 'f'},
+      {"bandwidth-bps", required_argument, NULL, 'w'},
+      {"entitlement-report-s", required_argument, NULL, 'e'},
+      {"exit-when-acked", no_argument, NULL, 'x'},
+      {"once", no_argument, NULL, 'o'},
+      {"timeout", required_argument, NULL, 't'},
+      {"verbose", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  rtr_opts o;
+  char err[512];
+  char *raises[MAX_RAISE];
+  int nraise = 0, c, i, rv;
+
+  if (argc >= 2 && strcmp(argv[1], "keygen") == 0) {
+    if (argc != 3) {
+      usage_error("keygen needs FILE");
+    }
+    if (conductor_key_generate(argv[2]) != 0) {
+      fprintf(stderr, "svr-conductor-router: cannot write key %s: %s\n",
+              argv[2], strerror(errno));
+      return 1;
+    }
+    printf("wrote %s and %s.pub\n", argv[2], argv[2]);
+    return 0;
+  }
+  if (argc >= 2 &&
+      (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    fputs(usage_text, stdout);
+    return 0;
+  }
+  if (argc < 2 || strcmp(argv[1], "run") != 0) {
+    usage_error("a command is needed: run or keygen");
+  }
+  argc--;
+  argv++;
+  memset(&o, 0, sizeof o);
+  while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r':
+      o.router = optarg;
+      break;
+    case 'n':
+      o.node = optarg;
+      break;
+    case 'k':
+      o.key_path = optarg;
+      break;
+    case 'K':
+      o.known_hosts = optarg;
+      break;
+    case 'T':
+      o.tofu = 1;
+      break;
+    case 'c':
+      if (o.n_conductors == RTR_MAX_CONDUCTORS) {
+        usage_error("at most %d --conductor", RTR_MAX_CONDUCTORS);
+      }
+      o.conductors[o.n_conductors++] = optarg;
+      break;
+    case 's':
+      o.state_dir = optarg;
+      break;
+    case 'F':
+      o.fsync_journal = 1;
+      break;
+    case 'i':
+      o.ka_interval_s = (unsigned)num_arg("--keepalive-interval", optarg, 1, 10);
+      break;
+    case 'm':
+      o.ka_max = (unsigned)num_arg("--keepalive-max", optarg, 1, 20);
+      break;
+    case 'b':
+      o.backoff_base_ns = (uint64_t)num_arg("--backoff-base-ms", optarg, 1,
+                                            3600000) * CONDUCTOR_MILLISECONDS;
+      break;
+    case 'B':
+      o.backoff_cap_ns = (uint64_t)num_arg("--backoff-cap-ms", optarg, 1,
+                                           3600000) * CONDUCTOR_MILLISECONDS;
+      break;
+    case 'R':
+      if (nraise == MAX_RAISE) {
+        usage_error("at most %d --raise", MAX_RAISE);
+      }
+      raises[nraise++] = optarg;
+      break;
+    case 'f':
+      g_flood_total = g_flood_left =
+          (uint64_t)num_arg("--flood", optarg, 0, 100000000);
+      break;
+    case 'w':
+      g_bw_bps = (uint64_t)num_arg("--bandwidth-bps", optarg, 0, 1000000000000L);
+      break;
+    case 'e':
+      o.ent_report_ns = (uint64_t)num_arg("--entitlement-report-s", optarg, 1,
+                                          86400) * CONDUCTOR_SECONDS;
+      break;
+    case 'x':
+      g_exit_when_acked = 1;
+      break;
+    case 'o':
+      g_once = 1;
+      break;
+    case 't':
+      g_timeout_ns =
+          (uint64_t)num_arg("--timeout", optarg, 1, 86400) * CONDUCTOR_SECONDS;
+      break;
+    case 'v':
+      g_verbose = 1;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      return 0;
+    default:
+      usage_error("bad option");
+    }
+  }
+  if (optind < argc) {
+    usage_error("unexpected argument '%s'", argv[optind]);
+  }
+  if (!o.router || !o.node || !o.key_path || !o.known_hosts ||
+      o.n_conductors == 0) {
+    usage_error("run needs --router, --node, --key, --known-hosts and "
+                "--conductor");
+  }
+  /* Check the --raise arguments before connecting anywhere. */
+  for (i = 0; i < nraise; i++) {
+    char *p1 = strchr(raises[i], ':'), *p2;
+    if (p1 == NULL || (p2 = strchr(p1 + 1, ':')) == NULL) {
+      usage_error("--raise wants SEV:CATEGORY:MESSAGE, got '%s'", raises[i]);
+    }
+    *p1 = '\0';
+    *p2 = '\0';
+    if (conductor_severity_parse(raises[i]) < 0) {
+      usage_error("--raise: severity must be info, minor, major or "
+                  "critical, got '%s'",
+                  raises[i]);
+    }
+    if (p1[1] == '\0') {
+      usage_error("--raise: empty category");
+    }
+  }
+  o.log = logger;
+  o.on_link_fail = on_link_fail;
+  signal(SIGPIPE, SIG_IGN);
+  uv_loop_init(&g_loop);
+  g_start = uv_hrtime();
+  rv = rtr_new(&g_rtr, &g_loop, &o, err, sizeof err);
+  if (rv != 0) {
+    fprintf(stderr, "svr-conductor-router: %s\n", err);
+    return rv == CONDUCTOR_ERR_INVALID_ARGUMENT ? EXIT_USAGE : 1;
+  }
+  for (i = 0; i < nraise; i++) {
+    char *cat = raises[i] + strlen(raises[i]) + 1;
+    char *msg = cat + strlen(cat) + 1;
+    char src[160];
+    uint32_t num;
+    snprintf(src, sizeof src, "%s", o.node);
+    if (rtr_raise(g_rtr, (uint8_t)conductor_severity_parse(raises[i]), src,
+                  cat, msg, &num) != 0) {
+      fprintf(stderr, "svr-conductor-router: cannot journal alarm\n");
+      return 1;
+    }
+    printf("raised %s.%s:%u\n", o.node, o.router, num);
+  }
+  fflush(stdout);
+  uv_timer_init(&g_loop, &g_tick);
+  uv_timer_start(&g_tick, on_tick, 50, 50);
+  uv_idle_init(&g_loop, &g_flood);
+  if (g_flood_left) {
+    uv_idle_start(&g_flood, on_flood);
+  }
+  uv_signal_init(&g_loop, &g_sig[0]);
+  uv_signal_start(&g_sig[0], on_signal, SIGTERM);
+  uv_signal_init(&g_loop, &g_sig[1]);
+  uv_signal_start(&g_sig[1], on_signal, SIGINT);
+  uv_run(&g_loop, UV_RUN_DEFAULT);
+  rtr_del(g_rtr);
+  uv_loop_close(&g_loop);
+  return g_exit < 0 ? 0 : g_exit;
+}

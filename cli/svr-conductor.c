@@ -1,0 +1,769 @@
+/*
+ * svr-conductor: a conductor node (daemon) and its show/enroll commands.
+ * The show commands read the node's SQLite database directly (read-only,
+ * WAL lets them run while the daemon writes); they do not talk to the
+ * daemon.  See docs/libconductor.md section 6.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include "conductor_glue.h"
+
+#define EXIT_USAGE 2
+#define EXIT_NOTFOUND 3
+
+static const char usage_text[] =
+    "Usage: svr-conductor [--dir DIR] [--db FILE] COMMAND [ARGS]\n"
+    "\n"
+    "A conductor node of the SVR management channel: routers connect over\n"
+    "SSH (930/TCP) and send alarms and entitlement reports, which this node\n"
+    "stores in SQLite (WAL) and acknowledges only once committed.\n"
+    "\n"
+    "Commands:\n"
+    "  run [OPTIONS]            run the conductor node in the foreground\n"
+    "  enroll ROUTER KEY.pub    allow the router whose SSH public key is in\n"
+    "                           KEY.pub (OpenSSH format) to connect as ROUTER\n"
+    "  show alarms [--router R] [--shelved] [--json]\n"
+    "                           active alarms: ID, Time, Severity, Source,\n"
+    "                           Category, Message; shelved ones only with\n"
+    "                           --shelved\n"
+    "  show entitlement [--router R] [--json]\n"
+    "                           peak router bandwidth of any 5-second\n"
+    "                           interval, per router and month (* = current)\n"
+    "  show assets [--router R] [--json]\n"
+    "                           router node connections to this conductor\n"
+    "                           node: state, since, last keepalive\n"
+    "  show routers [--json]    enrolled router keys\n"
+    "  shelve ID | unshelve ID  hide / show an active alarm (ID as shown)\n"
+    "  keygen FILE              write an Ed25519 key pair FILE, FILE.pub\n"
+    "\n"
+    "Global options:\n"
+    "  --dir DIR      state directory (default /var/lib/svr-conductor): the\n"
+    "                 database DIR/conductor.db and the host key\n"
+    "                 DIR/ssh_host_ed25519_key (created on first run)\n"
+    "  --db FILE      database file (overrides DIR/conductor.db)\n"
+    "  -h, --help     this text\n"
+    "\n"
+    "run options:\n"
+    "  --listen ADDR            listen address (default 0.0.0.0)\n"
+    "  --port N                 SSH port (default 930; below 1024 needs root\n"
+    "                           or CAP_NET_BIND_SERVICE)\n"
+    "  --host-key FILE          host key (default DIR/ssh_host_ed25519_key)\n"
+    "  --node NAME              this conductor node's name (default cnd1)\n"
+    "  --keepalive-interval S   router keepalive interval, 1-10 (default 5)\n"
+    "  --keepalive-max N        intervals without a frame before a router\n"
+    "                           node is declared gone, 1-20 (default 3)\n"
+    "  --peer HOST:PORT         the other conductor node: link check every\n"
+    "                           --link-check-interval S (default 10); alarm\n"
+    "                           when latency >= 150 ms or loss >= 0.01 %%\n"
+    "  -v, --verbose            log every connection (default: warnings)\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime error (message on stderr), 2 usage\n"
+    "error, 3 not found (unknown alarm ID, no database).\n"
+    "\n"
+    "Example:\n"
+    "  svr-conductor --dir /tmp/c1 enroll burl-corp router.pub\n"
+    "  svr-conductor --dir /tmp/c1 run --port 9300 --node cnd1 &\n"
+    "  svr-conductor --dir /tmp/c1 show alarms --router burl-corp\n";
+
+static void usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "svr-conductor: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'svr-conductor --help'.\n");
+  exit(EXIT_USAGE);
+}
+
+static char g_dir[512] = "/var/lib/svr-conductor";
+static char g_db[600];
+static int g_verbose;
+
+static void logger(int level, const char *text, void *ud) {
+  static const char *const lv[] = {"error", "warning", "info", "debug"};
+  char ts[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  (void)ud;
+  if (level > 1 + g_verbose) {
+    return;
+  }
+  gmtime_r(&t, &tm);
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  fprintf(stderr, "%s svr-conductor %s: %s\n", ts, lv[level & 3], text);
+}
+
+/* ---- run --------------------------------------------------------------- */
+
+static uv_signal_t sigs[2];
+static cnd *g_cnd;
+
+static void on_signal(uv_signal_t *h, int signum) {
+  (void)signum;
+  (void)h;
+  if (g_cnd) {
+    cnd_stop(g_cnd);
+  }
+  uv_close((uv_handle_t *)&sigs[0], NULL);
+  uv_close((uv_handle_t *)&sigs[1], NULL);
+}
+
+static long num_arg(const char *opt, const char *v, long lo, long hi) {
+  char *end;
+  long n;
+  errno = 0;
+  n = strtol(v, &end, 10);
+  if (errno || *end || n < lo || n > hi) {
+    usage_error("%s: expected a number in %ld..%ld, got '%s'", opt, lo, hi, v);
+  }
+  return n;
+}
+
+static int cmd_run(int argc, char **argv) {
+  static const struct option opts[] = {
+      {"listen", required_argument, NULL, 'l'},
+      {"port", required_argument, NULL, 'p'},
+      {"host-key", required_argument, NULL, 'k'},
+      {"node", required_argument, NULL, 'n'},
+      {"keepalive-interval", required_argument, NULL, 'i'},
+      {"keepalive-max", required_argument, NULL, 'm'},
+      {"peer", required_argument, NULL, 'P'},
+      {"link-check-interval", required_argument, NULL, 'L'},
+      {"verbose", no_argument, NULL, 'v'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  cnd_opts o;
+  char hk[600], err[512];
+  uv_loop_t loop;
+  int c, rv;
+  memset(&o, 0, sizeof o);
+  snprintf(hk, sizeof hk, "%s/ssh_host_ed25519_key", g_dir);
+  o.host_key = hk;
+  o.port = CONDUCTOR_PORT;
+  o.node_name = "cnd1";
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'l':
+      o.listen_addr = optarg;
+      break;
+    case 'p':
+      o.port = (uint16_t)num_arg("--port", optarg, 1, 65535);
+      break;
+    case 'k':
+      o.host_key = optarg;
+      break;
+    case 'n':
+      o.node_name = optarg;
+      break;
+    case 'i':
+      o.ka_interval_s = (unsigned)num_arg("--keepalive-interval", optarg, 1, 10);
+      break;
+    case 'm':
+      o.ka_max = (unsigned)num_arg("--keepalive-max", optarg, 1, 20);
+      break;
+    case 'P':
+      o.peer = optarg;
+      break;
+    case 'L':
+      o.link_check_interval_s =
+          (unsigned)num_arg("--link-check-interval", optarg, 1, 3600);
+      break;
+    case 'v':
+      g_verbose = 1;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      return 0;
+    default:
+      usage_error("bad option for run%s", "");
+    }
+  }
+  if (optind < argc) {
+    usage_error("run: unexpected argument '%s'", argv[optind]);
+  }
+  mkdir(g_dir, 0700);
+  o.db_path = g_db;
+  o.log = logger;
+  uv_loop_init(&loop);
+  rv = cnd_new(&g_cnd, &loop, &o, err, sizeof err);
+  if (rv != 0) {
+    fprintf(stderr, "svr-conductor: %s\n", err);
+    cnd_del(g_cnd);
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  uv_signal_init(&loop, &sigs[0]);
+  uv_signal_start(&sigs[0], on_signal, SIGTERM);
+  uv_signal_init(&loop, &sigs[1]);
+  uv_signal_start(&sigs[1], on_signal, SIGINT);
+  /* stdout line for scripts: the daemon is ready */
+  printf("listening port=%u node=%s db=%s\n", (unsigned)o.port, o.node_name,
+         g_db);
+  fflush(stdout);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  cnd_del(g_cnd);
+  uv_loop_close(&loop);
+  return 0;
+}
+
+/* ---- database helpers for the show commands ----------------------------- */
+
+static sqlite3 *open_ro(void) {
+  sqlite3 *db = NULL;
+  struct stat st;
+  if (stat(g_db, &st) != 0) {
+    fprintf(stderr,
+            "svr-conductor: no database at %s (run the daemon first, or "
+            "give --dir/--db)\n",
+            g_db);
+    exit(EXIT_NOTFOUND);
+  }
+  if (sqlite3_open_v2(g_db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    fprintf(stderr, "svr-conductor: cannot open %s: %s\n", g_db,
+            db ? sqlite3_errmsg(db) : "out of memory");
+    exit(1);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+static sqlite3_stmt *prep(sqlite3 *db, const char *sql) {
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+    fprintf(stderr, "svr-conductor: %s: %s\n", g_db, sqlite3_errmsg(db));
+    exit(1);
+  }
+  return s;
+}
+
+static const char *col(sqlite3_stmt *s, int i) {
+  const unsigned char *t = sqlite3_column_text(s, i);
+  return t ? (const char *)t : "";
+}
+
+static void fmt_time(char *buf, size_t cap, int64_t ns) {
+  time_t t;
+  struct tm tm;
+  if (ns <= 0) {
+    snprintf(buf, cap, "never");
+    return;
+  }
+  t = (time_t)(ns / 1000000000LL);
+  gmtime_r(&t, &tm);
+  strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void json_str(const char *s) {
+  putchar('"');
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') {
+      printf("\\%c", ch);
+    } else if (ch < 0x20) {
+      printf("\\u%04x", ch);
+    } else {
+      putchar(ch);
+    }
+  }
+  putchar('"');
+}
+
+/* A text table: rows of NCOL strings, columns padded to their widest. */
+#define MAXCOL 8
+typedef struct table {
+  int ncol;
+  const char *head[MAXCOL];
+  char **cells;
+  size_t nrows, cap;
+} table;
+
+static void table_add(table *t, const char *const *vals) {
+  int i;
+  if (t->nrows == t->cap) {
+    t->cap = t->cap ? t->cap * 2 : 64;
+    t->cells = realloc(t->cells, t->cap * (size_t)t->ncol * sizeof(char *));
+    if (t->cells == NULL) {
+      fprintf(stderr, "svr-conductor: out of memory\n");
+      exit(1);
+    }
+  }
+  for (i = 0; i < t->ncol; i++) {
+    t->cells[t->nrows * (size_t)t->ncol + (size_t)i] = strdup(vals[i]);
+  }
+  t->nrows++;
+}
+
+static void table_print(table *t) {
+  size_t w[MAXCOL], r;
+  int i;
+  for (i = 0; i < t->ncol; i++) {
+    w[i] = strlen(t->head[i]);
+  }
+  for (r = 0; r < t->nrows; r++) {
+    for (i = 0; i < t->ncol; i++) {
+      size_t l = strlen(t->cells[r * (size_t)t->ncol + (size_t)i]);
+      if (l > w[i]) {
+        w[i] = l;
+      }
+    }
+  }
+  for (i = 0; i < t->ncol; i++) {
+    printf("%s%-*s", i ? "   " : "", i == t->ncol - 1 ? 0 : (int)w[i],
+           t->head[i]);
+  }
+  putchar('\n');
+  for (i = 0; i < t->ncol; i++) {
+    size_t k;
+    printf("%s", i ? "   " : "");
+    for (k = 0; k < w[i]; k++) {
+      putchar('-');
+    }
+  }
+  putchar('\n');
+  for (r = 0; r < t->nrows; r++) {
+    for (i = 0; i < t->ncol; i++) {
+      printf("%s%-*s", i ? "   " : "", i == t->ncol - 1 ? 0 : (int)w[i],
+             t->cells[r * (size_t)t->ncol + (size_t)i]);
+      free(t->cells[r * (size_t)t->ncol + (size_t)i]);
+    }
+    putchar('\n');
+  }
+  free(t->cells);
+}
+
+typedef struct show_args {
+  const char *router;
+  int json;
+  int shelved;
+} show_args;
+
+static void parse_show(int argc, char **argv, show_args *a, int allow_shelved) {
+  static const struct option opts[] = {{"router", required_argument, NULL, 'r'},
+                                       {"json", no_argument, NULL, 'j'},
+                                       {"shelved", no_argument, NULL, 's'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  int c;
+  memset(a, 0, sizeof *a);
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r':
+      a->router = optarg;
+      break;
+    case 'j':
+      a->json = 1;
+      break;
+    case 's':
+      if (!allow_shelved) {
+        usage_error("--shelved only applies to show alarms%s", "");
+      }
+      a->shelved = 1;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      exit(0);
+    default:
+      usage_error("bad option for show%s", "");
+    }
+  }
+  if (optind < argc) {
+    usage_error("show: unexpected argument '%s'", argv[optind]);
+  }
+}
+
+static int show_alarms(int argc, char **argv) {
+  show_args a;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  table t = {6, {"ID", "Time", "Severity", "Source", "Category", "Message"},
+             NULL, 0, 0};
+  int64_t nshelved = 0;
+  int first = 1;
+  parse_show(argc, argv, &a, 1);
+  db = open_ro();
+  s = prep(db, "SELECT alarm_id,time_ns,severity,source,category,message,"
+               "router,node,alarm_num FROM alarms WHERE shelved=?1 AND "
+               "(?2 IS NULL OR router=?2) ORDER BY time_ns,alarm_id");
+  sqlite3_bind_int(s, 1, a.shelved);
+  if (a.router) {
+    sqlite3_bind_text(s, 2, a.router, -1, SQLITE_STATIC);
+  }
+  if (a.json) {
+    printf("[");
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    char tb[32];
+    const char *sev =
+        conductor_severity_name((uint8_t)sqlite3_column_int(s, 2));
+    fmt_time(tb, sizeof tb, sqlite3_column_int64(s, 1));
+    if (a.json) {
+      printf("%s\n  {\"id\": ", first ? "" : ",");
+      json_str(col(s, 0));
+      printf(", \"router\": ");
+      json_str(col(s, 6));
+      printf(", \"node\": ");
+      json_str(col(s, 7));
+      printf(", \"time_ns\": %lld, \"time\": \"%sZ\", \"severity\": \"%s\", "
+             "\"source\": ",
+             (long long)sqlite3_column_int64(s, 1), tb, sev);
+      json_str(col(s, 3));
+      printf(", \"category\": ");
+      json_str(col(s, 4));
+      printf(", \"message\": ");
+      json_str(col(s, 5));
+      printf(", \"shelved\": %s}", a.shelved ? "true" : "false");
+      first = 0;
+    } else {
+      const char *v[6] = {col(s, 0), tb, sev, col(s, 3), col(s, 4), col(s, 5)};
+      table_add(&t, v);
+    }
+  }
+  sqlite3_finalize(s);
+  s = prep(db, "SELECT count(*) FROM alarms WHERE shelved=1 AND "
+               "(?1 IS NULL OR router=?1)");
+  if (a.router) {
+    sqlite3_bind_text(s, 1, a.router, -1, SQLITE_STATIC);
+  }
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    nshelved = sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  if (a.json) {
+    printf("%s]\n", first ? "" : "\n");
+  } else {
+    size_t n = t.nrows;
+    table_print(&t);
+    printf("\n%zu %salarm%s. There are %lld shelved alarms\n", n,
+           a.shelved ? "shelved " : "", n == 1 ? "" : "s",
+           (long long)nshelved);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
+static void fmt_bps(char *buf, size_t cap, int64_t bps) {
+  if (bps >= 1000000000) {
+    snprintf(buf, cap, "%.2f Gbps", (double)bps / 1e9);
+  } else if (bps >= 1000000) {
+    snprintf(buf, cap, "%.2f Mbps", (double)bps / 1e6);
+  } else if (bps >= 1000) {
+    snprintf(buf, cap, "%.2f Kbps", (double)bps / 1e3);
+  } else {
+    snprintf(buf, cap, "%lld bps", (long long)bps);
+  }
+}
+
+static int show_entitlement(int argc, char **argv) {
+  static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  show_args a;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  table t = {3, {"Project", "Month", "Entitlement Utilized"}, NULL, 0, 0};
+  char cur[8];
+  time_t now = time(NULL);
+  struct tm tm;
+  int first = 1;
+  parse_show(argc, argv, &a, 0);
+  gmtime_r(&now, &tm);
+  strftime(cur, sizeof cur, "%Y-%m", &tm);
+  db = open_ro();
+  s = prep(db, "SELECT router,month,peak_bps FROM entitlement WHERE "
+               "(?1 IS NULL OR router=?1) ORDER BY router,month");
+  if (a.router) {
+    sqlite3_bind_text(s, 1, a.router, -1, SQLITE_STATIC);
+  }
+  if (a.json) {
+    printf("[");
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *month = col(s, 1);
+    int y = 0, m = 0;
+    char mb[32], vb[32];
+    int current = strcmp(month, cur) == 0;
+    sscanf(month, "%d-%d", &y, &m);
+    snprintf(mb, sizeof mb, "%s%s %d", current ? "*" : "",
+             m >= 1 && m <= 12 ? mon[m - 1] : "?", y);
+    fmt_bps(vb, sizeof vb, sqlite3_column_int64(s, 2));
+    if (a.json) {
+      printf("%s\n  {\"project\": ", first ? "" : ",");
+      json_str(col(s, 0));
+      printf(", \"month\": \"%s\", \"current\": %s, \"peak_bps\": %lld}",
+             month, current ? "true" : "false",
+             (long long)sqlite3_column_int64(s, 2));
+      first = 0;
+    } else {
+      const char *v[3] = {col(s, 0), mb, vb};
+      table_add(&t, v);
+    }
+  }
+  sqlite3_finalize(s);
+  if (a.json) {
+    printf("%s]\n", first ? "" : "\n");
+  } else {
+    table_print(&t);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
+static int show_assets(int argc, char **argv) {
+  show_args a;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  table t = {6,
+             {"Router", "Node", "Conductor Node", "State", "Since",
+              "Last Keepalive"},
+             NULL,
+             0,
+             0};
+  int first = 1;
+  parse_show(argc, argv, &a, 0);
+  db = open_ro();
+  s = prep(db, "SELECT router,node,conductor_node,state,since_ns,last_ka_ns "
+               "FROM connections WHERE (?1 IS NULL OR router=?1) "
+               "ORDER BY router,node,conductor_node");
+  if (a.router) {
+    sqlite3_bind_text(s, 1, a.router, -1, SQLITE_STATIC);
+  }
+  if (a.json) {
+    printf("[");
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    char sb[32], kb[32];
+    fmt_time(sb, sizeof sb, sqlite3_column_int64(s, 4));
+    fmt_time(kb, sizeof kb, sqlite3_column_int64(s, 5));
+    if (a.json) {
+      printf("%s\n  {\"router\": ", first ? "" : ",");
+      json_str(col(s, 0));
+      printf(", \"node\": ");
+      json_str(col(s, 1));
+      printf(", \"conductor_node\": ");
+      json_str(col(s, 2));
+      printf(", \"state\": \"%s\", \"since_ns\": %lld, "
+             "\"last_keepalive_ns\": %lld}",
+             col(s, 3), (long long)sqlite3_column_int64(s, 4),
+             (long long)sqlite3_column_int64(s, 5));
+      first = 0;
+    } else {
+      const char *v[6] = {col(s, 0), col(s, 1), col(s, 2), col(s, 3), sb, kb};
+      table_add(&t, v);
+    }
+  }
+  sqlite3_finalize(s);
+  if (a.json) {
+    printf("%s]\n", first ? "" : "\n");
+  } else {
+    table_print(&t);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
+static int show_routers(int argc, char **argv) {
+  show_args a;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  table t = {3, {"Router", "Key Type", "Fingerprint"}, NULL, 0, 0};
+  int first = 1;
+  parse_show(argc, argv, &a, 0);
+  db = open_ro();
+  s = prep(db, "SELECT name,key_type,fingerprint FROM routers WHERE "
+               "(?1 IS NULL OR name=?1) ORDER BY name");
+  if (a.router) {
+    sqlite3_bind_text(s, 1, a.router, -1, SQLITE_STATIC);
+  }
+  if (a.json) {
+    printf("[");
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    if (a.json) {
+      printf("%s\n  {\"router\": ", first ? "" : ",");
+      json_str(col(s, 0));
+      printf(", \"key_type\": ");
+      json_str(col(s, 1));
+      printf(", \"fingerprint\": ");
+      json_str(col(s, 2));
+      printf("}");
+      first = 0;
+    } else {
+      const char *v[3] = {col(s, 0), col(s, 1), col(s, 2)};
+      table_add(&t, v);
+    }
+  }
+  sqlite3_finalize(s);
+  if (a.json) {
+    printf("%s]\n", first ? "" : "\n");
+  } else {
+    table_print(&t);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
+static int open_rw(conductor_store **st) {
+  int rv;
+  mkdir(g_dir, 0700);
+  rv = conductor_store_open(st, g_db, 0);
+  if (rv != 0) {
+    fprintf(stderr, "svr-conductor: database %s: %s\n", g_db,
+            conductor_store_errmsg(*st));
+    conductor_store_close(*st);
+    return 1;
+  }
+  return 0;
+}
+
+static int cmd_enroll(int argc, char **argv) {
+  char type[64], b64[2048], fp[128];
+  conductor_store *st = NULL;
+  int rv;
+  if (argc != 3) {
+    usage_error("enroll needs ROUTER and KEY.pub%s", "");
+  }
+  if (argv[1][0] == '\0' || strlen(argv[1]) >= CONDUCTOR_NAME_MAX) {
+    usage_error("router name must be 1-63 characters: '%s'", argv[1]);
+  }
+  rv = conductor_key_read_public(argv[2], type, sizeof type, b64, sizeof b64,
+                                 fp, sizeof fp);
+  if (rv != 0) {
+    fprintf(stderr, "svr-conductor: %s: not an OpenSSH public key\n",
+            argv[2]);
+    return 1;
+  }
+  if (open_rw(&st) != 0) {
+    return 1;
+  }
+  rv = conductor_store_enroll(st, argv[1], type, b64, fp);
+  if (rv != 0) {
+    fprintf(stderr, "svr-conductor: enroll: %s\n", conductor_store_errmsg(st));
+    conductor_store_close(st);
+    return 1;
+  }
+  conductor_store_close(st);
+  printf("enrolled router %s key %s %s\n", argv[1], type, fp);
+  return 0;
+}
+
+static int cmd_shelve(int argc, char **argv, int shelve) {
+  conductor_store *st = NULL;
+  int rv;
+  if (argc != 2) {
+    usage_error("%s needs an alarm ID (see show alarms)",
+                shelve ? "shelve" : "unshelve");
+  }
+  if (open_rw(&st) != 0) {
+    return 1;
+  }
+  rv = conductor_store_shelve(st, argv[1], shelve);
+  conductor_store_close(st);
+  if (rv == CONDUCTOR_ERR_NOT_FOUND) {
+    fprintf(stderr, "svr-conductor: no active alarm with ID %s\n", argv[1]);
+    return EXIT_NOTFOUND;
+  }
+  if (rv != 0) {
+    fprintf(stderr, "svr-conductor: shelve failed\n");
+    return 1;
+  }
+  printf("%s %s\n", shelve ? "shelved" : "unshelved", argv[1]);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
+                                       {"db", required_argument, NULL, 'b'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  int c;
+  const char *db = NULL;
+  /* Global options stop at the command word. */
+  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'd':
+      snprintf(g_dir, sizeof g_dir, "%s", optarg);
+      break;
+    case 'b':
+      db = optarg;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      return 0;
+    default:
+      usage_error("unknown option%s", "");
+    }
+  }
+  if (db) {
+    snprintf(g_db, sizeof g_db, "%s", db);
+  } else {
+    snprintf(g_db, sizeof g_db, "%s/conductor.db", g_dir);
+  }
+  if (optind >= argc) {
+    usage_error("a command is needed (run, enroll, show, shelve, keygen)%s",
+                "");
+  }
+  argc -= optind;
+  argv += optind;
+  if (strcmp(argv[0], "run") == 0) {
+    return cmd_run(argc, argv);
+  }
+  if (strcmp(argv[0], "enroll") == 0) {
+    return cmd_enroll(argc, argv);
+  }
+  if (strcmp(argv[0], "shelve") == 0) {
+    return cmd_shelve(argc, argv, 1);
+  }
+  if (strcmp(argv[0], "unshelve") == 0) {
+    return cmd_shelve(argc, argv, 0);
+  }
+  if (strcmp(argv[0], "keygen") == 0) {
+    if (argc != 2) {
+      usage_error("keygen needs FILE%s", "");
+    }
+    if (conductor_key_generate(argv[1]) != 0) {
+      fprintf(stderr, "svr-conductor: cannot write key %s: %s\n", argv[1],
+              strerror(errno));
+      return 1;
+    }
+    printf("wrote %s and %s.pub\n", argv[1], argv[1]);
+    return 0;
+  }
+  if (strcmp(argv[0], "show") == 0) {
+    if (argc < 2) {
+      usage_error("show what? (alarms, entitlement, assets, routers)%s", "");
+    }
+    argc--;
+    argv++;
+    if (strcmp(argv[0], "alarms") == 0) {
+      return show_alarms(argc, argv);
+    }
+    if (strcmp(argv[0], "entitlement") == 0) {
+      return show_entitlement(argc, argv);
+    }
+    if (strcmp(argv[0], "assets") == 0) {
+      return show_assets(argc, argv);
+    }
+    if (strcmp(argv[0], "routers") == 0) {
+      return show_routers(argc, argv);
+    }
+    usage_error("unknown show target '%s'", argv[0]);
+  }
+  usage_error("unknown command '%s'", argv[0]);
+}
