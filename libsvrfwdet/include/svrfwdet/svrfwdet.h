@@ -185,7 +185,9 @@ SVRFWDET_EXTERN svrfwdet_ssize svrfwdet_probe_encode(uint8_t *buf,
  * multiple of 8 bytes except in the last).  A datagram that fits returns
  * itself as fragment 0.  IPv4 fragments copy the header (no options) and
  * clear DF; IPv6 fragments insert a Fragment header after the fixed header
- * with identification 0x5346xxxx (xxxx = the IPv4-style ID of the probe).
+ * with identification 0x5346PPSS (PP = low byte of the TCP source port,
+ * SS = low byte of the sequence number: distinct per probe, the same in
+ * every fragment of one datagram).
  * Returns the fragment length, 0 when |index| is past the last fragment,
  * SVRFWDET_ERR_NOBUF, SVRFWDET_ERR_MTU or SVRFWDET_ERR_INVALID_ARGUMENT
  * (|dgram| is not a plain IPv4/IPv6 datagram, or has DF set and does not
