@@ -1,0 +1,78 @@
+/*
+ * svr-router internals shared by its source files.
+ */
+#ifndef SVR_ROUTER_H
+#define SVR_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <svrbfd/svrbfd.h>
+#include <svrbfd/svrbfd_pq.h>
+#include <uv.h>
+
+#include "router_conf.h"
+#include "router_fmt.h"
+
+#define RT_EXIT_OK 0
+#define RT_EXIT_FAIL 1  /* runtime failure: bind, daemon not reachable */
+#define RT_EXIT_USAGE 2 /* bad command line or configuration */
+
+typedef struct rt rt;
+
+/* One UDP socket: an interface's waypoint address and port. */
+typedef struct rt_sock {
+  uv_udp_t udp;
+  svrbfd_addr addr;
+  rt *r;
+  int used; /* by the configuration being applied */
+  int closing;
+} rt_sock;
+
+/* One peer path = one adjacency: a BFD session and its echo engine. */
+typedef struct rt_path {
+  rc_adjacency adj;
+  rt *r;
+  rt_sock *sock;
+  svrbfd_session *s;     /* NULL when BFD is disabled for the adjacency */
+  svrbfd_pq_path *pq;
+  uint32_t token;        /* our local discriminator, carried in echoes */
+  svrbfd_tstamp up_at;   /* reported up since (0 = not up) */
+  int echo_down;         /* Demand mode and a whole burst lost */
+  int keep;              /* reload bookkeeping */
+} rt_path;
+
+struct rt {
+  uv_loop_t *loop;
+  rc_config *cfg;
+  char cfg_path[256];
+  svrbfd_ctx *ctx;
+  rt_sock *socks[RC_MAX_INTERFACES * 2];
+  size_t n_socks;
+  rt_path *paths[RC_MAX_ADJACENCIES];
+  size_t n_paths;
+  uv_timer_t timer;
+  uv_signal_t sig_term, sig_int, sig_hup;
+  uv_pipe_t ctl;
+  int ctl_open;
+  int verbose;
+  int stopping;
+  uint64_t rx_dropped, echo_reflected, echo_refused;
+};
+
+/* router_daemon.c */
+int rt_run(const char *cfg_path, int verbose);
+/* Fills rows for every path; returns the count (<= RC_MAX_ADJACENCIES). */
+size_t rt_rows(rt *r, rf_row *rows, size_t max);
+void rt_log(rt *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fills an empty control_socket with /run/svr-router-ROUTER.sock. */
+void rt_default_socket(rc_config *c);
+
+/* router_ctl.c: the control socket (Unix domain, mode 0660). */
+int rt_ctl_listen(rt *r, const char *path, char *err, size_t errlen);
+void rt_ctl_close(rt *r);
+/* Client side: sends |cmd|, prints the answer; returns an exit code. */
+int rt_ctl_request(const char *path, const char *cmd);
+
+#endif /* SVR_ROUTER_H */

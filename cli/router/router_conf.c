@@ -1,0 +1,734 @@
+/*
+ * svr-router configuration parser (format: docs/svr-router.md).
+ *
+ *   # comment
+ *   router NAME            global keys first (router-level BFD defaults too)
+ *   [interface NAME]       address, port
+ *   [neighborhood NAME]    interface, topology, BFD keys
+ *   [adjacency PEER]       neighborhood, address, port, hostname, BFD keys
+ *
+ * Every error is collected with its file and line; a file with any error
+ * produces no configuration.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router_conf.h"
+
+#define RC_BFD_STATE 0x001u
+#define RC_BFD_TX 0x002u
+#define RC_BFD_RX 0x004u
+#define RC_BFD_ECHO 0x008u
+#define RC_BFD_MULT 0x010u
+#define RC_BFD_HOLD 0x020u
+#define RC_BFD_LTI 0x040u
+#define RC_BFD_LTL 0x080u
+
+#define RC_MAX_ERRORS 50
+
+typedef enum sec_kind { SEC_GLOBAL, SEC_INTERFACE, SEC_NEIGHBORHOOD,
+                        SEC_ADJACENCY, SEC_BROKEN } sec_kind;
+
+typedef struct parser {
+  rc_config *c;
+  const char *file;
+  char *err;
+  size_t errlen, errpos;
+  int nerr;
+  int line;
+  sec_kind sec;
+  void *cur;      /* current section object */
+  uint32_t seen;  /* non-BFD keys seen in the current section */
+} parser;
+
+static void perr(parser *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void perr(parser *p, int line, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  p->nerr++;
+  if (p->nerr > RC_MAX_ERRORS || p->errpos >= p->errlen) {
+    return;
+  }
+  n = snprintf(p->err + p->errpos, p->errlen - p->errpos, "%s:%d: ", p->file,
+               line);
+  if (n > 0) {
+    p->errpos += (size_t)n;
+  }
+  if (p->errpos >= p->errlen) {
+    p->errpos = p->errlen;
+    return;
+  }
+  va_start(ap, fmt);
+  n = vsnprintf(p->err + p->errpos, p->errlen - p->errpos, fmt, ap);
+  va_end(ap);
+  if (n > 0) {
+    p->errpos += (size_t)n;
+  }
+  if (p->errpos + 1 < p->errlen) {
+    p->err[p->errpos++] = '\n';
+    p->err[p->errpos] = '\0';
+  } else {
+    p->errpos = p->errlen;
+  }
+}
+
+void rc_bfd_default(rc_bfd *b) {
+  memset(b, 0, sizeof(*b));
+  b->enabled = 1;
+  b->desired_tx_ms = 1000;
+  b->required_min_rx_ms = 500;
+  b->required_min_echo_ms = 1000;
+  b->multiplier = 3;
+  b->hold_down_ms = 5000;
+  b->link_test_interval_s = 10;
+  b->link_test_length = 10;
+}
+
+const char *rc_topology_name(rc_topology t) {
+  switch (t) {
+  case RC_HUB: return "hub";
+  case RC_SPOKE: return "spoke";
+  default: return "mesh";
+  }
+}
+
+int rc_addr_parse(svrbfd_addr *a, const char *text) {
+  memset(a, 0, sizeof(*a));
+  if (inet_pton(AF_INET, text, a->addr) == 1) {
+    a->family = 4;
+    return 0;
+  }
+  if (inet_pton(AF_INET6, text, a->addr) == 1) {
+    a->family = 6;
+    return 0;
+  }
+  memset(a, 0, sizeof(*a));
+  return -1;
+}
+
+const char *rc_addr_str(const svrbfd_addr *a, char *buf, size_t len) {
+  if (a->family == 4) {
+    inet_ntop(AF_INET, a->addr, buf, (socklen_t)len);
+  } else if (a->family == 6) {
+    inet_ntop(AF_INET6, a->addr, buf, (socklen_t)len);
+  } else {
+    snprintf(buf, len, "-");
+  }
+  return buf;
+}
+
+/* Names: letters, digits, '-', '_', '.', 1..63 characters. */
+static int name_ok(const char *s) {
+  size_t n = strlen(s), i;
+  if (n == 0 || n >= RC_NAME_MAX) {
+    return 0;
+  }
+  for (i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (!isalnum(ch) && ch != '-' && ch != '_' && ch != '.') {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Unsigned decimal in [lo, hi]; 0 or -1. */
+static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out) {
+  char *end;
+  unsigned long long v;
+  if (!isdigit((unsigned char)s[0])) {
+    return -1;
+  }
+  errno = 0;
+  v = strtoull(s, &end, 10);
+  if (errno || *end || v < lo || v > hi) {
+    return -1;
+  }
+  *out = (uint32_t)v;
+  return 0;
+}
+
+/* A BFD / link-test key at any level.  Returns 1 if |key| is one (errors
+ * reported), 0 if not. */
+static int bfd_key(parser *p, rc_bfd *b, const char *key, const char *val) {
+  uint32_t v;
+  uint32_t bit;
+  if (strcmp(key, "state") == 0) {
+    bit = RC_BFD_STATE;
+    if (strcmp(val, "enabled") == 0) {
+      b->enabled = 1;
+    } else if (strcmp(val, "disabled") == 0) {
+      b->enabled = 0;
+    } else {
+      perr(p, p->line, "state: expected enabled or disabled, got '%s'", val);
+      return 1;
+    }
+  } else if (strcmp(key, "desired-tx-interval") == 0) {
+    bit = RC_BFD_TX;
+    if (parse_u32(val, 50, 600000, &v)) {
+      perr(p, p->line, "desired-tx-interval: expected 50..600000 (ms), got '%s'",
+           val);
+      return 1;
+    }
+    b->desired_tx_ms = v;
+  } else if (strcmp(key, "required-min-rx-interval") == 0) {
+    bit = RC_BFD_RX;
+    if (parse_u32(val, 50, 600000, &v)) {
+      perr(p, p->line,
+           "required-min-rx-interval: expected 50..600000 (ms), got '%s'", val);
+      return 1;
+    }
+    b->required_min_rx_ms = v;
+  } else if (strcmp(key, "required-min-echo-interval") == 0) {
+    bit = RC_BFD_ECHO;
+    if (parse_u32(val, 0, 600000, &v)) {
+      perr(p, p->line,
+           "required-min-echo-interval: expected 0..600000 (ms), got '%s'", val);
+      return 1;
+    }
+    b->required_min_echo_ms = v;
+  } else if (strcmp(key, "multiplier") == 0) {
+    bit = RC_BFD_MULT;
+    if (parse_u32(val, 3, 20, &v)) {
+      perr(p, p->line, "multiplier: expected 3..20, got '%s'", val);
+      return 1;
+    }
+    b->multiplier = v;
+  } else if (strcmp(key, "hold-down-time") == 0) {
+    size_t n = strlen(val);
+    bit = RC_BFD_HOLD;
+    if (n > 2 && strcmp(val + n - 2, "ms") == 0) {
+      char tmp[32];
+      if (n - 2 >= sizeof(tmp)) {
+        n = sizeof(tmp) + 2; /* forces the error below */
+      }
+      snprintf(tmp, sizeof(tmp), "%.*s", (int)(n - 2), val);
+      if (parse_u32(tmp, 0, 300000, &v)) {
+        perr(p, p->line,
+             "hold-down-time: expected 1..300 (s) or 0ms..300000ms, got '%s'",
+             val);
+        return 1;
+      }
+      b->hold_down_ms = v;
+    } else {
+      if (parse_u32(val, 1, 300, &v)) {
+        perr(p, p->line,
+             "hold-down-time: expected 1..300 (s) or 0ms..300000ms, got '%s'",
+             val);
+        return 1;
+      }
+      b->hold_down_ms = v * 1000;
+    }
+  } else if (strcmp(key, "link-test-interval") == 0) {
+    bit = RC_BFD_LTI;
+    if (parse_u32(val, 1, 86400, &v)) {
+      perr(p, p->line, "link-test-interval: expected 1..86400 (s), got '%s'",
+           val);
+      return 1;
+    }
+    b->link_test_interval_s = v;
+  } else if (strcmp(key, "link-test-length") == 0) {
+    bit = RC_BFD_LTL;
+    if (parse_u32(val, 0, 255, &v)) {
+      perr(p, p->line, "link-test-length: expected 0..255, got '%s'", val);
+      return 1;
+    }
+    b->link_test_length = v;
+  } else {
+    return 0;
+  }
+  if (b->set & bit) {
+    perr(p, p->line, "%s given twice in this section", key);
+  }
+  b->set |= bit;
+  return 1;
+}
+
+/* Applies the keys |over| sets onto |base|. */
+static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
+  if (over->set & RC_BFD_STATE) base->enabled = over->enabled;
+  if (over->set & RC_BFD_TX) base->desired_tx_ms = over->desired_tx_ms;
+  if (over->set & RC_BFD_RX) base->required_min_rx_ms = over->required_min_rx_ms;
+  if (over->set & RC_BFD_ECHO)
+    base->required_min_echo_ms = over->required_min_echo_ms;
+  if (over->set & RC_BFD_MULT) base->multiplier = over->multiplier;
+  if (over->set & RC_BFD_HOLD) base->hold_down_ms = over->hold_down_ms;
+  if (over->set & RC_BFD_LTI)
+    base->link_test_interval_s = over->link_test_interval_s;
+  if (over->set & RC_BFD_LTL) base->link_test_length = over->link_test_length;
+}
+
+/* Non-BFD key bits, for "given twice". */
+#define K_ROUTER 0x01u
+#define K_NODE 0x02u
+#define K_SOCKET 0x04u
+#define K_ADDRESS 0x08u
+#define K_PORT 0x10u
+#define K_INTERFACE 0x20u
+#define K_TOPOLOGY 0x40u
+#define K_NEIGHBORHOOD 0x80u
+#define K_HOSTNAME 0x100u
+
+static int once(parser *p, uint32_t bit, const char *key) {
+  if (p->seen & bit) {
+    perr(p, p->line, "%s given twice in this section", key);
+    return 0;
+  }
+  p->seen |= bit;
+  return 1;
+}
+
+static void set_name(parser *p, char *dst, const char *key, const char *val) {
+  if (!name_ok(val)) {
+    perr(p, p->line,
+         "%s: '%s' is not a name (1-63 of letters, digits, '-', '_', '.')",
+         key, val);
+    return;
+  }
+  snprintf(dst, RC_NAME_MAX, "%s", val);
+}
+
+static void set_port(parser *p, uint16_t *port, const char *val) {
+  uint32_t v;
+  if (parse_u32(val, 1, 65535, &v)) {
+    perr(p, p->line, "port: expected 1..65535, got '%s'", val);
+    return;
+  }
+  *port = (uint16_t)v;
+}
+
+static void set_addr(parser *p, svrbfd_addr *a, char *text, const char *val) {
+  uint16_t port = a->port;
+  if (rc_addr_parse(a, val) != 0) {
+    perr(p, p->line, "address: '%s' is not an IPv4 or IPv6 address", val);
+    a->port = port;
+    return;
+  }
+  a->port = port;
+  snprintf(text, 64, "%s", val);
+}
+
+static void key_global(parser *p, const char *key, const char *val) {
+  rc_config *c = p->c;
+  if (strcmp(key, "router") == 0) {
+    if (once(p, K_ROUTER, key)) set_name(p, c->router, key, val);
+  } else if (strcmp(key, "node") == 0) {
+    if (once(p, K_NODE, key)) set_name(p, c->node, key, val);
+  } else if (strcmp(key, "control-socket") == 0) {
+    if (!once(p, K_SOCKET, key)) return;
+    if (strlen(val) >= RC_PATH_MAX) {
+      perr(p, p->line, "control-socket: path longer than %d bytes",
+           RC_PATH_MAX - 1);
+      return;
+    }
+    snprintf(c->control_socket, sizeof(c->control_socket), "%s", val);
+  } else if (!bfd_key(p, &c->bfd, key, val)) {
+    perr(p, p->line, "unknown key '%s' at router level", key);
+  }
+}
+
+static void key_interface(parser *p, rc_interface *i, const char *key,
+                          const char *val) {
+  if (strcmp(key, "address") == 0) {
+    if (once(p, K_ADDRESS, key)) set_addr(p, &i->address, i->address_text, val);
+  } else if (strcmp(key, "port") == 0) {
+    if (once(p, K_PORT, key)) set_port(p, &i->address.port, val);
+  } else {
+    perr(p, p->line, "unknown key '%s' in [interface %s]", key, i->name);
+  }
+}
+
+static void key_neighborhood(parser *p, rc_neighborhood *n, const char *key,
+                             const char *val) {
+  if (strcmp(key, "interface") == 0) {
+    if (once(p, K_INTERFACE, key)) set_name(p, n->interface_name, key, val);
+  } else if (strcmp(key, "topology") == 0) {
+    if (!once(p, K_TOPOLOGY, key)) return;
+    if (strcmp(val, "mesh") == 0) {
+      n->topology = RC_MESH;
+    } else if (strcmp(val, "hub") == 0) {
+      n->topology = RC_HUB;
+    } else if (strcmp(val, "spoke") == 0) {
+      n->topology = RC_SPOKE;
+    } else {
+      perr(p, p->line, "topology: expected mesh, hub or spoke, got '%s'", val);
+    }
+  } else if (!bfd_key(p, &n->bfd, key, val)) {
+    perr(p, p->line, "unknown key '%s' in [neighborhood %s]", key, n->name);
+  }
+}
+
+static void key_adjacency(parser *p, rc_adjacency *a, const char *key,
+                          const char *val) {
+  if (strcmp(key, "neighborhood") == 0) {
+    if (once(p, K_NEIGHBORHOOD, key))
+      set_name(p, a->neighborhood_name, key, val);
+  } else if (strcmp(key, "address") == 0) {
+    if (once(p, K_ADDRESS, key)) set_addr(p, &a->remote, a->address_text, val);
+  } else if (strcmp(key, "port") == 0) {
+    if (once(p, K_PORT, key)) set_port(p, &a->remote.port, val);
+  } else if (strcmp(key, "hostname") == 0) {
+    if (!once(p, K_HOSTNAME, key)) return;
+    if (strlen(val) >= RC_NAME_MAX) {
+      perr(p, p->line, "hostname: longer than %d bytes", RC_NAME_MAX - 1);
+      return;
+    }
+    snprintf(a->hostname, sizeof(a->hostname), "%s", val);
+  } else if (!bfd_key(p, &a->bfd, key, val)) {
+    perr(p, p->line, "unknown key '%s' in [adjacency %s]", key, a->peer);
+  }
+}
+
+/* "[kind name]" */
+static void section(parser *p, char *s) {
+  char *end = strchr(s, ']');
+  char *kind, *name, *extra, *save = NULL;
+  rc_config *c = p->c;
+  size_t i;
+
+  p->seen = 0;
+  p->sec = SEC_GLOBAL;
+  p->cur = NULL;
+  if (end == NULL) {
+    perr(p, p->line, "section header without ']'");
+    p->sec = SEC_BROKEN; /* keys ignored until the next section */
+    return;
+  }
+  if (end[1] != '\0') {
+    perr(p, p->line, "text after ']' in section header");
+  }
+  *end = '\0';
+  kind = strtok_r(s + 1, " \t", &save);
+  name = kind ? strtok_r(NULL, " \t", &save) : NULL;
+  extra = name ? strtok_r(NULL, " \t", &save) : NULL;
+  p->sec = SEC_BROKEN; /* keys ignored until the next section */
+  if (kind == NULL || name == NULL || extra != NULL) {
+    perr(p, p->line, "section header must be [interface NAME], "
+                     "[neighborhood NAME] or [adjacency PEER-ROUTER]");
+    return;
+  }
+  if (!name_ok(name)) {
+    perr(p, p->line,
+         "'%s' is not a name (1-63 of letters, digits, '-', '_', '.')", name);
+    return;
+  }
+  if (strcmp(kind, "interface") == 0) {
+    rc_interface *it;
+    for (i = 0; i < c->n_interfaces; i++) {
+      if (strcmp(c->interfaces[i].name, name) == 0) {
+        perr(p, p->line, "interface '%s' already defined at line %d", name,
+             c->interfaces[i].line);
+        return;
+      }
+    }
+    if (c->n_interfaces == RC_MAX_INTERFACES) {
+      perr(p, p->line, "too many interfaces (at most %d)", RC_MAX_INTERFACES);
+      return;
+    }
+    it = &c->interfaces[c->n_interfaces++];
+    snprintf(it->name, sizeof(it->name), "%s", name);
+    it->line = p->line;
+    it->address.port = RC_DEFAULT_PORT;
+    p->sec = SEC_INTERFACE;
+    p->cur = it;
+  } else if (strcmp(kind, "neighborhood") == 0) {
+    rc_neighborhood *n;
+    for (i = 0; i < c->n_neighborhoods; i++) {
+      if (strcmp(c->neighborhoods[i].name, name) == 0) {
+        perr(p, p->line, "neighborhood '%s' already defined at line %d", name,
+             c->neighborhoods[i].line);
+        return;
+      }
+    }
+    if (c->n_neighborhoods == RC_MAX_NEIGHBORHOODS) {
+      perr(p, p->line, "too many neighborhoods (at most %d)",
+           RC_MAX_NEIGHBORHOODS);
+      return;
+    }
+    n = &c->neighborhoods[c->n_neighborhoods++];
+    snprintf(n->name, sizeof(n->name), "%s", name);
+    n->line = p->line;
+    n->interface = -1;
+    p->sec = SEC_NEIGHBORHOOD;
+    p->cur = n;
+  } else if (strcmp(kind, "adjacency") == 0) {
+    rc_adjacency *a;
+    if (c->n_adjacencies == RC_MAX_ADJACENCIES) {
+      perr(p, p->line, "too many adjacencies (at most %d)", RC_MAX_ADJACENCIES);
+      return;
+    }
+    a = &c->adjacencies[c->n_adjacencies++];
+    snprintf(a->peer, sizeof(a->peer), "%s", name);
+    a->line = p->line;
+    a->neighborhood = -1;
+    a->interface = -1;
+    a->remote.port = RC_DEFAULT_PORT;
+    p->sec = SEC_ADJACENCY;
+    p->cur = a;
+  } else {
+    perr(p, p->line,
+         "unknown section '%s' (expected interface, neighborhood or adjacency)",
+         kind);
+  }
+}
+
+static void one_line(parser *p, char *s) {
+  char *key, *val, *extra, *save = NULL, *hash;
+  /* comments: '#' at the start or after white space */
+  for (hash = s; (hash = strchr(hash, '#')) != NULL; hash++) {
+    if (hash == s || isspace((unsigned char)hash[-1])) {
+      *hash = '\0';
+      break;
+    }
+  }
+  while (isspace((unsigned char)*s)) s++;
+  {
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+  }
+  if (*s == '\0') {
+    return;
+  }
+  if (*s == '[') {
+    section(p, s);
+    return;
+  }
+  key = strtok_r(s, " \t", &save);
+  val = strtok_r(NULL, " \t", &save);
+  extra = val ? strtok_r(NULL, " \t", &save) : NULL;
+  if (val == NULL) {
+    perr(p, p->line, "'%s' needs a value", key);
+    return;
+  }
+  if (extra != NULL) {
+    perr(p, p->line, "'%s' takes one value, got more ('%s')", key, extra);
+    return;
+  }
+  switch (p->sec) {
+  case SEC_GLOBAL: key_global(p, key, val); break;
+  case SEC_INTERFACE: key_interface(p, p->cur, key, val); break;
+  case SEC_NEIGHBORHOOD: key_neighborhood(p, p->cur, key, val); break;
+  case SEC_ADJACENCY: key_adjacency(p, p->cur, key, val); break;
+  default: break; /* inside a broken section header: already reported */
+  }
+}
+
+/* Cross-checks once everything is read. */
+static void finish(parser *p) {
+  rc_config *c = p->c;
+  size_t i, j;
+  if (c->router[0] == '\0') {
+    perr(p, 1, "missing 'router NAME' (the router name)");
+  }
+  if (c->node[0] == '\0') {
+    snprintf(c->node, sizeof(c->node), "node1");
+  }
+  for (i = 0; i < c->n_interfaces; i++) {
+    rc_interface *it = &c->interfaces[i];
+    if (it->address.family == 0) {
+      perr(p, it->line, "[interface %s] has no 'address'", it->name);
+      continue;
+    }
+    for (j = 0; j < i; j++) {
+      const rc_interface *o = &c->interfaces[j];
+      if (o->address.family == it->address.family &&
+          o->address.port == it->address.port &&
+          memcmp(o->address.addr, it->address.addr, 16) == 0) {
+        perr(p, it->line, "[interface %s] uses the address and port of "
+                          "[interface %s] (line %d)", it->name, o->name,
+             o->line);
+      }
+    }
+  }
+  for (i = 0; i < c->n_neighborhoods; i++) {
+    rc_neighborhood *n = &c->neighborhoods[i];
+    if (n->interface_name[0] == '\0') {
+      perr(p, n->line, "[neighborhood %s] has no 'interface'", n->name);
+      continue;
+    }
+    for (j = 0; j < c->n_interfaces; j++) {
+      if (strcmp(c->interfaces[j].name, n->interface_name) == 0) {
+        n->interface = (int)j;
+      }
+    }
+    if (n->interface < 0) {
+      perr(p, n->line, "[neighborhood %s]: no [interface %s] is defined",
+           n->name, n->interface_name);
+    }
+  }
+  for (i = 0; i < c->n_adjacencies; i++) {
+    rc_adjacency *a = &c->adjacencies[i];
+    const rc_neighborhood *n;
+    rc_bfd eff;
+    if (a->neighborhood_name[0] == '\0') {
+      perr(p, a->line, "[adjacency %s] has no 'neighborhood'", a->peer);
+      continue;
+    }
+    if (a->remote.family == 0) {
+      perr(p, a->line, "[adjacency %s] has no 'address'", a->peer);
+      continue;
+    }
+    for (j = 0; j < c->n_neighborhoods; j++) {
+      if (strcmp(c->neighborhoods[j].name, a->neighborhood_name) == 0) {
+        a->neighborhood = (int)j;
+      }
+    }
+    if (a->neighborhood < 0) {
+      perr(p, a->line, "[adjacency %s]: no [neighborhood %s] is defined",
+           a->peer, a->neighborhood_name);
+      continue;
+    }
+    n = &c->neighborhoods[a->neighborhood];
+    if (n->interface < 0) {
+      continue; /* reported with the neighborhood */
+    }
+    if (strcmp(a->peer, c->router) == 0) {
+      perr(p, a->line, "[adjacency %s]: a router cannot peer with itself",
+           a->peer);
+    }
+    a->interface = n->interface;
+    a->topology = n->topology;
+    a->local = c->interfaces[n->interface].address;
+    if (a->local.family != 0 && a->local.family != a->remote.family) {
+      perr(p, a->line, "[adjacency %s]: address %s is IPv%d but [interface %s] "
+                       "is IPv%d", a->peer, a->address_text, a->remote.family,
+           c->interfaces[n->interface].name, a->local.family);
+      continue;
+    }
+    rc_bfd_default(&eff);
+    bfd_merge(&eff, &c->bfd);
+    bfd_merge(&eff, &n->bfd);
+    bfd_merge(&eff, &a->bfd);
+    eff.set = a->bfd.set | n->bfd.set | c->bfd.set;
+    a->bfd = eff;
+    for (j = 0; j < i; j++) {
+      const rc_adjacency *o = &c->adjacencies[j];
+      if (o->interface == a->interface &&
+          o->remote.family == a->remote.family &&
+          o->remote.port == a->remote.port &&
+          memcmp(o->remote.addr, a->remote.addr, 16) == 0) {
+        perr(p, a->line, "[adjacency %s]: %s port %u on interface %s is "
+                         "already the adjacency at line %d", a->peer,
+             a->address_text, a->remote.port, c->interfaces[a->interface].name,
+             o->line);
+      }
+    }
+  }
+}
+
+int rc_parse_string(rc_config *c, const char *file, const char *text,
+                    char *err, size_t errlen) {
+  parser p;
+  const char *s = text;
+  char line[1024];
+
+  memset(c, 0, sizeof(*c));
+  memset(&p, 0, sizeof(p));
+  snprintf(c->file, sizeof(c->file), "%s", file);
+  p.c = c;
+  p.file = file;
+  p.err = err;
+  p.errlen = errlen;
+  if (errlen) {
+    err[0] = '\0';
+  }
+  p.sec = SEC_GLOBAL;
+  while (*s) {
+    const char *nl = strchr(s, '\n');
+    size_t n = nl ? (size_t)(nl - s) : strlen(s);
+    p.line++;
+    if (n >= sizeof(line)) {
+      perr(&p, p.line, "line longer than %zu bytes", sizeof(line) - 1);
+    } else {
+      memcpy(line, s, n);
+      line[n] = '\0';
+      if (memchr(line, '\0', n) != NULL) {
+        perr(&p, p.line, "NUL byte in line");
+      } else {
+        one_line(&p, line);
+      }
+    }
+    s += n;
+    if (*s == '\n') {
+      s++;
+    }
+  }
+  finish(&p);
+  if (p.nerr > RC_MAX_ERRORS) {
+    perr(&p, p.line, "too many errors, %d more not shown",
+         p.nerr - RC_MAX_ERRORS);
+  }
+  return p.nerr;
+}
+
+int rc_parse_file(rc_config *c, const char *file, char *err, size_t errlen) {
+  FILE *f = fopen(file, "r");
+  char *buf;
+  size_t n = 0, cap = 4096;
+  int rv;
+  if (f == NULL) {
+    snprintf(err, errlen, "%s: cannot open: %s\n", file, strerror(errno));
+    return 1;
+  }
+  buf = malloc(cap + 1);
+  while (buf) {
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (n < cap) {
+      break;
+    }
+    if (cap >= (1u << 22)) {
+      fclose(f);
+      free(buf);
+      snprintf(err, errlen, "%s: larger than 4 MiB\n", file);
+      return 1;
+    }
+    cap *= 2;
+    {
+      char *nb = realloc(buf, cap + 1);
+      if (nb == NULL) {
+        free(buf);
+        buf = NULL;
+      } else {
+        buf = nb;
+      }
+    }
+  }
+  if (buf == NULL || ferror(f)) {
+    fclose(f);
+    free(buf);
+    snprintf(err, errlen, "%s: cannot read\n", file);
+    return 1;
+  }
+  fclose(f);
+  buf[n] = '\0';
+  if (strlen(buf) != n) {
+    free(buf);
+    snprintf(err, errlen, "%s: contains a NUL byte\n", file);
+    return 1;
+  }
+  rv = rc_parse_string(c, file, buf, err, errlen);
+  free(buf);
+  return rv;
+}
+
+int rc_adjacency_same(const rc_adjacency *a, const rc_adjacency *b) {
+  rc_bfd x = a->bfd, y = b->bfd;
+  x.set = y.set = 0;
+  return strcmp(a->peer, b->peer) == 0 &&
+         memcmp(&a->local, &b->local, sizeof(a->local)) == 0 &&
+         memcmp(&a->remote, &b->remote, sizeof(a->remote)) == 0 &&
+         a->topology == b->topology &&
+         x.enabled == y.enabled && x.desired_tx_ms == y.desired_tx_ms &&
+         x.required_min_rx_ms == y.required_min_rx_ms &&
+         x.required_min_echo_ms == y.required_min_echo_ms &&
+         x.multiplier == y.multiplier && x.hold_down_ms == y.hold_down_ms;
+}

@@ -1,0 +1,243 @@
+/*
+ * svr-router: formatting of `show peers [detail]` (table and JSON).
+ *
+ * Table cells follow the product: "router -> peer" in Peer, "unavailable"
+ * for an unknown Hostname or Path MTU; in detail, "unavailable" for the
+ * quality columns and Uptime while the path is not up, "-" while it is up
+ * but no echo burst has been evaluated yet.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router_fmt.h"
+
+void rf_buf_init(rf_buf *b) {
+  b->p = NULL;
+  b->len = b->cap = 0;
+  b->failed = 0;
+}
+
+void rf_buf_free(rf_buf *b) {
+  free(b->p);
+  rf_buf_init(b);
+}
+
+void rf_printf(rf_buf *b, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  if (b->failed) {
+    return;
+  }
+  for (;;) {
+    size_t room = b->cap - b->len;
+    va_start(ap, fmt);
+    n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+      b->failed = 1;
+      return;
+    }
+    if (b->p && (size_t)n < room) {
+      b->len += (size_t)n;
+      return;
+    }
+    {
+      size_t ncap = b->cap ? b->cap * 2 : 1024;
+      char *np;
+      while (ncap - b->len <= (size_t)n) {
+        ncap *= 2;
+      }
+      np = realloc(b->p, ncap);
+      if (np == NULL) {
+        b->failed = 1;
+        return;
+      }
+      b->p = np;
+      b->cap = ncap;
+    }
+  }
+}
+
+void rf_uptime(char *buf, size_t len, uint64_t s) {
+  uint64_t d = s / 86400, h = (s % 86400) / 3600, m = (s % 3600) / 60;
+  snprintf(buf, len, "%" PRIu64 "d%" PRIu64 "h%" PRIu64 "m", d, h, m);
+}
+
+#define NCOL 12
+
+static void cells(const rf_row *r, char c[NCOL][96]) {
+  int down = strcmp(r->status, "up") != 0;
+  snprintf(c[0], 96, "%s -> %s", r->router, r->peer);
+  snprintf(c[1], 96, "%s", r->node);
+  snprintf(c[2], 96, "%s", r->interface);
+  snprintf(c[3], 96, "%s", r->destination);
+  snprintf(c[4], 96, "%s", r->status);
+  snprintf(c[5], 96, "%s", r->hostname[0] ? r->hostname : "unavailable");
+  if (r->path_mtu) {
+    snprintf(c[6], 96, "%u", r->path_mtu);
+  } else {
+    snprintf(c[6], 96, "unavailable");
+  }
+  if (down) {
+    int i;
+    for (i = 7; i < NCOL; i++) {
+      snprintf(c[i], 96, "unavailable");
+    }
+    return;
+  }
+  if (r->has_pq) {
+    snprintf(c[7], 96, "%.3f", r->latency_ms);
+    snprintf(c[8], 96, "%.3f", r->jitter_ms);
+    snprintf(c[9], 96, "%.1f", r->loss_pct);
+    snprintf(c[10], 96, "%.3f", r->mos);
+  } else {
+    snprintf(c[7], 96, "-");
+    snprintf(c[8], 96, "-");
+    snprintf(c[9], 96, "-");
+    snprintf(c[10], 96, "-");
+  }
+  if (r->has_uptime) {
+    rf_uptime(c[11], 96, r->uptime_s);
+  } else {
+    snprintf(c[11], 96, "-");
+  }
+}
+
+void rf_table(rf_buf *b, const rf_row *rows, size_t n, int detail) {
+  static const char *head[NCOL] = {
+      "Peer", "Node", "Network Interface", "Destination", "Status",
+      "Hostname", "Path MTU", "Latency(ms)", "Jitter(ms)", "Loss(%)", "MOS",
+      "Uptime"};
+  size_t w[NCOL], i;
+  int k, ncol = detail ? NCOL : 7;
+  char (*c)[NCOL][96] = calloc(n ? n : 1, sizeof(*c));
+  if (c == NULL) {
+    b->failed = 1;
+    return;
+  }
+  for (k = 0; k < ncol; k++) {
+    w[k] = strlen(head[k]);
+  }
+  for (i = 0; i < n; i++) {
+    cells(&rows[i], c[i]);
+    for (k = 0; k < ncol; k++) {
+      size_t l = strlen(c[i][k]);
+      if (l > w[k]) {
+        w[k] = l;
+      }
+    }
+  }
+  for (k = 0; k < ncol; k++) {
+    rf_printf(b, "%s%-*s", k ? " " : "", k == ncol - 1 ? 0 : (int)w[k],
+              head[k]);
+  }
+  rf_printf(b, "\n");
+  for (k = 0; k < ncol; k++) {
+    size_t j;
+    rf_printf(b, "%s", k ? " " : "");
+    for (j = 0; j < w[k]; j++) {
+      rf_printf(b, "=");
+    }
+  }
+  rf_printf(b, "\n");
+  for (i = 0; i < n; i++) {
+    for (k = 0; k < ncol; k++) {
+      if (k == ncol - 1) {
+        rf_printf(b, "%s%s", k ? " " : "", c[i][k]); /* no trailing blanks */
+      } else {
+        rf_printf(b, "%s%-*s", k ? " " : "", (int)w[k], c[i][k]);
+      }
+    }
+    rf_printf(b, "\n");
+  }
+  free(c);
+}
+
+static void jstr(rf_buf *b, const char *s) {
+  rf_printf(b, "\"");
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') {
+      rf_printf(b, "\\%c", ch);
+    } else if (ch < 0x20) {
+      rf_printf(b, "\\u%04x", ch);
+    } else {
+      rf_printf(b, "%c", ch);
+    }
+  }
+  rf_printf(b, "\"");
+}
+
+static void jstr_or_null(rf_buf *b, const char *s) {
+  if (s[0]) {
+    jstr(b, s);
+  } else {
+    rf_printf(b, "null");
+  }
+}
+
+void rf_json(rf_buf *b, const char *router, const char *node,
+             const rf_row *rows, size_t n, int detail) {
+  size_t i;
+  rf_printf(b, "{\"router\":");
+  jstr(b, router);
+  rf_printf(b, ",\"node\":");
+  jstr(b, node);
+  rf_printf(b, ",\"detail\":%s,\"peers\":[", detail ? "true" : "false");
+  for (i = 0; i < n; i++) {
+    const rf_row *r = &rows[i];
+    char peer[160];
+    snprintf(peer, sizeof(peer), "%s -> %s", r->router, r->peer);
+    rf_printf(b, "%s{\"peer\":", i ? "," : "");
+    jstr(b, peer);
+    rf_printf(b, ",\"router\":");
+    jstr(b, r->router);
+    rf_printf(b, ",\"peer_router\":");
+    jstr(b, r->peer);
+    rf_printf(b, ",\"node\":");
+    jstr(b, r->node);
+    rf_printf(b, ",\"peer_node\":");
+    jstr_or_null(b, r->peer_node);
+    rf_printf(b, ",\"network_interface\":");
+    jstr(b, r->interface);
+    rf_printf(b, ",\"destination\":");
+    jstr(b, r->destination);
+    rf_printf(b, ",\"port\":%u,\"topology\":", r->port);
+    jstr(b, r->topology);
+    rf_printf(b, ",\"status\":");
+    jstr(b, r->status);
+    rf_printf(b, ",\"hostname\":");
+    jstr_or_null(b, r->hostname);
+    if (r->path_mtu) {
+      rf_printf(b, ",\"path_mtu\":%u", r->path_mtu);
+    } else {
+      rf_printf(b, ",\"path_mtu\":null");
+    }
+    if (detail) {
+      int q = r->has_pq && strcmp(r->status, "up") == 0;
+      if (q) {
+        rf_printf(b, ",\"latency_ms\":%.6f,\"jitter_ms\":%.6f,"
+                     "\"loss_pct\":%.3f,\"mos\":%.4f",
+                  r->latency_ms, r->jitter_ms, r->loss_pct, r->mos);
+      } else {
+        rf_printf(b, ",\"latency_ms\":null,\"jitter_ms\":null,"
+                     "\"loss_pct\":null,\"mos\":null");
+      }
+      rf_printf(b, ",\"bursts\":%" PRIu64, r->bursts);
+      if (r->has_uptime && strcmp(r->status, "up") == 0) {
+        char up[48];
+        rf_uptime(up, sizeof(up), r->uptime_s);
+        rf_printf(b, ",\"uptime_s\":%" PRIu64 ",\"uptime\":\"%s\"",
+                  r->uptime_s, up);
+      } else {
+        rf_printf(b, ",\"uptime_s\":null,\"uptime\":null");
+      }
+    }
+    rf_printf(b, "}");
+  }
+  rf_printf(b, "]}\n");
+}

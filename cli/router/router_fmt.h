@@ -1,0 +1,52 @@
+/*
+ * svr-router: `show peers [detail]` as a table (modelled on the product's
+ * PCLI output) and as JSON (schema in docs/svr-router.md).  Pure functions,
+ * unit tested in tests/router_fmt_test.c.
+ */
+#ifndef SVR_ROUTER_FMT_H
+#define SVR_ROUTER_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rf_row {
+  char router[64];      /* our router name */
+  char peer[64];        /* peer router name */
+  char node[64];        /* our node */
+  char peer_node[64];   /* from the peer's BFD metadata, "" = unknown */
+  char interface[64];   /* our network interface */
+  char destination[64]; /* the peer's address */
+  uint16_t port;
+  char hostname[64];    /* "" = unavailable */
+  char topology[8];
+  const char *status;   /* "up", "down", "init" */
+  uint32_t path_mtu;    /* 0 = unavailable */
+  int has_pq;           /* a burst result exists */
+  double latency_ms, jitter_ms, loss_pct, mos;
+  uint64_t bursts;
+  int has_uptime;       /* reported up */
+  uint64_t uptime_s;
+} rf_row;
+
+/* A growing text buffer (NUL-terminated; p == NULL after allocation failure). */
+typedef struct rf_buf {
+  char *p;
+  size_t len, cap;
+  int failed;
+} rf_buf;
+
+void rf_buf_init(rf_buf *b);
+void rf_buf_free(rf_buf *b);
+void rf_printf(rf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "12d4h31m": days, hours, minutes (seconds truncated). */
+void rf_uptime(char *buf, size_t len, uint64_t seconds);
+
+/* The table; detail adds Latency(ms) Jitter(ms) Loss(%) MOS Uptime. */
+void rf_table(rf_buf *b, const rf_row *rows, size_t n, int detail);
+
+/* One JSON object {"router":..,"node":..,"detail":..,"peers":[..]} + "\n". */
+void rf_json(rf_buf *b, const char *router, const char *node,
+             const rf_row *rows, size_t n, int detail);
+
+#endif /* SVR_ROUTER_FMT_H */
