@@ -809,7 +809,7 @@ static void on_signal(uv_signal_t *h, int signum) {
     {
       size_t k, kept = 0;
       for (k = 0; k < r->n_paths; k++) {
-        kept += r->paths[k]->keep;
+        kept += r->paths[k]->keep ? 1u : 0u;
       }
       rt_log(r, "reloaded: %zu peer path(s), %zu kept unchanged", r->n_paths,
              kept);
