@@ -59,7 +59,8 @@ static const char usage_text[] =
     "run options:\n"
     "  --listen ADDR            listen address (default 0.0.0.0)\n"
     "  --port N                 SSH port (default 930; below 1024 needs root\n"
-    "                           or CAP_NET_BIND_SERVICE)\n"
+    "                           or CAP_NET_BIND_SERVICE; 0 picks a free port,\n"
+    "                           printed on stdout as \"listening port=N\")\n"
     "  --host-key FILE          host key (default DIR/ssh_host_ed25519_key)\n"
     "  --node NAME              this conductor node's name (default cnd1)\n"
     "  --keepalive-interval S   router keepalive interval, 1-10 (default 5)\n"
@@ -164,7 +165,7 @@ static int cmd_run(int argc, char **argv) {
       o.listen_addr = optarg;
       break;
     case 'p':
-      o.port = (uint16_t)num_arg("--port", optarg, 1, 65535);
+      o.port = (uint16_t)num_arg("--port", optarg, 0, 65535);
       break;
     case 'k':
       o.host_key = optarg;
@@ -214,8 +215,8 @@ static int cmd_run(int argc, char **argv) {
   uv_signal_init(&loop, &sigs[1]);
   uv_signal_start(&sigs[1], on_signal, SIGINT);
   /* stdout line for scripts: the daemon is ready */
-  printf("listening port=%u node=%s db=%s\n", (unsigned)o.port, o.node_name,
-         g_db);
+  printf("listening port=%u node=%s db=%s\n", (unsigned)cnd_port(g_cnd),
+         o.node_name, g_db);
   fflush(stdout);
   uv_run(&loop, UV_RUN_DEFAULT);
   cnd_del(g_cnd);

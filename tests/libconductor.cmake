@@ -7,3 +7,7 @@ if(TARGET conductor)
   svr_add_test(NAME conductor_store_test LABEL unit
                SOURCES conductor_store_test.c LIBS conductor_static PkgConfig::SQLITE3)
 endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_loopback LABEL interop
+                      SCRIPT conductor_loopback.sh TIMEOUT 180)
+endif()

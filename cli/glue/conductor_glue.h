@@ -35,7 +35,7 @@ typedef struct cnd_opts {
   const char *db_path;     /* SQLite database (created) */
   const char *host_key;    /* OpenSSH private host key (created if absent) */
   const char *listen_addr; /* default 0.0.0.0 */
-  uint16_t port;           /* default 930 */
+  uint16_t port;           /* 930 normally; 0 = any free port */
   const char *node_name;   /* this conductor node, e.g. "cnd1" */
   unsigned ka_interval_s;  /* router keepalive interval, 1-10, default 5 */
   unsigned ka_max;         /* unanswered intervals before dead, default 3 */
@@ -67,6 +67,8 @@ typedef struct cnd_stats {
   uint64_t batch_max; /* largest batch committed at once */
 } cnd_stats;
 void cnd_get_stats(const cnd *c, cnd_stats *s);
+/* The port actually bound. */
+uint16_t cnd_port(const cnd *c);
 
 /* ---- router node ------------------------------------------------------- */
 

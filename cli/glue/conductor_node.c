@@ -717,9 +717,6 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
   *pc = d;
   d->loop = loop;
   d->o = *o;
-  if (d->o.port == 0) {
-    d->o.port = CONDUCTOR_PORT;
-  }
   if (d->o.ka_interval_s == 0) {
     d->o.ka_interval_s = 5;
   }
@@ -762,6 +759,7 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
     snprintf(err, errcap, "%s", conductor_server_errmsg(d->srv));
     return rv;
   }
+  d->o.port = conductor_server_port(d->srv);
   /* Connections left "connected" by a crash are stale. */
   sqlite3_exec(conductor_store_db(d->store),
                "UPDATE connections SET state='disconnected' WHERE "
@@ -810,3 +808,5 @@ void cnd_del(cnd *d) {
 }
 
 void cnd_get_stats(const cnd *d, cnd_stats *s) { *s = d->stats; }
+
+uint16_t cnd_port(const cnd *d) { return d->o.port; }

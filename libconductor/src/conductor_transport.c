@@ -332,6 +332,21 @@ void conductor_server_del(conductor_server *srv) {
 
 int conductor_server_fd(const conductor_server *srv) { return srv->fd; }
 
+uint16_t conductor_server_port(const conductor_server *srv) {
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  if (getsockname(srv->fd, (struct sockaddr *)&ss, &sl) != 0) {
+    return 0;
+  }
+  if (ss.ss_family == AF_INET) {
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  }
+  if (ss.ss_family == AF_INET6) {
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  }
+  return 0;
+}
+
 const char *conductor_server_errmsg(const conductor_server *srv) {
   return srv ? srv->err : "no server";
 }

@@ -506,6 +506,8 @@ CONDUCTOR_EXTERN int conductor_server_new(
     void *user_data);
 CONDUCTOR_EXTERN void conductor_server_del(conductor_server *srv);
 CONDUCTOR_EXTERN int conductor_server_fd(const conductor_server *srv);
+/* The bound port (useful after asking for port 0), or 0 on error. */
+CONDUCTOR_EXTERN uint16_t conductor_server_port(const conductor_server *srv);
 /* Text of the last error of the server (bind, key load). */
 CONDUCTOR_EXTERN const char *conductor_server_errmsg(
     const conductor_server *srv);
