@@ -1,0 +1,8 @@
+# svr-router (cli/router/): config parser and show formatting (unit), the
+# daemon on loopback (sim) and in namespaces (netns).  docs/svr-router.md.
+if(TARGET svrrouter_core)
+  svr_add_test(NAME router_conf_test LABEL unit SOURCES router_conf_test.c
+               LIBS svrrouter_core)
+  svr_add_test(NAME router_fmt_test LABEL unit SOURCES router_fmt_test.c
+               LIBS svrrouter_core)
+endif()

@@ -1,0 +1,217 @@
+/*
+ * svr-router configuration parser: a valid file with inheritance, and one
+ * case per kind of error (message with file:line, nonzero result).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router_conf.h"
+#include "svr_test.h"
+
+static const char good[] =
+    "# router-a\n"
+    "router router-a\n"
+    "node node1   # trailing comment\n"
+    "control-socket /tmp/a.sock\n"
+    "desired-tx-interval 300\n"
+    "\n"
+    "[interface wan0]\n"
+    "address 10.0.0.1\n"
+    "\n"
+    "[interface wan1]\n"
+    "address fd00::1\n"
+    "port 2280\n"
+    "\n"
+    "[neighborhood internet]\n"
+    "interface wan0\n"
+    "topology spoke\n"
+    "multiplier 5\n"
+    "link-test-length 0\n"
+    "\n"
+    "[neighborhood v6]\n"
+    "interface wan1\n"
+    "\n"
+    "[adjacency router-b]\n"
+    "neighborhood internet\n"
+    "address 10.0.0.2\n"
+    "hostname b.example\n"
+    "multiplier 4\n"
+    "hold-down-time 250ms\n"
+    "\n"
+    "[adjacency router-b]\n"
+    "neighborhood v6\n"
+    "address fd00::2\n"
+    "port 3000\n";
+
+static rc_config *parse(const char *text, char *err, size_t errlen, int *n) {
+  rc_config *c = malloc(sizeof(*c));
+  CU_ASSERT_FATAL(c != NULL);
+  *n = rc_parse_string(c, "t.conf", text, err, errlen);
+  return c;
+}
+
+static void test_good(void) {
+  char err[2048];
+  int n;
+  rc_config *c = parse(good, err, sizeof(err), &n);
+  const rc_adjacency *a;
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_STRING_EQUAL(err, "");
+  CU_ASSERT_STRING_EQUAL(c->router, "router-a");
+  CU_ASSERT_STRING_EQUAL(c->node, "node1");
+  CU_ASSERT_STRING_EQUAL(c->control_socket, "/tmp/a.sock");
+  CU_ASSERT_EQUAL(c->n_interfaces, 2);
+  CU_ASSERT_EQUAL(c->interfaces[0].address.port, 1280);
+  CU_ASSERT_EQUAL(c->interfaces[1].address.port, 2280);
+  CU_ASSERT_EQUAL(c->interfaces[1].address.family, 6);
+  CU_ASSERT_EQUAL(c->n_adjacencies, 2);
+  a = &c->adjacencies[0];
+  CU_ASSERT_STRING_EQUAL(a->peer, "router-b");
+  CU_ASSERT_EQUAL(a->topology, RC_SPOKE);
+  CU_ASSERT_EQUAL(a->remote.port, 1280);
+  CU_ASSERT_EQUAL(a->local.addr[3], 1);
+  CU_ASSERT_STRING_EQUAL(a->hostname, "b.example");
+  /* router < neighborhood < adjacency */
+  CU_ASSERT_EQUAL(a->bfd.desired_tx_ms, 300);   /* router level */
+  CU_ASSERT_EQUAL(a->bfd.multiplier, 4);        /* adjacency beats 5 */
+  CU_ASSERT_EQUAL(a->bfd.link_test_length, 0);  /* neighborhood */
+  CU_ASSERT_EQUAL(a->bfd.hold_down_ms, 250);
+  CU_ASSERT_EQUAL(a->bfd.required_min_rx_ms, 500); /* default */
+  CU_ASSERT_EQUAL(a->bfd.link_test_interval_s, 10);
+  a = &c->adjacencies[1];
+  CU_ASSERT_EQUAL(a->topology, RC_MESH);
+  CU_ASSERT_EQUAL(a->remote.port, 3000);
+  CU_ASSERT_EQUAL(a->local.port, 2280);
+  CU_ASSERT_EQUAL(a->bfd.multiplier, 3);
+  CU_ASSERT_EQUAL(a->bfd.hold_down_ms, 5000);
+  CU_ASSERT_FALSE(rc_adjacency_same(&c->adjacencies[0], &c->adjacencies[1]));
+  CU_ASSERT_TRUE(rc_adjacency_same(&c->adjacencies[0], &c->adjacencies[0]));
+  free(c);
+}
+
+typedef struct bad_case {
+  const char *text;
+  const char *want; /* substring of the message, with file:line */
+} bad_case;
+
+#define HEAD "router r\n[interface i]\naddress 10.0.0.1\n[neighborhood n]\ninterface i\n"
+
+static const bad_case bad[] = {
+    /* syntax */
+    {"router r\nnode\n", "t.conf:2: 'node' needs a value"},
+    {"router r a\n", "t.conf:1: 'router' takes one value, got more ('a')"},
+    {"router r\n[interface i\n", "t.conf:2: section header without ']'"},
+    {"router r\n[interface]\n", "t.conf:2: section header must be"},
+    {"router r\n[interface i] x\n", "t.conf:2: text after ']'"},
+    {"router r\n[peer x]\n", "t.conf:2: unknown section 'peer'"},
+    {"router r\n[interface b@d]\n", "t.conf:2: 'b@d' is not a name"},
+    /* unknown keys, per level */
+    {"router r\ncolour blue\n", "t.conf:2: unknown key 'colour' at router level"},
+    {HEAD "topology mesh\nmtu 1500\n",
+     "t.conf:7: unknown key 'mtu' in [neighborhood n]"},
+    {"router r\n[interface i]\naddress 10.0.0.1\ntopology mesh\n",
+     "t.conf:4: unknown key 'topology' in [interface i]"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\ninterface i\n",
+     "t.conf:9: unknown key 'interface' in [adjacency p]"},
+    /* bad values */
+    {"router r\nmultiplier 2\n", "t.conf:2: multiplier: expected 3..20, got '2'"},
+    {"router r\nmultiplier 21\n", "multiplier: expected 3..20, got '21'"},
+    {"router r\ndesired-tx-interval 49\n", "desired-tx-interval: expected 50..600000"},
+    {"router r\nrequired-min-rx-interval fast\n", "required-min-rx-interval: expected"},
+    {"router r\nrequired-min-echo-interval -1\n", "required-min-echo-interval: expected"},
+    {"router r\nhold-down-time 0\n", "hold-down-time: expected 1..300 (s)"},
+    {"router r\nhold-down-time 301\n", "hold-down-time: expected"},
+    {"router r\nlink-test-interval 0\n", "link-test-interval: expected 1..86400"},
+    {"router r\nlink-test-length 256\n", "link-test-length: expected 0..255"},
+    {"router r\nstate maybe\n", "state: expected enabled or disabled"},
+    {"router r\n[interface i]\naddress 10.0.0.300\n",
+     "t.conf:3: address: '10.0.0.300' is not an IPv4 or IPv6 address"},
+    {"router r\n[interface i]\naddress 10.0.0.1\nport 0\n",
+     "t.conf:4: port: expected 1..65535, got '0'"},
+    {"router r\n[interface i]\naddress 10.0.0.1\nport 65536\n", "port: expected"},
+    {HEAD "topology star\n", "t.conf:6: topology: expected mesh, hub or spoke"},
+    {"router r_x!\n", "t.conf:1: router: 'r_x!' is not a name"},
+    /* duplicates */
+    {"router r\nrouter s\n", "t.conf:2: router given twice"},
+    {"router r\nmultiplier 3\nmultiplier 4\n", "t.conf:3: multiplier given twice"},
+    {"router r\n[interface i]\naddress 10.0.0.1\n[interface i]\naddress 10.0.0.2\n",
+     "t.conf:4: interface 'i' already defined at line 2"},
+    {HEAD "[neighborhood n]\ninterface i\n",
+     "t.conf:6: neighborhood 'n' already defined at line 4"},
+    {"router r\n[interface i]\naddress 10.0.0.1\n[interface j]\naddress 10.0.0.1\n",
+     "t.conf:4: [interface j] uses the address and port of [interface i]"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
+          "[adjacency q]\nneighborhood n\naddress 10.0.0.2\n",
+     "t.conf:9: [adjacency q]: 10.0.0.2 port 1280 on interface i is already "
+     "the adjacency at line 6"},
+    /* missing things */
+    {"node n\n", "t.conf:1: missing 'router NAME'"},
+    {"router r\n[interface i]\nport 1\n", "t.conf:2: [interface i] has no 'address'"},
+    {"router r\n[interface i]\naddress 10.0.0.1\n[neighborhood n]\n",
+     "t.conf:4: [neighborhood n] has no 'interface'"},
+    {HEAD "[adjacency p]\naddress 10.0.0.2\n",
+     "t.conf:6: [adjacency p] has no 'neighborhood'"},
+    {HEAD "[adjacency p]\nneighborhood n\n", "t.conf:6: [adjacency p] has no 'address'"},
+    /* references */
+    {"router r\n[neighborhood n]\ninterface nope\n",
+     "t.conf:2: [neighborhood n]: no [interface nope] is defined"},
+    {HEAD "[adjacency p]\nneighborhood other\naddress 10.0.0.2\n",
+     "t.conf:6: [adjacency p]: no [neighborhood other] is defined"},
+    /* semantics */
+    {HEAD "[adjacency p]\nneighborhood n\naddress fd00::2\n",
+     "t.conf:6: [adjacency p]: address fd00::2 is IPv6 but [interface i] is IPv4"},
+    {HEAD "[adjacency r]\nneighborhood n\naddress 10.0.0.2\n",
+     "t.conf:6: [adjacency r]: a router cannot peer with itself"},
+    {NULL, NULL}};
+
+static void test_bad(void) {
+  const bad_case *b;
+  for (b = bad; b->text; b++) {
+    char err[2048];
+    int n;
+    rc_config *c = parse(b->text, err, sizeof(err), &n);
+    CU_ASSERT(n > 0);
+    if (strstr(err, b->want) == NULL) {
+      fprintf(stderr, "\nwant: %s\ngot:  %s\n", b->want, err);
+      CU_FAIL("message");
+    }
+    free(c);
+  }
+}
+
+/* All errors are reported, not only the first. */
+static void test_many_errors(void) {
+  char err[4096];
+  int n;
+  rc_config *c = parse("router r\nmultiplier 1\nlink-test-length 999\nfoo bar\n",
+                       err, sizeof(err), &n);
+  CU_ASSERT_EQUAL(n, 3);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:2:"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:3:"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:4:"));
+  free(c);
+  /* tiny error buffer: truncated, never overrun */
+  c = parse("router r\nmultiplier 1\n", err, 8, &n);
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT(strlen(err) < 8);
+  free(c);
+}
+
+static void test_file(void) {
+  rc_config *c = malloc(sizeof(*c));
+  char err[512];
+  CU_ASSERT_EQUAL(rc_parse_file(c, "/nonexistent/x.conf", err, sizeof(err)), 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/x.conf: cannot open:"));
+  free(c);
+}
+
+int main(void) {
+  static const svr_test_case cases[] = {
+      {"good", test_good},
+      {"bad", test_bad},
+      {"many_errors", test_many_errors},
+      {"file", test_file},
+      {NULL, NULL}};
+  return svr_test_run("router_conf", cases);
+}
