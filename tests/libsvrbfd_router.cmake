@@ -6,3 +6,6 @@ if(TARGET svrrouter_core)
   svr_add_test(NAME router_fmt_test LABEL unit SOURCES router_fmt_test.c
                LIBS svrrouter_core)
 endif()
+if(TARGET svr-router)
+  svr_add_script_test(NAME router_config LABEL unit SCRIPT router_config.sh TIMEOUT 60)
+endif()
