@@ -344,7 +344,7 @@ int main(int argc, char **argv) {
 
   memset(&a, 0, sizeof(a));
   memset(&g, 0, sizeof(g));
-  g.raw_fd = g.tap_fd = g.udp_fd = -1;
+  g.raw_fd = g.tap_fd = g.udp_fd = g.udp6_fd = -1;
   svrfwdet_path_config_default(&pc);
   svrfwdet_settings_default(&st);
   a.bursts = SVRFWDET_DEFAULT_LOST_BURSTS;
@@ -580,7 +580,7 @@ int main(int argc, char **argv) {
   } else {
     uint64_t until = UINT64_MAX;
     svrfwdet_stats s;
-    rv = fwdet_glue_open(&g, ctx, 4, 0);
+    rv = fwdet_glue_open(&g, ctx, 0, 0);
     if (rv != 0) {
       fprintf(stderr, "%s: %s\n", prog, g.err);
       svrfwdet_ctx_del(ctx);
@@ -600,7 +600,8 @@ int main(int argc, char **argv) {
       until = fwdet_glue_now() + duration_s * SVRFWDET_SECONDS;
     }
     if (!a.json) {
-      printf("responding on 1280/UDP, capturing TCP 1280/1283%s\n",
+      printf("responding on 1280/UDP (IPv4%s), capturing TCP 1280/1283%s\n",
+             g.udp6_fd >= 0 ? " and IPv6" : "",
              no_nft ? "" : "; kernel replies suppressed by nftables");
       fflush(stdout);
     }

@@ -37,15 +37,24 @@ A=$(svr_ns A); F=$(svr_ns F); B=$(svr_ns B)
 ip -n "$A" route add 10.96.2.0/24 via 10.96.1.2
 ip -n "$B" route add 10.96.1.0/24 via 10.96.2.1
 ip netns exec "$F" sysctl -qw net.ipv4.ip_forward=1
+# IPv6 on the same links (nodad: usable at once)
+ip -n "$A" addr add fd00:96:1::1/64 dev a0 nodad
+ip -n "$F" addr add fd00:96:1::2/64 dev f0 nodad
+ip -n "$F" addr add fd00:96:2::1/64 dev f1 nodad
+ip -n "$B" addr add fd00:96:2::2/64 dev b0 nodad
+ip -n "$A" route add fd00:96:2::/64 via fd00:96:1::2
+ip -n "$B" route add fd00:96:1::/64 via fd00:96:2::1
+ip netns exec "$F" sysctl -qw net.ipv6.conf.all.forwarding=1
 
-PROBE=(timeout 30 ip netns exec "$A" "$BIN" probe --peer 10.96.2.2
-       --interval-ms 700 --report-timeout-ms 600 --router-name rtrA --node-name nodeA)
+PEER=10.96.2.2
+probe_cmd() { timeout 30 ip netns exec "$A" "$BIN" probe --peer "$PEER" \
+  --interval-ms 700 --report-timeout-ms 600 --router-name rtrA --node-name nodeA "$@"; }
 
 start_responder() { # extra args
   svr_bg B timeout 240 "$BIN" respond --router-name rtrB --node-name nodeB \
     --collect-ms 300 "$@"
   RESP_PID=$SVR_LAST_PID; RESP_LOG=$SVR_LAST_LOG
-  svr_wait_for 5 "grep -q responding '$RESP_LOG'" || { cat "$RESP_LOG"; echo "FAIL: responder did not start"; exit 1; }
+  svr_wait_for 5 "grep -qs responding '$RESP_LOG'" || { cat "$RESP_LOG"; echo "FAIL: responder did not start"; exit 1; }
 }
 stop_responder() { kill "$RESP_PID" 2>/dev/null; wait "$RESP_PID" 2>/dev/null; }
 
@@ -68,7 +77,7 @@ fw_counter() { # prints the packet count of the rule carrying comment $1
 
 one_shot() { # name bursts expected_status expected_reasons expected_rc
   local out="$SVR_TMP/$1.json" rc st rs
-  "${PROBE[@]}" --bursts "$2" --json >"$out" 2>"$SVR_TMP/$1.err"; rc=$?
+  probe_cmd --bursts "$2" --json >"$out" 2>"$SVR_TMP/$1.err"; rc=$?
   st=$(jfield "$out" 'd["status"]'); rs=$(jfield "$out" 'd["reasons"]')
   echo "  $1: status=$st reasons='$rs' rc=$rc answered=$(jfield "$out" 'd["bursts_answered"]')"
   [ "$st" = "$3" ] && [ "$rs" = "$4" ] && [ "$rc" = "$5" ] \
@@ -79,7 +88,9 @@ one_shot() { # name bursts expected_status expected_reasons expected_rc
 # watch_case name expected_reasons: firewall already installed in F.
 watch_case() {
   local name=$1 want=$2 log="$SVR_TMP/$1.watch" pid res
-  "${PROBE[@]}" --bursts 14 --watch --json >"$log" 2>&1 &
+  # not through probe_cmd: $! must be timeout's own PID so kill reaches it
+  timeout 30 ip netns exec "$A" "$BIN" probe --peer "$PEER" --interval-ms 700 \
+    --report-timeout-ms 600 --bursts 14 --watch --json >"$log" 2>&1 &
   pid=$!; SVR_PIDS+=("$pid")
   if ! svr_wait_for 15 "grep -c '\"event\"' '$log' | grep -qx 3"; then
     svr_fail "$name: fewer than 3 bursts"; kill "$pid"; return
@@ -204,6 +215,26 @@ mq=$(fw_counter masq)
 [ "${mq:-0}" -ge 1 ] && svr_pass "nat: masquerade applied ($mq new flows)" || svr_fail "masquerade counter ${mq:-0}"
 fw_clear
 
+echo "== IPv6 (same firewalls in the inet / ip6 families)"
+PEER=fd00:96:2::2
+one_shot v6-none 3 disabled "" 0
+fw_stateful
+one_shot v6-stateful 3 enabled "Mid-flow;Out-of-order" 1
+fw_clear
+fw_table <<'EON'
+table ip6 fwfrag6 {
+  chain pre {
+    type filter hook prerouting priority -450; policy accept;
+    exthdr frag exists counter drop comment "frag6"
+  }
+}
+EON
+one_shot v6-fragments 3 enabled "TCP SYN Jumbo" 1
+fr=$(fw_counter frag6)
+[ "$fr" = 15 ] && svr_pass "v6-fragments: 15 IPv6 fragments dropped (3 bursts x 5)" || svr_fail "frag6 counter $fr, want 15"
+fw_clear
+PEER=10.96.2.2
+
 echo "== exit codes and privileges"
 out="$SVR_TMP/noresp.json"
 timeout 20 ip netns exec "$A" "$BIN" probe --peer 10.96.1.2 --bursts 1 --report-timeout-ms 300 --json >"$out" 2>"$SVR_TMP/noresp.err"; rc=$?
@@ -214,7 +245,7 @@ timeout 20 ip netns exec "$A" setpriv --reuid=65534 --regid=65534 --clear-groups
 [ "$rc" = 4 ] && grep -q CAP_NET_RAW "$SVR_TMP/priv.err" \
   && svr_pass "unprivileged: exit 4 naming CAP_NET_RAW ($(cut -c1-70 "$SVR_TMP/priv.err")...)" \
   || svr_fail "unprivileged: rc=$rc $(cat "$SVR_TMP/priv.err")"
-"${PROBE[@]}" --bogus >/dev/null 2>&1; rc=$?
+probe_cmd --bogus >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && svr_pass "unknown option: exit 2" || svr_fail "unknown option: rc=$rc"
 
 echo "== RST suppression"
@@ -228,7 +259,7 @@ else
 fi
 start_responder --no-nft
 out="$SVR_TMP/norule.json"
-"${PROBE[@]}" --bursts 1 --json >"$out" 2>/dev/null
+probe_cmd --bursts 1 --json >"$out" 2>/dev/null
 r=$(jfield "$out" 'd["stats"]["tcp-reset-received"]')
 echo "  without the drop rule B's kernel sent $r RSTs back to A"
 [ "${r:-0}" -ge 1 ] && svr_pass "without --no-nft's rule the kernel answers probes with RST (counted: $r)" \

@@ -31,7 +31,8 @@ typedef struct fwdet_glue {
   int family;     /* 4 or 6 */
   int raw_fd;     /* -1 when not opened */
   int tap_fd;
-  int udp_fd;
+  int udp_fd;  /* UDP 1280 of |family| */
+  int udp6_fd; /* respond: a second UDP socket for IPv6 (-1 if none) */
   int nft_installed;
   char nft_table[64];
   uint64_t tx_errors;
@@ -67,7 +68,9 @@ int fwdet_glue_route(fwdet_glue *g, const svrfwdet_addr *peer,
 
 /*
  * Opens the sockets for |family|: raw sender (if |send_probes|), the packet
- * tap, and the UDP control socket on port 1280.  Returns 0,
+ * tap (both families), and the UDP control socket on port 1280.  With
+ * |family| 0 (responder) it opens UDP sockets for IPv4 and, when the host
+ * has IPv6, for IPv6.  Returns 0,
  * -FWDET_GLUE_EPRIV (EPERM/EACCES: the message names CAP_NET_RAW) or
  * -FWDET_GLUE_ESYS.  g->err says what failed.
  */

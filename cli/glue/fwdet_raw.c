@@ -206,18 +206,44 @@ static int attach_filter(int fd) {
   return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
-int fwdet_glue_open(fwdet_glue *g, svrfwdet_ctx *ctx, int family,
-                    int send_probes) {
+static int open_udp(fwdet_glue *g, int family, int *pfd) {
   struct sockaddr_storage ss;
   svrfwdet_addr any;
   socklen_t sl;
   int one = 1, af = family == 4 ? AF_INET : AF_INET6;
+  int fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    return fail(g, errno, family == 4 ? "socket(UDP)" : "socket(UDPv6)");
+  }
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (af == AF_INET6) {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  }
+  memset(&any, 0, sizeof(any));
+  any.family = (uint8_t)family;
+  sl = to_sockaddr(&ss, &any, SVRFWDET_PORT_CTRL);
+  if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+    int e = errno;
+    close(fd);
+    snprintf(g->err, sizeof(g->err),
+             "bind UDP%s port %d: %s (another svr-fwdet or svr-router "
+             "already owns the peer-path port?)",
+             family == 6 ? "v6" : "", SVRFWDET_PORT_CTRL, strerror(e));
+    return -FWDET_GLUE_ESYS;
+  }
+  *pfd = fd;
+  return 0;
+}
+
+int fwdet_glue_open(fwdet_glue *g, svrfwdet_ctx *ctx, int family,
+                    int send_probes) {
   int rv;
   g->ctx = ctx;
   g->family = family;
-  g->raw_fd = g->tap_fd = g->udp_fd = -1;
+  g->raw_fd = g->tap_fd = g->udp_fd = g->udp6_fd = -1;
   if (send_probes) {
-    g->raw_fd = socket(af, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+    g->raw_fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
+                       IPPROTO_RAW);
     if (g->raw_fd < 0) {
       return fail(g, errno, "socket(SOCK_RAW, IPPROTO_RAW) to send probes");
     }
@@ -234,27 +260,22 @@ int fwdet_glue_open(fwdet_glue *g, svrfwdet_ctx *ctx, int family,
     fwdet_glue_close(g);
     return rv;
   }
-  g->udp_fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (g->udp_fd < 0) {
-    rv = fail(g, errno, "socket(UDP)");
+  rv = open_udp(g, family == 6 ? 6 : 4, &g->udp_fd);
+  if (rv != 0) {
     fwdet_glue_close(g);
     return rv;
   }
-  setsockopt(g->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (af == AF_INET6) {
-    setsockopt(g->udp_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-  }
-  memset(&any, 0, sizeof(any));
-  any.family = (uint8_t)family;
-  sl = to_sockaddr(&ss, &any, SVRFWDET_PORT_CTRL);
-  if (bind(g->udp_fd, (struct sockaddr *)&ss, sl) != 0) {
-    int e = errno;
-    snprintf(g->err, sizeof(g->err),
-             "bind UDP port %d: %s (another svr-fwdet or svr-router already "
-             "owns the peer-path port?)",
-             SVRFWDET_PORT_CTRL, strerror(e));
-    fwdet_glue_close(g);
-    return -FWDET_GLUE_ESYS;
+  if (family == 0) {
+    /* the responder also answers over IPv6 when the host has it */
+    int fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd6 >= 0) {
+      close(fd6);
+      rv = open_udp(g, 6, &g->udp6_fd);
+      if (rv != 0) {
+        fwdet_glue_close(g);
+        return rv;
+      }
+    }
   }
   return 0;
 }
@@ -358,8 +379,9 @@ static void send_due(fwdet_glue *g) {
     socklen_t sl;
     ssize_t s;
     if (out.type == SVRFWDET_OUT_UDP) {
+      int fd = out.dst.family == 6 && g->udp6_fd >= 0 ? g->udp6_fd : g->udp_fd;
       sl = to_sockaddr(&ss, &out.dst, out.dst.port);
-      s = sendto(g->udp_fd, buf, (size_t)n, 0, (struct sockaddr *)&ss, sl);
+      s = sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&ss, sl);
     } else if (g->raw_fd >= 0) {
       /* the port field must be 0 for raw IPv6 sockets */
       sl = to_sockaddr(&ss, &out.dst, 0);
@@ -393,15 +415,15 @@ static void read_tap(fwdet_glue *g) {
   }
 }
 
-static void read_udp(fwdet_glue *g) {
+static void read_udp(fwdet_glue *g, int ufd) {
   static uint8_t buf[2048];
   int i;
   for (i = 0; i < 256; i++) {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     svrfwdet_addr from, to;
-    ssize_t n = recvfrom(g->udp_fd, buf, sizeof(buf), 0,
-                         (struct sockaddr *)&ss, &sl);
+    ssize_t n = recvfrom(ufd, buf, sizeof(buf), 0, (struct sockaddr *)&ss,
+                         &sl);
     if (n < 0) {
       return;
     }
@@ -416,7 +438,7 @@ static void read_udp(fwdet_glue *g) {
 }
 
 int fwdet_glue_run_once(fwdet_glue *g, uint64_t until) {
-  struct pollfd p[2];
+  struct pollfd p[3];
   uint64_t now, exp;
   int timeout_ms, rv;
   now = fwdet_glue_now();
@@ -432,7 +454,10 @@ int fwdet_glue_run_once(fwdet_glue *g, uint64_t until) {
   p[0].events = POLLIN;
   p[1].fd = g->udp_fd;
   p[1].events = POLLIN;
-  rv = poll(p, 2, timeout_ms);
+  p[2].fd = g->udp6_fd; /* -1 is ignored by poll() */
+  p[2].events = POLLIN;
+  p[2].revents = 0;
+  rv = poll(p, 3, timeout_ms);
   if (rv < 0) {
     if (errno == EINTR) {
       return 0;
@@ -443,7 +468,10 @@ int fwdet_glue_run_once(fwdet_glue *g, uint64_t until) {
     read_tap(g);
   }
   if (p[1].revents & POLLIN) {
-    read_udp(g);
+    read_udp(g, g->udp_fd);
+  }
+  if (p[2].revents & POLLIN) {
+    read_udp(g, g->udp6_fd);
   }
   svrfwdet_ctx_handle_expiry(g->ctx, fwdet_glue_now());
   send_due(g);
@@ -460,6 +488,9 @@ void fwdet_glue_close(fwdet_glue *g) {
   if (g->udp_fd >= 0) {
     close(g->udp_fd);
   }
-  g->raw_fd = g->tap_fd = g->udp_fd = -1;
+  if (g->udp6_fd >= 0) {
+    close(g->udp6_fd);
+  }
+  g->raw_fd = g->tap_fd = g->udp_fd = g->udp6_fd = -1;
   fwdet_glue_nft_remove(g);
 }
