@@ -90,7 +90,6 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   svrfwd_peer *peer;
   svrfwd_cipher c;
   svrfwd_meta m;
-  svrfwd_flow target;
   uint8_t *ip, *pay, *data, *nip;
   size_t plen, dlen, hmove, newlen;
   uint16_t orig_cksum = 0;
@@ -266,7 +265,6 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   newlen = hmove + dlen;
   pp.ip = nip;
   pp.l4 = nip + pp.l3len;
-  fwd_flow_swap(&target, &s->lan.key);
   if (s->transformed) {
     fwd_pkt tp;
     fwd_pkt_set_proto(&pp, 6);
@@ -277,17 +275,17 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     }
     pp = tp;
     /* the TCP header travelled untouched: its checksum is already right */
-    fwd_pkt_rewrite(&pp, &target, 0);
+    fwd_pkt_rewrite(&pp, &s->to_host, 0);
   } else {
     fwd_pkt_set_len(&pp, newlen);
     if (have_cksum) {
-      fwd_pkt_rewrite(&pp, &target, 0);
+      fwd_pkt_rewrite(&pp, &s->to_host, 0);
       svr_put_be16(pp.l4 + fwd_l4_cksum_off(pp.flow.proto), orig_cksum);
     } else if (stripped) {
-      fwd_pkt_rewrite(&pp, &target, 0);
+      fwd_pkt_rewrite(&pp, &s->to_host, 0);
       fwd_pkt_l4_cksum(&pp);
     } else {
-      fwd_pkt_rewrite(&pp, &target, 1); /* RFC 1624 */
+      fwd_pkt_rewrite(&pp, &s->to_host, 1); /* RFC 1624 */
     }
   }
   fwd_session_touch(s, pp.tcp_flags, 0, ts);

@@ -129,6 +129,8 @@ struct svrfwd_peer {
 struct svrfwd_session {
   fwd_hnode lan; /* key: packets taken in at ingress (before rewrite) */
   fwd_hnode wan; /* key: packets taken in at egress (as received) */
+  svrfwd_flow to_peer;  /* swap(wan): what ingress rewrites to */
+  svrfwd_flow to_host;  /* swap(lan): what egress restores */
   svr_heap_node timer;
   struct svrfwd_session *prev, *next; /* all sessions of the context */
   svrfwd_peer *peer;

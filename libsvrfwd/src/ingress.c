@@ -141,7 +141,6 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   svrfwd_session *s;
   svrfwd_peer *peer;
   svrfwd_cipher c;
-  svrfwd_flow outer;
   uint8_t mbuf[FWD_META_MAX];
   size_t mlen = 0, grow, hmove, plen, tagroom, newlen;
   uint8_t *ip, *nip, *gap, *data;
@@ -270,11 +269,10 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     memcpy(gap, mbuf, mlen);
   }
   fwd_pkt_set_len(&pp, newlen);
-  fwd_flow_swap(&outer, &s->wan.key);
   if (c == SVRFWD_CIPHER_NONE && grow == 0) {
-    fwd_pkt_rewrite(&pp, &outer, 1); /* RFC 1624 */
+    fwd_pkt_rewrite(&pp, &s->to_peer, 1); /* RFC 1624 */
   } else {
-    fwd_pkt_rewrite(&pp, &outer, 0);
+    fwd_pkt_rewrite(&pp, &s->to_peer, 0);
     if (pp.flow.proto == 17 && pp.flow.family == 4 &&
         c != SVRFWD_CIPHER_NONE) {
       /* IPv4 UDP may omit the checksum; the AEAD tag covers the payload */

@@ -55,6 +55,8 @@ static svrfwd_tstamp deadline(const svrfwd_session *s) {
 }
 
 void fwd_session_link(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts) {
+  fwd_flow_swap(&s->to_peer, &s->wan.key);
+  fwd_flow_swap(&s->to_host, &s->lan.key);
   fwd_table_insert(&ctx->table, &s->lan);
   fwd_table_insert(&ctx->table, &s->wan);
   s->next = ctx->sessions;
