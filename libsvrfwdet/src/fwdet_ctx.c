@@ -108,6 +108,9 @@ struct svrfwdet_ctx {
   fwdet_frag *frags_tail;
   size_t nfrags;
   svrfwdet_stats stats;
+  /* The jumbo SYN of the path at the head of the transmit queue, built once
+   * per burst and cut into fragments from here. */
+  size_t scratch_len;
   uint8_t scratch[SVRFWDET_MAX_DGRAM_LEN];
 };
 
@@ -1078,11 +1081,15 @@ static svrfwdet_ssize write_path(svrfwdet_ctx *ctx, svrfwdet_path *p,
   }
   case STEP_JUMBO: {
     const svrfwdet_probe *pr = &p->probes[SVRFWDET_KIND_JUMBO];
-    svrfwdet_ssize d = svrfwdet_probe_encode(ctx->scratch,
-                                             sizeof(ctx->scratch), pr);
-    if (d < 0) {
-      return d;
+    svrfwdet_ssize d;
+    if (p->tx_frag == 0) {
+      d = svrfwdet_probe_encode(ctx->scratch, sizeof(ctx->scratch), pr);
+      if (d < 0) {
+        return d;
+      }
+      ctx->scratch_len = (size_t)d;
     }
+    d = (svrfwdet_ssize)ctx->scratch_len;
     n = svrfwdet_ip_fragment(buf, buflen, ctx->scratch, (size_t)d, p->cfg.mtu,
                              p->tx_frag);
     if (n < 0) {
