@@ -95,7 +95,7 @@ typedef ptrdiff_t svrfwd_ssize;
 #define SVRFWD_ERR_PKT_COLLISION (-317)    /* metadata names a flow in use */
 #define SVRFWD_ERR_PKT_SESSIONS_FULL (-318) /* no room for a new session */
 #define SVRFWD_ERR_PKT_WAYPOINTS (-319)    /* no waypoint pair for a new flow */
-#define SVRFWD_ERR_PKT_CLOSED (-320)       /* session closed (RST seen) */
+#define SVRFWD_ERR_PKT_CLOSED (-320)       /* reserved (not returned yet) */
 #define SVRFWD_NUM_DROP_REASONS 21
 
 #define SVRFWD_ERR_FATAL (-500)
@@ -439,7 +439,7 @@ typedef struct svrfwd_route {
  * requires it, encrypts, pads the TTL.  Returns 0 (send buf to its new
  * destination address) or a drop reason: SVRFWD_ERR_PKT_MALFORMED,
  * _UNSUPPORTED, _NO_SESSION (no session and route NULL: decide a route and
- * call again), _SESSIONS_FULL, _WAYPOINTS, _TOO_BIG, _CLOSED; or
+ * call again), _SESSIONS_FULL, _WAYPOINTS, _TOO_BIG, _COLLISION; or
  * SVRFWD_ERR_NOBUF (headroom/tailroom), SVRFWD_ERR_NO_KEY, or a fatal code.
  * *psession (if not NULL) is set to the session on success.
  */
