@@ -227,7 +227,9 @@ void rf_json(rf_buf *b, const char *router, const char *node,
         rf_printf(b, ",\"latency_ms\":null,\"jitter_ms\":null,"
                      "\"loss_pct\":null,\"mos\":null");
       }
-      rf_printf(b, ",\"bursts\":%" PRIu64, r->bursts);
+      rf_printf(b, ",\"bursts\":%" PRIu64 ",\"echo_sent\":%" PRIu64
+                   ",\"echo_received\":%" PRIu64,
+                r->bursts, r->echo_sent, r->echo_received);
       if (r->has_uptime && strcmp(r->status, "up") == 0) {
         char up[48];
         rf_uptime(up, sizeof(up), r->uptime_s);

@@ -24,6 +24,7 @@ typedef struct rf_row {
   int has_pq;           /* a burst result exists */
   double latency_ms, jitter_ms, loss_pct, mos;
   uint64_t bursts;
+  uint64_t echo_sent, echo_received; /* over every evaluated burst */
   int has_uptime;       /* reported up */
   uint64_t uptime_s;
 } rf_row;
