@@ -9,6 +9,8 @@
 #    1300: the next run reports exactly 1300.
 # 4. No responder: exit status 1 and the "unresolvable" message.
 # 5. Usage errors exit 2.
+# 6. IPv6 (fd97:1::/64 - fd97:2::/64): exactly 1400 with ICMPv6 "packet too
+#    big" allowed, and with R dropping it (black hole).
 # Bounded: every svr-pmtu run has a --timeout and is killed by the trap.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
 svr_require_root "network namespaces"
@@ -25,6 +27,13 @@ ip -n "$B" link set b0 mtu 1400
 ip -n "$A" route add 10.97.2.0/24 via 10.97.1.2      # no default routes
 ip -n "$B" route add 10.97.1.0/24 via 10.97.2.1
 ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$R" sysctl -qw net.ipv6.conf.all.forwarding=1
+ip -n "$A" addr add fd97:1::1/64 dev a0 nodad
+ip -n "$R" addr add fd97:1::2/64 dev r0 nodad
+ip -n "$R" addr add fd97:2::1/64 dev r1 nodad
+ip -n "$B" addr add fd97:2::2/64 dev b0 nodad
+ip -n "$A" -6 route add fd97:2::/64 via fd97:1::2
+ip -n "$B" -6 route add fd97:1::/64 via fd97:2::1
 
 svr_bg B "$PMTU" respond --bind 10.97.2.2 --json
 RESP_LOG=$SVR_LAST_LOG
@@ -102,5 +111,36 @@ echo "== 5. usage"
 "$PMTU" probe --peer not-an-address >/dev/null 2>&1; rc3=$?
 "$PMTU" frobnicate >/dev/null 2>&1; rc4=$?
 [ "$rc1$rc2$rc3$rc4" = 2222 ] && svr_pass "usage errors exit 2" || svr_fail "usage exits $rc1 $rc2 $rc3 $rc4"
+
+echo "== 6. IPv6"
+svr_bg B "$PMTU" respond --bind fd97:2::2 --json
+RESP6_LOG=$SVR_LAST_LOG
+svr_wait_for 5 "grep -q listening '$RESP6_LOG'" || svr_fail "IPv6 responder did not start"
+ip netns exec "$R" nft delete table inet svr_pmtu 2>/dev/null
+ip -n "$A" -6 route flush cache
+OUT=$SVR_TMP/v6icmp.json
+ip netns exec "$A" timeout 60 "$PMTU" probe --peer fd97:2::2 --timeout 300 --json >"$OUT" 2>"$SVR_TMP/v6icmp.err"
+rc=$?
+pmtu=$(json_last "$OUT" result pmtu); probes=$(json_last "$OUT" result probes)
+nptb=$(grep -c '"event":"ptb"' "$OUT")
+echo "   ICMPv6 allowed: exit $rc, pmtu $pmtu, probes $probes, validated PTBs $nptb"
+[ "$rc" = 0 ] && [ "$pmtu" = 1400 ] && [ "$nptb" -ge 1 ] && svr_pass "IPv6, packet-too-big allowed: exactly 1400 using the PTB" || { cat "$OUT" "$SVR_TMP/v6icmp.err"; svr_fail "IPv6 ICMP allowed: got '$pmtu' exit $rc PTBs $nptb"; }
+ip netns exec "$R" nft -f - <<'EON'
+table inet svr_pmtu6 {
+  chain output {
+    type filter hook output priority 0; policy accept;
+    ip6 daddr fd97:1::/64 icmpv6 type packet-too-big counter drop
+  }
+}
+EON
+ip -n "$A" -6 route flush cache
+OUT=$SVR_TMP/v6bh.json
+ip netns exec "$A" timeout 60 "$PMTU" probe --peer fd97:2::2 --timeout 300 --json >"$OUT" 2>"$SVR_TMP/v6bh.err"
+rc=$?
+pmtu=$(json_last "$OUT" result pmtu); probes=$(json_last "$OUT" result probes)
+nptb=$(grep -c '"event":"ptb"' "$OUT")
+drops=$(ip netns exec "$R" nft list table inet svr_pmtu6 | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+echo "   ICMPv6 dropped: exit $rc, pmtu $pmtu, probes $probes, PTBs $nptb, dropped in R: $drops"
+[ "$rc" = 0 ] && [ "$pmtu" = 1400 ] && [ "$nptb" = 0 ] && [ "${drops:-0}" -ge 1 ] && svr_pass "IPv6 black hole: exactly 1400 from losses alone" || { cat "$OUT" "$SVR_TMP/v6bh.err"; svr_fail "IPv6 black hole: got '$pmtu' exit $rc PTBs $nptb drops '$drops'"; }
 
 svr_finish

@@ -73,7 +73,8 @@ static double weight(const svrpmtu_search *s, unsigned a, size_t *cur) {
   return w;
 }
 
-static double wlogw(double w) { return w * log2(w); }
+/* Most candidates weigh exactly 1 (w log w = 0): skip the log for them. */
+static double wlogw(double w) { return w == 1.0 ? 0.0 : w * log2(w); }
 
 /* Expected remaining cost of a side with mass m and sum of w*log2(w) sl. */
 static double side_cost(double m, double sl) {
