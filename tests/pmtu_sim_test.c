@@ -339,6 +339,44 @@ static void test_ptb_validation(void) {
   sim_free(&s);
 }
 
+static void test_ptb_mtu_zero(void) {
+  /* An old router reports MTU 0: the probe is too big, no size suggested. */
+  sim s;
+  uint8_t probe[SVRPMTU_MAX_PKT_LEN];
+  svrpmtu_addr to;
+  svrpmtu_ssize n;
+  svrpmtu_ptb ptb;
+  svrpmtu_msg m;
+  sim_init(&s, 1400, 0, NULL);
+  n = svrpmtu_ctx_write_pkt(s.a, &to, probe, sizeof(probe), s.now);
+  CU_ASSERT_FATAL(n > 0);
+  CU_ASSERT_EQUAL_FATAL(svrpmtu_msg_decode(&m, probe, (size_t)n, 0), 0);
+  ptb.quote = probe;
+  ptb.quotelen = 100;
+  ptb.mtu = 0;
+  CU_ASSERT_EQUAL(svrpmtu_ctx_read_ptb(s.a, &ptb, s.now), 0);
+  CU_ASSERT_EQUAL(info_of(&s).search_high, m.probed_size - 1);
+  CU_ASSERT(info_of(&s).probing_size < m.probed_size);
+  sim_run(&s, s.now + 120 * SVRPMTU_SECONDS);
+  CU_ASSERT_EQUAL(info_of(&s).pmtu, 1400);
+  sim_free(&s);
+}
+
+static void test_late_acks(void) {
+  /* RTT 1.4 s > the 1 s probe timer: every ack arrives after its probe
+   * timed out.  Late acks still count; the result is still exact. */
+  sim s;
+  svrpmtu_path_info i;
+  sim_init(&s, 1400, 0, NULL);
+  s.delay = 700 * SVRPMTU_MILLISECONDS;
+  sim_run(&s, s.now + 300 * SVRPMTU_SECONDS);
+  i = info_of(&s);
+  CU_ASSERT_EQUAL(i.state, SVRPMTU_STATE_COMPLETE);
+  CU_ASSERT_EQUAL(i.pmtu, 1400);
+  printf("\n  RTT 1.4 s: %u probes\n", i.search_probes);
+  sim_free(&s);
+}
+
 static void test_forged_ptb_during_search(void) {
   /* Forged PTBs (wrong nonce, bigger MTU) sprayed while searching change
    * nothing: the result is still exact. */
@@ -540,6 +578,8 @@ int main(void) {
       {"icmp_shortens", test_icmp_shortens},
       {"ptb_validation", test_ptb_validation},
       {"forged_ptb_during_search", test_forged_ptb_during_search},
+      {"ptb_mtu_zero", test_ptb_mtu_zero},
+      {"late_acks", test_late_acks},
       {"decrease_and_increase", test_decrease_and_increase},
       {"black_hole_confirm", test_black_hole_confirm},
       {"unresolvable", test_unresolvable},

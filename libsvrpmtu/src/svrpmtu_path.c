@@ -247,8 +247,9 @@ int svrpmtu_path_on_ptb(svrpmtu_path *p, const svrpmtu_msg *m, uint32_t mtu,
   }
   size = sent->size;
   /* RFC 8899 section 4.6.2: a PTB at or above the probe is inconsistent,
-   * one below the minimum is invalid. */
-  if (mtu >= size || mtu < p->min_ptb) {
+   * one below the minimum is invalid.  MTU 0 comes from pre-RFC 1191
+   * routers: the probe is too big, the right size unknown. */
+  if (mtu >= size || (mtu != 0 && mtu < p->min_ptb)) {
     return SVRPMTU_ERR_PTB_MTU;
   }
   hint = (uint16_t)mtu;
@@ -258,23 +259,24 @@ int svrpmtu_path_on_ptb(svrpmtu_path *p, const svrpmtu_msg *m, uint32_t mtu,
     return rv;
   }
   if (p->state == SVRPMTU_STATE_COMPLETE && size <= p->pmtu) {
-    return black_hole(p, size, hint, ts);
+    return black_hole(p, size, hint ? hint : size, ts);
   }
   if (p->state != SVRPMTU_STATE_SEARCHING) {
     return 0;
   }
   if (p->s.lo && size <= p->s.lo) {
-    return black_hole(p, size, hint, ts); /* contradicts an ack */
+    return black_hole(p, size, hint ? hint : size, ts); /* contradicts an ack */
   }
   /* The router that saw our probe cannot forward more than |mtu|: that is
    * an upper bound, never a result (the PMTU only grows on acks). */
   if (size - 1 < p->s.hi) {
     p->s.hi = (uint16_t)(size - 1);
   }
-  if (hint >= p->s.lo && hint < p->s.hi && hint >= p->cfg.base_mtu) {
+  if (hint != 0 && hint >= p->s.lo && hint < p->s.hi &&
+      hint >= p->cfg.base_mtu) {
     p->s.hi = hint;
   }
-  p->ptb_next = hint;
+  p->ptb_next = hint; /* 0: none */
   rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_SIZE_TOO_BIG, size, hint, 0, 0,
                         ts);
   if (rv != 0) {

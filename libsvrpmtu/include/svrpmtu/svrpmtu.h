@@ -285,7 +285,8 @@ typedef struct svrpmtu_ptb {
  * Validates |ptb| (RFC 8899 section 4.6.1): the quote must decode as a
  * probe this context sent recently (path id, sequence number and nonce) and
  * the MTU must be smaller than that probe and not below the path's minimum
- * (68 IPv4, 1280 IPv6).  A valid report marks the probe's size too big at
+ * (68 IPv4, 1280 IPv6); MTU 0 (a pre-RFC 1191 router) marks the probe too
+ * big without suggesting a size.  A valid report marks the probe's size too big at
  * once and makes the reported MTU the next probe size; it never raises or
  * sets the PMTU by itself.  Returns 0, SVRPMTU_ERR_PTB_NOT_OURS,
  * SVRPMTU_ERR_PTB_MTU, or a fatal error.  May call path_event.
