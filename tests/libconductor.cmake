@@ -11,3 +11,11 @@ if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_loopback LABEL interop
                       SCRIPT conductor_loopback.sh TIMEOUT 180)
 endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_openssh LABEL interop
+                      SCRIPT conductor_openssh.sh TIMEOUT 120)
+endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_crash LABEL interop
+                      SCRIPT conductor_crash.sh TIMEOUT 240)
+endif()

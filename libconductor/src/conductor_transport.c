@@ -544,6 +544,15 @@ static void sconn_free(conductor_sconn *c) {
   int reason = c->close_reason;
   c->srv->cb.on_close(c, reason, c->srv->user_data);
   if (c->channel) {
+    /* Answers to the last frames (e.g. before the peer's EOF) still go out
+     * if the window and the socket take them; then a clean close. */
+    if (c->tx.len && ssh_channel_is_open(c->channel)) {
+      flush_channel(c->channel, &c->tx);
+    }
+    if (ssh_channel_is_open(c->channel)) {
+      ssh_channel_send_eof(c->channel);
+      ssh_channel_close(c->channel);
+    }
     ssh_channel_free(c->channel);
   }
   if (c->event) {

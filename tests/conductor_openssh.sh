@@ -1,0 +1,81 @@
+#!/bin/bash
+# OpenSSH's client against the conductor's SSH port: the host key it serves
+# is the one pinned (ssh-keyscan, StrictHostKeyChecking), a changed key is
+# refused by OpenSSH too, only public key authentication is offered
+# (password and keyboard-interactive refused), an unknown key is refused,
+# exec is refused, and the svr-conductor subsystem answers a HELLO frame
+# with a HELLO_ACK.
+. "$SVR_SOURCE_DIR/tests/lib/netns.sh"
+. "$SVR_SOURCE_DIR/tests/conductor_lib.sh"
+svr_require_cmd ssh ssh-keygen ssh-keyscan xxd
+cd "$SVR_TMP"
+mkdir -p home
+export HOME="$SVR_TMP/home"   # no user ssh config or agent leaks in
+unset SSH_AUTH_SOCK
+
+cond_start C1 cnd1 c1
+P=$C1_PORT
+known_host c1 $P > kh
+ssh-keygen -q -t ed25519 -N '' -f rk
+"$COND" --dir c1 enroll burl-corp rk.pub >/dev/null
+SSH=(ssh -F /dev/null -p "$P" -o BatchMode=yes -o StrictHostKeyChecking=yes
+     -o UserKnownHostsFile="$SVR_TMP/kh" -o ConnectTimeout=10 -o IdentitiesOnly=yes)
+
+scanned=$(ssh-keyscan -p "$P" -t ed25519 127.0.0.1 2>/dev/null | awk '{print $3}')
+[ -n "$scanned" ] && [ "$scanned" = "$(cut -d' ' -f2 c1/ssh_host_ed25519_key.pub)" ] \
+  && svr_pass "ssh-keyscan sees the conductor's pinned Ed25519 host key" \
+  || svr_fail "ssh-keyscan: '$scanned'"
+
+out=$("${SSH[@]}" -v -o PubkeyAuthentication=no \
+      -o PreferredAuthentications=password,keyboard-interactive \
+      burl-corp@127.0.0.1 true 2>&1); rc=$?
+[ $rc = 255 ] && echo "$out" | grep -q 'Authentications that can continue: publickey' \
+  && ! echo "$out" | grep -qE 'can continue:.*(password|keyboard)' \
+  && echo "$out" | grep -q 'Permission denied (publickey)' \
+  && svr_pass "password/keyboard-interactive refused, only publickey offered" \
+  || { svr_fail "password auth: rc=$rc"; echo "$out" | tail -5; }
+
+ssh-keygen -q -t ed25519 -N '' -f rogue
+out=$("${SSH[@]}" -i rogue burl-corp@127.0.0.1 -s svr-conductor </dev/null 2>&1); rc=$?
+[ $rc = 255 ] && echo "$out" | grep -q 'Permission denied (publickey)' \
+  && svr_wait_for 5 "grep -q 'refused unknown router key' '$C1_LOG'" \
+  && svr_pass "unknown key refused (and logged by the conductor)" \
+  || { svr_fail "unknown key: rc=$rc"; echo "$out"; }
+
+out=$("${SSH[@]}" -i rk burl-corp@127.0.0.1 uname 2>&1); rc=$?
+[ $rc != 0 ] && ! echo "$out" | grep -q Linux \
+  && svr_pass "exec refused for an enrolled key (rc=$rc)" \
+  || { svr_fail "exec allowed: $out"; }
+
+# HELLO (router burl-corp, node node1) -> expect HELLO_ACK naming cnd1
+hello='\x00\x00\x00\x22\x00\x01\x00\x00\xe0\xa1\x00\x02\x00\x01\xe0\xa2\x00\x02\x00\x01\xe0\xa3\x00\x09burl-corp\xe0\xa4\x00\x05node1'
+printf "$hello" | "${SSH[@]}" -i rk burl-corp@127.0.0.1 -s svr-conductor > ack.bin 2>ssh.err
+hex=$(xxd -p ack.bin | tr -d '\n')
+[ "${hex:8:4}" = 0002 ] && echo "$hex" | grep -q "$(printf cnd1 | xxd -p)" \
+  && svr_pass "svr-conductor subsystem: HELLO answered by HELLO_ACK from cnd1" \
+  || { svr_fail "subsystem HELLO: got '$hex'"; cat ssh.err; }
+
+# the router name in HELLO must match the key's enrolment
+bad='\x00\x00\x00\x1e\x00\x01\x00\x00\xe0\xa1\x00\x02\x00\x01\xe0\xa2\x00\x02\x00\x01\xe0\xa3\x00\x05other\xe0\xa4\x00\x05node1'
+printf "$bad" | "${SSH[@]}" -i rk burl-corp@127.0.0.1 -s svr-conductor > err.bin 2>/dev/null
+hex=$(xxd -p err.bin | tr -d '\n')
+[ "${hex:8:4}" = 0009 ] && svr_pass "HELLO claiming another router answered with ERROR" \
+  || svr_fail "HELLO for another router: got '$hex'"
+
+# unknown message type after HELLO: ERROR naming type 0x0063, no crash
+printf "$hello"'\x00\x00\x00\x00\x00\x63\x00\x00' | \
+  "${SSH[@]}" -i rk burl-corp@127.0.0.1 -s svr-conductor > unk.bin 2>/dev/null
+hex=$(xxd -p unk.bin | tr -d '\n')
+echo "$hex" | grep -q '00090000.*e0b000020063' && kill -0 $C1_PID \
+  && svr_pass "unknown message type answered with ERROR (ref type 0x63), conductor alive" \
+  || svr_fail "unknown type: got '$hex'"
+
+ssh-keygen -q -t ed25519 -N '' -f impostor
+echo "[127.0.0.1]:$P $(cut -d' ' -f1,2 impostor.pub)" > kh2
+out=$(ssh -F /dev/null -p "$P" -o BatchMode=yes -o StrictHostKeyChecking=yes \
+      -o UserKnownHostsFile="$SVR_TMP/kh2" -i rk burl-corp@127.0.0.1 -s svr-conductor \
+      </dev/null 2>&1); rc=$?
+[ $rc = 255 ] && echo "$out" | grep -q 'REMOTE HOST IDENTIFICATION HAS CHANGED' \
+  && svr_pass "OpenSSH also refuses when the pinned key differs" \
+  || { svr_fail "changed key with OpenSSH: rc=$rc"; echo "$out" | head -3; }
+svr_finish
