@@ -163,7 +163,7 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       if (c != SVRFWD_CIPHER_NONE) {
         uint32_t need = SVRFWD_META_SECURITY_ID | SVRFWD_META_SEQ |
                         SVRFWD_META_UUID;
-        size_t ptlen;
+        size_t ptlen = 0;
         if (c != SVRFWD_CIPHER_AES256_GCM) {
           need |= SVRFWD_META_TIME;
         }
@@ -227,7 +227,7 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       }
     }
   } else if (c != SVRFWD_CIPHER_NONE) {
-    size_t pre = fwd_prefix_len(c), ptlen;
+    size_t pre = fwd_prefix_len(c), ptlen = 0;
     uint64_t seq, tms = 0;
     if (plen < pre + 2 + fwd_tag_len(c)) {
       return fwd_drop(ctx, SVRFWD_ERR_PKT_AUTH);
