@@ -259,6 +259,7 @@ static int cmd_probe(int argc, char **argv) {
   static uint8_t buf[65536];
   app a;
   int c, fd, rv, ifmtu, family;
+  int reported_errno[2] = {0, 0};
 
   memset(&a, 0, sizeof(a));
   optind = 1;
@@ -410,9 +411,16 @@ static int cmd_probe(int argc, char **argv) {
             printf("%8.3fs  ICMP too big (mtu %u) ignored: %s\n", secs(&a, now),
                    ptb.mtu, svrpmtu_strerror(pr));
           }
-        } else if (other == ECONNREFUSED && !a.quiet) {
-          fprintf(stderr, "svr-pmtu: %s port %ld unreachable (no responder?)\n",
-                  a.peer_str, port);
+        } else if (!reported_errno[other == ECONNREFUSED ? 0 : 1]) {
+          /* Not a PMTU signal: the probe simply counts as lost.  Say so once. */
+          reported_errno[other == ECONNREFUSED ? 0 : 1] = 1;
+          if (other == ECONNREFUSED) {
+            fprintf(stderr, "svr-pmtu: ICMP port unreachable from %s port %ld "
+                            "(no responder there?)\n", a.peer_str, port);
+          } else {
+            fprintf(stderr, "svr-pmtu: ICMP error toward %s: %s\n", a.peer_str,
+                    strerror(other));
+          }
         }
       }
     }
