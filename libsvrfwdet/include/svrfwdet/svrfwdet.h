@@ -358,9 +358,11 @@ typedef struct svrfwdet_out {
 } svrfwdet_out;
 
 /*
- * Writes the next output due at |ts|.  Returns its length, 0 when nothing
- * is due, SVRFWDET_ERR_NOBUF (|buflen| below SVRFWDET_MAX_PKT_LEN; the
- * output stays queued) or a fatal error.  Call until it returns 0.
+ * Writes the next output due at |ts|: reports first, then each path's burst
+ * in order (request, SYN, mid-flow, jumbo fragments, out-of-order).  Returns
+ * its length, 0 when nothing is due, SVRFWDET_ERR_NOBUF (this output does
+ * not fit; it stays queued: SVRFWDET_MAX_PKT_LEN always fits) or
+ * SVRFWDET_ERR_INVALID_ARGUMENT.  Call until it returns 0.
  */
 SVRFWDET_EXTERN svrfwdet_ssize svrfwdet_ctx_write_pkt(svrfwdet_ctx *ctx,
                                                       svrfwdet_out *out,
@@ -368,10 +370,13 @@ SVRFWDET_EXTERN svrfwdet_ssize svrfwdet_ctx_write_pkt(svrfwdet_ctx *ctx,
                                                       size_t buflen,
                                                       svrfwdet_tstamp ts);
 
-/* The earliest deadline, or SVRFWDET_TSTAMP_MAX. */
+/* The earliest deadline, 0 while output waits for write_pkt, or
+ * SVRFWDET_TSTAMP_MAX when nothing is scheduled. */
 SVRFWDET_EXTERN svrfwdet_tstamp svrfwdet_ctx_get_expiry(const svrfwdet_ctx *ctx);
 
-/* Runs every deadline at or before |ts|.  Returns 0. */
+/* Runs every deadline at or before |ts| (bursts, report timeouts, report
+ * collection windows, fragment reassembly timeouts).  Returns 0, or
+ * SVRFWDET_ERR_INVALID_ARGUMENT for a NULL context. */
 SVRFWDET_EXTERN int svrfwdet_ctx_handle_expiry(svrfwdet_ctx *ctx,
                                                svrfwdet_tstamp ts);
 
