@@ -459,6 +459,70 @@ static void test_glare_both_sides(void) {
   ft_pair_free(&t);
 }
 
+/* IPv6 waypoints and flows: both directions, every cipher, bytes intact. */
+static void test_ipv6_flow(void) {
+  size_t ci;
+  for (ci = 0; ci < sizeof(all_ciphers) / sizeof(all_ciphers[0]); ci++) {
+    svrfwd_callbacks cb;
+    svrfwd_ctx *a, *b;
+    svrfwd_peer *ab, *ba;
+    svrfwd_peer_config pc;
+    svrfwd_route r;
+    uint8_t wa[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    uint8_t wb[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+    uint8_t cl[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5};
+    uint8_t sv[16] = {0xfd, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9};
+    static const uint8_t key[32] = {3};
+    int k;
+    memset(&cb, 0, sizeof(cb));
+    cb.rand = ft_rand;
+    CU_ASSERT_FATAL(svrfwd_ctx_new(&a, &cb, NULL, NULL, NULL) == 0);
+    CU_ASSERT_FATAL(svrfwd_ctx_new(&b, &cb, NULL, NULL, NULL) == 0);
+    svrfwd_peer_config_default(&pc);
+    pc.cipher = all_ciphers[ci];
+    pc.local_waypoint.family = pc.remote_waypoint.family = 6;
+    memcpy(pc.local_waypoint.addr, wa, 16);
+    memcpy(pc.remote_waypoint.addr, wb, 16);
+    CU_ASSERT_FATAL(svrfwd_peer_add(a, &ab, &pc) == 0);
+    memcpy(pc.local_waypoint.addr, wb, 16);
+    memcpy(pc.remote_waypoint.addr, wa, 16);
+    CU_ASSERT_FATAL(svrfwd_peer_add(b, &ba, &pc) == 0);
+    if (pc.cipher != SVRFWD_CIPHER_NONE) {
+      CU_ASSERT_FATAL(svrfwd_peer_key_add(ab, 1, key, 32, 1, 0) == 0);
+      CU_ASSERT_FATAL(svrfwd_peer_key_add(ba, 1, key, 32, 1, 0) == 0);
+    }
+    r.peer = ab;
+    r.tenant = "t";
+    r.service = "dns6";
+    for (k = 0; k < 6; k++) {
+      ft_pkt p, o;
+      uint8_t proto = (k & 1) ? 6 : 17;
+      uint16_t cport = (uint16_t)(6000 + (k & 1));
+      int rv;
+      ft_build_v6(&p, proto, cl, sv, cport, 53, (const uint8_t *)"query", 5);
+      o = p;
+      o.b.base = o.mem;
+      rv = svrfwd_ctx_ingress(a, &p.b, &r, NULL, 0);
+      CU_ASSERT_EQUAL(rv, 0);
+      CU_ASSERT(memcmp(ft_ip(&p) + 8, wa, 16) == 0);
+      CU_ASSERT_EQUAL(ft_l4_cksum_v6(ft_ip(&p), p.b.len), 0);
+      CU_ASSERT_EQUAL(svrfwd_ctx_egress(b, &p.b, NULL, 0), 0);
+      CU_ASSERT(p.b.len == o.b.len &&
+                memcmp(ft_ip(&p), ft_ip(&o), o.b.len) == 0);
+      ft_build_v6(&p, proto, sv, cl, 53, cport, (const uint8_t *)"answer!", 7);
+      o = p;
+      o.b.base = o.mem;
+      CU_ASSERT_EQUAL(svrfwd_ctx_ingress(b, &p.b, NULL, NULL, 0), 0);
+      CU_ASSERT_EQUAL(ft_l4_cksum_v6(ft_ip(&p), p.b.len), 0);
+      CU_ASSERT_EQUAL(svrfwd_ctx_egress(a, &p.b, NULL, 0), 0);
+      CU_ASSERT(p.b.len == o.b.len &&
+                memcmp(ft_ip(&p), ft_ip(&o), o.b.len) == 0);
+    }
+    svrfwd_ctx_del(a);
+    svrfwd_ctx_del(b);
+  }
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"udp_flow_all_ciphers", test_udp_flow_all_ciphers},
@@ -471,6 +535,7 @@ int main(void) {
       {"aging", test_aging},
       {"close_callback", test_close_callback},
       {"glare_both_sides", test_glare_both_sides},
+      {"ipv6_flow", test_ipv6_flow},
       {NULL, NULL}};
   return svr_test_run("fwd_sim", cases);
 }

@@ -190,4 +190,54 @@ static inline int ft_rev(ft_pair *t, ft_pkt *p, svrfwd_tstamp ts) {
   return svrfwd_ctx_egress(t->a, &p->b, NULL, ts);
 }
 
+/* IPv6 + UDP/TCP with a valid checksum at FT_OFF. */
+static inline uint16_t ft_l4_cksum_v6(const uint8_t *ip, size_t len) {
+  uint8_t ph[8];
+  uint32_t s = svr_cksum_add(0, ip + 8, 32);
+  svr_put_be32(ph, (uint32_t)(len - 40));
+  ph[4] = ph[5] = ph[6] = 0;
+  ph[7] = ip[6];
+  s = svr_cksum_add(s, ph, 8);
+  s = svr_cksum_add(s, ip + 40, len - 40);
+  return svr_cksum_finish(s);
+}
+
+static inline void ft_build_v6(ft_pkt *p, uint8_t proto, const uint8_t src[16],
+                               const uint8_t dst[16], uint16_t sport,
+                               uint16_t dport, const uint8_t *payload,
+                               size_t plen) {
+  uint8_t *ip;
+  size_t l4h = proto == 6 ? 20 : 8, len = 40 + l4h + plen;
+  uint16_t c;
+  memset(p->mem, 0xee, sizeof(p->mem));
+  p->b.base = p->mem;
+  p->b.cap = sizeof(p->mem);
+  p->b.off = FT_OFF;
+  p->b.len = len;
+  ip = ft_ip(p);
+  memset(ip, 0, 40 + l4h);
+  ip[0] = 0x60;
+  svr_put_be16(ip + 4, (uint16_t)(len - 40));
+  ip[6] = proto;
+  ip[7] = 64;
+  memcpy(ip + 8, src, 16);
+  memcpy(ip + 24, dst, 16);
+  svr_put_be16(ip + 40, sport);
+  svr_put_be16(ip + 42, dport);
+  if (proto == 17) {
+    svr_put_be16(ip + 44, (uint16_t)(8 + plen));
+  } else {
+    ip[52] = 0x50;
+    ip[53] = 0x02;
+  }
+  if (plen) {
+    memcpy(ip + 40 + l4h, payload, plen);
+  }
+  c = ft_l4_cksum_v6(ip, len);
+  if (proto == 17 && c == 0) {
+    c = 0xffff;
+  }
+  svr_put_be16(ip + 40 + (proto == 6 ? 16 : 6), c);
+}
+
 #endif /* FWD_TEST_UTIL_H */
