@@ -356,8 +356,10 @@ SVRPMTU_EXTERN void svrpmtu_path_config_default_versioned(
 
 /*
  * Creates a path and starts its first search at |ts| (the first probe is
- * due at once).  Returns 0, SVRPMTU_ERR_VERSION, _INVALID_ARGUMENT,
- * _ADDRESS, _MTU_RANGE, _INTERVAL or _NOMEM; nothing is created on error.
+ * due at once: call svrpmtu_ctx_write_pkt()).  Returns 0,
+ * SVRPMTU_ERR_VERSION, _INVALID_ARGUMENT, _ADDRESS, _MTU_RANGE, _INTERVAL,
+ * _NOMEM or _CALLBACK_FAILURE (path_event failed); nothing is created on
+ * error.  May call path_event (SEARCH_START).
  */
 SVRPMTU_EXTERN int svrpmtu_path_new_versioned(svrpmtu_ctx *ctx,
                                               svrpmtu_path **ppath,
@@ -374,21 +376,22 @@ SVRPMTU_EXTERN void svrpmtu_path_del(svrpmtu_path *path);
 
 /*
  * Starts a new search now (keeping the previous result as the first guess).
- * Returns 0.
+ * Returns 0 or SVRPMTU_ERR_CALLBACK_FAILURE.  May call path_event.
  */
 SVRPMTU_EXTERN int svrpmtu_path_restart(svrpmtu_path *path, svrpmtu_tstamp ts);
 
 /*
  * The host saw full-size packets go unanswered: probe the current PMTU now
  * and search down if MAX_PROBES of them are lost.  No-op unless COMPLETE.
- * Returns 0.
+ * Returns 0 or SVRPMTU_ERR_CALLBACK_FAILURE.  May call path_event.
  */
 SVRPMTU_EXTERN int svrpmtu_path_suspect_black_hole(svrpmtu_path *path,
                                                    svrpmtu_tstamp ts);
 
 /*
  * Lowers (or raises, up to the configured max) the largest size probed,
- * e.g. to the local interface MTU.  Returns 0 or SVRPMTU_ERR_MTU_RANGE.
+ * e.g. to the local interface MTU; a search in progress restarts.  Returns
+ * 0, SVRPMTU_ERR_MTU_RANGE or SVRPMTU_ERR_CALLBACK_FAILURE.
  */
 SVRPMTU_EXTERN int svrpmtu_path_set_max_mtu(svrpmtu_path *path,
                                             uint16_t max_mtu,
