@@ -16,7 +16,7 @@ bfd_state_time() {
     sed -n 's/.*"time":\([0-9.]*\).*/\1/p'
 }
 
-bfd_count_tables() { grep -c '"event":"table"' "$1" 2>/dev/null || true; }
+bfd_count_tables() { grep -c '"event":"summary"' "$1" 2>/dev/null || true; }
 
 bfd_table() {
   local log=$1 pid=$2 before
