@@ -47,6 +47,7 @@ static svrfwd_ctx *make_b(void) {
     abort();
   }
   svrfwd_peer_config_default(&pc);
+  pc.waypoints.max_waypoints = 256; /* small allocator rings: fast inputs */
   pc.local_waypoint.family = pc.remote_waypoint.family = 4;
   memcpy(pc.local_waypoint.addr, "\xc6\x33\x64\x02", 4);
   memcpy(pc.remote_waypoint.addr, "\xcb\x00\x71\x01", 4);
