@@ -89,6 +89,7 @@ static void test_json(void) {
   rows[0].bursts = 3;
   rows[0].echo_sent = 30;
   rows[0].echo_received = 29;
+  rows[0].detect_time_ms = 3000;
   rows[0].has_uptime = 1;
   rows[0].uptime_s = 61;
   snprintf(rows[0].hostname, sizeof(rows[0].hostname), "a\"b");
@@ -105,7 +106,8 @@ static void test_json(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(b.p, "\"mos\":4.3920"));
   CU_ASSERT_PTR_NOT_NULL(strstr(b.p, "\"uptime_s\":61,\"uptime\":\"0d0h1m\""));
   CU_ASSERT_PTR_NOT_NULL(strstr(b.p, "\"bursts\":3,\"echo_sent\":30,"
-                                     "\"echo_received\":29"));
+                                     "\"echo_received\":29,\"detect_time_ms\":3000"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(b.p, "\"detect_time_ms\":null"));
   CU_ASSERT_PTR_NOT_NULL(strstr(b.p, "\"status\":\"down\",\"hostname\":null,"
                                      "\"path_mtu\":null,\"latency_ms\":null"));
   CU_ASSERT_EQUAL(b.p[b.len - 1], '\n');

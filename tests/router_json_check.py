@@ -18,7 +18,7 @@ TOP = {"router", "node", "detail", "peers"}
 BASE = {"peer", "router", "peer_router", "node", "peer_node", "network_interface",
         "destination", "port", "topology", "status", "hostname", "path_mtu"}
 DETAIL = {"latency_ms", "jitter_ms", "loss_pct", "mos", "bursts", "echo_sent",
-          "echo_received", "uptime_s", "uptime"}
+          "echo_received", "detect_time_ms", "uptime_s", "uptime"}
 
 
 def mos(lat, jit, loss):
@@ -119,6 +119,9 @@ def main():
         for k in ("bursts", "echo_sent", "echo_received"):
             if not is_int(p[k]) or p[k] < 0:
                 bad(w, f"{k} {p[k]!r}")
+        dt = p["detect_time_ms"]
+        if dt is not None and (not is_int(dt) or not 1 <= dt <= 3 * 20 * 600000):
+            bad(w, f"detect_time_ms {dt!r}")
         if is_int(p["echo_sent"]) and is_int(p["echo_received"]) and p["echo_received"] > p["echo_sent"]:
             bad(w, "echo_received > echo_sent")
         q = [p[k] for k in ("latency_ms", "jitter_ms", "loss_pct", "mos")]

@@ -565,6 +565,7 @@ size_t rt_rows(rt *r, rf_row *rows, size_t max) {
                                    in.state == SVRBFD_STATE_UP)) {
         w->status = "init";
       }
+      w->detect_time_ms = in.detect_time_ns / 1000000u;
       if (in.up && p->up_at) {
         w->has_uptime = 1;
         w->uptime_s = ts > p->up_at ? (ts - p->up_at) / SVRBFD_SECONDS : 0;

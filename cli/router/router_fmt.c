@@ -230,6 +230,11 @@ void rf_json(rf_buf *b, const char *router, const char *node,
       rf_printf(b, ",\"bursts\":%" PRIu64 ",\"echo_sent\":%" PRIu64
                    ",\"echo_received\":%" PRIu64,
                 r->bursts, r->echo_sent, r->echo_received);
+      if (r->detect_time_ms) {
+        rf_printf(b, ",\"detect_time_ms\":%" PRIu64, r->detect_time_ms);
+      } else {
+        rf_printf(b, ",\"detect_time_ms\":null");
+      }
       if (r->has_uptime && strcmp(r->status, "up") == 0) {
         char up[48];
         rf_uptime(up, sizeof(up), r->uptime_s);

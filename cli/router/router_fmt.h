@@ -25,6 +25,7 @@ typedef struct rf_row {
   double latency_ms, jitter_ms, loss_pct, mos;
   uint64_t bursts;
   uint64_t echo_sent, echo_received; /* over every evaluated burst */
+  uint64_t detect_time_ms;            /* BFD detection time, 0 = not armed */
   int has_uptime;       /* reported up */
   uint64_t uptime_s;
 } rf_row;
