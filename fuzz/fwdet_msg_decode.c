@@ -3,9 +3,12 @@
  * context's read path for it (a request creates a responder record, a
  * report is matched against an outstanding burst).  The first byte picks
  * the path: even = decoder only, odd = also through a context whose path
- * has a burst outstanding, so reports for it can change its decision.
+ * has a burst outstanding, so reports for it can change its decision.  Its
+ * high nibble N > 0 makes the context's allocator fail from the Nth
+ * allocation on (allocation failures must be clean errors, never leaks).
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <svrfwdet/svrfwdet.h>
@@ -13,6 +16,37 @@
 static void frand(uint8_t *d, size_t n, void *u) {
   (void)u;
   memset(d, 0x11, n); /* path id 0x11111111 */
+}
+
+static int alloc_left; /* allocations that still succeed; -1 = all */
+
+static void *fmalloc(size_t n, void *u) {
+  (void)u;
+  if (alloc_left == 0) {
+    return NULL;
+  }
+  if (alloc_left > 0) {
+    alloc_left--;
+  }
+  return malloc(n);
+}
+static void ffree(void *p, void *u) {
+  (void)u;
+  free(p);
+}
+static void *fcalloc(size_t a, size_t b, void *u) {
+  void *p = fmalloc(a * b, u);
+  if (p) {
+    memset(p, 0, a * b);
+  }
+  return p;
+}
+static void *frealloc(void *p, size_t n, void *u) {
+  (void)u;
+  if (alloc_left == 0) {
+    return NULL;
+  }
+  return realloc(p, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,10 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     svrfwdet_path_config pc;
     svrfwdet_out o;
     svrfwdet_addr a, b;
+    svrfwdet_mem mem = {NULL, fmalloc, ffree, fcalloc, frealloc};
+    alloc_left = (data[0] >> 4) ? (data[0] >> 4) - 1 : -1;
     memset(&cb, 0, sizeof(cb));
     cb.rand = frand;
     svrfwdet_settings_default(&st);
-    if (svrfwdet_ctx_new(&ctx, &cb, &st, NULL, NULL) != 0) {
+    if (svrfwdet_ctx_new(&ctx, &cb, &st, &mem, NULL) != 0) {
       return 0;
     }
     memset(&a, 0, sizeof(a));
