@@ -109,7 +109,7 @@ static void test_tcp_flow_all_ciphers(void) {
 /* Outer packet: waypoint addresses, even port for A, odd for B. */
 static void test_outer_waypoints(void) {
   ft_pair t;
-  ft_pkt p;
+  ft_pkt p, outer, q;
   svrfwd_route r;
   svrfwd_session *s;
   svrfwd_session_info info;
@@ -133,9 +133,21 @@ static void test_outer_waypoints(void) {
   CU_ASSERT(info.originator && info.meta_tx);
   CU_ASSERT_STRING_EQUAL(info.service, "web");
   CU_ASSERT_EQUAL(info.uuid[6] >> 4, 4);
+  outer = p;
+  outer.b.base = outer.mem;
   CU_ASSERT_EQUAL(svrfwd_ctx_egress(t.b, &p.b, &s, 0), 0);
   svrfwd_session_get_info(s, &info);
   CU_ASSERT(!info.originator);
+  /* a waypoint tuple given to ingress (or a LAN tuple to egress) is no
+   * session's: the two key kinds never mix */
+  q = outer;
+  q.b.base = q.mem;
+  CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.b, &q.b, NULL, NULL, 0),
+                  SVRFWD_ERR_PKT_NO_SESSION);
+  q = p;
+  q.b.base = q.mem;
+  CU_ASSERT_EQUAL(svrfwd_ctx_egress(t.b, &q.b, NULL, 0),
+                  SVRFWD_ERR_PKT_NO_SESSION);
   CU_ASSERT_STRING_EQUAL(info.tenant, "tenant-1");
   CU_ASSERT_STRING_EQUAL(info.peer_router, "router-a");
   ft_pair_free(&t);

@@ -71,7 +71,7 @@ static int mirror_session(svrfwd_ctx *ctx, svrfwd_session *s,
   s->orig_proto = orig_proto;
   s->wan.key = pp->flow;
   fwd_flow_swap(&s->lan.key, &m->fwd_ctx);
-  if (fwd_table_find(&ctx->table, &s->lan.key)) {
+  if (fwd_table_find(&ctx->table, &s->lan.key, FWD_KEY_LAN)) {
     return SVRFWD_ERR_PKT_COLLISION;
   }
   s->originator = 0;
@@ -106,12 +106,9 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   }
   pay = pp.l4 + pp.l4hlen;
   plen = pp.len - pp.l3len - pp.l4hlen;
-  hn = fwd_table_find(&ctx->table, &pp.flow);
+  hn = fwd_table_find(&ctx->table, &pp.flow, FWD_KEY_WAN);
   if (hn) {
     s = (svrfwd_session *)(void *)((char *)hn - offsetof(svrfwd_session, wan));
-    if (hn != &s->wan) {
-      return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
-    }
     peer = s->peer;
   } else {
     if (!svr_meta_has_cookie(pay, plen)) {

@@ -46,7 +46,11 @@ typedef struct fwd_hnode {
   struct fwd_hnode *next;
   svrfwd_flow key;
   uint64_t hash;
+  uint8_t kind; /* FWD_KEY_LAN or FWD_KEY_WAN */
 } fwd_hnode;
+
+#define FWD_KEY_LAN 0
+#define FWD_KEY_WAN 1
 
 typedef struct fwd_table {
   fwd_hnode **buckets;
@@ -57,7 +61,8 @@ typedef struct fwd_table {
 int fwd_table_init(fwd_table *t, size_t nbuckets, uint64_t seed,
                    const svrfwd_mem *mem);
 void fwd_table_free(fwd_table *t, const svrfwd_mem *mem);
-fwd_hnode *fwd_table_find(const fwd_table *t, const svrfwd_flow *key);
+fwd_hnode *fwd_table_find(const fwd_table *t, const svrfwd_flow *key,
+                          uint8_t kind);
 void fwd_table_insert(fwd_table *t, fwd_hnode *n);
 void fwd_table_remove(fwd_table *t, fwd_hnode *n);
 int fwd_flow_eq(const svrfwd_flow *a, const svrfwd_flow *b);

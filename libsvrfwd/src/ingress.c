@@ -81,7 +81,7 @@ static int create_session(svrfwd_ctx *ctx, const fwd_pkt *pp,
   copy_name(s->tenant, route->tenant);
   copy_name(s->service, route->service);
   copy_name(s->peer_router, peer->name);
-  if (fwd_table_find(&ctx->table, &s->wan.key)) {
+  if (fwd_table_find(&ctx->table, &s->wan.key, FWD_KEY_WAN)) {
     svrfwd_wpalloc_free(wa, self_port, peer_port, ts);
     fwd_session_discard(ctx, s);
     return SVRFWD_ERR_PKT_COLLISION;
@@ -160,13 +160,9 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   if (rv != 0) {
     return fwd_drop(ctx, rv);
   }
-  hn = fwd_table_find(&ctx->table, &pp.flow);
+  hn = fwd_table_find(&ctx->table, &pp.flow, FWD_KEY_LAN);
   if (hn) {
     s = (svrfwd_session *)(void *)((char *)hn - offsetof(svrfwd_session, lan));
-    if (hn != &s->lan) {
-      /* a packet with a waypoint tuple given to ingress: not ours */
-      return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
-    }
   } else {
     if (!route) {
       return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);

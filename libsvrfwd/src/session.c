@@ -17,6 +17,8 @@ int fwd_session_new(svrfwd_ctx *ctx, svrfwd_peer *peer, svrfwd_session **ps) {
     return SVRFWD_ERR_NOMEM;
   }
   s->peer = peer;
+  s->lan.kind = FWD_KEY_LAN;
+  s->wan.kind = FWD_KEY_WAN;
   svr_heap_node_init(&s->timer);
   if (peer->cfg.cipher != SVRFWD_CIPHER_NONE) {
     if ((rv = fwd_skey_init(&s->skeys[0])) != 0 ||

@@ -59,11 +59,12 @@ void fwd_table_free(fwd_table *t, const svrfwd_mem *mem) {
   t->buckets = NULL;
 }
 
-fwd_hnode *fwd_table_find(const fwd_table *t, const svrfwd_flow *key) {
+fwd_hnode *fwd_table_find(const fwd_table *t, const svrfwd_flow *key,
+                          uint8_t kind) {
   uint64_t h = flow_hash(t, key);
   fwd_hnode *n;
   for (n = t->buckets[h & t->mask]; n; n = n->next) {
-    if (n->hash == h && fwd_flow_eq(&n->key, key)) {
+    if (n->hash == h && n->kind == kind && fwd_flow_eq(&n->key, key)) {
       return n;
     }
   }
