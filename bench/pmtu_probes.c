@@ -15,10 +15,14 @@
  *           Its result is only exact to 4 bytes ("sctp_result" says what it
  *           ends on).
  *
- * All three run over the same path: no ICMP (the black-hole case), a lost
- * probe costs the same probe timer (1 s) for everyone and an acked probe one
- * RTT (50 ms), one probe in flight.  Probe counts include every lost probe.
- * libsvrpmtu runs unmodified (its public API, responder = svrpmtu_ack_build).
+ * All three run over the same path: no ICMP (the black-hole case), every
+ * probe waits the same probe timer (1 s) before it counts as lost, an acked
+ * probe costs one RTT (50 ms).  Probe counts include every lost probe.
+ * The peers send one probe at a time; libsvrpmtu runs unmodified (public
+ * API, responder = svrpmtu_ack_build) with its default probe spacing (the
+ * 2nd and 3rd probe of a size go 1/3 s after the previous one, each still
+ * waiting the full timer), and "ours_serial_ms" gives its time with one
+ * probe at a time like the peers (same probe count, checked).
  *
  * Output: key=value lines, one per row, then per-range summaries with the
  * mean over every integer path MTU in the range (uniform prior: the worst
@@ -52,7 +56,8 @@ static void rnd(uint8_t *d, size_t n, void *u) {
   }
 }
 
-static result run_ours(unsigned base, unsigned max, unsigned path_mtu) {
+static result run_ours(unsigned base, unsigned max, unsigned path_mtu,
+                       int serial) {
   static uint8_t buf[SVRPMTU_MAX_PKT_LEN];
   uint64_t seed = 99, t0 = 1000000000ULL, now = t0;
   svrpmtu_callbacks cb = {rnd, NULL};
@@ -70,6 +75,9 @@ static result run_ours(unsigned base, unsigned max, unsigned path_mtu) {
   cfg.base_mtu = (uint16_t)base;
   cfg.max_mtu = (uint16_t)max;
   cfg.probe_timeout_ns = (uint64_t)(PROBE_TIMER_MS * 1e6);
+  if (serial) {
+    cfg.probe_spacing_ns = 0; /* next probe of a size only after a loss */
+  }
   if (svrpmtu_path_new(ctx, &path, &cfg, NULL, now) != 0) {
     exit(3);
   }
@@ -192,12 +200,17 @@ static void range(const char *name, unsigned base, unsigned max, int uniform) {
          "sctp", "sctp_res", "ours_s", "quiche_s", "sctp_s", "winner");
   for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
     unsigned m = rows[i];
-    result o, q, s;
+    result o, os, q, s;
     const char *w;
     if (m < base || m > max) {
       continue;
     }
-    o = run_ours(base, max, m);
+    o = run_ours(base, max, m, 0);
+    os = run_ours(base, max, m, 1);
+    if (os.probes != o.probes || os.found != m) {
+      printf("ERROR serial run differs for %u\n", m);
+      exit(1);
+    }
     q = run_quiche(base, max, m);
     s = run_sctp(base, max, m);
     if (o.found != m) {
@@ -222,9 +235,10 @@ static void range(const char *name, unsigned base, unsigned max, int uniform) {
            s.probes, s.found, o.ms / 1000, q.ms / 1000, s.ms / 1000, w);
     printf("row range=%s mtu=%u ours=%u quiche=%u sctp=%u ours_lost=%u "
            "quiche_lost=%u sctp_lost=%u sctp_result=%u ours_ms=%.0f "
-           "quiche_ms=%.0f sctp_ms=%.0f ratio_quiche=%.2f ratio_sctp=%.2f\n",
+           "ours_serial_ms=%.0f quiche_ms=%.0f sctp_ms=%.0f ratio_quiche=%.2f "
+           "ratio_sctp=%.2f\n",
            name, m, o.probes, q.probes, s.probes, o.lost, q.lost, s.lost, s.found,
-           o.ms, q.ms, s.ms, (double)o.probes / q.probes,
+           o.ms, os.ms, q.ms, s.ms, (double)o.probes / q.probes,
            (double)o.probes / s.probes);
   }
   printf("summary range=%s rows=%u ours_fewer_than_both=%u not_fewer=%u "
@@ -236,7 +250,7 @@ static void range(const char *name, unsigned base, unsigned max, int uniform) {
     unsigned m, k = 0, worst_o = 0, worst_q = 0, worst_s = 0;
     double uo = 0, uq = 0, us = 0;
     for (m = base; m <= max; m++) {
-      result o = run_ours(base, max, m), q = run_quiche(base, max, m),
+      result o = run_ours(base, max, m, 0), q = run_quiche(base, max, m),
              s = run_sctp(base, max, m);
       if (o.found != m) {
         printf("ERROR ours found %u for %u\n", o.found, m);

@@ -60,7 +60,9 @@ static const char usage_text[] =
     "                   is unresolvable (default 576 IPv4, 1200 IPv6)\n"
     "  --max N          largest size probed, up to 9216 (default 9216); lowered\n"
     "                   to the MTU of the local outgoing interface\n"
-    "  --timeout MS     wait for each ack, 1..60000 ms (default 1000)\n"
+    "  --timeout MS     each probe waits MS for its ack before it counts as\n"
+    "                   lost, 1..60000 ms (default 1000); the next probe of the\n"
+    "                   same size goes MS/3 after the previous one\n"
     "  --interval S     re-run the search S seconds after each result,\n"
     "                   1..86400 (default 600; only matters with --runs)\n"
     "  --confirm S      between runs, check for a black hole every S seconds\n"
@@ -337,6 +339,7 @@ static int cmd_probe(int argc, char **argv) {
   cfg.base_mtu = (uint16_t)base;
   cfg.max_mtu = (uint16_t)max;
   cfg.probe_timeout_ns = (uint64_t)timeout_ms * SVRPMTU_MILLISECONDS;
+  cfg.probe_spacing_ns = cfg.probe_timeout_ns / 3;
   cfg.interval_ns = (uint64_t)interval * SVRPMTU_SECONDS;
   cfg.confirm_interval_ns = (uint64_t)confirm * SVRPMTU_SECONDS;
   if (!a.quiet) {

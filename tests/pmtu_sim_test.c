@@ -39,6 +39,8 @@ typedef struct sim {
   /* event counts */
   unsigned n_complete, n_unresolvable, n_black_hole, n_ptb, n_acked, n_lost;
   uint16_t last_pmtu;
+  uint64_t first_too_big_ts; /* 0 = none yet */
+  uint64_t lost_ts[3];
 } sim;
 
 static void rnd(uint8_t *d, size_t n, void *u) {
@@ -72,7 +74,15 @@ static int on_event(svrpmtu_ctx *ctx, svrpmtu_path *p, const svrpmtu_event *ev,
     s->n_acked++;
     break;
   case SVRPMTU_EV_PROBE_LOST:
+    if (s->n_lost < 3) {
+      s->lost_ts[s->n_lost] = ev->ts;
+    }
     s->n_lost++;
+    break;
+  case SVRPMTU_EV_SIZE_TOO_BIG:
+    if (!s->first_too_big_ts) {
+      s->first_too_big_ts = ev->ts;
+    }
     break;
   default:
     break;
@@ -377,6 +387,39 @@ static void test_late_acks(void) {
   sim_free(&s);
 }
 
+static void spacing_case(uint64_t spacing, const uint64_t want_ms[3]) {
+  sim s;
+  svrpmtu_path_config cfg;
+  uint64_t t0;
+  int k;
+  svrpmtu_path_config_default(&cfg, 4);
+  cfg.max_mtu = 1500; /* first probe: 1500, lost on a 1400 path */
+  cfg.probe_spacing_ns = spacing;
+  sim_init(&s, 1400, 0, &cfg);
+  t0 = s.now;
+  sim_run(&s, s.now + 60 * SVRPMTU_SECONDS);
+  for (k = 0; k < 3; k++) {
+    if (s.lost_ts[k] - t0 != want_ms[k] * SVRPMTU_MILLISECONDS) {
+      printf("\n  loss %d at %llu ns\n", k, (unsigned long long)(s.lost_ts[k] - t0));
+    }
+    CU_ASSERT_EQUAL(s.lost_ts[k] - t0, want_ms[k] * SVRPMTU_MILLISECONDS);
+  }
+  CU_ASSERT_EQUAL(s.first_too_big_ts - t0, want_ms[2] * SVRPMTU_MILLISECONDS);
+  CU_ASSERT_EQUAL(info_of(&s).pmtu, 1400);
+  CU_ASSERT_EQUAL(info_of(&s).search_probes, 12);
+  sim_free(&s);
+}
+
+static void test_probe_spacing(void) {
+  /* Each probe gets the full 1 s timer; with 333 ms spacing the three
+   * probes of a too-big size overlap, so the size fails after 1.666 s
+   * instead of 3 s, for the same number of probes. */
+  static const uint64_t spaced[3] = {1000, 1333, 1666};
+  static const uint64_t serial[3] = {1000, 2000, 3000};
+  spacing_case(333 * SVRPMTU_MILLISECONDS, spaced);
+  spacing_case(0, serial);
+}
+
 static void test_forged_ptb_during_search(void) {
   /* Forged PTBs (wrong nonce, bigger MTU) sprayed while searching change
    * nothing: the result is still exact. */
@@ -448,8 +491,14 @@ static void test_black_hole_confirm(void) {
   sim_run(&s, s.now + 50 * SVRPMTU_SECONDS);
   CU_ASSERT_EQUAL(info_of(&s).pmtu, 1400);
   s.path_mtu = 1280;
-  /* 10 s to the next confirmation + 3 s of losses, then a downward search. */
-  sim_run(&s, s.now + 10 * SVRPMTU_SECONDS + 3 * SVRPMTU_SECONDS + 100 * SVRPMTU_MILLISECONDS);
+  /* At most 10 s to the next confirmation + 1.67 s for its three losses
+   * (spaced 333 ms, 1 s timer each), then a downward search. */
+  {
+    uint64_t limit = s.now + 10 * SVRPMTU_SECONDS + 1667 * SVRPMTU_MILLISECONDS;
+    while (s.n_black_hole == 0 && s.now < limit) {
+      sim_run(&s, s.now + SVRPMTU_MILLISECONDS);
+    }
+  }
   CU_ASSERT_EQUAL(s.n_black_hole, 1);
   i = info_of(&s);
   CU_ASSERT_EQUAL(i.state, SVRPMTU_STATE_SEARCHING);
@@ -579,6 +628,7 @@ int main(void) {
       {"ptb_validation", test_ptb_validation},
       {"forged_ptb_during_search", test_forged_ptb_during_search},
       {"ptb_mtu_zero", test_ptb_mtu_zero},
+      {"probe_spacing", test_probe_spacing},
       {"late_acks", test_late_acks},
       {"decrease_and_increase", test_decrease_and_increase},
       {"black_hole_confirm", test_black_hole_confirm},

@@ -49,6 +49,7 @@ typedef struct svrpmtu_sent {
   uint16_t size;
   uint16_t udp_len;
   uint8_t used;
+  svrpmtu_tstamp sent_ts;
 } svrpmtu_sent;
 
 struct svrpmtu_path {
@@ -65,7 +66,7 @@ struct svrpmtu_path {
   uint16_t pmtu;
   uint16_t ptb_next;    /* next probe size suggested by a valid PTB */
   uint8_t confirming;   /* COMPLETE: probing the PMTU for a black hole */
-  uint8_t in_flight;    /* a probe of cur_size is waiting for its ack */
+  uint8_t in_flight;    /* probes of cur_size waiting for an ack */
   uint8_t cur_losses;   /* losses of cur_size in a row */
   uint8_t cur_sent;     /* probes of cur_size sent */
   uint16_t cur_size;    /* size being probed, 0 = none */
@@ -77,7 +78,9 @@ struct svrpmtu_path {
   unsigned recent_pos;
   svrpmtu_tstamp next_run;     /* next re-run (raise timer) */
   svrpmtu_tstamp next_confirm; /* next black-hole check */
-  svrpmtu_tstamp probe_deadline;
+  svrpmtu_tstamp deadline[SVRPMTU_MAX_PROBES]; /* per probe sent, MAX = done */
+  svrpmtu_tstamp retry_at; /* next probe of cur_size may go (spacing) */
+  svrpmtu_duration max_rtt; /* largest probe->ack time seen on this path */
   uint32_t search_probes;
   uint64_t probes, acks, losses, ptbs, searches, unresolvable;
   svrpmtu_tstamp last_complete;

@@ -14,8 +14,15 @@
 
 static void schedule(svrpmtu_path *p) {
   uint64_t key = UINT64_MAX;
-  if (p->in_flight) {
-    key = p->probe_deadline;
+  unsigned i;
+  for (i = 0; i < p->cur_sent; i++) {
+    if (p->deadline[i] < key) {
+      key = p->deadline[i];
+    }
+  }
+  if (p->cur_size && !p->tx_queued && p->cur_sent < SVRPMTU_MAX_PROBES &&
+      p->retry_at < key) {
+    key = p->retry_at;
   }
   if (p->state == SVRPMTU_STATE_COMPLETE || p->state == SVRPMTU_STATE_ERROR) {
     if (p->next_run < key) {
@@ -40,12 +47,22 @@ static uint64_t after(svrpmtu_tstamp ts, svrpmtu_duration d) {
   return ts > UINT64_MAX - d ? UINT64_MAX - 1 : ts + d;
 }
 
-/* Stops whatever probe is in flight or queued. */
-static void drop_probe(svrpmtu_path *p) {
+/* Forgets the probes of the current size (in flight or queued). */
+static void reset_probes(svrpmtu_path *p) {
+  unsigned i;
   p->in_flight = 0;
-  p->cur_size = 0;
   p->cur_losses = 0;
   p->cur_sent = 0;
+  p->retry_at = UINT64_MAX;
+  for (i = 0; i < SVRPMTU_MAX_PROBES; i++) {
+    p->deadline[i] = UINT64_MAX;
+  }
+}
+
+/* Stops whatever probe is in flight or queued. */
+static void drop_probe(svrpmtu_path *p) {
+  reset_probes(p);
+  p->cur_size = 0;
   svrpmtu_ctx_tx_remove(p->ctx, p);
 }
 
@@ -91,10 +108,8 @@ static int step(svrpmtu_path *p, svrpmtu_tstamp ts) {
     size = svrpmtu_search_next(&p->s);
   }
   p->ptb_next = 0;
-  p->in_flight = 0;
+  reset_probes(p);
   p->cur_size = size;
-  p->cur_losses = 0;
-  p->cur_sent = 0;
   svrpmtu_ctx_tx_enqueue(p->ctx, p);
   schedule(p);
   return 0;
@@ -182,12 +197,29 @@ svrpmtu_ssize svrpmtu_path_write_probe(svrpmtu_path *p, uint8_t *buf,
   s->size = m.probed_size;
   s->udp_len = m.udp_len;
   s->used = 1;
+  s->sent_ts = ts;
   p->cur_seq = m.seq;
+  p->deadline[p->cur_sent] = after(ts, p->cfg.probe_timeout_ns);
   p->cur_sent++;
-  p->in_flight = 1;
+  p->in_flight++;
   p->probes++;
   p->search_probes++;
-  p->probe_deadline = after(ts, p->cfg.probe_timeout_ns);
+  /* The next probe of this size may go before this one times out (the
+   * spacing), or only after it is lost (spacing 0). */
+  if (p->cfg.probe_spacing_ns) {
+    /* Never closer than twice the slowest ack seen: on a long path the
+     * ack of the previous probe may still be on its way. */
+    svrpmtu_duration spacing = p->cfg.probe_spacing_ns;
+    if (p->max_rtt > spacing / 2) {
+      spacing = p->max_rtt > p->cfg.probe_timeout_ns / 2
+                    ? p->cfg.probe_timeout_ns
+                    : 2 * p->max_rtt;
+    }
+    p->retry_at = after(ts, spacing);
+  } else {
+    p->retry_at = UINT64_MAX;
+  }
+  svrpmtu_ctx_tx_remove(p->ctx, p); /* sent: off the queue before scheduling */
   schedule(p);
   return n;
 }
@@ -205,6 +237,9 @@ int svrpmtu_path_on_ack(svrpmtu_path *p, const svrpmtu_msg *m,
   }
   size = sent->size;
   p->acks++;
+  if (ts > sent->sent_ts && ts - sent->sent_ts > p->max_rtt) {
+    p->max_rtt = ts - sent->sent_ts;
+  }
   if (p->state == SVRPMTU_STATE_COMPLETE && p->confirming) {
     if (size >= p->pmtu) {
       rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_PROBE_ACKED, size, 0, 0,
@@ -290,9 +325,15 @@ int svrpmtu_path_on_ptb(svrpmtu_path *p, const svrpmtu_msg *m, uint32_t mtu,
 
 int svrpmtu_path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
   int rv;
-  if (p->in_flight && ts >= p->probe_deadline) {
-    uint16_t size = p->cur_size;
-    p->in_flight = 0;
+  unsigned i;
+  uint16_t size = p->cur_size;
+  /* Each probe is lost when its own PROBE_TIMER runs out. */
+  for (i = 0; size != 0 && i < p->cur_sent; i++) {
+    if (p->deadline[i] > ts) {
+      continue;
+    }
+    p->deadline[i] = UINT64_MAX;
+    p->in_flight--;
     p->cur_losses++;
     p->losses++;
     rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_PROBE_LOST, size, 0, 0,
@@ -300,11 +341,13 @@ int svrpmtu_path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
     if (rv != 0) {
       return rv;
     }
-    if (p->cur_losses < SVRPMTU_MAX_PROBES) {
-      svrpmtu_ctx_tx_enqueue(p->ctx, p); /* same size again */
-      schedule(p);
-      return 0;
-    }
+  }
+  if (size != 0 && p->cur_losses < SVRPMTU_MAX_PROBES &&
+      p->cur_sent < SVRPMTU_MAX_PROBES && !p->tx_queued &&
+      (p->in_flight == 0 || ts >= p->retry_at)) {
+    svrpmtu_ctx_tx_enqueue(p->ctx, p); /* the same size again */
+  }
+  if (size != 0 && p->cur_losses >= SVRPMTU_MAX_PROBES) {
     rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_SIZE_TOO_BIG, size, 0, 0,
                           p->cur_losses, ts);
     if (rv != 0) {
@@ -325,9 +368,8 @@ int svrpmtu_path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
   if (p->state == SVRPMTU_STATE_COMPLETE && !p->confirming &&
       ts >= p->next_confirm) {
     p->confirming = 1;
+    reset_probes(p);
     p->cur_size = p->pmtu;
-    p->cur_losses = 0;
-    p->cur_sent = 0;
     svrpmtu_ctx_tx_enqueue(p->ctx, p);
   }
   schedule(p);
@@ -348,6 +390,7 @@ void svrpmtu_path_config_default_versioned(int config_version,
   cfg->interval_ns = 600 * SVRPMTU_SECONDS;
   cfg->confirm_interval_ns = 0;
   cfg->probe_timeout_ns = SVRPMTU_SECONDS;
+  cfg->probe_spacing_ns = SVRPMTU_SECONDS / 3;
 }
 
 static int check_interval(svrpmtu_duration d) {
@@ -381,7 +424,8 @@ int svrpmtu_path_new_versioned(svrpmtu_ctx *ctx, svrpmtu_path **ppath,
   if (!check_interval(cfg->interval_ns) ||
       !check_interval(cfg->confirm_interval_ns) ||
       cfg->probe_timeout_ns < SVRPMTU_MILLISECONDS ||
-      cfg->probe_timeout_ns > 60 * SVRPMTU_SECONDS) {
+      cfg->probe_timeout_ns > 60 * SVRPMTU_SECONDS ||
+      cfg->probe_spacing_ns > cfg->probe_timeout_ns) {
     return SVRPMTU_ERR_INTERVAL;
   }
   for (slot = 0; slot < ctx->npaths_cap; slot++) {
@@ -420,6 +464,7 @@ int svrpmtu_path_new_versioned(svrpmtu_ctx *ctx, svrpmtu_path **ppath,
   p->max_eff = cfg->max_mtu;
   p->next_run = UINT64_MAX;
   p->next_confirm = UINT64_MAX;
+  reset_probes(p);
   ctx->paths[slot] = p;
   ctx->npaths++;
   *ppath = p;

@@ -346,6 +346,14 @@ typedef struct svrpmtu_path_config {
                                     re-run; else 1..86400 s */
   svrpmtu_duration probe_timeout_ns; /* wait for an ack, default 1 s (RFC 8899
                                     PROBE_TIMER); 1 ms..60 s */
+  svrpmtu_duration probe_spacing_ns; /* the next probe of the same size goes
+                                    this long after the previous one, without
+                                    waiting for its timeout; each probe still
+                                    gets the full probe_timeout_ns before it
+                                    counts as lost.  Default 1/3 s; 0 = only
+                                    after a loss; at most probe_timeout_ns.
+                                    Raised to twice the slowest ack seen on
+                                    the path (capped at the timeout). */
 } svrpmtu_path_config;
 
 /* Defaults for |family| (4 or 6): the values listed above. */
