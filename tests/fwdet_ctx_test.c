@@ -439,6 +439,63 @@ static void test_stale_report(void) {
   sim_free(&s);
 }
 
+/* Both routers probe each other (the product's detector is bidirectional):
+ * each context is sender and responder at once, and a one-way firewall
+ * (dropping mid-flow from A towards B only) flips A's verdict, not B's. */
+static void test_bidirectional(void) {
+  static uint8_t buf[SVRFWDET_MAX_PKT_LEN];
+  sim s;
+  svrfwdet_path *pb;
+  svrfwdet_path_config pc;
+  svrfwdet_path_info ia, ib;
+  svrfwdet_tstamp t = 0;
+  int round;
+  sim_init(&s, SVRFWDET_MODE_AUTO, 0);
+  svrfwdet_path_config_default(&pc);
+  pc.local = s.addr_b;
+  pc.remote = s.addr_a;
+  pc.detect_interval_s = 10;
+  pc.report_timeout_ns = 2 * S;
+  CU_ASSERT_EQUAL_FATAL(svrfwdet_path_new(s.b, &pb, &pc, NULL, 0), 0);
+  for (round = 0; round < 3; round++, t += 10 * S) {
+    svrfwdet_ctx *from[2] = {s.a, s.b}, *to[2] = {s.b, s.a};
+    svrfwdet_tstamp when;
+    for (when = t; when <= t + 600 * MS; when += 300 * MS) {
+      int d;
+      for (d = 0; d < 2; d++) {
+        svrfwdet_out out;
+        svrfwdet_ssize n;
+        svrfwdet_ctx_handle_expiry(from[d], when);
+        while ((n = svrfwdet_ctx_write_pkt(from[d], &out, buf, sizeof(buf),
+                                           when)) > 0) {
+          if (out.type == SVRFWDET_OUT_UDP) {
+            svrfwdet_addr src = out.src;
+            src.port = 1280;
+            svrfwdet_ctx_read_ctrl(to[d], &src, &out.dst, buf, (size_t)n,
+                                   when);
+          } else {
+            svrfwdet_probe_info info;
+            if (d == 0 && svrfwdet_probe_parse(&info, buf, (size_t)n) == 0 &&
+                info.kind == SVRFWDET_KIND_MIDFLOW) {
+              continue; /* the firewall: A->B mid-flow only */
+            }
+            CU_ASSERT_EQUAL(svrfwdet_ctx_read_ip(to[d], buf, (size_t)n, when),
+                            0);
+          }
+        }
+      }
+    }
+  }
+  svrfwdet_path_get_info(s.pa, &ia);
+  svrfwdet_path_get_info(pb, &ib);
+  CU_ASSERT_EQUAL(ia.bursts_answered, 3);
+  CU_ASSERT_EQUAL(ib.bursts_answered, 3);
+  CU_ASSERT_EQUAL(ia.reasons, SVRFWDET_REASON_MIDFLOW);
+  CU_ASSERT_EQUAL(ib.reasons, 0);
+  CU_ASSERT_STRING_EQUAL(ib.peer_router_name, "rtrA");
+  sim_free(&s);
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"clean path", test_clean_path},
@@ -449,6 +506,7 @@ int main(void) {
       {"config errors", test_config_errors},
       {"RST and unknown", test_rst_and_unknown},
       {"stale report", test_stale_report},
+      {"bidirectional", test_bidirectional},
       {NULL, NULL}};
   return svr_test_run("fwdet_ctx", cases);
 }

@@ -245,6 +245,14 @@ timeout 20 ip netns exec "$A" setpriv --reuid=65534 --regid=65534 --clear-groups
 [ "$rc" = 4 ] && grep -q CAP_NET_RAW "$SVR_TMP/priv.err" \
   && svr_pass "unprivileged: exit 4 naming CAP_NET_RAW ($(cut -c1-70 "$SVR_TMP/priv.err")...)" \
   || svr_fail "unprivileged: rc=$rc $(cat "$SVR_TMP/priv.err")"
+out="$SVR_TMP/always.json"
+probe_cmd --mode always-transform --json >"$out" 2>&1; rc=$?
+[ "$rc" = 1 ] && [ "$(jfield "$out" 'd["reasons"]')" = Configured ] && [ "$(jfield "$out" 'd["stats"]["request-sent"]')" = 0 ] \
+  && svr_pass "always-transform: exit 1, reason Configured, no request sent" || svr_fail "always-transform: rc=$rc $(cat "$out")"
+out="$SVR_TMP/disabled.json"
+probe_cmd --mode disabled --json >"$out" 2>&1; rc=$?
+[ "$rc" = 0 ] && [ "$(jfield "$out" 'd["status"]')" = disabled ] && [ "$(jfield "$out" 'd["bursts_sent"]')" = 0 ] \
+  && svr_pass "mode disabled: exit 0, no burst sent" || svr_fail "disabled: rc=$rc $(cat "$out")"
 probe_cmd --bogus >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && svr_pass "unknown option: exit 2" || svr_fail "unknown option: rc=$rc"
 
