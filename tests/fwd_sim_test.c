@@ -535,6 +535,25 @@ static void test_ipv6_flow(void) {
   }
 }
 
+/* After a peer failover, metadata is retriggered and the handshake runs
+ * again; both sides turn it off after one more round trip. */
+static void test_retrigger(void) {
+  ft_pair t;
+  int ok = 1;
+  ft_pair_init(&t, SVRFWD_CIPHER_AES256_GCM, NULL);
+  send_one(&t, 0, 17, 8000, (const uint8_t *)"a", 1, 0, 0, &ok);
+  send_one(&t, 1, 17, 8000, (const uint8_t *)"b", 1, 0, 0, &ok);
+  CU_ASSERT_EQUAL(send_one(&t, 0, 17, 8000, (const uint8_t *)"c", 1, 0, 0, &ok), 0);
+  CU_ASSERT_EQUAL(send_one(&t, 1, 17, 8000, (const uint8_t *)"d", 1, 0, 0, &ok), 0);
+  svrfwd_peer_retrigger_metadata(t.ab);
+  CU_ASSERT_EQUAL(send_one(&t, 0, 17, 8000, (const uint8_t *)"e", 1, 0, 0, &ok), 1);
+  CU_ASSERT_EQUAL(send_one(&t, 1, 17, 8000, (const uint8_t *)"f", 1, 0, 0, &ok), 1);
+  CU_ASSERT_EQUAL(send_one(&t, 0, 17, 8000, (const uint8_t *)"g", 1, 0, 0, &ok), 0);
+  CU_ASSERT_EQUAL(send_one(&t, 1, 17, 8000, (const uint8_t *)"h", 1, 0, 0, &ok), 0);
+  CU_ASSERT(ok);
+  ft_pair_free(&t);
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"udp_flow_all_ciphers", test_udp_flow_all_ciphers},
@@ -548,6 +567,7 @@ int main(void) {
       {"close_callback", test_close_callback},
       {"glare_both_sides", test_glare_both_sides},
       {"ipv6_flow", test_ipv6_flow},
+      {"retrigger", test_retrigger},
       {NULL, NULL}};
   return svr_test_run("fwd_sim", cases);
 }

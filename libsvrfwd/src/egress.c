@@ -211,6 +211,8 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
         }
       } else if (s->originator && (m.present & SVRFWD_META_DISABLE_FWD)) {
         s->meta_tx = 0; /* handshake complete */
+      } else if (!s->originator) {
+        s->meta_tx = 1; /* forward metadata again: answer with reverse */
       }
       if (c != SVRFWD_CIPHER_NONE) {
         fwd_replay_update(s, m.seq);

@@ -184,6 +184,15 @@ int svrfwd_peer_key_add(svrfwd_peer *p, uint32_t id, const uint8_t *key,
   return activate ? svrfwd_peer_key_activate(p, id, ts) : 0;
 }
 
+void svrfwd_peer_retrigger_metadata(svrfwd_peer *p) {
+  svrfwd_session *s;
+  for (s = p->ctx->sessions; s; s = s->next) {
+    if (s->peer == p) {
+      s->meta_tx = 1;
+    }
+  }
+}
+
 void svrfwd_peer_set_udp_transform(svrfwd_peer *p, int on) {
   p->transform = on ? 1 : 0;
 }

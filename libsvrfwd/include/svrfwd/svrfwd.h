@@ -416,6 +416,12 @@ SVRFWD_EXTERN int svrfwd_peer_key_add(svrfwd_peer *peer, uint32_t security_id,
 SVRFWD_EXTERN int svrfwd_peer_key_activate(svrfwd_peer *peer,
                                            uint32_t security_id,
                                            svrfwd_tstamp ts);
+/*
+ * Makes every session of the peer send metadata again, as on a new flow
+ * (the peer failed over, rebooted, or BFD saw its source NAT change): the
+ * peer recreates or refreshes its state and the handshake runs again.
+ */
+SVRFWD_EXTERN void svrfwd_peer_retrigger_metadata(svrfwd_peer *peer);
 /* libsvrfwdet's verdict: 1 = new TCP sessions ride UDP. */
 SVRFWD_EXTERN void svrfwd_peer_set_udp_transform(svrfwd_peer *peer, int on);
 /* Hop count learned by libsvrbfd (255 - received TTL) for SVRFWD_TTL_AUTO. */
