@@ -582,8 +582,9 @@ static void link_arm(rlink *l) {
     uint64_t b = conductor_outbox_get_expiry(l->ob);
     when = a < b ? a : b;
   } else {
-    /* handshake: poll every 100 ms until the deadline */
-    when = now + 100 * CONDUCTOR_MILLISECONDS;
+    /* handshake: readiness drives it; a 1 s tick is only a safety net
+     * (a 100 ms tick cost more than it saved with 1,000 routers at once) */
+    when = now + 1000 * CONDUCTOR_MILLISECONDS;
     if (when > l->deadline) {
       when = l->deadline;
     }

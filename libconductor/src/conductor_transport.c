@@ -572,7 +572,13 @@ int conductor_sconn_process(conductor_sconn *c) {
   int rc;
   c->in_process = 1;
   if (c->state == SC_KEX) {
-    rc = ssh_handle_key_exchange(c->session);
+    int k = 0;
+    /* libssh may read several packets from the socket but handle one per
+     * call; the rest would wait for a readiness event that never comes.
+     * A few calls in a row drain what it buffered. */
+    do {
+      rc = ssh_handle_key_exchange(c->session);
+    } while (rc == SSH_AGAIN && ++k < 4);
     if (rc == SSH_AGAIN) {
       c->in_process = 0;
       return 0;
@@ -593,7 +599,10 @@ int conductor_sconn_process(conductor_sconn *c) {
     }
   }
   if (c->state != SC_CLOSING && c->state != SC_KEX) {
-    rc = ssh_event_dopoll(c->event, 0);
+    int k = 0;
+    do {
+      rc = ssh_event_dopoll(c->event, 0);
+    } while (rc == SSH_OK && ++k < 8 && c->state != SC_CLOSING);
     if (rc == SSH_ERROR ||
         (ssh_get_status(c->session) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
       if (c->state != SC_CLOSING) {

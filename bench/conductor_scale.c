@@ -1,0 +1,419 @@
+/*
+ * conductor_scale: one conductor node (a child process: svr-conductor's
+ * glue, SQLite WAL, synchronous=FULL) and N simulated router nodes (this
+ * process: N rtr objects, each its own libssh client, SSH keepalive frames
+ * every --keepalive s) on loopback.  After every router is connected it
+ * measures, over --duration seconds with --alarm-rate alarms per second
+ * spread over random routers: the conductor process's CPU % of one core
+ * and RSS, and the receive -> COMMIT latency of alarms.  Prints key=value
+ * lines; the goal ratios compare with the issue's target (10,000 routers
+ * on < 25 % of one core, < 2 GiB).
+ *
+ *   conductor_scale [--routers N] [--alarm-rate R] [--duration S]
+ *                   [--keepalive S] [--connect-rate C]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "conductor_glue.h"
+
+static unsigned n_routers = 1000;
+static double alarm_rate = 100;
+static unsigned duration_s = 30;
+static unsigned ka_s = 5;
+static unsigned connect_rate = 500; /* new routers per second */
+
+static char tmpdir[] = "/tmp/conductor_scale.XXXXXX";
+
+/* ---- child: the conductor node ----------------------------------------- */
+
+static cnd *child_cnd;
+static int child_pipe;
+static uv_signal_t child_sig;
+
+static void child_on_signal(uv_signal_t *h, int signum) {
+  cnd_stats st;
+  ssize_t w;
+  (void)signum;
+  cnd_get_stats(child_cnd, &st);
+  w = write(child_pipe, &st, sizeof st);
+  (void)w;
+  cnd_stop(child_cnd);
+  uv_close((uv_handle_t *)h, NULL);
+}
+
+static void child_log(int level, const char *text, void *ud) {
+  (void)ud;
+  if (level == 0) {
+    fprintf(stderr, "conductor: %s\n", text);
+  }
+}
+
+static int run_child(int wfd, const char *db, const char *hk) {
+  uv_loop_t loop;
+  cnd_opts o;
+  char err[512];
+  uint16_t port;
+  ssize_t w;
+  memset(&o, 0, sizeof o);
+  o.db_path = db;
+  o.host_key = hk;
+  o.listen_addr = "127.0.0.1";
+  o.port = 0;
+  o.node_name = "cnd1";
+  o.ka_interval_s = ka_s;
+  o.log = child_log;
+  uv_loop_init(&loop);
+  if (cnd_new(&child_cnd, &loop, &o, err, sizeof err) != 0) {
+    fprintf(stderr, "conductor: %s\n", err);
+    return 1;
+  }
+  port = cnd_port(child_cnd);
+  child_pipe = wfd;
+  w = write(wfd, &port, sizeof port);
+  (void)w;
+  uv_signal_init(&loop, &child_sig);
+  uv_signal_start(&child_sig, child_on_signal, SIGTERM);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  cnd_del(child_cnd);
+  return 0;
+}
+
+/* ---- parent: the routers -------------------------------------------------- */
+
+static uv_loop_t loop;
+static rtr **routers;
+static unsigned n_started;
+static char conductor_addr[64];
+static char key_path[256], kh_path[256];
+static uv_timer_t start_timer, alarm_timer, phase_timer;
+static uint64_t rnd_state = 0x12345678;
+static uint64_t alarms_sent;
+static uint64_t t_connected;
+static pid_t child;
+
+static uint64_t rnd(void) {
+  uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static void quiet(int level, const char *text, void *ud) {
+  (void)ud;
+  if (level == 0) {
+    fprintf(stderr, "router: %s\n", text);
+  }
+}
+
+static void on_start(uv_timer_t *h) {
+  unsigned k, batch = connect_rate / 10 ? connect_rate / 10 : 1;
+  for (k = 0; k < batch && n_started < n_routers; k++) {
+    rtr_opts o;
+    char node[32], err[256];
+    memset(&o, 0, sizeof o);
+    snprintf(node, sizeof node, "node%u", n_started);
+    o.router = "bench";
+    o.node = node;
+    o.key_path = key_path;
+    o.known_hosts = kh_path;
+    o.tofu = 0;
+    o.conductors[0] = conductor_addr;
+    o.n_conductors = 1;
+    o.ka_interval_s = ka_s;
+    o.backoff_base_ns = 200 * CONDUCTOR_MILLISECONDS;
+    o.backoff_cap_ns = 5 * CONDUCTOR_SECONDS;
+    o.log = quiet;
+    if (rtr_new(&routers[n_started], &loop, &o, err, sizeof err) != 0) {
+      fprintf(stderr, "rtr_new: %s\n", err);
+      exit(1);
+    }
+    n_started++;
+  }
+  if (n_started == n_routers) {
+    uv_timer_stop(h);
+  }
+}
+
+static void on_alarm(uv_timer_t *h) {
+  /* 10 ms ticks: rate/100 alarms per tick, fractional part carried */
+  static double carry;
+  double want = alarm_rate / 100.0 + carry;
+  unsigned k, n = (unsigned)want;
+  (void)h;
+  carry = want - n;
+  for (k = 0; k < n; k++) {
+    rtr *r = routers[rnd() % n_routers];
+    char msg[64];
+    snprintf(msg, sizeof msg, "Peer bench-%llu path is down",
+             (unsigned long long)alarms_sent);
+    if (rtr_raise(r, CONDUCTOR_SEV_MAJOR, "bench", "peer", msg, NULL) == 0) {
+      alarms_sent++;
+    }
+  }
+}
+
+static long proc_ticks(pid_t pid) {
+  char path[64], buf[1024], *p;
+  unsigned long ut = 0, st = 0;
+  FILE *f;
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  f = fopen(path, "r");
+  if (f == NULL) {
+    return -1;
+  }
+  if (fgets(buf, sizeof buf, f) == NULL) {
+    fclose(f);
+    return -1;
+  }
+  fclose(f);
+  p = strrchr(buf, ')');
+  if (p == NULL ||
+      sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+             &st) != 2) {
+    return -1;
+  }
+  return (long)(ut + st);
+}
+
+static long proc_rss_kib(pid_t pid) {
+  char path[64], line[256];
+  long kib = -1;
+  FILE *f;
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  f = fopen(path, "r");
+  if (f == NULL) {
+    return -1;
+  }
+  while (fgets(line, sizeof line, f)) {
+    if (sscanf(line, "VmRSS: %ld kB", &kib) == 1) {
+      break;
+    }
+  }
+  fclose(f);
+  return kib;
+}
+
+static long proc_ticks(pid_t pid);
+static int phase;
+static long c_ticks0, p_ticks0;
+static uint64_t t_measure0, sent0;
+static uint64_t t_begin;
+
+static void on_phase(uv_timer_t *h) {
+  unsigned i, up = 0;
+  uint64_t now = uv_hrtime();
+  (void)h;
+  for (i = 0; i < n_started; i++) {
+    up += (unsigned)rtr_links_up(routers[i]);
+  }
+  if (phase == 0) {
+    if (getenv("BENCH_DEBUG")) {
+      fprintf(stderr, "t=%.1f started=%u up=%u\n",
+              (double)(now - t_begin) / 1e9, n_started, up);
+    }
+    if (up == n_routers) {
+      t_connected = now;
+      printf("routers=%u\nconnect_s=%.2f\n", n_routers,
+             (double)(now - t_begin) / 1e9);
+      /* handshake CPU (both sides run on one shared machine: connect_s is
+       * wall time and depends on the load; these do not) */
+      printf("connect_cpu_ms_per_router_conductor=%.3f\n"
+             "connect_cpu_ms_per_router_routers=%.3f\n",
+             1000.0 * (double)proc_ticks(child) /
+                 (double)sysconf(_SC_CLK_TCK) / n_routers,
+             1000.0 * (double)proc_ticks(getpid()) /
+                 (double)sysconf(_SC_CLK_TCK) / n_routers);
+      fflush(stdout);
+      phase = 1;
+      /* settle one keepalive period, then measure */
+      uv_timer_start(&phase_timer, on_phase, ka_s * 1000u, 0);
+    } else if (now - t_begin > 600ull * 1000000000ull) {
+      fprintf(stderr, "only %u of %u routers connected after 600 s\n", up,
+              n_routers);
+      printf("routers=%u\nconnected=%u\n", n_routers, up);
+      kill(child, SIGKILL);
+      exit(1);
+    }
+    return;
+  }
+  if (phase == 1) {
+    c_ticks0 = proc_ticks(child);
+    p_ticks0 = proc_ticks(getpid());
+    t_measure0 = now;
+    sent0 = alarms_sent;
+    uv_timer_start(&alarm_timer, on_alarm, 10, 10);
+    phase = 2;
+    uv_timer_start(&phase_timer, on_phase, duration_s * 1000u, 0);
+    return;
+  }
+  if (phase == 2) {
+    double secs = (double)(now - t_measure0) / 1e9;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    long c_ticks = proc_ticks(child), p_ticks = proc_ticks(getpid());
+    long c_rss = proc_rss_kib(child), p_rss = proc_rss_kib(getpid());
+    double c_cpu = 100.0 * (double)(c_ticks - c_ticks0) / hz / secs;
+    double p_cpu = 100.0 * (double)(p_ticks - p_ticks0) / hz / secs;
+    size_t pending = 0;
+    for (i = 0; i < n_routers; i++) {
+      pending += rtr_pending(routers[i]);
+    }
+    printf("duration_s=%.1f\nkeepalive_s=%u\nrouters_up=%u\n", secs, ka_s, up);
+    printf("alarm_rate_per_s=%.1f\nalarms_sent=%llu\nalarms_unacked_at_end=%zu\n",
+           (double)(alarms_sent - sent0) / secs,
+           (unsigned long long)(alarms_sent - sent0), pending);
+    printf("conductor_cpu_pct=%.2f\nconductor_rss_mib=%.1f\n"
+           "conductor_rss_per_router_kib=%.1f\n",
+           c_cpu, (double)c_rss / 1024.0,
+           (double)c_rss / (double)n_routers);
+    printf("routers_process_cpu_pct=%.2f\nrouters_process_rss_mib=%.1f\n",
+           p_cpu, (double)p_rss / 1024.0);
+    /* against the target for 10,000 routers, scaled linearly */
+    printf("goal_cpu_ratio=%.3f\ngoal_rss_ratio=%.3f\n",
+           c_cpu * (10000.0 / n_routers) / 25.0,
+           (double)c_rss * (10000.0 / n_routers) / (2.0 * 1024 * 1024));
+    fflush(stdout);
+    uv_timer_stop(&alarm_timer);
+    uv_stop(&loop);
+  }
+}
+
+int main(int argc, char **argv) {
+  int i, pfd[2];
+  char db[300], hk[300];
+  uint16_t port;
+  struct rlimit rl;
+  cnd_stats st;
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--routers") == 0 && i + 1 < argc) {
+      n_routers = (unsigned)atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--alarm-rate") == 0 && i + 1 < argc) {
+      alarm_rate = atof(argv[++i]);
+    } else if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc) {
+      duration_s = (unsigned)atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--keepalive") == 0 && i + 1 < argc) {
+      ka_s = (unsigned)atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--connect-rate") == 0 && i + 1 < argc) {
+      connect_rate = (unsigned)atoi(argv[++i]);
+    } else {
+      fprintf(stderr,
+              "usage: conductor_scale [--routers N] [--alarm-rate R] "
+              "[--duration S] [--keepalive S] [--connect-rate C]\n");
+      return 2;
+    }
+  }
+  if (n_routers == 0 || ka_s < 1 || ka_s > 10 || duration_s == 0) {
+    fprintf(stderr, "conductor_scale: bad arguments\n");
+    return 2;
+  }
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < n_routers + 64) {
+      fprintf(stderr, "conductor_scale: need %u file descriptors, have %lu\n",
+              n_routers + 64, (unsigned long)rl.rlim_cur);
+      return 1;
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  if (mkdtemp(tmpdir) == NULL) {
+    perror("mkdtemp");
+    return 1;
+  }
+  snprintf(db, sizeof db, "%s/conductor.db", tmpdir);
+  snprintf(hk, sizeof hk, "%s/host_key", tmpdir);
+  snprintf(key_path, sizeof key_path, "%s/router_key", tmpdir);
+  snprintf(kh_path, sizeof kh_path, "%s/known_hosts", tmpdir);
+  if (conductor_key_generate(key_path) != 0 ||
+      conductor_key_generate(hk) != 0) {
+    fprintf(stderr, "keygen failed\n");
+    return 1;
+  }
+  {
+    /* enrol the one router key (every simulated node is router "bench") */
+    conductor_store *s = NULL;
+    char type[64], b64[1024], fp[128], pub[300];
+    snprintf(pub, sizeof pub, "%s.pub", key_path);
+    if (conductor_key_read_public(pub, type, sizeof type, b64, sizeof b64, fp,
+                                  sizeof fp) != 0 ||
+        conductor_store_open(&s, db, 0) != 0 ||
+        conductor_store_enroll(s, "bench", type, b64, fp) != 0) {
+      fprintf(stderr, "enroll failed\n");
+      return 1;
+    }
+    conductor_store_close(s);
+  }
+  if (pipe(pfd) != 0) {
+    perror("pipe");
+    return 1;
+  }
+  child = fork();
+  if (child == 0) {
+    close(pfd[0]);
+    _exit(run_child(pfd[1], db, hk));
+  }
+  close(pfd[1]);
+  if (read(pfd[0], &port, sizeof port) != (ssize_t)sizeof port) {
+    fprintf(stderr, "conductor did not start\n");
+    return 1;
+  }
+  snprintf(conductor_addr, sizeof conductor_addr, "127.0.0.1:%u",
+           (unsigned)port);
+  {
+    /* pin the conductor's host key for every simulated router */
+    char type[64], b64[1024], fp[128];
+    FILE *f = fopen(kh_path, "w");
+    if (f == NULL || conductor_key_read_public(hk, type, sizeof type, b64,
+                                               sizeof b64, fp,
+                                               sizeof fp) != 0) {
+      fprintf(stderr, "cannot write %s\n", kh_path);
+      return 1;
+    }
+    fprintf(f, "[127.0.0.1]:%u %s %s\n", (unsigned)port, type, b64);
+    fclose(f);
+  }
+  routers = calloc(n_routers, sizeof *routers);
+  uv_loop_init(&loop);
+  t_begin = uv_hrtime();
+  uv_timer_init(&loop, &start_timer);
+  uv_timer_start(&start_timer, on_start, 0, 100);
+  uv_timer_init(&loop, &alarm_timer);
+  uv_timer_init(&loop, &phase_timer);
+  uv_timer_start(&phase_timer, on_phase, 200, 200);
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  /* collect the conductor's commit statistics */
+  kill(child, SIGTERM);
+  memset(&st, 0, sizeof st);
+  if (read(pfd[0], &st, sizeof st) == (ssize_t)sizeof st) {
+    printf("alarms_committed=%llu\ncommits=%llu\nbatch_max=%llu\n",
+           (unsigned long long)st.alarms_committed,
+           (unsigned long long)st.commits,
+           (unsigned long long)st.batch_max);
+    printf("commit_latency_avg_ms=%.3f\ncommit_latency_max_ms=%.3f\n",
+           st.alarms_committed
+               ? (double)st.commit_latency_ns_sum / 1e6 /
+                     (double)st.alarms_committed
+               : 0.0,
+           (double)st.commit_latency_ns_max / 1e6);
+  }
+  waitpid(child, NULL, 0);
+  {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) {
+      fprintf(stderr, "could not remove %s\n", tmpdir);
+    }
+  }
+  return 0;
+}
