@@ -203,7 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
           uint32_t seq = len >= 32 ? svr_get_be32(buf + 28) : 0;
           buf[1] |= 0x04;
           buf[3] = (uint8_t)(SVRBFD_MIN_PKT_LEN + alen);
-          (void)bfd_auth_sign(&cfg[which].auth, seq, buf,
+          (void)bfd_auth_sign(NULL, &cfg[which].auth, seq, buf,
                               SVRBFD_MIN_PKT_LEN + alen);
         }
       }

@@ -220,7 +220,19 @@ static void check_sign(svrbfd_auth_type t, size_t alen, const char *wire_hex,
   CU_ASSERT_EQUAL(bfd_auth_config_check(&a), 0);
   CU_ASSERT_EQUAL(bfd_auth_section_len(&a), alen);
   vec_pkt(buf, (uint8_t)t, (uint8_t)alen);
-  CU_ASSERT_EQUAL(bfd_auth_sign(&a, 0x10, buf, 24 + alen), 0);
+  CU_ASSERT_EQUAL(bfd_auth_sign(NULL, &a, 0x10, buf, 24 + alen), 0);
+  { /* the context's cached digest path gives the same bytes */
+    bfd_crypto c;
+    uint8_t buf2[64];
+    CU_ASSERT_FATAL(bfd_crypto_init(&c) == 0);
+    vec_pkt(buf2, (uint8_t)t, (uint8_t)alen);
+    CU_ASSERT_EQUAL(bfd_auth_sign(&c, &a, 0x10, buf2, 24 + alen), 0);
+    CU_ASSERT_EQUAL(memcmp(buf, buf2, 24 + alen), 0);
+    vec_pkt(buf2, (uint8_t)t, (uint8_t)alen); /* reuse of the MD ctx */
+    CU_ASSERT_EQUAL(bfd_auth_sign(&c, &a, 0x10, buf2, 24 + alen), 0);
+    CU_ASSERT_EQUAL(memcmp(buf, buf2, 24 + alen), 0);
+    bfd_crypto_free(&c);
+  }
   if (wire_hex) {
     CU_ASSERT_EQUAL(unhex(want, sizeof(want), wire_hex), 24 + alen);
     CU_ASSERT_EQUAL(memcmp(buf, want, 24 + alen), 0);
@@ -252,6 +264,7 @@ static void test_auth_decode_vector(void) {
   svrbfd_pkt p;
   size_t n = unhex(b, sizeof(b), VEC_SHA1_WIRE);
   CU_ASSERT_EQUAL(decode_exact(&p, b, n), 0);
+  CU_ASSERT_EQUAL(svrbfd_pkt_decode(&p, b, n), 0); /* pointers into b */
   CU_ASSERT_EQUAL(p.auth_present, 1);
   CU_ASSERT_EQUAL(p.auth_type, SVRBFD_AUTH_KEYED_SHA1);
   CU_ASSERT_EQUAL(p.auth_len, 28);

@@ -676,7 +676,7 @@ static size_t signed_peer_pkt(const peer *pp, const svrbfd_auth *a,
   p.desired_min_tx_us = pp->tx;
   p.required_min_rx_us = pp->rx;
   (void)svrbfd_pkt_encode(buf, 24, &p);
-  CU_ASSERT_EQUAL(bfd_auth_sign(a, seq, buf, 24 + alen), 0);
+  CU_ASSERT_EQUAL(bfd_auth_sign(NULL, a, seq, buf, 24 + alen), 0);
   return 24 + alen;
 }
 

@@ -7,7 +7,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "bfd_int.h"
 #include "svr_endian.h"
@@ -69,33 +68,97 @@ size_t bfd_auth_section_len(const svrbfd_auth *a) {
   }
 }
 
+int bfd_crypto_init(bfd_crypto *c) {
+  memset(c, 0, sizeof(*c));
+  c->mdctx = EVP_MD_CTX_new();
+  c->md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+  c->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+  c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+  if (!c->mdctx || !c->sha1 || !c->sha256) {
+    /* MD5 may be missing in a FIPS-only build: those sessions then fail
+     * with SVRBFD_ERR_CRYPTO; SHA1/SHA-256 are required. */
+    bfd_crypto_free(c);
+    return SVRBFD_ERR_CRYPTO;
+  }
+  return 0;
+}
+
+void bfd_crypto_free(bfd_crypto *c) {
+  EVP_MD_CTX_free(c->mdctx);
+  EVP_MD_free(c->md5);
+  EVP_MD_free(c->sha1);
+  EVP_MD_free(c->sha256);
+  memset(c, 0, sizeof(*c));
+}
+
+/*
+ * H(a || b) with the context's pre-fetched digest and reused EVP_MD_CTX
+ * (no fetch, lock or allocation per packet), or, with |c| NULL, a
+ * temporary context (tests and one-off use).
+ */
+static int bfd_md2(bfd_crypto *c, int which, const uint8_t *a, size_t alen,
+                   const uint8_t *b, size_t blen, uint8_t *out) {
+  EVP_MD_CTX *mctx = c ? c->mdctx : EVP_MD_CTX_new();
+  const EVP_MD *md;
+  unsigned int outlen = 0;
+  int ok;
+  if (c) {
+    md = which == 0 ? c->md5 : which == 1 ? c->sha1 : c->sha256;
+  } else {
+    md = which == 0 ? EVP_md5() : which == 1 ? EVP_sha1() : EVP_sha256();
+  }
+  if (mctx == NULL || md == NULL) {
+    if (!c) {
+      EVP_MD_CTX_free(mctx);
+    }
+    return SVRBFD_ERR_CRYPTO;
+  }
+  ok = EVP_DigestInit_ex2(mctx, md, NULL) == 1 &&
+       EVP_DigestUpdate(mctx, a, alen) == 1 &&
+       (blen == 0 || EVP_DigestUpdate(mctx, b, blen) == 1) &&
+       EVP_DigestFinal_ex(mctx, out, &outlen) == 1;
+  if (!c) {
+    EVP_MD_CTX_free(mctx);
+  }
+  return ok ? 0 : SVRBFD_ERR_CRYPTO;
+}
+
+/* RFC 2104 HMAC-SHA256; keys are at most 64 bytes = one block. */
+static int bfd_hmac_sha256(bfd_crypto *c, const svrbfd_auth *a,
+                           const uint8_t *pkt, size_t len, uint8_t *out) {
+  uint8_t pad[64], inner[32];
+  size_t i;
+  int rv;
+  for (i = 0; i < sizeof(pad); i++) {
+    pad[i] = (uint8_t)((i < a->key_len ? a->key[i] : 0) ^ 0x36);
+  }
+  rv = bfd_md2(c, 2, pad, sizeof(pad), pkt, len, inner);
+  for (i = 0; i < sizeof(pad); i++) {
+    pad[i] = (uint8_t)(pad[i] ^ 0x36 ^ 0x5c);
+  }
+  if (rv == 0) {
+    rv = bfd_md2(c, 2, pad, sizeof(pad), inner, sizeof(inner), out);
+  }
+  OPENSSL_cleanse(pad, sizeof(pad));
+  return rv;
+}
+
 /*
  * Computes the digest of pkt[0..len) into |out| for the type; for MD5/SHA1
  * the caller has put the zero-padded key into the digest field (6.7.3/6.7.4),
  * for HMAC-SHA256 zeros.
  */
-static int bfd_auth_digest(const svrbfd_auth *a, const uint8_t *pkt,
-                           size_t len, uint8_t *out) {
-  unsigned int outlen = 0;
+static int bfd_auth_digest(bfd_crypto *c, const svrbfd_auth *a,
+                           const uint8_t *pkt, size_t len, uint8_t *out) {
   switch (a->type) {
   case SVRBFD_AUTH_KEYED_MD5:
   case SVRBFD_AUTH_METICULOUS_KEYED_MD5:
-    return EVP_Digest(pkt, len, out, &outlen, EVP_md5(), NULL) == 1 &&
-                   outlen == 16
-               ? 0
-               : SVRBFD_ERR_CRYPTO;
+    return bfd_md2(c, 0, pkt, len, NULL, 0, out);
   case SVRBFD_AUTH_KEYED_SHA1:
   case SVRBFD_AUTH_METICULOUS_KEYED_SHA1:
-    return EVP_Digest(pkt, len, out, &outlen, EVP_sha1(), NULL) == 1 &&
-                   outlen == 20
-               ? 0
-               : SVRBFD_ERR_CRYPTO;
+    return bfd_md2(c, 1, pkt, len, NULL, 0, out);
   case SVRBFD_AUTH_HMAC_SHA256:
-    return HMAC(EVP_sha256(), a->key, (int)a->key_len, pkt, len, out,
-                &outlen) != NULL &&
-                   outlen == 32
-               ? 0
-               : SVRBFD_ERR_CRYPTO;
+    return bfd_hmac_sha256(c, a, pkt, len, out);
   default:
     return SVRBFD_ERR_CRYPTO;
   }
@@ -110,8 +173,8 @@ static void bfd_auth_fill_field(const svrbfd_auth *a, uint8_t *field,
   }
 }
 
-int bfd_auth_sign(const svrbfd_auth *a, uint32_t seq, uint8_t *buf,
-                  size_t len) {
+int bfd_auth_sign(bfd_crypto *c, const svrbfd_auth *a, uint32_t seq,
+                  uint8_t *buf, size_t len) {
   uint8_t *sec = buf + SVRBFD_MIN_PKT_LEN;
   size_t slen = bfd_auth_section_len(a);
   size_t dlen;
@@ -129,7 +192,7 @@ int bfd_auth_sign(const svrbfd_auth *a, uint32_t seq, uint8_t *buf,
   svr_put_be32(sec + 4, seq);
   dlen = bfd_auth_digest_len(a->type);
   bfd_auth_fill_field(a, sec + 8, dlen);
-  rv = bfd_auth_digest(a, buf, len, digest);
+  rv = bfd_auth_digest(c, a, buf, len, digest);
   if (rv != 0) {
     return rv;
   }
@@ -155,8 +218,8 @@ int bfd_auth_seq_ok(svrbfd_auth_type t, int known, uint32_t rcv_seq,
   return delta <= hi;
 }
 
-int bfd_auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
-                    const uint8_t *data) {
+int bfd_auth_verify(bfd_crypto *c, const svrbfd_session *s,
+                    const svrbfd_pkt *pkt, const uint8_t *data) {
   const svrbfd_auth *a = &s->cfg.auth;
   uint8_t copy[SVRBFD_MIN_PKT_LEN + BFD_AUTH_LEN_SHA256];
   uint8_t digest[32];
@@ -190,7 +253,7 @@ int bfd_auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
   }
   memcpy(copy, data, pkt->length);
   bfd_auth_fill_field(a, copy + SVRBFD_MIN_PKT_LEN + 8, dlen);
-  rv = bfd_auth_digest(a, copy, pkt->length, digest);
+  rv = bfd_auth_digest(c, a, copy, pkt->length, digest);
   if (rv != 0) {
     return rv;
   }

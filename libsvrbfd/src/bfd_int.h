@@ -64,6 +64,16 @@ uint64_t bfd_rng_next(uint64_t *state);
 /* RFC 5880 6.8.7: |interval_ns| reduced by 0-25 % (10-25 % if mult == 1). */
 uint64_t bfd_jitter(uint64_t interval_ns, uint8_t detect_mult, uint64_t *rng);
 
+/* ---- auth.c: per-context crypto state --------------------------------- */
+struct evp_md_ctx_st;
+struct evp_md_st;
+typedef struct bfd_crypto {
+  struct evp_md_ctx_st *mdctx; /* reused for every digest */
+  struct evp_md_st *md5, *sha1, *sha256; /* fetched once */
+} bfd_crypto;
+int bfd_crypto_init(bfd_crypto *c);
+void bfd_crypto_free(bfd_crypto *c);
+
 /* ---- session ---------------------------------------------------------- */
 struct svrbfd_session {
   svrbfd_ctx *ctx;
@@ -142,6 +152,7 @@ struct svrbfd_ctx {
   svrbfd_session *first, *last;     /* creation order */
   svrbfd_session *rhead, *rtail;    /* ready list */
   uint64_t rng;
+  bfd_crypto crypto;
   svrbfd_ctx_stats stats;
   void (*log_printf)(void *user_data, const char *fmt, ...);
 };
@@ -157,9 +168,10 @@ void bfd_session_reschedule(svrbfd_session *s);
 int bfd_auth_config_check(const svrbfd_auth *a);
 /* Auth section length for the config (0 for none). */
 size_t bfd_auth_section_len(const svrbfd_auth *a);
-/* Writes the auth section at buf[24..] and signs buf[0..len). */
-int bfd_auth_sign(const svrbfd_auth *a, uint32_t seq, uint8_t *buf,
-                  size_t len);
+/* Writes the auth section at buf[24..] and signs buf[0..len).  |c| may be
+ * NULL (a temporary digest context is used). */
+int bfd_auth_sign(bfd_crypto *c, const svrbfd_auth *a, uint32_t seq,
+                  uint8_t *buf, size_t len);
 /* 1 if |a|'s type sequences meticulously. */
 int bfd_auth_meticulous(svrbfd_auth_type t);
 int bfd_auth_has_seq(svrbfd_auth_type t);
@@ -167,8 +179,8 @@ int bfd_auth_has_seq(svrbfd_auth_type t);
  * Checks pkt's authentication against the session (6.7, 6.8.6 step 10).
  * Changes nothing; on success *seq_out is the accepted sequence number.
  */
-int bfd_auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
-                    const uint8_t *data);
+int bfd_auth_verify(bfd_crypto *c, const svrbfd_session *s,
+                    const svrbfd_pkt *pkt, const uint8_t *data);
 /* Sequence window check alone (exposed for tests). */
 int bfd_auth_seq_ok(svrbfd_auth_type t, int known, uint32_t rcv_seq,
                     uint32_t seq, uint8_t mult);

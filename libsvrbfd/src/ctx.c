@@ -99,8 +99,12 @@ int svrbfd_ctx_new_versioned(svrbfd_ctx **pctx, int callbacks_version,
   if (rv == 0) {
     rv = bfd_tab_init(&ctx->by_pair, &ctx->mem, hint);
   }
+  if (rv == 0) {
+    rv = bfd_crypto_init(&ctx->crypto);
+  }
   if (rv != 0) {
     bfd_tab_free(&ctx->by_discr, &ctx->mem);
+    bfd_tab_free(&ctx->by_pair, &ctx->mem);
     bfd_free(&ctx->mem, ctx);
     return rv;
   }
@@ -122,6 +126,7 @@ void svrbfd_ctx_del(svrbfd_ctx *ctx) {
   }
   bfd_tab_free(&ctx->by_discr, &mem);
   bfd_tab_free(&ctx->by_pair, &mem);
+  bfd_crypto_free(&ctx->crypto);
   bfd_free(&mem, ctx);
 }
 
@@ -160,6 +165,26 @@ void bfd_ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s) {
   s->on_ready = 0;
 }
 
+/*
+ * Moves a linked node to a new deadline in place: one sift instead of
+ * svr_heap_update()'s remove + insert, which walk the tree from the root
+ * twice.  Uses the heap's own sift helpers, so order and tie-breaking
+ * (insertion order) are the same as a reinsert.  Candidate for
+ * common/svr_heap.h as svr_heap_rekey().
+ */
+static void bfd_heap_rekey(svr_heap *h, svr_heap_node *n, uint64_t key) {
+  if (n->key == key) {
+    return;
+  }
+  n->key = key;
+  n->seq = h->next_seq++;
+  if (h->next_seq == UINT64_MAX) {
+    h->next_seq = 0;
+  }
+  svr_heap__sift_down(h, n);
+  svr_heap__sift_up(h, n);
+}
+
 void bfd_session_reschedule(svrbfd_session *s) {
   svrbfd_tstamp k = s->next_tx;
   if (s->detect_at < k) {
@@ -176,8 +201,10 @@ void bfd_session_reschedule(svrbfd_session *s) {
   }
   if (k == BFD_NEVER) {
     svr_heap_remove(&s->ctx->heap, &s->hnode);
+  } else if (svr_heap_node_linked(&s->hnode)) {
+    bfd_heap_rekey(&s->ctx->heap, &s->hnode, k);
   } else {
-    svr_heap_update(&s->ctx->heap, &s->hnode, k);
+    svr_heap_insert(&s->ctx->heap, &s->hnode, k);
   }
 }
 
@@ -322,7 +349,7 @@ int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
     return bfd_drop(ctx, s, SVRBFD_ERR_PKT_AUTH_MISSING);
   }
   if (pkt.auth_present) {
-    rv = bfd_auth_verify(s, &pkt, data);
+    rv = bfd_auth_verify(&ctx->crypto, s, &pkt, data);
     if (rv != 0) {
       if (svrbfd_err_is_fatal(rv)) {
         return rv;

@@ -60,7 +60,7 @@ static void bfd_arm_tx(svrbfd_session *s, svrbfd_tstamp ts) {
     if (!s->tx_due) {
       s->next_tx = ts;
     }
-  } else {
+  } else if (s->next_tx > ts) {
     uint64_t iv = bfd_tx_interval_ns(s);
     if (s->next_tx > ts + iv) {
       s->next_tx = ts + bfd_jitter(iv, s->detect_mult, &s->ctx->rng);
@@ -141,7 +141,8 @@ static void bfd_check_demand_bit(svrbfd_session *s, svrbfd_tstamp ts) {
   uint8_t d = (uint8_t)bfd_local_demand_active(s);
   if (d != s->last_sent_d) {
     s->last_sent_d = d;
-    if (s->remote_discr != 0 && !s->poll_active) {
+    if (s->state == SVRBFD_STATE_UP && s->remote_discr != 0 &&
+        !s->poll_active) {
       bfd_start_poll(s, ts);
     }
   }
@@ -379,7 +380,8 @@ svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
     total += (size_t)m;
   }
   if (alen) {
-    int rv = bfd_auth_sign(&s->cfg.auth, s->xmit_seq, buf, len);
+    int rv = bfd_auth_sign(&s->ctx->crypto, &s->cfg.auth, s->xmit_seq, buf,
+                           len);
     if (rv != 0) {
       return rv;
     }
@@ -396,11 +398,11 @@ svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
   s->final_pending = 0;
   s->tx_due = 0;
   s->tx_packets++;
-  if (bfd_session_periodic_allowed(s)) {
+  if (!bfd_session_periodic_allowed(s)) {
+    s->next_tx = BFD_NEVER;
+  } else if (s->next_tx == BFD_NEVER || s->next_tx <= ts) {
     s->next_tx = ts + bfd_jitter(bfd_tx_interval_ns(s), s->detect_mult,
                                  &s->ctx->rng);
-  } else {
-    s->next_tx = BFD_NEVER;
   }
   return (svrbfd_ssize)total;
 }
@@ -408,8 +410,13 @@ svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
 int bfd_session_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
   int rv = 0;
   if (s->next_tx <= ts) {
-    s->next_tx = BFD_NEVER;
+    /* Schedule the following packet now, so the heap moves once per
+     * packet (the ready list carries this one to write_pkt). */
     bfd_mark_tx_now(s);
+    s->next_tx = bfd_session_periodic_allowed(s)
+                     ? ts + bfd_jitter(bfd_tx_interval_ns(s), s->detect_mult,
+                                       &s->ctx->rng)
+                     : BFD_NEVER;
   }
   if (s->detect_at <= ts) {
     s->detect_at = BFD_NEVER;
