@@ -8,6 +8,11 @@
  * then answered through ingress so that reverse paths run too.  The seed
  * corpus holds real outputs of A's ingress (first packets with metadata and
  * fast-path packets).
+ *
+ * Also fuzzed: time (each record advances the clock by 1-8 ms, or by 61 s
+ * when its length is a multiple of 11, and due expiries run), and
+ * allocation failure (for inputs whose size is a multiple of 5, the n-th
+ * allocation after setup fails, n = size mod 23).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +32,34 @@ static void frand(uint8_t *d, size_t n, void *u) {
   }
 }
 
+static long allocs_left = -1; /* < 0: never fail */
+static void *fmalloc(size_t n, void *u) {
+  (void)u;
+  if (allocs_left == 0) {
+    return NULL;
+  }
+  if (allocs_left > 0) {
+    allocs_left--;
+  }
+  return malloc(n);
+}
+static void ffree(void *p, void *u) {
+  (void)u;
+  free(p);
+}
+static void *fcalloc(size_t a, size_t n, void *u) {
+  void *p = fmalloc(a * n, u);
+  if (p) {
+    memset(p, 0, a * n);
+  }
+  return p;
+}
+static void *frealloc(void *p, size_t n, void *u) {
+  (void)u;
+  return realloc(p, n);
+}
+static const svrfwd_mem fmem = {NULL, fmalloc, ffree, fcalloc, frealloc};
+
 static svrfwd_ctx *make_b(void) {
   svrfwd_callbacks cb;
   svrfwd_settings s;
@@ -43,7 +76,7 @@ static svrfwd_ctx *make_b(void) {
   svrfwd_settings_default(&s);
   s.max_sessions = 32;
   s.router_name = "router-b";
-  if (svrfwd_ctx_new(&ctx, &cb, &s, NULL, NULL) != 0) {
+  if (svrfwd_ctx_new(&ctx, &cb, &s, &fmem, NULL) != 0) {
     abort();
   }
   svrfwd_peer_config_default(&pc);
@@ -69,7 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   svrfwd_tstamp ts = 1000000000ull;
   size_t off = 0;
   rs = 1;
+  allocs_left = -1;
   ctx = make_b();
+  if (size % 5 == 0) {
+    allocs_left = (long)(size % 23);
+  }
   while (off + 2 <= size) {
     size_t len = (size_t)data[off] << 8 | data[off + 1];
     svrfwd_buf b;
@@ -117,11 +154,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
       }
     } else if (rv > -300 || rv <= -300 - SVRFWD_NUM_DROP_REASONS) {
-      if (rv != SVRFWD_ERR_NOBUF && !svrfwd_err_is_fatal(rv)) {
+      if (rv != SVRFWD_ERR_NOBUF && rv != SVRFWD_ERR_NOMEM &&
+          !svrfwd_err_is_fatal(rv)) {
         abort(); /* egress only reports drop reasons */
       }
     }
-    ts += 1000000ull;
+    ts += len % 11 == 0 ? 61000000000ull : 1000000ull * (1 + (len & 7));
+    if (svrfwd_ctx_get_expiry(ctx) <= ts) {
+      svrfwd_ctx_handle_expiry(ctx, ts);
+    }
   }
   svrfwd_ctx_handle_expiry(ctx, ts + 3600ull * 1000000000ull);
   svrfwd_ctx_del(ctx);
