@@ -202,6 +202,8 @@ static void test_loss_late_dup_reorder(void) {
   CU_ASSERT_EQUAL(st.rx_duplicates, 1);
   CU_ASSERT_EQUAL(st.rx_requests, 1);
   CU_ASSERT_EQUAL(st.rx_bad, 2);
+  CU_ASSERT_EQUAL(st.burst_sent, 6);
+  CU_ASSERT_EQUAL(st.burst_received, 4);
   svrbfd_pq_path_del(p);
 }
 

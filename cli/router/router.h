@@ -39,7 +39,6 @@ typedef struct rt_path {
   uint32_t token;        /* our local discriminator, carried in echoes */
   svrbfd_tstamp up_at;   /* reported up since (0 = not up) */
   int echo_down;         /* Demand mode and a whole burst lost */
-  uint64_t echo_sent, echo_received; /* sums over evaluated bursts */
   int keep;              /* reload bookkeeping */
 } rt_path;
 

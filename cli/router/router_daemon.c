@@ -443,8 +443,6 @@ static int cb_burst(svrbfd_pq_path *pq, const svrbfd_pq_result *res, void *ud) {
   rt_path *p = ud;
   rt *r = p->r;
   (void)pq;
-  p->echo_sent += res->sent;
-  p->echo_received += res->received;
   if (r->verbose) {
     rt_log(r, "%s: burst %u: %u/%u back, latency %.3f ms, jitter %.3f ms, "
               "loss %.1f %%, MOS %.3f", p->adj.peer, res->burst, res->received,
@@ -581,8 +579,8 @@ size_t rt_rows(rt *r, rf_row *rows, size_t max) {
     if (p->pq) {
       svrbfd_pq_path_get_stats(p->pq, &st);
       w->bursts = st.bursts;
-      w->echo_sent = p->echo_sent;
-      w->echo_received = p->echo_received;
+      w->echo_sent = st.burst_sent;
+      w->echo_received = st.burst_received;
     }
   }
   return n;

@@ -233,6 +233,8 @@ static int pq_evaluate(svrbfd_pq_path *p, svrbfd_tstamp ts) {
   p->have_result = 1;
   pq_hist_push(p, &r);
   p->stats.bursts++;
+  p->stats.burst_sent += r.sent;
+  p->stats.burst_received += r.received;
   if (r.received == 0) {
     p->stats.bursts_all_lost++;
   }

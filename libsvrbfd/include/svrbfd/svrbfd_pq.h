@@ -341,6 +341,8 @@ typedef struct svrbfd_pq_stats {
   uint64_t rx_unknown;     /* unknown sequence or burst already evaluated */
   uint64_t rx_bad;         /* decode errors, wrong token, bad RTT */
   uint64_t rx_requests;    /* requests handed to read_pkt (not ours) */
+  uint64_t burst_sent;     /* sums of sent and received over every */
+  uint64_t burst_received; /* evaluated burst (long-run loss) */
 } svrbfd_pq_stats;
 
 SVRBFD_EXTERN void svrbfd_pq_path_get_stats(const svrbfd_pq_path *path,
