@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "bfd_int.h"
 #include "svr_meta.h"
 #include "svr_test.h"
@@ -886,7 +888,7 @@ static void test_rfc5881_ttl(void) {
   CU_ASSERT(path.local.port >= 49152);
   peer_default(&pp);
   pp.ttl = 254;
-  pp.port = 50000; /* any source port is fine */
+  pp.port = 1234; /* a source port outside 49152-65535 is fine too */
   CU_ASSERT_EQUAL(feed(ctx, &pp, 1), SVRBFD_ERR_PKT_TTL);
   svrbfd_session_get_info(s, &info);
   CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
@@ -894,7 +896,7 @@ static void test_rfc5881_ttl(void) {
   CU_ASSERT_EQUAL(feed(ctx, &pp, 2), 0);
   n = take(ctx, 2, &p, &path, buf);
   CU_ASSERT(n > 0);
-  CU_ASSERT_EQUAL(path.remote.port, SVRBFD_PORT_RFC5881); /* not 50000 */
+  CU_ASSERT_EQUAL(path.remote.port, SVRBFD_PORT_RFC5881); /* not 1234 */
   svrbfd_session_get_info(s, &info);
   CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
   svrbfd_ctx_del(ctx);
@@ -1090,6 +1092,128 @@ static void test_many_sessions(void) {
   free(ss);
 }
 
+/* ---- the fast path allocates nothing ---------------------------------- */
+
+static uint64_t n_lib_allocs, n_ssl_allocs;
+
+static void *c_malloc(size_t n, void *u) {
+  (void)u;
+  n_lib_allocs++;
+  return malloc(n);
+}
+static void c_free(void *p, void *u) {
+  (void)u;
+  free(p);
+}
+static void *c_calloc(size_t a, size_t b, void *u) {
+  (void)u;
+  n_lib_allocs++;
+  return calloc(a, b);
+}
+static void *c_realloc(void *p, size_t n, void *u) {
+  (void)u;
+  n_lib_allocs++;
+  return realloc(p, n);
+}
+static void *ssl_malloc(size_t n, const char *f, int l) {
+  (void)f;
+  (void)l;
+  n_ssl_allocs++;
+  return malloc(n);
+}
+static void *ssl_realloc(void *p, size_t n, const char *f, int l) {
+  (void)f;
+  (void)l;
+  n_ssl_allocs++;
+  return realloc(p, n);
+}
+static void ssl_free(void *p, const char *f, int l) {
+  (void)f;
+  (void)l;
+  free(p);
+}
+
+/* Two contexts back to back; returns packets moved until |until|. */
+static uint64_t pump(svrbfd_ctx *a, svrbfd_ctx *b, uint64_t from,
+                     uint64_t until) {
+  uint8_t buf[SVRBFD_MAX_PKT_LEN];
+  svrbfd_path path, rx;
+  svrbfd_ctx *c[2] = {a, b};
+  uint64_t t = from, moved = 0;
+  for (;;) {
+    uint64_t e0 = svrbfd_ctx_get_expiry(a), e1 = svrbfd_ctx_get_expiry(b);
+    int k;
+    t = e0 < e1 ? e0 : e1;
+    if (t < from) {
+      t = from;
+    }
+    if (t > until) {
+      return moved;
+    }
+    from = t;
+    for (k = 0; k < 2; k++) {
+      svrbfd_ssize n;
+      while ((n = svrbfd_ctx_write_pkt(c[k], &path, buf, sizeof(buf), t)) >
+             0) {
+        rx.local = path.remote;
+        rx.remote = path.local;
+        rx.ttl = 255;
+        CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(c[1 - k], &rx, buf, (size_t)n, t),
+                        0);
+        moved++;
+      }
+    }
+  }
+}
+
+static void test_fast_path_no_alloc(void) {
+  static const svrbfd_auth_type types[] = {
+      SVRBFD_AUTH_NONE, SVRBFD_AUTH_KEYED_MD5,
+      SVRBFD_AUTH_METICULOUS_KEYED_SHA1, SVRBFD_AUTH_HMAC_SHA256};
+  svrbfd_mem mem = {NULL, c_malloc, c_free, c_calloc, c_realloc};
+  svrbfd_callbacks cb;
+  svrbfd_ctx *ctx[2];
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  uint64_t lib0, ssl0, moved;
+  size_t t;
+  int k;
+  memset(&cb, 0, sizeof(cb));
+  cb.rand = t_rand;
+  for (k = 0; k < 2; k++) {
+    CU_ASSERT_FATAL(svrbfd_ctx_new(&ctx[k], &cb, NULL, &mem, NULL) == 0);
+  }
+  for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+    for (k = 0; k < 2; k++) { /* one session per auth type, same ctx pair */
+      mkcfg(&cfg);
+      cfg.local.addr[3] = (uint8_t)(1 + k);
+      cfg.remote.addr[3] = (uint8_t)(2 - k);
+      cfg.local.addr[2] = cfg.remote.addr[2] = (uint8_t)(10 + t);
+      cfg.desired_min_tx_us = cfg.required_min_rx_us = 100000;
+      set_key(&cfg.auth, types[t], "key");
+      CU_ASSERT_FATAL(svrbfd_session_new(ctx[k], &s, &cfg, NULL, 0) == 0);
+    }
+  }
+  (void)pump(ctx[0], ctx[1], 0, 10 * SEC); /* all Up, digests warmed */
+  lib0 = n_lib_allocs;
+  ssl0 = n_ssl_allocs;
+  moved = pump(ctx[0], ctx[1], 10 * SEC, 20 * SEC);
+  CU_ASSERT(moved > 4 * 2 * 80); /* ~10 s of 100 ms packets, 4 pairs */
+  CU_ASSERT_EQUAL(n_lib_allocs, lib0);
+  /* OpenSSL 3.0's EVP_DigestInit_ex2 allocates the provider's digest
+   * context on every init, even on a reused EVP_MD_CTX with a pre-fetched
+   * EVP_MD (measured: one allocation per digest).  Bound it: a packet is
+   * signed and verified, HMAC is two digests each: at most 4 per packet. */
+  CU_ASSERT(n_ssl_allocs - ssl0 <= 4 * moved);
+  {
+    svrbfd_ctx_stats st;
+    svrbfd_ctx_get_stats(ctx[0], &st);
+    CU_ASSERT_EQUAL(st.sessions_up, 4);
+  }
+  svrbfd_ctx_del(ctx[0]);
+  svrbfd_ctx_del(ctx[1]);
+}
+
 static const svr_test_case cases[] = {
     {"config errors", test_config_errors},
     {"three-way handshake, Up/Down rows", test_three_way_handshake},
@@ -1111,6 +1235,14 @@ static const svr_test_case cases[] = {
     {"demand mode bits and polls", test_demand_bits},
     {"passive role", test_passive},
     {"100,000 sessions in one context", test_many_sessions},
+    {"steady state allocates nothing (lib and libcrypto)",
+     test_fast_path_no_alloc},
     {NULL, NULL}};
 
-int main(void) { return svr_test_run("bfd_session", cases); }
+int main(void) {
+  /* count libcrypto's allocations too (must precede its first one) */
+  if (!CRYPTO_set_mem_functions(ssl_malloc, ssl_realloc, ssl_free)) {
+    return 1;
+  }
+  return svr_test_run("bfd_session", cases);
+}

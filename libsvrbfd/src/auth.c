@@ -69,12 +69,16 @@ size_t bfd_auth_section_len(const svrbfd_auth *a) {
 }
 
 int bfd_crypto_init(bfd_crypto *c) {
+  int i;
   memset(c, 0, sizeof(*c));
-  c->mdctx = EVP_MD_CTX_new();
+  for (i = 0; i < 3; i++) {
+    c->mdctx[i] = EVP_MD_CTX_new();
+  }
   c->md5 = EVP_MD_fetch(NULL, "MD5", NULL);
   c->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
   c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-  if (!c->mdctx || !c->sha1 || !c->sha256) {
+  if (!c->mdctx[0] || !c->mdctx[1] || !c->mdctx[2] || !c->sha1 ||
+      !c->sha256) {
     /* MD5 may be missing in a FIPS-only build: those sessions then fail
      * with SVRBFD_ERR_CRYPTO; SHA1/SHA-256 are required. */
     bfd_crypto_free(c);
@@ -84,7 +88,10 @@ int bfd_crypto_init(bfd_crypto *c) {
 }
 
 void bfd_crypto_free(bfd_crypto *c) {
-  EVP_MD_CTX_free(c->mdctx);
+  int i;
+  for (i = 0; i < 3; i++) {
+    EVP_MD_CTX_free(c->mdctx[i]);
+  }
   EVP_MD_free(c->md5);
   EVP_MD_free(c->sha1);
   EVP_MD_free(c->sha256);
@@ -92,13 +99,14 @@ void bfd_crypto_free(bfd_crypto *c) {
 }
 
 /*
- * H(a || b) with the context's pre-fetched digest and reused EVP_MD_CTX
- * (no fetch, lock or allocation per packet), or, with |c| NULL, a
+ * H(a || b) with the context's pre-fetched digest and its own reused
+ * EVP_MD_CTX (one per digest, so re-initialising never switches algorithm:
+ * no fetch, lock or allocation per packet), or, with |c| NULL, a
  * temporary context (tests and one-off use).
  */
 static int bfd_md2(bfd_crypto *c, int which, const uint8_t *a, size_t alen,
                    const uint8_t *b, size_t blen, uint8_t *out) {
-  EVP_MD_CTX *mctx = c ? c->mdctx : EVP_MD_CTX_new();
+  EVP_MD_CTX *mctx = c ? c->mdctx[which] : EVP_MD_CTX_new();
   const EVP_MD *md;
   unsigned int outlen = 0;
   int ok;

@@ -68,7 +68,7 @@ uint64_t bfd_jitter(uint64_t interval_ns, uint8_t detect_mult, uint64_t *rng);
 struct evp_md_ctx_st;
 struct evp_md_st;
 typedef struct bfd_crypto {
-  struct evp_md_ctx_st *mdctx; /* reused for every digest */
+  struct evp_md_ctx_st *mdctx[3]; /* MD5, SHA1, SHA-256; reused */
   struct evp_md_st *md5, *sha1, *sha256; /* fetched once */
 } bfd_crypto;
 int bfd_crypto_init(bfd_crypto *c);
