@@ -168,6 +168,7 @@ static void test_config_checks(void) {
   cfg.remote.family = 5;
   CU_ASSERT_EQUAL(svrpmtu_path_new(ctx, &p, &cfg, NULL, 0), SVRPMTU_ERR_ADDRESS);
   cfg.remote.family = 4;
+  cfg.probe_timeout_ns = 100 * SVRPMTU_MILLISECONDS; /* spacing is clamped */
   CU_ASSERT_EQUAL_FATAL(svrpmtu_path_new(ctx, &p, &cfg, NULL, 0), 0);
   svrpmtu_path_get_info(p, &i);
   CU_ASSERT_EQUAL(i.state, SVRPMTU_STATE_SEARCHING);

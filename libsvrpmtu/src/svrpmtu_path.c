@@ -424,8 +424,7 @@ int svrpmtu_path_new_versioned(svrpmtu_ctx *ctx, svrpmtu_path **ppath,
   if (!check_interval(cfg->interval_ns) ||
       !check_interval(cfg->confirm_interval_ns) ||
       cfg->probe_timeout_ns < SVRPMTU_MILLISECONDS ||
-      cfg->probe_timeout_ns > 60 * SVRPMTU_SECONDS ||
-      cfg->probe_spacing_ns > cfg->probe_timeout_ns) {
+      cfg->probe_timeout_ns > 60 * SVRPMTU_SECONDS) {
     return SVRPMTU_ERR_INTERVAL;
   }
   for (slot = 0; slot < ctx->npaths_cap; slot++) {
@@ -456,6 +455,10 @@ int svrpmtu_path_new_versioned(svrpmtu_ctx *ctx, svrpmtu_path **ppath,
   p->user_data = user_data;
   p->id = (uint32_t)(slot + 1);
   p->cfg = *cfg;
+  if (p->cfg.probe_spacing_ns > p->cfg.probe_timeout_ns) {
+    p->cfg.probe_spacing_ns = p->cfg.probe_timeout_ns; /* e.g. a short timeout
+                                                          with the default */
+  }
   if (p->cfg.remote.port == 0) {
     p->cfg.remote.port = SVRPMTU_PORT;
   }

@@ -351,7 +351,8 @@ typedef struct svrpmtu_path_config {
                                     waiting for its timeout; each probe still
                                     gets the full probe_timeout_ns before it
                                     counts as lost.  Default 1/3 s; 0 = only
-                                    after a loss; at most probe_timeout_ns.
+                                    after a loss; above probe_timeout_ns it
+                                    is lowered to it.
                                     Raised to twice the slowest ack seen on
                                     the path (capped at the timeout). */
 } svrpmtu_path_config;
