@@ -18,6 +18,10 @@
 
 #define BFD_UV_RXBUF 2048 /* RFC 9764 padded packets may exceed 512 */
 #define BFD_UV_RX_ROUNDS 16 /* recvmmsg calls per wakeup before yielding */
+/* Datagrams sent per callback before yielding to the loop: with 100,000
+ * sessions a burst of due packets must not starve receive processing (the
+ * peers' packets would overflow the socket buffer and sessions would flap). */
+#define BFD_UV_TX_BUDGET 2048
 #define BFD_UV_TOS_CS6 0xc0
 #define BFD_UV_SPORT_MIN 49152
 #define BFD_UV_SPORT_MAX 65535
@@ -66,6 +70,8 @@ struct bfd_uv {
   svrbfd_ctx *ctx;
   int bind_mode;
   uv_timer_t timer;
+  uv_idle_t idle;      /* runs while a transmit backlog remains */
+  int idle_active;
   int closing;
   bfd_uv_sock *socks;
   bfd_uv_ep **table;   /* hash of endpoints by key */
@@ -267,7 +273,7 @@ static int sock_open(bfd_uv *g, const svrbfd_addr *addr, int wildcard,
   socklen_t sl;
   char ab[80];
   bfd_uv_sock *s;
-  int fd, rc, bufsz = 4 << 20;
+  int fd, rc, bufsz = 16 << 20;
   uint32_t start, i;
 
   fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -279,7 +285,8 @@ static int sock_open(bfd_uv *g, const svrbfd_addr *addr, int wildcard,
     close(fd);
     return rc;
   }
-  /* Large buffers: 100,000 sessions burst thousands of packets per ms. */
+  /* Large buffers: 100,000 sessions burst thousands of packets per ms
+   * (16 MB holds ~20,000 small datagrams at ~800 bytes of truesize). */
   (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
   (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
   (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz));
@@ -504,10 +511,15 @@ static void tx_queue(bfd_uv *g, const svrbfd_path *path, size_t len) {
   }
 }
 
+static void on_idle(uv_idle_t *h);
+
+/* Sends up to BFD_UV_TX_BUDGET due datagrams; if more may be due, an idle
+ * handle continues on the next loop iteration, after pending I/O. */
 static void drain_writes(bfd_uv *g, svrbfd_tstamp now) {
-  for (;;) {
+  unsigned budget = BFD_UV_TX_BUDGET;
+  svrbfd_ssize n = 0;
+  while (budget-- > 0) {
     svrbfd_path path;
-    svrbfd_ssize n;
     if (g->tx_n == BFD_UV_BATCH) {
       tx_flush(g);
     }
@@ -526,6 +538,20 @@ static void drain_writes(bfd_uv *g, svrbfd_tstamp now) {
   if (g->tx_n > 0) {
     tx_flush(g);
   }
+  if (n > 0 && !g->closing) { /* budget used up: more may be due */
+    if (!g->idle_active) {
+      uv_idle_start(&g->idle, on_idle);
+      g->idle_active = 1;
+    }
+  } else if (g->idle_active) {
+    uv_idle_stop(&g->idle);
+    g->idle_active = 0;
+  }
+}
+
+static void on_idle(uv_idle_t *h) {
+  bfd_uv *g = h->data;
+  drain_writes(g, bfd_uv_now());
 }
 
 /* ---- timer ---------------------------------------------------------- */
@@ -533,8 +559,8 @@ static void drain_writes(bfd_uv *g, svrbfd_tstamp now) {
 static void on_timer(uv_timer_t *t);
 
 static void rearm(bfd_uv *g) {
-  svrbfd_tstamp exp, now;
-  uint64_t ms;
+  svrbfd_tstamp exp;
+  uint64_t exp_ms, loop_ms, delay;
   if (g->closing) {
     return;
   }
@@ -543,12 +569,16 @@ static void rearm(bfd_uv *g) {
     uv_timer_stop(&g->timer);
     return;
   }
-  /* libuv timers count from the loop's cached time in milliseconds:
-   * refresh it, then round up so we never wake before the deadline. */
-  uv_update_time(g->loop);
-  now = bfd_uv_now();
-  ms = exp <= now ? 0 : (exp - now + 999999u) / 1000000u;
-  uv_timer_start(&g->timer, on_timer, ms, 0);
+  /* libuv timers fire when the loop's cached clock (uv_hrtime() in ms,
+   * refreshed once per loop iteration) reaches start + delay.  Aim at the
+   * deadline rounded up to the next millisecond on that clock, and never
+   * use a delay of 0: a timer re-armed with 0 from its own callback runs
+   * again in the same uv__run_timers pass, and with 100,000 sessions
+   * something is always due, so I/O and signals would starve. */
+  exp_ms = exp / 1000000u + (exp % 1000000u != 0);
+  loop_ms = uv_now(g->loop);
+  delay = exp_ms > loop_ms ? exp_ms - loop_ms : 1;
+  uv_timer_start(&g->timer, on_timer, delay, 0);
 }
 
 void bfd_uv_kick(bfd_uv *g) {
@@ -665,6 +695,8 @@ int bfd_uv_new(bfd_uv **pg, uv_loop_t *loop, svrbfd_ctx *ctx, int bind_mode) {
   }
   uv_timer_init(loop, &g->timer);
   g->timer.data = g;
+  uv_idle_init(loop, &g->idle);
+  g->idle.data = g;
   *pg = g;
   return 0;
 }
@@ -683,6 +715,8 @@ void bfd_uv_close(bfd_uv *g) {
   g->closing = 1;
   uv_timer_stop(&g->timer);
   uv_close((uv_handle_t *)&g->timer, NULL);
+  uv_idle_stop(&g->idle);
+  uv_close((uv_handle_t *)&g->idle, NULL);
   for (s = g->socks; s; s = s->next) {
     uv_poll_stop(&s->poll);
     uv_close((uv_handle_t *)&s->poll, on_sock_closed);
