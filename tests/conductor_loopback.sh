@@ -90,7 +90,7 @@ rc=$?
 [ $? = 3 ] && svr_pass "shelve of an unknown ID exits 3" || svr_fail "shelve unknown ID"
 
 # 5. a router node that stops answering: conductor closes it and alarms
-svr_bg - "$ROUTER" run --router r3 --node n3 $(common r3 n3)
+svr_bg - "$ROUTER" run --router r3 --node n3 $(common r3 n3) -v
 RP=$SVR_LAST_PID
 svr_wait_for 10 "[ \"\$(q c1 \"SELECT state FROM connections WHERE router='r3' AND node='n3'\")\" = connected ]" \
   && svr_pass "show assets: r3.n3 connected" || svr_fail "r3.n3 never connected"
@@ -106,6 +106,18 @@ kill -CONT $RP
 svr_wait_for 20 "[ \"\$(q c1 \"SELECT state FROM connections WHERE router='r3' AND node='n3'\")\" = connected ]" \
   && svr_wait_for 5 "! \"$COND\" --dir c1 show alarms | grep -q 'No connectivity to r3.n3'" \
   && svr_pass "router node reconnected, alarm cleared" || svr_fail "no reconnect after CONT"
+# router side: a conductor node that stops answering is detected by the
+# keepalives (2 x 1 s) and the router reconnects when it answers again
+RLOG=$SVR_LAST_LOG
+kill -STOP $C1_PID
+svr_wait_for 15 "grep -q 'no answer to 2 keepalives' '$RLOG'" \
+  && svr_pass "router detects a silent conductor node by keepalive" \
+  || { svr_fail "router did not detect the stopped conductor"; tail -3 "$RLOG"; }
+kill -CONT $C1_PID
+n0=$(grep -c 'connected to conductor node cnd1' "$RLOG")
+svr_wait_for 20 "[ \$(grep -c 'connected to conductor node cnd1' '$RLOG') -gt $n0 ]" \
+  && svr_pass "router reconnected to the conductor node (backoff)" \
+  || { svr_fail "no reconnect to cnd1"; tail -3 "$RLOG"; }
 kill $RP
 
 # 6. one conductor node down: the other still gets alarms; catch-up later
@@ -134,7 +146,21 @@ svr_wait_for 20 "\"$COND\" --dir c1 show entitlement --json | grep -q '\"peak_bp
   && svr_pass "show entitlement: r1 *current month ~11.94 Mbps ($v bps)" \
   || { svr_fail "entitlement: ${v:-none}"; "$COND" --dir c1 show entitlement; }
 
-# 8. usage errors
+# 8. link check between conductor nodes: a peer that does not answer is
+#    100 % loss (>= 0.01 %): alarm; a healthy peer on loopback: no alarm
+cond_start C3 cnd3 c3 0 $KA --peer 127.0.0.1:$C2_PORT --link-check-interval 1
+kill -9 $C2_PID
+svr_wait_for 15 "\"$COND\" --dir c3 show alarms | grep -q 'Link to conductor node 127.0.0.1:$C2_PORT degraded'" \
+  && svr_pass "link check: unreachable conductor peer raises the link alarm" \
+  || { svr_fail "no link alarm"; "$COND" --dir c3 show alarms; }
+cond_start C4 cnd4 c4 0 $KA --peer 127.0.0.1:$C1_PORT --link-check-interval 1
+svr_wait_for 15 "[ \$(grep -c 'link check to 127.0.0.1:$C1_PORT: ok' '$C4_LOG') -ge 3 ]" \
+  || svr_fail "link check probes did not run"
+"$COND" --dir c4 show alarms | grep -q 'Link to conductor' \
+  && svr_fail "link alarm for a healthy loopback peer" \
+  || svr_pass "link check: healthy peer, no alarm"
+
+# 9. usage errors
 "$COND" show bogus >/dev/null 2>&1; [ $? = 2 ] && svr_pass "usage error exits 2" || svr_fail "usage exit"
 "$COND" --help | grep -q 'show alarms' && svr_pass "--help" || svr_fail "--help"
 svr_finish

@@ -639,6 +639,8 @@ static void link_result(cnd *d, int ok, double rtt_ms) {
            "over %u probes; limits %.0f ms, %.2f %%)",
            d->o.peer, n_ok ? sum / n_ok : 0.0, loss, n, d->o.link_max_latency_ms,
            d->o.link_max_loss_pct);
+  clog_(d, 2, "link check to %s: %s, rtt %.2f ms (%u probes, loss %.2f %%)",
+        d->o.peer, ok ? "ok" : "lost", rtt_ms, n, loss);
   if (bad != d->link_alarm && conductor_store_begin(d->store) == 0) {
     /* Same number for raise and clear: keyed by the peer, not the text. */
     own_alarm(d, bad, alarm_num_for("link", d->o.peer), CONDUCTOR_SEV_MAJOR,
