@@ -66,8 +66,8 @@ static const char usage_text[] =
 "                          new sessions are added\n"
 "      --router-name NAME  our router name, sent in SVR metadata\n"
 "      --node-name NAME    our node name, sent in SVR metadata\n"
-"      --once              exit 0 as soon as every session is Up\n"
-"      --timeout S         exit 1 if not every session is Up within S seconds\n"
+"      --once              exit 0 as soon as every session has reached Up\n"
+"      --timeout S         exit 1 if not every session reached Up within S s\n"
 "                          (default: wait forever)\n"
 "      --duration S        stop after S seconds (as on SIGTERM)\n"
 "      --show-interval S   print the session table every S seconds\n"
@@ -132,7 +132,8 @@ typedef struct app {
   bfd_uv *glue;
   sess **sessions;
   size_t n, cap;
-  size_t n_up;
+  size_t n_up;         /* sessions Up now */
+  size_t n_reached;    /* sessions that have been Up at least once */
   int all_up_once;
   int json;
   int quiet;
@@ -453,7 +454,10 @@ static int cb_state(svrbfd_ctx *ctx, svrbfd_session *s, svrbfd_state old_state,
   }
   if (new_state == SVRBFD_STATE_UP && !se->is_up) {
     se->is_up = 1;
-    se->was_up = 1;
+    if (!se->was_up) {
+      se->was_up = 1;
+      a->n_reached++;
+    }
     a->n_up++;
   } else if (new_state != SVRBFD_STATE_UP && se->is_up) {
     se->is_up = 0;
@@ -472,7 +476,7 @@ static int cb_state(svrbfd_ctx *ctx, svrbfd_session *s, svrbfd_state old_state,
     }
     fflush(stdout);
   }
-  if (a->n_up == a->n && a->n > 0) {
+  if (a->n_reached == a->n && a->n > 0) {
     a->all_up_once = 1;
   }
   return 0;
@@ -899,10 +903,10 @@ static void on_signal(uv_signal_t *h, int signum) {
 
 static void on_timeout(uv_timer_t *t) {
   app *a = t->data;
-  if (a->n_up < a->n) {
+  if (a->n_reached < a->n) {
     if (!a->quiet || a->json) {
-      fprintf(stderr, "svr-bfd: %zu of %zu sessions Up after %.1f s\n",
-              a->n_up, a->n, a->timeout_s);
+      fprintf(stderr, "svr-bfd: %zu of %zu sessions reached Up in %.1f s\n",
+              a->n_reached, a->n, a->timeout_s);
     }
     stop(a, EXIT_NOT_UP);
   }
@@ -915,10 +919,12 @@ static void on_duration(uv_timer_t *t) {
 
 static void on_show(uv_timer_t *t) { print_table(t->data); }
 
-/* Checked each loop iteration: --once ends as soon as all are Up. */
+/* Checked each loop iteration: --once ends as soon as every session has
+ * been Up (a peer that exits at once may already have taken it down again,
+ * so "reached" rather than "is Up now"). */
 static void on_check(uv_check_t *c) {
   app *a = c->data;
-  if (a->once && !a->stopping && a->n > 0 && a->n_up == a->n) {
+  if (a->once && !a->stopping && a->n > 0 && a->n_reached == a->n) {
     stop(a, EXIT_UP);
   }
   if (a->stopping) {
