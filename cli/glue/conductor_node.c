@@ -36,6 +36,7 @@ struct dconn {
   conductor_sconn *sc; /* NULL once closed */
   int refs;            /* 1 while open + one per batch item */
   int hello_done;
+  int replaced;        /* a newer connection of the same node took over */
   int dirty;           /* connection row needs writing */
   int poll_events;
   char router[CONDUCTOR_NAME_MAX];
@@ -241,13 +242,14 @@ static void on_sconn_close(conductor_sconn *sc, int reason, void *ud) {
     return;
   }
   c->sc = NULL;
-  if (c->hello_done) {
-    char msg[200];
+  if (c->hello_done && c->replaced) {
+    clog_(d, 2, "router %s node %s: old connection closed (reconnected)",
+          c->router, c->node);
+  } else if (c->hello_done) {
     clog_(d, 1, "router %s node %s disconnected: %s", c->router, c->node,
           conductor_strerror(reason));
     c->since_ns = cglue_unix_ns();
     queue_row(d, c, "disconnected", d->stopping ? 0 : 1);
-    (void)msg;
   }
   list_remove(d, c);
   uv_poll_stop(&c->poll);
@@ -350,6 +352,21 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
     c->hello_done = 1;
     snprintf(c->router, sizeof c->router, "%s", m.router);
     snprintf(c->node, sizeof c->node, "%s", m.node);
+    {
+      /* A router node that reconnects before its old connection timed out
+       * (restart, NAT change): the new connection wins, and closing the
+       * old one must not report the node as gone. */
+      dconn *o, *onext;
+      for (o = d->conns; o; o = onext) {
+        onext = o->next;
+        if (o != c && o->sc && o->hello_done &&
+            strcmp(o->router, c->router) == 0 &&
+            strcmp(o->node, c->node) == 0) {
+          o->replaced = 1;
+          conductor_sconn_close(o->sc, CONDUCTOR_ERR_CLOSED);
+        }
+      }
+    }
     c->since_ns = cglue_unix_ns();
     c->last_ka_ns = c->since_ns;
     queue_row(d, c, "connected", 2);

@@ -522,8 +522,11 @@ CONDUCTOR_EXTERN int conductor_sconn_events(const conductor_sconn *c);
  * on_frame for each complete frame.  Returns 0 or a negative code after
  * which the connection has been closed (on_close called, object freed). */
 CONDUCTOR_EXTERN int conductor_sconn_process(conductor_sconn *c);
-/* Queues one frame on the IPC channel.  Returns 0, CONDUCTOR_ERR_UNEXPECTED
- * (no channel yet) or CONDUCTOR_ERR_SSH. */
+/* Queues one frame on the IPC channel; it is written by the next
+ * conductor_sconn_process() (conductor_sconn_events() asks for POLL_OUT
+ * meanwhile).  May be called from on_frame.  Returns 0,
+ * CONDUCTOR_ERR_UNEXPECTED (no subsystem channel yet or closing) or
+ * CONDUCTOR_ERR_NOMEM. */
 CONDUCTOR_EXTERN int conductor_sconn_send(conductor_sconn *c,
                                           const uint8_t *frame, size_t len);
 /* Router name from authentication ("" before). */
@@ -531,7 +534,9 @@ CONDUCTOR_EXTERN const char *conductor_sconn_router(const conductor_sconn *c);
 CONDUCTOR_EXTERN void conductor_sconn_set_user_data(conductor_sconn *c,
                                                     void *p);
 CONDUCTOR_EXTERN void *conductor_sconn_get_user_data(const conductor_sconn *c);
-/* Closes the connection; on_close is called before it returns. */
+/* Closes the connection.  Outside callbacks, on_close is called and the
+ * object freed before it returns; from inside on_frame the close happens
+ * when conductor_sconn_process() returns (which then returns < 0). */
 CONDUCTOR_EXTERN void conductor_sconn_close(conductor_sconn *c, int reason);
 
 typedef enum conductor_client_state {
