@@ -21,9 +21,8 @@ int fwd_session_new(svrfwd_ctx *ctx, svrfwd_peer *peer, svrfwd_session **ps) {
   s->wan.kind = FWD_KEY_WAN;
   svr_heap_node_init(&s->timer);
   if (peer->cfg.cipher != SVRFWD_CIPHER_NONE) {
-    if ((rv = fwd_skey_init(&s->skeys[0])) != 0 ||
-        (rv = fwd_skey_init(&s->skeys[1])) != 0) {
-      fwd_skey_free(&s->skeys[0]);
+    /* the second key slot gets its cipher contexts at the first rekey */
+    if ((rv = fwd_skey_init(&s->skeys[0])) != 0) {
       fwd_free(&ctx->mem, s);
       return rv;
     }
@@ -184,6 +183,9 @@ int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
   } else {
     const fwd_peer_key *tx = fwd_peer_tx_key(peer);
     slot = (tx && s->skeys[0].id == tx->id) ? &s->skeys[1] : &s->skeys[0];
+  }
+  if (!slot->enc && (rv = fwd_skey_init(slot)) != 0) {
+    return rv;
   }
   rv = fwd_skey_derive(slot, peer->cfg.cipher, pkey, s->uuid);
   if (rv != 0) {
