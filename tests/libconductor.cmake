@@ -19,3 +19,8 @@ if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_crash LABEL interop
                       SCRIPT conductor_crash.sh TIMEOUT 240)
 endif()
+if(TARGET conductor_uv)
+  svr_add_test(NAME conductor_glue_test LABEL sim
+               SOURCES conductor_glue_test.c
+               LIBS conductor_uv PkgConfig::SQLITE3 TIMEOUT 120)
+endif()
