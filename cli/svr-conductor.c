@@ -69,6 +69,10 @@ static const char usage_text[] =
     "  --peer HOST:PORT         the other conductor node: link check every\n"
     "                           --link-check-interval S (default 10); alarm\n"
     "                           when latency >= 150 ms or loss >= 0.01 %%\n"
+    "                           over the last 100 probes (a probe is a TCP\n"
+    "                           connect to the peer's SSH port)\n"
+    "  --link-max-latency-ms MS, --link-max-loss-pct PCT\n"
+    "                           change those two thresholds\n"
     "  -v, --verbose            log every connection (default: warnings)\n"
     "\n"
     "Exit status: 0 success, 1 runtime error (message on stderr), 2 usage\n"
@@ -136,6 +140,17 @@ static long num_arg(const char *opt, const char *v, long lo, long hi) {
   return n;
 }
 
+static double dbl_arg(const char *opt, const char *v) {
+  char *end;
+  double d;
+  errno = 0;
+  d = strtod(v, &end);
+  if (errno || *end || !(d > 0) || d > 1e9) {
+    usage_error("%s: expected a positive number, got '%s'", opt, v);
+  }
+  return d;
+}
+
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {
       {"listen", required_argument, NULL, 'l'},
@@ -146,6 +161,8 @@ static int cmd_run(int argc, char **argv) {
       {"keepalive-max", required_argument, NULL, 'm'},
       {"peer", required_argument, NULL, 'P'},
       {"link-check-interval", required_argument, NULL, 'L'},
+      {"link-max-latency-ms", required_argument, NULL, 'T'},
+      {"link-max-loss-pct", required_argument, NULL, 'S'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -185,6 +202,12 @@ static int cmd_run(int argc, char **argv) {
     case 'L':
       o.link_check_interval_s =
           (unsigned)num_arg("--link-check-interval", optarg, 1, 3600);
+      break;
+    case 'T':
+      o.link_max_latency_ms = dbl_arg("--link-max-latency-ms", optarg);
+      break;
+    case 'S':
+      o.link_max_loss_pct = dbl_arg("--link-max-loss-pct", optarg);
       break;
     case 'v':
       g_verbose = 1;

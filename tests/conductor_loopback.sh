@@ -159,6 +159,12 @@ svr_wait_for 15 "[ \$(grep -c 'link check to 127.0.0.1:$C1_PORT: ok' '$C4_LOG') 
 "$COND" --dir c4 show alarms | grep -q 'Link to conductor' \
   && svr_fail "link alarm for a healthy loopback peer" \
   || svr_pass "link check: healthy peer, no alarm"
+# latency path: with a 1 microsecond limit any real link is "too slow"
+cond_start C5 cnd5 c5 0 $KA --peer 127.0.0.1:$C1_PORT --link-check-interval 1 \
+  --link-max-latency-ms 0.001
+svr_wait_for 15 "\"$COND\" --dir c5 show alarms | grep -q 'Link to conductor node 127.0.0.1:$C1_PORT degraded (latency [0-9.]* ms, loss 0.00 %'" \
+  && svr_pass "link check: latency above the limit raises the link alarm" \
+  || { svr_fail "no latency alarm"; "$COND" --dir c5 show alarms; }
 
 # 9. usage errors
 "$COND" show bogus >/dev/null 2>&1; [ $? = 2 ] && svr_pass "usage error exits 2" || svr_fail "usage exit"
