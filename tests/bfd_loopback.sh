@@ -6,7 +6,10 @@
 #   2. a peer that never answers gives exit 1 at --timeout (not before);
 #   3. SIGTERM sends AdminDown: the peer goes Down with diag 3 (neighbor
 #      signaled session down) well before its 2 s detection time;
-#   4. bad flags and bad config lines exit 2 naming the problem.
+#   4. bad flags and bad config lines exit 2 naming the problem;
+#   5. one process, several sessions from a config file: two local addresses
+#      (one socket each) and one address with an SVR and an RFC 5881 session
+#      (three sockets), so transmit batches switch sockets; all reach Up.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
 . "$SVR_SOURCE_DIR/tests/lib/bfd_io.sh"
 
@@ -66,6 +69,7 @@ if svr_wait_for 10 "[ -n \"\$(bfd_state_time '$LA' up)\" ] && [ -n \"\$(bfd_stat
 else
   svr_fail "second pair did not come Up"; cat "$LA" "$LB"
 fi
+kill "$PA" "$PB" 2>/dev/null; wait "$PA" "$PB" 2>/dev/null
 
 # 4. usage and config errors: exit 2 and a message naming the problem
 usage_case() { # expected-substring args...
@@ -89,5 +93,36 @@ if "$SVR_BFD" --help | grep -q '^Exit status:'; then
   svr_pass "--help documents exit status"
 else
   svr_fail "--help"
+fi
+# 5. several sessions and sockets in one process
+cat >"$SVR_TMP/multi-a.conf" <<EOC
+router-name multiA
+session local=127.0.0.1 peer=127.0.0.3 port=$PORT tx=100 rx=100 hold-down=0
+session local=127.0.0.2 peer=127.0.0.4 port=$PORT tx=100 rx=100 hold-down=0
+session local=127.0.0.5 peer=127.0.0.6 port=$PORT tx=100 rx=100 hold-down=0
+session local=127.0.0.5 peer=127.0.0.7 rfc5881 tx=100 rx=100 hold-down=0
+EOC
+cat >"$SVR_TMP/multi-b.conf" <<EOC
+session local=127.0.0.3 peer=127.0.0.1 port=$PORT tx=100 rx=100 hold-down=0
+session local=127.0.0.4 peer=127.0.0.2 port=$PORT tx=100 rx=100 hold-down=0
+session local=127.0.0.6 peer=127.0.0.5 port=$PORT tx=100 rx=100 hold-down=0
+session local=127.0.0.7 peer=127.0.0.5 rfc5881 tx=100 rx=100 hold-down=0
+EOC
+svr_bg - "$SVR_BFD" -c "$SVR_TMP/multi-a.conf" --json --once --timeout 10
+PA=$SVR_LAST_PID; LA=$SVR_LAST_LOG
+svr_bg - "$SVR_BFD" -c "$SVR_TMP/multi-b.conf" --json --once --timeout 10
+PB=$SVR_LAST_PID; LB=$SVR_LAST_LOG
+wait "$PA"; RA=$?
+wait "$PB"; RB=$?
+ua=$(grep -c '"to":"up"' "$LA"); ub=$(grep -c '"to":"up"' "$LB")
+# every datagram must reach the session it was built for: a batch that mixed
+# up sockets and payloads shows up as packets the peer discards
+rja=$(bfd_json_field "$(grep '"event":"summary"' "$LA" | head -1)" rx_rejected)
+rjb=$(bfd_json_field "$(grep '"event":"summary"' "$LB" | head -1)" rx_rejected)
+if [ "$RA" = 0 ] && [ "$RB" = 0 ] && [ "$ua" -ge 4 ] && [ "$ub" -ge 4 ] &&
+   [ "$rja" = 0 ] && [ "$rjb" = 0 ]; then
+  svr_pass "4 sessions over 3 local addresses / 5 sockets per process: all Up, no packet discarded"
+else
+  svr_fail "multi-session: exit $RA/$RB, up events $ua/$ub, discarded $rja/$rjb"; cat "$LA" "$LB"
 fi
 svr_finish

@@ -450,7 +450,11 @@ static void tx_queue(bfd_uv *g, const svrbfd_path *path, size_t len) {
   }
   s = ep->tx;
   if (g->tx_sock && g->tx_sock != s) {
+    /* A batch holds one socket's datagrams: send it, then move this
+     * datagram (written at index tx_n) to the front of the new batch. */
+    unsigned at = g->tx_n;
     tx_flush(g);
+    memcpy(g->tx[0].data, g->tx[at].data, len);
   }
   g->tx_sock = s;
   m = &g->tx[g->tx_n];
