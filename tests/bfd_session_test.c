@@ -1078,6 +1078,33 @@ static void test_many_sessions(void) {
   svrbfd_ctx_get_stats(ctx, &st);
   CU_ASSERT_EQUAL(st.sessions, N / 2 - 1);
   CU_ASSERT_EQUAL(svrbfd_ctx_get_expiry(ctx), 1003);
+  /* every remaining session is still found by address (Your Discr 0)
+   * after the deletions shifted entries in the pair table */
+  {
+    uint8_t buf[64];
+    svrbfd_path path;
+    int found = 0;
+    peer_default(&pp);
+    for (i = 1; i < N - 1; i += 2) {
+      peer_path(&pp, &path);
+      path.remote.addr[0] = 10;
+      path.remote.addr[1] = (uint8_t)(i >> 16);
+      path.remote.addr[2] = (uint8_t)(i >> 8);
+      path.remote.addr[3] = (uint8_t)i;
+      if (svrbfd_ctx_read_pkt(ctx, &path, buf, peer_build(&pp, buf), 1500) ==
+          0) {
+        found++;
+      }
+    }
+    CU_ASSERT_EQUAL(found, N / 2 - 1);
+    /* and a deleted one is not */
+    peer_path(&pp, &path);
+    path.remote.addr[0] = 10;
+    path.remote.addr[3] = 2;
+    CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, peer_build(&pp, buf),
+                                        1500),
+                    SVRBFD_ERR_PKT_NO_SESSION);
+  }
   peer_default(&pp);
   pp.state = SVRBFD_STATE_UP;
   for (i = 1; i < N - 1; i += 998) {
@@ -1086,10 +1113,49 @@ static void test_many_sessions(void) {
     /* Down + rx Up stays Down but the packet is accepted by this session */
     CU_ASSERT_EQUAL(feed(ctx, &pp, 2000), 0);
     svrbfd_session_get_info(ss[i], &info);
-    CU_ASSERT_EQUAL(info.rx_packets, 1);
+    CU_ASSERT_EQUAL(info.rx_packets, 2);
   }
   svrbfd_ctx_del(ctx);
   free(ss);
+}
+
+/* IPv6 sessions, and a wildcard local address matching any local IP. */
+static void test_ipv6_wildcard(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_path path;
+  uint8_t buf[64];
+  peer pp;
+  svrbfd_session_config_default(&cfg);
+  cfg.local.family = 0; /* any */
+  cfg.remote.family = 6;
+  cfg.remote.addr[0] = 0x20;
+  cfg.remote.addr[1] = 0x01;
+  cfg.remote.addr[15] = 2;
+  s = mksess(ctx, &cfg, 0);
+  peer_default(&pp);
+  memset(&path, 0, sizeof(path));
+  path.local.family = 6;
+  path.local.addr[0] = 0x20;
+  path.local.addr[1] = 0x01;
+  path.local.addr[15] = 1;
+  path.remote = cfg.remote;
+  path.remote.port = 1280;
+  path.ttl = 255;
+  CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, peer_build(&pp, buf), 1),
+                  0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
+  path.remote.addr[15] = 3; /* another peer: no session */
+  CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, peer_build(&pp, buf), 2),
+                  SVRBFD_ERR_PKT_NO_SESSION);
+  /* mixed families are refused */
+  cfg.local.family = 4;
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &s, &cfg, NULL, 0),
+                  SVRBFD_ERR_ADDRESS);
+  svrbfd_ctx_del(ctx);
 }
 
 /* ---- the fast path allocates nothing ---------------------------------- */
@@ -1235,6 +1301,7 @@ static const svr_test_case cases[] = {
     {"demand mode bits and polls", test_demand_bits},
     {"passive role", test_passive},
     {"100,000 sessions in one context", test_many_sessions},
+    {"IPv6 and wildcard local address", test_ipv6_wildcard},
     {"steady state allocates nothing (lib and libcrypto)",
      test_fast_path_no_alloc},
     {NULL, NULL}};
