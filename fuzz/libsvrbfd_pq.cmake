@@ -1,4 +1,3 @@
 # libsvrbfd path quality: the echo datagram decoder (seed corpus in
 # fuzz/corpus/pq_echo_decode/).
-include("${PROJECT_SOURCE_DIR}/libsvrbfd/src/pq_objs.cmake")
-svr_add_fuzzer(NAME pq_echo_decode SOURCES pq_echo_decode.c LIBS svrbfd_pq_lib)
+svr_add_fuzzer(NAME pq_echo_decode SOURCES pq_echo_decode.c LIBS svrbfd_static)

@@ -20,25 +20,13 @@
 
 typedef struct rt rt;
 
-/* One UDP socket: an interface's waypoint address and port. */
-typedef struct rt_sock {
-  uv_udp_t udp;
-  svrbfd_addr addr;
-  rt *r;
-  int used; /* by the configuration being applied */
-  int closing;
-} rt_sock;
-
-/* One peer path = one adjacency: a BFD session and its echo engine. */
+/* One peer path = one adjacency: a BFD session with its echo engine. */
 typedef struct rt_path {
   rc_adjacency adj;
   rt *r;
-  rt_sock *sock;
   svrbfd_session *s;     /* NULL when BFD is disabled for the adjacency */
-  svrbfd_pq_path *pq;
-  uint32_t token;        /* our local discriminator, carried in echoes */
   svrbfd_tstamp up_at;   /* reported up since (0 = not up) */
-  int echo_down;         /* Demand mode and a whole burst lost */
+  uint64_t logged_bursts;
   int keep;              /* reload bookkeeping */
 } rt_path;
 
@@ -47,17 +35,16 @@ struct rt {
   rc_config *cfg;
   char cfg_path[256];
   svrbfd_ctx *ctx;
-  rt_sock *socks[RC_MAX_INTERFACES * 2];
-  size_t n_socks;
+  struct bfd_uv *glue;
   rt_path *paths[RC_MAX_ADJACENCIES];
   size_t n_paths;
-  uv_timer_t timer;
+  size_t kept;           /* paths kept by the last reload */
   uv_signal_t sig_term, sig_int, sig_hup;
+  uv_timer_t verbose_timer;
   uv_pipe_t ctl;
   int ctl_open;
   int verbose;
   int stopping;
-  uint64_t rx_dropped, echo_reflected, echo_refused;
 };
 
 /* router_daemon.c */

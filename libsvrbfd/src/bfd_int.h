@@ -11,6 +11,7 @@
 #include <svrbfd/svrbfd.h>
 
 #include "svr_heap.h"
+#include "pq_int.h"
 
 #define BFD_NEVER UINT64_MAX
 #define BFD_SLOW_TX_US 1000000u /* RFC 5880 6.8.3: >= 1 s while not Up */
@@ -137,6 +138,11 @@ struct svrbfd_session {
 
   uint64_t rx_packets, tx_packets, rx_drops, auth_failures;
   uint64_t up_count, down_count, remote_changes;
+
+  /* path quality (pq_session.c) */
+  svrbfd_pq_path *pq;          /* echo tests, NULL = none configured */
+  svrbfd_session *pq_rnext;    /* echo ready list */
+  int on_pq_ready;
 };
 
 /* ---- context ---------------------------------------------------------- */
@@ -155,7 +161,26 @@ struct svrbfd_ctx {
   bfd_crypto crypto;
   svrbfd_ctx_stats stats;
   void (*log_printf)(void *user_data, const char *fmt, ...);
+  /* path quality (pq_session.c) */
+  struct bfd_pq_ctx *pq;            /* reflection queue, allocated on use */
+  svrbfd_session *pq_rhead, *pq_rtail; /* sessions with an echo request due */
+  svrbfd_pq_ctx_stats stats_echo;
 };
+
+/* ---- pq_session.c: echo tests owned by sessions ------------------------ */
+void bfd_pq_ctx_free(svrbfd_ctx *ctx);
+int bfd_pq_ctx_read(svrbfd_ctx *ctx, const svrbfd_path *path,
+                    const uint8_t *data, size_t datalen, svrbfd_tstamp ts);
+svrbfd_ssize bfd_pq_ctx_write(svrbfd_ctx *ctx, svrbfd_path *path, uint8_t *buf,
+                              size_t buflen, svrbfd_tstamp ts);
+int bfd_pq_ctx_pending(const svrbfd_ctx *ctx);
+void bfd_pq_session_free(svrbfd_session *s);
+svrbfd_tstamp bfd_pq_session_deadline(const svrbfd_session *s);
+int bfd_pq_session_expiry(svrbfd_session *s, svrbfd_tstamp ts);
+void bfd_pq_on_state(svrbfd_session *s, svrbfd_state old, svrbfd_state ns,
+                     svrbfd_tstamp ts);
+/* session.c: a whole echo burst lost; Down (Diag 2) if in Demand mode. */
+int bfd_session_echo_failed(svrbfd_session *s, svrbfd_tstamp ts);
 
 /* ---- ctx.c ------------------------------------------------------------ */
 void bfd_ctx_ready_push(svrbfd_ctx *ctx, svrbfd_session *s);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bfd_int.h"
+#include "svr_meta.h"
 
 #define BFD_SESSION_OF(node)                                                   \
   ((svrbfd_session *)(void *)((char *)(node)-offsetof(svrbfd_session, hnode)))
@@ -122,8 +123,10 @@ void svrbfd_ctx_del(svrbfd_ctx *ctx) {
   mem = ctx->mem;
   for (s = ctx->first; s; s = next) {
     next = s->next;
+    svrbfd_pq_path_del(s->pq);
     bfd_free(&mem, s);
   }
+  bfd_pq_ctx_free(ctx);
   bfd_tab_free(&ctx->by_discr, &mem);
   bfd_tab_free(&ctx->by_pair, &mem);
   bfd_crypto_free(&ctx->crypto);
@@ -199,6 +202,12 @@ void bfd_session_reschedule(svrbfd_session *s) {
   if (s->decay_at < k) {
     k = s->decay_at;
   }
+  if (s->pq) {
+    svrbfd_tstamp e = bfd_pq_session_deadline(s);
+    if (e < k) {
+      k = e;
+    }
+  }
   if (k == BFD_NEVER) {
     svr_heap_remove(&s->ctx->heap, &s->hnode);
   } else if (svr_heap_node_linked(&s->hnode)) {
@@ -212,7 +221,7 @@ svrbfd_tstamp svrbfd_ctx_get_expiry(const svrbfd_ctx *ctx) {
   if (ctx == NULL) {
     return SVRBFD_TSTAMP_MAX;
   }
-  if (ctx->rhead) {
+  if (ctx->rhead || bfd_pq_ctx_pending(ctx)) {
     return 0; /* packets are waiting for write_pkt */
   }
   return svr_heap_min_key(&ctx->heap);
@@ -224,7 +233,12 @@ int svrbfd_ctx_handle_expiry(svrbfd_ctx *ctx, svrbfd_tstamp ts) {
     return SVRBFD_ERR_INVALID_ARGUMENT;
   }
   while ((n = svr_heap_min(&ctx->heap)) != NULL && n->key <= ts) {
-    int rv = bfd_session_expiry(BFD_SESSION_OF(n), ts);
+    svrbfd_session *s = BFD_SESSION_OF(n);
+    /* echo deadlines first: bfd_session_expiry reschedules with them */
+    int rv = bfd_pq_session_expiry(s, ts);
+    if (rv == 0) {
+      rv = bfd_session_expiry(s, ts);
+    }
     if (rv != 0) {
       return rv;
     }
@@ -256,7 +270,14 @@ svrbfd_ssize svrbfd_ctx_write_pkt(svrbfd_ctx *ctx, svrbfd_path *path,
       return n;
     }
   }
-  return 0;
+  /* then echo replies we reflect and echo requests of our sessions */
+  {
+    svrbfd_ssize n = bfd_pq_ctx_write(ctx, path, buf, buflen, ts);
+    if (n > 0) {
+      ctx->stats.tx_packets++;
+    }
+    return n;
+  }
 }
 
 /* ---- receive ------------------------------------------------------------ */
@@ -313,6 +334,10 @@ int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
     return SVRBFD_ERR_INVALID_ARGUMENT;
   }
   ctx->stats.rx_packets++;
+  if (svr_demux_classify(data, datalen) == SVR_DEMUX_CONTROL) {
+    /* an SVR control datagram: echo request or reply (pq_session.c) */
+    return bfd_pq_ctx_read(ctx, path, data, datalen, ts);
+  }
   rv = svrbfd_pkt_decode(&pkt, data, datalen); /* 6.8.6 steps 1-6 */
   if (rv != 0) {
     return bfd_drop(ctx, NULL, rv);
@@ -503,6 +528,7 @@ void svrbfd_session_del(svrbfd_session *s) {
   if (s->state == SVRBFD_STATE_UP) {
     ctx->stats.sessions_up--;
   }
+  bfd_pq_session_free(s);
   bfd_free(&ctx->mem, s);
 }
 

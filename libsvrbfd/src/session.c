@@ -176,6 +176,7 @@ static int bfd_set_state(svrbfd_session *s, svrbfd_state ns, svrbfd_diag diag,
   bfd_update_desired(s, ts);
   bfd_check_demand_bit(s, ts);
   bfd_mark_tx_now(s); /* 6.8.7: do not delay a state change */
+  bfd_pq_on_state(s, old, ns, ts); /* echo tests run while Up (6.8.9) */
   if (rv == 0 && ctx->cb.session_state &&
       ctx->cb.session_state(ctx, s, old, ns, diag, ts, ctx->user_data) != 0) {
     rv = SVRBFD_ERR_CALLBACK_FAILURE;
@@ -405,6 +406,24 @@ svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
                                  &s->ctx->rng);
   }
   return (svrbfd_ssize)total;
+}
+
+/* A whole echo burst lost (pq_session.c).  In Demand mode nothing else
+ * watches the path, so the session goes Down with Diag 2 (RFC 5880 6.6,
+ * 6.8.5); otherwise the async detection timer is the judge. */
+int bfd_session_echo_failed(svrbfd_session *s, svrbfd_tstamp ts) {
+  int rv;
+  if (!bfd_local_demand_active(s)) {
+    return 0;
+  }
+  rv = bfd_set_state(s, SVRBFD_STATE_DOWN, SVRBFD_DIAG_ECHO_FAILED, ts);
+  s->remote_state = SVRBFD_STATE_DOWN;
+  s->remote_demand = 0;
+  s->poll_active = 0;
+  s->last_sent_d = 0;
+  bfd_arm_tx(s, ts);
+  bfd_session_reschedule(s);
+  return rv;
 }
 
 int bfd_session_expiry(svrbfd_session *s, svrbfd_tstamp ts) {

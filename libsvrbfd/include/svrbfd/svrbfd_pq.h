@@ -354,6 +354,45 @@ SVRBFD_EXTERN svrbfd_duration svrbfd_pq_path_tx_spacing(
 
 SVRBFD_EXTERN void *svrbfd_pq_path_get_user_data(const svrbfd_pq_path *path);
 
+/* ---- echo tests owned by a BFD session ------------------------------- */
+
+/*
+ * Gives |session| (SVR mode) an echo engine with |settings| (the token is
+ * replaced by the session's local discriminator), or updates the
+ * link-test interval and length of the one it has.  From then on the
+ * context does everything: svrbfd_ctx_read_pkt() accepts echo requests and
+ * replies (SVR control datagrams) on the peer-path port, reflects requests
+ * that come from the address of one of its sessions, svrbfd_ctx_write_pkt()
+ * emits the reflections and the requests, and the session's echo deadlines
+ * are part of svrbfd_ctx_get_expiry().  Bursts run while the session is Up,
+ * never faster than the peer's Required Min Echo RX Interval and not at all
+ * when the peer advertises 0 (RFC 5880 6.8.9).  A burst wholly lost while
+ * the session is in Demand mode takes it Down with Diag 2 (echo function
+ * failed).  Returns 0, SVRBFD_PQ_ERR_INVALID_ARGUMENT, _VERSION, _INTERVAL
+ * or SVRBFD_ERR_NOMEM.
+ */
+SVRBFD_EXTERN int svrbfd_session_set_link_test(
+    svrbfd_session *session, const svrbfd_pq_settings *settings,
+    svrbfd_tstamp ts);
+
+/* The session's echo engine (results, history, stats), or NULL. */
+SVRBFD_EXTERN svrbfd_pq_path *svrbfd_session_get_pq(
+    const svrbfd_session *session);
+
+typedef struct svrbfd_pq_ctx_stats {
+  uint64_t rx_requests;   /* echo requests queued for reflection */
+  uint64_t rx_replies;    /* echo replies handed to a session */
+  uint64_t rx_refused;    /* requests from an address with no session */
+  uint64_t rx_queue_full; /* requests dropped: reflection queue full */
+  uint64_t rx_bad;        /* undecodable, or a reply for no session */
+  uint64_t tx_replies;    /* reflections written */
+  uint64_t tx_requests;   /* requests written */
+} svrbfd_pq_ctx_stats;
+
+/* Echo counters of the context. */
+SVRBFD_EXTERN void svrbfd_ctx_get_echo_stats(const svrbfd_ctx *ctx,
+                                             svrbfd_pq_ctx_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif
