@@ -97,8 +97,8 @@ ready() { # every router: 2 peers up, each with an evaluated echo burst
 import json, sys
 d = json.load(sys.stdin)
 sys.exit(0 if len(d["peers"]) == 2 and all(
-    p["status"] == "up" and p["bursts"] > 0 for p in d["peers"]) else 1)' ||
-      return 1
+    p["status"] == "up" and p["bursts"] > 0 for p in d["peers"]) else 1)' \
+      2>/dev/null || return 1
   done
 }
 deadline=$(( $(date +%s) + timeout_s ))
