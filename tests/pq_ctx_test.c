@@ -288,8 +288,14 @@ static void test_stranger_and_cut(void) {
                   SVRBFD_ERR_PKT_NO_SESSION);
   svrbfd_ctx_get_echo_stats(g.ctx[1], &st);
   CU_ASSERT_EQUAL(st.rx_refused, 1);
-  /* garbage control datagram */
-  CU_ASSERT(svrbfd_ctx_read_pkt(g.ctx[1], &p, req, 13, g.now) < 0);
+  /* garbage control datagram, and a PMTU probe: not ours */
+  CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(g.ctx[1], &p, req, 13, g.now),
+                  SVRBFD_PQ_ERR_PKT_HDRLEN);
+  req[17] = SVR_CTRL_PMTU_PROBE;
+  CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(g.ctx[1], &p, req, (size_t)n, g.now),
+                  SVRBFD_PQ_ERR_PKT_KIND);
+  CU_ASSERT_STRING_EQUAL(svrbfd_strerror(SVRBFD_PQ_ERR_PKT_KIND),
+                         "not an echo control datagram");
   (void)out;
   g.cut = 1;
   run_until(g.now + 3 * S);

@@ -34,7 +34,12 @@ const char *svrbfd_strerror(int liberr) {
   case SVRBFD_ERR_NOMEM: return "out of memory";
   case SVRBFD_ERR_CALLBACK_FAILURE: return "callback failed";
   case SVRBFD_ERR_CRYPTO: return "libcrypto failure";
-  default: return "unknown error";
+  default:
+    /* path quality codes (svrbfd_pq.h) come back from read_pkt too */
+    if ((liberr <= -280 && liberr > -300) || (liberr <= -380 && liberr > -400)) {
+      return svrbfd_pq_strerror(liberr);
+    }
+    return "unknown error";
   }
 }
 

@@ -305,6 +305,14 @@ SVRBFD_EXTERN void svrbfd_ctx_del(svrbfd_ctx *ctx);
  * Returns 0 when the packet was accepted, a SVRBFD_ERR_PKT_* code when it
  * was discarded (the matching counter is incremented and no session state
  * changes), or a fatal error.  May call callbacks.
+ * SVR control datagrams (those that start with the SVR cookie) go to the
+ * sessions' echo engines (svrbfd_pq.h, svrbfd_session_set_link_test()):
+ * echo requests from a session's peer are reflected, echo replies counted;
+ * the codes are then 0, SVRBFD_ERR_PKT_NO_SESSION (no session for that
+ * peer or token), SVRBFD_ERR_NOMEM, or a SVRBFD_PQ_ERR_* code from
+ * svrbfd_pq.h.  Other control kinds (PMTU probes, firewall-detector
+ * reports) return SVRBFD_PQ_ERR_PKT_KIND: hand them to their library
+ * first.  svrbfd_strerror() names every one of these codes.
  */
 SVRBFD_EXTERN int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
                                       const uint8_t *pkt, size_t pktlen,
