@@ -1,5 +1,6 @@
 #!/bin/bash
 # bench/bfd_scale.sh [--quick] [--window S] [--frr-max N] [--mode rfc5881|svr]
+#                    [--n "N1 N2.."] [--intervals "MS1 MS2.."]
 #
 # Scale benchmark for libsvrbfd (not a test; needs root).  For each N and
 # interval: N BFD sessions between two svr-bfd processes in two namespaces,
@@ -35,21 +36,23 @@ FLOOR=$SVR_BUILD_DIR/bench/bfd_floor
 [ -x "$FLOOR" ] || { echo "bfd_scale: build bfd_floor first" >&2; exit 2; }
 chmod 755 "$SVR_TMP"
 
-QUICK=0; WINDOW=""; FRR_MAX=1000; MODE=rfc5881
+QUICK=0; WINDOW=""; FRR_MAX=1000; MODE=rfc5881; NS_LIST=""; IVLS_ARG=""
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
     --window) WINDOW=$2; shift ;;
     --frr-max) FRR_MAX=$2; shift ;;
     --mode) MODE=$2; shift ;;
+    --n) NS_LIST=$2; shift ;;
+    --intervals) IVLS_ARG=$2; shift ;;
     -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "bfd_scale: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
-if [ $QUICK = 1 ]; then NS_LIST="1000"; WINDOW=${WINDOW:-10}
-else NS_LIST="1000 10000 100000"; WINDOW=${WINDOW:-20}; fi
-IVLS="300 1000"
+if [ $QUICK = 1 ]; then NS_LIST=${NS_LIST:-1000}; WINDOW=${WINDOW:-10}
+else NS_LIST=${NS_LIST:-"1000 10000 100000"}; WINDOW=${WINDOW:-20}; fi
+IVLS=${IVLS_ARG:-"300 1000"}
 HZ=$(getconf CLK_TCK)
 RUN=0
 
@@ -90,32 +93,35 @@ run_ours() { # N IVL -> sets OURS_CPU OURS_PPS
   svr_bg "$NS_B" "$SVR_BFD" -l 10.128.0.1 -p 10.64.0.1 --count "$n" $m --tx "$ivl" --rx "$ivl" \
     --mult 3 --hold-down 0 --bind-any --quiet --json
   pb=$SVR_LAST_PID; lb=$SVR_LAST_LOG
-  up_of() { bfd_json_field "$(bfd_summary "$1" "$2")" up; }
-  if ! svr_wait_for 180 "[ \"\$(up_of '$la' $pa)\" = $n ] && [ \"\$(up_of '$lb' $pb)\" = $n ]"; then
+  up_of() { bfd_json_field "$(bfd_summary "$1" "$2" 20)" up; }
+  num() { bfd_json_field "$1" "$2" | grep -E '^[0-9]+$' || echo 0; }
+  if ! svr_wait_for $(( 60 + n / 1000 )) "[ \"\$(up_of '$la' $pa)\" = $n ] && [ \"\$(up_of '$lb' $pb)\" = $n ]"; then
     echo "impl=svr-bfd n=$n interval_ms=$ivl error=not_all_up up_a=$(up_of "$la" "$pa") up_b=$(up_of "$lb" "$pb")"
   fi
   t1=$(now)
   sleep 3   # settle: the Poll Sequences that end slow start finish (not a sync point)
-  sa=$(bfd_summary "$la" "$pa"); sb=$(bfd_summary "$lb" "$pb")
+  sa=$(bfd_summary "$la" "$pa" 20); sb=$(bfd_summary "$lb" "$pb" 20)
   local ca0 cb0 w0 w1 ca1 cb1 sa1 sb1
   ca0=$(ticks "$pa"); cb0=$(ticks "$pb"); w0=$(now)
   sleep "$WINDOW"   # the measurement window
   ca1=$(ticks "$pa"); cb1=$(ticks "$pb"); w1=$(now)
-  sa1=$(bfd_summary "$la" "$pa"); sb1=$(bfd_summary "$lb" "$pb")
+  sa1=$(bfd_summary "$la" "$pa" 20); sb1=$(bfd_summary "$lb" "$pb" 20)
   local el cpa cpb tx rx downs
   el=$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')
   cpa=$(pct $((ca1 - ca0)) "$el"); cpb=$(pct $((cb1 - cb0)) "$el")
-  tx=$(( $(bfd_json_field "$sa1" tx_packets) - $(bfd_json_field "$sa" tx_packets) ))
-  rx=$(( $(bfd_json_field "$sa1" rx_packets) - $(bfd_json_field "$sa" rx_packets) ))
-  downs=$(( $(bfd_json_field "$sa1" down_events) + $(bfd_json_field "$sb1" down_events) ))
+  # (a process too busy to answer SIGUSR1 within 20 s reads as 0: see error=)
+  [ -n "$sa" ] && [ -n "$sa1" ] && [ -n "$sb1" ] || echo "impl=svr-bfd n=$n interval_ms=$ivl error=no_summary"
+  tx=$(( $(num "$sa1" tx_packets) - $(num "$sa" tx_packets) ))
+  rx=$(( $(num "$sa1" rx_packets) - $(num "$sa" rx_packets) ))
+  downs=$(( $(num "$sa1" down_events) + $(num "$sb1" down_events) ))
   OURS_PPS=$(rate "$tx" "$el")
   OURS_CPU=$(awk -v a="$cpa" -v b="$cpb" 'BEGIN { printf "%.2f", (a + b) / 2 }')
   echo "impl=svr-bfd n=$n interval_ms=$ivl mode=$MODE up_a=$(bfd_json_field "$sa1" up) up_b=$(bfd_json_field "$sb1" up)" \
        "time_to_up_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')" \
        "cpu_a_pct=$cpa cpu_b_pct=$cpb tx_pps_a=$OURS_PPS rx_pps_a=$(rate "$rx" "$el") false_downs=$downs" \
        "rss_a_kb=$(rss_kb "$pa") rss_b_kb=$(rss_kb "$pb")" \
-       "tx_syscalls_per_s_a=$(rate $(( $(bfd_json_field "$sa1" tx_syscalls) - $(bfd_json_field "$sa" tx_syscalls) )) "$el")" \
-       "tx_errors_a=$(bfd_json_field "$sa1" tx_errors)"
+       "tx_syscalls_per_s_a=$(rate $(( $(num "$sa1" tx_syscalls) - $(num "$sa" tx_syscalls) )) "$el")" \
+       "tx_errors_a=$(num "$sa1" tx_errors)"
   teardown "$pa" "$pb"
 }
 

@@ -17,11 +17,13 @@
 #include <unistd.h>
 
 #define BFD_UV_RXBUF 2048 /* RFC 9764 padded packets may exceed 512 */
-#define BFD_UV_RX_ROUNDS 16 /* recvmmsg calls per wakeup before yielding */
+#define BFD_UV_RX_ROUNDS 64 /* recvmmsg calls per wakeup before yielding */
 /* Datagrams sent per callback before yielding to the loop: with 100,000
  * sessions a burst of due packets must not starve receive processing (the
- * peers' packets would overflow the socket buffer and sessions would flap). */
-#define BFD_UV_TX_BUDGET 2048
+ * peers' packets would overflow the socket buffer and sessions would flap).
+ * Receiving gets the larger share (64 x 64 per wakeup): a received packet
+ * not read in time is lost, a packet sent a little late is not. */
+#define BFD_UV_TX_BUDGET 1024
 #define BFD_UV_TOS_CS6 0xc0
 #define BFD_UV_SPORT_MIN 49152
 #define BFD_UV_SPORT_MAX 65535

@@ -18,19 +18,19 @@ bfd_state_time() {
 
 bfd_count_tables() { grep -c '"event":"summary"' "$1" 2>/dev/null || true; }
 
-bfd_table() {
-  local log=$1 pid=$2 before
+bfd_table() { # LOG PID [SECS]
+  local log=$1 pid=$2 secs=${3:-5} before
   # SIGUSR1 before the handler is installed would kill it: wait for "start"
   svr_wait_for 5 "grep -q '\"event\":\"start\"' '$log'" || return 1
   before=$(bfd_count_tables "$log")
   kill -USR1 "$pid" 2>/dev/null || return 1
-  svr_wait_for 5 "[ \"\$(bfd_count_tables '$log')\" -gt $before ]" || return 1
+  svr_wait_for "$secs" "[ \"\$(bfd_count_tables '$log')\" -gt $before ]" || return 1
   grep '"event":"table"' "$log" | tail -1
 }
 
-bfd_summary() {
+bfd_summary() { # LOG PID [SECS]
   local log=$1 pid=$2
-  bfd_table "$log" "$pid" >/dev/null || return 1
+  bfd_table "$log" "$pid" "${3:-5}" >/dev/null || return 1
   grep '"event":"summary"' "$log" | tail -1
 }
 
