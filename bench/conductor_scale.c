@@ -11,6 +11,9 @@
  *
  *   conductor_scale [--routers N] [--alarm-rate R] [--duration S]
  *                   [--keepalive S] [--connect-rate C]
+ *   conductor_scale --peer-sshd N [--duration S] [--keepalive S]
+ *       the peer comparison: N raw clients against our conductor node and
+ *       against OpenSSH sshd in the same run (see run_peer()).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +24,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -32,6 +39,7 @@ static double alarm_rate = 100;
 static unsigned duration_s = 30;
 static unsigned ka_s = 5;
 static unsigned connect_rate = 500; /* new routers per second */
+static unsigned peer_n = 0;         /* --peer-sshd N: compare with sshd */
 
 static char tmpdir[] = "/tmp/conductor_scale.XXXXXX";
 
@@ -101,6 +109,20 @@ static uint64_t rnd_state = 0x12345678;
 static uint64_t alarms_sent;
 static uint64_t t_connected;
 static pid_t child;
+static pid_t sshd_pid;
+
+/* Whatever way the parent ends, the conductor child and sshd go too. */
+static void kill_children(void) {
+  if (child > 0) {
+    kill(child, SIGKILL);
+  }
+  if (sshd_pid > 0) {
+    kill(sshd_pid, SIGKILL);
+  }
+}
+
+static long proc_ticks(pid_t pid);
+static long proc_ticks_all(pid_t pid);
 
 static uint64_t rnd(void) {
   uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ULL);
@@ -186,6 +208,34 @@ static long proc_ticks(pid_t pid) {
   return (long)(ut + st);
 }
 
+/* utime + stime + cutime + cstime: children that exited and were reaped
+ * (sshd's pre-authentication processes) stay counted in their parent, so
+ * a sum over a process tree only grows. */
+static long proc_ticks_all(pid_t pid) {
+  char path[64], buf[1024], *p;
+  unsigned long ut = 0, st = 0;
+  long cut = 0, cst = 0;
+  FILE *f;
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  f = fopen(path, "r");
+  if (f == NULL) {
+    return -1;
+  }
+  if (fgets(buf, sizeof buf, f) == NULL) {
+    fclose(f);
+    return -1;
+  }
+  fclose(f);
+  p = strrchr(buf, ')');
+  if (p == NULL ||
+      sscanf(p + 2,
+             "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld",
+             &ut, &st, &cut, &cst) != 4) {
+    return -1;
+  }
+  return (long)(ut + st) + cut + cst;
+}
+
 static long proc_rss_kib(pid_t pid) {
   char path[64], line[256];
   long kib = -1;
@@ -204,7 +254,400 @@ static long proc_rss_kib(pid_t pid) {
   return kib;
 }
 
-static long proc_ticks(pid_t pid);
+
+/* ---- peer comparison: the same raw clients against OpenSSH sshd ---------- */
+
+/*
+ * --peer-sshd N: N raw SSH clients (conductor_client: same libssh client,
+ * same key, subsystem "svr-conductor", HELLO then a KEEPALIVE frame every
+ * --keepalive s) against (a) our conductor node and (b) OpenSSH's sshd
+ * started here with "Subsystem svr-conductor /bin/cat" (an echo: it answers
+ * every frame with the same frame, so both servers see the same traffic).
+ * Server-side CPU and PSS (proportional set size, so that pages the sshd
+ * processes share are not counted N times) are summed over the server's
+ * process tree.
+ */
+typedef struct rawc {
+  conductor_client *cl;
+  uv_poll_t *poll;
+  int events;
+  int hello_sent;
+  uint64_t next_ka;
+  uint64_t ka_seq;
+  int failed;
+} rawc;
+
+static rawc *raws;
+static unsigned n_raw, n_raw_started;
+static char raw_host_port[64];
+static uint16_t raw_port;
+static const char *raw_user;
+static uv_timer_t raw_timer;
+static unsigned raw_failed;
+
+static void raw_poll_cb(uv_poll_t *h, int status, int events);
+
+static void raw_update(rawc *r) {
+  int ev, uvev = 0, fd;
+  fd = conductor_client_fd(r->cl);
+  if (fd < 0) {
+    return;
+  }
+  if (r->poll == NULL) {
+    r->poll = malloc(sizeof *r->poll);
+    uv_poll_init(&loop, r->poll, fd);
+    r->poll->data = r;
+  }
+  ev = conductor_client_events(r->cl);
+  uvev = (ev & CONDUCTOR_POLL_IN ? UV_READABLE : 0) |
+         (ev & CONDUCTOR_POLL_OUT ? UV_WRITABLE : 0);
+  if (uvev != r->events) {
+    r->events = uvev;
+    uv_poll_start(r->poll, uvev, raw_poll_cb);
+  }
+}
+
+static void raw_send(rawc *r, const conductor_msg *m) {
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_ssize n = conductor_msg_encode(buf, sizeof buf, m);
+  if (n > 0) {
+    conductor_client_send(r->cl, buf, (size_t)n);
+  }
+}
+
+static void raw_step(rawc *r) {
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  if (r->failed) {
+    return;
+  }
+  if (conductor_client_process(r->cl) < 0) {
+    /* counted and reported (raw_failed), not fatal: sshd may drop a
+     * session under load and the comparison is still worth printing */
+    fprintf(stderr, "raw client: %s\n", conductor_client_errmsg(r->cl));
+    r->failed = 1;
+    raw_failed++;
+    if (r->poll) {
+      uv_poll_stop(r->poll);
+    }
+    return;
+  }
+  if (conductor_client_get_state(r->cl) == CONDUCTOR_CLIENT_READY &&
+      !r->hello_sent) {
+    conductor_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = CONDUCTOR_MSG_HELLO;
+    m.version_min = m.version_max = 1;
+    snprintf(m.router, sizeof m.router, "bench");
+    snprintf(m.node, sizeof m.node, "raw%u", (unsigned)(r - raws));
+    raw_send(r, &m);
+    r->hello_sent = 1;
+    r->next_ka = uv_hrtime() + (uint64_t)(rnd() % (ka_s * 1000ull)) * 1000000ull;
+  }
+  while (conductor_client_read_frame(r->cl, buf, sizeof buf) > 0) {
+  }
+  raw_update(r);
+}
+
+static void raw_poll_cb(uv_poll_t *h, int status, int events) {
+  (void)status;
+  (void)events;
+  raw_step(h->data);
+}
+
+static void raw_tick(uv_timer_t *h) {
+  uint64_t now = uv_hrtime();
+  unsigned i, k;
+  (void)h;
+  for (k = 0; k < 20 && n_raw_started < n_raw; k++) {
+    rawc *r = &raws[n_raw_started++];
+    if (conductor_client_new(&r->cl, "127.0.0.1", raw_port, raw_user,
+                             key_path, kh_path, 0) != 0) {
+      fprintf(stderr, "raw client: %s\n", conductor_client_errmsg(r->cl));
+      exit(1);
+    }
+    raw_step(r);
+  }
+  for (i = 0; i < n_raw_started; i++) {
+    rawc *r = &raws[i];
+    if (r->failed) {
+      continue;
+    }
+    if (conductor_client_get_state(r->cl) != CONDUCTOR_CLIENT_READY) {
+      raw_step(r); /* handshake safety net */
+    } else if (r->hello_sent && now >= r->next_ka) {
+      conductor_msg m;
+      memset(&m, 0, sizeof m);
+      m.type = CONDUCTOR_MSG_KEEPALIVE;
+      m.seq = ++r->ka_seq;
+      m.time_ns = now;
+      raw_send(r, &m);
+      r->next_ka = now + ka_s * 1000000000ull;
+      raw_step(r);
+    }
+  }
+}
+
+static unsigned raw_ready(void) {
+  unsigned i, n = 0;
+  for (i = 0; i < n_raw_started; i++) {
+    n += raws[i].hello_sent || raws[i].failed ? 1u : 0u;
+  }
+  return n;
+}
+
+/* CPU ticks and PSS (KiB) summed over |root| and all its descendants. */
+static void tree_usage(pid_t root, long *ticks, long *pss_kib, int *nproc) {
+  static pid_t pids[65536], ppids[65536];
+  int n = 0, i, changed;
+  static char in[65536];
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  *ticks = 0;
+  *pss_kib = 0;
+  *nproc = 0;
+  while (d && (e = readdir(d)) != NULL && n < 65536) {
+    char path[300], buf[1024], *p;
+    FILE *f;
+    int pp = 0;
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') {
+      continue;
+    }
+    snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+    f = fopen(path, "r");
+    if (!f) {
+      continue;
+    }
+    if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) &&
+        sscanf(p + 2, "%*c %d", &pp) == 1) {
+      pids[n] = (pid_t)atoi(e->d_name);
+      ppids[n] = (pid_t)pp;
+      n++;
+    }
+    fclose(f);
+  }
+  if (d) {
+    closedir(d);
+  }
+  memset(in, 0, (size_t)n);
+  for (i = 0; i < n; i++) {
+    in[i] = pids[i] == root;
+  }
+  do {
+    changed = 0;
+    for (i = 0; i < n; i++) {
+      int j;
+      if (in[i]) {
+        continue;
+      }
+      for (j = 0; j < n; j++) {
+        if (in[j] && pids[j] == ppids[i]) {
+          in[i] = 1;
+          changed = 1;
+          break;
+        }
+      }
+    }
+  } while (changed);
+  for (i = 0; i < n; i++) {
+    char path[64], line[256];
+    FILE *f;
+    long t;
+    if (!in[i]) {
+      continue;
+    }
+    (*nproc)++;
+    t = proc_ticks_all(pids[i]);
+    if (t > 0) {
+      *ticks += t;
+    }
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pids[i]);
+    f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f)) {
+      long kib;
+      if (sscanf(line, "Pss: %ld kB", &kib) == 1) {
+        *pss_kib += kib;
+        break;
+      }
+    }
+    if (f) {
+      fclose(f);
+    }
+  }
+}
+
+/* Runs the raw clients against 127.0.0.1:port (server tree |root|) and
+ * prints <prefix>_cpu_pct and <prefix>_pss_mib. */
+static void raw_measure(const char *prefix, uint16_t port, const char *user,
+                        pid_t root, unsigned n, double *cpu, double *pss) {
+  long t0, t1, p0, p1;
+  int np;
+  uint64_t start, deadline;
+  unsigned i;
+  raw_port = port;
+  raw_user = user;
+  n_raw = n;
+  n_raw_started = 0;
+  raws = calloc(n, sizeof *raws);
+  snprintf(raw_host_port, sizeof raw_host_port, "127.0.0.1:%u", port);
+  uv_timer_init(&loop, &raw_timer);
+  uv_timer_start(&raw_timer, raw_tick, 0, 50);
+  deadline = uv_hrtime() + 300ull * 1000000000ull;
+  while (raw_ready() < n && uv_hrtime() < deadline) {
+    uv_run(&loop, UV_RUN_ONCE);
+  }
+  if (raw_ready() < n) {
+    fprintf(stderr, "%s: only %u of %u clients ready\n", prefix, raw_ready(),
+            n);
+    exit(1);
+  }
+  /* sshd: wait until every pre-authentication process is gone (a session
+   * is then the privileged monitor plus the session process), so that no
+   * login cost falls into the window; then settle one keepalive period */
+  deadline = uv_hrtime() + 300ull * 1000000000ull;
+  for (;;) {
+    uint64_t next = uv_hrtime() + 500000000ull;
+    tree_usage(root, &t0, &p0, &np);
+    if (root == child || (unsigned)np <= 1 + 2 * n ||
+        uv_hrtime() > deadline) {
+      break;
+    }
+    while (uv_hrtime() < next) {
+      uv_run(&loop, UV_RUN_ONCE);
+    }
+  }
+  deadline = uv_hrtime() + (uint64_t)ka_s * 1000000000ull;
+  while (uv_hrtime() < deadline) {
+    uv_run(&loop, UV_RUN_ONCE);
+  }
+  tree_usage(root, &t0, &p0, &np);
+  if (getenv("BENCH_DEBUG")) {
+    fprintf(stderr, "%s: t0 ticks=%ld procs=%d\n", prefix, t0, np);
+  }
+  start = uv_hrtime();
+  deadline = start + (uint64_t)duration_s * 1000000000ull;
+  while (uv_hrtime() < deadline) {
+    uv_run(&loop, UV_RUN_ONCE);
+  }
+  tree_usage(root, &t1, &p1, &np);
+  if (getenv("BENCH_DEBUG")) {
+    fprintf(stderr, "%s: t1 ticks=%ld procs=%d\n", prefix, t1, np);
+  }
+  *cpu = 100.0 * (double)(t1 - t0) / (double)sysconf(_SC_CLK_TCK) /
+         ((double)(uv_hrtime() - start) / 1e9);
+  *pss = (double)p1 / 1024.0;
+  printf("%s_clients=%u\n%s_failed_clients=%u\n%s_processes=%d\n"
+         "%s_cpu_pct=%.2f\n%s_pss_mib=%.1f\n",
+         prefix, n, prefix, raw_failed, prefix, np, prefix, *cpu, prefix,
+         *pss);
+  raw_failed = 0;
+  fflush(stdout);
+  uv_timer_stop(&raw_timer);
+  for (i = 0; i < n; i++) {
+    if (raws[i].poll) {
+      uv_poll_stop(raws[i].poll);
+      uv_close((uv_handle_t *)raws[i].poll, (uv_close_cb)free);
+    }
+    conductor_client_del(raws[i].cl);
+  }
+  uv_close((uv_handle_t *)&raw_timer, NULL);
+  uv_run(&loop, UV_RUN_NOWAIT);
+  free(raws);
+}
+
+static uint16_t free_port(void) {
+  struct sockaddr_in a;
+  socklen_t l = sizeof a;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  uint16_t p = 0;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+      getsockname(fd, (struct sockaddr *)&a, &l) == 0) {
+    p = ntohs(a.sin_port);
+  }
+  close(fd);
+  return p;
+}
+
+static int wait_port(uint16_t port, unsigned ms) {
+  uint64_t end = uv_hrtime() + (uint64_t)ms * 1000000ull;
+  while (uv_hrtime() < end) {
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    if (ok) {
+      return 0;
+    }
+    usleep(20000); /* polling a condition with a deadline */
+  }
+  return -1;
+}
+
+static int run_peer(unsigned n, uint16_t cport, const char *hk) {
+  char cfg[300], akeys[300], pidf[300], line[2048];
+  char type[64], b64[1024], fp[128], pub[300];
+  double c_cpu, c_pss, s_cpu, s_pss;
+  uint16_t sport = free_port();
+  pid_t sshd;
+  FILE *f;
+  if (access("/usr/sbin/sshd", X_OK) != 0 || geteuid() != 0) {
+    printf("peer_sshd=skipped (needs root and /usr/sbin/sshd)\n");
+    return 0;
+  }
+  snprintf(pub, sizeof pub, "%s.pub", key_path);
+  conductor_key_read_public(pub, type, sizeof type, b64, sizeof b64, fp,
+                            sizeof fp);
+  snprintf(akeys, sizeof akeys, "%s/authorized_keys", tmpdir);
+  f = fopen(akeys, "w");
+  fprintf(f, "%s %s\n", type, b64);
+  fclose(f);
+  snprintf(cfg, sizeof cfg, "%s/sshd_config", tmpdir);
+  snprintf(pidf, sizeof pidf, "%s/sshd.pid", tmpdir);
+  f = fopen(cfg, "w");
+  fprintf(f,
+          "Port %u\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s\n"
+          "AuthorizedKeysFile %s\nPermitRootLogin prohibit-password\n"
+          "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+          "UsePAM no\nStrictModes no\nMaxStartups 10000\nLogLevel %s\n"
+          "Subsystem svr-conductor /bin/cat\n",
+          (unsigned)sport, hk, pidf, akeys,
+          getenv("BENCH_DEBUG") ? "VERBOSE" : "QUIET");
+  fclose(f);
+  mkdir("/run/sshd", 0755);
+  sshd = sshd_pid = fork();
+  if (sshd == 0) {
+    execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f", cfg, (char *)NULL);
+    _exit(127);
+  }
+  if (wait_port(sport, 10000) != 0) {
+    fprintf(stderr, "sshd did not start\n");
+    kill(sshd, SIGKILL);
+    return 1;
+  }
+  /* both servers present the same host key */
+  f = fopen(kh_path, "a");
+  conductor_key_read_public(hk, type, sizeof type, b64, sizeof b64, fp,
+                            sizeof fp);
+  fprintf(f, "[127.0.0.1]:%u %s %s\n", (unsigned)sport, type, b64);
+  fclose(f);
+  (void)line;
+  raw_measure("peer_conductor", cport, "bench", child, n, &c_cpu, &c_pss);
+  raw_measure("peer_sshd", sport, "root", sshd, n, &s_cpu, &s_pss);
+  printf("ratio_cpu_conductor_vs_sshd=%.3f\nratio_pss_conductor_vs_sshd=%.3f\n",
+         s_cpu > 0 ? c_cpu / s_cpu : 0.0, s_pss > 0 ? c_pss / s_pss : 0.0);
+  fflush(stdout);
+  kill(sshd, SIGTERM);
+  waitpid(sshd, NULL, 0);
+  sshd_pid = 0;
+  return 0;
+}
+
 static int phase;
 static long c_ticks0, p_ticks0;
 static uint64_t t_measure0, sent0;
@@ -303,12 +746,15 @@ int main(int argc, char **argv) {
       duration_s = (unsigned)atoi(argv[++i]);
     } else if (strcmp(argv[i], "--keepalive") == 0 && i + 1 < argc) {
       ka_s = (unsigned)atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--peer-sshd") == 0 && i + 1 < argc) {
+      peer_n = (unsigned)atoi(argv[++i]);
     } else if (strcmp(argv[i], "--connect-rate") == 0 && i + 1 < argc) {
       connect_rate = (unsigned)atoi(argv[++i]);
     } else {
       fprintf(stderr,
               "usage: conductor_scale [--routers N] [--alarm-rate R] "
-              "[--duration S] [--keepalive S] [--connect-rate C]\n");
+              "[--duration S] [--keepalive S] [--connect-rate C] "
+              "[--peer-sshd N]\n");
       return 2;
     }
   }
@@ -362,6 +808,7 @@ int main(int argc, char **argv) {
     close(pfd[0]);
     _exit(run_child(pfd[1], db, hk));
   }
+  atexit(kill_children);
   close(pfd[1]);
   if (read(pfd[0], &port, sizeof port) != (ssize_t)sizeof port) {
     fprintf(stderr, "conductor did not start\n");
@@ -384,6 +831,20 @@ int main(int argc, char **argv) {
   }
   routers = calloc(n_routers, sizeof *routers);
   uv_loop_init(&loop);
+  if (peer_n > 0) {
+    int prv = run_peer(peer_n, port, hk);
+    kill(child, SIGTERM);
+    waitpid(child, NULL, 0);
+    child = 0;
+    {
+      char cmd[400];
+      snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+      if (system(cmd) != 0) {
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+      }
+    }
+    return prv;
+  }
   t_begin = uv_hrtime();
   uv_timer_init(&loop, &start_timer);
   uv_timer_start(&start_timer, on_start, 0, 100);
@@ -408,6 +869,7 @@ int main(int argc, char **argv) {
            (double)st.commit_latency_ns_max / 1e6);
   }
   waitpid(child, NULL, 0);
+  child = 0;
   {
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
