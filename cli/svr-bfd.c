@@ -502,7 +502,7 @@ static int cb_path(svrbfd_ctx *ctx, svrbfd_session *s, int up,
 
 static int cb_remote(svrbfd_ctx *ctx, svrbfd_session *s,
                      const svrbfd_addr *before, const svrbfd_addr *now,
-                     void *user_data) {
+                     svrbfd_tstamp ts, void *user_data) {
   app *a = user_data;
   sess *se = svrbfd_session_get_user_data(s);
   char b[80], n[80];
@@ -512,7 +512,7 @@ static int cb_remote(svrbfd_ctx *ctx, svrbfd_session *s,
   }
   bfd_addr_str(before, 1, b, sizeof(b));
   bfd_addr_str(now, 1, n, sizeof(n));
-  print_event_head(a, se, "remote", bfd_uv_now());
+  print_event_head(a, se, "remote", ts);
   if (a->json) {
     printf(",\"before\":\"%s\",\"now\":\"%s\"}\n", b, n);
   } else {

@@ -25,6 +25,9 @@ typedef struct rec {
   int nremote;
   uint16_t remote_port;
   uint64_t rng;
+  uint64_t remote_ts;
+  int nev;
+  int ev[128]; /* callback order: 100 + new state, 200 + path status */
 } rec;
 
 static rec R;
@@ -42,6 +45,9 @@ static int t_state(svrbfd_ctx *c, svrbfd_session *s, svrbfd_state o,
   (void)s;
   (void)ts;
   (void)u;
+  if (R.nev < 128) {
+    R.ev[R.nev++] = 100 + (int)n;
+  }
   if (R.nstate < 64) {
     R.old[R.nstate] = o;
     R.nw[R.nstate] = n;
@@ -55,6 +61,9 @@ static int t_status(svrbfd_ctx *c, svrbfd_session *s, int up, svrbfd_tstamp ts,
   (void)c;
   (void)s;
   (void)u;
+  if (R.nev < 128) {
+    R.ev[R.nev++] = 200 + up;
+  }
   if (R.nstatus < 64) {
     R.status[R.nstatus] = up;
     R.status_ts[R.nstatus] = ts;
@@ -63,11 +72,12 @@ static int t_status(svrbfd_ctx *c, svrbfd_session *s, int up, svrbfd_tstamp ts,
   return 0;
 }
 static int t_remote(svrbfd_ctx *c, svrbfd_session *s, const svrbfd_addr *b,
-                    const svrbfd_addr *n, void *u) {
+                    const svrbfd_addr *n, svrbfd_tstamp ts, void *u) {
   (void)c;
   (void)s;
   (void)b;
   (void)u;
+  R.remote_ts = ts;
   R.nremote++;
   R.remote_port = n->port;
   return 0;
@@ -954,6 +964,7 @@ static void test_metadata_and_nat(void) {
   /* NAT rebinding: port 40000 -> 40001 */
   CU_ASSERT_EQUAL(info.remote_changes, 1);
   CU_ASSERT_EQUAL(R.nremote, 1);
+  CU_ASSERT_EQUAL(R.remote_ts, 2); /* the receive time of the packet */
   CU_ASSERT_EQUAL(R.remote_port, 40001);
   CU_ASSERT_EQUAL(info.remote.port, 40001);
   n = take(ctx, 2, &p, &path, buf);
@@ -1280,6 +1291,33 @@ static void test_fast_path_no_alloc(void) {
   svrbfd_ctx_del(ctx[1]);
 }
 
+/* With hold-down 0, "up" is reported at once: the protocol state change must
+ * still reach the host first, and on the way down likewise. */
+static void test_callback_order(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  peer pp;
+  int i, up_state = -1, up_status = -1, down_state = -1, down_status = -1;
+  mkcfg(&cfg);
+  cfg.hold_down_ns = 0;
+  peer_default(&pp);
+  s = bring_up(ctx, &cfg, &pp, 1 * SEC);
+  pp.state = SVRBFD_STATE_DOWN;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 2 * SEC), 0);
+  for (i = 0; i < R.nev; i++) {
+    if (R.ev[i] == 100 + SVRBFD_STATE_UP && up_state < 0) up_state = i;
+    if (R.ev[i] == 201 && up_status < 0) up_status = i;
+    if (R.ev[i] == 100 + SVRBFD_STATE_DOWN && up_state >= 0 && down_state < 0)
+      down_state = i;
+    if (R.ev[i] == 200 && down_status < 0) down_status = i;
+  }
+  CU_ASSERT(up_state >= 0 && up_status > up_state);
+  CU_ASSERT(down_state > up_status && down_status > down_state);
+  (void)s;
+  svrbfd_ctx_del(ctx);
+}
+
 static const svr_test_case cases[] = {
     {"config errors", test_config_errors},
     {"three-way handshake, Up/Down rows", test_three_way_handshake},
@@ -1296,6 +1334,7 @@ static const svr_test_case cases[] = {
     {"authenticated sessions: types, windows, wrap, reset", test_auth_session},
     {"random initial XmitAuthSeq, increments", test_xmit_seq},
     {"hold-down and damping", test_hold_down_and_damping},
+    {"session_state reported before path_status", test_callback_order},
     {"RFC 5881 TTL and ports", test_rfc5881_ttl},
     {"metadata trailer and NAT rebinding", test_metadata_and_nat},
     {"demand mode bits and polls", test_demand_bits},

@@ -69,11 +69,11 @@ static int sim_status_cb(svrbfd_ctx *ctx, svrbfd_session *s, int up,
 
 static int sim_remote_cb(svrbfd_ctx *ctx, svrbfd_session *s,
                          const svrbfd_addr *before, const svrbfd_addr *now,
-                         void *user_data) {
+                         svrbfd_tstamp ts, void *user_data) {
   bfd_sim_node *n = user_data;
   (void)ctx;
   (void)s;
-  sim_event(n, 2, before->port, now->port, 0, n->sim->now);
+  sim_event(n, 2, before->port, now->port, 0, ts);
   return 0;
 }
 

@@ -78,11 +78,12 @@ static int cb_path(svrbfd_ctx *ctx, svrbfd_session *s, int up, svrbfd_tstamp ts,
 
 static int cb_remote(svrbfd_ctx *ctx, svrbfd_session *s,
                      const svrbfd_addr *before, const svrbfd_addr *now,
-                     void *ud) {
+                     svrbfd_tstamp ts, void *ud) {
   rt *r = ud;
   rt_path *p = svrbfd_session_get_user_data(s);
   char a[64], b[64];
   (void)ctx;
+  (void)ts;
   if (p) {
     rt_log(r, "%s: peer address changed %s:%u -> %s:%u (NAT)", p->adj.peer,
            rc_addr_str(before, a, sizeof(a)), before->port,

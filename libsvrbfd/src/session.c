@@ -156,6 +156,7 @@ static int bfd_set_state(svrbfd_session *s, svrbfd_state ns, svrbfd_diag diag,
   if (old == ns) {
     return 0;
   }
+  int hrv = 0;
   s->state = ns;
   s->local_diag = diag;
   if (old == SVRBFD_STATE_UP) {
@@ -163,25 +164,32 @@ static int bfd_set_state(svrbfd_session *s, svrbfd_state ns, svrbfd_diag diag,
     ctx->stats.sessions_up--;
     s->poll_active = 0; /* a pending poll cannot hold back slow start */
     s->poll_pending = 0;
-    rv = bfd_hold_on_down(s, ts);
   }
   if (ns == SVRBFD_STATE_UP) {
     s->up_count++;
     s->up_since = ts;
     ctx->stats.sessions_up++;
-    if (rv == 0) {
-      rv = bfd_hold_on_up(s, ts);
-    }
   }
   bfd_update_desired(s, ts);
   bfd_check_demand_bit(s, ts);
   bfd_mark_tx_now(s); /* 6.8.7: do not delay a state change */
   bfd_pq_on_state(s, old, ns, ts); /* echo tests run while Up (6.8.9) */
-  if (rv == 0 && ctx->cb.session_state &&
+  /* The protocol state change is reported before the path status it
+   * causes (hold-down 0 reports "up" at once), so a host always sees
+   * session_state(.., UP) before path_status(.., 1). */
+  if (ctx->cb.session_state &&
       ctx->cb.session_state(ctx, s, old, ns, diag, ts, ctx->user_data) != 0) {
     rv = SVRBFD_ERR_CALLBACK_FAILURE;
   }
-  return rv;
+  /* The hold-down bookkeeping runs even after a failed callback, so the
+   * session stays consistent; the first error is returned. */
+  if (old == SVRBFD_STATE_UP) {
+    hrv = bfd_hold_on_down(s, ts);
+  }
+  if (ns == SVRBFD_STATE_UP && hrv == 0) {
+    hrv = bfd_hold_on_up(s, ts);
+  }
+  return rv != 0 ? rv : hrv;
 }
 
 static int bfd_addr_equal(const svrbfd_addr *a, const svrbfd_addr *b) {
@@ -190,7 +198,8 @@ static int bfd_addr_equal(const svrbfd_addr *a, const svrbfd_addr *b) {
 
 /* SVR mode answers the observed source address and port (NAT); RFC 5881
  * mode answers port 3784 of the observed address. */
-static int bfd_update_dest(svrbfd_session *s, const svrbfd_path *path) {
+static int bfd_update_dest(svrbfd_session *s, const svrbfd_path *path,
+                           svrbfd_tstamp ts) {
   svrbfd_ctx *ctx = s->ctx;
   svrbfd_addr obs = path->remote;
   obs.reserved = 0;
@@ -208,7 +217,7 @@ static int bfd_update_dest(svrbfd_session *s, const svrbfd_path *path) {
     s->dest = obs;
     s->remote_changes++;
     if (ctx->cb.remote_changed &&
-        ctx->cb.remote_changed(ctx, s, &before, &obs, ctx->user_data) != 0) {
+        ctx->cb.remote_changed(ctx, s, &before, &obs, ts, ctx->user_data) != 0) {
       return SVRBFD_ERR_CALLBACK_FAILURE;
     }
   }
@@ -261,7 +270,7 @@ int bfd_session_rx(svrbfd_session *s, const svrbfd_path *path,
   s->remote_diag = (svrbfd_diag)pkt->diag;
   s->rx_hops = path->ttl >= 0 && path->ttl <= 255 ? 255 - path->ttl : -1;
   s->last_rx = ts;
-  rv = bfd_update_dest(s, path);
+  rv = bfd_update_dest(s, path, ts);
   bfd_take_metadata(s, pkt);
 
   /* step 13: Final ends our Poll; deferred values now apply (6.8.3). */

@@ -255,11 +255,11 @@ typedef struct svrbfd_callbacks {
                      svrbfd_tstamp ts, void *user_data);
   /*
    * Optional.  The peer's observed source address or port changed (a NAT
-   * rebinding); packets now go to |now|.
+   * rebinding) in a packet received at |ts|; packets now go to |now|.
    */
   int (*remote_changed)(svrbfd_ctx *ctx, svrbfd_session *session,
                         const svrbfd_addr *before, const svrbfd_addr *now,
-                        void *user_data);
+                        svrbfd_tstamp ts, void *user_data);
 } svrbfd_callbacks;
 
 #define SVRBFD_SETTINGS_V1 1
