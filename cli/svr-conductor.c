@@ -68,7 +68,7 @@ static const char usage_text[] =
     "                           node is declared gone, 1-20 (default 3)\n"
     "  --peer HOST:PORT         the other conductor node: link check every\n"
     "                           --link-check-interval S (default 10); alarm\n"
-    "                           when latency >= 150 ms or loss >= 0.01 %%\n"
+    "                           when latency >= 150 ms or loss >= 0.01 %\n"
     "                           over the last 100 probes (a probe is a TCP\n"
     "                           connect to the peer's SSH port)\n"
     "  --link-max-latency-ms MS, --link-max-loss-pct PCT\n"

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # The README's main job: builds svr-suite and runs a small live network.
 #
-#   as root:     routers in network namespaces joined by veth links
-#   not root:    the same processes on loopback addresses (127.0.0.x)
+#   1. two svr-bfd endpoints bring a BFD peer path Up and print the table;
+#   2. three svr-router daemons peer in a mesh, measure every path with echo
+#      bursts and print `show peers detail` (latency, jitter, loss, MOS);
+#   3. a conductor node and two router nodes on the SSH management channel:
+#      alarms stored and acknowledged, a silent router node detected.
 #
-# It prints what each piece reports and exits 0 when every step worked.
-# Everything it starts is stopped (by PID) and every namespace deleted on exit.
+# As root each part runs in network namespaces joined by veth links; without
+# root, on loopback addresses (127.0.0.x).  Everything started is stopped by
+# PID and every namespace deleted on exit.  Exit 0 when every part worked.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-build=${SVR_BUILD_DIR:-$here/build}
+export SVR_BUILD_DIR=${SVR_BUILD_DIR:-$here/build}
+build=$SVR_BUILD_DIR
 
 "$here/tests/install-deps.sh"
+echo "== building svr-suite in $build"
 cmake -S "$here" -B "$build" >/dev/null
 cmake --build "$build" -j2 >/dev/null
 
@@ -25,10 +31,11 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 bfd="$build/cli/svr-bfd"
 if [ "$(id -u)" = 0 ]; then
-  mode=netns
+  mode="network namespaces"
   a="svrdemoA$$"; b="svrdemoB$$"
   ip netns add "$a"; nss+=("$a"); ip netns add "$b"; nss+=("$b")
   ip -n "$a" link set lo up; ip -n "$b" link set lo up
@@ -38,16 +45,25 @@ if [ "$(id -u)" = 0 ]; then
   addrA=10.77.0.1; addrB=10.77.0.2
   runA=(ip netns exec "$a"); runB=(ip netns exec "$b")
 else
-  mode=loopback
+  mode="loopback"
   addrA=127.0.0.1; addrB=127.0.0.2
   runA=(); runB=()
 fi
 
-echo "== svr-suite demo ($mode): BFD peer path between router-a ($addrA) and router-b ($addrB)"
+echo
+echo "==== 1. svr-bfd ($mode): a BFD peer path between router-a ($addrA) and router-b ($addrB)"
 "${runB[@]}" "$bfd" --local "$addrB" --peer "$addrA" --router-name router-b \
   --node-name node1 --tx 300 --rx 300 --hold-down 0 >"$tmp/b.log" 2>&1 &
 pids+=($!)
 "${runA[@]}" "$bfd" --local "$addrA" --peer "$addrB" --router-name router-a \
   --node-name node1 --tx 300 --rx 300 --hold-down 0 --once --timeout 10
-echo "== router-b's log"
-cat "$tmp/b.log"
+
+echo
+echo "==== 2. svr-router: three routers peering in a mesh"
+"$here/examples/demo-router.sh"
+
+echo
+echo "==== 3. svr-conductor: the router-conductor management channel"
+"$here/examples/demo-conductor.sh"
+echo
+echo "== demo finished: every part worked"

@@ -10,7 +10,6 @@
 
 #include <svrbfd/svrbfd.h>
 
-#include "svr_heap.h"
 #include "pq_int.h"
 
 #define BFD_NEVER UINT64_MAX
@@ -75,11 +74,30 @@ typedef struct bfd_crypto {
 int bfd_crypto_init(bfd_crypto *c);
 void bfd_crypto_free(bfd_crypto *c);
 
+/* ---- theap.c: the context's timer heap --------------------------------- */
+typedef struct bfd_theap_ent {
+  uint64_t key; /* deadline, ns */
+  uint64_t seq; /* order in which deadlines were set: breaks ties */
+  svrbfd_session *s;
+} bfd_theap_ent;
+typedef struct bfd_theap {
+  bfd_theap_ent *a;
+  size_t len, cap;
+  uint64_t next_seq;
+} bfd_theap;
+#define BFD_THEAP_NONE SIZE_MAX
+/* Capacity for |n| entries: 0 or SVRBFD_ERR_NOMEM. */
+int bfd_theap_reserve(bfd_theap *h, const svrbfd_mem *mem, size_t n);
+void bfd_theap_free(bfd_theap *h, const svrbfd_mem *mem);
+/* Inserts |s| at |key| or moves it there; never allocates. */
+void bfd_theap_set(bfd_theap *h, svrbfd_session *s, uint64_t key);
+void bfd_theap_remove(bfd_theap *h, svrbfd_session *s);
+
 /* ---- session ---------------------------------------------------------- */
 struct svrbfd_session {
   svrbfd_ctx *ctx;
   void *user_data;
-  svr_heap_node hnode;
+  size_t hidx; /* index in ctx->theap, BFD_THEAP_NONE when absent */
   /* creation-order list */
   svrbfd_session *prev, *next;
   /* ready (transmit) list */
@@ -152,7 +170,7 @@ struct svrbfd_ctx {
   void *user_data;
   char router_name[SVRBFD_NAME_MAX];
   char node_name[SVRBFD_NAME_MAX];
-  svr_heap heap;
+  bfd_theap theap; /* deadlines of all sessions (theap.c) */
   bfd_tab by_discr;
   bfd_tab by_pair;
   svrbfd_session *first, *last;     /* creation order */

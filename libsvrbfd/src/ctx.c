@@ -8,8 +8,6 @@
 #include "bfd_int.h"
 #include "svr_meta.h"
 
-#define BFD_SESSION_OF(node)                                                   \
-  ((svrbfd_session *)(void *)((char *)(node)-offsetof(svrbfd_session, hnode)))
 
 void svrbfd_settings_default_versioned(int settings_version,
                                        svrbfd_settings *settings) {
@@ -91,7 +89,6 @@ int svrbfd_ctx_new_versioned(svrbfd_ctx **pctx, int callbacks_version,
   ctx->log_printf = settings->log_printf;
   bfd_copy_name(ctx->router_name, settings->router_name);
   bfd_copy_name(ctx->node_name, settings->node_name);
-  svr_heap_init(&ctx->heap);
   hint = settings->sessions_hint ? settings->sessions_hint : 64;
   if (hint > ((size_t)1 << 28)) {
     hint = (size_t)1 << 28;
@@ -127,6 +124,7 @@ void svrbfd_ctx_del(svrbfd_ctx *ctx) {
     bfd_free(&mem, s);
   }
   bfd_pq_ctx_free(ctx);
+  bfd_theap_free(&ctx->theap, &mem);
   bfd_tab_free(&ctx->by_discr, &mem);
   bfd_tab_free(&ctx->by_pair, &mem);
   bfd_crypto_free(&ctx->crypto);
@@ -168,26 +166,6 @@ void bfd_ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s) {
   s->on_ready = 0;
 }
 
-/*
- * Moves a linked node to a new deadline in place: one sift instead of
- * svr_heap_update()'s remove + insert, which walk the tree from the root
- * twice.  Uses the heap's own sift helpers, so order and tie-breaking
- * (insertion order) are the same as a reinsert.  Candidate for
- * common/svr_heap.h as svr_heap_rekey().
- */
-static void bfd_heap_rekey(svr_heap *h, svr_heap_node *n, uint64_t key) {
-  if (n->key == key) {
-    return;
-  }
-  n->key = key;
-  n->seq = h->next_seq++;
-  if (h->next_seq == UINT64_MAX) {
-    h->next_seq = 0;
-  }
-  svr_heap__sift_down(h, n);
-  svr_heap__sift_up(h, n);
-}
-
 void bfd_session_reschedule(svrbfd_session *s) {
   svrbfd_tstamp k = s->next_tx;
   if (s->detect_at < k) {
@@ -209,11 +187,9 @@ void bfd_session_reschedule(svrbfd_session *s) {
     }
   }
   if (k == BFD_NEVER) {
-    svr_heap_remove(&s->ctx->heap, &s->hnode);
-  } else if (svr_heap_node_linked(&s->hnode)) {
-    bfd_heap_rekey(&s->ctx->heap, &s->hnode, k);
+    bfd_theap_remove(&s->ctx->theap, s);
   } else {
-    svr_heap_insert(&s->ctx->heap, &s->hnode, k);
+    bfd_theap_set(&s->ctx->theap, s, k);
   }
 }
 
@@ -224,16 +200,15 @@ svrbfd_tstamp svrbfd_ctx_get_expiry(const svrbfd_ctx *ctx) {
   if (ctx->rhead || bfd_pq_ctx_pending(ctx)) {
     return 0; /* packets are waiting for write_pkt */
   }
-  return svr_heap_min_key(&ctx->heap);
+  return ctx->theap.len ? ctx->theap.a[0].key : SVRBFD_TSTAMP_MAX;
 }
 
 int svrbfd_ctx_handle_expiry(svrbfd_ctx *ctx, svrbfd_tstamp ts) {
-  svr_heap_node *n;
   if (ctx == NULL) {
     return SVRBFD_ERR_INVALID_ARGUMENT;
   }
-  while ((n = svr_heap_min(&ctx->heap)) != NULL && n->key <= ts) {
-    svrbfd_session *s = BFD_SESSION_OF(n);
+  while (ctx->theap.len && ctx->theap.a[0].key <= ts) {
+    svrbfd_session *s = ctx->theap.a[0].s;
     /* echo deadlines first: bfd_session_expiry reschedules with them */
     int rv = bfd_pq_session_expiry(s, ts);
     if (rv == 0) {
@@ -439,6 +414,12 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
   if (bfd_find_by_pair(ctx, &cfg->local, &cfg->remote) != NULL) {
     return SVRBFD_ERR_SESSION_EXISTS;
   }
+  /* one heap slot per session, so moving a deadline never allocates */
+  rv = bfd_theap_reserve(&ctx->theap, &ctx->mem,
+                         (size_t)ctx->stats.sessions + 1);
+  if (rv != 0) {
+    return rv;
+  }
   s = bfd_calloc(&ctx->mem, 1, sizeof(*s));
   if (s == NULL) {
     return SVRBFD_ERR_NOMEM;
@@ -447,7 +428,7 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
   s->user_data = user_data;
   s->cfg = *cfg;
   s->cfg.local.reserved = s->cfg.remote.reserved = 0;
-  svr_heap_node_init(&s->hnode);
+  s->hidx = BFD_THEAP_NONE;
   /* 6.8.1: a random nonzero discriminator, unique in the context. */
   do {
     ctx->cb.rand((uint8_t *)&s->local_discr, sizeof(s->local_discr),
@@ -511,7 +492,7 @@ void svrbfd_session_del(svrbfd_session *s) {
   }
   ctx = s->ctx;
   bfd_ctx_ready_remove(ctx, s);
-  svr_heap_remove(&ctx->heap, &s->hnode);
+  bfd_theap_remove(&ctx->theap, s);
   bfd_tab_remove(&ctx->by_discr, bfd_hash_u32(s->local_discr), s);
   bfd_tab_remove(&ctx->by_pair, s->pair_hash, s);
   if (s->prev) {
