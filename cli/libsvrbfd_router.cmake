@@ -1,12 +1,13 @@
 # svr-router: the router daemon (libsvrbfd BFD + echo path quality on the
-# libuv glue) and its show commands.  docs/svr-router.md.
-if(TARGET svrbfd_uv)
+# libuv glue, libsvrpmtu path MTU) and its show commands.  docs/svr-router.md.
+if(TARGET svrbfd_uv AND TARGET svrpmtu)
   add_library(svrrouter_core STATIC router/router_conf.c router/router_fmt.c)
   target_include_directories(svrrouter_core PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/router")
   target_link_libraries(svrrouter_core PUBLIC svrbfd)
 
   add_executable(svr-router router/router_main.c router/router_daemon.c
-                            router/router_ctl.c)
-  target_link_libraries(svr-router PRIVATE svrrouter_core svrbfd_uv)
+                            router/router_ctl.c glue/pmtu_sock.c)
+  target_include_directories(svr-router PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/glue")
+  target_link_libraries(svr-router PRIVATE svrrouter_core svrbfd_uv svrpmtu_static)
   install(TARGETS svr-router RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 endif()

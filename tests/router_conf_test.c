@@ -28,9 +28,11 @@ static const char good[] =
     "topology spoke\n"
     "multiplier 5\n"
     "link-test-length 0\n"
+    "path-mtu-discovery-interval 60\n"
     "\n"
     "[neighborhood v6]\n"
     "interface wan1\n"
+    "path-mtu-discovery disabled\n"
     "\n"
     "[adjacency router-b]\n"
     "neighborhood internet\n"
@@ -38,6 +40,7 @@ static const char good[] =
     "hostname b.example\n"
     "multiplier 4\n"
     "hold-down-time 250ms\n"
+    "path-mtu-discovery-interval 30\n"
     "\n"
     "[adjacency router-b]\n"
     "neighborhood v6\n"
@@ -79,7 +82,11 @@ static void test_good(void) {
   CU_ASSERT_EQUAL(a->bfd.hold_down_ms, 250);
   CU_ASSERT_EQUAL(a->bfd.required_min_rx_ms, 500); /* default */
   CU_ASSERT_EQUAL(a->bfd.link_test_interval_s, 10);
+  CU_ASSERT_EQUAL(a->bfd.pmtu_enabled, 1);        /* default */
+  CU_ASSERT_EQUAL(a->bfd.pmtu_interval_s, 30);    /* adjacency beats 60 */
   a = &c->adjacencies[1];
+  CU_ASSERT_EQUAL(a->bfd.pmtu_enabled, 0);        /* neighborhood */
+  CU_ASSERT_EQUAL(a->bfd.pmtu_interval_s, 600);   /* default */
   CU_ASSERT_EQUAL(a->topology, RC_MESH);
   CU_ASSERT_EQUAL(a->remote.port, 3000);
   CU_ASSERT_EQUAL(a->local.port, 2280);
@@ -125,6 +132,15 @@ static const bad_case bad[] = {
     {"router r\nlink-test-interval 0\n", "link-test-interval: expected 1..86400"},
     {"router r\nlink-test-length 256\n", "link-test-length: expected 0..255"},
     {"router r\nstate maybe\n", "state: expected enabled or disabled"},
+    {"router r\npath-mtu-discovery on\n",
+     "t.conf:2: path-mtu-discovery: expected enabled or disabled, got 'on'"},
+    {"router r\npath-mtu-discovery-interval 0\n",
+     "t.conf:2: path-mtu-discovery-interval: expected 1..86400 (s), got '0'"},
+    {HEAD "path-mtu-discovery-interval 86401\n",
+     "t.conf:6: path-mtu-discovery-interval: expected 1..86400 (s)"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
+          "path-mtu-discovery enabled\npath-mtu-discovery disabled\n",
+     "t.conf:10: path-mtu-discovery given twice in this section"},
     {"router r\n[interface i]\naddress 10.0.0.300\n",
      "t.conf:3: address: '10.0.0.300' is not an IPv4 or IPv6 address"},
     {"router r\n[interface i]\naddress 10.0.0.1\nport 0\n",

@@ -53,6 +53,15 @@ else
 fi
 svr_wait_for 10 'bursts_ok a && bursts_ok b && bursts_ok c' &&
   svr_pass "every path has an echo result" || svr_fail "no echo results"
+mtus() { # the path_mtu of every peer of router $1
+  show "$1" --json 2>/dev/null | python3 -c '
+import json,sys; print(" ".join(str(p["path_mtu"]) for p in json.load(sys.stdin)["peers"]))'
+}
+# lo has MTU 65536: the search is capped at libsvrpmtu's largest size
+t0=$(date +%s%N)
+if svr_wait_for 15 '[ "$(mtus a)" = "9216 9216" ] && [ "$(mtus b)" = "9216 9216" ] && [ "$(mtus c)" = "9216 9216" ]'; then
+  svr_pass "path MTU 9216 on every path (lo 65536, capped) within $(( ($(date +%s%N) - t0) / 1000000 )) ms of the echo results"
+else svr_fail "path MTU on loopback: a '$(mtus a)' b '$(mtus b)' c '$(mtus c)'"; fi
 
 out=$(show a detail)
 echo "$out"

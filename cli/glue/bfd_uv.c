@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "bfd_uv.h"
 
+#include <svrbfd/svrbfd_pq.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -16,7 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define BFD_UV_RXBUF 2048 /* RFC 9764 padded packets may exceed 512 */
+/* RFC 9764 padded packets may exceed 512; SVR control datagrams of other
+ * kinds reach 9188 bytes (a 9216-byte IPv4 PMTU probe, the largest size
+ * libsvrpmtu tests), and must be read whole to be answered. */
+#define BFD_UV_RXBUF 9216
 #define BFD_UV_RX_ROUNDS 64 /* recvmmsg calls per wakeup before yielding */
 /* Datagrams sent per callback before yielding to the loop: with 100,000
  * sessions a burst of due packets must not starve receive processing (the
@@ -81,6 +86,9 @@ struct bfd_uv {
   size_t n_eps;
   bfd_uv_stats stats;
   char err[160];
+  bfd_uv_ctrl_cb ctrl_cb;  /* other SVR control kinds (PMTU, ...) */
+  void *ctrl_ud;
+  int dont_fragment;       /* DF on every socket */
   /* transmit batch: all for one socket */
   bfd_uv_sock *tx_sock;
   unsigned tx_n;
@@ -266,6 +274,24 @@ static int sock_setopts(bfd_uv *g, int fd, int family) {
   return 0;
 }
 
+/* DF without the route's cached PMTU (bfd_uv_set_ctrl_handler()). */
+static int sock_set_df(bfd_uv *g, int fd, int family) {
+  int probe = family == AF_INET ? IP_PMTUDISC_PROBE : IPV6_PMTUDISC_PROBE;
+  int one = 1, rc;
+  if (family == AF_INET) {
+    rc = setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(probe));
+  } else {
+    rc = setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe,
+                    sizeof(probe));
+    rc |= setsockopt(fd, IPPROTO_IPV6, IPV6_DONTFRAG, &one, sizeof(one));
+  }
+  if (rc != 0) {
+    snprintf(g->err, sizeof(g->err), "setsockopt DF: %s", strerror(errno));
+    return -errno;
+  }
+  return 0;
+}
+
 /* Opens and binds a socket on |addr| (family set; zero addr if wildcard),
  * port |port|; port 0 picks a free one in 49152-65535. */
 static int sock_open(bfd_uv *g, const svrbfd_addr *addr, int wildcard,
@@ -283,7 +309,8 @@ static int sock_open(bfd_uv *g, const svrbfd_addr *addr, int wildcard,
     snprintf(g->err, sizeof(g->err), "socket: %s", strerror(errno));
     return -errno;
   }
-  if ((rc = sock_setopts(g, fd, family)) != 0) {
+  if ((rc = sock_setopts(g, fd, family)) != 0 ||
+      (g->dont_fragment && (rc = sock_set_df(g, fd, family)) != 0)) {
     close(fd);
     return rc;
   }
@@ -633,6 +660,12 @@ static void rx_one(bfd_uv *g, bfd_uv_sock *s, bfd_uv_rxmsg *m,
     }
   }
   rc = svrbfd_ctx_read_pkt(g->ctx, &path, m->data, len, now);
+  if (rc == SVRBFD_PQ_ERR_PKT_KIND && g->ctrl_cb != NULL) {
+    /* an SVR control datagram of another library's kind */
+    g->stats.rx_ctrl++;
+    g->ctrl_cb(g->ctrl_ud, &path, m->data, len, now);
+    return;
+  }
   if (rc != 0) {
     g->stats.rx_rejected++;
     if (svrbfd_err_is_fatal(rc)) {
@@ -751,6 +784,89 @@ void bfd_uv_del(bfd_uv *g) {
   }
   free(g->table);
   free(g);
+}
+
+int bfd_uv_set_ctrl_handler(bfd_uv *g, bfd_uv_ctrl_cb cb, void *user_data,
+                            int dont_fragment) {
+  bfd_uv_sock *s;
+  g->ctrl_cb = cb;
+  g->ctrl_ud = user_data;
+  if (dont_fragment && !g->dont_fragment) {
+    for (s = g->socks; s; s = s->next) {
+      int rc = sock_set_df(g, s->fd, s->family);
+      if (rc != 0) {
+        return rc;
+      }
+    }
+    g->dont_fragment = 1;
+  }
+  return 0;
+}
+
+int bfd_uv_send_ctrl(bfd_uv *g, const svrbfd_addr *local,
+                     const svrbfd_addr *remote, const uint8_t *pkt,
+                     size_t len) {
+  struct sockaddr_storage to;
+  socklen_t sl;
+  struct msghdr mh;
+  struct iovec iov;
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    struct cmsghdr align;
+  } ctl;
+  bfd_uv_ep *ep;
+  bfd_uv_sock *s;
+  ssize_t n;
+
+  if (g->closing || (ep = ep_for_local(g, local)) == NULL) {
+    return -ENOENT;
+  }
+  s = ep->rx; /* SVR mode: the receive socket sends (NAT traversal) */
+  addr_to_sockaddr(remote, remote->port ? remote->port
+                                        : (uint16_t)SVRBFD_PORT_SVR,
+                   &to, &sl);
+  iov.iov_base = (void *)(uintptr_t)pkt;
+  iov.iov_len = len;
+  memset(&mh, 0, sizeof(mh));
+  mh.msg_name = &to;
+  mh.msg_namelen = sl;
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  if (s->wildcard) { /* choose the source address */
+    struct cmsghdr *c;
+    memset(&ctl, 0, sizeof(ctl));
+    mh.msg_control = ctl.buf;
+    mh.msg_controllen = sizeof(ctl.buf);
+    c = CMSG_FIRSTHDR(&mh);
+    if (s->family == AF_INET) {
+      struct in_pktinfo pi;
+      memset(&pi, 0, sizeof(pi));
+      memcpy(&pi.ipi_spec_dst, local->addr, 4);
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(pi));
+      memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+      mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+    } else {
+      struct in6_pktinfo pi;
+      memset(&pi, 0, sizeof(pi));
+      memcpy(&pi.ipi6_addr, local->addr, 16);
+      c->cmsg_level = IPPROTO_IPV6;
+      c->cmsg_type = IPV6_PKTINFO;
+      c->cmsg_len = CMSG_LEN(sizeof(pi));
+      memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+      mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+    }
+  }
+  do {
+    n = sendmsg(s->fd, &mh, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    g->stats.tx_ctrl_errors++;
+    return -errno;
+  }
+  g->stats.tx_ctrl++;
+  return 0;
 }
 
 void bfd_uv_get_stats(const bfd_uv *g, bfd_uv_stats *stats) {

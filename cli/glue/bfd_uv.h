@@ -23,6 +23,16 @@
  * I/O is batched: uv_poll on each descriptor, recvmmsg() to read up to
  * BFD_UV_BATCH datagrams per call, sendmmsg() to send what write_pkt
  * produced in one go.
+ *
+ * Other control kinds.  The peer-path port also carries SVR control
+ * datagrams the BFD context does not handle (PMTU probes and acks,
+ * firewall-detector reports: docs/wire-format.md section 1).  A host that
+ * composes another library registers bfd_uv_set_ctrl_handler(): every
+ * datagram for which svrbfd_ctx_read_pkt() returns SVRBFD_PQ_ERR_PKT_KIND
+ * (an SVR control datagram of a kind other than echo) goes to the handler,
+ * and bfd_uv_send_ctrl() sends the host's datagrams from the same socket.
+ * Received datagrams up to BFD_UV_RXBUF bytes are read whole (a 9216-byte
+ * IPv4 PMTU probe carries 9188).
  */
 #ifndef SVR_BFD_UV_H
 #define SVR_BFD_UV_H
@@ -46,6 +56,9 @@ typedef struct bfd_uv_stats {
   uint64_t tx_errors;     /* datagrams the kernel refused (e.g. no route) */
   uint64_t tx_no_socket;  /* write_pkt named a local address we do not own */
   int last_tx_errno;
+  uint64_t rx_ctrl;       /* handed to the control handler */
+  uint64_t tx_ctrl;       /* bfd_uv_send_ctrl() datagrams sent */
+  uint64_t tx_ctrl_errors; /* bfd_uv_send_ctrl() refused by the kernel */
 } bfd_uv_stats;
 
 #define BFD_UV_BIND_EACH 0 /* one socket per local address (default) */
@@ -79,6 +92,44 @@ void bfd_uv_close(bfd_uv *g);
 
 /* Frees the glue; call after the loop finished closing.  NULL is a no-op. */
 void bfd_uv_del(bfd_uv *g);
+
+/*
+ * Handler for SVR control datagrams of kinds the BFD context does not
+ * handle (svrbfd_ctx_read_pkt() returned SVRBFD_PQ_ERR_PKT_KIND).  |path|
+ * has the datagram's destination (local, with our port) and source
+ * (remote) and the received TTL; |pkt| is valid during the call only.
+ * Called from the loop, outside any libsvrbfd callback; the handler may
+ * call bfd_uv_send_ctrl() and bfd_uv_kick().
+ */
+typedef void (*bfd_uv_ctrl_cb)(void *user_data, const svrbfd_path *path,
+                               const uint8_t *pkt, size_t len,
+                               svrbfd_tstamp now);
+
+/*
+ * Registers |cb| (NULL removes it; those datagrams are then discarded and
+ * counted in rx_rejected as before).  |dont_fragment| = 1 also sets DF on
+ * every socket, present and future, without the kernel's cached path MTU
+ * (IP_MTU_DISCOVER = IP_PMTUDISC_PROBE; IPv6: IPV6_MTU_DISCOVER =
+ * IPV6_PMTUDISC_PROBE and IPV6_DONTFRAG), so that a datagram of exactly a
+ * probe's size leaves unfragmented or not at all; BFD packets are small, so
+ * DF does not change what they do.  No IP_RECVERR: ICMP "fragmentation
+ * needed" only updates the kernel's route cache, which those sockets ignore.
+ * Returns 0 or -errno (setsockopt failed on an open socket).
+ */
+int bfd_uv_set_ctrl_handler(bfd_uv *g, bfd_uv_ctrl_cb cb, void *user_data,
+                            int dont_fragment);
+
+/*
+ * Sends one datagram of exactly |len| bytes from the socket that serves
+ * |local| (address and port as given to bfd_uv_add_local(); port 0 = the
+ * SVR port) to |remote| (port 0 = 1280), at once (not batched), with the
+ * socket's TTL 255 and DSCP CS6.  Returns 0, -ENOENT (no socket for
+ * |local|), or -errno from sendmsg (-EMSGSIZE: larger than the local
+ * interface MTU with DF set).
+ */
+int bfd_uv_send_ctrl(bfd_uv *g, const svrbfd_addr *local,
+                     const svrbfd_addr *remote, const uint8_t *pkt,
+                     size_t len);
 
 void bfd_uv_get_stats(const bfd_uv *g, bfd_uv_stats *stats);
 

@@ -9,6 +9,7 @@
 
 #include <svrbfd/svrbfd.h>
 #include <svrbfd/svrbfd_pq.h>
+#include <svrpmtu/svrpmtu.h>
 #include <uv.h>
 
 #include "router_conf.h"
@@ -28,6 +29,9 @@ typedef struct rt_path {
   svrbfd_tstamp up_at;   /* reported up since (0 = not up) */
   uint64_t logged_bursts;
   int keep;              /* reload bookkeeping */
+  svrpmtu_path *pm;      /* PMTU discovery while the path is up, else NULL */
+  uint16_t pmtu_logged;  /* last result logged */
+  int pmtu_alarm;        /* "path MTU is unresolvable" raised */
 } rt_path;
 
 struct rt {
@@ -41,6 +45,9 @@ struct rt {
   size_t kept;           /* paths kept by the last reload */
   uv_signal_t sig_term, sig_int, sig_hup;
   uv_timer_t verbose_timer;
+  svrpmtu_ctx *pmtu;     /* one PMTU context for every peer path */
+  uv_timer_t pmtu_timer; /* its one deadline */
+  int pmtu_timer_init;
   uv_pipe_t ctl;
   int ctl_open;
   int verbose;

@@ -29,6 +29,8 @@
 #define RC_BFD_HOLD 0x020u
 #define RC_BFD_LTI 0x040u
 #define RC_BFD_LTL 0x080u
+#define RC_BFD_PMTU 0x100u
+#define RC_BFD_PMTUI 0x200u
 
 #define RC_MAX_ERRORS 50
 
@@ -90,6 +92,8 @@ void rc_bfd_default(rc_bfd *b) {
   b->hold_down_ms = 5000;
   b->link_test_interval_s = 10;
   b->link_test_length = 10;
+  b->pmtu_enabled = 1;
+  b->pmtu_interval_s = 600;
 }
 
 const char *rc_topology_name(rc_topology t) {
@@ -242,6 +246,25 @@ static int bfd_key(parser *p, rc_bfd *b, const char *key, const char *val) {
       return 1;
     }
     b->link_test_length = v;
+  } else if (strcmp(key, "path-mtu-discovery") == 0) {
+    bit = RC_BFD_PMTU;
+    if (strcmp(val, "enabled") == 0) {
+      b->pmtu_enabled = 1;
+    } else if (strcmp(val, "disabled") == 0) {
+      b->pmtu_enabled = 0;
+    } else {
+      perr(p, p->line,
+           "path-mtu-discovery: expected enabled or disabled, got '%s'", val);
+      return 1;
+    }
+  } else if (strcmp(key, "path-mtu-discovery-interval") == 0) {
+    bit = RC_BFD_PMTUI;
+    if (parse_u32(val, 1, 86400, &v)) {
+      perr(p, p->line,
+           "path-mtu-discovery-interval: expected 1..86400 (s), got '%s'", val);
+      return 1;
+    }
+    b->pmtu_interval_s = v;
   } else {
     return 0;
   }
@@ -264,6 +287,8 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
   if (over->set & RC_BFD_LTI)
     base->link_test_interval_s = over->link_test_interval_s;
   if (over->set & RC_BFD_LTL) base->link_test_length = over->link_test_length;
+  if (over->set & RC_BFD_PMTU) base->pmtu_enabled = over->pmtu_enabled;
+  if (over->set & RC_BFD_PMTUI) base->pmtu_interval_s = over->pmtu_interval_s;
 }
 
 /* Non-BFD key bits, for "given twice". */

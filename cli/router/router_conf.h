@@ -32,6 +32,9 @@ typedef struct rc_bfd {
   uint32_t hold_down_ms;          /* hold-down-time s (0..300) or ms, default 5 s */
   uint32_t link_test_interval_s;  /* 1..86400, default 10 */
   uint32_t link_test_length;      /* 0..255, default 10 (0 disables) */
+  int pmtu_enabled;               /* path-mtu-discovery enabled|disabled */
+  uint32_t pmtu_interval_s;       /* path-mtu-discovery-interval 1..86400,
+                                     default 600 */
 } rc_bfd;
 
 typedef struct rc_interface {

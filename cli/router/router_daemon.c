@@ -6,6 +6,15 @@
  * datagrams, reflects its peers' echo requests and keeps every deadline in
  * one expiry heap; this file maps the configuration onto sessions.
  *
+ * Path MTU: one libsvrpmtu context per router runs discovery on every peer
+ * path while its BFD path is up (started by path_status up, deleted by
+ * down).  Its probes and acks share the peer-path sockets: the glue hands
+ * us the SVR control datagrams libsvrbfd does not handle
+ * (bfd_uv_set_ctrl_handler) and sends ours with DF (bfd_uv_send_ctrl).
+ * Probes from any peer are answered with svrpmtu_ack_build() from the
+ * socket they arrived on; the context's own responder is off because its
+ * acks would not say which local address to send from.
+ *
  * Lifecycle: the configuration is parsed and validated completely, then
  * every socket is bound and the control socket opened; any failure stops
  * the start before a single packet is sent.  SIGHUP re-reads the file and
@@ -23,6 +32,7 @@
 #include <unistd.h>
 
 #include "bfd_uv.h"
+#include "pmtu_glue.h"
 #include "router.h"
 
 static svrbfd_tstamp now_ns(void) { return bfd_uv_now(); }
@@ -41,6 +51,212 @@ void rt_log(rt *r, const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
+}
+
+/* ---- path MTU discovery (libsvrpmtu) ------------------------------------- */
+
+static void pmtu_kick(rt *r);
+
+static void pm_addr(svrpmtu_addr *o, const svrbfd_addr *a) {
+  memset(o, 0, sizeof(*o));
+  o->family = a->family;
+  o->port = a->port;
+  memcpy(o->addr, a->addr, sizeof(o->addr));
+}
+
+/* MTU of the interface owning |local| (a temporary socket bound to it, as
+ * svr-pmtu does), or -1. */
+static int local_if_mtu(const svrbfd_addr *local) {
+  pmtu_sockaddr b;
+  svrpmtu_addr a;
+  char err[160], ifname[64];
+  int fd, mtu;
+  pm_addr(&a, local);
+  a.port = 0;
+  pmtu_from_svr(&b, &a);
+  fd = pmtu_socket(local->family == 6 ? AF_INET6 : AF_INET, &b, 0, 0, err,
+                   sizeof(err));
+  if (fd < 0) {
+    return -1;
+  }
+  mtu = pmtu_local_iface_mtu(fd, ifname, sizeof(ifname));
+  close(fd);
+  return mtu;
+}
+
+static void pmtu_start(rt *r, rt_path *p) {
+  svrpmtu_path_config pc;
+  int rc, ifmtu;
+  if (r->pmtu == NULL || p->pm != NULL || !p->adj.bfd.pmtu_enabled ||
+      r->stopping) {
+    return;
+  }
+  svrpmtu_path_config_default(&pc, p->adj.remote.family);
+  pm_addr(&pc.remote, &p->adj.remote);
+  pc.interval_ns = (svrpmtu_duration)p->adj.bfd.pmtu_interval_s *
+                   SVRPMTU_SECONDS;
+  /* never probe beyond our own interface (loopback: 65536 -> 9216) */
+  ifmtu = local_if_mtu(&p->adj.local);
+  if (ifmtu > 0 && ifmtu < pc.max_mtu) {
+    pc.max_mtu = ifmtu < pc.base_mtu ? pc.base_mtu : (uint16_t)ifmtu;
+  }
+  rc = svrpmtu_path_new(r->pmtu, &p->pm, &pc, p, now_ns());
+  if (rc != 0) {
+    rt_log(r, "%s: path MTU discovery not started: %s", p->adj.peer,
+           svrpmtu_strerror(rc));
+    p->pm = NULL;
+    return;
+  }
+  pmtu_kick(r);
+}
+
+static void pmtu_stop(rt *r, rt_path *p) {
+  (void)r;
+  if (p->pm) {
+    svrpmtu_path_del(p->pm);
+    p->pm = NULL;
+  }
+  p->pmtu_logged = 0;
+}
+
+static uint16_t pmtu_of(const rt_path *p) {
+  svrpmtu_path_info in;
+  if (p->pm == NULL) {
+    return 0;
+  }
+  svrpmtu_path_get_info(p->pm, &in);
+  return in.state == SVRPMTU_STATE_ERROR ? 0 : in.pmtu;
+}
+
+static int cb_pmtu_event(svrpmtu_ctx *ctx, svrpmtu_path *path,
+                         const svrpmtu_event *ev, void *ud) {
+  rt *r = ud;
+  rt_path *p = svrpmtu_path_get_user_data(path);
+  (void)ctx;
+  if (p == NULL) {
+    return 0;
+  }
+  switch (ev->type) {
+  case SVRPMTU_EV_COMPLETE:
+    if (p->pmtu_alarm) {
+      p->pmtu_alarm = 0;
+      rt_log(r, "Peer %s path MTU is resolved: alarm cleared", p->adj.peer);
+    }
+    if (ev->pmtu != p->pmtu_logged || r->verbose) {
+      rt_log(r, "%s: path MTU %u (was %u, %u probes)", p->adj.peer, ev->pmtu,
+             ev->old_pmtu, ev->count);
+    }
+    p->pmtu_logged = ev->pmtu;
+    break;
+  case SVRPMTU_EV_UNRESOLVABLE:
+    p->pmtu_logged = 0;
+    if (!p->pmtu_alarm) {
+      p->pmtu_alarm = 1;
+      /* the product's alarm text; not yet sent to a conductor */
+      rt_log(r, "Peer %s path MTU is unresolvable", p->adj.peer);
+    }
+    break;
+  case SVRPMTU_EV_BLACK_HOLE:
+    rt_log(r, "%s: full-size probes of %u stopped being acked (black hole)",
+           p->adj.peer, ev->size);
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+/* The peer path that sends to |remote| (first match). */
+static rt_path *path_by_remote(rt *r, const svrpmtu_addr *remote) {
+  size_t i;
+  for (i = 0; i < r->n_paths; i++) {
+    rt_path *p = r->paths[i];
+    uint16_t port = p->adj.remote.port ? p->adj.remote.port : SVRPMTU_PORT;
+    uint16_t rport = remote->port ? remote->port : SVRPMTU_PORT;
+    if (p->pm && p->adj.remote.family == remote->family && port == rport &&
+        memcmp(p->adj.remote.addr, remote->addr, 16) == 0) {
+      return p;
+    }
+  }
+  return NULL;
+}
+
+static void on_pmtu_timer(uv_timer_t *t);
+
+/* Runs due deadlines, sends what is due, re-arms the one timer. */
+static void pmtu_kick(rt *r) {
+  static uint8_t buf[SVRPMTU_MAX_PKT_LEN];
+  svrpmtu_tstamp now = now_ns(), exp;
+  int rc;
+  if (r->pmtu == NULL || r->stopping) {
+    return;
+  }
+  rc = svrpmtu_ctx_handle_expiry(r->pmtu, now);
+  if (rc != 0) {
+    rt_log(r, "svrpmtu_ctx_handle_expiry: %s", svrpmtu_strerror(rc));
+  }
+  for (;;) {
+    svrpmtu_addr to;
+    svrbfd_addr dst;
+    rt_path *p;
+    svrpmtu_ssize n = svrpmtu_ctx_write_pkt(r->pmtu, &to, buf, sizeof(buf),
+                                            now);
+    if (n <= 0) {
+      if (n < 0) {
+        rt_log(r, "svrpmtu_ctx_write_pkt: %s", svrpmtu_strerror((int)n));
+      }
+      break;
+    }
+    p = path_by_remote(r, &to);
+    if (p == NULL) {
+      continue; /* its path was deleted meanwhile */
+    }
+    memset(&dst, 0, sizeof(dst));
+    dst.family = to.family;
+    dst.port = to.port;
+    memcpy(dst.addr, to.addr, sizeof(dst.addr));
+    /* -EMSGSIZE (beyond our interface) and other refusals: the probe is
+     * lost, and the library counts it so after its timeout */
+    (void)bfd_uv_send_ctrl(r->glue, &p->adj.local, &dst, buf, (size_t)n);
+  }
+  exp = svrpmtu_ctx_get_expiry(r->pmtu);
+  if (exp == SVRPMTU_TSTAMP_MAX) {
+    uv_timer_stop(&r->pmtu_timer);
+  } else {
+    /* the loop clock is in ms: aim at the deadline rounded up, never 0 */
+    uint64_t exp_ms = exp / 1000000u + (exp % 1000000u != 0);
+    uint64_t loop_ms = uv_now(r->loop);
+    uv_timer_start(&r->pmtu_timer, on_pmtu_timer,
+                   exp_ms > loop_ms ? exp_ms - loop_ms : 1, 0);
+  }
+}
+
+static void on_pmtu_timer(uv_timer_t *t) { pmtu_kick((rt *)t->data); }
+
+/* SVR control datagrams libsvrbfd does not handle (bfd_uv glue). */
+static void on_ctrl(void *ud, const svrbfd_path *path, const uint8_t *pkt,
+                    size_t len, svrbfd_tstamp now) {
+  rt *r = ud;
+  svrpmtu_msg msg;
+  if (r->pmtu == NULL || r->stopping ||
+      svrpmtu_msg_decode(&msg, pkt, len, 0) != 0) {
+    return; /* firewall-detector reports etc.: not composed yet */
+  }
+  if (msg.kind == SVRPMTU_MSG_PROBE) {
+    /* every router answers, from the socket the probe came to; an ack
+     * is smaller than any probe (no amplification) */
+    uint8_t ack[SVRPMTU_ACK_LEN];
+    svrpmtu_ssize n = svrpmtu_ack_build(ack, sizeof(ack), pkt, len);
+    if (n > 0) {
+      (void)bfd_uv_send_ctrl(r->glue, &path->local, &path->remote, ack,
+                             (size_t)n);
+    }
+  } else {
+    svrpmtu_addr from;
+    pm_addr(&from, &path->remote);
+    (void)svrpmtu_ctx_read_pkt(r->pmtu, &from, pkt, len, now);
+    pmtu_kick(r);
+  }
 }
 
 /* ---- callbacks from the context ------------------------------------------ */
@@ -73,6 +289,12 @@ static int cb_path(svrbfd_ctx *ctx, svrbfd_session *s, int up, svrbfd_tstamp ts,
   p->up_at = up ? (ts ? ts : 1) : 0;
   rt_log(r, "peer path %s -> %s %s", r->cfg->router, p->adj.peer,
          up ? "up" : "down");
+  /* libsvrpmtu calls are allowed here: they touch no libsvrbfd state */
+  if (up) {
+    pmtu_start(r, p);
+  } else {
+    pmtu_stop(r, p);
+  }
   return 0;
 }
 
@@ -96,6 +318,7 @@ static int cb_remote(svrbfd_ctx *ctx, svrbfd_session *s,
 
 static void path_free(rt_path *p) {
   if (p) {
+    svrpmtu_path_del(p->pm);
     svrbfd_session_del(p->s); /* frees its echo engine too */
     free(p);
   }
@@ -209,6 +432,7 @@ size_t rt_rows(rt *r, rf_row *rows, size_t max) {
     snprintf(w->topology, sizeof(w->topology), "%s",
              rc_topology_name(p->adj.topology));
     w->port = p->adj.remote.port;
+    w->path_mtu = pmtu_of(p);
     w->status = "down";
     if (p->s) {
       svrbfd_session_info in;
@@ -270,6 +494,26 @@ static int ctx_create(rt *r, const rc_config *c, char *err, size_t errlen) {
     r->ctx = NULL;
     return -1;
   }
+  {
+    svrpmtu_callbacks pcb;
+    svrpmtu_settings pst;
+    memset(&pcb, 0, sizeof(pcb));
+    pcb.rand = bfd_uv_rand;
+    pcb.path_event = cb_pmtu_event;
+    svrpmtu_settings_default(&pst);
+    pst.respond = 0; /* on_ctrl answers, from the right socket */
+    rc = svrpmtu_ctx_new(&r->pmtu, &pcb, &pst, NULL, r);
+    if (rc != 0) {
+      snprintf(err, errlen, "libsvrpmtu context: %s", svrpmtu_strerror(rc));
+      r->pmtu = NULL;
+      return -1; /* the caller's cleanup closes the glue */
+    }
+    uv_timer_init(r->loop, &r->pmtu_timer);
+    r->pmtu_timer.data = r;
+    r->pmtu_timer_init = 1;
+    /* DF on the peer-path sockets before any is opened */
+    (void)bfd_uv_set_ctrl_handler(r->glue, on_ctrl, r, 1);
+  }
   return 0;
 }
 
@@ -318,8 +562,16 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
     for (j = 0; j < r->n_paths; j++) {
       rt_path *p = r->paths[j];
       if (!p->keep && rc_adjacency_same(&p->adj, a)) {
+        int pm_changed = p->adj.bfd.pmtu_enabled != a->bfd.pmtu_enabled ||
+                         p->adj.bfd.pmtu_interval_s != a->bfd.pmtu_interval_s;
         p->keep = 1;
-        p->adj = *a; /* hostname, line numbers, link-test settings */
+        p->adj = *a; /* hostname, line numbers, link-test and PMTU settings */
+        if (pm_changed) {
+          pmtu_stop(r, p);
+          if (p->up_at) {
+            pmtu_start(r, p);
+          }
+        }
         if (p->s) {
           svrbfd_pq_settings ps;
           pq_settings(&ps, a);
@@ -387,6 +639,9 @@ static void shutdown_now(rt *r) {
   r->stopping = 1;
   rt_ctl_close(r);
   bfd_uv_close(r->glue);
+  if (r->pmtu_timer_init) {
+    uv_close((uv_handle_t *)&r->pmtu_timer, NULL);
+  }
   if (r->verbose) {
     uv_close((uv_handle_t *)&r->verbose_timer, NULL);
   }
@@ -445,6 +700,7 @@ static void teardown(rt *r) {
   }
   r->n_paths = 0;
   bfd_uv_del(r->glue);
+  svrpmtu_ctx_del(r->pmtu);
   svrbfd_ctx_del(r->ctx);
   free(r->cfg);
   uv_loop_close(r->loop);

@@ -1,0 +1,130 @@
+#!/bin/bash
+# svr-router path MTU discovery across namespaces A - R - B (the recipe of
+# tests/pmtu_netns.sh):
+#   A a0 10.96.1.1/24 (1500) -- r0 10.96.1.2 [R forwards] r1 10.96.2.1 (MTU 1400) -- b0 10.96.2.2 B (1400)
+# svr-router runs on A and B (adjacency A <-> B through R, BFD every 100 ms,
+# path-mtu-discovery-interval 2).
+# 1. ICMP allowed: `show peers --json` on A shows path_mtu exactly 1400, and
+#    B (whose own interface is 1400) too; the table's Path MTU column says
+#    1400; before the path is up it said "unavailable" / null.
+# 2. Black hole: R drops the frag-needed it generates (OUTPUT hook) and the
+#    R-B link drops to 1300 while the daemons run: A's next run shows
+#    exactly 1300, from probe losses alone.
+# 3. R drops every datagram to port 1280 longer than 300 bytes (BFD and acks
+#    still pass, every probe of the base size 576 is lost): A logs "Peer
+#    router-b path MTU is unresolvable" and the column goes back to
+#    unavailable.
+# Bounded: every wait has a deadline; processes and namespaces are removed
+# by the trap in tests/lib/netns.sh.
+. "$SVR_SOURCE_DIR/tests/lib/netns.sh"
+svr_require_root "network namespaces"
+svr_require_cmd ip nft python3
+R="$SVR_BUILD_DIR/cli/svr-router"
+CHECK="$SVR_SOURCE_DIR/tests/router_json_check.py"
+[ -x "$R" ] || { echo "FAIL: $R not built"; exit 1; }
+T=$SVR_TMP
+
+svr_ns_add A; svr_ns_add R; svr_ns_add B
+NA=$(svr_ns A); NR=$(svr_ns R); NB=$(svr_ns B)
+svr_veth A 10.96.1.1/24 R 10.96.1.2/24 a0 r0
+svr_veth R 10.96.2.1/24 B 10.96.2.2/24 r1 b0
+ip -n "$NR" link set r1 mtu 1400
+ip -n "$NB" link set b0 mtu 1400
+ip -n "$NA" route add 10.96.2.0/24 via 10.96.1.2      # no default routes
+ip -n "$NB" route add 10.96.1.0/24 via 10.96.2.1
+ip netns exec "$NR" sysctl -qw net.ipv4.ip_forward=1
+
+conf() { # conf ME PEER MY_ADDR PEER_ADDR
+  printf '%s\n' "router router-$1" "control-socket $T/$1.sock" \
+    "desired-tx-interval 100" "required-min-rx-interval 100" \
+    "hold-down-time 0ms" "link-test-length 0" \
+    "path-mtu-discovery-interval 2" \
+    "[interface wan]" "address $3" \
+    "[neighborhood lab]" "interface wan" \
+    "[adjacency router-$2]" "neighborhood lab" "address $4" >"$T/$1.conf"
+}
+conf a b 10.96.1.1 10.96.2.2
+conf b a 10.96.2.2 10.96.1.1
+
+show() { "$R" -s "$T/$1.sock" show peers "${@:2}"; }
+field() { # field ROUTER KEY -> value of the only peer (None for null)
+  show "$1" --json 2>/dev/null | python3 -c '
+import json,sys
+print(json.load(sys.stdin)["peers"][0][sys.argv[1]])' "$2" 2>/dev/null
+}
+
+svr_bg A "$R" -c "$T/a.conf"; LOG_A=$SVR_LAST_LOG
+# the first answer, before B exists: the path is down, the MTU unknown
+svr_wait_for 5 "[ -S '$T/a.sock' ]" || { cat "$LOG_A"; svr_fail "A did not start"; svr_finish; }
+[ "$(field a path_mtu)" = None ] && show a | grep -q 'unavailable' &&
+  svr_pass "before the path is up: path_mtu null, column unavailable" ||
+  svr_fail "before the path is up: path_mtu '$(field a path_mtu)'"
+
+echo "== 1. ICMP allowed"
+t0=$(date +%s%N)
+svr_bg B "$R" -c "$T/b.conf"; LOG_B=$SVR_LAST_LOG
+if svr_wait_for 10 '[ "$(field a status)" = up ]'; then
+  t_up=$(date +%s%N)
+  svr_pass "BFD path A - B up through R in $(( (t_up - t0) / 1000000 )) ms"
+else
+  cat "$LOG_A" "$LOG_B"; svr_fail "BFD path not up"; svr_finish
+fi
+if svr_wait_for 20 '[ "$(field a path_mtu)" = 1400 ]'; then
+  t1=$(date +%s%N)
+  svr_pass "A: path_mtu exactly 1400, $(( (t1 - t_up) / 1000000 )) ms after the path came up"
+else
+  cat "$LOG_A"; svr_fail "A: path_mtu '$(field a path_mtu)', expected 1400"
+fi
+svr_wait_for 10 '[ "$(field b path_mtu)" = 1400 ]' &&
+  svr_pass "B: path_mtu exactly 1400 (its own interface is 1400)" ||
+  svr_fail "B: path_mtu '$(field b path_mtu)'"
+show a | tee "$T/table.txt"
+awk 'NR == 3 { found = ($0 ~ / 1400( |$)/) } END { exit !found }' "$T/table.txt" &&
+  svr_pass "table: Path MTU column shows 1400" || svr_fail "table has no 1400"
+show a detail --json >"$T/a.json" && python3 "$CHECK" --detail --expect-peers 1 --expect-up 1 <"$T/a.json" &&
+  svr_pass "detail --json passes the schema check" ||
+  { cat "$T/a.json"; svr_fail "schema check"; }
+grep -q 'router-b: path MTU 1400' "$LOG_A" && svr_pass "A logged the result" ||
+  svr_fail "no result in A's log"
+
+echo "== 2. black hole: R drops its frag-needed; R-B link 1400 -> 1300"
+ip netns exec "$NR" nft -f - <<'EON'
+table inet svr_rpmtu {
+  chain output {
+    type filter hook output priority 0; policy accept;
+    ip daddr 10.96.1.0/24 icmp type destination-unreachable icmp code frag-needed counter drop
+  }
+}
+EON
+ip -n "$NA" route flush cache
+t2=$(date +%s%N)
+ip -n "$NR" link set r1 mtu 1300
+ip -n "$NB" link set b0 mtu 1300
+if svr_wait_for 25 '[ "$(field a path_mtu)" = 1300 ]'; then
+  t3=$(date +%s%N)
+  drops=$(ip netns exec "$NR" nft list table inet svr_rpmtu | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+  svr_pass "A: path_mtu exactly 1300 $(( (t3 - t2) / 1000000 )) ms after the change, frag-needed dropped in R: ${drops:-0}"
+else
+  cat "$LOG_A"; svr_fail "A: path_mtu '$(field a path_mtu)', expected 1300"
+fi
+
+echo "== 3. probes of every size lost: unresolvable"
+ip netns exec "$NR" nft -f - <<'EON'
+table inet svr_rpmtu_big {
+  chain forward {
+    type filter hook forward priority 0; policy accept;
+    udp dport 1280 ip length > 300 counter drop
+  }
+}
+EON
+t4=$(date +%s%N)
+if svr_wait_for 40 "grep -q 'Peer router-b path MTU is unresolvable' '$LOG_A'"; then
+  t5=$(date +%s%N)
+  svr_pass "A logged 'Peer router-b path MTU is unresolvable' after $(( (t5 - t4) / 1000000 )) ms"
+else
+  tail -20 "$LOG_A"; svr_fail "no unresolvable alarm"
+fi
+[ "$(field a status)" = up ] && [ "$(field a path_mtu)" = None ] &&
+  svr_pass "BFD path still up, path_mtu back to null" ||
+  svr_fail "after unresolvable: status '$(field a status)' path_mtu '$(field a path_mtu)'"
+svr_finish
