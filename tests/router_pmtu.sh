@@ -2,8 +2,9 @@
 # svr-router path MTU discovery across namespaces A - R - B (the recipe of
 # tests/pmtu_netns.sh):
 #   A a0 10.96.1.1/24 (1500) -- r0 10.96.1.2 [R forwards] r1 10.96.2.1 (MTU 1400) -- b0 10.96.2.2 B (1400)
-# svr-router runs on A and B (adjacency A <-> B through R, BFD every 100 ms,
-# path-mtu-discovery-interval 2).
+# svr-router runs on A and B with two adjacencies A <-> B through R, one
+# over IPv4 and one over IPv6 (fd96:1::/64 - fd96:2::/64), BFD every 100 ms,
+# path-mtu-discovery-interval 2.  Each check holds for both families.
 # 1. ICMP allowed: `show peers --json` on A shows path_mtu exactly 1400, and
 #    B (whose own interface is 1400) too; the table's Path MTU column says
 #    1400; before the path is up it said "unavailable" / null.
@@ -33,58 +34,67 @@ ip -n "$NB" link set b0 mtu 1400
 ip -n "$NA" route add 10.96.2.0/24 via 10.96.1.2      # no default routes
 ip -n "$NB" route add 10.96.1.0/24 via 10.96.2.1
 ip netns exec "$NR" sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$NR" sysctl -qw net.ipv6.conf.all.forwarding=1
+ip -n "$NA" addr add fd96:1::1/64 dev a0 nodad
+ip -n "$NR" addr add fd96:1::2/64 dev r0 nodad
+ip -n "$NR" addr add fd96:2::1/64 dev r1 nodad
+ip -n "$NB" addr add fd96:2::2/64 dev b0 nodad
+ip -n "$NA" -6 route add fd96:2::/64 via fd96:1::2
+ip -n "$NB" -6 route add fd96:1::/64 via fd96:2::1
 
-conf() { # conf ME PEER MY_ADDR PEER_ADDR
+conf() { # conf ME PEER MY_ADDR PEER_ADDR MY_ADDR6 PEER_ADDR6
   printf '%s\n' "router router-$1" "control-socket $T/$1.sock" \
     "desired-tx-interval 100" "required-min-rx-interval 100" \
     "hold-down-time 0ms" "link-test-length 0" \
     "path-mtu-discovery-interval 2" \
-    "[interface wan]" "address $3" \
+    "[interface wan]" "address $3" "[interface wan6]" "address $5" \
     "[neighborhood lab]" "interface wan" \
-    "[adjacency router-$2]" "neighborhood lab" "address $4" >"$T/$1.conf"
+    "[neighborhood lab6]" "interface wan6" \
+    "[adjacency router-$2]" "neighborhood lab" "address $4" \
+    "[adjacency router-$2]" "neighborhood lab6" "address $6" >"$T/$1.conf"
 }
-conf a b 10.96.1.1 10.96.2.2
-conf b a 10.96.2.2 10.96.1.1
+conf a b 10.96.1.1 10.96.2.2 fd96:1::1 fd96:2::2
+conf b a 10.96.2.2 10.96.1.1 fd96:2::2 fd96:1::1
 
 show() { "$R" -s "$T/$1.sock" show peers "${@:2}"; }
-field() { # field ROUTER KEY -> value of the only peer (None for null)
+field() { # field ROUTER KEY -> the value for each peer, IPv4 then IPv6 (None for null)
   show "$1" --json 2>/dev/null | python3 -c '
 import json,sys
-print(json.load(sys.stdin)["peers"][0][sys.argv[1]])' "$2" 2>/dev/null
+print(" ".join(str(p[sys.argv[1]]) for p in json.load(sys.stdin)["peers"]))' "$2" 2>/dev/null
 }
 
 svr_bg A "$R" -c "$T/a.conf"; LOG_A=$SVR_LAST_LOG
 # the first answer, before B exists: the path is down, the MTU unknown
 svr_wait_for 5 "[ -S '$T/a.sock' ]" || { cat "$LOG_A"; svr_fail "A did not start"; svr_finish; }
-[ "$(field a path_mtu)" = None ] && show a | grep -q 'unavailable' &&
+[ "$(field a path_mtu)" = "None None" ] && show a | grep -q 'unavailable' &&
   svr_pass "before the path is up: path_mtu null, column unavailable" ||
   svr_fail "before the path is up: path_mtu '$(field a path_mtu)'"
 
 echo "== 1. ICMP allowed"
 t0=$(date +%s%N)
 svr_bg B "$R" -c "$T/b.conf"; LOG_B=$SVR_LAST_LOG
-if svr_wait_for 10 '[ "$(field a status)" = up ]'; then
+if svr_wait_for 10 '[ "$(field a status)" = "up up" ]'; then
   t_up=$(date +%s%N)
-  svr_pass "BFD path A - B up through R in $(( (t_up - t0) / 1000000 )) ms"
+  svr_pass "BFD paths A - B (IPv4, IPv6) up through R in $(( (t_up - t0) / 1000000 )) ms"
 else
   cat "$LOG_A" "$LOG_B"; svr_fail "BFD path not up"; svr_finish
 fi
-if svr_wait_for 20 '[ "$(field a path_mtu)" = 1400 ]'; then
+if svr_wait_for 20 '[ "$(field a path_mtu)" = "1400 1400" ]'; then
   t1=$(date +%s%N)
-  svr_pass "A: path_mtu exactly 1400, $(( (t1 - t_up) / 1000000 )) ms after the path came up"
+  svr_pass "A: path_mtu exactly 1400 (IPv4 and IPv6), $(( (t1 - t_up) / 1000000 )) ms after the paths came up"
 else
   cat "$LOG_A"; svr_fail "A: path_mtu '$(field a path_mtu)', expected 1400"
 fi
-svr_wait_for 10 '[ "$(field b path_mtu)" = 1400 ]' &&
+svr_wait_for 10 '[ "$(field b path_mtu)" = "1400 1400" ]' &&
   svr_pass "B: path_mtu exactly 1400 (its own interface is 1400)" ||
   svr_fail "B: path_mtu '$(field b path_mtu)'"
 show a | tee "$T/table.txt"
-awk 'NR == 3 { found = ($0 ~ / 1400( |$)/) } END { exit !found }' "$T/table.txt" &&
+awk 'NR >= 3 && $0 ~ / 1400( |$)/ { n++ } END { exit n != 2 }' "$T/table.txt" &&
   svr_pass "table: Path MTU column shows 1400" || svr_fail "table has no 1400"
-show a detail --json >"$T/a.json" && python3 "$CHECK" --detail --expect-peers 1 --expect-up 1 <"$T/a.json" &&
+show a detail --json >"$T/a.json" && python3 "$CHECK" --detail --expect-peers 2 --expect-up 2 <"$T/a.json" &&
   svr_pass "detail --json passes the schema check" ||
   { cat "$T/a.json"; svr_fail "schema check"; }
-grep -q 'router-b: path MTU 1400' "$LOG_A" && svr_pass "A logged the result" ||
+[ "$(grep -c 'router-b: path MTU 1400' "$LOG_A")" = 2 ] && svr_pass "A logged the result" ||
   svr_fail "no result in A's log"
 
 echo "== 2. black hole: R drops its frag-needed; R-B link 1400 -> 1300"
@@ -93,6 +103,7 @@ table inet svr_rpmtu {
   chain output {
     type filter hook output priority 0; policy accept;
     ip daddr 10.96.1.0/24 icmp type destination-unreachable icmp code frag-needed counter drop
+    ip6 daddr fd96:1::/64 icmpv6 type packet-too-big counter drop
   }
 }
 EON
@@ -100,10 +111,10 @@ ip -n "$NA" route flush cache
 t2=$(date +%s%N)
 ip -n "$NR" link set r1 mtu 1300
 ip -n "$NB" link set b0 mtu 1300
-if svr_wait_for 25 '[ "$(field a path_mtu)" = 1300 ]'; then
+if svr_wait_for 25 '[ "$(field a path_mtu)" = "1300 1300" ]'; then
   t3=$(date +%s%N)
-  drops=$(ip netns exec "$NR" nft list table inet svr_rpmtu | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-  svr_pass "A: path_mtu exactly 1300 $(( (t3 - t2) / 1000000 )) ms after the change, frag-needed dropped in R: ${drops:-0}"
+  drops=$(ip netns exec "$NR" nft list table inet svr_rpmtu | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+  svr_pass "A: path_mtu exactly 1300 (IPv4 and IPv6) $(( (t3 - t2) / 1000000 )) ms after the change, frag-needed dropped in R: ${drops:-0}"
 else
   cat "$LOG_A"; svr_fail "A: path_mtu '$(field a path_mtu)', expected 1300"
 fi
@@ -113,18 +124,18 @@ ip netns exec "$NR" nft -f - <<'EON'
 table inet svr_rpmtu_big {
   chain forward {
     type filter hook forward priority 0; policy accept;
-    udp dport 1280 ip length > 300 counter drop
+    udp dport 1280 meta length > 300 counter drop
   }
 }
 EON
 t4=$(date +%s%N)
-if svr_wait_for 40 "grep -q 'Peer router-b path MTU is unresolvable' '$LOG_A'"; then
+if svr_wait_for 40 "[ \$(grep -c 'Peer router-b path MTU is unresolvable' '$LOG_A') = 2 ]"; then
   t5=$(date +%s%N)
-  svr_pass "A logged 'Peer router-b path MTU is unresolvable' after $(( (t5 - t4) / 1000000 )) ms"
+  svr_pass "A logged 'Peer router-b path MTU is unresolvable' for both paths after $(( (t5 - t4) / 1000000 )) ms"
 else
   tail -20 "$LOG_A"; svr_fail "no unresolvable alarm"
 fi
-[ "$(field a status)" = up ] && [ "$(field a path_mtu)" = None ] &&
-  svr_pass "BFD path still up, path_mtu back to null" ||
+[ "$(field a status)" = "up up" ] && [ "$(field a path_mtu)" = "None None" ] &&
+  svr_pass "BFD paths still up, path_mtu back to null" ||
   svr_fail "after unresolvable: status '$(field a status)' path_mtu '$(field a path_mtu)'"
 svr_finish

@@ -113,7 +113,8 @@ typedef void (*bfd_uv_ctrl_cb)(void *user_data, const svrbfd_path *path,
  * IPV6_PMTUDISC_PROBE and IPV6_DONTFRAG), so that a datagram of exactly a
  * probe's size leaves unfragmented or not at all; BFD packets are small, so
  * DF does not change what they do.  No IP_RECVERR: ICMP "fragmentation
- * needed" only updates the kernel's route cache, which those sockets ignore.
+ * needed" only updates the kernel's route cache, which those sockets ignore
+ * (with IP_RECVERR a queued error raises POLLERR, on which uv_poll stops).
  * Returns 0 or -errno (setsockopt failed on an open socket).
  */
 int bfd_uv_set_ctrl_handler(bfd_uv *g, bfd_uv_ctrl_cb cb, void *user_data,
