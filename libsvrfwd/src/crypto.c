@@ -12,11 +12,35 @@
  *                 0^4), PKCS#7 padding, HMAC over AAD || ciphertext, 32-byte
  *                 tag appended.
  * The caller lays the AAD out directly before the plaintext.
+ *
+ * GCM fast path (OpenSSL 3): one EVP_CIPHER_CTX per session key and
+ * direction, keyed once.  Per packet the nonce is loaded without a re-init,
+ * because EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv) costs a full
+ * get-params round in OpenSSL 3.0 (it re-queries the IV length):
+ *   seal: the nonce is split as in TLS 1.2 GCM into a fixed field (the
+ *         direction) and an invocation field (the sequence).  One
+ *         get-params call after the final block returns the tag and makes
+ *         the provider load the next nonce, direction || seq + 1, which it
+ *         reports back; the next seal uses it only if that is exactly its
+ *         own direction || sequence, else it re-inits with the full nonce.
+ *   open: one set-params call gives the expected tag and the invocation
+ *         field (the packet's sequence); the fixed field is set once.
+ * Every packet is still a complete AES-256-GCM seal or open with its own
+ * nonce; no keystream or tag is reused.  Without these params (OpenSSL
+ * 1.1, or a provider that refuses them) the classic re-init path runs.
  */
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
+#include <openssl/opensslv.h>
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#define FWD_GCM_PARAMS 1
+#else
+#define FWD_GCM_PARAMS 0
+#endif
 
 #include "fwd_int.h"
 #include "svr_endian.h"
@@ -83,6 +107,23 @@ int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
         EVP_DecryptInit_ex(k->dec, EVP_aes_256_gcm(), NULL, key, NULL) != 1) {
       rv = SVRFWD_ERR_CRYPTO;
     }
+    /* a new key drops any loaded nonce (the key init resets GCM state) */
+    k->tx_armed = 0;
+    k->rx_fixed = 0;
+    k->gcm_fast = 0;
+#if FWD_GCM_PARAMS
+    if (rv == 0) {
+      /* enables the provider's fixed/invocation IV fields on |enc|; the
+       * invocation field it fills is overwritten by the first seal's
+       * re-init with the full nonce */
+      uint8_t fixed[4] = {0, 0, 0, 0};
+      OSSL_PARAM p[2] = {
+          OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, fixed,
+                                  sizeof(fixed)),
+          OSSL_PARAM_END};
+      k->gcm_fast = EVP_CIPHER_CTX_set_params(k->enc, p) == 1;
+    }
+#endif
   } else {
     const EVP_CIPHER *ci = c == SVRFWD_CIPHER_AES128_CBC_HMAC
                                ? EVP_aes_128_cbc()
@@ -134,12 +175,109 @@ static int mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p,
   return 0;
 }
 
+#if FWD_GCM_PARAMS
+/* GCM seal with the nonce dir || seq (see the top of this file). */
+static svrfwd_ssize gcm_seal_fast(fwd_skey *k, uint64_t seq, uint32_t dir,
+                                  const uint8_t *aad, size_t aadlen,
+                                  uint8_t *pt, size_t ptlen) {
+  uint8_t gen[8];
+  int n = 0, n2 = 0;
+  int armed = k->tx_armed && k->tx_dir == dir && k->tx_next == seq;
+  k->tx_armed = 0; /* consumed, or stale: any failure below re-inits */
+  if (!armed) {
+    uint8_t iv[16];
+    OSSL_PARAM g[2] = {
+        OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, gen,
+                                sizeof(gen)),
+        OSSL_PARAM_END};
+    nonce12(iv, seq, dir);
+    /* load dir || seq, then have the generator take it (it loads exactly
+     * what it reports, and counts on by one for the next packet) */
+    if (EVP_EncryptInit_ex(k->enc, NULL, NULL, NULL, iv) != 1 ||
+        EVP_CIPHER_CTX_get_params(k->enc, g) != 1 ||
+        svr_get_be64(gen) != seq) {
+      return SVRFWD_ERR_CRYPTO;
+    }
+  }
+  if ((aadlen && EVP_EncryptUpdate(k->enc, NULL, &n, aad, (int)aadlen) != 1) ||
+      EVP_EncryptUpdate(k->enc, pt, &n, pt, (int)ptlen) != 1 ||
+      EVP_EncryptFinal_ex(k->enc, pt + n, &n2) != 1) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  {
+    /* the tag, and the next nonce loaded: dir || seq + 1 */
+    OSSL_PARAM g[3] = {
+        OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, pt + ptlen,
+                                FWD_GCM_TAG),
+        OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_GET_IV_GEN, gen,
+                                sizeof(gen)),
+        OSSL_PARAM_END};
+    if (EVP_CIPHER_CTX_get_params(k->enc, g) == 1) {
+      if (seq != UINT64_MAX && svr_get_be64(gen) == seq + 1) {
+        k->tx_armed = 1;
+        k->tx_dir = dir;
+        k->tx_next = seq + 1;
+      }
+    } else {
+      g[1] = g[2]; /* the tag alone */
+      if (EVP_CIPHER_CTX_get_params(k->enc, g) != 1) {
+        return SVRFWD_ERR_CRYPTO;
+      }
+    }
+  }
+  return (svrfwd_ssize)(ptlen + FWD_GCM_TAG);
+}
+
+/* GCM open of |ct| (len bytes, tag after it) with the nonce dir || seq. */
+static svrfwd_ssize gcm_open_fast(fwd_skey *k, uint64_t seq, uint32_t dir,
+                                  const uint8_t *aad, size_t aadlen,
+                                  uint8_t *ct, size_t len) {
+  uint8_t inv[8];
+  int n = 0, n2 = 0;
+  OSSL_PARAM sp[3] = {
+      OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, ct + len,
+                              FWD_GCM_TAG),
+      OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_SET_IV_INV, inv,
+                              sizeof(inv)),
+      OSSL_PARAM_END};
+  if (k->rx_fixed != dir + 1) {
+    uint8_t fixed[4];
+    OSSL_PARAM fp[2] = {
+        OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED, fixed,
+                                sizeof(fixed)),
+        OSSL_PARAM_END};
+    svr_put_be32(fixed, dir);
+    k->rx_fixed = 0;
+    if (EVP_CIPHER_CTX_set_params(k->dec, fp) != 1) {
+      return SVRFWD_ERR_CRYPTO;
+    }
+    k->rx_fixed = dir + 1;
+  }
+  svr_put_be64(inv, seq);
+  /* expected tag + invocation field: loads the nonce dir || seq */
+  if (EVP_CIPHER_CTX_set_params(k->dec, sp) != 1 ||
+      (aadlen && EVP_DecryptUpdate(k->dec, NULL, &n, aad, (int)aadlen) != 1) ||
+      EVP_DecryptUpdate(k->dec, ct, &n, ct, (int)len) != 1) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  if (EVP_DecryptFinal_ex(k->dec, ct + n, &n2) != 1) {
+    return SVRFWD_ERR_PKT_AUTH;
+  }
+  return (svrfwd_ssize)len;
+}
+#endif
+
 svrfwd_ssize fwd_seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
                       const uint8_t *aad, size_t aadlen, uint8_t *pt,
                       size_t ptlen) {
   uint8_t iv[16];
   int n = 0, n2 = 0;
   if (c == SVRFWD_CIPHER_AES256_GCM) {
+#if FWD_GCM_PARAMS
+    if (k->gcm_fast) {
+      return gcm_seal_fast(k, seq, dir, aad, aadlen, pt, ptlen);
+    }
+#endif
     nonce12(iv, seq, dir);
     if (EVP_EncryptInit_ex(k->enc, NULL, NULL, NULL, iv) != 1 ||
         (aadlen &&
@@ -178,6 +316,11 @@ svrfwd_ssize fwd_open(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
       return SVRFWD_ERR_PKT_AUTH;
     }
     len = ctlen - FWD_GCM_TAG;
+#if FWD_GCM_PARAMS
+    if (k->gcm_fast) {
+      return gcm_open_fast(k, seq, dir, aad, aadlen, ct, len);
+    }
+#endif
     nonce12(iv, seq, dir);
     if (EVP_DecryptInit_ex(k->dec, NULL, NULL, NULL, iv) != 1 ||
         (aadlen &&

@@ -80,13 +80,25 @@ typedef struct fwd_peer_key {
   svrfwd_tstamp expires; /* UINT64_MAX while current / pending */
 } fwd_peer_key;
 
-/* One derived session key. */
+/* One derived session key.
+ *
+ * GCM fast path (crypto.c): the nonce of every packet is still set per
+ * packet, but through the GCM provider's fixed/invocation IV fields instead
+ * of a re-init, which in OpenSSL 3.0 re-queries the IV length (a full
+ * get-params round) on every call.  |tx_armed| says that |enc| already has
+ * the nonce tx_dir || tx_next loaded (the provider's generator loaded it
+ * while returning the previous packet's tag); anything else re-inits. */
 typedef struct fwd_skey {
   int valid;
   uint32_t id;
   EVP_CIPHER_CTX *enc;
   EVP_CIPHER_CTX *dec;
   uint8_t mac_key[32];
+  uint8_t gcm_fast;  /* the provider takes the fixed/invocation IV params */
+  uint8_t tx_armed;  /* enc holds nonce tx_dir || tx_next, not yet used */
+  uint32_t tx_dir;
+  uint64_t tx_next;
+  uint32_t rx_fixed; /* dec's fixed IV field: direction + 1, 0 = unset */
 } fwd_skey;
 
 #define FWD_GCM_TAG 16

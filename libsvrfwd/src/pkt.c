@@ -85,13 +85,20 @@ int fwd_pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len) {
 
 size_t fwd_l4_cksum_off(uint8_t proto) { return proto == 6 ? 16 : 6; }
 
-static uint16_t upd_addr(uint16_t c, const uint8_t *o, const uint8_t *n,
-                         size_t alen) {
+/* RFC 1624 eqn. 3 over many words at once: the sum of ~old + new for the
+ * address words (one's complement addition is associative, so one fold at
+ * the end gives the same checksum as one update per word). */
+static uint32_t delta_addr(uint32_t sum, const uint8_t *o, const uint8_t *n,
+                           size_t alen) {
   size_t i;
   for (i = 0; i < alen; i += 2) {
-    c = svr_cksum_update16(c, svr_get_be16(o + i), svr_get_be16(n + i));
+    sum += (uint32_t)(uint16_t)~svr_get_be16(o + i) + svr_get_be16(n + i);
   }
-  return c;
+  return sum;
+}
+
+static uint16_t apply_delta(uint16_t c, uint32_t delta) {
+  return (uint16_t)~svr_cksum_fold((uint32_t)(uint16_t)~c + delta);
 }
 
 void fwd_pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum) {
@@ -99,22 +106,19 @@ void fwd_pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum) {
   uint8_t *src = pp->flow.family == 6 ? pp->ip + 8 : pp->ip + 12;
   uint8_t *dst = src + alen;
   uint8_t *ck = pp->l4 + fwd_l4_cksum_off(pp->flow.proto);
+  uint32_t da = delta_addr(delta_addr(0, src, f->src, alen), dst, f->dst,
+                           alen); /* at most 16 words: no overflow */
   if (l4cksum && !(pp->flow.proto == 17 && svr_get_be16(ck) == 0)) {
-    uint16_t c = svr_get_be16(ck);
-    c = upd_addr(c, src, f->src, alen);
-    c = upd_addr(c, dst, f->dst, alen);
-    c = svr_cksum_update16(c, pp->flow.sport, f->sport);
-    c = svr_cksum_update16(c, pp->flow.dport, f->dport);
+    uint32_t d = da + (uint16_t)~pp->flow.sport + f->sport +
+                 (uint16_t)~pp->flow.dport + f->dport;
+    uint16_t c = apply_delta(svr_get_be16(ck), d);
     if (pp->flow.proto == 17 && c == 0) {
       c = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
     }
     svr_put_be16(ck, c);
   }
   if (pp->flow.family == 4) {
-    uint16_t c = svr_get_be16(pp->ip + 10);
-    c = upd_addr(c, src, f->src, 4);
-    c = upd_addr(c, dst, f->dst, 4);
-    svr_put_be16(pp->ip + 10, c);
+    svr_put_be16(pp->ip + 10, apply_delta(svr_get_be16(pp->ip + 10), da));
   }
   memcpy(src, f->src, alen);
   memcpy(dst, f->dst, alen);

@@ -27,15 +27,17 @@ static uint64_t mix(uint64_t h, uint64_t v) {
 }
 
 static uint64_t flow_hash(const fwd_table *t, const svrfwd_flow *k) {
-  uint8_t b[40];
+  /* the key's bytes as five 64-bit words, the last one zero-padded */
+  const uint8_t *b = (const uint8_t *)k;
   uint64_t h = t->seed, w;
   size_t i;
-  memset(b, 0, sizeof(b));
-  memcpy(b, k, sizeof(*k));
-  for (i = 0; i < sizeof(b); i += 8) {
+  for (i = 0; i + 8 <= sizeof(*k); i += 8) {
     memcpy(&w, b + i, 8);
     h = mix(h, w);
   }
+  w = 0;
+  memcpy(&w, b + i, sizeof(*k) - i);
+  h = mix(h, w);
   return mix(h, t->seed >> 7);
 }
 
