@@ -7,7 +7,9 @@
 # path-mtu-discovery-interval 2.  Each check holds for both families.
 # 1. ICMP allowed: `show peers --json` on A shows path_mtu exactly 1400, and
 #    B (whose own interface is 1400) too; the table's Path MTU column says
-#    1400; before the path is up it said "unavailable" / null.
+#    1400; before the path is up it said "unavailable" / null.  R's
+#    frag-needed / packet-too-big reaches A's peer-path socket (IP_RECVERR),
+#    is validated and used: each search takes 2 probes (1500, then 1400).
 # 2. Black hole: R drops the frag-needed it generates (OUTPUT hook) and the
 #    R-B link drops to 1300 while the daemons run: A's next run shows
 #    exactly 1300, from probe losses alone.
@@ -15,6 +17,10 @@
 #    still pass, every probe of the base size 576 is lost): A logs "Peer
 #    router-b path MTU is unresolvable" and the column goes back to
 #    unavailable.
+# 4. B killed (no AdminDown): A sees the paths down, the column null,
+#    and the ICMP port-unreachables for its BFD packets on the error queue
+#    keep neither A's loop busy (CPU time over 2 s) nor its socket deaf
+#    (B restarted: both paths up again and 1300 found again).
 # Bounded: every wait has a deadline; processes and namespaces are removed
 # by the trap in tests/lib/netns.sh.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
@@ -63,7 +69,7 @@ import json,sys
 print(" ".join(str(p[sys.argv[1]]) for p in json.load(sys.stdin)["peers"]))' "$2" 2>/dev/null
 }
 
-svr_bg A "$R" -c "$T/a.conf"; LOG_A=$SVR_LAST_LOG
+svr_bg A "$R" -c "$T/a.conf"; LOG_A=$SVR_LAST_LOG; PID_A=$SVR_LAST_PID
 # the first answer, before B exists: the path is down, the MTU unknown
 svr_wait_for 5 "[ -S '$T/a.sock' ]" || { cat "$LOG_A"; svr_fail "A did not start"; svr_finish; }
 [ "$(field a path_mtu)" = "None None" ] && show a | grep -q 'unavailable' &&
@@ -72,12 +78,12 @@ svr_wait_for 5 "[ -S '$T/a.sock' ]" || { cat "$LOG_A"; svr_fail "A did not start
 
 echo "== 1. ICMP allowed"
 t0=$(date +%s%N)
-svr_bg B "$R" -c "$T/b.conf"; LOG_B=$SVR_LAST_LOG
+svr_bg B "$R" -c "$T/b.conf"; LOG_B=$SVR_LAST_LOG; PID_B=$SVR_LAST_PID
 if svr_wait_for 10 '[ "$(field a status)" = "up up" ]'; then
   t_up=$(date +%s%N)
   svr_pass "BFD paths A - B (IPv4, IPv6) up through R in $(( (t_up - t0) / 1000000 )) ms"
 else
-  cat "$LOG_A" "$LOG_B"; svr_fail "BFD path not up"; svr_finish
+  cat "$LOG_A" "$LOG_B"; svr_fail "BFD paths not up"; svr_finish
 fi
 if svr_wait_for 20 '[ "$(field a path_mtu)" = "1400 1400" ]'; then
   t1=$(date +%s%N)
@@ -94,8 +100,10 @@ awk 'NR >= 3 && $0 ~ / 1400( |$)/ { n++ } END { exit n != 2 }' "$T/table.txt" &&
 show a detail --json >"$T/a.json" && python3 "$CHECK" --detail --expect-peers 2 --expect-up 2 <"$T/a.json" &&
   svr_pass "detail --json passes the schema check" ||
   { cat "$T/a.json"; svr_fail "schema check"; }
-[ "$(grep -c 'router-b: path MTU 1400' "$LOG_A")" = 2 ] && svr_pass "A logged the result" ||
-  svr_fail "no result in A's log"
+grep 'router-b: path MTU 1400' "$LOG_A"
+[ "$(grep -c 'router-b: path MTU 1400 (was 0, 2 probes)' "$LOG_A")" = 2 ] &&
+  svr_pass "A: both searches used R's ICMP: 2 probes each" ||
+  svr_fail "A: expected two results of 2 probes"
 
 echo "== 2. black hole: R drops its frag-needed; R-B link 1400 -> 1300"
 ip netns exec "$NR" nft -f - <<'EON'
@@ -138,4 +146,27 @@ fi
 [ "$(field a status)" = "up up" ] && [ "$(field a path_mtu)" = "None None" ] &&
   svr_pass "BFD paths still up, path_mtu back to null" ||
   svr_fail "after unresolvable: status '$(field a status)' path_mtu '$(field a path_mtu)'"
+
+echo "== 4. B killed without AdminDown: ICMP port unreachable on A's error queue"
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }   # utime + stime, ticks
+kill -KILL "$PID_B"
+if svr_wait_for 5 '[ "$(field a status)" = "down down" ]'; then
+  c0=$(cpu "$PID_A"); w0=$(date +%s%N)
+  sleep 2   # a measurement window, not a synchronisation
+  c1=$(cpu "$PID_A"); w1=$(date +%s%N)
+  ms=$(( (c1 - c0) * 1000 / $(getconf CLK_TCK) )); wall=$(( (w1 - w0) / 1000000 ))
+  [ "$ms" -lt $(( wall / 4 )) ] &&
+    svr_pass "A: paths down, loop idle: ${ms} ms CPU in ${wall} ms with port-unreachables arriving" ||
+    svr_fail "A busy: ${ms} ms CPU in ${wall} ms"
+  [ "$(field a path_mtu)" = "None None" ] && svr_pass "paths down: path_mtu null" ||
+    svr_fail "paths down: path_mtu '$(field a path_mtu)'"
+else
+  svr_fail "A did not see B down: '$(field a status)'"
+fi
+# B back (R still drops the big ones: remove that): A's socket still hears
+ip netns exec "$NR" nft delete table inet svr_rpmtu_big
+svr_bg B "$R" -c "$T/b.conf"
+svr_wait_for 10 '[ "$(field a status)" = "up up" ] && [ "$(field a path_mtu)" = "1300 1300" ]' &&
+  svr_pass "B restarted: A's paths up again, path_mtu 1300 again" ||
+  svr_fail "after B's restart: status '$(field a status)' path_mtu '$(field a path_mtu)'"
 svr_finish

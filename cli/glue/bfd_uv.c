@@ -89,6 +89,8 @@ struct bfd_uv {
   bfd_uv_ctrl_cb ctrl_cb;  /* other SVR control kinds (PMTU, ...) */
   void *ctrl_ud;
   int dont_fragment;       /* DF on every socket */
+  bfd_uv_errq_cb errq_cb;  /* IP_RECVERR on every socket */
+  void *errq_ud;
   /* transmit batch: all for one socket */
   bfd_uv_sock *tx_sock;
   unsigned tx_n;
@@ -292,6 +294,19 @@ static int sock_set_df(bfd_uv *g, int fd, int family) {
   return 0;
 }
 
+static int sock_set_recverr(bfd_uv *g, int fd, int family) {
+  int one = 1;
+  int rc = family == AF_INET
+               ? setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one))
+               : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+  if (rc != 0) {
+    snprintf(g->err, sizeof(g->err), "setsockopt RECVERR: %s",
+             strerror(errno));
+    return -errno;
+  }
+  return 0;
+}
+
 /* Opens and binds a socket on |addr| (family set; zero addr if wildcard),
  * port |port|; port 0 picks a free one in 49152-65535. */
 static int sock_open(bfd_uv *g, const svrbfd_addr *addr, int wildcard,
@@ -310,7 +325,8 @@ static int sock_open(bfd_uv *g, const svrbfd_addr *addr, int wildcard,
     return -errno;
   }
   if ((rc = sock_setopts(g, fd, family)) != 0 ||
-      (g->dont_fragment && (rc = sock_set_df(g, fd, family)) != 0)) {
+      (g->dont_fragment && (rc = sock_set_df(g, fd, family)) != 0) ||
+      (g->errq_cb && (rc = sock_set_recverr(g, fd, family)) != 0)) {
     close(fd);
     return rc;
   }
@@ -674,6 +690,30 @@ static void rx_one(bfd_uv *g, bfd_uv_sock *s, bfd_uv_rxmsg *m,
   }
 }
 
+/* Hands the error queue to the host, then discards what it left. */
+static void errq_drain(bfd_uv *g, bfd_uv_sock *s) {
+  uint8_t junk[64];
+  union {
+    char b[256];
+    struct cmsghdr align;
+  } ctl;
+  int i;
+  g->stats.errq_wakeups++;
+  g->errq_cb(g->errq_ud, s->fd, &s->bound, bfd_uv_now());
+  for (i = 0; i < BFD_UV_ERRQ_MAX; i++) {
+    struct iovec iov = {junk, sizeof(junk)};
+    struct msghdr mh;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = ctl.b;
+    mh.msg_controllen = sizeof(ctl.b);
+    if (recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+      break;
+    }
+  }
+}
+
 static void on_readable(uv_poll_t *h, int status, int events) {
   bfd_uv_sock *s = h->data;
   bfd_uv *g = s->g;
@@ -681,7 +721,15 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   svrbfd_tstamp now;
   (void)events;
   if (status < 0) {
-    return;
+    /* POLLERR: libuv stopped the handle.  With IP_RECVERR that is the
+     * error queue: drain it and poll again. */
+    if (status != UV_EBADF || g->errq_cb == NULL || g->closing || s->fd < 0) {
+      return;
+    }
+    errq_drain(g, s);
+    if (uv_poll_start(&s->poll, UV_READABLE, on_readable) != 0) {
+      return;
+    }
   }
   for (round = 0; round < BFD_UV_RX_ROUNDS; round++) {
     int n;
@@ -800,6 +848,24 @@ int bfd_uv_set_ctrl_handler(bfd_uv *g, bfd_uv_ctrl_cb cb, void *user_data,
     }
     g->dont_fragment = 1;
   }
+  return 0;
+}
+
+int bfd_uv_set_errq_handler(bfd_uv *g, bfd_uv_errq_cb cb, void *user_data) {
+  bfd_uv_sock *s;
+  if (cb == NULL) {
+    return 0;
+  }
+  g->errq_ud = user_data;
+  if (g->errq_cb == NULL) {
+    for (s = g->socks; s; s = s->next) {
+      int rc = sock_set_recverr(g, s->fd, s->family);
+      if (rc != 0) {
+        return rc;
+      }
+    }
+  }
+  g->errq_cb = cb;
   return 0;
 }
 

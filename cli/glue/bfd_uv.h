@@ -59,6 +59,7 @@ typedef struct bfd_uv_stats {
   uint64_t rx_ctrl;       /* handed to the control handler */
   uint64_t tx_ctrl;       /* bfd_uv_send_ctrl() datagrams sent */
   uint64_t tx_ctrl_errors; /* bfd_uv_send_ctrl() refused by the kernel */
+  uint64_t errq_wakeups;  /* error queue drained */
 } bfd_uv_stats;
 
 #define BFD_UV_BIND_EACH 0 /* one socket per local address (default) */
@@ -112,13 +113,35 @@ typedef void (*bfd_uv_ctrl_cb)(void *user_data, const svrbfd_path *path,
  * (IP_MTU_DISCOVER = IP_PMTUDISC_PROBE; IPv6: IPV6_MTU_DISCOVER =
  * IPV6_PMTUDISC_PROBE and IPV6_DONTFRAG), so that a datagram of exactly a
  * probe's size leaves unfragmented or not at all; BFD packets are small, so
- * DF does not change what they do.  No IP_RECVERR: ICMP "fragmentation
- * needed" only updates the kernel's route cache, which those sockets ignore
- * (with IP_RECVERR a queued error raises POLLERR, on which uv_poll stops).
+ * DF does not change what they do.  ICMP reports need
+ * bfd_uv_set_errq_handler() as well.
  * Returns 0 or -errno (setsockopt failed on an open socket).
  */
 int bfd_uv_set_ctrl_handler(bfd_uv *g, bfd_uv_ctrl_cb cb, void *user_data,
                             int dont_fragment);
+
+/*
+ * Error-queue handler: |fd| (the socket serving |local|) has entries on its
+ * error queue (ICMP errors, local EMSGSIZE: IP_RECVERR).  The handler reads
+ * them with recvmsg(fd, ..., MSG_ERRQUEUE | MSG_DONTWAIT) and must not
+ * block or read normal datagrams; whatever it leaves is discarded by the
+ * glue.  Called from the loop, outside any libsvrbfd callback.
+ */
+typedef void (*bfd_uv_errq_cb)(void *user_data, int fd,
+                               const svrbfd_addr *local, svrbfd_tstamp now);
+
+/*
+ * Registers |cb| and turns on IP_RECVERR / IPV6_RECVERR on every socket,
+ * present and future (NULL: no-op, returns 0).  A non-empty error queue
+ * makes the socket report POLLERR, on which libuv stops a uv_poll handle
+ * (status UV_EBADF): the glue then drains the queue (at most
+ * BFD_UV_ERRQ_MAX entries per wakeup, so BFD is never held up) and restarts
+ * the poll.  Each ICMP error also fails one receive call (the socket's
+ * pending error), which costs one loop iteration, not a datagram.
+ * Returns 0 or -errno.
+ */
+#define BFD_UV_ERRQ_MAX 64
+int bfd_uv_set_errq_handler(bfd_uv *g, bfd_uv_errq_cb cb, void *user_data);
 
 /*
  * Sends one datagram of exactly |len| bytes from the socket that serves

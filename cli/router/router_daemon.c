@@ -259,6 +259,33 @@ static void on_ctrl(void *ud, const svrbfd_path *path, const uint8_t *pkt,
   }
 }
 
+/* ICMP "fragmentation needed" / "packet too big" (and local EMSGSIZE)
+ * quoting one of our probes: libsvrpmtu validates the quote (path id,
+ * sequence number, nonce) before it uses the MTU.  Other errors (port
+ * unreachable from a peer that is down) are read and ignored. */
+static void on_errq(void *ud, int fd, const svrbfd_addr *local,
+                    svrbfd_tstamp now) {
+  rt *r = ud;
+  static uint8_t quote[2048];
+  int i, used = 0;
+  (void)local;
+  for (i = 0; i < BFD_UV_ERRQ_MAX; i++) {
+    svrpmtu_ptb ptb;
+    int other = 0;
+    int rc = pmtu_read_errqueue(fd, quote, sizeof(quote), &ptb, &other);
+    if (rc < 0) {
+      break;
+    }
+    if (rc == 1 && r->pmtu != NULL && !r->stopping &&
+        svrpmtu_ctx_read_ptb(r->pmtu, &ptb, now) == 0) {
+      used = 1;
+    }
+  }
+  if (used) {
+    pmtu_kick(r);
+  }
+}
+
 /* ---- callbacks from the context ------------------------------------------ */
 
 static int cb_state(svrbfd_ctx *ctx, svrbfd_session *s, svrbfd_state old_state,
@@ -513,6 +540,8 @@ static int ctx_create(rt *r, const rc_config *c, char *err, size_t errlen) {
     r->pmtu_timer_init = 1;
     /* DF on the peer-path sockets before any is opened */
     (void)bfd_uv_set_ctrl_handler(r->glue, on_ctrl, r, 1);
+    /* ICMP too-big reports shorten a search (IP_RECVERR) */
+    (void)bfd_uv_set_errq_handler(r->glue, on_errq, r);
   }
   return 0;
 }
