@@ -33,6 +33,8 @@ static const char good[] =
     "[neighborhood v6]\n"
     "interface wan1\n"
     "path-mtu-discovery disabled\n"
+    "udp-transform-mode always-transform\n"
+    "udp-transform-detect-interval 60\n"
     "\n"
     "[adjacency router-b]\n"
     "neighborhood internet\n"
@@ -41,6 +43,7 @@ static const char good[] =
     "multiplier 4\n"
     "hold-down-time 250ms\n"
     "path-mtu-discovery-interval 30\n"
+    "udp-transform-mode disabled\n"
     "\n"
     "[adjacency router-b]\n"
     "neighborhood v6\n"
@@ -84,9 +87,13 @@ static void test_good(void) {
   CU_ASSERT_EQUAL(a->bfd.link_test_interval_s, 10);
   CU_ASSERT_EQUAL(a->bfd.pmtu_enabled, 1);        /* default */
   CU_ASSERT_EQUAL(a->bfd.pmtu_interval_s, 30);    /* adjacency beats 60 */
+  CU_ASSERT_EQUAL(a->bfd.ut_mode, 2);             /* adjacency: disabled */
+  CU_ASSERT_EQUAL(a->bfd.ut_interval_s, 300);     /* default */
   a = &c->adjacencies[1];
   CU_ASSERT_EQUAL(a->bfd.pmtu_enabled, 0);        /* neighborhood */
   CU_ASSERT_EQUAL(a->bfd.pmtu_interval_s, 600);   /* default */
+  CU_ASSERT_EQUAL(a->bfd.ut_mode, 1);             /* neighborhood */
+  CU_ASSERT_EQUAL(a->bfd.ut_interval_s, 60);      /* neighborhood */
   CU_ASSERT_EQUAL(a->topology, RC_MESH);
   CU_ASSERT_EQUAL(a->remote.port, 3000);
   CU_ASSERT_EQUAL(a->local.port, 2280);
@@ -132,6 +139,13 @@ static const bad_case bad[] = {
     {"router r\nlink-test-interval 0\n", "link-test-interval: expected 1..86400"},
     {"router r\nlink-test-length 256\n", "link-test-length: expected 0..255"},
     {"router r\nstate maybe\n", "state: expected enabled or disabled"},
+    {"router r\nudp-transform-mode on\n",
+     "t.conf:2: udp-transform-mode: expected auto-detect, always-transform or "
+     "disabled, got 'on'"},
+    {"router r\nudp-transform-detect-interval 0\n",
+     "t.conf:2: udp-transform-detect-interval: expected 1..86400 (s), got '0'"},
+    {HEAD "udp-transform-detect-interval 86401\n",
+     "t.conf:6: udp-transform-detect-interval: expected 1..86400 (s)"},
     {"router r\npath-mtu-discovery on\n",
      "t.conf:2: path-mtu-discovery: expected enabled or disabled, got 'on'"},
     {"router r\npath-mtu-discovery-interval 0\n",

@@ -94,6 +94,20 @@ void fwdet_glue_nft_remove(fwdet_glue *g);
  */
 int fwdet_glue_run_once(fwdet_glue *g, uint64_t until);
 
+/*
+ * For hosts that already own 1280/UDP (svr-router: control datagrams go
+ * through its own peer-path sockets): opens only the raw sender for
+ * |family| (4 or 6) and, when |tap| is 1, the packet tap.  Same returns as
+ * fwdet_glue_open(); g->udp_fd stays -1.
+ */
+int fwdet_glue_open_probe(fwdet_glue *g, svrfwdet_ctx *ctx, int family,
+                          int tap);
+/* Sends one SVRFWDET_OUT_IP buffer through the raw socket.  0 or -errno. */
+int fwdet_glue_send_ip(fwdet_glue *g, const svrfwdet_addr *dst,
+                       const uint8_t *buf, size_t len);
+/* Reads what the tap has (non-blocking) into g->ctx. */
+void fwdet_glue_read_tap(fwdet_glue *g);
+
 /* Closes the sockets and removes the nft table. */
 void fwdet_glue_close(fwdet_glue *g);
 

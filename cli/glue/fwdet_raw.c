@@ -280,6 +280,51 @@ int fwdet_glue_open(fwdet_glue *g, svrfwdet_ctx *ctx, int family,
   return 0;
 }
 
+int fwdet_glue_open_probe(fwdet_glue *g, svrfwdet_ctx *ctx, int family,
+                          int tap) {
+  int rv;
+  g->ctx = ctx;
+  g->family = family;
+  g->raw_fd = g->tap_fd = g->udp_fd = g->udp6_fd = -1;
+  g->raw_fd = socket(family == 6 ? AF_INET6 : AF_INET,
+                     SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_RAW);
+  if (g->raw_fd < 0) {
+    return fail(g, errno, "socket(SOCK_RAW, IPPROTO_RAW) to send probes");
+  }
+  if (!tap) {
+    return 0;
+  }
+  g->tap_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                     htons(ETH_P_ALL));
+  if (g->tap_fd < 0) {
+    rv = fail(g, errno, "socket(AF_PACKET) to capture probes");
+    fwdet_glue_close(g);
+    return rv;
+  }
+  if (attach_filter(g->tap_fd) != 0) {
+    rv = fail(g, errno, "SO_ATTACH_FILTER on the packet tap");
+    fwdet_glue_close(g);
+    return rv;
+  }
+  return 0;
+}
+
+int fwdet_glue_send_ip(fwdet_glue *g, const svrfwdet_addr *dst,
+                       const uint8_t *buf, size_t len) {
+  struct sockaddr_storage ss;
+  socklen_t sl;
+  if (g->raw_fd < 0) {
+    return -EBADF;
+  }
+  sl = to_sockaddr(&ss, dst, 0); /* port 0 for raw IPv6 sockets */
+  if (sendto(g->raw_fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0) {
+    g->tx_errors++;
+    g->last_tx_errno = errno;
+    return -errno;
+  }
+  return 0;
+}
+
 /* Runs "nft -f -" with |script| on stdin; stderr goes to g->err. */
 static int run_nft(fwdet_glue *g, const char *script) {
   int in[2], errp[2];
@@ -412,6 +457,12 @@ static void read_tap(fwdet_glue *g) {
     }
     g->rx_ip++;
     svrfwdet_ctx_read_ip(g->ctx, buf, (size_t)n, fwdet_glue_now());
+  }
+}
+
+void fwdet_glue_read_tap(fwdet_glue *g) {
+  if (g->tap_fd >= 0) {
+    read_tap(g);
   }
 }
 

@@ -9,10 +9,12 @@
 
 #include <svrbfd/svrbfd.h>
 #include <svrbfd/svrbfd_pq.h>
+#include <svrfwdet/svrfwdet.h>
 #include <svrpmtu/svrpmtu.h>
 #include <uv.h>
 
 #include "router_conf.h"
+#include "fwdet_glue.h"
 #include "router_fmt.h"
 
 #define RT_EXIT_OK 0
@@ -32,6 +34,7 @@ typedef struct rt_path {
   svrpmtu_path *pm;      /* PMTU discovery while the path is up, else NULL */
   uint16_t pmtu_logged;  /* last result logged */
   int pmtu_alarm;        /* "path MTU is unresolvable" raised */
+  svrfwdet_path *fp;     /* UDP-transform detection while up, else NULL */
 } rt_path;
 
 struct rt {
@@ -48,6 +51,13 @@ struct rt {
   svrpmtu_ctx *pmtu;     /* one PMTU context for every peer path */
   uv_timer_t pmtu_timer; /* its one deadline */
   int pmtu_timer_init;
+  svrfwdet_ctx *fw;      /* firewall detector; NULL = unavailable */
+  fwdet_glue fw4, fw6;   /* raw senders (fw4 also owns the tap and nft) */
+  char fw_why[64];       /* why unavailable: "no CAP_NET_RAW" */
+  uv_timer_t fw_timer;
+  uv_poll_t fw_poll;
+  int fw_timer_init, fw_poll_init;
+  int fw_inited;         /* rt_fw_init() ran: fw4/fw6 fds are valid or -1 */
   uv_pipe_t ctl;
   int ctl_open;
   int verbose;
@@ -59,6 +69,18 @@ int rt_run(const char *cfg_path, int verbose);
 /* Fills rows for every path; returns the count (<= RC_MAX_ADJACENCIES). */
 size_t rt_rows(rt *r, rf_row *rows, size_t max);
 void rt_log(rt *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* router_fwdet.c: UDP transform detection (libsvrfwdet). */
+int rt_fw_init(rt *r, const rc_config *c);
+void rt_fw_start(rt *r, rt_path *p);
+void rt_fw_stop(rt *r, rt_path *p);
+void rt_fw_kick(rt *r);
+/* 1 when the datagram was the detector's (consumed). */
+int rt_fw_ctrl(rt *r, const svrbfd_path *path, const uint8_t *pkt, size_t len,
+               svrbfd_tstamp now);
+void rt_fw_close(rt *r); /* libuv handles */
+void rt_fw_free(rt *r);  /* context, sockets, nft table */
+size_t rt_ut_rows(rt *r, rf_ut_row *rows, size_t max);
 
 /* Fills an empty control_socket with /run/svr-router-ROUTER.sock. */
 void rt_default_socket(rc_config *c);

@@ -31,6 +31,8 @@
 #define RC_BFD_LTL 0x080u
 #define RC_BFD_PMTU 0x100u
 #define RC_BFD_PMTUI 0x200u
+#define RC_BFD_UTM 0x400u
+#define RC_BFD_UTI 0x800u
 
 #define RC_MAX_ERRORS 50
 
@@ -94,6 +96,8 @@ void rc_bfd_default(rc_bfd *b) {
   b->link_test_length = 10;
   b->pmtu_enabled = 1;
   b->pmtu_interval_s = 600;
+  b->ut_mode = 0;
+  b->ut_interval_s = 300;
 }
 
 const char *rc_topology_name(rc_topology t) {
@@ -265,6 +269,29 @@ static int bfd_key(parser *p, rc_bfd *b, const char *key, const char *val) {
       return 1;
     }
     b->pmtu_interval_s = v;
+  } else if (strcmp(key, "udp-transform-mode") == 0) {
+    bit = RC_BFD_UTM;
+    if (strcmp(val, "auto-detect") == 0) {
+      b->ut_mode = 0;
+    } else if (strcmp(val, "always-transform") == 0) {
+      b->ut_mode = 1;
+    } else if (strcmp(val, "disabled") == 0) {
+      b->ut_mode = 2;
+    } else {
+      perr(p, p->line,
+           "udp-transform-mode: expected auto-detect, always-transform or "
+           "disabled, got '%s'", val);
+      return 1;
+    }
+  } else if (strcmp(key, "udp-transform-detect-interval") == 0) {
+    bit = RC_BFD_UTI;
+    if (parse_u32(val, 1, 86400, &v)) {
+      perr(p, p->line,
+           "udp-transform-detect-interval: expected 1..86400 (s), got '%s'",
+           val);
+      return 1;
+    }
+    b->ut_interval_s = v;
   } else {
     return 0;
   }
@@ -289,6 +316,8 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
   if (over->set & RC_BFD_LTL) base->link_test_length = over->link_test_length;
   if (over->set & RC_BFD_PMTU) base->pmtu_enabled = over->pmtu_enabled;
   if (over->set & RC_BFD_PMTUI) base->pmtu_interval_s = over->pmtu_interval_s;
+  if (over->set & RC_BFD_UTM) base->ut_mode = over->ut_mode;
+  if (over->set & RC_BFD_UTI) base->ut_interval_s = over->ut_interval_s;
 }
 
 /* Non-BFD key bits, for "given twice". */

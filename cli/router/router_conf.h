@@ -35,6 +35,11 @@ typedef struct rc_bfd {
   int pmtu_enabled;               /* path-mtu-discovery enabled|disabled */
   uint32_t pmtu_interval_s;       /* path-mtu-discovery-interval 1..86400,
                                      default 600 */
+  int ut_mode;                    /* udp-transform-mode: 0 auto-detect,
+                                     1 always-transform, 2 disabled
+                                     (svrfwdet_mode values) */
+  uint32_t ut_interval_s;         /* udp-transform-detect-interval 1..86400,
+                                     default 300 */
 } rc_bfd;
 
 typedef struct rc_interface {

@@ -4,6 +4,7 @@
  *
  * Protocol (docs/svr-router.md): the client writes one line,
  *   show peers [detail] [json]
+ *   show udp-transform [json]
  * the daemon answers "ok\n" followed by the output, or "error: TEXT\n",
  * and closes the connection.
  */
@@ -76,9 +77,20 @@ static void answer(ctl_conn *c) {
       rf_table(&c->out, rows, nr, detail);
     }
     free(rows);
+  } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
+             strcmp(words[1], "udp-transform") == 0 && i == n && !detail) {
+    rf_ut_row *rows = calloc(RC_MAX_ADJACENCIES, sizeof(*rows));
+    size_t nr = rows ? rt_ut_rows(c->r, rows, RC_MAX_ADJACENCIES) : 0;
+    rf_printf(&c->out, "ok\n");
+    if (json) {
+      rf_ut_json(&c->out, c->r->cfg->router, c->r->cfg->node, rows, nr);
+    } else {
+      rf_ut_table(&c->out, rows, nr);
+    }
+    free(rows);
   } else {
     rf_printf(&c->out, "error: unknown command (expected: show peers "
-                       "[detail] [json])\n");
+                       "[detail] [json] or show udp-transform [json])\n");
   }
   if (c->out.failed || c->out.p == NULL) {
     uv_close((uv_handle_t *)&c->pipe, conn_closed);

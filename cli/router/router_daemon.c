@@ -15,6 +15,10 @@
  * socket they arrived on; the context's own responder is off because its
  * acks would not say which local address to send from.
  *
+ * UDP transform: router_fwdet.c runs one libsvrfwdet context the same way
+ * (a detector path per up BFD path); control datagrams that are not PMTU
+ * go to it.
+ *
  * Lifecycle: the configuration is parsed and validated completely, then
  * every socket is bound and the control socket opened; any failure stops
  * the start before a single packet is sent.  SIGHUP re-reads the file and
@@ -238,9 +242,13 @@ static void on_ctrl(void *ud, const svrbfd_path *path, const uint8_t *pkt,
                     size_t len, svrbfd_tstamp now) {
   rt *r = ud;
   svrpmtu_msg msg;
-  if (r->pmtu == NULL || r->stopping ||
-      svrpmtu_msg_decode(&msg, pkt, len, 0) != 0) {
-    return; /* firewall-detector reports etc.: not composed yet */
+  if (r->stopping) {
+    return;
+  }
+  if (r->pmtu == NULL || svrpmtu_msg_decode(&msg, pkt, len, 0) != 0) {
+    /* not PMTU: the firewall detector's requests and reports */
+    (void)rt_fw_ctrl(r, path, pkt, len, now);
+    return;
   }
   if (msg.kind == SVRPMTU_MSG_PROBE) {
     /* every router answers, from the socket the probe came to; an ack
@@ -319,8 +327,10 @@ static int cb_path(svrbfd_ctx *ctx, svrbfd_session *s, int up, svrbfd_tstamp ts,
   /* libsvrpmtu calls are allowed here: they touch no libsvrbfd state */
   if (up) {
     pmtu_start(r, p);
+    rt_fw_start(r, p);
   } else {
     pmtu_stop(r, p);
+    rt_fw_stop(r, p);
   }
   return 0;
 }
@@ -346,6 +356,7 @@ static int cb_remote(svrbfd_ctx *ctx, svrbfd_session *s,
 static void path_free(rt_path *p) {
   if (p) {
     svrpmtu_path_del(p->pm);
+    svrfwdet_path_del(p->fp);
     svrbfd_session_del(p->s); /* frees its echo engine too */
     free(p);
   }
@@ -593,12 +604,20 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
       if (!p->keep && rc_adjacency_same(&p->adj, a)) {
         int pm_changed = p->adj.bfd.pmtu_enabled != a->bfd.pmtu_enabled ||
                          p->adj.bfd.pmtu_interval_s != a->bfd.pmtu_interval_s;
+        int ut_changed = p->adj.bfd.ut_mode != a->bfd.ut_mode ||
+                         p->adj.bfd.ut_interval_s != a->bfd.ut_interval_s;
         p->keep = 1;
         p->adj = *a; /* hostname, line numbers, link-test and PMTU settings */
         if (pm_changed) {
           pmtu_stop(r, p);
           if (p->up_at) {
             pmtu_start(r, p);
+          }
+        }
+        if (ut_changed) {
+          rt_fw_stop(r, p);
+          if (p->up_at) {
+            rt_fw_start(r, p);
           }
         }
         if (p->s) {
@@ -671,6 +690,7 @@ static void shutdown_now(rt *r) {
   if (r->pmtu_timer_init) {
     uv_close((uv_handle_t *)&r->pmtu_timer, NULL);
   }
+  rt_fw_close(r);
   if (r->verbose) {
     uv_close((uv_handle_t *)&r->verbose_timer, NULL);
   }
@@ -730,6 +750,7 @@ static void teardown(rt *r) {
   r->n_paths = 0;
   bfd_uv_del(r->glue);
   svrpmtu_ctx_del(r->pmtu);
+  rt_fw_free(r);
   svrbfd_ctx_del(r->ctx);
   free(r->cfg);
   uv_loop_close(r->loop);
@@ -772,6 +793,8 @@ int rt_run(const char *cfg_path, int verbose) {
     teardown(&r);
     return RT_EXIT_FAIL;
   }
+  /* UDP transform detection: never fails the start (unavailable instead) */
+  (void)rt_fw_init(&r, r.cfg);
   uv_signal_init(r.loop, &r.sig_term);
   uv_signal_init(r.loop, &r.sig_int);
   uv_signal_init(r.loop, &r.sig_hup);

@@ -248,3 +248,97 @@ void rf_json(rf_buf *b, const char *router, const char *node,
   }
   rf_printf(b, "]}\n");
 }
+
+/* ---- show udp-transform ---------------------------------------------------- */
+
+#define UT_NCOL 5
+
+void rf_ut_table(rf_buf *b, const rf_ut_row *rows, size_t n) {
+  static const char *head[UT_NCOL] = {"Router Name", "Node Name", "Peer",
+                                      "Status", "Reason(s)"};
+  size_t w[UT_NCOL], i;
+  int k;
+  for (k = 0; k < UT_NCOL; k++) {
+    w[k] = strlen(head[k]);
+  }
+  for (i = 0; i < n; i++) {
+    const char *c[UT_NCOL] = {rows[i].router, rows[i].node, rows[i].peer,
+                              rows[i].status, rows[i].reasons};
+    for (k = 0; k < UT_NCOL; k++) {
+      if (strlen(c[k]) > w[k]) {
+        w[k] = strlen(c[k]);
+      }
+    }
+  }
+  for (k = 0; k < UT_NCOL; k++) {
+    rf_printf(b, "%s%-*s", k ? " " : "", k == UT_NCOL - 1 ? 0 : (int)w[k],
+              head[k]);
+  }
+  rf_printf(b, "\n");
+  for (k = 0; k < UT_NCOL; k++) {
+    size_t j;
+    rf_printf(b, "%s", k ? " " : "");
+    for (j = 0; j < w[k]; j++) {
+      rf_printf(b, "=");
+    }
+  }
+  rf_printf(b, "\n");
+  for (i = 0; i < n; i++) {
+    const char *c[UT_NCOL] = {rows[i].router, rows[i].node, rows[i].peer,
+                              rows[i].status, rows[i].reasons};
+    for (k = 0; k < UT_NCOL; k++) {
+      if (k == UT_NCOL - 1) {
+        rf_printf(b, "%s%s", k ? " " : "", c[k]);
+      } else {
+        rf_printf(b, "%s%-*s", k ? " " : "", (int)w[k], c[k]);
+      }
+    }
+    rf_printf(b, "\n");
+  }
+}
+
+void rf_ut_json(rf_buf *b, const char *router, const char *node,
+                const rf_ut_row *rows, size_t n) {
+  size_t i;
+  rf_printf(b, "{\"router\":");
+  jstr(b, router);
+  rf_printf(b, ",\"node\":");
+  jstr(b, node);
+  rf_printf(b, ",\"udp_transform\":[");
+  for (i = 0; i < n; i++) {
+    const rf_ut_row *r = &rows[i];
+    char tmp[sizeof(r->reasons)];
+    const char *s = r->reasons;
+    int first = 1;
+    rf_printf(b, "%s{\"router\":", i ? "," : "");
+    jstr(b, r->router);
+    rf_printf(b, ",\"node\":");
+    jstr(b, r->node);
+    rf_printf(b, ",\"peer\":");
+    jstr(b, r->peer);
+    rf_printf(b, ",\"mode\":");
+    jstr(b, r->mode);
+    rf_printf(b, ",\"status\":");
+    jstr(b, r->status);
+    rf_printf(b, ",\"reasons\":[");
+    /* "Mid-flow; Out-of-order;" -> ["Mid-flow","Out-of-order"] */
+    while (*s) {
+      size_t l;
+      while (*s == ' ' || *s == ';') {
+        s++;
+      }
+      l = strcspn(s, ";");
+      if (l == 0) {
+        break;
+      }
+      snprintf(tmp, sizeof(tmp), "%.*s", (int)l, s);
+      rf_printf(b, "%s", first ? "" : ",");
+      jstr(b, tmp);
+      first = 0;
+      s += l;
+    }
+    rf_printf(b, "],\"bursts_sent\":%u,\"bursts_answered\":%u}",
+              (unsigned)r->bursts_sent, (unsigned)r->bursts_answered);
+  }
+  rf_printf(b, "]}\n");
+}

@@ -51,4 +51,21 @@ void rf_table(rf_buf *b, const rf_row *rows, size_t n, int detail);
 void rf_json(rf_buf *b, const char *router, const char *node,
              const rf_row *rows, size_t n, int detail);
 
+/* One row of `show udp-transform`. */
+typedef struct rf_ut_row {
+  char router[64];
+  char node[64];
+  char peer[64];
+  char mode[24];        /* auto-detect, always-transform, disabled */
+  const char *status;   /* "enabled", "disabled", "unavailable" */
+  char reasons[128];    /* "Mid-flow; Out-of-order;" or "" */
+  uint32_t bursts_sent, bursts_answered;
+} rf_ut_row;
+
+/* Router Name, Node Name, Peer, Status, Reason(s). */
+void rf_ut_table(rf_buf *b, const rf_ut_row *rows, size_t n);
+/* {"router":..,"node":..,"udp_transform":[{..}]} + "\n". */
+void rf_ut_json(rf_buf *b, const char *router, const char *node,
+                const rf_ut_row *rows, size_t n);
+
 #endif /* SVR_ROUTER_FMT_H */

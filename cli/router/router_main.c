@@ -17,6 +17,7 @@ static const char usage_text[] =
 "Usage: svr-router [-c FILE] [-v]                 run the router daemon\n"
 "       svr-router [-c FILE] check                validate FILE and exit\n"
 "       svr-router [-c FILE | -s SOCKET] show peers [detail] [--json]\n"
+"       svr-router [-c FILE | -s SOCKET] show udp-transform [--json]\n"
 "\n"
 "Runs one SVR router node: BFD peer-path detection (libsvrbfd, RFC 5880 on\n"
 "the peer-path port) and echo-burst path quality (latency, jitter, loss, MOS)\n"
@@ -109,19 +110,23 @@ int main(int argc, char **argv) {
     return RT_EXIT_OK;
   }
   if (strcmp(argv[optind], "show") == 0) {
-    int detail = 0;
+    int detail = 0, ut = 0;
     char path[RC_PATH_MAX];
-    if (optind + 1 >= argc || strcmp(argv[optind + 1], "peers") != 0) {
-      fprintf(stderr, "svr-router: usage: show peers [detail] [--json]\n");
+    if (optind + 1 < argc && strcmp(argv[optind + 1], "udp-transform") == 0) {
+      ut = 1;
+    } else if (optind + 1 >= argc || strcmp(argv[optind + 1], "peers") != 0) {
+      fprintf(stderr, "svr-router: usage: show peers [detail] [--json] | "
+                      "show udp-transform [--json]\n");
       return RT_EXIT_USAGE;
     }
     for (i = optind + 2; i < argc; i++) {
-      if (strcmp(argv[i], "detail") == 0) {
+      if (strcmp(argv[i], "detail") == 0 && !ut) {
         detail = 1;
       } else if (strcmp(argv[i], "json") == 0) {
         json = 1;
       } else {
-        fprintf(stderr, "svr-router: show peers: unexpected '%s'\n", argv[i]);
+        fprintf(stderr, "svr-router: show %s: unexpected '%s'\n",
+                ut ? "udp-transform" : "peers", argv[i]);
         return RT_EXIT_USAGE;
       }
     }
@@ -143,8 +148,8 @@ int main(int argc, char **argv) {
       snprintf(path, sizeof(path), "%s", c->control_socket);
       free(c);
     }
-    snprintf(cmd, sizeof(cmd), "show peers%s%s", detail ? " detail" : "",
-             json ? " json" : "");
+    snprintf(cmd, sizeof(cmd), "show %s%s%s", ut ? "udp-transform" : "peers",
+             detail ? " detail" : "", json ? " json" : "");
     return rt_ctl_request(path, cmd);
   }
   fprintf(stderr, "svr-router: unknown command '%s'\n%s", argv[optind],
