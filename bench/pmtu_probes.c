@@ -19,10 +19,14 @@
  * probe waits the same probe timer (1 s) before it counts as lost, an acked
  * probe costs one RTT (50 ms).  Probe counts include every lost probe.
  * The peers send one probe at a time; libsvrpmtu runs unmodified (public
- * API, responder = svrpmtu_ack_build) with its default probe spacing (the
- * 2nd and 3rd probe of a size go 1/3 s after the previous one, each still
- * waiting the full timer), and "ours_serial_ms" gives its time with one
- * probe at a time like the peers (same probe count, checked).
+ * API, responder = svrpmtu_ack_build) with its default probe spacing (in
+ * the final confirm round the 2nd and 3rd probe go 1/3 s after the
+ * previous one, each still waiting the full timer), and "ours_serial_ms"
+ * gives its time with one probe at a time like the peers (same probe
+ * count, checked).  ours takes a lone loss as "too big" for steering and
+ * proves only the size above the result with three losses in a row
+ * (docs/libsvrpmtu.md); the peers apply MAX_PROBES to every size, as
+ * published.
  *
  * Output: key=value lines, one per row, then per-range summaries with the
  * mean over every integer path MTU in the range (uniform prior: the worst
@@ -193,6 +197,7 @@ static const unsigned rows[] = {576,  1006, 1200, 1280, 1300, 1337, 1380, 1400,
 static void range(const char *name, unsigned base, unsigned max, int uniform) {
   size_t i;
   unsigned n = 0, wins = 0, ties_or_losses = 0;
+  char not_fewer[256] = "";
   double so = 0, sq = 0, ss = 0, to = 0, tq = 0, ts = 0;
   printf("# range %s: base %u, max %u (IP bytes), no ICMP, probe timer %.0f ms, "
          "RTT %.0f ms\n", name, base, max, PROBE_TIMER_MS, RTT_MS);
@@ -230,6 +235,8 @@ static void range(const char *name, unsigned base, unsigned max, int uniform) {
     } else {
       ties_or_losses++;
       w = o.probes <= q.probes && o.probes <= s.probes ? "tie" : "peer";
+      snprintf(not_fewer + strlen(not_fewer), sizeof(not_fewer) - strlen(not_fewer),
+               "%s%u", not_fewer[0] ? "," : "", m);
     }
     printf("# %6u %6u %7u %6u %10u %9.2f %9.2f %8.2f %8s\n", m, o.probes, q.probes,
            s.probes, s.found, o.ms / 1000, q.ms / 1000, s.ms / 1000, w);
@@ -242,9 +249,10 @@ static void range(const char *name, unsigned base, unsigned max, int uniform) {
            (double)o.probes / s.probes);
   }
   printf("summary range=%s rows=%u ours_fewer_than_both=%u not_fewer=%u "
+         "not_fewer_rows=%s "
          "mean_ours=%.2f mean_quiche=%.2f mean_sctp=%.2f ratio_quiche=%.2f "
          "ratio_sctp=%.2f mean_s_ours=%.2f mean_s_quiche=%.2f mean_s_sctp=%.2f\n",
-         name, n, wins, ties_or_losses, so / n, sq / n, ss / n, so / sq, so / ss,
+         name, n, wins, ties_or_losses, not_fewer[0] ? not_fewer : "none", so / n, sq / n, ss / n, so / sq, so / ss,
          to / n / 1000, tq / n / 1000, ts / n / 1000);
   if (uniform) {
     unsigned m, k = 0, worst_o = 0, worst_q = 0, worst_s = 0;

@@ -2,7 +2,8 @@
 if(TARGET svrpmtu)
   svr_add_test(NAME pmtu_wire_test LABEL unit SOURCES pmtu_wire_test.c
                LIBS svrpmtu_static)
-  target_include_directories(pmtu_wire_test PRIVATE "${SVR_COMMON_DIR}")
+  target_include_directories(pmtu_wire_test PRIVATE "${SVR_COMMON_DIR}"
+                             "${PROJECT_SOURCE_DIR}/libsvrpmtu/src")
   svr_add_test(NAME pmtu_sim_test LABEL sim SOURCES pmtu_sim_test.c
                LIBS svrpmtu_static TIMEOUT 300)
   if(TARGET svr-pmtu)

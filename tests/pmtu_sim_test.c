@@ -32,6 +32,7 @@ typedef struct sim {
   unsigned path_mtu;
   int icmp;
   int blackout;      /* drop everything */
+  unsigned loss_pct; /* drop this share of datagrams at random */
   uint64_t delay;    /* one way */
   simpkt *q[QMAX];
   size_t nq;
@@ -41,6 +42,14 @@ typedef struct sim {
   uint16_t last_pmtu;
   uint64_t first_too_big_ts; /* 0 = none yet */
   uint64_t lost_ts[3];
+  /* every probe outcome: size, count (losses so far / 1), time, lost? */
+  struct {
+    uint16_t size;
+    uint8_t lost;
+    uint32_t count;
+    uint64_t ts;
+  } log[64];
+  unsigned nlog;
 } sim;
 
 static void rnd(uint8_t *d, size_t n, void *u) {
@@ -71,9 +80,18 @@ static int on_event(svrpmtu_ctx *ctx, svrpmtu_path *p, const svrpmtu_event *ev,
     s->n_ptb++;
     break;
   case SVRPMTU_EV_PROBE_ACKED:
-    s->n_acked++;
-    break;
   case SVRPMTU_EV_PROBE_LOST:
+    if (s->nlog < sizeof(s->log) / sizeof(s->log[0])) {
+      s->log[s->nlog].size = ev->size;
+      s->log[s->nlog].lost = ev->type == SVRPMTU_EV_PROBE_LOST;
+      s->log[s->nlog].count = ev->count;
+      s->log[s->nlog].ts = ev->ts;
+      s->nlog++;
+    }
+    if (ev->type == SVRPMTU_EV_PROBE_ACKED) {
+      s->n_acked++;
+      break;
+    }
     if (s->n_lost < 3) {
       s->lost_ts[s->n_lost] = ev->ts;
     }
@@ -143,7 +161,8 @@ static void flush(sim *s) {
       return;
     }
     p->len = (size_t)n;
-    if (s->blackout) {
+    if (s->blackout ||
+        (s->loss_pct && svr_test_rand(&s->rng) % 100 < s->loss_pct)) {
       free(p);
       continue;
     }
@@ -250,7 +269,7 @@ static void test_every_mtu_576_1500(void) {
   }
   printf("\n  576..1500 in 576..9216, no ICMP: worst %u probes, mean %.2f\n",
          worst, (double)sum / (1500 - 576 + 1));
-  CU_ASSERT(worst <= 30);
+  CU_ASSERT(worst <= 18);
 }
 
 static void test_every_mtu_max1500(void) {
@@ -261,20 +280,21 @@ static void test_every_mtu_max1500(void) {
 }
 
 static void test_jumbo(void) {
-  CU_ASSERT(converge(9000, 0, 9216) <= 12);
-  CU_ASSERT(converge(9216, 0, 9216) <= 6);
-  CU_ASSERT(converge(8000, 0, 9216) <= 30);
+  CU_ASSERT(converge(9000, 0, 9216) <= 7);
+  CU_ASSERT(converge(9216, 0, 9216) <= 3);
+  CU_ASSERT(converge(8000, 0, 9216) <= 16);
 }
 
 static void test_probe_counts(void) {
-  /* The goal: 1400 in 576..9216 without ICMP in at most 12. */
+  /* The issue's goal: 1400 in 576..9216 without ICMP in at most 12; we
+   * take 8 (bench/pmtu_probes: quiche-style 32, SCTP-style 40). */
   uint32_t n1400 = converge(1400, 0, 9216);
   uint32_t n1500 = converge(1500, 0, 9216);
   uint32_t n1500l = converge(1500, 0, 1500);
   printf("\n  probes: 1400 -> %u, 1500 -> %u, 1500 (max 1500) -> %u\n", n1400,
          n1500, n1500l);
-  CU_ASSERT(n1400 <= 12);
-  CU_ASSERT(n1500 <= 7);
+  CU_ASSERT(n1400 <= 8);
+  CU_ASSERT(n1500 <= 6);
   CU_ASSERT(n1500l <= 2);
 }
 
@@ -290,7 +310,7 @@ static void test_icmp_shortens(void) {
 
 static void test_ptb_validation(void) {
   sim s;
-  uint8_t probe[1500];
+  uint8_t probe[SVRPMTU_MAX_PKT_LEN];
   svrpmtu_addr to;
   svrpmtu_ssize n;
   svrpmtu_ptb ptb;
@@ -387,37 +407,86 @@ static void test_late_acks(void) {
   sim_free(&s);
 }
 
+/* The probe outcomes of a 1400 path with max 1500, in order. */
+static const struct {
+  uint16_t size;
+  uint8_t lost;
+  uint32_t count;
+} seq1400[] = {{1500, 1, 1}, {1400, 0, 1}, {1451, 1, 1}, {1420, 1, 1},
+               {1401, 1, 1}, {1401, 1, 2}, {1401, 1, 3}};
+
 static void spacing_case(uint64_t spacing, const uint64_t want_ms[3]) {
   sim s;
   svrpmtu_path_config cfg;
   uint64_t t0;
-  int k;
+  unsigned k, n1401 = 0;
   svrpmtu_path_config_default(&cfg, 4);
-  cfg.max_mtu = 1500; /* first probe: 1500, lost on a 1400 path */
+  cfg.max_mtu = 1500;
   cfg.probe_spacing_ns = spacing;
   sim_init(&s, 1400, 0, &cfg);
   t0 = s.now;
   sim_run(&s, s.now + 60 * SVRPMTU_SECONDS);
-  for (k = 0; k < 3; k++) {
-    if (s.lost_ts[k] - t0 != want_ms[k] * SVRPMTU_MILLISECONDS) {
-      printf("\n  loss %d at %llu ns\n", k, (unsigned long long)(s.lost_ts[k] - t0));
+  /* One probe per size while searching (a loss is believed at once), then
+   * 1401, the size right above the largest ack, until it is lost 3 times. */
+  CU_ASSERT_EQUAL_FATAL(s.nlog, sizeof(seq1400) / sizeof(seq1400[0]));
+  for (k = 0; k < s.nlog; k++) {
+    CU_ASSERT_EQUAL(s.log[k].size, seq1400[k].size);
+    CU_ASSERT_EQUAL(s.log[k].lost, seq1400[k].lost);
+    CU_ASSERT_EQUAL(s.log[k].count, seq1400[k].count);
+    if (s.log[k].size == 1401 && n1401 < 3) {
+      CU_ASSERT_EQUAL(s.log[k].ts - t0, want_ms[n1401] * SVRPMTU_MILLISECONDS);
+      n1401++;
     }
-    CU_ASSERT_EQUAL(s.lost_ts[k] - t0, want_ms[k] * SVRPMTU_MILLISECONDS);
   }
   CU_ASSERT_EQUAL(s.first_too_big_ts - t0, want_ms[2] * SVRPMTU_MILLISECONDS);
   CU_ASSERT_EQUAL(info_of(&s).pmtu, 1400);
-  CU_ASSERT_EQUAL(info_of(&s).search_probes, 12);
+  CU_ASSERT_EQUAL(info_of(&s).search_probes, 7);
+  CU_ASSERT_EQUAL(info_of(&s).last_complete - t0,
+                  want_ms[2] * SVRPMTU_MILLISECONDS);
   sim_free(&s);
 }
 
 static void test_probe_spacing(void) {
-  /* Each probe gets the full 1 s timer; with 333 ms spacing the three
-   * probes of a too-big size overlap, so the size fails after 1.666 s
-   * instead of 3 s, for the same number of probes. */
-  static const uint64_t spaced[3] = {1000, 1333, 1666};
-  static const uint64_t serial[3] = {1000, 2000, 3000};
+  /* Each probe gets the full 1 s timer (10 ms each way here).  1401 is
+   * first lost at 4.02 s; its 2nd probe goes at once, and with 333 ms
+   * spacing the 3rd goes before the 2nd times out, so 1401 fails at
+   * 5.353 s instead of 6.02 s, for the same number of probes. */
+  static const uint64_t spaced[3] = {4020, 5020, 5353};
+  static const uint64_t serial[3] = {4020, 5020, 6020};
   spacing_case(333 * SVRPMTU_MILLISECONDS, spaced);
   spacing_case(0, serial);
+}
+
+static void test_random_loss(void) {
+  /* 10 % of probes and 10 % of acks vanish at random.  A lone loss only
+   * steers the search; a result needs three losses of the size above it,
+   * so the result is never too big and almost always exact. */
+  unsigned run, exact = 0, low = 0, probes = 0;
+  for (run = 0; run < 200; run++) {
+    sim s;
+    svrpmtu_path_config cfg;
+    svrpmtu_path_info i;
+    unsigned mtu = 1300 + run;
+    svrpmtu_path_config_default(&cfg, 4);
+    cfg.max_mtu = 1500;
+    sim_init(&s, mtu, 0, &cfg);
+    s.rng = 1000 + run;
+    s.loss_pct = 10;
+    sim_run(&s, s.now + 300 * SVRPMTU_SECONDS);
+    i = info_of(&s);
+    CU_ASSERT_EQUAL(i.state, SVRPMTU_STATE_COMPLETE);
+    CU_ASSERT(i.pmtu <= mtu);
+    if (i.pmtu == mtu) {
+      exact++;
+    } else {
+      low++;
+    }
+    probes += i.search_probes;
+    sim_free(&s);
+  }
+  printf("\n  10 %% loss each way: %u of 200 exact, %u low, mean %.2f probes\n",
+         exact, low, probes / 200.0);
+  CU_ASSERT(exact >= 190);
 }
 
 static void test_forged_ptb_during_search(void) {
@@ -546,7 +615,7 @@ static void test_below_base_unresolvable(void) {
 
 static void test_ack_checks(void) {
   sim s;
-  uint8_t probe[1500], ack[64];
+  uint8_t probe[SVRPMTU_MAX_PKT_LEN], ack[64];
   svrpmtu_addr to, from = {4, 0, 1280, {10, 0, 0, 2}};
   svrpmtu_ssize n, an;
   sim_init(&s, 1400, 0, NULL);
@@ -629,6 +698,7 @@ int main(void) {
       {"forged_ptb_during_search", test_forged_ptb_during_search},
       {"ptb_mtu_zero", test_ptb_mtu_zero},
       {"probe_spacing", test_probe_spacing},
+      {"random_loss", test_random_loss},
       {"late_acks", test_late_acks},
       {"decrease_and_increase", test_decrease_and_increase},
       {"black_hole_confirm", test_black_hole_confirm},

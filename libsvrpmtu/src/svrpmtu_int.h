@@ -23,21 +23,49 @@ svrpmtu_ssize svrpmtu_ack_encode(uint8_t *buf, size_t buflen,
 /*
  * The answer A (largest size that gets through) is known to lie in
  * [lo, hi]; lo = 0 means nothing was acked yet, and then "A below base"
- * (unresolvable) is still possible.
+ * (unresolvable) is still possible.  hi only moves down on proof: a size
+ * lost MAX_PROBES times, or a validated PTB.
+ *
+ * A single lost probe is taken as a hint, not a proof: the size goes on the
+ * |fail| stack (sizes in (lo, hi], strictly decreasing, the top is the
+ * smallest) with its loss count, and the search goes on below it.  Only the
+ * size right above lo is ever probed to MAX_PROBES losses in a row (the
+ * "confirm" round; it continues the count only when no ack came since).  An ack pops every stacked size it proves wrong (a random loss),
+ * so a lost ack or probe costs probes, never a wrong result.
  */
+#define SVRPMTU_FAIL_MAX 24
+
 typedef struct svrpmtu_search {
   uint16_t base;
   uint16_t max;
   uint16_t lo;
   uint16_t hi;
   uint16_t hint; /* previous result, weighted heavily; 0 = none */
+  uint8_t nfail;
+  uint16_t fail[SVRPMTU_FAIL_MAX];       /* decreasing; [nfail-1] smallest */
+  uint8_t fail_losses[SVRPMTU_FAIL_MAX]; /* losses of fail[i] in a row */
+  uint32_t fail_epoch[SVRPMTU_FAIL_MAX]; /* |acks| at its last loss */
+  uint32_t acks; /* acks in this search: an ack ends a run of losses */
 } svrpmtu_search;
 
-/* The next size to probe, in (lo or base-1, hi].  Call only while
- * svrpmtu_search_done() is 0. */
-uint16_t svrpmtu_search_next(const svrpmtu_search *s);
+/* Largest size still believed to pass: below the smallest lost size. */
+uint16_t svrpmtu_search_upper(const svrpmtu_search *s);
+/* The next size to probe, in (lo or base-1, upper + 1].  Sets *confirm when
+ * it is the lost size right above lo, to be probed to MAX_PROBES losses.
+ * Call only while svrpmtu_search_done() is 0. */
+uint16_t svrpmtu_search_next(const svrpmtu_search *s, int *confirm);
 /* 1 when A is known (lo == hi, lo > 0), -1 when even base is too big, else 0 */
 int svrpmtu_search_done(const svrpmtu_search *s);
+/* Losses of |size| with no ack of any size since (RFC 8899 PROBE_COUNT):
+ * what a confirm round of |size| starts from.  0 if not stacked. */
+unsigned svrpmtu_search_losses(const svrpmtu_search *s, uint16_t size);
+/* |size| was acked: lo rises, stacked sizes <= it are dropped. */
+void svrpmtu_search_acked(svrpmtu_search *s, uint16_t size);
+/* Every probe of a round of |size| was lost, |losses| in all: proof at
+ * MAX_PROBES (hi = size - 1), else a hint on the stack. */
+void svrpmtu_search_lost(svrpmtu_search *s, uint16_t size, unsigned losses);
+/* hi = |hi| if lower (a validated PTB); drops stacked sizes above it. */
+void svrpmtu_search_cap(svrpmtu_search *s, uint16_t hi);
 
 /* ---- paths and context ------------------------------------------------ */
 
@@ -69,6 +97,7 @@ struct svrpmtu_path {
   uint8_t in_flight;    /* probes of cur_size waiting for an ack */
   uint8_t cur_losses;   /* losses of cur_size in a row */
   uint8_t cur_sent;     /* probes of cur_size sent */
+  uint8_t cur_budget;   /* probes of cur_size to send this round */
   uint16_t cur_size;    /* size being probed, 0 = none */
   uint32_t cur_seq;     /* seq of the probe in flight */
   struct svrpmtu_path *tx_next; /* ctx->tx list: a probe is due */

@@ -20,7 +20,7 @@ static void schedule(svrpmtu_path *p) {
       key = p->deadline[i];
     }
   }
-  if (p->cur_size && !p->tx_queued && p->cur_sent < SVRPMTU_MAX_PROBES &&
+  if (p->cur_size && !p->tx_queued && p->cur_sent < p->cur_budget &&
       p->retry_at < key) {
     key = p->retry_at;
   }
@@ -53,6 +53,7 @@ static void reset_probes(svrpmtu_path *p) {
   p->in_flight = 0;
   p->cur_losses = 0;
   p->cur_sent = 0;
+  p->cur_budget = SVRPMTU_MAX_PROBES;
   p->retry_at = UINT64_MAX;
   for (i = 0; i < SVRPMTU_MAX_PROBES; i++) {
     p->deadline[i] = UINT64_MAX;
@@ -96,20 +97,25 @@ static int step(svrpmtu_path *p, svrpmtu_tstamp ts) {
   int d = svrpmtu_search_done(&p->s);
   uint16_t first = p->s.lo ? p->s.lo : (uint16_t)(p->s.base - 1);
   uint16_t size;
+  int confirm = 0;
   if (d > 0) {
     return complete(p, ts);
   }
   if (d < 0) {
     return unresolvable(p, ts);
   }
-  if (p->ptb_next > first && p->ptb_next <= p->s.hi) {
+  if (p->ptb_next > first && p->ptb_next <= svrpmtu_search_upper(&p->s)) {
     size = p->ptb_next;
   } else {
-    size = svrpmtu_search_next(&p->s);
+    size = svrpmtu_search_next(&p->s, &confirm);
   }
   p->ptb_next = 0;
   reset_probes(p);
   p->cur_size = size;
+  /* One probe per size while searching; the size right above lo goes on
+   * until MAX_PROBES losses in all (svrpmtu_search.c). */
+  p->cur_losses = (uint8_t)svrpmtu_search_losses(&p->s, size);
+  p->cur_budget = confirm ? (uint8_t)(SVRPMTU_MAX_PROBES - p->cur_losses) : 1;
   svrpmtu_ctx_tx_enqueue(p->ctx, p);
   schedule(p);
   return 0;
@@ -126,6 +132,8 @@ static int start_search(svrpmtu_path *p, uint16_t hi, uint16_t hint,
   p->s.lo = 0;
   p->s.hi = hi < p->max_eff ? hi : p->max_eff;
   p->s.hint = hint;
+  p->s.nfail = 0;
+  p->s.acks = 0;
   p->search_probes = 0;
   p->searches++;
   p->next_run = UINT64_MAX;
@@ -260,12 +268,8 @@ int svrpmtu_path_on_ack(svrpmtu_path *p, const svrpmtu_msg *m,
   if (rv != 0) {
     return rv;
   }
-  if (size > p->s.lo) {
-    p->s.lo = size;
-  }
-  if (p->s.hi < p->s.lo) {
-    p->s.hi = p->s.lo; /* a late ack beats an earlier "too big" */
-  }
+  /* Raises lo; a late ack beats an earlier "too big" or lost probe. */
+  svrpmtu_search_acked(&p->s, size);
   if (p->cur_size != 0 && p->cur_size <= p->s.lo) {
     return step(p, ts); /* what we were probing is now known to pass */
   }
@@ -304,12 +308,10 @@ int svrpmtu_path_on_ptb(svrpmtu_path *p, const svrpmtu_msg *m, uint32_t mtu,
   }
   /* The router that saw our probe cannot forward more than |mtu|: that is
    * an upper bound, never a result (the PMTU only grows on acks). */
-  if (size - 1 < p->s.hi) {
-    p->s.hi = (uint16_t)(size - 1);
-  }
+  svrpmtu_search_cap(&p->s, (uint16_t)(size - 1));
   if (hint != 0 && hint >= p->s.lo && hint < p->s.hi &&
       hint >= p->cfg.base_mtu) {
-    p->s.hi = hint;
+    svrpmtu_search_cap(&p->s, hint);
   }
   p->ptb_next = hint; /* 0: none */
   rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_SIZE_TOO_BIG, size, hint, 0, 0,
@@ -343,7 +345,7 @@ int svrpmtu_path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
     }
   }
   if (size != 0 && p->cur_losses < SVRPMTU_MAX_PROBES &&
-      p->cur_sent < SVRPMTU_MAX_PROBES && !p->tx_queued &&
+      p->cur_sent < p->cur_budget && !p->tx_queued &&
       (p->in_flight == 0 || ts >= p->retry_at)) {
     svrpmtu_ctx_tx_enqueue(p->ctx, p); /* the same size again */
   }
@@ -356,7 +358,13 @@ int svrpmtu_path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
     if (p->state == SVRPMTU_STATE_COMPLETE && p->confirming) {
       return black_hole(p, size, size, ts);
     }
-    p->s.hi = (uint16_t)(size - 1);
+    svrpmtu_search_lost(&p->s, size, p->cur_losses);
+    return step(p, ts);
+  }
+  if (size != 0 && p->state == SVRPMTU_STATE_SEARCHING && p->in_flight == 0 &&
+      p->cur_sent >= p->cur_budget) {
+    /* The round's probes are all lost: below this size from now on. */
+    svrpmtu_search_lost(&p->s, size, p->cur_losses);
     return step(p, ts);
   }
   if ((p->state == SVRPMTU_STATE_COMPLETE ||

@@ -1,28 +1,37 @@
 /*
  * Choosing the next probe size.
  *
- * Costs are asymmetric: an acked size costs one probe, a size that is too
- * big costs MAX_PROBES (3) lost probes.  Plain bisection (quiche) or +32/+4
- * stepping (Linux SCTP) ignore that, and ignore that path MTUs cluster on a
- * few values (1500, 1492, 1480, 1460, 1450, 1420, 1400, 1380, 1280, 9000...).
+ * Every probe answers one yes/no question ("does size p get through?") for
+ * one probe: a lost probe is taken at its word at once and the search goes
+ * on below it (svrpmtu_int.h: the |fail| stack).  The MAX_PROBES rule is
+ * applied where it decides the result: the size right above the largest
+ * acked one is probed until it is lost MAX_PROBES (3) times, so the result
+ * always rests on an ack of A and three losses of A + 1.  A loss that was
+ * random is found out by a later ack above it and costs probes only.
  *
- * So we keep a prior weight per candidate answer A in [lo, hi] (1 per byte
- * plus extra mass on common sizes, on the configured max, i.e. usually the
- * local interface MTU, and on the previous result) and pick the probe p
- * that minimises the estimated expected cost
+ * Plain bisection (quiche) or +32/+4 stepping (Linux SCTP) ignore that path
+ * MTUs cluster on a few values (1500, 1492, 1480, 1460, 1450, 1420, 1400,
+ * 1380, 1280, 9000...).  We keep a prior weight per candidate answer A in
+ * [lo, upper] (1 per byte plus extra mass on common sizes, on the configured
+ * max, i.e. usually the local interface MTU, on the previous result and on
+ * "nothing above the base") and probe the size p that minimises the
+ * estimated expected number of probes
  *
- *   P(A >= p) * (1 + H(A | A >= p) / R) + P(A < p) * (3 + H(A | A < p) / R)
+ *   1 + P(A >= p) * H(A | A >= p) + P(A < p) * H(A | A < p)
  *
- * where H is the entropy of the prior restricted to each side and R is the
- * information one cost unit can buy when an answer costs 1 and a failure 3:
- * R = log2(x) with x^3 = x^2 + 1, x = 1.46557 (R = 0.5515 bits).  Without
- * point masses this is a biased bisection that probes about a third of the
- * way up; with them it probes common sizes first.  Each choice is O(hi-lo).
+ * with H the entropy (bits) of the prior restricted to each side: one probe
+ * buys at most one bit.  A re-run probes the previous result first: acked,
+ * its + 1 comes next and a confirm round that follows its loss continues
+ * the count, so an unchanged path costs 4 probes.  Without point masses this is bisection; with them
+ * it probes common sizes first.  Each choice is O(upper - lo).
  *
  * RFC 8899 section 5.3 leaves the search algorithm open ("select probe
- * sizes to maximize gain per step").
+ * sizes to maximize gain per step"); its PROBE_COUNT counts consecutive
+ * unacknowledged probes of any size (section 5.1.3), which is what a
+ * confirm round continues from.
  */
 #include <math.h>
+#include <string.h>
 
 #include "svrpmtu_int.h"
 
@@ -42,13 +51,15 @@ static const struct {
 };
 
 #define W_UNRESOLVABLE 300.0 /* "nothing gets through" before any ack */
+/* The base itself: where a path with a broken tunnel or a middlebox that
+ * drops big datagrams ends up (RFC 8899 starts by confirming it). */
+#define W_BASE 1000.0
 /* The max is usually the local interface MTU, very often the path MTU too
  * (Ethernet everywhere).  When it is only the 9216 ceiling it is merely a
  * plausible jumbo size. */
 #define W_MAX_INTERFACE 12000.0
 #define W_MAX_CEILING 3000.0
-#define W_HINT 20000.0       /* the previous result usually still holds */
-#define BITS_PER_COST 0.55146 /* log2(1.465571) */
+#define W_HINT 100000.0      /* the previous result usually still holds */
 
 #define N_COMMON (sizeof(common_mtus) / sizeof(common_mtus[0]))
 
@@ -64,6 +75,9 @@ static double weight(const svrpmtu_search *s, unsigned a, size_t *cur) {
   if (*cur < N_COMMON && common_mtus[*cur].size == a) {
     w += common_mtus[*cur].weight;
   }
+  if (a == s->base) {
+    w += W_BASE;
+  }
   if (a == s->max) {
     w += s->max < SVRPMTU_MAX_MTU ? W_MAX_INTERFACE : W_MAX_CEILING;
   }
@@ -76,17 +90,14 @@ static double weight(const svrpmtu_search *s, unsigned a, size_t *cur) {
 /* Most candidates weigh exactly 1 (w log w = 0): skip the log for them. */
 static double wlogw(double w) { return w == 1.0 ? 0.0 : w * log2(w); }
 
-/* Expected remaining cost of a side with mass m and sum of w*log2(w) sl. */
-static double side_cost(double m, double sl) {
+/* Entropy (bits) of a side with mass m and sum of w*log2(w) sl. */
+static double side_bits(double m, double sl) {
   double h;
   if (m <= 0) {
     return 0;
   }
   h = log2(m) - sl / m;
-  if (h < 0) {
-    h = 0;
-  }
-  return h / BITS_PER_COST;
+  return h < 0 ? 0 : h;
 }
 
 int svrpmtu_search_done(const svrpmtu_search *s) {
@@ -99,25 +110,121 @@ int svrpmtu_search_done(const svrpmtu_search *s) {
   return 0;
 }
 
-uint16_t svrpmtu_search_next(const svrpmtu_search *s) {
+uint16_t svrpmtu_search_upper(const svrpmtu_search *s) {
+  return s->nfail ? (uint16_t)(s->fail[s->nfail - 1] - 1) : s->hi;
+}
+
+unsigned svrpmtu_search_losses(const svrpmtu_search *s, uint16_t size) {
+  unsigned i;
+  for (i = 0; i < s->nfail; i++) {
+    if (s->fail[i] == size) {
+      return s->fail_epoch[i] == s->acks ? s->fail_losses[i] : 0;
+    }
+  }
+  return 0;
+}
+
+/* Keeps only the stacked sizes in (lo, hi]. */
+static void prune(svrpmtu_search *s) {
+  unsigned i, n = 0;
+  for (i = 0; i < s->nfail; i++) {
+    if (s->fail[i] > s->lo && s->fail[i] <= s->hi) {
+      s->fail[n] = s->fail[i];
+      s->fail_losses[n] = s->fail_losses[i];
+      s->fail_epoch[n] = s->fail_epoch[i];
+      n++;
+    }
+  }
+  s->nfail = (uint8_t)n;
+}
+
+void svrpmtu_search_acked(svrpmtu_search *s, uint16_t size) {
+  s->acks++;
+  if (size > s->lo) {
+    s->lo = size;
+  }
+  if (s->hi < s->lo) {
+    s->hi = s->lo; /* a late ack beats an earlier "too big" */
+  }
+  prune(s);
+}
+
+void svrpmtu_search_cap(svrpmtu_search *s, uint16_t hi) {
+  if (hi < s->hi) {
+    s->hi = hi;
+  }
+  prune(s);
+}
+
+void svrpmtu_search_lost(svrpmtu_search *s, uint16_t size, unsigned losses) {
+  unsigned i;
+  if (size <= s->lo || size > s->hi) {
+    return; /* already decided */
+  }
+  if (losses >= SVRPMTU_MAX_PROBES) {
+    svrpmtu_search_cap(s, (uint16_t)(size - 1));
+    return;
+  }
+  for (i = 0; i < s->nfail; i++) {
+    if (s->fail[i] == size) {
+      s->fail_losses[i] = (uint8_t)losses;
+      s->fail_epoch[i] = s->acks;
+      return;
+    }
+    if (s->fail[i] < size) {
+      break; /* insert before the first smaller one */
+    }
+  }
+  if (s->nfail == SVRPMTU_FAIL_MAX) {
+    if (i == 0) {
+      return; /* larger than everything kept: hi still bounds it */
+    }
+    /* Forget the largest: the next one (or hi) still bounds the search. */
+    memmove(&s->fail[0], &s->fail[1], (s->nfail - 1) * sizeof(s->fail[0]));
+    memmove(&s->fail_losses[0], &s->fail_losses[1], s->nfail - 1);
+    memmove(&s->fail_epoch[0], &s->fail_epoch[1],
+            (s->nfail - 1) * sizeof(s->fail_epoch[0]));
+    s->nfail--;
+    i--;
+  }
+  memmove(&s->fail[i + 1], &s->fail[i], (s->nfail - i) * sizeof(s->fail[0]));
+  memmove(&s->fail_losses[i + 1], &s->fail_losses[i], s->nfail - i);
+  memmove(&s->fail_epoch[i + 1], &s->fail_epoch[i],
+          (s->nfail - i) * sizeof(s->fail_epoch[0]));
+  s->fail[i] = size;
+  s->fail_losses[i] = (uint8_t)losses;
+  s->fail_epoch[i] = s->acks;
+  s->nfail++;
+}
+
+uint16_t svrpmtu_search_next(const svrpmtu_search *s, int *confirm) {
   unsigned first = s->lo ? s->lo : (unsigned)s->base - 1u;
-  unsigned a, p, best = s->hi;
+  unsigned upper = svrpmtu_search_upper(s);
+  unsigned a, p, best = upper;
   double m = 0, sl = 0, mf = 0, sf = 0, best_cost = HUGE_VAL;
   size_t c1 = 0, c2 = 0;
 
-  for (a = first; a <= s->hi; a++) {
+  *confirm = 0;
+  if (upper <= first) {
+    /* The smallest lost size is right above lo: prove it too big. */
+    *confirm = 1;
+    return s->fail[s->nfail - 1];
+  }
+  if (s->hint > first && s->hint <= upper && s->lo == 0 && s->nfail == 0) {
+    return s->hint;
+  }
+  for (a = first; a <= upper; a++) {
     double w = weight(s, a, &c1);
     m += w;
     sl += wlogw(w);
   }
-  /* p splits [first, p-1] (too big: 3 probes) from [p, hi] (acked: 1). */
-  for (p = first + 1; p <= s->hi; p++) {
+  /* p splits [first, p-1] (lost) from [p, upper] (acked). */
+  for (p = first + 1; p <= upper; p++) {
     double w = weight(s, p - 1, &c2), ms, cost;
     mf += w;
     sf += wlogw(w);
     ms = m - mf;
-    cost = (ms / m) * (1.0 + side_cost(ms, sl - sf)) +
-           (mf / m) * (3.0 + side_cost(mf, sf));
+    cost = (ms / m) * side_bits(ms, sl - sf) + (mf / m) * side_bits(mf, sf);
     if (cost < best_cost - 1e-9) {
       best_cost = cost;
       best = p;

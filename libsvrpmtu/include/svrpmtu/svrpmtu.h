@@ -20,12 +20,13 @@
  *     svrpmtu_ctx_handle_expiry() when it fires.
  * One context owns every peer path and keeps their deadlines in one heap.
  *
- * Search: each size gets up to SVRPMTU_MAX_PROBES probes; an ack confirms
- * it, MAX_PROBES losses in a row mark it too big.  The next size is chosen
- * to minimise the expected number of probes (a lost size costs 3, an acked
- * one 1) under a prior over common path MTUs and the previous result; see
- * docs/libsvrpmtu.md.  The search always ends on the exact byte value:
- * the largest acked size whose successor is proven too big (or the max).
+ * Search: one probe per size; an ack confirms it, a loss steers the search
+ * below it.  Only the size right above the largest acked one is probed to
+ * SVRPMTU_MAX_PROBES losses in a row, which proves it too big.  The next
+ * size is chosen to minimise the expected number of probes under a prior
+ * over common path MTUs and the previous result; see docs/libsvrpmtu.md.
+ * The search always ends on the exact byte value: the largest acked size
+ * whose successor is proven too big (or the max).
  *
  * Functions may not be called from inside a callback unless their comment
  * says so.  A context is not thread safe.
