@@ -458,15 +458,18 @@ static void test_probe_spacing(void) {
 }
 
 static void test_random_loss(void) {
-  /* 10 % of probes and 10 % of acks vanish at random.  A lone loss only
-   * steers the search; a result needs three losses of the size above it,
-   * so the result is never too big and almost always exact. */
+  /* 10 % of probes and 10 % of acks vanish at random (19 % of round
+   * trips fail).  A lone loss only steers the search; a result needs three
+   * losses in a row of the size above it, so it is never too big, and low
+   * only after three random losses of a size that fits: about 5 % of
+   * searches here (the search with MAX_PROBES on every size: 4.7 %; with
+   * no confirm round at all most results would be low). */
   unsigned run, exact = 0, low = 0, probes = 0;
-  for (run = 0; run < 200; run++) {
+  for (run = 0; run < 1000; run++) {
     sim s;
     svrpmtu_path_config cfg;
     svrpmtu_path_info i;
-    unsigned mtu = 1300 + run;
+    unsigned mtu = 1300 + run % 200;
     svrpmtu_path_config_default(&cfg, 4);
     cfg.max_mtu = 1500;
     sim_init(&s, mtu, 0, &cfg);
@@ -484,9 +487,9 @@ static void test_random_loss(void) {
     probes += i.search_probes;
     sim_free(&s);
   }
-  printf("\n  10 %% loss each way: %u of 200 exact, %u low, mean %.2f probes\n",
-         exact, low, probes / 200.0);
-  CU_ASSERT(exact >= 190);
+  printf("\n  10 %% loss each way: %u of 1000 exact, %u low, mean %.2f probes\n",
+         exact, low, probes / 1000.0);
+  CU_ASSERT(exact >= 930);
 }
 
 static void test_forged_ptb_during_search(void) {

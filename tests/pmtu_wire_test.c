@@ -208,12 +208,19 @@ static void test_search_stack(void) {
   CU_ASSERT_EQUAL(s.hi, 9216); /* nothing proven yet */
   CU_ASSERT(svrpmtu_search_next(&s, &confirm) <= 1399);
   CU_ASSERT_EQUAL(confirm, 0);
-  /* An ack above a lost size proves that loss random: it is dropped. */
+  /* An ack below them keeps their counts (no random loss seen yet). */
+  svrpmtu_search_acked(&s, 1300);
+  CU_ASSERT_EQUAL(s.nfail, 2);
+  CU_ASSERT_EQUAL(s.lossy, 0);
+  CU_ASSERT_EQUAL(svrpmtu_search_losses(&s, 1400), 1);
+  CU_ASSERT_EQUAL(svrpmtu_search_losses(&s, 1500), 1);
+  /* An ack above a lost size proves that loss random: it is dropped... */
   svrpmtu_search_acked(&s, 1450);
   CU_ASSERT_EQUAL(s.lo, 1450);
   CU_ASSERT_EQUAL(s.nfail, 1);
+  CU_ASSERT_EQUAL(s.lossy, 1);
   CU_ASSERT_EQUAL(svrpmtu_search_upper(&s), 1499);
-  /* ...and restarts every count (RFC 8899 PROBE_COUNT). */
+  /* ...and from now on an ack restarts every count (RFC 8899 PROBE_COUNT). */
   CU_ASSERT_EQUAL(svrpmtu_search_losses(&s, 1500), 0);
   svrpmtu_search_lost(&s, 1451, 1);
   CU_ASSERT_EQUAL(svrpmtu_search_losses(&s, 1451), 1);

@@ -30,7 +30,9 @@ svrpmtu_ssize svrpmtu_ack_encode(uint8_t *buf, size_t buflen,
  * |fail| stack (sizes in (lo, hi], strictly decreasing, the top is the
  * smallest) with its loss count, and the search goes on below it.  Only the
  * size right above lo is ever probed to MAX_PROBES losses in a row (the
- * "confirm" round; it continues the count only when no ack came since).  An ack pops every stacked size it proves wrong (a random loss),
+ * "confirm" round).  It continues the count of that size's earlier losses;
+ * once the path has shown a random loss (|lossy|, kept across searches)
+ * only losses with no ack of any size since count (RFC 8899 PROBE_COUNT).  An ack pops every stacked size it proves wrong (a random loss),
  * so a lost ack or probe costs probes, never a wrong result.
  */
 #define SVRPMTU_FAIL_MAX 24
@@ -46,6 +48,7 @@ typedef struct svrpmtu_search {
   uint8_t fail_losses[SVRPMTU_FAIL_MAX]; /* losses of fail[i] in a row */
   uint32_t fail_epoch[SVRPMTU_FAIL_MAX]; /* |acks| at its last loss */
   uint32_t acks; /* acks in this search: an ack ends a run of losses */
+  uint8_t lossy; /* a lost probe was proven to fit (a random loss) */
 } svrpmtu_search;
 
 /* Largest size still believed to pass: below the smallest lost size. */
@@ -56,8 +59,8 @@ uint16_t svrpmtu_search_upper(const svrpmtu_search *s);
 uint16_t svrpmtu_search_next(const svrpmtu_search *s, int *confirm);
 /* 1 when A is known (lo == hi, lo > 0), -1 when even base is too big, else 0 */
 int svrpmtu_search_done(const svrpmtu_search *s);
-/* Losses of |size| with no ack of any size since (RFC 8899 PROBE_COUNT):
- * what a confirm round of |size| starts from.  0 if not stacked. */
+/* What a confirm round of |size| starts from: its losses so far, or on a
+ * lossy path only those with no ack of any size since.  0 if not stacked. */
 unsigned svrpmtu_search_losses(const svrpmtu_search *s, uint16_t size);
 /* |size| was acked: lo rises, stacked sizes <= it are dropped. */
 void svrpmtu_search_acked(svrpmtu_search *s, uint16_t size);

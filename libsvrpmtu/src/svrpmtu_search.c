@@ -118,7 +118,7 @@ unsigned svrpmtu_search_losses(const svrpmtu_search *s, uint16_t size) {
   unsigned i;
   for (i = 0; i < s->nfail; i++) {
     if (s->fail[i] == size) {
-      return s->fail_epoch[i] == s->acks ? s->fail_losses[i] : 0;
+      return !s->lossy || s->fail_epoch[i] == s->acks ? s->fail_losses[i] : 0;
     }
   }
   return 0;
@@ -128,6 +128,9 @@ unsigned svrpmtu_search_losses(const svrpmtu_search *s, uint16_t size) {
 static void prune(svrpmtu_search *s) {
   unsigned i, n = 0;
   for (i = 0; i < s->nfail; i++) {
+    if (s->fail[i] <= s->lo) {
+      s->lossy = 1;
+    }
     if (s->fail[i] > s->lo && s->fail[i] <= s->hi) {
       s->fail[n] = s->fail[i];
       s->fail_losses[n] = s->fail_losses[i];
