@@ -29,6 +29,7 @@ static const char good[] =
     "multiplier 5\n"
     "link-test-length 0\n"
     "path-mtu-discovery-interval 60\n"
+    "path-mtu-confirm-interval disabled\n"
     "\n"
     "[neighborhood v6]\n"
     "interface wan1\n"
@@ -43,6 +44,7 @@ static const char good[] =
     "multiplier 4\n"
     "hold-down-time 250ms\n"
     "path-mtu-discovery-interval 30\n"
+    "path-mtu-confirm-interval 5\n"
     "udp-transform-mode disabled\n"
     "\n"
     "[adjacency router-b]\n"
@@ -87,11 +89,13 @@ static void test_good(void) {
   CU_ASSERT_EQUAL(a->bfd.link_test_interval_s, 10);
   CU_ASSERT_EQUAL(a->bfd.pmtu_enabled, 1);        /* default */
   CU_ASSERT_EQUAL(a->bfd.pmtu_interval_s, 30);    /* adjacency beats 60 */
+  CU_ASSERT_EQUAL(a->bfd.pmtu_confirm_s, 5);      /* adjacency beats off */
   CU_ASSERT_EQUAL(a->bfd.ut_mode, 2);             /* adjacency: disabled */
   CU_ASSERT_EQUAL(a->bfd.ut_interval_s, 300);     /* default */
   a = &c->adjacencies[1];
   CU_ASSERT_EQUAL(a->bfd.pmtu_enabled, 0);        /* neighborhood */
   CU_ASSERT_EQUAL(a->bfd.pmtu_interval_s, 600);   /* default */
+  CU_ASSERT_EQUAL(a->bfd.pmtu_confirm_s, 60);     /* default */
   CU_ASSERT_EQUAL(a->bfd.ut_mode, 1);             /* neighborhood */
   CU_ASSERT_EQUAL(a->bfd.ut_interval_s, 60);      /* neighborhood */
   CU_ASSERT_EQUAL(a->topology, RC_MESH);
@@ -150,6 +154,9 @@ static const bad_case bad[] = {
      "t.conf:2: path-mtu-discovery: expected enabled or disabled, got 'on'"},
     {"router r\npath-mtu-discovery-interval 0\n",
      "t.conf:2: path-mtu-discovery-interval: expected 1..86400 (s), got '0'"},
+    {"router r\npath-mtu-confirm-interval 0\n",
+     "t.conf:2: path-mtu-confirm-interval: expected 1..86400 (s) or disabled, "
+     "got '0'"},
     {HEAD "path-mtu-discovery-interval 86401\n",
      "t.conf:6: path-mtu-discovery-interval: expected 1..86400 (s)"},
     {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"

@@ -4,15 +4,18 @@
 #   A a0 10.96.1.1/24 (1500) -- r0 10.96.1.2 [R forwards] r1 10.96.2.1 (MTU 1400) -- b0 10.96.2.2 B (1400)
 # svr-router runs on A and B with two adjacencies A <-> B through R, one
 # over IPv4 and one over IPv6 (fd96:1::/64 - fd96:2::/64), BFD every 100 ms,
-# path-mtu-discovery-interval 2.  Each check holds for both families.
+# path-mtu-discovery-interval 2 for IPv4; for IPv6 600, with a black-hole
+# check (one probe at the path MTU) every second.  Each check holds for
+# both families.
 # 1. ICMP allowed: `show peers --json` on A shows path_mtu exactly 1400, and
 #    B (whose own interface is 1400) too; the table's Path MTU column says
 #    1400; before the path is up it said "unavailable" / null.  R's
 #    frag-needed / packet-too-big reaches A's peer-path socket (IP_RECVERR),
 #    is validated and used: each search takes 2 probes (1500, then 1400).
 # 2. Black hole: R drops the frag-needed it generates (OUTPUT hook) and the
-#    R-B link drops to 1300 while the daemons run: A's next run shows
-#    exactly 1300, from probe losses alone.
+#    R-B link drops to 1300 while the daemons run: A shows exactly 1300 on
+#    both, from probe losses alone: IPv4 at its next run, IPv6 (next run
+#    600 s away) through its black-hole check, which A logs.
 # 3. R drops every datagram to port 1280 longer than 300 bytes (BFD and acks
 #    still pass, every probe of the base size 576 is lost): A logs "Peer
 #    router-b path MTU is unresolvable" and the column goes back to
@@ -57,7 +60,9 @@ conf() { # conf ME PEER MY_ADDR PEER_ADDR MY_ADDR6 PEER_ADDR6
     "[neighborhood lab]" "interface wan" \
     "[neighborhood lab6]" "interface wan6" \
     "[adjacency router-$2]" "neighborhood lab" "address $4" \
-    "[adjacency router-$2]" "neighborhood lab6" "address $6" >"$T/$1.conf"
+    "path-mtu-confirm-interval disabled" \
+    "[adjacency router-$2]" "neighborhood lab6" "address $6" \
+    "path-mtu-discovery-interval 600" "path-mtu-confirm-interval 1" >"$T/$1.conf"
 }
 conf a b 10.96.1.1 10.96.2.2 fd96:1::1 fd96:2::2
 conf b a 10.96.2.2 10.96.1.1 fd96:2::2 fd96:1::1
@@ -100,8 +105,8 @@ awk 'NR >= 3 && $0 ~ / 1400( |$)/ { n++ } END { exit n != 2 }' "$T/table.txt" &&
 show a detail --json >"$T/a.json" && python3 "$CHECK" --detail --expect-peers 2 --expect-up 2 <"$T/a.json" &&
   svr_pass "detail --json passes the schema check" ||
   { cat "$T/a.json"; svr_fail "schema check"; }
-grep 'router-b: path MTU 1400' "$LOG_A"
-[ "$(grep -c 'router-b: path MTU 1400 (was 0, 2 probes)' "$LOG_A")" = 2 ] &&
+grep 'router-b at .*: path MTU 1400' "$LOG_A"
+[ "$(grep -c 'router-b at .*: path MTU 1400 (was 0, 2 probes)' "$LOG_A")" = 2 ] &&
   svr_pass "A: both searches used R's ICMP: 2 probes each" ||
   svr_fail "A: expected two results of 2 probes"
 
@@ -126,6 +131,11 @@ if svr_wait_for 25 '[ "$(field a path_mtu)" = "1300 1300" ]'; then
 else
   cat "$LOG_A"; svr_fail "A: path_mtu '$(field a path_mtu)', expected 1300"
 fi
+grep 'black hole' "$LOG_A"
+[ "$(grep -c 'router-b at fd96:2::2: probes of 1400 (the path MTU) stopped being acked: black hole' "$LOG_A")" = 1 ] &&
+  [ "$(grep -c 'router-b at 10.96.2.2: .*black hole' "$LOG_A")" = 0 ] &&
+  svr_pass "IPv6 (interval 600 s): found by the black-hole check, logged; IPv4 by its re-run" ||
+  svr_fail "expected one black-hole line, for fd96:2::2 only"
 
 echo "== 3. probes of every size lost: unresolvable"
 ip netns exec "$NR" nft -f - <<'EON'

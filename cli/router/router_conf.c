@@ -33,6 +33,7 @@
 #define RC_BFD_PMTUI 0x200u
 #define RC_BFD_UTM 0x400u
 #define RC_BFD_UTI 0x800u
+#define RC_BFD_PMTUC 0x1000u
 
 #define RC_MAX_ERRORS 50
 
@@ -96,6 +97,7 @@ void rc_bfd_default(rc_bfd *b) {
   b->link_test_length = 10;
   b->pmtu_enabled = 1;
   b->pmtu_interval_s = 600;
+  b->pmtu_confirm_s = 60;
   b->ut_mode = 0;
   b->ut_interval_s = 300;
 }
@@ -269,6 +271,17 @@ static int bfd_key(parser *p, rc_bfd *b, const char *key, const char *val) {
       return 1;
     }
     b->pmtu_interval_s = v;
+  } else if (strcmp(key, "path-mtu-confirm-interval") == 0) {
+    bit = RC_BFD_PMTUC;
+    if (strcmp(val, "disabled") == 0) {
+      v = 0;
+    } else if (parse_u32(val, 1, 86400, &v)) {
+      perr(p, p->line,
+           "path-mtu-confirm-interval: expected 1..86400 (s) or disabled, "
+           "got '%s'", val);
+      return 1;
+    }
+    b->pmtu_confirm_s = v;
   } else if (strcmp(key, "udp-transform-mode") == 0) {
     bit = RC_BFD_UTM;
     if (strcmp(val, "auto-detect") == 0) {
@@ -316,6 +329,7 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
   if (over->set & RC_BFD_LTL) base->link_test_length = over->link_test_length;
   if (over->set & RC_BFD_PMTU) base->pmtu_enabled = over->pmtu_enabled;
   if (over->set & RC_BFD_PMTUI) base->pmtu_interval_s = over->pmtu_interval_s;
+  if (over->set & RC_BFD_PMTUC) base->pmtu_confirm_s = over->pmtu_confirm_s;
   if (over->set & RC_BFD_UTM) base->ut_mode = over->ut_mode;
   if (over->set & RC_BFD_UTI) base->ut_interval_s = over->ut_interval_s;
 }

@@ -35,6 +35,9 @@ typedef struct rc_bfd {
   int pmtu_enabled;               /* path-mtu-discovery enabled|disabled */
   uint32_t pmtu_interval_s;       /* path-mtu-discovery-interval 1..86400,
                                      default 600 */
+  uint32_t pmtu_confirm_s;        /* path-mtu-confirm-interval: probe the
+                                     path MTU for a black hole every N s,
+                                     1..86400 or 0 (disabled), default 60 */
   int ut_mode;                    /* udp-transform-mode: 0 auto-detect,
                                      1 always-transform, 2 disabled
                                      (svrfwdet_mode values) */

@@ -99,6 +99,10 @@ static void pmtu_start(rt *r, rt_path *p) {
   pm_addr(&pc.remote, &p->adj.remote);
   pc.interval_ns = (svrpmtu_duration)p->adj.bfd.pmtu_interval_s *
                    SVRPMTU_SECONDS;
+  /* between runs, one probe at the path MTU: a black hole below it is
+   * found within this interval, not at the next run */
+  pc.confirm_interval_ns = (svrpmtu_duration)p->adj.bfd.pmtu_confirm_s *
+                           SVRPMTU_SECONDS;
   /* never probe beyond our own interface (loopback: 65536 -> 9216) */
   ifmtu = local_if_mtu(&p->adj.local);
   if (ifmtu > 0 && ifmtu < pc.max_mtu) {
@@ -147,8 +151,8 @@ static int cb_pmtu_event(svrpmtu_ctx *ctx, svrpmtu_path *path,
       rt_log(r, "Peer %s path MTU is resolved: alarm cleared", p->adj.peer);
     }
     if (ev->pmtu != p->pmtu_logged || r->verbose) {
-      rt_log(r, "%s: path MTU %u (was %u, %u probes)", p->adj.peer, ev->pmtu,
-             ev->old_pmtu, ev->count);
+      rt_log(r, "%s at %s: path MTU %u (was %u, %u probes)", p->adj.peer,
+             p->adj.address_text, ev->pmtu, ev->old_pmtu, ev->count);
     }
     p->pmtu_logged = ev->pmtu;
     break;
@@ -161,8 +165,9 @@ static int cb_pmtu_event(svrpmtu_ctx *ctx, svrpmtu_path *path,
     }
     break;
   case SVRPMTU_EV_BLACK_HOLE:
-    rt_log(r, "%s: full-size probes of %u stopped being acked (black hole)",
-           p->adj.peer, ev->size);
+    rt_log(r, "%s at %s: probes of %u (the path MTU) stopped being acked: "
+           "black hole, searching down", p->adj.peer, p->adj.address_text,
+           ev->size);
     break;
   default:
     break;
@@ -603,7 +608,8 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
       rt_path *p = r->paths[j];
       if (!p->keep && rc_adjacency_same(&p->adj, a)) {
         int pm_changed = p->adj.bfd.pmtu_enabled != a->bfd.pmtu_enabled ||
-                         p->adj.bfd.pmtu_interval_s != a->bfd.pmtu_interval_s;
+                         p->adj.bfd.pmtu_interval_s != a->bfd.pmtu_interval_s ||
+                         p->adj.bfd.pmtu_confirm_s != a->bfd.pmtu_confirm_s;
         int ut_changed = p->adj.bfd.ut_mode != a->bfd.ut_mode ||
                          p->adj.bfd.ut_interval_s != a->bfd.ut_interval_s;
         p->keep = 1;
