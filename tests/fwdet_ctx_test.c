@@ -496,6 +496,95 @@ static void test_bidirectional(void) {
   sim_free(&s);
 }
 
+/* Many paths on one context: unique ids, duplicates refused, every report
+ * and RST reaches its own path, deletions leave the others reachable (the
+ * hash indices in src/fwdet_ctx.c). */
+#define NPATHS 1000
+static void test_many_paths(void) {
+  sim s;
+  static svrfwdet_path *p[NPATHS];
+  svrfwdet_path_config pc;
+  svrfwdet_path_info in;
+  svrfwdet_path *dup;
+  uint8_t pkt[40];
+  unsigned k, j;
+  sim_init(&s, SVRFWDET_MODE_AUTO, 0);
+  svrfwdet_path_del(s.pa); /* only the NPATHS below */
+  s.pa = NULL;
+  svrfwdet_path_config_default(&pc);
+  pc.local = s.addr_a;
+  pc.mode = SVRFWDET_MODE_AUTO;
+  pc.detect_interval_s = 10;
+  pc.report_timeout_ns = 2 * S;
+  for (k = 0; k < NPATHS; k++) {
+    addr4(&pc.remote, 0);
+    pc.remote.addr[1] = 1;
+    pc.remote.addr[2] = (uint8_t)(k >> 8);
+    pc.remote.addr[3] = (uint8_t)k;
+    CU_ASSERT_EQUAL_FATAL(svrfwdet_path_new(s.a, &p[k], &pc, NULL, 0), 0);
+  }
+  /* Same local and remote again: refused, whichever path it is. */
+  pc.remote.addr[2] = 1;
+  pc.remote.addr[3] = 44; /* path 300 */
+  CU_ASSERT_EQUAL(svrfwdet_path_new(s.a, &dup, &pc, NULL, 0),
+                  SVRFWDET_ERR_PATH_EXISTS);
+  pc.local.addr[3] = 9; /* another local address: a new path */
+  CU_ASSERT_EQUAL(svrfwdet_path_new(s.a, &dup, &pc, NULL, 0), 0);
+  svrfwdet_path_del(dup);
+  for (k = 0; k < NPATHS; k++) {
+    svrfwdet_path_info a;
+    svrfwdet_path_get_info(p[k], &a);
+    CU_ASSERT_NOT_EQUAL(a.path_id, 0);
+    for (j = k + 1; j < NPATHS && k % 97 == 0; j++) {
+      svrfwdet_path_get_info(p[j], &in);
+      CU_ASSERT_NOT_EQUAL(a.path_id, in.path_id);
+    }
+  }
+  /* One burst each, all answered by B: each report found its path. */
+  svrfwdet_ctx_handle_expiry(s.a, 0);
+  sim_a_to_b(&s, 0);
+  sim_b_to_a(&s, 1 * MS);
+  sim_b_to_a(&s, 600 * MS);
+  svrfwdet_ctx_handle_expiry(s.a, 3 * S);
+  for (k = 0; k < NPATHS; k++) {
+    svrfwdet_path_get_info(p[k], &in);
+    CU_ASSERT_EQUAL(in.bursts_answered, 1);
+    CU_ASSERT_STRING_EQUAL(in.peer_router_name, "rtrB");
+  }
+  /* Every other path deleted: the rest still get their reports. */
+  for (k = 0; k < NPATHS; k += 2) {
+    svrfwdet_path_del(p[k]);
+    p[k] = NULL;
+  }
+  svrfwdet_ctx_handle_expiry(s.a, 10 * S);
+  sim_a_to_b(&s, 10 * S);
+  sim_b_to_a(&s, 10 * S + 1 * MS);
+  sim_b_to_a(&s, 10 * S + 600 * MS);
+  svrfwdet_ctx_handle_expiry(s.a, 13 * S);
+  for (k = 1; k < NPATHS; k += 2) {
+    svrfwdet_path_get_info(p[k], &in);
+    CU_ASSERT_EQUAL(in.bursts_answered, 2);
+    CU_ASSERT_EQUAL(in.bursts_timed_out, 0);
+  }
+  /* A TCP RST from 10.1.3.7 (path 775) counts for that path only. */
+  memset(pkt, 0, sizeof(pkt));
+  pkt[0] = 0x45;
+  pkt[3] = 40;
+  pkt[9] = 6;
+  pkt[12] = 10, pkt[13] = 1, pkt[14] = 3, pkt[15] = 7;
+  memcpy(pkt + 16, s.addr_a.addr, 4);
+  pkt[20] = 1280 >> 8;
+  pkt[21] = 1280 & 0xff;
+  pkt[32] = 0x50;
+  pkt[33] = 0x14;
+  CU_ASSERT_EQUAL(svrfwdet_ctx_read_ip(s.a, pkt, sizeof(pkt), 13 * S), 0);
+  for (k = 1; k < NPATHS; k += 2) {
+    svrfwdet_path_get_info(p[k], &in);
+    CU_ASSERT_EQUAL(in.tcp_resets, k == 775 ? 1u : 0u);
+  }
+  sim_free(&s);
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"clean path", test_clean_path},
@@ -507,6 +596,7 @@ int main(void) {
       {"RST and unknown", test_rst_and_unknown},
       {"stale report", test_stale_report},
       {"bidirectional", test_bidirectional},
+      {"many paths", test_many_paths},
       {NULL, NULL}};
   return svr_test_run("fwdet_ctx", cases);
 }

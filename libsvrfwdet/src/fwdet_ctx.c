@@ -4,6 +4,7 @@
  * arrived, the report) and IP fragment reassembly of jumbo probes.  All
  * deadlines live in one expiry heap.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,27 @@ typedef struct fwdet_timer {
   int type;
 } fwdet_timer;
 
+/*
+ * Intrusive chained hash: objects embed an fh_link per index.  Paths are
+ * found by path id (reports) and by remote address (duplicates, TCP
+ * resets), responder records by (path id, burst): O(1) at 100k paths.
+ * Keys are mixed with a per-context random seed (path ids and bursts
+ * come off the wire).
+ */
+typedef struct fh_link {
+  struct fh_link *next;
+  uint64_t key;
+} fh_link;
+
+typedef struct fwdet_hash {
+  fh_link **b; /* NULL until the first insert */
+  size_t nb;   /* power of two */
+  size_t n;
+} fwdet_hash;
+
+#define FH_ENTRY(l, type, member)                                              \
+  ((type *)(void *)((char *)(l) - offsetof(type, member)))
+
 /* Steps of a burst on the wire, in sending order. */
 enum {
   STEP_REQUEST = 0,
@@ -39,6 +61,7 @@ struct svrfwdet_path {
   fwdet_timer tm;
   svrfwdet_ctx *ctx;
   svrfwdet_path *prev, *next; /* every path */
+  fh_link by_id, by_remote;   /* ctx->paths_by_id, ctx->paths_by_remote */
   svrfwdet_path *tx_next;     /* FIFO of paths with output */
   int in_txq;
   svrfwdet_path_config cfg;
@@ -68,6 +91,7 @@ struct svrfwdet_path {
 typedef struct fwdet_rec {
   fwdet_timer tm;
   struct fwdet_rec *prev, *next;
+  fh_link by_key; /* ctx->recs_by_key: (path id, burst) */
   struct fwdet_rec *tx_next;
   int in_txq;
   uint32_t path_id, burst;
@@ -100,6 +124,8 @@ struct svrfwdet_ctx {
   void *user_data;
   svr_heap heap;
   svrfwdet_path *paths;
+  fwdet_hash paths_by_id, paths_by_remote, recs_by_key;
+  uint64_t hseed;
   svrfwdet_path *ptx_head, *ptx_tail;
   fwdet_rec *recs;
   size_t nrecs;
@@ -140,6 +166,97 @@ static void ctx_free(svrfwdet_ctx *ctx, void *p) {
   if (p) {
     ctx->mem.free(p, ctx->mem.user_data);
   }
+}
+
+/* ---- hash indices ------------------------------------------------------ */
+
+static uint64_t fh_mix(uint64_t x) { /* splitmix64 finaliser */
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+static uint64_t key_id(const svrfwdet_ctx *ctx, uint32_t path_id) {
+  return fh_mix(ctx->hseed ^ path_id);
+}
+
+static uint64_t key_rec(const svrfwdet_ctx *ctx, uint32_t path_id,
+                        uint32_t burst) {
+  return fh_mix(ctx->hseed ^ (((uint64_t)path_id << 32) | burst));
+}
+
+static uint64_t key_addr(const svrfwdet_ctx *ctx, const svrfwdet_addr *a) {
+  uint64_t k = ctx->hseed ^ a->family;
+  size_t i, n = a->family == 4 ? 4 : 16;
+  for (i = 0; i < n; i++) {
+    k = fh_mix(k ^ a->addr[i]);
+  }
+  return k;
+}
+
+/* Inserts |l| under |key|.  Grows the table at load 1; when that
+ * allocation fails the old table keeps working (longer chains).  Fails
+ * only when there is no table at all and none can be had. */
+static int fh_insert(svrfwdet_ctx *ctx, fwdet_hash *h, fh_link *l,
+                     uint64_t key) {
+  if (h->n >= h->nb) {
+    size_t nb = h->nb ? h->nb * 2 : 16, i;
+    fh_link **b = nb <= SIZE_MAX / sizeof(*b) ? ctx_calloc(ctx, nb * sizeof(*b))
+                                               : NULL;
+    if (b) {
+      for (i = 0; i < h->nb; i++) {
+        fh_link *e = h->b[i], *next;
+        for (; e; e = next) {
+          next = e->next;
+          e->next = b[e->key & (nb - 1)];
+          b[e->key & (nb - 1)] = e;
+        }
+      }
+      ctx_free(ctx, h->b);
+      h->b = b;
+      h->nb = nb;
+    } else if (!h->b) {
+      return -1;
+    }
+  }
+  l->key = key;
+  l->next = h->b[key & (h->nb - 1)];
+  h->b[key & (h->nb - 1)] = l;
+  h->n++;
+  return 0;
+}
+
+static void fh_remove(fwdet_hash *h, fh_link *l) {
+  fh_link **pp;
+  if (!h->b) {
+    return;
+  }
+  for (pp = &h->b[l->key & (h->nb - 1)]; *pp; pp = &(*pp)->next) {
+    if (*pp == l) {
+      *pp = l->next;
+      h->n--;
+      return;
+    }
+  }
+}
+
+/* First entry under |key| (then fh_next): callers compare the object. */
+static fh_link *fh_first(const fwdet_hash *h, uint64_t key) {
+  fh_link *l = h->b ? h->b[key & (h->nb - 1)] : NULL;
+  while (l && l->key != key) {
+    l = l->next;
+  }
+  return l;
+}
+
+static fh_link *fh_next(fh_link *l) {
+  uint64_t key = l->key;
+  for (l = l->next; l && l->key != key; l = l->next) {
+  }
+  return l;
 }
 
 static void copy_name(char *dst, const char *src, size_t n) {
@@ -223,6 +340,14 @@ int svrfwdet_ctx_new_versioned(svrfwdet_ctx **pctx, int callbacks_version,
   ctx->settings.router_name = ctx->router_name;
   ctx->settings.node_name = ctx->node_name;
   ctx->user_data = user_data;
+  {
+    uint8_t seed[8];
+    size_t i;
+    ctx->cb.rand(seed, sizeof(seed), user_data);
+    for (i = 0; i < sizeof(seed); i++) {
+      ctx->hseed = (ctx->hseed << 8) | seed[i];
+    }
+  }
   svr_heap_init(&ctx->heap);
   *pctx = ctx;
   return 0;
@@ -244,6 +369,9 @@ void svrfwdet_ctx_del(svrfwdet_ctx *ctx) {
   while (ctx->frags) {
     frag_free(ctx, ctx->frags);
   }
+  ctx_free(ctx, ctx->paths_by_id.b);
+  ctx_free(ctx, ctx->paths_by_remote.b);
+  ctx_free(ctx, ctx->recs_by_key.b);
   ctx_free(ctx, ctx);
 }
 
@@ -359,6 +487,7 @@ int svrfwdet_path_new_versioned(svrfwdet_ctx *ctx, svrfwdet_path **ppath,
                                 const svrfwdet_path_config *cfg,
                                 void *user_data, svrfwdet_tstamp ts) {
   svrfwdet_path *p, *q;
+  fh_link *l;
   size_t minmtu;
   if (!ctx || !cfg) {
     return SVRFWDET_ERR_INVALID_ARGUMENT;
@@ -383,7 +512,9 @@ int svrfwdet_path_new_versioned(svrfwdet_ctx *ctx, svrfwdet_path **ppath,
   if (cfg->mtu < minmtu || cfg->mtu > SVRFWDET_MAX_MTU) {
     return SVRFWDET_ERR_MTU;
   }
-  for (q = ctx->paths; q; q = q->next) {
+  for (l = fh_first(&ctx->paths_by_remote, key_addr(ctx, &cfg->remote)); l;
+       l = fh_next(l)) {
+    q = FH_ENTRY(l, svrfwdet_path, by_remote);
     if (addr_eq(&q->cfg.local, &cfg->local) &&
         addr_eq(&q->cfg.remote, &cfg->remote)) {
       return SVRFWDET_ERR_PATH_EXISTS;
@@ -410,9 +541,25 @@ int svrfwdet_path_new_versioned(svrfwdet_ctx *ctx, svrfwdet_path **ppath,
   /* A nonzero path id nobody else on this context uses. */
   do {
     p->path_id = rand32(ctx);
-    for (q = ctx->paths; q && q->path_id != p->path_id; q = q->next) {
+    q = NULL;
+    for (l = fh_first(&ctx->paths_by_id, key_id(ctx, p->path_id)); l && !q;
+         l = fh_next(l)) {
+      if (FH_ENTRY(l, svrfwdet_path, by_id)->path_id == p->path_id) {
+        q = FH_ENTRY(l, svrfwdet_path, by_id);
+      }
     }
   } while (p->path_id == 0 || q);
+  if (fh_insert(ctx, &ctx->paths_by_id, &p->by_id,
+                key_id(ctx, p->path_id)) != 0) {
+    ctx_free(ctx, p);
+    return SVRFWDET_ERR_NOMEM;
+  }
+  if (fh_insert(ctx, &ctx->paths_by_remote, &p->by_remote,
+                key_addr(ctx, &cfg->remote)) != 0) {
+    fh_remove(&ctx->paths_by_id, &p->by_id);
+    ctx_free(ctx, p);
+    return SVRFWDET_ERR_NOMEM;
+  }
   p->tx_step = STEP_DONE;
   path_apply_mode(p);
   p->next_burst = ts;
@@ -436,6 +583,8 @@ void svrfwdet_path_del(svrfwdet_path *p) {
   ctx = p->ctx;
   path_txq_remove(p);
   svr_heap_remove(&ctx->heap, &p->tm.node);
+  fh_remove(&ctx->paths_by_id, &p->by_id);
+  fh_remove(&ctx->paths_by_remote, &p->by_remote);
   if (p->prev) {
     p->prev->next = p->next;
   } else {
@@ -608,6 +757,7 @@ static void rec_free(svrfwdet_ctx *ctx, fwdet_rec *r) {
       }
     }
   }
+  fh_remove(&ctx->recs_by_key, &r->by_key);
   if (r->prev) {
     r->prev->next = r->next;
   } else {
@@ -623,8 +773,11 @@ static void rec_free(svrfwdet_ctx *ctx, fwdet_rec *r) {
 static fwdet_rec *rec_get(svrfwdet_ctx *ctx, uint32_t path_id, uint32_t burst,
                           svrfwdet_tstamp ts, int *nomem) {
   fwdet_rec *r;
+  fh_link *l;
+  uint64_t key = key_rec(ctx, path_id, burst);
   *nomem = 0;
-  for (r = ctx->recs; r; r = r->next) {
+  for (l = fh_first(&ctx->recs_by_key, key); l; l = fh_next(l)) {
+    r = FH_ENTRY(l, fwdet_rec, by_key);
     if (r->path_id == path_id && r->burst == burst) {
       return r;
     }
@@ -634,6 +787,11 @@ static fwdet_rec *rec_get(svrfwdet_ctx *ctx, uint32_t path_id, uint32_t burst,
   }
   r = ctx_calloc(ctx, sizeof(*r));
   if (!r) {
+    *nomem = 1;
+    return NULL;
+  }
+  if (fh_insert(ctx, &ctx->recs_by_key, &r->by_key, key) != 0) {
+    ctx_free(ctx, r);
     *nomem = 1;
     return NULL;
   }
@@ -700,6 +858,7 @@ int svrfwdet_ctx_read_ctrl(svrfwdet_ctx *ctx, const svrfwdet_addr *from,
                            size_t len, svrfwdet_tstamp ts) {
   svrfwdet_msg m;
   svrfwdet_path *p;
+  fh_link *l;
   int rv, nomem;
   if (!ctx || !from || !to || (!data && len)) {
     return SVRFWDET_ERR_INVALID_ARGUMENT;
@@ -729,9 +888,11 @@ int svrfwdet_ctx_read_ctrl(svrfwdet_ctx *ctx, const svrfwdet_addr *from,
     return 0;
   }
   /* a report */
-  for (p = ctx->paths; p; p = p->next) {
-    if (p->path_id == m.path_id) {
-      break;
+  p = NULL;
+  for (l = fh_first(&ctx->paths_by_id, key_id(ctx, m.path_id)); l && !p;
+       l = fh_next(l)) {
+    if (FH_ENTRY(l, svrfwdet_path, by_id)->path_id == m.path_id) {
+      p = FH_ENTRY(l, svrfwdet_path, by_id);
     }
   }
   if (!p || !p->awaiting || p->burst != m.burst ||
@@ -852,6 +1013,7 @@ static int frag_input(svrfwdet_ctx *ctx, uint8_t family, const uint8_t *src,
 static int check_rst(svrfwdet_ctx *ctx, uint8_t family, const uint8_t *src,
                      const uint8_t *tcp, size_t len) {
   svrfwdet_path *p;
+  fh_link *l;
   uint16_t sport;
   svrfwdet_addr a;
   if (len < 20 || !(tcp[13] & FWDET_TCP_RST)) {
@@ -864,7 +1026,9 @@ static int check_rst(svrfwdet_ctx *ctx, uint8_t family, const uint8_t *src,
   memset(&a, 0, sizeof(a));
   a.family = family;
   memcpy(a.addr, src, family == 4 ? 4 : 16);
-  for (p = ctx->paths; p; p = p->next) {
+  for (l = fh_first(&ctx->paths_by_remote, key_addr(ctx, &a)); l;
+       l = fh_next(l)) {
+    p = FH_ENTRY(l, svrfwdet_path, by_remote);
     if (addr_eq(&p->cfg.remote, &a)) {
       p->tcp_resets++;
       ctx->stats.tcp_reset_received++;
