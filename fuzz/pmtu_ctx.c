@@ -4,8 +4,9 @@
  * bytes), data.  Ops: datagram to read_pkt, PTB report (first 2 data bytes
  * are the MTU; the rest, or the last probe sent when empty, is the quote),
  * "ack the last probe", expiry.  Timestamps and PTB MTUs are fuzzed; the
- * context must never crash, and every probe it writes must be exactly the
- * size it reports, between base and max.
+ * context must never crash, every probe it writes must be exactly the
+ * size it reports, between base and max, and the search state must stay
+ * consistent (bounds ordered, the probe between them, results in range).
  */
 #include <assert.h>
 #include <stdint.h>
@@ -107,6 +108,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
     }
     assert(n == 0);
+    {
+      /* The search bounds stay ordered, a probe in progress lies between
+       * them, and a result is within [base, max]. */
+      svrpmtu_path_info in;
+      svrpmtu_path_get_info(path, &in);
+      if (in.state == SVRPMTU_STATE_SEARCHING) {
+        assert(in.search_low <= in.search_high);
+        assert(in.search_high <= cfg.max_mtu);
+        assert(in.probing_size == 0 || (in.probing_size > in.search_low &&
+                                        in.probing_size <= in.search_high));
+      }
+      if (in.state == SVRPMTU_STATE_COMPLETE) {
+        assert(in.pmtu >= cfg.base_mtu && in.pmtu <= cfg.max_mtu);
+      }
+    }
   }
   svrpmtu_ctx_del(ctx);
   return 0;
