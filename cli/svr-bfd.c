@@ -38,13 +38,19 @@ static const char usage_text[] =
 "packet and answers the source address and port it observes, so a peer\n"
 "behind NAT works.  --rfc5881 speaks standard single-hop BFD (3784/UDP,\n"
 "TTL 255 checked, source port 49152-65535, no metadata) for FRR, BIRD and\n"
-"router vendors.\n"
+"router vendors; --rfc5883 standard multihop BFD (4784/UDP, sent with TTL\n"
+"255, the received TTL checked only against --min-ttl, no Echo).\n"
 "\n"
 "Session options (with --config they are the defaults for every session):\n"
 "  -l, --local ADDR        local IPv4/IPv6 address to send from and bind to\n"
 "  -p, --peer ADDR         the peer's address\n"
 "      --rfc5881           RFC 5881 single-hop mode instead of SVR mode\n"
-"      --port N            UDP port on both sides (default 1280, RFC 5881: 3784)\n"
+"      --rfc5883           RFC 5883 multihop mode instead of SVR mode\n"
+"      --min-ttl N         multihop: drop packets that arrive with a TTL / hop\n"
+"                          limit below N, 1..255 (default: no check; 254 =\n"
+"                          at most one router between the peers)\n"
+"      --port N            UDP port on both sides (default 1280, RFC 5881:\n"
+"                          3784, RFC 5883: 4784)\n"
 "      --tx MS             desired min TX interval, ms (default 1000)\n"
 "      --rx MS             required min RX interval, ms (default 500)\n"
 "      --mult N            detect multiplier, 3..20 (default 3)\n"
@@ -55,8 +61,8 @@ static const char usage_text[] =
 "                          sha1, meticulous-sha1 or sha256 (HMAC-SHA256, type\n"
 "                          240, svr-suite only); ID 0..255; KEY text, or hex\n"
 "                          after 0x.  Example: --auth meticulous-sha1:7:secret\n"
-"      --metadata on|off   send the SVR metadata trailer (default: on in SVR\n"
-"                          mode, off in RFC 5881 mode)\n"
+"      --metadata on|off   send the SVR metadata trailer (SVR mode only;\n"
+"                          default on)\n"
 "      --count N           N sessions: --local and --peer are the first\n"
 "                          addresses, session i uses each plus i (default 1)\n"
 "\n"
@@ -89,7 +95,8 @@ static const char usage_text[] =
 "Config file: one item per line, '#' starts a comment.\n"
 "  router-name NAME\n"
 "  node-name NAME\n"
-"  session local=ADDR peer=ADDR [rfc5881] [port=N] [tx=MS] [rx=MS] [mult=N]\n"
+"  session local=ADDR peer=ADDR [rfc5881|rfc5883] [min-ttl=N] [port=N]\n"
+"          [tx=MS] [rx=MS] [mult=N]\n"
 "          [hold-down=MS] [passive] [demand] [auth=TYPE:ID:KEY]\n"
 "          [metadata=on|off]\n"
 "Errors name the file and line: 'bfd.conf:3: mult=40: outside 3..20'.\n"
@@ -108,6 +115,8 @@ typedef struct spec {
   svrbfd_addr local;
   svrbfd_addr peer;
   int rfc5881;
+  int rfc5883;
+  int min_ttl; /* 0 = no check */
   int port;            /* 0 = mode default */
   uint32_t tx_ms;
   uint32_t rx_ms;
@@ -307,6 +316,15 @@ static const char *spec_set(spec *sp, const char *key, const char *val) {
     }
   } else if (strcmp(key, "rfc5881") == 0) {
     sp->rfc5881 = 1;
+  } else if (strcmp(key, "rfc5883") == 0) {
+    sp->rfc5883 = 1;
+  } else if (strcmp(key, "min-ttl") == 0) {
+    NEED_VAL;
+    if (parse_uint(val, 1, 255, &v)) {
+      snprintf(msg, sizeof(msg), "min-ttl=%s: outside 1..255", val);
+      return msg;
+    }
+    sp->min_ttl = (int)v;
   } else if (strcmp(key, "passive") == 0) {
     sp->passive = 1;
   } else if (strcmp(key, "demand") == 0) {
@@ -378,6 +396,12 @@ static const char *spec_check(const spec *sp) {
   }
   if (sp->local.family != sp->peer.family) {
     return "local and peer addresses are of different families";
+  }
+  if (sp->rfc5881 && sp->rfc5883) {
+    return "rfc5881 (single hop) and rfc5883 (multihop) exclude each other";
+  }
+  if (sp->min_ttl && !sp->rfc5883) {
+    return "min-ttl applies to multihop (rfc5883) sessions only";
   }
   return NULL;
 }
@@ -571,7 +595,9 @@ static void print_table(app *a) {
                "\"tx_interval_ms\":%.3f,\"detect_time_ms\":%.3f,"
                "\"rx_hops\":%d,\"peer_rx_hops\":%d,\"peer_router\":",
                first ? "" : ",", l, p, lp, r, in.remote.port,
-               in.mode == SVRBFD_MODE_RFC5881 ? "rfc5881" : "svr",
+               in.mode == SVRBFD_MODE_RFC5881   ? "rfc5881"
+               : in.mode == SVRBFD_MODE_RFC5883 ? "rfc5883"
+                                                : "svr",
                svrbfd_state_name(in.state), svrbfd_state_name(in.remote_state),
                svrbfd_diag_name(in.local_diag),
                svrbfd_diag_name(in.remote_diag), in.up ? "true" : "false",
@@ -652,7 +678,7 @@ static int same_pair(const spec *x, const spec *y) {
   return x->local.family == y->local.family &&
          memcmp(x->local.addr, y->local.addr, 16) == 0 &&
          memcmp(x->peer.addr, y->peer.addr, 16) == 0 && x->port == y->port &&
-         x->rfc5881 == y->rfc5881;
+         x->rfc5881 == y->rfc5881 && x->rfc5883 == y->rfc5883;
 }
 
 /* Creates the session for |sp|.  Returns 0 or prints why and returns -1. */
@@ -667,7 +693,10 @@ static int add_session(app *a, const spec *sp, const char *where) {
   cfg.remote = sp->peer;
   cfg.local.port = (uint16_t)sp->port;
   cfg.remote.port = (uint16_t)sp->port;
-  cfg.mode = sp->rfc5881 ? SVRBFD_MODE_RFC5881 : SVRBFD_MODE_SVR;
+  cfg.mode = sp->rfc5883   ? SVRBFD_MODE_RFC5883
+             : sp->rfc5881 ? SVRBFD_MODE_RFC5881
+                           : SVRBFD_MODE_SVR;
+  cfg.min_rx_ttl = (uint8_t)sp->min_ttl;
   cfg.desired_min_tx_us = sp->tx_ms * 1000u;
   cfg.required_min_rx_us = sp->rx_ms * 1000u;
   cfg.detect_mult = (uint8_t)sp->mult;
@@ -676,7 +705,7 @@ static int add_session(app *a, const spec *sp, const char *where) {
   if (sp->metadata >= 0) {
     cfg.send_metadata = (uint8_t)sp->metadata;
   } else {
-    cfg.send_metadata = sp->rfc5881 ? 0 : 1;
+    cfg.send_metadata = cfg.mode == SVRBFD_MODE_SVR ? 1 : 0;
   }
   cfg.auth = sp->auth;
   cfg.hold_down_ns = (svrbfd_duration)sp->hold_down_ms * SVRBFD_MILLISECONDS;
@@ -961,12 +990,14 @@ int main(int argc, char **argv) {
   enum {
     O_RFC5881 = 256, O_PORT, O_TX, O_RX, O_MULT, O_HOLD, O_PASSIVE, O_DEMAND,
     O_AUTH, O_META, O_COUNT, O_RNAME, O_NNAME, O_ONCE, O_TIMEOUT, O_DURATION,
-    O_SHOW, O_JSON, O_BIND_ANY
+    O_SHOW, O_JSON, O_BIND_ANY, O_RFC5883, O_MIN_TTL
   };
   static const struct option opts[] = {
       {"local", required_argument, NULL, 'l'},
       {"peer", required_argument, NULL, 'p'},
       {"rfc5881", no_argument, NULL, O_RFC5881},
+      {"rfc5883", no_argument, NULL, O_RFC5883},
+      {"min-ttl", required_argument, NULL, O_MIN_TTL},
       {"port", required_argument, NULL, O_PORT},
       {"tx", required_argument, NULL, O_TX},
       {"rx", required_argument, NULL, O_RX},
@@ -1009,6 +1040,8 @@ int main(int argc, char **argv) {
     case 'l': key = "local"; break;
     case 'p': key = "peer"; break;
     case O_RFC5881: key = "rfc5881"; break;
+    case O_RFC5883: key = "rfc5883"; break;
+    case O_MIN_TTL: key = "min-ttl"; break;
     case O_PORT: key = "port"; break;
     case O_TX: key = "tx"; break;
     case O_RX: key = "rx"; break;

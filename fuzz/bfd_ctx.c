@@ -107,6 +107,10 @@ static void fz_cfg(svrbfd_session_config *cfg, uint8_t c, int second) {
   cfg->auth.key_len = 6;
   memcpy(cfg->auth.key, "secret", 6);
   cfg->mode = (c & 8) ? SVRBFD_MODE_RFC5881 : SVRBFD_MODE_SVR;
+  if (c & 0x80) { /* multihop; with bit 3 a TTL floor that drops 254 */
+    cfg->mode = SVRBFD_MODE_RFC5883;
+    cfg->min_rx_ttl = (c & 8) ? 255 : 0;
+  }
   cfg->demand = (c >> 4) & 1;
   cfg->passive = (uint8_t)(second ? 0 : (c >> 5) & 1);
   cfg->damping = (c >> 6) & 1;

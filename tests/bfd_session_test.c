@@ -2,6 +2,7 @@
  * libsvrbfd session and context unit tests: one context, packets from a
  * scripted peer, literal timestamps.  RFC 5880 sections cited per test.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -912,6 +913,80 @@ static void test_rfc5881_ttl(void) {
   svrbfd_ctx_del(ctx);
 }
 
+/* RFC 5883 multihop: port 4784, TTL 255 sent, no GTSM, a configurable TTL
+ * floor, no metadata, no Echo; and the V1 config layout still works. */
+static void test_rfc5883_multihop(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s, *bad = NULL;
+  svrbfd_session_info info;
+  svrbfd_path path;
+  svrbfd_pkt p;
+  uint8_t buf[SVRBFD_MAX_PKT_LEN];
+  svrbfd_ssize n;
+  peer pp;
+  mkcfg(&cfg);
+  cfg.mode = SVRBFD_MODE_RFC5883;
+  cfg.required_min_echo_rx_us = 50000; /* RFC 5883 section 3: no Echo */
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &bad, &cfg, NULL, 0),
+                  SVRBFD_ERR_INVALID_ARGUMENT);
+  mkcfg(&cfg);
+  cfg.min_rx_ttl = 254; /* a TTL floor outside multihop mode */
+  CU_ASSERT_EQUAL(svrbfd_session_new(ctx, &bad, &cfg, NULL, 0),
+                  SVRBFD_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_PTR_NULL(bad);
+  mkcfg(&cfg);
+  cfg.mode = SVRBFD_MODE_RFC5883;
+  cfg.min_rx_ttl = 253; /* at most two routers in between */
+  s = mksess(ctx, &cfg, 0);
+  n = take(ctx, 0, &p, &path, buf);
+  CU_ASSERT_EQUAL(n, 24); /* no metadata */
+  CU_ASSERT_EQUAL(path.ttl, 255);
+  CU_ASSERT_EQUAL(path.remote.port, SVRBFD_PORT_RFC5883);
+  CU_ASSERT(path.local.port >= 49152);
+  peer_default(&pp);
+  pp.port = 50000;
+  pp.ttl = 252; /* three hops: below the floor */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1), SVRBFD_ERR_PKT_TTL);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  pp.ttl = 253; /* two hops: accepted (GTSM's 255 is not required) */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 2), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
+  pp.ttl = -1; /* the glue could not tell: no check */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 3), 0);
+  n = take(ctx, 3, &p, &path, buf);
+  CU_ASSERT(n > 0);
+  CU_ASSERT_EQUAL(path.remote.port, SVRBFD_PORT_RFC5883); /* not 50000 */
+  svrbfd_ctx_del(ctx);
+
+  /* A caller built against the V1 layout (no min_rx_ttl): its bytes are
+   * taken, the newer field defaults to 0. */
+  ctx = mkctx();
+  {
+    unsigned char v1[sizeof(svrbfd_session_config) + 8];
+    mkcfg(&cfg);
+    cfg.mode = SVRBFD_MODE_RFC5883;
+    memset(v1, 0xee, sizeof(v1)); /* what follows a V1 struct: garbage */
+    memcpy(v1, &cfg, offsetof(svrbfd_session_config, min_rx_ttl));
+    CU_ASSERT_EQUAL(svrbfd_session_new_versioned(
+                        ctx, &s, SVRBFD_SESSION_CONFIG_V1,
+                        (const svrbfd_session_config *)(void *)v1, NULL, 0),
+                    0);
+    CU_ASSERT_EQUAL(svrbfd_session_new_versioned(ctx, &bad, 99, &cfg, NULL, 0),
+                    SVRBFD_ERR_VERSION);
+    memset(v1, 0xee, sizeof(v1));
+    svrbfd_session_config_default_versioned(SVRBFD_SESSION_CONFIG_V1,
+                                            (svrbfd_session_config *)(void *)v1);
+    CU_ASSERT_EQUAL(v1[offsetof(svrbfd_session_config, min_rx_ttl)], 0xee);
+  }
+  peer_default(&pp);
+  pp.ttl = 1; /* no floor configured: anything goes */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 1), 0);
+  svrbfd_ctx_del(ctx);
+}
+
 static void test_metadata_and_nat(void) {
   svrbfd_ctx *ctx = mkctx();
   svrbfd_session_config cfg;
@@ -1336,6 +1411,7 @@ static const svr_test_case cases[] = {
     {"hold-down and damping", test_hold_down_and_damping},
     {"session_state reported before path_status", test_callback_order},
     {"RFC 5881 TTL and ports", test_rfc5881_ttl},
+    {"RFC 5883 multihop", test_rfc5883_multihop},
     {"metadata trailer and NAT rebinding", test_metadata_and_nat},
     {"demand mode bits and polls", test_demand_bits},
     {"passive role", test_passive},

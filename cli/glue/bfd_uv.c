@@ -190,7 +190,14 @@ static void sockaddr_to_addr(const struct sockaddr_storage *ss,
 }
 
 static uint16_t mode_port(svrbfd_mode mode) {
-  return mode == SVRBFD_MODE_RFC5881 ? SVRBFD_PORT_RFC5881 : SVRBFD_PORT_SVR;
+  switch (mode) {
+  case SVRBFD_MODE_RFC5881:
+    return SVRBFD_PORT_RFC5881;
+  case SVRBFD_MODE_RFC5883:
+    return SVRBFD_PORT_RFC5883;
+  default:
+    return SVRBFD_PORT_SVR;
+  }
 }
 
 /* ---- endpoint hash -------------------------------------------------- */
@@ -408,8 +415,9 @@ int bfd_uv_add_local(bfd_uv *g, const svrbfd_addr *local, svrbfd_mode mode) {
   }
   ep = ep_find(g, &key);
   if (ep) {
-    if (mode == SVRBFD_MODE_RFC5881 && ep->tx == ep->rx) {
-      /* the same address also serves an RFC 5881 session: add a sender */
+    if (mode != SVRBFD_MODE_SVR && ep->tx == ep->rx) {
+      /* the same address also serves an RFC 5881/5883 session: add a
+       * sender */
       goto add_tx;
     }
     return 0;
@@ -429,10 +437,10 @@ int bfd_uv_add_local(bfd_uv *g, const svrbfd_addr *local, svrbfd_mode mode) {
     free(ep);
     return rc;
   }
-  if (mode != SVRBFD_MODE_RFC5881) {
+  if (mode == SVRBFD_MODE_SVR) {
     return 0;
   }
-add_tx:
+add_tx: /* RFC 5881/5883: send from a port of our own, 49152-65535 */
   return sock_open(g, &key, g->bind_mode == BFD_UV_BIND_ANY, 0, &ep->tx);
 }
 
@@ -461,21 +469,36 @@ static void tx_flush(bfd_uv *g) {
   g->tx_sock = NULL;
 }
 
-static bfd_uv_ep *ep_for_local(bfd_uv *g, const svrbfd_addr *local) {
-  svrbfd_addr key = *local;
+/* The endpoint that sends |path|: its local address and port if bound,
+ * else the one of the session's mode, told by the destination port (RFC
+ * 5881 / 5883 sessions always send to 3784 / 4784), else SVR's. */
+static bfd_uv_ep *ep_for_local(bfd_uv *g, const svrbfd_path *path) {
+  static const uint16_t order_svr[] = {SVRBFD_PORT_SVR, SVRBFD_PORT_RFC5881,
+                                       SVRBFD_PORT_RFC5883};
+  static const uint16_t order_5881[] = {SVRBFD_PORT_RFC5881, SVRBFD_PORT_SVR,
+                                        SVRBFD_PORT_RFC5883};
+  static const uint16_t order_5883[] = {SVRBFD_PORT_RFC5883, SVRBFD_PORT_SVR,
+                                        SVRBFD_PORT_RFC5881};
+  const uint16_t *order = path->remote.port == SVRBFD_PORT_RFC5881 ? order_5881
+                          : path->remote.port == SVRBFD_PORT_RFC5883
+                              ? order_5883
+                              : order_svr;
+  svrbfd_addr key = path->local;
   bfd_uv_ep *ep;
+  unsigned i;
   if (g->bind_mode == BFD_UV_BIND_ANY) {
     memset(key.addr, 0, sizeof(key.addr));
   }
   if (key.port != 0 && (ep = ep_find(g, &key)) != NULL) {
     return ep;
   }
-  key.port = SVRBFD_PORT_SVR;
-  if ((ep = ep_find(g, &key)) != NULL) {
-    return ep;
+  for (i = 0; i < 3; i++) {
+    key.port = order[i];
+    if ((ep = ep_find(g, &key)) != NULL) {
+      return ep;
+    }
   }
-  key.port = SVRBFD_PORT_RFC5881;
-  return ep_find(g, &key);
+  return NULL;
 }
 
 /* Queues one datagram produced by write_pkt into the batch. */
@@ -486,7 +509,7 @@ static void tx_queue(bfd_uv *g, const svrbfd_path *path, size_t len) {
   struct cmsghdr *c;
   socklen_t sl;
   size_t ctl = 0;
-  bfd_uv_ep *ep = ep_for_local(g, &path->local);
+  bfd_uv_ep *ep = ep_for_local(g, path);
   bfd_uv_sock *s;
 
   if (!ep) {
@@ -884,7 +907,11 @@ int bfd_uv_send_ctrl(bfd_uv *g, const svrbfd_addr *local,
   bfd_uv_sock *s;
   ssize_t n;
 
-  if (g->closing || (ep = ep_for_local(g, local)) == NULL) {
+  svrbfd_path via;
+  memset(&via, 0, sizeof(via));
+  via.local = *local;
+  via.remote = *remote;
+  if (g->closing || (ep = ep_for_local(g, &via)) == NULL) {
     return -ENOENT;
   }
   s = ep->rx; /* SVR mode: the receive socket sends (NAT traversal) */

@@ -17,7 +17,8 @@
  * a second socket bound to a source port in 49152-65535 that only sends.  The
  * source port is shared by every RFC 5881 session of that local address: RFC
  * 5881 section 4 allows reuse, and one socket keeps the batch path (sendmmsg
- * on one descriptor) intact.  SVR mode sends from the receive socket itself,
+ * on one descriptor) intact.  RFC 5883 (multihop) mode: the same on port
+ * 4784.  SVR mode sends from the receive socket itself,
  * because the peer answers the source port it observes (NAT traversal).
  *
  * I/O is batched: uv_poll on each descriptor, recvmmsg() to read up to

@@ -256,4 +256,16 @@ svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
                                uint8_t *buf, size_t buflen, svrbfd_tstamp ts);
 int bfd_session_expiry(svrbfd_session *s, svrbfd_tstamp ts);
 
+/* The well-known destination port of a mode (RFC 5881 / 5883 / SVR). */
+static inline uint16_t bfd_mode_port(svrbfd_mode mode) {
+  switch (mode) {
+  case SVRBFD_MODE_RFC5881:
+    return SVRBFD_PORT_RFC5881;
+  case SVRBFD_MODE_RFC5883:
+    return SVRBFD_PORT_RFC5883;
+  default:
+    return SVRBFD_PORT_SVR;
+  }
+}
+
 #endif /* SVRBFD_INT_H */

@@ -3,6 +3,7 @@
  * expiry heap and the ready list, and the sans-I/O entry points
  * (read_pkt / write_pkt / get_expiry / handle_expiry).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "bfd_int.h"
@@ -18,23 +19,39 @@ void svrbfd_settings_default_versioned(int settings_version,
   memset(settings, 0, sizeof(*settings));
 }
 
+/* Bytes of svrbfd_session_config a caller built for |config_version|
+ * knows about (fields are only ever appended); 0 = unknown version. */
+static size_t bfd_config_size(int config_version) {
+  switch (config_version) {
+  case SVRBFD_SESSION_CONFIG_V1:
+    return offsetof(svrbfd_session_config, min_rx_ttl);
+  case SVRBFD_SESSION_CONFIG_V2:
+    return sizeof(svrbfd_session_config);
+  default:
+    return 0;
+  }
+}
+
 void svrbfd_session_config_default_versioned(int config_version,
                                              svrbfd_session_config *cfg) {
-  (void)config_version;
-  if (cfg == NULL) {
+  svrbfd_session_config d;
+  size_t n = bfd_config_size(config_version);
+  if (cfg == NULL || n == 0) {
     return;
   }
-  memset(cfg, 0, sizeof(*cfg));
-  cfg->mode = SVRBFD_MODE_SVR;
-  cfg->desired_min_tx_us = 1000000;
-  cfg->required_min_rx_us = 500000;
-  cfg->required_min_echo_rx_us = 0;
-  cfg->detect_mult = 3;
-  cfg->send_metadata = 1;
-  cfg->auth.type = SVRBFD_AUTH_NONE;
-  cfg->hold_down_ns = 5 * SVRBFD_SECONDS;
-  cfg->damping = 0;
-  cfg->damping_max_ns = 3600 * SVRBFD_SECONDS;
+  memset(&d, 0, sizeof(d));
+  d.mode = SVRBFD_MODE_SVR;
+  d.desired_min_tx_us = 1000000;
+  d.required_min_rx_us = 500000;
+  d.required_min_echo_rx_us = 0;
+  d.detect_mult = 3;
+  d.send_metadata = 1;
+  d.auth.type = SVRBFD_AUTH_NONE;
+  d.hold_down_ns = 5 * SVRBFD_SECONDS;
+  d.damping = 0;
+  d.damping_max_ns = 3600 * SVRBFD_SECONDS;
+  d.min_rx_ttl = 0;
+  memcpy(cfg, &d, n); /* an older caller's struct is only |n| bytes */
 }
 
 static void bfd_copy_name(char *dst, const char *src) {
@@ -341,6 +358,11 @@ int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
       path->ttl != 255) {
     return bfd_drop(ctx, s, SVRBFD_ERR_PKT_TTL);
   }
+  /* RFC 5883 section 5: a configured floor on the received TTL. */
+  if (s->cfg.mode == SVRBFD_MODE_RFC5883 && path->ttl >= 0 &&
+      path->ttl < s->cfg.min_rx_ttl) {
+    return bfd_drop(ctx, s, SVRBFD_ERR_PKT_TTL);
+  }
   /* step 10 */
   if (pkt.auth_present && s->cfg.auth.type == SVRBFD_AUTH_NONE) {
     return bfd_drop(ctx, s, SVRBFD_ERR_PKT_AUTH_UNEXPECTED);
@@ -377,7 +399,16 @@ static int bfd_check_config(const svrbfd_session_config *cfg) {
   if (cfg->local.family != 0 && cfg->local.family != cfg->remote.family) {
     return SVRBFD_ERR_ADDRESS;
   }
-  if (cfg->mode != SVRBFD_MODE_SVR && cfg->mode != SVRBFD_MODE_RFC5881) {
+  if (cfg->mode != SVRBFD_MODE_SVR && cfg->mode != SVRBFD_MODE_RFC5881 &&
+      cfg->mode != SVRBFD_MODE_RFC5883) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  /* RFC 5883 section 3: no Echo over multiple hops; a TTL floor only
+   * means something there (single hop checks 255, SVR mode none). */
+  if (cfg->mode == SVRBFD_MODE_RFC5883 && cfg->required_min_echo_rx_us != 0) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  if (cfg->mode != SVRBFD_MODE_RFC5883 && cfg->min_rx_ttl != 0) {
     return SVRBFD_ERR_INVALID_ARGUMENT;
   }
   if (cfg->detect_mult < 3 || cfg->detect_mult > 20) {
@@ -397,15 +428,24 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
                                  const svrbfd_session_config *cfg,
                                  void *user_data, svrbfd_tstamp ts) {
   svrbfd_session *s;
+  svrbfd_session_config full;
   uint64_t ph;
+  size_t cfgsize = bfd_config_size(config_version);
   int rv;
 
   if (ctx == NULL || psession == NULL || cfg == NULL) {
     return SVRBFD_ERR_INVALID_ARGUMENT;
   }
   *psession = NULL;
-  if (config_version != SVRBFD_SESSION_CONFIG_V1) {
+  if (cfgsize == 0) {
     return SVRBFD_ERR_VERSION;
+  }
+  if (cfgsize < sizeof(full)) {
+    /* an older caller: its fields, defaults for the ones it predates */
+    svrbfd_session_config_default_versioned(SVRBFD_SESSION_CONFIG_VERSION,
+                                            &full);
+    memcpy(&full, cfg, cfgsize);
+    cfg = &full;
   }
   rv = bfd_check_config(cfg);
   if (rv != 0) {
@@ -467,9 +507,8 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
   s->hold_cur = cfg->hold_down_ns;
   s->rx_hops = s->peer_rx_hops = -1;
   s->dest = s->cfg.remote;
-  if (s->dest.port == 0 || cfg->mode == SVRBFD_MODE_RFC5881) {
-    s->dest.port = cfg->mode == SVRBFD_MODE_RFC5881 ? SVRBFD_PORT_RFC5881
-                                                    : SVRBFD_PORT_SVR;
+  if (s->dest.port == 0 || cfg->mode != SVRBFD_MODE_SVR) {
+    s->dest.port = bfd_mode_port(cfg->mode);
   }
 
   s->prev = ctx->last;

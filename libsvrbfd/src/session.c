@@ -197,15 +197,14 @@ static int bfd_addr_equal(const svrbfd_addr *a, const svrbfd_addr *b) {
 }
 
 /* SVR mode answers the observed source address and port (NAT); RFC 5881
- * mode answers port 3784 of the observed address. */
+ * and 5883 modes answer port 3784 / 4784 of the observed address. */
 static int bfd_update_dest(svrbfd_session *s, const svrbfd_path *path,
                            svrbfd_tstamp ts) {
   svrbfd_ctx *ctx = s->ctx;
   svrbfd_addr obs = path->remote;
   obs.reserved = 0;
-  if (s->cfg.mode == SVRBFD_MODE_RFC5881 || obs.port == 0) {
-    obs.port = s->cfg.mode == SVRBFD_MODE_RFC5881 ? SVRBFD_PORT_RFC5881
-                                                  : SVRBFD_PORT_SVR;
+  if (s->cfg.mode != SVRBFD_MODE_SVR || obs.port == 0) {
+    obs.port = bfd_mode_port(s->cfg.mode);
   }
   if (!s->seen_remote) {
     s->seen_remote = 1;
@@ -338,8 +337,9 @@ static uint16_t bfd_local_port(const svrbfd_session *s) {
   if (s->cfg.local.port != 0) {
     return s->cfg.local.port;
   }
-  if (s->cfg.mode == SVRBFD_MODE_RFC5881) {
-    /* RFC 5881 section 4: 49152-65535, fixed for the session. */
+  if (s->cfg.mode != SVRBFD_MODE_SVR) {
+    /* RFC 5881 section 4 (and RFC 5883 section 5): 49152-65535, fixed
+     * for the session. */
     return (uint16_t)(49152u + (s->local_discr & 0x3fffu));
   }
   return SVRBFD_PORT_SVR;

@@ -136,6 +136,7 @@ typedef enum svrbfd_auth_type {
 
 #define SVRBFD_PORT_SVR 1280     /* the SVR peer-path port */
 #define SVRBFD_PORT_RFC5881 3784 /* RFC 5881 single-hop control */
+#define SVRBFD_PORT_RFC5883 4784 /* RFC 5883 multihop control */
 #define SVRBFD_MIN_PKT_LEN 24
 #define SVRBFD_MAX_AUTH_KEY_LEN 64
 /* Largest datagram write_pkt produces: 24 + 40 auth + metadata. */
@@ -367,7 +368,12 @@ typedef enum svrbfd_mode {
   SVRBFD_MODE_SVR = 0,
   /* RFC 5881 single hop: port 3784, TTL 255 sent and checked (GTSM),
    * replies go to port 3784 of the observed address, no metadata. */
-  SVRBFD_MODE_RFC5881 = 1
+  SVRBFD_MODE_RFC5881 = 1,
+  /* RFC 5883 multihop: port 4784, TTL 255 sent, the received TTL checked
+   * against min_rx_ttl only, replies go to port 4784 of the observed
+   * address, no metadata, no Echo (section 3: required_min_echo_rx_us must
+   * be 0).  Sessions are found by (local, remote) address pair. */
+  SVRBFD_MODE_RFC5883 = 2
 } svrbfd_mode;
 
 typedef struct svrbfd_auth {
@@ -378,7 +384,8 @@ typedef struct svrbfd_auth {
 } svrbfd_auth;
 
 #define SVRBFD_SESSION_CONFIG_V1 1
-#define SVRBFD_SESSION_CONFIG_VERSION SVRBFD_SESSION_CONFIG_V1
+#define SVRBFD_SESSION_CONFIG_V2 2 /* adds min_rx_ttl */
+#define SVRBFD_SESSION_CONFIG_VERSION SVRBFD_SESSION_CONFIG_V2
 
 typedef struct svrbfd_session_config {
   svrbfd_addr local;   /* our address (port 0 = the mode's port) */
@@ -395,6 +402,10 @@ typedef struct svrbfd_session_config {
   svrbfd_duration hold_down_ns;     /* default 5 s before "up" is reported */
   uint8_t damping;                  /* 1: hold-down doubles per flap */
   svrbfd_duration damping_max_ns;   /* default 3600 s */
+  /* V2.  RFC 5883 mode: packets received with a TTL / hop limit below this
+   * are dropped (SVRBFD_ERR_PKT_TTL); 0 (default) = no check, 254 = at
+   * most one router between the peers.  Must be 0 in the other modes. */
+  uint8_t min_rx_ttl;
 } svrbfd_session_config;
 
 /* Fills |cfg| with the product defaults listed above (SVR mode). */
