@@ -14,6 +14,10 @@ static const char good[] =
     "router router-a\n"
     "node node1   # trailing comment\n"
     "control-socket /tmp/a.sock\n"
+    "conductor cnd1.example:930\n"
+    "conductor 10.9.9.9\n"
+    "conductor-key /etc/svr/router.key\n"
+    "conductor-known-hosts /etc/svr/known_hosts\n"
     "desired-tx-interval 300\n"
     "\n"
     "[interface wan0]\n"
@@ -69,6 +73,12 @@ static void test_good(void) {
   CU_ASSERT_STRING_EQUAL(c->router, "router-a");
   CU_ASSERT_STRING_EQUAL(c->node, "node1");
   CU_ASSERT_STRING_EQUAL(c->control_socket, "/tmp/a.sock");
+  CU_ASSERT_EQUAL(c->n_conductors, 2);
+  CU_ASSERT_STRING_EQUAL(c->conductors[0], "cnd1.example:930");
+  CU_ASSERT_STRING_EQUAL(c->conductors[1], "10.9.9.9");
+  CU_ASSERT_STRING_EQUAL(c->conductor_key, "/etc/svr/router.key");
+  CU_ASSERT_STRING_EQUAL(c->conductor_known_hosts, "/etc/svr/known_hosts");
+  CU_ASSERT_STRING_EQUAL(c->conductor_state_dir, "");
   CU_ASSERT_EQUAL(c->n_interfaces, 2);
   CU_ASSERT_EQUAL(c->interfaces[0].address.port, 1280);
   CU_ASSERT_EQUAL(c->interfaces[1].address.port, 2280);
@@ -154,6 +164,18 @@ static const bad_case bad[] = {
      "t.conf:2: path-mtu-discovery: expected enabled or disabled, got 'on'"},
     {"router r\npath-mtu-discovery-interval 0\n",
      "t.conf:2: path-mtu-discovery-interval: expected 1..86400 (s), got '0'"},
+    {"router r\nconductor c1:930\n",
+     "t.conf:2: conductor: needs conductor-key FILE and conductor-known-hosts "
+     "FILE"},
+    {"router r\nconductor-key /k\n",
+     "t.conf:1: conductor-key / conductor-known-hosts / conductor-state-dir "
+     "given without 'conductor HOST[:PORT]'"},
+    {"router r\nconductor a\nconductor b\nconductor c\n"
+     "conductor-key /k\nconductor-known-hosts /h\n",
+     "t.conf:4: conductor: at most 2 conductor nodes"},
+    {"router r\nconductor a\nconductor-key /k\nconductor-key /k2\n"
+     "conductor-known-hosts /h\n",
+     "t.conf:4: conductor-key given twice in this section"},
     {"router r\npath-mtu-confirm-interval 0\n",
      "t.conf:2: path-mtu-confirm-interval: expected 1..86400 (s) or disabled, "
      "got '0'"},

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "router_conf.h"
+#include "conductor_glue.h"
 #include "fwdet_glue.h"
 #include "router_fmt.h"
 
@@ -23,6 +24,18 @@
 
 typedef struct rt rt;
 
+#define RT_ALARM_SOURCE_MAX 160
+#define RT_ALARM_MESSAGE_MAX 128
+
+/* One alarm this router raised (router_alarm.c). */
+typedef struct rt_alarm {
+  int active;
+  uint32_t num; /* the conductor's sequence number, or a local count */
+  uint8_t sev;  /* conductor_severity */
+  char source[RT_ALARM_SOURCE_MAX];
+  char message[RT_ALARM_MESSAGE_MAX];
+} rt_alarm;
+
 /* One peer path = one adjacency: a BFD session with its echo engine. */
 typedef struct rt_path {
   rc_adjacency adj;
@@ -31,10 +44,13 @@ typedef struct rt_path {
   svrbfd_tstamp up_at;   /* reported up since (0 = not up) */
   uint64_t logged_bursts;
   int keep;              /* reload bookkeeping */
+  int retiring;          /* removed by a reload: AdminDown being sent */
   svrpmtu_path *pm;      /* PMTU discovery while the path is up, else NULL */
   uint16_t pmtu_logged;  /* last result logged */
   int pmtu_alarm;        /* "path MTU is unresolvable" raised */
   svrfwdet_path *fp;     /* UDP-transform detection while up, else NULL */
+  rt_alarm a_down;       /* "Peer <name> path is down" */
+  rt_alarm a_mtu;        /* "Peer <name> path MTU is unresolvable" */
 } rt_path;
 
 struct rt {
@@ -60,6 +76,13 @@ struct rt {
   int fw_inited;         /* rt_fw_init() ran: fw4/fw6 fds are valid or -1 */
   uv_pipe_t ctl;
   int ctl_open;
+  rtr *cnd;              /* conductor link; NULL = alarms only logged */
+  uint32_t local_alarms; /* alarm numbers without a conductor */
+  struct {
+    char peer[RC_NAME_MAX];
+    rt_alarm a;          /* "Peer <name> is not reachable" */
+  } peer_alarms[RC_MAX_ADJACENCIES];
+  size_t n_peer_alarms;
   int verbose;
   int stopping;
 };
@@ -81,6 +104,15 @@ int rt_fw_ctrl(rt *r, const svrbfd_path *path, const uint8_t *pkt, size_t len,
 void rt_fw_close(rt *r); /* libuv handles */
 void rt_fw_free(rt *r);  /* context, sockets, nft table */
 size_t rt_ut_rows(rt *r, rf_ut_row *rows, size_t max);
+
+/* router_alarm.c: peer alarms, logged and sent to the conductor. */
+int rt_alarm_init(rt *r, char *err, size_t errlen); /* after the config */
+void rt_alarm_path(rt *r, rt_path *p, int up);      /* path status */
+void rt_alarm_pmtu(rt *r, rt_path *p, int unresolvable);
+void rt_alarm_retire(rt *r, rt_path *p);            /* adjacency removed */
+size_t rt_alarm_active(const rt *r);
+void rt_alarm_stop(rt *r); /* libuv handles */
+void rt_alarm_free(rt *r);
 
 /* Fills an empty control_socket with /run/svr-router-ROUTER.sock. */
 void rt_default_socket(rc_config *c);

@@ -342,6 +342,9 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
 #define K_PORT 0x10u
 #define K_INTERFACE 0x20u
 #define K_TOPOLOGY 0x40u
+#define K_CKEY 0x80u
+#define K_CKNOWN 0x100u
+#define K_CSTATE 0x200u
 #define K_NEIGHBORHOOD 0x80u
 #define K_HOSTNAME 0x100u
 
@@ -398,6 +401,36 @@ static void key_global(parser *p, const char *key, const char *val) {
       return;
     }
     snprintf(c->control_socket, sizeof(c->control_socket), "%s", val);
+  } else if (strcmp(key, "conductor") == 0) {
+    if (c->n_conductors == RC_MAX_CONDUCTORS) {
+      perr(p, p->line, "conductor: at most %d conductor nodes",
+           RC_MAX_CONDUCTORS);
+    } else if (strlen(val) >= RC_HOSTPORT_MAX || strchr(val, ' ')) {
+      perr(p, p->line, "conductor: expected HOST or HOST:PORT, got '%s'", val);
+    } else {
+      if (c->n_conductors == 0) {
+        c->conductor_line = p->line;
+      }
+      snprintf(c->conductors[c->n_conductors++], RC_HOSTPORT_MAX, "%s", val);
+    }
+  } else if (strcmp(key, "conductor-key") == 0 ||
+             strcmp(key, "conductor-known-hosts") == 0 ||
+             strcmp(key, "conductor-state-dir") == 0) {
+    char *dst = c->conductor_state_dir;
+    uint32_t bit = K_CSTATE;
+    if (strcmp(key, "conductor-key") == 0) {
+      dst = c->conductor_key;
+      bit = K_CKEY;
+    } else if (strcmp(key, "conductor-known-hosts") == 0) {
+      dst = c->conductor_known_hosts;
+      bit = K_CKNOWN;
+    }
+    if (!once(p, bit, key)) return;
+    if (strlen(val) >= RC_FILE_MAX) {
+      perr(p, p->line, "%s: path longer than %d bytes", key, RC_FILE_MAX - 1);
+      return;
+    }
+    snprintf(dst, RC_FILE_MAX, "%s", val);
   } else if (!bfd_key(p, &c->bfd, key, val)) {
     perr(p, p->line, "unknown key '%s' at router level", key);
   }
@@ -598,6 +631,17 @@ static void finish(parser *p) {
   }
   if (c->node[0] == '\0') {
     snprintf(c->node, sizeof(c->node), "node1");
+  }
+  if (c->n_conductors > 0 &&
+      (c->conductor_key[0] == '\0' || c->conductor_known_hosts[0] == '\0')) {
+    perr(p, c->conductor_line,
+         "conductor: needs conductor-key FILE and conductor-known-hosts FILE");
+  }
+  if (c->n_conductors == 0 &&
+      (c->conductor_key[0] || c->conductor_known_hosts[0] ||
+       c->conductor_state_dir[0])) {
+    perr(p, 1, "conductor-key / conductor-known-hosts / conductor-state-dir "
+               "given without 'conductor HOST[:PORT]'");
   }
   for (i = 0; i < c->n_interfaces; i++) {
     rc_interface *it = &c->interfaces[i];

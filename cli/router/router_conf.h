@@ -13,6 +13,9 @@
 
 #define RC_NAME_MAX 64
 #define RC_PATH_MAX 108 /* sun_path */
+#define RC_FILE_MAX 256
+#define RC_HOSTPORT_MAX 300 /* host name (255) + ':' + port */
+#define RC_MAX_CONDUCTORS 2
 #define RC_MAX_INTERFACES 32
 #define RC_MAX_NEIGHBORHOODS 64
 #define RC_MAX_ADJACENCIES 256
@@ -80,6 +83,14 @@ typedef struct rc_config {
   char router[RC_NAME_MAX];
   char node[RC_NAME_MAX];
   char control_socket[RC_PATH_MAX];
+  /* The conductor link (libconductor, router side): up to two conductor
+   * nodes "host:port"; none = alarms are only logged. */
+  char conductors[RC_MAX_CONDUCTORS][RC_HOSTPORT_MAX];
+  size_t n_conductors;
+  int conductor_line;                      /* first 'conductor' line */
+  char conductor_key[RC_FILE_MAX];         /* router private key */
+  char conductor_known_hosts[RC_FILE_MAX]; /* pinned conductor host keys */
+  char conductor_state_dir[RC_FILE_MAX];   /* alarm journal; "" = memory */
   rc_bfd bfd; /* router-level defaults */
   rc_interface interfaces[RC_MAX_INTERFACES];
   size_t n_interfaces;

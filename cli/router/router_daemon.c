@@ -148,7 +148,7 @@ static int cb_pmtu_event(svrpmtu_ctx *ctx, svrpmtu_path *path,
   case SVRPMTU_EV_COMPLETE:
     if (p->pmtu_alarm) {
       p->pmtu_alarm = 0;
-      rt_log(r, "Peer %s path MTU is resolved: alarm cleared", p->adj.peer);
+      rt_alarm_pmtu(r, p, 0);
     }
     if (ev->pmtu != p->pmtu_logged || r->verbose) {
       rt_log(r, "%s at %s: path MTU %u (was %u, %u probes)", p->adj.peer,
@@ -160,8 +160,7 @@ static int cb_pmtu_event(svrpmtu_ctx *ctx, svrpmtu_path *path,
     p->pmtu_logged = 0;
     if (!p->pmtu_alarm) {
       p->pmtu_alarm = 1;
-      /* the product's alarm text; not yet sent to a conductor */
-      rt_log(r, "Peer %s path MTU is unresolvable", p->adj.peer);
+      rt_alarm_pmtu(r, p, 1); /* the product's alarm */
     }
     break;
   case SVRPMTU_EV_BLACK_HOLE:
@@ -329,6 +328,7 @@ static int cb_path(svrbfd_ctx *ctx, svrbfd_session *s, int up, svrbfd_tstamp ts,
   p->up_at = up ? (ts ? ts : 1) : 0;
   rt_log(r, "peer path %s -> %s %s", r->cfg->router, p->adj.peer,
          up ? "up" : "down");
+  rt_alarm_path(r, p, up);
   /* libsvrpmtu calls are allowed here: they touch no libsvrbfd state */
   if (up) {
     pmtu_start(r, p);
@@ -423,6 +423,8 @@ static int path_new(rt *r, const rc_adjacency *adj, rt_path **out, char *err,
 
 /* Sends AdminDown for |p| now (best effort) and frees it. */
 static void path_retire(rt *r, rt_path *p) {
+  p->retiring = 1; /* the AdminDown below raises no alarm */
+  rt_alarm_retire(r, p);
   if (p->s) {
     svrbfd_session_set_admin_down(p->s, 1, now_ns());
     bfd_uv_kick(r->glue);
@@ -615,6 +617,11 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
         p->keep = 1;
         p->adj = *a; /* hostname, line numbers, link-test and PMTU settings */
         if (pm_changed) {
+          /* a new search decides again */
+          p->pmtu_alarm = 0;
+          rt_alarm_pmtu(r, p, 0);
+        }
+        if (pm_changed) {
           pmtu_stop(r, p);
           if (p->up_at) {
             pmtu_start(r, p);
@@ -684,19 +691,20 @@ static void shutdown_now(rt *r) {
     return;
   }
   rt_log(r, "shutting down: AdminDown to %zu peer path(s)", r->n_paths);
+  r->stopping = 1; /* our own AdminDown raises no peer alarm */
   for (i = 0; i < r->n_paths; i++) {
     if (r->paths[i]->s) {
       svrbfd_session_set_admin_down(r->paths[i]->s, 1, now_ns());
     }
   }
   bfd_uv_kick(r->glue);
-  r->stopping = 1;
   rt_ctl_close(r);
   bfd_uv_close(r->glue);
   if (r->pmtu_timer_init) {
     uv_close((uv_handle_t *)&r->pmtu_timer, NULL);
   }
   rt_fw_close(r);
+  rt_alarm_stop(r);
   if (r->verbose) {
     uv_close((uv_handle_t *)&r->verbose_timer, NULL);
   }
@@ -727,6 +735,22 @@ static void on_signal(uv_signal_t *h, int signum) {
     }
     snprintf(c->control_socket, sizeof(c->control_socket), "%s",
              r->cfg->control_socket);
+    if (c->n_conductors != r->cfg->n_conductors ||
+        memcmp(c->conductors, r->cfg->conductors, sizeof(c->conductors)) ||
+        strcmp(c->conductor_key, r->cfg->conductor_key) ||
+        strcmp(c->conductor_known_hosts, r->cfg->conductor_known_hosts) ||
+        strcmp(c->conductor_state_dir, r->cfg->conductor_state_dir)) {
+      rt_log(r, "reload: conductor settings change need a restart; keeping "
+                "the running link");
+      c->n_conductors = r->cfg->n_conductors;
+      c->conductor_line = r->cfg->conductor_line;
+      memcpy(c->conductors, r->cfg->conductors, sizeof(c->conductors));
+      memcpy(c->conductor_key, r->cfg->conductor_key, sizeof(c->conductor_key));
+      memcpy(c->conductor_known_hosts, r->cfg->conductor_known_hosts,
+             sizeof(c->conductor_known_hosts));
+      memcpy(c->conductor_state_dir, r->cfg->conductor_state_dir,
+             sizeof(c->conductor_state_dir));
+    }
     if (apply(r, c, err, sizeof(err)) != 0) {
       rt_log(r, "reload rejected, configuration kept: %s", err);
       free(c);
@@ -757,6 +781,7 @@ static void teardown(rt *r) {
   bfd_uv_del(r->glue);
   svrpmtu_ctx_del(r->pmtu);
   rt_fw_free(r);
+  rt_alarm_free(r);
   svrbfd_ctx_del(r->ctx);
   free(r->cfg);
   uv_loop_close(r->loop);
@@ -801,6 +826,18 @@ int rt_run(const char *cfg_path, int verbose) {
   }
   /* UDP transform detection: never fails the start (unavailable instead) */
   (void)rt_fw_init(&r, r.cfg);
+  /* the conductor link: a bad key or known-hosts file fails the start */
+  if (rt_alarm_init(&r, err, sizeof(err)) != 0) {
+    fprintf(stderr, "svr-router: conductor link: %s\nsvr-router: nothing "
+                    "started\n", err);
+    r.stopping = 1;
+    rt_ctl_close(&r);
+    bfd_uv_close(r.glue);
+    uv_walk(r.loop, close_walk, NULL);
+    uv_run(r.loop, UV_RUN_DEFAULT);
+    teardown(&r);
+    return RT_EXIT_FAIL;
+  }
   uv_signal_init(r.loop, &r.sig_term);
   uv_signal_init(r.loop, &r.sig_int);
   uv_signal_init(r.loop, &r.sig_hup);

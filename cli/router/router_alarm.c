@@ -1,0 +1,225 @@
+/*
+ * svr-router alarms and the conductor link.
+ *
+ * The product's peer alarms (docs/svr-router.md "Alarms"):
+ *   peer/major    "Peer <name> path is down"        one peer path left Up
+ *   peer/critical "Peer <name> is not reachable"    every path to it down
+ *   peer/major    "Peer <name> path MTU is unresolvable"
+ * Each is logged when raised and cleared.  With 'conductor HOST[:PORT]' in
+ * the configuration they also go to the conductor over the management
+ * channel (libconductor router side, cli/glue/conductor_router.c): journaled
+ * before they are sent, kept until every conductor node acknowledged them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <conductor/conductor.h>
+
+#include "router.h"
+
+static void cnd_log(int level, const char *text, void *ud) {
+  rt *r = ud;
+  /* errors and warnings always; connection events with -v */
+  if (level <= 1 || r->verbose) {
+    rt_log(r, "conductor: %s", text);
+  }
+}
+
+int rt_alarm_init(rt *r, char *err, size_t errlen) {
+  const rc_config *c = r->cfg;
+  rtr_opts o;
+  size_t i;
+  if (c->n_conductors == 0) {
+    return 0;
+  }
+  /* The files are read when connecting; unreadable ones fail the start
+   * here rather than as a stream of reconnect warnings. */
+  {
+    const char *files[2] = {c->conductor_key, c->conductor_known_hosts};
+    const char *keys[2] = {"conductor-key", "conductor-known-hosts"};
+    for (i = 0; i < 2; i++) {
+      FILE *f = fopen(files[i], "r");
+      if (f == NULL) {
+        snprintf(err, errlen, "%s %s: %s", keys[i], files[i], strerror(errno));
+        return -1;
+      }
+      fclose(f);
+    }
+  }
+  memset(&o, 0, sizeof(o));
+  o.router = c->router;
+  o.node = c->node;
+  o.key_path = c->conductor_key;
+  o.known_hosts = c->conductor_known_hosts;
+  o.state_dir = c->conductor_state_dir[0] ? c->conductor_state_dir : NULL;
+  for (i = 0; i < c->n_conductors; i++) {
+    o.conductors[i] = c->conductors[i];
+  }
+  o.n_conductors = (int)c->n_conductors;
+  o.log = cnd_log;
+  o.log_data = r;
+  if (rtr_new(&r->cnd, r->loop, &o, err, errlen) != 0) {
+    r->cnd = NULL;
+    return -1;
+  }
+  rt_log(r, "conductor link: %s%s%s (router %s, node %s)", c->conductors[0],
+         c->n_conductors > 1 ? ", " : "",
+         c->n_conductors > 1 ? c->conductors[1] : "", c->router, c->node);
+  return 0;
+}
+
+void rt_alarm_stop(rt *r) {
+  if (r->cnd) {
+    rtr_stop(r->cnd);
+  }
+}
+
+void rt_alarm_free(rt *r) {
+  if (r->cnd) {
+    rtr_del(r->cnd);
+    r->cnd = NULL;
+  }
+}
+
+static void raise_alarm(rt *r, rt_alarm *a, uint8_t sev, const char *source,
+                        const char *message) {
+  if (a->active) {
+    return;
+  }
+  memset(a, 0, sizeof(*a));
+  a->sev = sev;
+  snprintf(a->source, sizeof(a->source), "%s", source);
+  snprintf(a->message, sizeof(a->message), "%s", message);
+  if (r->cnd) {
+    int rc = rtr_raise(r->cnd, sev, a->source, "peer", a->message, &a->num);
+    if (rc != 0) {
+      rt_log(r, "alarm not sent to the conductor: %s", conductor_strerror(rc));
+      a->num = ++r->local_alarms;
+    }
+  } else {
+    a->num = ++r->local_alarms;
+  }
+  a->active = 1;
+  rt_log(r, "alarm #%u raised (peer/%s, source %s): %s", a->num,
+         conductor_severity_name(sev), a->source, a->message);
+}
+
+static void clear_alarm(rt *r, rt_alarm *a) {
+  if (!a->active) {
+    return;
+  }
+  a->active = 0;
+  if (r->cnd) {
+    int rc = rtr_clear(r->cnd, a->num, a->sev, a->source, "peer", a->message);
+    if (rc != 0) {
+      rt_log(r, "alarm clear not sent to the conductor: %s",
+             conductor_strerror(rc));
+    }
+  }
+  rt_log(r, "alarm #%u cleared (peer/%s, source %s)", a->num,
+         conductor_severity_name(a->sev), a->source);
+}
+
+static void path_source(const rt *r, const rt_path *p, char *buf, size_t len) {
+  snprintf(buf, len, "%s/%s/%s", r->cfg->node,
+           r->cfg->interfaces[p->adj.interface].name, p->adj.address_text);
+}
+
+/* The "not reachable" alarm of peer |name|, created on first use. */
+static rt_alarm *peer_alarm(rt *r, const char *name) {
+  size_t i;
+  for (i = 0; i < r->n_peer_alarms; i++) {
+    if (strcmp(r->peer_alarms[i].peer, name) == 0) {
+      return &r->peer_alarms[i].a;
+    }
+  }
+  if (r->n_peer_alarms == RC_MAX_ADJACENCIES) {
+    return NULL;
+  }
+  memset(&r->peer_alarms[i], 0, sizeof(r->peer_alarms[i]));
+  snprintf(r->peer_alarms[i].peer, sizeof(r->peer_alarms[i].peer), "%s", name);
+  r->n_peer_alarms++;
+  return &r->peer_alarms[i].a;
+}
+
+static int peer_has_path_up(const rt *r, const char *name,
+                            const rt_path *except) {
+  size_t i;
+  for (i = 0; i < r->n_paths; i++) {
+    const rt_path *q = r->paths[i];
+    if (q && q != except && q->up_at && strcmp(q->adj.peer, name) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void rt_alarm_path(rt *r, rt_path *p, int up) {
+  char src[RT_ALARM_SOURCE_MAX], msg[RT_ALARM_MESSAGE_MAX];
+  rt_alarm *pa;
+  if (r->stopping || p->retiring) {
+    return; /* our own AdminDown: shutdown or a removed adjacency */
+  }
+  pa = peer_alarm(r, p->adj.peer);
+  if (up) {
+    clear_alarm(r, &p->a_down);
+    if (pa) {
+      clear_alarm(r, pa);
+    }
+    return;
+  }
+  path_source(r, p, src, sizeof(src));
+  snprintf(msg, sizeof(msg), "Peer %s path is down", p->adj.peer);
+  raise_alarm(r, &p->a_down, CONDUCTOR_SEV_MAJOR, src, msg);
+  if (pa && !peer_has_path_up(r, p->adj.peer, p)) {
+    snprintf(msg, sizeof(msg), "Peer %s is not reachable", p->adj.peer);
+    raise_alarm(r, pa, CONDUCTOR_SEV_CRITICAL, r->cfg->node, msg);
+  }
+}
+
+void rt_alarm_pmtu(rt *r, rt_path *p, int unresolvable) {
+  char src[RT_ALARM_SOURCE_MAX], msg[RT_ALARM_MESSAGE_MAX];
+  if (!unresolvable) {
+    clear_alarm(r, &p->a_mtu);
+    return;
+  }
+  path_source(r, p, src, sizeof(src));
+  snprintf(msg, sizeof(msg), "Peer %s path MTU is unresolvable", p->adj.peer);
+  raise_alarm(r, &p->a_mtu, CONDUCTOR_SEV_MAJOR, src, msg);
+}
+
+void rt_alarm_retire(rt *r, rt_path *p) {
+  rt_alarm *pa = peer_alarm(r, p->adj.peer);
+  clear_alarm(r, &p->a_down);
+  clear_alarm(r, &p->a_mtu);
+  /* the last adjacency to that peer is gone: nothing left to reach */
+  if (pa && pa->active) {
+    size_t i;
+    int others = 0;
+    for (i = 0; i < r->n_paths; i++) {
+      if (r->paths[i] && r->paths[i] != p && r->paths[i]->keep &&
+          strcmp(r->paths[i]->adj.peer, p->adj.peer) == 0) {
+        others = 1;
+      }
+    }
+    if (!others) {
+      clear_alarm(r, pa);
+    }
+  }
+}
+
+size_t rt_alarm_active(const rt *r) {
+  size_t i, n = 0;
+  for (i = 0; i < r->n_paths; i++) {
+    if (r->paths[i]) {
+      n += (size_t)r->paths[i]->a_down.active +
+           (size_t)r->paths[i]->a_mtu.active;
+    }
+  }
+  for (i = 0; i < r->n_peer_alarms; i++) {
+    n += (size_t)r->peer_alarms[i].a.active;
+  }
+  return n;
+}
