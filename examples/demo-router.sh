@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # svr-router demo: three routers in a full mesh peer over BFD, measure each
-# path with echo bursts, and router-a prints `show peers detail`.
+# path with echo bursts, and router-a prints `show peers detail`.  router-a
+# also reports to a conductor node (svr-conductor on its loopback): when
+# router-c is killed, router-a's alarms "Peer router-c path is down" and
+# "Peer router-c is not reachable" show up on the conductor.
 #
 #   as root:   network namespaces joined by veth links, configured from
 #              examples/router-{a,b,c}.conf (10.77.x.x)
@@ -16,11 +19,14 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${SVR_BUILD_DIR:-$here/build}
 R="$build/cli/svr-router"
+C="$build/cli/svr-conductor"
+RN="$build/cli/svr-conductor-router"
 timeout_s=${DEMO_TIMEOUT:-30}
 
-if [ ! -x "$R" ]; then
+if [ ! -x "$R" ] || [ ! -x "$C" ] || [ ! -x "$RN" ]; then
   cmake -S "$here" -B "$build" >/dev/null
-  cmake --build "$build" -j2 --target svr-router >/dev/null
+  cmake --build "$build" -j2 --target svr-router svr-conductor \
+    svr-conductor-router >/dev/null
 fi
 
 tmp=$(mktemp -d /tmp/svrrouter-demo.XXXXXX)
@@ -83,11 +89,38 @@ else
   done
 fi
 
-echo "== svr-router demo ($mode): router-a, router-b, router-c in a mesh"
+# A conductor node for router-a's alarms, on router-a's loopback.
+mkdir -p "$tmp/cnd"
+"$RN" keygen "$tmp/router-a.key" >/dev/null
+"$C" --dir "$tmp/cnd" enroll router-a "$tmp/router-a.key.pub" >/dev/null
+# shellcheck disable=SC2086
+${run[a]} "$C" --dir "$tmp/cnd" run --listen 127.0.0.1 --port 0 --node cnd1 \
+  >"$tmp/cnd.log" 2>&1 &
+pids+=($!)
+deadline=$(( $(date +%s) + 10 ))
+until grep -q 'listening port=' "$tmp/cnd.log" 2>/dev/null; do
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "== the conductor did not start:"; cat "$tmp/cnd.log"; exit 1
+  fi
+  sleep 0.1
+done
+cport=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$tmp/cnd.log" | head -1)
+echo "[127.0.0.1]:$cport $(cut -d' ' -f1,2 "$tmp/cnd/ssh_host_ed25519_key.pub")" \
+  >"$tmp/known_hosts"
+# router-a's global section gets the conductor keys
+awk -v c1="conductor 127.0.0.1:$cport" -v c2="conductor-key $tmp/router-a.key" \
+    -v c3="conductor-known-hosts $tmp/known_hosts" \
+    '/^\[/ && !done { print c1; print c2; print c3; done = 1 } { print }' \
+    "$tmp/a.conf" >"$tmp/a.conf.new" && mv "$tmp/a.conf.new" "$tmp/a.conf"
+
+echo "== svr-router demo ($mode): router-a, router-b, router-c in a mesh;"
+echo "   router-a reports to conductor node cnd1 (127.0.0.1:$cport)"
+declare -A rpid
 for x in a b c; do
   # shellcheck disable=SC2086
   ${run[$x]} "$R" -c "$tmp/$x.conf" >"$tmp/$x.log" 2>&1 &
   pids+=($!)
+  rpid[$x]=$!
 done
 
 ready() { # every router: 2 peers up, each with an evaluated echo burst
@@ -120,6 +153,19 @@ echo "== router-a: svr-router show peers detail"
 echo
 echo "== router-b: svr-router show peers detail --json"
 "$R" -s "$tmp/b.sock" show peers detail --json
+echo
+echo "== router-c killed (kill -9, no AdminDown): router-a's alarms on the conductor"
+{ kill -9 "${rpid[c]}"; wait "${rpid[c]}" || true; } 2>/dev/null
+deadline=$(( $(date +%s) + 15 ))
+until "$C" --dir "$tmp/cnd" show alarms 2>/dev/null | grep -q 'Peer router-c is not reachable'; do
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "== the alarms did not reach the conductor; router-a's log:"
+    cat "$tmp/a.log"; exit 1
+  fi
+  sleep 0.2
+done
+echo "\$ svr-conductor show alarms"
+"$C" --dir "$tmp/cnd" show alarms
 echo
 echo "== router-a's log"
 cat "$tmp/a.log"

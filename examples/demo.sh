@@ -4,6 +4,7 @@
 #   1. two svr-bfd endpoints bring a BFD peer path Up and print the table;
 #   2. three svr-router daemons peer in a mesh, measure every path with echo
 #      bursts and print `show peers detail` (latency, jitter, loss, MOS);
+#      router-c is killed and router-a's peer alarms appear on a conductor;
 #   3. a conductor node and two router nodes on the SSH management channel:
 #      alarms stored and acknowledged, a silent router node detected.
 #
@@ -59,7 +60,7 @@ pids+=($!)
   --node-name node1 --tx 300 --rx 300 --hold-down 0 --once --timeout 10
 
 echo
-echo "==== 2. svr-router: three routers peering in a mesh"
+echo "==== 2. svr-router: three routers peering in a mesh, alarms to a conductor"
 "$here/examples/demo-router.sh"
 
 echo
