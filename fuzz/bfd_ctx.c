@@ -213,8 +213,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       {
         int rv = svrbfd_ctx_read_pkt(ctx, &path, buf, len, ts);
-        assert(rv == 0 || (rv <= SVRBFD_ERR_PKT_SHORT &&
-                           rv >= SVRBFD_ERR_PKT_ADMIN_DOWN));
+        /* svrbfd.h: a BFD packet gives a SVRBFD_ERR_PKT_* code, an SVR
+         * control datagram (cookie) a SVRBFD_PQ_ERR_PKT_* one */
+        assert(rv == 0 ||
+               (rv <= SVRBFD_ERR_PKT_SHORT && rv >= SVRBFD_ERR_PKT_ADMIN_DOWN) ||
+               (rv <= SVRBFD_PQ_ERR_PKT_SHORT && rv >= SVRBFD_PQ_ERR_PKT_RTT));
       }
       break;
     }
