@@ -588,6 +588,11 @@ int main(int argc, char **argv) {
     }
     if (!no_nft) {
       rv = fwdet_glue_nft_install(&g);
+      if (g.nft_swept) {
+        fprintf(stderr, "%s: removed %u nftables table(s) svr_fwdet_<pid> "
+                        "left by detectors that no longer run\n",
+                prog, g.nft_swept);
+      }
       if (rv != 0) {
         fprintf(stderr, "%s: %s (or use --no-nft if you silence the kernel "
                         "yourself)\n", prog, g.err);

@@ -4,14 +4,16 @@
 # one peer path between them; router-a has 'conductor 127.0.0.1:PORT'.
 #  1. The link comes up (the conductor shows router-a's node connected) and
 #     no alarm is stored while the path is up.
-#  2. router-b killed (no AdminDown): router-a raises "Peer router-b path is
-#     down" (major, source node1/lo/127.0.0.3) and "Peer router-b is not
-#     reachable" (critical); the conductor stores both.
-#  3. router-b back: both cleared at the conductor.
-#  4. The conductor stopped while router-b is killed again: router-a keeps
+#  2. router-b frozen (SIGSTOP: silent, no AdminDown): router-a raises "Peer
+#     router-b path is down" (major, source node1/lo/127.0.0.3) and "Peer
+#     router-b is not reachable" (critical); the conductor stores both.
+#  3. router-b resumed (SIGCONT): both cleared at the conductor.
+#  4. The conductor stopped while router-b is frozen again: router-a keeps
 #     the alarms in its outbox (journaled in conductor-state-dir) and the
 #     conductor stores them once it is back on the same port.
-#  5. A bad conductor-key path: svr-router exits 1 naming the problem; a
+#  5. SIGTERM: router-a exits promptly with its conductor link up, and its
+#     own AdminDown raises no alarm.
+#  6. A bad conductor-key path: svr-router exits 1 naming the problem; a
 #     conductor without conductor-key: configuration error, exit 2.
 # Traffic stays on 127.0.0.0/8.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
@@ -87,8 +89,8 @@ fi
 [ "$(nalarms)" = 0 ] && svr_pass "no alarm while the path is up" ||
   svr_fail "alarms while up: $(alarms)"
 
-echo "== 2. router-b killed"
-kill -KILL "$PID_B"
+echo "== 2. router-b frozen (SIGSTOP)"
+kill -STOP "$PID_B"
 if svr_wait_for 10 'has_alarm major node1/lo/127.0.0.3 "Peer router-b path is down" &&
                     has_alarm critical node1 "Peer router-b is not reachable"'; then
   svr_pass "conductor stored 'Peer router-b path is down' (major) and 'Peer router-b is not reachable' (critical)"
@@ -98,8 +100,8 @@ fi
 grep -q 'alarm #[0-9]* raised (peer/major, source node1/lo/127.0.0.3): Peer router-b path is down' "$LOG_A" &&
   svr_pass "router-a logged the alarm with its number" || svr_fail "no alarm line in router-a's log"
 
-echo "== 3. router-b back"
-svr_bg - "$R" -c "$T/b.conf"; PID_B=$SVR_LAST_PID
+echo "== 3. router-b resumed (SIGCONT)"
+kill -CONT "$PID_B"
 if svr_wait_for 10 '[ "$(nup a)" = 1 ] && [ "$(nalarms)" = 0 ]'; then
   svr_pass "path up again: both alarms cleared at the conductor"
 else
@@ -108,7 +110,7 @@ fi
 
 echo "== 4. conductor down while the path fails"
 kill -TERM "$PID_C"; svr_wait_for 10 "! kill -0 $PID_C 2>/dev/null"
-kill -KILL "$PID_B"
+kill -STOP "$PID_B"
 svr_wait_for 5 "[ \$(grep -c 'raised (peer/critical' '$LOG_A') -ge 2 ]" ||
   svr_fail "router-a did not raise the alarms again"
 [ "$(nalarms)" = 0 ] && svr_pass "conductor down: nothing stored yet" || svr_fail "stored while down?"
@@ -119,8 +121,24 @@ if svr_wait_for 20 'has_alarm critical node1 "Peer router-b is not reachable" &&
 else
   tail -5 "$LOG_A"; svr_fail "after the conductor came back: $(alarms)"
 fi
+kill -CONT "$PID_B"
 
-echo "== 5. configuration errors"
+echo "== 5. shutdown"
+svr_wait_for 10 '[ "$(nup a)" = 1 ]' || svr_fail "router-b's path not up again"
+t0=$(date +%s%N)
+kill -TERM "$PID_A"   # first: router-b's AdminDown would be a real peer event
+if svr_wait_for 5 "! kill -0 $PID_A 2>/dev/null"; then
+  svr_pass "SIGTERM: router-a (conductor link up) exited in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+else
+  svr_fail "SIGTERM: router-a still running after 5 s"
+fi
+kill -TERM "$PID_B"
+svr_wait_for 5 "! kill -0 $PID_B 2>/dev/null" || svr_fail "router-b still running"
+grep -c 'alarm #[0-9]* raised' "$LOG_A" | { read -r n; [ "$n" = 4 ]; } &&
+  svr_pass "router-a's own shutdown raised no alarm (4 raised in all)" ||
+  svr_fail "alarms raised: $(grep 'raised' "$LOG_A")"
+
+echo "== 6. configuration errors"
 conf c b "conductor 127.0.0.1:$CPORT" "conductor-key $T/nonexistent.key" \
   "conductor-known-hosts $T/known_hosts"
 "$R" -c "$T/c.conf" >"$T/c.out" 2>&1; rc=$?

@@ -74,12 +74,25 @@ svr_wait_for 5 "! kill -0 $PID0 2>/dev/null" || svr_fail "A (no caps) did not st
 rm -f "$T/a.sock"
 
 echo "== 1. no firewall"
+# A detector killed with SIGKILL leaves its table; a dead PID's table (and
+# only that one) is removed when the next detector starts.
+dead=4000000; while kill -0 "$dead" 2>/dev/null; do dead=$((dead + 1)); done
+ip netns exec "$(svr_ns A)" nft add table inet "svr_fwdet_$dead"
+ip netns exec "$(svr_ns A)" nft add table inet "svr_fwdet_$$"   # alive: kept
 svr_bg A "$R" -c "$T/a.conf"; LOG_A=$SVR_LAST_LOG
 svr_bg B "$R" -c "$T/b.conf"; LOG_B=$SVR_LAST_LOG
 if ! svr_wait_for 10 '[ "$(peer_status a)" = up ]'; then
   cat "$LOG_A" "$LOG_B"; svr_fail "BFD path A - B not up"; svr_finish
 fi
 svr_pass "BFD path A - B up through FW"
+tables=$(ip netns exec "$(svr_ns A)" nft list tables inet)
+if ! grep -q "svr_fwdet_$dead\b" <<<"$tables" && grep -q "svr_fwdet_$$\b" <<<"$tables" &&
+   grep -q 'removed 1 nftables table(s) svr_fwdet_<pid> left by detectors' "$LOG_A"; then
+  svr_pass "stale svr_fwdet_$dead (dead PID) removed at start and logged; a live PID's table kept"
+else
+  svr_fail "stale table sweep: $tables / $(grep -c removed "$LOG_A") log lines"
+fi
+ip netns exec "$(svr_ns A)" nft delete table inet "svr_fwdet_$$"
 if svr_wait_for 15 '[ "$(ut_field a "u[\"bursts_answered\"]")" -ge 3 ] 2>/dev/null'; then
   st=$(ut_field a "u['status']"); rs=$(ut_field a "u['reasons']")
   [ "$st" = disabled ] && [ -z "$rs" ] &&

@@ -14,7 +14,9 @@
  *   RST silence   an nftables table "svr_fwdet_<pid>" with an input-hook
  *                 rule dropping TCP to local ports 1280/1283, so the kernel
  *                 neither answers probes with RST/SYN-ACK nor lets them reach
- *                 a socket; removed on exit.                needs CAP_NET_ADMIN
+ *                 a socket; removed on exit.  Tables of detectors that died
+ *                 without removing theirs (SIGKILL) are deleted at the next
+ *                 install (nft_swept).                     needs CAP_NET_ADMIN
  *
  * Time is CLOCK_MONOTONIC; randomness is getrandom(2).
  */
@@ -34,6 +36,7 @@ typedef struct fwdet_glue {
   int udp_fd;  /* UDP 1280 of |family| */
   int udp6_fd; /* respond: a second UDP socket for IPv6 (-1 if none) */
   int nft_installed;
+  unsigned nft_swept; /* stale tables of dead detectors removed at install */
   char nft_table[64];
   uint64_t tx_errors;
   int last_tx_errno;

@@ -374,9 +374,33 @@ static int run_nft(fwdet_glue *g, const char *script) {
   return -FWDET_GLUE_ESYS;
 }
 
+/* Deletes the svr_fwdet_<pid> tables of processes that no longer exist
+ * (a detector killed with SIGKILL cannot remove its own): left behind, they
+ * would keep dropping TCP to 1280/1283 on this host.  Best effort. */
+static void nft_sweep_stale(fwdet_glue *g) {
+  FILE *f = popen("nft list tables inet 2>/dev/null", "r");
+  char line[256], script[128];
+  long pid;
+  if (f == NULL) {
+    return;
+  }
+  while (fgets(line, sizeof(line), f)) {
+    if (sscanf(line, "table inet svr_fwdet_%ld", &pid) == 1 && pid > 0 &&
+        pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+      snprintf(script, sizeof(script), "delete table inet svr_fwdet_%ld\n",
+               pid);
+      if (run_nft(g, script) == 0) {
+        g->nft_swept++;
+      }
+    }
+  }
+  pclose(f);
+}
+
 int fwdet_glue_nft_install(fwdet_glue *g) {
   char script[1024];
   int rv;
+  nft_sweep_stale(g);
   snprintf(g->nft_table, sizeof(g->nft_table), "svr_fwdet_%ld",
            (long)getpid());
   /* Input hook: only packets addressed to this host; the tap has already

@@ -151,6 +151,10 @@ int rt_fw_init(rt *r, const rc_config *c) {
   rc = fwdet_glue_open_probe(&r->fw4, r->fw, 4, 1);
   if (rc == 0) {
     rc = fwdet_glue_nft_install(&r->fw4);
+    if (r->fw4.nft_swept) {
+      rt_log(r, "removed %u nftables table(s) svr_fwdet_<pid> left by "
+                "detectors that no longer run", r->fw4.nft_swept);
+    }
     if (rc != 0) {
       snprintf(r->fw_why, sizeof(r->fw_why), "%s",
                rc == -FWDET_GLUE_EPRIV ? "no CAP_NET_ADMIN" : "nft failed");

@@ -23,7 +23,9 @@ SVR_FAILED=0
 
 svr_cleanup() {
   local p n
-  for p in "${SVR_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  # TERM, then CONT for a test that stopped one (SIGSTOP): it must run its
+  # own exit path (AdminDown, nft table removal) rather than be killed
+  for p in "${SVR_PIDS[@]}"; do kill "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null; done
   for p in "${SVR_PIDS[@]}"; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null
