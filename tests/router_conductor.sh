@@ -77,6 +77,9 @@ sys.exit(0 if any(a["severity"]==sev and a["source"]==src and a["message"]==msg
                   and a["category"]=="peer" and a["node"]=="node1"
                   for a in json.load(sys.stdin)) else 1)' "$@"
 }
+# rshow FIELD-EXPR: a Python expression over d = `show alarms --json` of router-a
+rshow() { "$R" -s "$T/a.sock" show alarms --json 2>/dev/null | python3 -c '
+import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1" 2>/dev/null; }
 connected() { "$C" --dir "$T/cnd" show assets --router router-a --json 2>/dev/null | grep -q '"state": "connected"'; }
 
 svr_bg - "$R" -c "$T/a.conf"; PID_A=$SVR_LAST_PID; LOG_A=$SVR_LAST_LOG
@@ -99,11 +102,24 @@ else
 fi
 grep -q 'alarm #[0-9]* raised (peer/major, source node1/lo/127.0.0.3): Peer router-b path is down' "$LOG_A" &&
   svr_pass "router-a logged the alarm with its number" || svr_fail "no alarm line in router-a's log"
+svr_wait_for 5 '[ "$(rshow "d[\"conductor\"][\"unacknowledged\"]")" = 0 ]'
+got=$(rshow '[(a["severity"],a["source"],a["message"]) for a in d["alarms"]] + [d["conductor"]["links_up"], d["conductor"]["unacknowledged"]]')
+want="[('major', 'node1/lo/127.0.0.3', 'Peer router-b path is down'), ('critical', 'node1', 'Peer router-b is not reachable'), 1, 0]"
+[ "$got" = "$want" ] && svr_pass "router-a show alarms --json: both alarms, 1 conductor link up, nothing unacknowledged" ||
+  svr_fail "show alarms --json: $got"
+"$R" -s "$T/a.sock" show alarms >"$T/alarms.txt"
+grep -q '^ID *Severity *Category *Source *Message$' "$T/alarms.txt" &&
+  grep -q 'critical *peer *node1 *Peer router-b is not reachable' "$T/alarms.txt" &&
+  grep -q '^2 active alarms$' "$T/alarms.txt" && grep -q '1 of 1 link(s) up, 0 waiting' "$T/alarms.txt" &&
+  svr_pass "router-a show alarms: table, count and conductor line" ||
+  { cat "$T/alarms.txt"; svr_fail "show alarms table"; }
 
 echo "== 3. router-b resumed (SIGCONT)"
 kill -CONT "$PID_B"
 if svr_wait_for 10 '[ "$(nup a)" = 1 ] && [ "$(nalarms)" = 0 ]'; then
   svr_pass "path up again: both alarms cleared at the conductor"
+  [ "$(rshow 'len(d["alarms"])')" = 0 ] && svr_pass "router-a show alarms: none active" ||
+    svr_fail "router-a still shows $(rshow 'd["alarms"]')"
 else
   svr_fail "after router-b came back: up $(nup a), alarms $(alarms)"
 fi
@@ -114,6 +130,10 @@ kill -STOP "$PID_B"
 svr_wait_for 5 "[ \$(grep -c 'raised (peer/critical' '$LOG_A') -ge 2 ]" ||
   svr_fail "router-a did not raise the alarms again"
 [ "$(nalarms)" = 0 ] && svr_pass "conductor down: nothing stored yet" || svr_fail "stored while down?"
+svr_wait_for 10 '[ "$(rshow "d[\"conductor\"][\"links_up\"]")" = 0 ]'
+[ "$(rshow 'd["conductor"]["links_up"], d["conductor"]["unacknowledged"] >= 2')" = "(0, True)" ] &&
+  svr_pass "router-a show alarms: link down, the alarms waiting for acknowledgement" ||
+  svr_fail "show alarms while the conductor is down: $(rshow 'd["conductor"]')"
 start_conductor "$CPORT"
 if svr_wait_for 20 'has_alarm critical node1 "Peer router-b is not reachable" &&
                     has_alarm major node1/lo/127.0.0.3 "Peer router-b path is down"'; then

@@ -223,3 +223,114 @@ size_t rt_alarm_active(const rt *r) {
   }
   return n;
 }
+
+/* ---- show alarms ----------------------------------------------------------- */
+
+static void json_str(rf_buf *b, const char *s) {
+  rf_printf(b, "\"");
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      rf_printf(b, "\\%c", c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      rf_printf(b, "\\u%04x", c);
+    } else {
+      rf_printf(b, "%c", c);
+    }
+  }
+  rf_printf(b, "\"");
+}
+
+/* The active alarms, oldest (lowest number) first. */
+static size_t collect(const rt *r, const rt_alarm **out, size_t max) {
+  size_t i, j, n = 0;
+  for (i = 0; i < r->n_paths; i++) {
+    const rt_path *p = r->paths[i];
+    if (p && p->a_down.active && n < max) {
+      out[n++] = &p->a_down;
+    }
+    if (p && p->a_mtu.active && n < max) {
+      out[n++] = &p->a_mtu;
+    }
+  }
+  for (i = 0; i < r->n_peer_alarms; i++) {
+    if (r->peer_alarms[i].a.active && n < max) {
+      out[n++] = &r->peer_alarms[i].a;
+    }
+  }
+  for (i = 1; i < n; i++) { /* insertion sort: a handful of entries */
+    const rt_alarm *a = out[i];
+    for (j = i; j > 0 && out[j - 1]->num > a->num; j--) {
+      out[j] = out[j - 1];
+    }
+    out[j] = a;
+  }
+  return n;
+}
+
+void rt_alarm_show(rt *r, rf_buf *b, int json) {
+  const rt_alarm *a[3 * RC_MAX_ADJACENCIES];
+  size_t n = collect(r, a, sizeof(a) / sizeof(a[0])), i;
+  const rc_config *c = r->cfg;
+  if (json) {
+    rf_printf(b, "{\"router\":");
+    json_str(b, c->router);
+    rf_printf(b, ",\"node\":");
+    json_str(b, c->node);
+    rf_printf(b, ",\"conductor\":");
+    if (r->cnd) {
+      rf_printf(b, "{\"nodes\":[");
+      for (i = 0; i < c->n_conductors; i++) {
+        rf_printf(b, "%s", i ? "," : "");
+        json_str(b, c->conductors[i]);
+      }
+      rf_printf(b, "],\"links_up\":%d,\"unacknowledged\":%zu}",
+                rtr_links_up(r->cnd), rtr_pending(r->cnd));
+    } else {
+      rf_printf(b, "null");
+    }
+    rf_printf(b, ",\"alarms\":[");
+    for (i = 0; i < n; i++) {
+      rf_printf(b, "%s{\"id\":%u,\"severity\":\"%s\",\"category\":\"peer\","
+                   "\"source\":",
+                i ? "," : "", a[i]->num, conductor_severity_name(a[i]->sev));
+      json_str(b, a[i]->source);
+      rf_printf(b, ",\"message\":");
+      json_str(b, a[i]->message);
+      rf_printf(b, "}");
+    }
+    rf_printf(b, "]}\n");
+    return;
+  }
+  {
+    size_t wsrc = strlen("Source"), wid = strlen("ID");
+    char id[16];
+    for (i = 0; i < n; i++) {
+      size_t l = strlen(a[i]->source);
+      wsrc = l > wsrc ? l : wsrc;
+      l = (size_t)snprintf(id, sizeof(id), "%u", a[i]->num);
+      wid = l > wid ? l : wid;
+    }
+    rf_printf(b, "%-*s %-8s %-8s %-*s %s\n", (int)wid, "ID", "Severity",
+              "Category", (int)wsrc, "Source", "Message");
+    for (i = 0; i < wid; i++) rf_printf(b, "=");
+    rf_printf(b, " ======== ======== ");
+    for (i = 0; i < wsrc; i++) rf_printf(b, "=");
+    rf_printf(b, " =======\n");
+    for (i = 0; i < n; i++) {
+      rf_printf(b, "%-*u %-8s %-8s %-*s %s\n", (int)wid, a[i]->num,
+                conductor_severity_name(a[i]->sev), "peer", (int)wsrc,
+                a[i]->source, a[i]->message);
+    }
+  }
+  rf_printf(b, "%zu active alarm%s\n", n, n == 1 ? "" : "s");
+  if (r->cnd) {
+    rf_printf(b, "conductor %s%s%s: %d of %zu link(s) up, %zu waiting for "
+                 "acknowledgement\n",
+              c->conductors[0], c->n_conductors > 1 ? ", " : "",
+              c->n_conductors > 1 ? c->conductors[1] : "",
+              rtr_links_up(r->cnd), c->n_conductors, rtr_pending(r->cnd));
+  } else {
+    rf_printf(b, "no conductor configured: alarms are only logged\n");
+  }
+}

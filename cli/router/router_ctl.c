@@ -5,6 +5,7 @@
  * Protocol (docs/svr-router.md): the client writes one line,
  *   show peers [detail] [json]
  *   show udp-transform [json]
+ *   show alarms [json]
  * the daemon answers "ok\n" followed by the output, or "error: TEXT\n",
  * and closes the connection.
  */
@@ -88,9 +89,14 @@ static void answer(ctl_conn *c) {
       rf_ut_table(&c->out, rows, nr);
     }
     free(rows);
+  } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
+             strcmp(words[1], "alarms") == 0 && i == n && !detail) {
+    rf_printf(&c->out, "ok\n");
+    rt_alarm_show(c->r, &c->out, json);
   } else {
     rf_printf(&c->out, "error: unknown command (expected: show peers "
-                       "[detail] [json] or show udp-transform [json])\n");
+                       "[detail] [json], show udp-transform [json] or show "
+                       "alarms [json])\n");
   }
   if (c->out.failed || c->out.p == NULL) {
     uv_close((uv_handle_t *)&c->pipe, conn_closed);

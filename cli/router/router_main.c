@@ -18,6 +18,7 @@ static const char usage_text[] =
 "       svr-router [-c FILE] check                validate FILE and exit\n"
 "       svr-router [-c FILE | -s SOCKET] show peers [detail] [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show udp-transform [--json]\n"
+"       svr-router [-c FILE | -s SOCKET] show alarms [--json]\n"
 "\n"
 "Runs one SVR router node: BFD peer-path detection (libsvrbfd, RFC 5880 on\n"
 "the peer-path port) and echo-burst path quality (latency, jitter, loss, MOS)\n"
@@ -44,6 +45,10 @@ static const char usage_text[] =
 "  show peers          Peer, Node, Network Interface, Destination, Status,\n"
 "                      Hostname, Path MTU\n"
 "  show peers detail   adds Latency(ms), Jitter(ms), Loss(%), MOS, Uptime\n"
+"  show udp-transform  firewall detector: Status and Reason(s) per peer\n"
+"  show alarms         active peer alarms (ID, Severity, Category, Source,\n"
+"                      Message) and the conductor link: nodes up, alarms\n"
+"                      not yet acknowledged\n"
 "\n"
 "Exit status: 0 success; 1 runtime failure (a socket could not be bound,\n"
 "the daemon is not reachable); 2 usage or configuration error.\n";
@@ -110,23 +115,25 @@ int main(int argc, char **argv) {
     return RT_EXIT_OK;
   }
   if (strcmp(argv[optind], "show") == 0) {
-    int detail = 0, ut = 0;
+    int detail = 0, ut = 0, al = 0;
     char path[RC_PATH_MAX];
     if (optind + 1 < argc && strcmp(argv[optind + 1], "udp-transform") == 0) {
       ut = 1;
+    } else if (optind + 1 < argc && strcmp(argv[optind + 1], "alarms") == 0) {
+      al = 1;
     } else if (optind + 1 >= argc || strcmp(argv[optind + 1], "peers") != 0) {
       fprintf(stderr, "svr-router: usage: show peers [detail] [--json] | "
-                      "show udp-transform [--json]\n");
+                      "show udp-transform [--json] | show alarms [--json]\n");
       return RT_EXIT_USAGE;
     }
     for (i = optind + 2; i < argc; i++) {
-      if (strcmp(argv[i], "detail") == 0 && !ut) {
+      if (strcmp(argv[i], "detail") == 0 && !ut && !al) {
         detail = 1;
       } else if (strcmp(argv[i], "json") == 0) {
         json = 1;
       } else {
         fprintf(stderr, "svr-router: show %s: unexpected '%s'\n",
-                ut ? "udp-transform" : "peers", argv[i]);
+                ut ? "udp-transform" : al ? "alarms" : "peers", argv[i]);
         return RT_EXIT_USAGE;
       }
     }
@@ -148,7 +155,8 @@ int main(int argc, char **argv) {
       snprintf(path, sizeof(path), "%s", c->control_socket);
       free(c);
     }
-    snprintf(cmd, sizeof(cmd), "show %s%s%s", ut ? "udp-transform" : "peers",
+    snprintf(cmd, sizeof(cmd), "show %s%s%s",
+             ut ? "udp-transform" : al ? "alarms" : "peers",
              detail ? " detail" : "", json ? " json" : "");
     return rt_ctl_request(path, cmd);
   }
