@@ -164,7 +164,10 @@ until "$C" --dir "$tmp/cnd" show alarms 2>/dev/null | grep -q 'Peer router-c is 
   fi
   sleep 0.2
 done
-echo "\$ svr-conductor show alarms"
+echo "\$ svr-router show alarms        (on router-a)"
+"$R" -s "$tmp/a.sock" show alarms
+echo
+echo "\$ svr-conductor show alarms     (on the conductor)"
 "$C" --dir "$tmp/cnd" show alarms
 echo
 echo "== router-a's log"

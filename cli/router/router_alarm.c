@@ -303,20 +303,24 @@ void rt_alarm_show(rt *r, rf_buf *b, int json) {
     return;
   }
   {
-    size_t wsrc = strlen("Source"), wid = strlen("ID");
+    size_t wsrc = strlen("Source"), wid = strlen("ID"), wmsg = strlen("Message");
     char id[16];
     for (i = 0; i < n; i++) {
       size_t l = strlen(a[i]->source);
       wsrc = l > wsrc ? l : wsrc;
       l = (size_t)snprintf(id, sizeof(id), "%u", a[i]->num);
       wid = l > wid ? l : wid;
+      l = strlen(a[i]->message);
+      wmsg = l > wmsg ? l : wmsg;
     }
     rf_printf(b, "%-*s %-8s %-8s %-*s %s\n", (int)wid, "ID", "Severity",
               "Category", (int)wsrc, "Source", "Message");
     for (i = 0; i < wid; i++) rf_printf(b, "=");
     rf_printf(b, " ======== ======== ");
     for (i = 0; i < wsrc; i++) rf_printf(b, "=");
-    rf_printf(b, " =======\n");
+    rf_printf(b, " ");
+    for (i = 0; i < wmsg; i++) rf_printf(b, "=");
+    rf_printf(b, "\n");
     for (i = 0; i < n; i++) {
       rf_printf(b, "%-*u %-8s %-8s %-*s %s\n", (int)wid, a[i]->num,
                 conductor_severity_name(a[i]->sev), "peer", (int)wsrc,
