@@ -35,6 +35,9 @@ static const char usage_text[] =
     "  run [OPTIONS]            run the conductor node in the foreground\n"
     "  enroll ROUTER KEY.pub    allow the router whose SSH public key is in\n"
     "                           KEY.pub (OpenSSH format) to connect as ROUTER\n"
+    "  unenroll ROUTER          revoke every key of ROUTER: it can no longer\n"
+    "                           connect, and a running node closes its\n"
+    "                           connections within a second\n"
     "  show alarms [--router R] [--shelved] [--json]\n"
     "                           active alarms: ID, Time, Severity, Source,\n"
     "                           Category, Message; shelved ones only with\n"
@@ -76,7 +79,8 @@ static const char usage_text[] =
     "  -v, --verbose            log every connection (default: warnings)\n"
     "\n"
     "Exit status: 0 success, 1 runtime error (message on stderr), 2 usage\n"
-    "error, 3 not found (unknown alarm ID, no database).\n"
+    "error, 3 not found (unknown alarm ID, no key enrolled for the router,\n"
+    "no database).\n"
     "\n"
     "Example:\n"
     "  svr-conductor --dir /tmp/c1 enroll burl-corp router.pub\n"
@@ -687,6 +691,36 @@ static int cmd_enroll(int argc, char **argv) {
   return 0;
 }
 
+static int cmd_unenroll(int argc, char **argv) {
+  conductor_store *st = NULL;
+  unsigned removed = 0;
+  int rv;
+  if (argc != 2) {
+    usage_error("unenroll needs ROUTER%s", "");
+  }
+  if (open_rw(&st) != 0) {
+    return 1;
+  }
+  rv = conductor_store_unenroll(st, argv[1], &removed);
+  if (rv == CONDUCTOR_ERR_NOT_FOUND) {
+    fprintf(stderr, "svr-conductor: unenroll: no key is enrolled for router "
+                    "%s\n", argv[1]);
+    conductor_store_close(st);
+    return EXIT_NOTFOUND;
+  }
+  if (rv != 0) {
+    fprintf(stderr, "svr-conductor: unenroll: %s\n",
+            conductor_store_errmsg(st));
+    conductor_store_close(st);
+    return 1;
+  }
+  conductor_store_close(st);
+  printf("unenrolled router %s: %u key%s revoked; a running conductor node "
+         "closes its connections within a second\n",
+         argv[1], removed, removed == 1 ? "" : "s");
+  return 0;
+}
+
 static int cmd_shelve(int argc, char **argv, int shelve) {
   conductor_store *st = NULL;
   int rv;
@@ -740,7 +774,8 @@ int main(int argc, char **argv) {
     snprintf(g_db, sizeof g_db, "%s/conductor.db", g_dir);
   }
   if (optind >= argc) {
-    usage_error("a command is needed (run, enroll, show, shelve, keygen)%s",
+    usage_error("a command is needed (run, enroll, unenroll, show, shelve, "
+                "keygen)%s",
                 "");
   }
   argc -= optind;
@@ -750,6 +785,9 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[0], "enroll") == 0) {
     return cmd_enroll(argc, argv);
+  }
+  if (strcmp(argv[0], "unenroll") == 0) {
+    return cmd_unenroll(argc, argv);
   }
   if (strcmp(argv[0], "shelve") == 0) {
     return cmd_shelve(argc, argv, 1);

@@ -118,11 +118,47 @@ static void test_entitlement_and_enroll(void) {
   conductor_store_close(st);
 }
 
+/* Revocation: unenroll removes every key of a router; the daemon sees the
+ * write of another process through data_version. */
+static void test_unenroll(void) {
+  conductor_store *daemon = NULL, *cli = NULL;
+  char name[CONDUCTOR_NAME_MAX];
+  unsigned removed = 99;
+  int64_t v0, v1, v2;
+  CU_ASSERT_FATAL(conductor_store_open(&daemon, path, 0) == 0);
+  CU_ASSERT_FATAL(conductor_store_open(&cli, path, 0) == 0);
+  CU_ASSERT_EQUAL(conductor_store_enroll(cli, "r9", "ssh-ed25519", "AAAAk1",
+                                         "SHA256:1"), 0);
+  CU_ASSERT_EQUAL(conductor_store_enroll(cli, "r9", "ssh-ed25519", "AAAAk2",
+                                         "SHA256:2"), 0);
+  CU_ASSERT_EQUAL(conductor_store_enroll(cli, "r8", "ssh-ed25519", "AAAAk3",
+                                         "SHA256:3"), 0);
+  CU_ASSERT_EQUAL(conductor_store_router_enrolled(daemon, "r9"), 1);
+  CU_ASSERT_EQUAL(conductor_store_data_version(daemon, &v0), 0);
+  CU_ASSERT_EQUAL(conductor_store_data_version(daemon, &v1), 0);
+  CU_ASSERT_EQUAL(v0, v1); /* nobody wrote */
+  CU_ASSERT_EQUAL(conductor_store_unenroll(cli, "r9", &removed), 0);
+  CU_ASSERT_EQUAL(removed, 2);
+  CU_ASSERT_EQUAL(conductor_store_data_version(daemon, &v2), 0);
+  CU_ASSERT_NOT_EQUAL(v2, v1); /* the other connection wrote */
+  CU_ASSERT_EQUAL(conductor_store_router_enrolled(daemon, "r9"), 0);
+  CU_ASSERT_EQUAL(conductor_store_router_enrolled(daemon, "r8"), 1);
+  CU_ASSERT_EQUAL(conductor_store_lookup_key(daemon, "AAAAk1", name,
+                                             sizeof name),
+                  CONDUCTOR_ERR_NOT_FOUND);
+  CU_ASSERT_EQUAL(conductor_store_unenroll(cli, "r9", &removed),
+                  CONDUCTOR_ERR_NOT_FOUND);
+  CU_ASSERT_EQUAL(removed, 0);
+  conductor_store_close(cli);
+  conductor_store_close(daemon);
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"alarms", test_alarms},
       {"wal_and_persist", test_wal_and_persist},
       {"entitlement_and_enroll", test_entitlement_and_enroll},
+      {"unenroll", test_unenroll},
       {NULL, NULL}};
   int rv;
   snprintf(dir, sizeof dir, "/tmp/conductor_store_test.XXXXXX");

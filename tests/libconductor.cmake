@@ -12,6 +12,10 @@ if(TARGET svr-conductor)
                       SCRIPT conductor_loopback.sh TIMEOUT 180)
 endif()
 if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_unenroll LABEL sim
+                      SCRIPT conductor_unenroll.sh TIMEOUT 90)
+endif()
+if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_openssh LABEL interop
                       SCRIPT conductor_openssh.sh TIMEOUT 120)
 endif()

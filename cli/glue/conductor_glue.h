@@ -65,6 +65,7 @@ typedef struct cnd_stats {
   uint64_t commit_latency_ns_sum; /* receive -> commit done, summed */
   uint64_t commit_latency_ns_max;
   uint64_t batch_max; /* largest batch committed at once */
+  uint64_t unenrolled_closed; /* connections closed by svr-conductor unenroll */
 } cnd_stats;
 void cnd_get_stats(const cnd *c, cnd_stats *s);
 /* The port actually bound. */

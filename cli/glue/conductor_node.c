@@ -86,6 +86,7 @@ struct cnd {
   int stopping;
   int flush_rows; /* set by the tick: write connection rows now */
   unsigned ka_flush_tick; /* keepalive times are written when 0 */
+  int64_t data_version;   /* of the store: another process wrote it */
   /* link check */
   uv_tcp_t *probe;
   uv_connect_t probe_req;
@@ -596,6 +597,31 @@ static void on_check(uv_check_t *h) {
 
 static void link_check(cnd *d);
 
+/* Another process changed the database (svr-conductor unenroll, enroll,
+ * shelve): close the connections of routers no longer enrolled. */
+static void check_enrolment(cnd *d) {
+  int64_t v;
+  dconn *c, *next;
+  if (conductor_store_data_version(d->store, &v) != 0 || v == d->data_version) {
+    return;
+  }
+  d->data_version = v;
+  for (c = d->conns; c; c = next) {
+    const char *router;
+    next = c->next;
+    if (c->sc == NULL) {
+      continue;
+    }
+    router = c->hello_done ? c->router : conductor_sconn_router(c->sc);
+    if (conductor_store_router_enrolled(d->store, router) == 0) {
+      clog_(d, 1, "router %s node %s: no longer enrolled, closing", router,
+            c->node[0] ? c->node : "-");
+      conductor_sconn_close(c->sc, CONDUCTOR_ERR_AUTH_DENIED);
+      d->stats.unenrolled_closed++;
+    }
+  }
+}
+
 static void on_tick(uv_timer_t *h) {
   cnd *d = h->data;
   uint64_t now = uv_hrtime();
@@ -622,6 +648,7 @@ static void on_tick(uv_timer_t *h) {
     }
   }
   d->ka_flush_tick = (d->ka_flush_tick + 1) % 10;
+  check_enrolment(d);
   if (d->nrows > 0) {
     d->flush_rows = 1;
     on_check(&d->check);

@@ -22,6 +22,8 @@ enum {
   ST_ENROLL,
   ST_LOOKUP,
   ST_SHELVE,
+  ST_UNENROLL,
+  ST_ENROLLED,
   ST_COUNT
 };
 
@@ -50,12 +52,15 @@ static const char *const stmt_sql[ST_COUNT] = {
     "fingerprint=excluded.fingerprint",
     "SELECT name FROM routers WHERE key_b64=?1",
     "UPDATE alarms SET shelved=?2 WHERE alarm_id=?1",
+    "DELETE FROM routers WHERE name=?1",
+    "SELECT 1 FROM routers WHERE name=?1 LIMIT 1",
 };
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS routers("
     " key_b64 TEXT PRIMARY KEY, key_type TEXT NOT NULL, name TEXT NOT NULL,"
     " fingerprint TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS routers_name ON routers(name);"
     "CREATE TABLE IF NOT EXISTS alarm_events("
     " router TEXT NOT NULL, node TEXT NOT NULL, seq INTEGER NOT NULL,"
     " alarm_num INTEGER NOT NULL, op INTEGER NOT NULL,"
@@ -285,6 +290,48 @@ int conductor_store_lookup_key(conductor_store *st, const char *key_b64,
     return CONDUCTOR_ERR_NOT_FOUND;
   }
   return db_err(st, "lookup key");
+}
+
+int conductor_store_unenroll(conductor_store *st, const char *router,
+                             unsigned *removed) {
+  sqlite3_stmt *s = reset(st, ST_UNENROLL);
+  int rv;
+  bind_text(s, 1, router);
+  rv = step_done(st, s, "unenroll");
+  if (rv != 0) {
+    return rv;
+  }
+  if (removed) {
+    *removed = (unsigned)sqlite3_changes(st->db);
+  }
+  return sqlite3_changes(st->db) == 0 ? CONDUCTOR_ERR_NOT_FOUND : 0;
+}
+
+int conductor_store_router_enrolled(conductor_store *st, const char *router) {
+  sqlite3_stmt *s = reset(st, ST_ENROLLED);
+  int rc;
+  bind_text(s, 1, router);
+  rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc == SQLITE_ROW) {
+    return 1;
+  }
+  return rc == SQLITE_DONE ? 0 : db_err(st, "enrolled");
+}
+
+int conductor_store_data_version(conductor_store *st, int64_t *version) {
+  sqlite3_stmt *s;
+  int rc;
+  if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) !=
+      SQLITE_OK) {
+    return db_err(st, "data_version");
+  }
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    *version = sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  return rc == SQLITE_ROW ? 0 : db_err(st, "data_version");
 }
 
 int conductor_store_shelve(conductor_store *st, const char *alarm_id,

@@ -457,6 +457,22 @@ CONDUCTOR_EXTERN int conductor_store_enroll(conductor_store *st,
 CONDUCTOR_EXTERN int conductor_store_lookup_key(conductor_store *st,
                                                 const char *key_b64,
                                                 char *router, size_t cap);
+/* Revokes every key enrolled for |router|: it can no longer connect, and a
+ * conductor node closes its open connections at its next check (within a
+ * second: conductor_store_data_version changes).  |*removed| (may be NULL)
+ * gets the number of keys.  Returns 0, CONDUCTOR_ERR_NOT_FOUND (nothing
+ * enrolled under that name) or CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_unenroll(conductor_store *st,
+                                              const char *router,
+                                              unsigned *removed);
+/* 1 if a key is enrolled for |router|, 0 if not, or CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_router_enrolled(conductor_store *st,
+                                                     const char *router);
+/* SQLite's PRAGMA data_version: changes when another connection (another
+ * process: enroll, unenroll, shelve) has written the database since this
+ * store last looked.  Returns 0 or CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_data_version(conductor_store *st,
+                                                  int64_t *version);
 /* Shelves / unshelves alarm ID "<node>.<router>:<n>".  Returns 0,
  * CONDUCTOR_ERR_NOT_FOUND (no such active alarm) or CONDUCTOR_ERR_DB. */
 CONDUCTOR_EXTERN int conductor_store_shelve(conductor_store *st,

@@ -1,0 +1,72 @@
+#!/bin/bash
+# svr-conductor unenroll (label sim, loopback, no root): revoking a router's
+# key while it is connected.
+#  1. r1 and r2 enrolled and connected (show assets: connected).
+#  2. `unenroll r1`: the running conductor node closes r1's connection
+#     within 3 s and logs why; r1's reconnects are refused ("refused the
+#     router key"); `show routers` lists only r2; r2 stays connected and its
+#     alarms are still stored.
+#  3. `unenroll r1` again and `unenroll nobody`: exit 3 (not found), "no key
+#     is enrolled"; usage error exit 2.
+#  4. Enrolling r1 again lets it back in.
+. "$SVR_SOURCE_DIR/tests/lib/netns.sh"
+. "$SVR_SOURCE_DIR/tests/conductor_lib.sh"
+cd "$SVR_TMP"
+
+cond_start C1 cnd1 c1 0 --keepalive-interval 1 --keepalive-max 3
+echo "$(known_host c1 $C1_PORT)" > kh
+for r in r1 r2; do
+  "$ROUTER" keygen $r.key >/dev/null
+  "$COND" --dir c1 enroll $r $r.key.pub >/dev/null
+done
+for r in r1 r2; do
+  svr_bg - "$ROUTER" run --router $r --node n1 --key $r.key --known-hosts kh \
+    --conductor 127.0.0.1:$C1_PORT --keepalive-interval 1 \
+    --backoff-base-ms 200 --backoff-cap-ms 400 -v
+  eval "LOG_$r=$SVR_LAST_LOG"
+done
+state() { "$COND" --dir c1 show assets --router "$1" --json 2>/dev/null |
+  sed -n 's/.*"state": "\([a-z]*\)".*/\1/p' | head -1; }
+if svr_wait_for 10 '[ "$(state r1)" = connected ] && [ "$(state r2)" = connected ]'; then
+  svr_pass "r1 and r2 connected"
+else
+  svr_fail "not connected: r1 $(state r1), r2 $(state r2)"; cat "$C1_LOG"
+fi
+
+echo "== 2. unenroll r1 while connected"
+t0=$(date +%s%N)
+out=$("$COND" --dir c1 unenroll r1); rc=$?
+[ "$rc" = 0 ] && grep -q '^unenrolled router r1: 1 key revoked' <<<"$out" &&
+  svr_pass "unenroll r1: exit 0 ($out)" || svr_fail "unenroll r1: exit $rc: $out"
+if svr_wait_for 5 "grep -q 'router r1 node n1: no longer enrolled, closing' '$C1_LOG'"; then
+  svr_pass "conductor closed r1's connection $(( ($(date +%s%N) - t0) / 1000000 )) ms after unenroll"
+else
+  svr_fail "r1's connection not closed"; tail -5 "$C1_LOG"
+fi
+svr_wait_for 10 "grep -q 'refused the router key' '$LOG_r1'" &&
+  svr_pass "r1's reconnect refused: '$(grep -o 'conductor [^ ]* refused the router key' "$LOG_r1" | head -1)'" ||
+  { tail -5 "$LOG_r1"; svr_fail "r1 was not refused"; }
+[ "$("$COND" --dir c1 show routers --json | grep -c '"router"')" = 1 ] &&
+  "$COND" --dir c1 show routers --json | grep -q '"router": "r2"' &&
+  svr_pass "show routers: only r2 left" || svr_fail "show routers: $("$COND" --dir c1 show routers)"
+[ "$(state r2)" = connected ] && svr_pass "r2 still connected" || svr_fail "r2: $(state r2)"
+"$ROUTER" run --router r2 --node n2 --key r2.key --known-hosts kh \
+  --conductor 127.0.0.1:$C1_PORT --raise "major:peer:Peer x path is down" \
+  --exit-when-acked --timeout 10 >/dev/null 2>r2n2.log &&
+  [ "$("$COND" --dir c1 show alarms --router r2 --json | json_count)" = 1 ] &&
+  svr_pass "r2's alarm still stored and acknowledged" || { cat r2n2.log; svr_fail "r2 alarm"; }
+
+echo "== 3. errors"
+"$COND" --dir c1 unenroll r1 >/dev/null 2>err1; rc1=$?
+"$COND" --dir c1 unenroll nobody >/dev/null 2>err2; rc2=$?
+"$COND" --dir c1 unenroll >/dev/null 2>&1; rc3=$?
+[ "$rc1$rc2$rc3" = 332 ] && grep -q 'no key is enrolled for router r1' err1 &&
+  grep -q 'no key is enrolled for router nobody' err2 &&
+  svr_pass "unenroll of nothing: exit 3 (not found) naming the router; no ROUTER: exit 2" ||
+  svr_fail "exits $rc1 $rc2 $rc3: $(cat err1 err2)"
+
+echo "== 4. enrolled again"
+"$COND" --dir c1 enroll r1 r1.key.pub >/dev/null
+svr_wait_for 10 '[ "$(state r1)" = connected ]' &&
+  svr_pass "r1 enrolled again: reconnected" || svr_fail "r1 after re-enrolment: $(state r1)"
+svr_finish
