@@ -11,6 +11,7 @@ if(TARGET svr-router)
   add_executable(router_udp_relay router_udp_relay.c)
   svr_add_script_test(NAME router_config LABEL unit SCRIPT router_config.sh TIMEOUT 60)
   svr_add_script_test(NAME router_loopback LABEL sim SCRIPT router_loopback.sh TIMEOUT 90)
+  svr_add_script_test(NAME router_auth LABEL sim SCRIPT router_auth.sh TIMEOUT 90)
   if(TARGET svr-conductor)
     svr_add_script_test(NAME router_conductor LABEL sim SCRIPT router_conductor.sh
                         TIMEOUT 90)

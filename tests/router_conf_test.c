@@ -34,6 +34,8 @@ static const char good[] =
     "link-test-length 0\n"
     "path-mtu-discovery-interval 60\n"
     "path-mtu-confirm-interval disabled\n"
+    "authentication-type sha256\n"
+    "authentication-key neighborhood-secret\n"
     "\n"
     "[neighborhood v6]\n"
     "interface wan1\n"
@@ -49,6 +51,9 @@ static const char good[] =
     "hold-down-time 250ms\n"
     "path-mtu-discovery-interval 30\n"
     "path-mtu-confirm-interval 5\n"
+    "authentication-key adjacency-secret\n"
+    "dynamic-damping enabled\n"
+    "maximum-hold-down-time 600\n"
     "udp-transform-mode disabled\n"
     "\n"
     "[adjacency router-b]\n"
@@ -100,12 +105,19 @@ static void test_good(void) {
   CU_ASSERT_EQUAL(a->bfd.pmtu_enabled, 1);        /* default */
   CU_ASSERT_EQUAL(a->bfd.pmtu_interval_s, 30);    /* adjacency beats 60 */
   CU_ASSERT_EQUAL(a->bfd.pmtu_confirm_s, 5);      /* adjacency beats off */
+  CU_ASSERT_EQUAL(a->bfd.auth_type, RC_AUTH_SHA256); /* neighborhood */
+  CU_ASSERT_STRING_EQUAL(a->bfd.auth_key, "adjacency-secret");
+  CU_ASSERT_EQUAL(a->bfd.damping, 1);
+  CU_ASSERT_EQUAL(a->bfd.max_hold_down_s, 600);
   CU_ASSERT_EQUAL(a->bfd.ut_mode, 2);             /* adjacency: disabled */
   CU_ASSERT_EQUAL(a->bfd.ut_interval_s, 300);     /* default */
   a = &c->adjacencies[1];
   CU_ASSERT_EQUAL(a->bfd.pmtu_enabled, 0);        /* neighborhood */
   CU_ASSERT_EQUAL(a->bfd.pmtu_interval_s, 600);   /* default */
   CU_ASSERT_EQUAL(a->bfd.pmtu_confirm_s, 60);     /* default */
+  CU_ASSERT_EQUAL(a->bfd.auth_type, RC_AUTH_NONE); /* default */
+  CU_ASSERT_EQUAL(a->bfd.damping, 0);
+  CU_ASSERT_EQUAL(a->bfd.max_hold_down_s, 3600);
   CU_ASSERT_EQUAL(a->bfd.ut_mode, 1);             /* neighborhood */
   CU_ASSERT_EQUAL(a->bfd.ut_interval_s, 60);      /* neighborhood */
   CU_ASSERT_EQUAL(a->topology, RC_MESH);
@@ -164,6 +176,27 @@ static const bad_case bad[] = {
      "t.conf:2: path-mtu-discovery: expected enabled or disabled, got 'on'"},
     {"router r\npath-mtu-discovery-interval 0\n",
      "t.conf:2: path-mtu-discovery-interval: expected 1..86400 (s), got '0'"},
+    {"router r\nauthentication-type md5\n",
+     "t.conf:2: authentication-type: expected simple, sha256 or none, got "
+     "'md5'"},
+    {"router r\nauthentication-key "
+     "12345678901234567890123456789012345678901234567890123456789012345\n",
+     "t.conf:2: authentication-key: expected 1..64 characters"},
+    {HEAD "authentication-type sha256\n[adjacency p]\nneighborhood n\n"
+          "address 10.0.0.2\n",
+     "t.conf:7: [adjacency p]: authentication-type sha256 needs "
+     "authentication-key"},
+    {HEAD "authentication-type simple\nauthentication-key 12345678901234567\n"
+          "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n",
+     "t.conf:8: [adjacency p]: authentication-type simple takes a key of at "
+     "most 16 characters (RFC 5880 4.2)"},
+    {HEAD "dynamic-damping enabled\nhold-down-time 10\n"
+          "maximum-hold-down-time 10\n"
+          "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n",
+     "t.conf:9: [adjacency p]: maximum-hold-down-time (10 s) must exceed "
+     "hold-down-time"},
+    {"router r\ndynamic-damping yes\n",
+     "t.conf:2: dynamic-damping: expected enabled or disabled, got 'yes'"},
     {"router r\nconductor c1:930\n",
      "t.conf:2: conductor: needs conductor-key FILE and conductor-known-hosts "
      "FILE"},

@@ -34,6 +34,10 @@
 #define RC_BFD_UTM 0x400u
 #define RC_BFD_UTI 0x800u
 #define RC_BFD_PMTUC 0x1000u
+#define RC_BFD_AUTH 0x2000u
+#define RC_BFD_AKEY 0x4000u
+#define RC_BFD_DAMP 0x8000u
+#define RC_BFD_MAXHOLD 0x10000u
 
 #define RC_MAX_ERRORS 50
 
@@ -98,6 +102,9 @@ void rc_bfd_default(rc_bfd *b) {
   b->pmtu_enabled = 1;
   b->pmtu_interval_s = 600;
   b->pmtu_confirm_s = 60;
+  b->auth_type = RC_AUTH_NONE;
+  b->damping = 0;
+  b->max_hold_down_s = 3600;
   b->ut_mode = 0;
   b->ut_interval_s = 300;
 }
@@ -271,6 +278,46 @@ static int bfd_key(parser *p, rc_bfd *b, const char *key, const char *val) {
       return 1;
     }
     b->pmtu_interval_s = v;
+  } else if (strcmp(key, "authentication-type") == 0) {
+    bit = RC_BFD_AUTH;
+    if (strcmp(val, "simple") == 0) {
+      b->auth_type = RC_AUTH_SIMPLE;
+    } else if (strcmp(val, "sha256") == 0) {
+      b->auth_type = RC_AUTH_SHA256;
+    } else if (strcmp(val, "none") == 0) {
+      b->auth_type = RC_AUTH_NONE;
+    } else {
+      perr(p, p->line,
+           "authentication-type: expected simple, sha256 or none, got '%s'",
+           val);
+      return 1;
+    }
+  } else if (strcmp(key, "authentication-key") == 0) {
+    bit = RC_BFD_AKEY;
+    if (strlen(val) < 1 || strlen(val) > 64) {
+      perr(p, p->line, "authentication-key: expected 1..64 characters");
+      return 1;
+    }
+    snprintf(b->auth_key, sizeof(b->auth_key), "%s", val);
+  } else if (strcmp(key, "dynamic-damping") == 0) {
+    bit = RC_BFD_DAMP;
+    if (strcmp(val, "enabled") == 0) {
+      b->damping = 1;
+    } else if (strcmp(val, "disabled") == 0) {
+      b->damping = 0;
+    } else {
+      perr(p, p->line,
+           "dynamic-damping: expected enabled or disabled, got '%s'", val);
+      return 1;
+    }
+  } else if (strcmp(key, "maximum-hold-down-time") == 0) {
+    bit = RC_BFD_MAXHOLD;
+    if (parse_u32(val, 1, 86400, &v)) {
+      perr(p, p->line,
+           "maximum-hold-down-time: expected 1..86400 (s), got '%s'", val);
+      return 1;
+    }
+    b->max_hold_down_s = v;
   } else if (strcmp(key, "path-mtu-confirm-interval") == 0) {
     bit = RC_BFD_PMTUC;
     if (strcmp(val, "disabled") == 0) {
@@ -330,6 +377,11 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
   if (over->set & RC_BFD_PMTU) base->pmtu_enabled = over->pmtu_enabled;
   if (over->set & RC_BFD_PMTUI) base->pmtu_interval_s = over->pmtu_interval_s;
   if (over->set & RC_BFD_PMTUC) base->pmtu_confirm_s = over->pmtu_confirm_s;
+  if (over->set & RC_BFD_AUTH) base->auth_type = over->auth_type;
+  if (over->set & RC_BFD_AKEY)
+    memcpy(base->auth_key, over->auth_key, sizeof(base->auth_key));
+  if (over->set & RC_BFD_DAMP) base->damping = over->damping;
+  if (over->set & RC_BFD_MAXHOLD) base->max_hold_down_s = over->max_hold_down_s;
   if (over->set & RC_BFD_UTM) base->ut_mode = over->ut_mode;
   if (over->set & RC_BFD_UTI) base->ut_interval_s = over->ut_interval_s;
 }
@@ -721,6 +773,18 @@ static void finish(parser *p) {
     bfd_merge(&eff, &a->bfd);
     eff.set = a->bfd.set | n->bfd.set | c->bfd.set;
     a->bfd = eff;
+    if (eff.auth_type != RC_AUTH_NONE && eff.auth_key[0] == '\0') {
+      perr(p, a->line, "[adjacency %s]: authentication-type %s needs "
+                       "authentication-key", a->peer,
+           eff.auth_type == RC_AUTH_SIMPLE ? "simple" : "sha256");
+    } else if (eff.auth_type == RC_AUTH_SIMPLE && strlen(eff.auth_key) > 16) {
+      perr(p, a->line, "[adjacency %s]: authentication-type simple takes a "
+                       "key of at most 16 characters (RFC 5880 4.2)", a->peer);
+    }
+    if (eff.damping && (uint64_t)eff.max_hold_down_s * 1000 <= eff.hold_down_ms) {
+      perr(p, a->line, "[adjacency %s]: maximum-hold-down-time (%u s) must "
+                       "exceed hold-down-time", a->peer, eff.max_hold_down_s);
+    }
     for (j = 0; j < i; j++) {
       const rc_adjacency *o = &c->adjacencies[j];
       if (o->interface == a->interface &&
@@ -842,5 +906,8 @@ int rc_adjacency_same(const rc_adjacency *a, const rc_adjacency *b) {
          x.enabled == y.enabled && x.desired_tx_ms == y.desired_tx_ms &&
          x.required_min_rx_ms == y.required_min_rx_ms &&
          x.required_min_echo_ms == y.required_min_echo_ms &&
-         x.multiplier == y.multiplier && x.hold_down_ms == y.hold_down_ms;
+         x.multiplier == y.multiplier && x.hold_down_ms == y.hold_down_ms &&
+         x.auth_type == y.auth_type &&
+         strcmp(x.auth_key, y.auth_key) == 0 && x.damping == y.damping &&
+         x.max_hold_down_s == y.max_hold_down_s;
 }

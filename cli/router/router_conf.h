@@ -25,6 +25,10 @@ typedef enum rc_topology { RC_MESH = 0, RC_HUB = 1, RC_SPOKE = 2 } rc_topology;
 
 /* BFD and link-test settings; each level (router, neighborhood, adjacency)
  * overrides only the keys it sets. */
+/* authentication-type: none (default), simple (RFC 5880 simple password),
+ * sha256 (HMAC-SHA256, libsvrbfd's type 240). */
+enum { RC_AUTH_NONE = 0, RC_AUTH_SIMPLE = 1, RC_AUTH_SHA256 = 2 };
+
 typedef struct rc_bfd {
   uint32_t set;                   /* RC_BFD_* bits given at this level */
   int enabled;                    /* state enabled|disabled */
@@ -46,6 +50,10 @@ typedef struct rc_bfd {
                                      (svrfwdet_mode values) */
   uint32_t ut_interval_s;         /* udp-transform-detect-interval 1..86400,
                                      default 300 */
+  int auth_type;                  /* authentication-type: RC_AUTH_* */
+  char auth_key[65];              /* authentication-key (ours), 1..64 */
+  int damping;                    /* dynamic-damping enabled|disabled */
+  uint32_t max_hold_down_s;       /* maximum-hold-down-time, default 3600 */
 } rc_bfd;
 
 typedef struct rc_interface {

@@ -401,6 +401,18 @@ static int path_new(rt *r, const rc_adjacency *adj, rt_path **out, char *err,
   sc.hold_down_ns = (svrbfd_duration)adj->bfd.hold_down_ms * SVRBFD_MILLISECONDS;
   /* spokes ask their hub for Demand mode and rely on echo tests */
   sc.demand = adj->topology == RC_SPOKE;
+  if (adj->bfd.auth_type != RC_AUTH_NONE) {
+    size_t kl = strlen(adj->bfd.auth_key);
+    sc.auth.type = adj->bfd.auth_type == RC_AUTH_SIMPLE
+                       ? SVRBFD_AUTH_SIMPLE
+                       : SVRBFD_AUTH_HMAC_SHA256;
+    sc.auth.key_id = 1;
+    sc.auth.key_len = (uint8_t)kl;
+    memcpy(sc.auth.key, adj->bfd.auth_key, kl);
+  }
+  sc.damping = (uint8_t)adj->bfd.damping;
+  sc.damping_max_ns =
+      (svrbfd_duration)adj->bfd.max_hold_down_s * SVRBFD_SECONDS;
   rc = svrbfd_session_new(r->ctx, &p->s, &sc, p, now_ns());
   if (rc != 0) {
     snprintf(err, errlen, "%s:%d: [adjacency %s]: BFD session: %s",
