@@ -5,9 +5,11 @@
  * one probe: a lost probe is taken at its word at once and the search goes
  * on below it (svrpmtu_int.h: the |fail| stack).  The MAX_PROBES rule is
  * applied where it decides the result: the size right above the largest
- * acked one is probed until it is lost MAX_PROBES (3) times, so the result
- * always rests on an ack of A and three losses of A + 1.  A loss that was
- * random is found out by a later ack above it and costs probes only.
+ * acked one is probed until it is lost MAX_PROBES (3) times with no ack of
+ * it in between (of any size, once the path has shown random loss), so the
+ * result always rests on an ack of A and three successive non-responses
+ * to A + 1.  A loss that was random is found out by a later ack above it
+ * and costs probes only.
  *
  * Plain bisection (quiche) or +32/+4 stepping (Linux SCTP) ignore that path
  * MTUs cluster on a few values (1500, 1492, 1480, 1460, 1450, 1420, 1400,
