@@ -136,7 +136,16 @@ static rt_alarm *peer_alarm(rt *r, const char *name) {
     }
   }
   if (r->n_peer_alarms == RC_MAX_ADJACENCIES) {
-    return NULL;
+    /* full (peers renamed by reloads): reuse an inactive entry */
+    for (i = 0; i < r->n_peer_alarms; i++) {
+      if (!r->peer_alarms[i].a.active) {
+        break;
+      }
+    }
+    if (i == r->n_peer_alarms) {
+      return NULL; /* cannot happen: one active alarm per configured peer */
+    }
+    r->n_peer_alarms--; /* re-added below */
   }
   memset(&r->peer_alarms[i], 0, sizeof(r->peer_alarms[i]));
   snprintf(r->peer_alarms[i].peer, sizeof(r->peer_alarms[i].peer), "%s", name);
