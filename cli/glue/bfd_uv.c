@@ -189,16 +189,6 @@ static void sockaddr_to_addr(const struct sockaddr_storage *ss,
   }
 }
 
-static uint16_t mode_port(svrbfd_mode mode) {
-  switch (mode) {
-  case SVRBFD_MODE_RFC5881:
-    return SVRBFD_PORT_RFC5881;
-  case SVRBFD_MODE_RFC5883:
-    return SVRBFD_PORT_RFC5883;
-  default:
-    return SVRBFD_PORT_SVR;
-  }
-}
 
 /* ---- endpoint hash -------------------------------------------------- */
 
@@ -408,7 +398,7 @@ int bfd_uv_add_local(bfd_uv *g, const svrbfd_addr *local, svrbfd_mode mode) {
     return -EINVAL;
   }
   if (key.port == 0) {
-    key.port = mode_port(mode);
+    key.port = svrbfd_mode_port(mode);
   }
   if (g->bind_mode == BFD_UV_BIND_ANY) {
     memset(key.addr, 0, sizeof(key.addr));

@@ -235,21 +235,6 @@ size_t rt_alarm_active(const rt *r) {
 
 /* ---- show alarms ----------------------------------------------------------- */
 
-static void json_str(rf_buf *b, const char *s) {
-  rf_printf(b, "\"");
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      rf_printf(b, "\\%c", c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      rf_printf(b, "\\u%04x", c);
-    } else {
-      rf_printf(b, "%c", c);
-    }
-  }
-  rf_printf(b, "\"");
-}
-
 /* The active alarms, oldest (lowest number) first. */
 static size_t collect(const rt *r, const rt_alarm **out, size_t max) {
   size_t i, j, n = 0;
@@ -283,15 +268,15 @@ void rt_alarm_show(rt *r, rf_buf *b, int json) {
   const rc_config *c = r->cfg;
   if (json) {
     rf_printf(b, "{\"router\":");
-    json_str(b, c->router);
+    rf_json_str(b, c->router);
     rf_printf(b, ",\"node\":");
-    json_str(b, c->node);
+    rf_json_str(b, c->node);
     rf_printf(b, ",\"conductor\":");
     if (r->cnd) {
       rf_printf(b, "{\"nodes\":[");
       for (i = 0; i < c->n_conductors; i++) {
         rf_printf(b, "%s", i ? "," : "");
-        json_str(b, c->conductors[i]);
+        rf_json_str(b, c->conductors[i]);
       }
       rf_printf(b, "],\"links_up\":%d,\"unacknowledged\":%zu}",
                 rtr_links_up(r->cnd), rtr_pending(r->cnd));
@@ -303,9 +288,9 @@ void rt_alarm_show(rt *r, rf_buf *b, int json) {
       rf_printf(b, "%s{\"id\":%u,\"severity\":\"%s\",\"category\":\"peer\","
                    "\"source\":",
                 i ? "," : "", a[i]->num, conductor_severity_name(a[i]->sev));
-      json_str(b, a[i]->source);
+      rf_json_str(b, a[i]->source);
       rf_printf(b, ",\"message\":");
-      json_str(b, a[i]->message);
+      rf_json_str(b, a[i]->message);
       rf_printf(b, "}");
     }
     rf_printf(b, "]}\n");

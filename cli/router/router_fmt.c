@@ -157,7 +157,7 @@ void rf_table(rf_buf *b, const rf_row *rows, size_t n, int detail) {
   free(c);
 }
 
-static void jstr(rf_buf *b, const char *s) {
+void rf_json_str(rf_buf *b, const char *s) {
   rf_printf(b, "\"");
   for (; *s; s++) {
     unsigned char ch = (unsigned char)*s;
@@ -174,7 +174,7 @@ static void jstr(rf_buf *b, const char *s) {
 
 static void jstr_or_null(rf_buf *b, const char *s) {
   if (s[0]) {
-    jstr(b, s);
+    rf_json_str(b, s);
   } else {
     rf_printf(b, "null");
   }
@@ -184,32 +184,32 @@ void rf_json(rf_buf *b, const char *router, const char *node,
              const rf_row *rows, size_t n, int detail) {
   size_t i;
   rf_printf(b, "{\"router\":");
-  jstr(b, router);
+  rf_json_str(b, router);
   rf_printf(b, ",\"node\":");
-  jstr(b, node);
+  rf_json_str(b, node);
   rf_printf(b, ",\"detail\":%s,\"peers\":[", detail ? "true" : "false");
   for (i = 0; i < n; i++) {
     const rf_row *r = &rows[i];
     char peer[160];
     snprintf(peer, sizeof(peer), "%s -> %s", r->router, r->peer);
     rf_printf(b, "%s{\"peer\":", i ? "," : "");
-    jstr(b, peer);
+    rf_json_str(b, peer);
     rf_printf(b, ",\"router\":");
-    jstr(b, r->router);
+    rf_json_str(b, r->router);
     rf_printf(b, ",\"peer_router\":");
-    jstr(b, r->peer);
+    rf_json_str(b, r->peer);
     rf_printf(b, ",\"node\":");
-    jstr(b, r->node);
+    rf_json_str(b, r->node);
     rf_printf(b, ",\"peer_node\":");
     jstr_or_null(b, r->peer_node);
     rf_printf(b, ",\"network_interface\":");
-    jstr(b, r->interface);
+    rf_json_str(b, r->interface);
     rf_printf(b, ",\"destination\":");
-    jstr(b, r->destination);
+    rf_json_str(b, r->destination);
     rf_printf(b, ",\"port\":%u,\"topology\":", r->port);
-    jstr(b, r->topology);
+    rf_json_str(b, r->topology);
     rf_printf(b, ",\"status\":");
-    jstr(b, r->status);
+    rf_json_str(b, r->status);
     rf_printf(b, ",\"hostname\":");
     jstr_or_null(b, r->hostname);
     if (r->path_mtu) {
@@ -301,9 +301,9 @@ void rf_ut_json(rf_buf *b, const char *router, const char *node,
                 const rf_ut_row *rows, size_t n) {
   size_t i;
   rf_printf(b, "{\"router\":");
-  jstr(b, router);
+  rf_json_str(b, router);
   rf_printf(b, ",\"node\":");
-  jstr(b, node);
+  rf_json_str(b, node);
   rf_printf(b, ",\"udp_transform\":[");
   for (i = 0; i < n; i++) {
     const rf_ut_row *r = &rows[i];
@@ -311,15 +311,15 @@ void rf_ut_json(rf_buf *b, const char *router, const char *node,
     const char *s = r->reasons;
     int first = 1;
     rf_printf(b, "%s{\"router\":", i ? "," : "");
-    jstr(b, r->router);
+    rf_json_str(b, r->router);
     rf_printf(b, ",\"node\":");
-    jstr(b, r->node);
+    rf_json_str(b, r->node);
     rf_printf(b, ",\"peer\":");
-    jstr(b, r->peer);
+    rf_json_str(b, r->peer);
     rf_printf(b, ",\"mode\":");
-    jstr(b, r->mode);
+    rf_json_str(b, r->mode);
     rf_printf(b, ",\"status\":");
-    jstr(b, r->status);
+    rf_json_str(b, r->status);
     rf_printf(b, ",\"reasons\":[");
     /* "Mid-flow; Out-of-order;" -> ["Mid-flow","Out-of-order"] */
     while (*s) {
@@ -333,7 +333,7 @@ void rf_ut_json(rf_buf *b, const char *router, const char *node,
       }
       snprintf(tmp, sizeof(tmp), "%.*s", (int)l, s);
       rf_printf(b, "%s", first ? "" : ",");
-      jstr(b, tmp);
+      rf_json_str(b, tmp);
       first = 0;
       s += l;
     }

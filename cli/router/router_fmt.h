@@ -41,6 +41,9 @@ void rf_buf_init(rf_buf *b);
 void rf_buf_free(rf_buf *b);
 void rf_printf(rf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* |s| as a JSON string, quotes included (control characters escaped). */
+void rf_json_str(rf_buf *b, const char *s);
+
 /* "12d4h31m": days, hours, minutes (seconds truncated). */
 void rf_uptime(char *buf, size_t len, uint64_t seconds);
 

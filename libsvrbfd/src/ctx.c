@@ -54,6 +54,8 @@ void svrbfd_session_config_default_versioned(int config_version,
   memcpy(cfg, &d, n); /* an older caller's struct is only |n| bytes */
 }
 
+uint16_t svrbfd_mode_port(svrbfd_mode mode) { return bfd_mode_port(mode); }
+
 static void bfd_copy_name(char *dst, const char *src) {
   size_t n = 0;
   if (src) {

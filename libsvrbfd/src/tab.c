@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bfd_int.h"
+#include "svr_hash.h"
 
 static size_t bfd_tab_pow2(size_t n) {
   size_t c = 16;
@@ -103,25 +104,16 @@ svrbfd_session *bfd_tab_next(const bfd_tab *t, uint64_t hash, size_t *pos) {
   return NULL;
 }
 
-/* splitmix64 finaliser: good spread for sequential or random keys. */
-static uint64_t bfd_mix(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
 
-uint64_t bfd_hash_u32(uint32_t v) { return bfd_mix((uint64_t)v + 1); }
+uint64_t bfd_hash_u32(uint32_t v) { return svr_mix64((uint64_t)v + 1); }
 
 static uint64_t bfd_hash_ip(uint64_t h, const svrbfd_addr *a) {
   size_t n = a->family == 4 ? 4 : a->family == 6 ? 16 : 0, i;
-  h = bfd_mix(h ^ a->family);
+  h = svr_mix64(h ^ a->family);
   for (i = 0; i < n; i++) {
     h = (h ^ a->addr[i]) * 0x100000001b3ULL;
   }
-  return bfd_mix(h);
+  return svr_mix64(h);
 }
 
 uint64_t bfd_hash_pair(const svrbfd_addr *local, const svrbfd_addr *remote) {

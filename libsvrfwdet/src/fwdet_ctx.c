@@ -10,6 +10,7 @@
 
 #include "fwdet_int.h"
 #include "svr_endian.h"
+#include "svr_hash.h"
 #include "svr_heap.h"
 #include "svr_meta.h"
 
@@ -170,29 +171,20 @@ static void ctx_free(svrfwdet_ctx *ctx, void *p) {
 
 /* ---- hash indices ------------------------------------------------------ */
 
-static uint64_t fh_mix(uint64_t x) { /* splitmix64 finaliser */
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
 static uint64_t key_id(const svrfwdet_ctx *ctx, uint32_t path_id) {
-  return fh_mix(ctx->hseed ^ path_id);
+  return svr_mix64(ctx->hseed ^ path_id);
 }
 
 static uint64_t key_rec(const svrfwdet_ctx *ctx, uint32_t path_id,
                         uint32_t burst) {
-  return fh_mix(ctx->hseed ^ (((uint64_t)path_id << 32) | burst));
+  return svr_mix64(ctx->hseed ^ (((uint64_t)path_id << 32) | burst));
 }
 
 static uint64_t key_addr(const svrfwdet_ctx *ctx, const svrfwdet_addr *a) {
   uint64_t k = ctx->hseed ^ a->family;
   size_t i, n = a->family == 4 ? 4 : 16;
   for (i = 0; i < n; i++) {
-    k = fh_mix(k ^ a->addr[i]);
+    k = svr_mix64(k ^ a->addr[i]);
   }
   return k;
 }

@@ -376,6 +376,10 @@ typedef enum svrbfd_mode {
   SVRBFD_MODE_RFC5883 = 2
 } svrbfd_mode;
 
+/* The well-known port of |mode|: 1280 (SVR), 3784 (RFC 5881), 4784 (RFC
+ * 5883): where a mode's sessions listen and send to. */
+SVRBFD_EXTERN uint16_t svrbfd_mode_port(svrbfd_mode mode);
+
 typedef struct svrbfd_auth {
   svrbfd_auth_type type;
   uint8_t key_id;
