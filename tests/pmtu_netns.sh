@@ -5,6 +5,8 @@
 #    and finds exactly 1400.
 # 2. Black hole: nftables in R drops the ICMP R itself generates (OUTPUT hook);
 #    svr-pmtu still finds exactly 1400 from probe losses alone.
+# 2b. The other way, B -> A, with b0 at 1500: R silently drops B's packets
+#    above 1400 (nft prerouting; no ICMP at all): exactly 1400 from B.
 # 3. While running (--interval 2, black hole kept), the R-B link drops to
 #    1300: the next run reports exactly 1300.
 # 4. No responder: exit status 1 and the "unresolvable" message.
@@ -71,6 +73,35 @@ drops=$(ip netns exec "$R" nft list table inet svr_pmtu | sed -n 's/.*counter pa
 echo "   exit $rc, pmtu $pmtu, probes $probes, lost $nlost, PTBs $nptb, frag-needed dropped in R: $drops"
 [ "$rc" = 0 ] && [ "$pmtu" = 1400 ] && svr_pass "black hole: exactly 1400, exit 0" || { cat "$OUT" "$SVR_TMP/bh.err"; svr_fail "black hole: got '$pmtu' exit $rc"; }
 [ "$nptb" = 0 ] && [ "${drops:-0}" -ge 1 ] && [ "$nlost" -ge 3 ] && svr_pass "black hole: no ICMP reached A ($drops dropped), found by $nlost losses" || svr_fail "black hole: PTBs $nptb, drops '$drops', lost $nlost"
+
+echo "== 2b. the other way, B -> A: R drops what is above 1400, silently"
+# b0 at 1500: B sends probes up to 1500 bytes.  R's r1 (MTU 1400) drops
+# bigger frames on receipt, but veth lets 4 bytes more through (VLAN slack:
+# measured 1404), so R also drops IP packets above 1400 from B in prerouting:
+# a silent black hole, no ICMP at all.
+ip -n "$B" link set b0 mtu 1500
+ip netns exec "$R" nft -f - <<'EON'
+table ip svr_pmtu_ba {
+  chain pre {
+    type filter hook prerouting priority -300; policy accept;
+    iifname "r1" ip length > 1400 counter drop
+  }
+}
+EON
+svr_bg A "$PMTU" respond --bind 10.97.1.1 --json
+RESPA_LOG=$SVR_LAST_LOG
+svr_wait_for 5 "grep -q listening '$RESPA_LOG'" || svr_fail "responder on A did not start"
+OUT=$SVR_TMP/ba.json
+ip netns exec "$B" timeout 60 "$PMTU" probe --peer 10.97.1.1 --timeout 300 --json >"$OUT" 2>"$SVR_TMP/ba.err"
+rc=$?
+pmtu=$(json_last "$OUT" result pmtu); probes=$(json_last "$OUT" result probes)
+nptb=$(grep -c '"event":"ptb"' "$OUT"); nlost=$(grep -c '"event":"lost"' "$OUT")
+echo "   exit $rc, pmtu $pmtu, probes $probes, lost $nlost, PTBs $nptb"
+[ "$rc" = 0 ] && [ "$pmtu" = 1400 ] && [ "$nptb" = 0 ] && [ "$nlost" -ge 3 ] &&
+  svr_pass "B -> A: exactly 1400 from losses alone ($probes probes)" ||
+  { cat "$OUT" "$SVR_TMP/ba.err"; svr_fail "B -> A: got '$pmtu' exit $rc PTBs $nptb lost $nlost"; }
+ip -n "$B" link set b0 mtu 1400
+ip netns exec "$R" nft delete table ip svr_pmtu_ba
 
 echo "== 3. MTU 1400 -> 1300 while running (interval 2 s, black hole kept)"
 OUT=$SVR_TMP/follow.json
