@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <conductor/conductor.h>
@@ -297,29 +298,27 @@ void rt_alarm_show(rt *r, rf_buf *b, int json) {
     return;
   }
   {
-    size_t wsrc = strlen("Source"), wid = strlen("ID"), wmsg = strlen("Message");
-    char id[16];
-    for (i = 0; i < n; i++) {
-      size_t l = strlen(a[i]->source);
-      wsrc = l > wsrc ? l : wsrc;
-      l = (size_t)snprintf(id, sizeof(id), "%u", a[i]->num);
-      wid = l > wid ? l : wid;
-      l = strlen(a[i]->message);
-      wmsg = l > wmsg ? l : wmsg;
+    static const char *head[5] = {"ID", "Severity", "Category", "Source",
+                                  "Message"};
+    char (*ids)[12] = calloc(n ? n : 1, sizeof(*ids));
+    const char **cell = calloc(n ? n * 5 : 1, sizeof(*cell));
+    if (ids == NULL || cell == NULL) {
+      b->failed = 1;
+      free(ids);
+      free(cell);
+      return;
     }
-    rf_printf(b, "%-*s %-8s %-8s %-*s %s\n", (int)wid, "ID", "Severity",
-              "Category", (int)wsrc, "Source", "Message");
-    for (i = 0; i < wid; i++) rf_printf(b, "=");
-    rf_printf(b, " ======== ======== ");
-    for (i = 0; i < wsrc; i++) rf_printf(b, "=");
-    rf_printf(b, " ");
-    for (i = 0; i < wmsg; i++) rf_printf(b, "=");
-    rf_printf(b, "\n");
     for (i = 0; i < n; i++) {
-      rf_printf(b, "%-*u %-8s %-8s %-*s %s\n", (int)wid, a[i]->num,
-                conductor_severity_name(a[i]->sev), "peer", (int)wsrc,
-                a[i]->source, a[i]->message);
+      snprintf(ids[i], sizeof(ids[i]), "%u", a[i]->num);
+      cell[i * 5 + 0] = ids[i];
+      cell[i * 5 + 1] = conductor_severity_name(a[i]->sev);
+      cell[i * 5 + 2] = "peer";
+      cell[i * 5 + 3] = a[i]->source;
+      cell[i * 5 + 4] = a[i]->message;
     }
+    rf_grid(b, head, 5, cell, n);
+    free(cell);
+    free(ids);
   }
   rf_printf(b, "%zu active alarm%s\n", n, n == 1 ? "" : "s");
   if (r->cnd) {

@@ -107,53 +107,66 @@ static void cells(const rf_row *r, char c[NCOL][96]) {
   }
 }
 
-void rf_table(rf_buf *b, const rf_row *rows, size_t n, int detail) {
-  static const char *head[NCOL] = {
-      "Peer", "Node", "Network Interface", "Destination", "Status",
-      "Hostname", "Path MTU", "Latency(ms)", "Jitter(ms)", "Loss(%)", "MOS",
-      "Uptime"};
-  size_t w[NCOL], i;
-  int k, ncol = detail ? NCOL : 7;
-  char (*c)[NCOL][96] = calloc(n ? n : 1, sizeof(*c));
-  if (c == NULL) {
+void rf_grid(rf_buf *b, const char *const *head, int ncol,
+             const char *const *cell, size_t nrows) {
+  size_t w[RF_GRID_MAXCOL], i, j;
+  int k;
+  if (ncol > RF_GRID_MAXCOL) {
     b->failed = 1;
     return;
   }
   for (k = 0; k < ncol; k++) {
     w[k] = strlen(head[k]);
-  }
-  for (i = 0; i < n; i++) {
-    cells(&rows[i], c[i]);
-    for (k = 0; k < ncol; k++) {
-      size_t l = strlen(c[i][k]);
-      if (l > w[k]) {
-        w[k] = l;
-      }
+    for (i = 0; i < nrows; i++) {
+      size_t l = strlen(cell[i * (size_t)ncol + (size_t)k]);
+      w[k] = l > w[k] ? l : w[k];
     }
   }
+  /* the last column is never padded: no trailing blanks */
   for (k = 0; k < ncol; k++) {
     rf_printf(b, "%s%-*s", k ? " " : "", k == ncol - 1 ? 0 : (int)w[k],
               head[k]);
   }
   rf_printf(b, "\n");
   for (k = 0; k < ncol; k++) {
-    size_t j;
     rf_printf(b, "%s", k ? " " : "");
     for (j = 0; j < w[k]; j++) {
       rf_printf(b, "=");
     }
   }
   rf_printf(b, "\n");
-  for (i = 0; i < n; i++) {
+  for (i = 0; i < nrows; i++) {
     for (k = 0; k < ncol; k++) {
-      if (k == ncol - 1) {
-        rf_printf(b, "%s%s", k ? " " : "", c[i][k]); /* no trailing blanks */
-      } else {
-        rf_printf(b, "%s%-*s", k ? " " : "", (int)w[k], c[i][k]);
-      }
+      rf_printf(b, "%s%-*s", k ? " " : "", k == ncol - 1 ? 0 : (int)w[k],
+                cell[i * (size_t)ncol + (size_t)k]);
     }
     rf_printf(b, "\n");
   }
+}
+
+void rf_table(rf_buf *b, const rf_row *rows, size_t n, int detail) {
+  static const char *head[NCOL] = {
+      "Peer", "Node", "Network Interface", "Destination", "Status",
+      "Hostname", "Path MTU", "Latency(ms)", "Jitter(ms)", "Loss(%)", "MOS",
+      "Uptime"};
+  size_t i;
+  int k, ncol = detail ? NCOL : 7;
+  char (*c)[NCOL][96] = calloc(n ? n : 1, sizeof(*c));
+  const char **cell = calloc(n ? n * NCOL : 1, sizeof(*cell));
+  if (c == NULL || cell == NULL) {
+    b->failed = 1;
+    free(c);
+    free(cell);
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    cells(&rows[i], c[i]);
+    for (k = 0; k < ncol; k++) {
+      cell[i * (size_t)ncol + (size_t)k] = c[i][k];
+    }
+  }
+  rf_grid(b, head, ncol, cell, n);
+  free(cell);
   free(c);
 }
 
@@ -256,45 +269,22 @@ void rf_json(rf_buf *b, const char *router, const char *node,
 void rf_ut_table(rf_buf *b, const rf_ut_row *rows, size_t n) {
   static const char *head[UT_NCOL] = {"Router Name", "Node Name", "Peer",
                                       "Status", "Reason(s)"};
-  size_t w[UT_NCOL], i;
-  int k;
-  for (k = 0; k < UT_NCOL; k++) {
-    w[k] = strlen(head[k]);
+  const char **cell = calloc(n ? n * UT_NCOL : 1, sizeof(*cell));
+  size_t i;
+  if (cell == NULL) {
+    b->failed = 1;
+    return;
   }
   for (i = 0; i < n; i++) {
-    const char *c[UT_NCOL] = {rows[i].router, rows[i].node, rows[i].peer,
-                              rows[i].status, rows[i].reasons};
-    for (k = 0; k < UT_NCOL; k++) {
-      if (strlen(c[k]) > w[k]) {
-        w[k] = strlen(c[k]);
-      }
-    }
+    const char **c = cell + i * UT_NCOL;
+    c[0] = rows[i].router;
+    c[1] = rows[i].node;
+    c[2] = rows[i].peer;
+    c[3] = rows[i].status;
+    c[4] = rows[i].reasons;
   }
-  for (k = 0; k < UT_NCOL; k++) {
-    rf_printf(b, "%s%-*s", k ? " " : "", k == UT_NCOL - 1 ? 0 : (int)w[k],
-              head[k]);
-  }
-  rf_printf(b, "\n");
-  for (k = 0; k < UT_NCOL; k++) {
-    size_t j;
-    rf_printf(b, "%s", k ? " " : "");
-    for (j = 0; j < w[k]; j++) {
-      rf_printf(b, "=");
-    }
-  }
-  rf_printf(b, "\n");
-  for (i = 0; i < n; i++) {
-    const char *c[UT_NCOL] = {rows[i].router, rows[i].node, rows[i].peer,
-                              rows[i].status, rows[i].reasons};
-    for (k = 0; k < UT_NCOL; k++) {
-      if (k == UT_NCOL - 1) {
-        rf_printf(b, "%s%s", k ? " " : "", c[k]);
-      } else {
-        rf_printf(b, "%s%-*s", k ? " " : "", (int)w[k], c[k]);
-      }
-    }
-    rf_printf(b, "\n");
-  }
+  rf_grid(b, head, UT_NCOL, cell, n);
+  free(cell);
 }
 
 void rf_ut_json(rf_buf *b, const char *router, const char *node,

@@ -41,6 +41,13 @@ void rf_buf_init(rf_buf *b);
 void rf_buf_free(rf_buf *b);
 void rf_printf(rf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A table: |ncol| headers, an underline of '=' per column, then |nrows| rows
+ * of |cell| (row-major, nrows * ncol strings); columns are as wide as their
+ * widest entry, the last one unpadded. */
+#define RF_GRID_MAXCOL 16
+void rf_grid(rf_buf *b, const char *const *head, int ncol,
+             const char *const *cell, size_t nrows);
+
 /* |s| as a JSON string, quotes included (control characters escaped). */
 void rf_json_str(rf_buf *b, const char *s);
 
