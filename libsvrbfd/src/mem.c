@@ -2,26 +2,10 @@
 #include <stdlib.h>
 
 #include "bfd_int.h"
+#include "svr_mem.h"
 
-static void *bfd_libc_malloc(size_t size, void *user_data) {
-  (void)user_data;
-  return malloc(size);
-}
-static void bfd_libc_free(void *ptr, void *user_data) {
-  (void)user_data;
-  free(ptr);
-}
-static void *bfd_libc_calloc(size_t nmemb, size_t size, void *user_data) {
-  (void)user_data;
-  return calloc(nmemb, size);
-}
-static void *bfd_libc_realloc(void *ptr, size_t size, void *user_data) {
-  (void)user_data;
-  return realloc(ptr, size);
-}
-
-static const svrbfd_mem bfd_libc_mem = {NULL, bfd_libc_malloc, bfd_libc_free,
-                                        bfd_libc_calloc, bfd_libc_realloc};
+static const svrbfd_mem bfd_libc_mem = {NULL, svr_libc_malloc, svr_libc_free,
+                                        svr_libc_calloc, svr_libc_realloc};
 
 const svrbfd_mem *bfd_mem_default(void) { return &bfd_libc_mem; }
 

@@ -17,30 +17,12 @@
 #include <string.h>
 
 #include "pq_int.h"
+#include "svr_mem.h"
 
 #define PQ_MIN_INTERVAL_NS (1 * SVRBFD_SECONDS)
 #define PQ_MAX_INTERVAL_NS (86400 * SVRBFD_SECONDS)
 #define PQ_MIN_TIMEOUT_NS (1 * SVRBFD_MILLISECONDS)
 #define PQ_MAX_TIMEOUT_NS (60 * SVRBFD_SECONDS)
-
-/* ---- memory (libc unless the host gives an allocator) ------------------ */
-
-static void *pq_libc_malloc(size_t n, void *ud) {
-  (void)ud;
-  return malloc(n);
-}
-static void pq_libc_free(void *p, void *ud) {
-  (void)ud;
-  free(p);
-}
-static void *pq_libc_calloc(size_t a, size_t b, void *ud) {
-  (void)ud;
-  return calloc(a, b);
-}
-static void *pq_libc_realloc(void *p, size_t n, void *ud) {
-  (void)ud;
-  return realloc(p, n);
-}
 
 /* ---- settings ----------------------------------------------------------- */
 
@@ -92,10 +74,10 @@ int svrbfd_pq_path_new_versioned(svrbfd_pq_path **ppath, int settings_version,
     m = *mem;
   } else {
     m.user_data = NULL;
-    m.malloc = pq_libc_malloc;
-    m.free = pq_libc_free;
-    m.calloc = pq_libc_calloc;
-    m.realloc = pq_libc_realloc;
+    m.malloc = svr_libc_malloc;
+    m.free = svr_libc_free;
+    m.calloc = svr_libc_calloc;
+    m.realloc = svr_libc_realloc;
   }
   p = m.calloc(1, sizeof(*p), m.user_data);
   if (p == NULL) {

@@ -2,26 +2,10 @@
 #include <stdlib.h>
 
 #include "fwd_int.h"
+#include "svr_mem.h"
 
-static void *libc_malloc(size_t n, void *u) {
-  (void)u;
-  return malloc(n);
-}
-static void libc_free(void *p, void *u) {
-  (void)u;
-  free(p);
-}
-static void *libc_calloc(size_t a, size_t n, void *u) {
-  (void)u;
-  return calloc(a, n);
-}
-static void *libc_realloc(void *p, size_t n, void *u) {
-  (void)u;
-  return realloc(p, n);
-}
-
-static const svrfwd_mem libc_mem = {NULL, libc_malloc, libc_free, libc_calloc,
-                                    libc_realloc};
+static const svrfwd_mem libc_mem = {NULL, svr_libc_malloc, svr_libc_free,
+                                    svr_libc_calloc, svr_libc_realloc};
 
 const svrfwd_mem *fwd_mem_default(void) { return &libc_mem; }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fwdet_int.h"
+#include "svr_mem.h"
 #include "svr_endian.h"
 #include "svr_hash.h"
 #include "svr_heap.h"
@@ -142,23 +143,6 @@ struct svrfwdet_ctx {
 };
 
 /* ---- memory ---------------------------------------------------------- */
-
-static void *def_malloc(size_t n, void *u) {
-  (void)u;
-  return malloc(n);
-}
-static void def_free(void *p, void *u) {
-  (void)u;
-  free(p);
-}
-static void *def_calloc(size_t a, size_t b, void *u) {
-  (void)u;
-  return calloc(a, b);
-}
-static void *def_realloc(void *p, size_t n, void *u) {
-  (void)u;
-  return realloc(p, n);
-}
 
 static void *ctx_calloc(svrfwdet_ctx *ctx, size_t n) {
   return ctx->mem.calloc(1, n, ctx->mem.user_data);
@@ -313,10 +297,10 @@ int svrfwdet_ctx_new_versioned(svrfwdet_ctx **pctx, int callbacks_version,
     m = *mem;
   } else {
     m.user_data = NULL;
-    m.malloc = def_malloc;
-    m.free = def_free;
-    m.calloc = def_calloc;
-    m.realloc = def_realloc;
+    m.malloc = svr_libc_malloc;
+    m.free = svr_libc_free;
+    m.calloc = svr_libc_calloc;
+    m.realloc = svr_libc_realloc;
   }
   ctx = m.calloc(1, sizeof(*ctx), m.user_data);
   if (!ctx) {

@@ -6,23 +6,7 @@
 #include <string.h>
 
 #include "svrpmtu_int.h"
-
-static void *def_malloc(size_t n, void *u) {
-  (void)u;
-  return malloc(n);
-}
-static void def_free(void *p, void *u) {
-  (void)u;
-  free(p);
-}
-static void *def_calloc(size_t a, size_t b, void *u) {
-  (void)u;
-  return calloc(a, b);
-}
-static void *def_realloc(void *p, size_t n, void *u) {
-  (void)u;
-  return realloc(p, n);
-}
+#include "svr_mem.h"
 
 void svrpmtu_settings_default_versioned(int settings_version,
                                         svrpmtu_settings *s) {
@@ -53,10 +37,10 @@ int svrpmtu_ctx_new_versioned(svrpmtu_ctx **pctx, int callbacks_version,
     m = *mem;
   } else {
     m.user_data = NULL;
-    m.malloc = def_malloc;
-    m.free = def_free;
-    m.calloc = def_calloc;
-    m.realloc = def_realloc;
+    m.malloc = svr_libc_malloc;
+    m.free = svr_libc_free;
+    m.calloc = svr_libc_calloc;
+    m.realloc = svr_libc_realloc;
   }
   ctx = m.calloc(1, sizeof(*ctx), m.user_data);
   if (!ctx) {
