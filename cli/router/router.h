@@ -110,7 +110,6 @@ int rt_alarm_init(rt *r, char *err, size_t errlen); /* after the config */
 void rt_alarm_path(rt *r, rt_path *p, int up);      /* path status */
 void rt_alarm_pmtu(rt *r, rt_path *p, int unresolvable);
 void rt_alarm_retire(rt *r, rt_path *p);            /* adjacency removed */
-size_t rt_alarm_active(const rt *r);
 /* `show alarms [json]`: the active ones and the conductor link. */
 void rt_alarm_show(rt *r, rf_buf *b, int json);
 void rt_alarm_stop(rt *r); /* libuv handles */

@@ -220,20 +220,6 @@ void rt_alarm_retire(rt *r, rt_path *p) {
   }
 }
 
-size_t rt_alarm_active(const rt *r) {
-  size_t i, n = 0;
-  for (i = 0; i < r->n_paths; i++) {
-    if (r->paths[i]) {
-      n += (size_t)r->paths[i]->a_down.active +
-           (size_t)r->paths[i]->a_mtu.active;
-    }
-  }
-  for (i = 0; i < r->n_peer_alarms; i++) {
-    n += (size_t)r->peer_alarms[i].a.active;
-  }
-  return n;
-}
-
 /* ---- show alarms ----------------------------------------------------------- */
 
 /* The active alarms, oldest (lowest number) first. */
