@@ -136,6 +136,10 @@ typedef struct bad_case {
 } bad_case;
 
 #define HEAD "router r\n[interface i]\naddress 10.0.0.1\n[neighborhood n]\ninterface i\n"
+/* HEAD without its router line, plus an adjacency p at line 7 (after a
+ * two-line global part) */
+#define HEAD_REST "[interface i]\naddress 10.0.0.1\n[neighborhood n]\n" \
+  "interface i\n[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
 
 static const bad_case bad[] = {
     /* syntax */
@@ -255,7 +259,133 @@ static const bad_case bad[] = {
      "t.conf:6: [adjacency p]: address fd00::2 is IPv6 but [interface i] is IPv4"},
     {HEAD "[adjacency r]\nneighborhood n\naddress 10.0.0.2\n",
      "t.conf:6: [adjacency r]: a router cannot peer with itself"},
+    /* data plane */
+    {"router r\nforwarding on\n",
+     "t.conf:2: forwarding: expected enabled or disabled, got 'on'"},
+    {"router r\nforwarding-device a-name-too-long0\n",
+     "t.conf:2: forwarding-device: 'a-name-too-long0' is not a device name"},
+    {"router r\nforwarding-table 254\n",
+     "t.conf:2: forwarding-table: expected 1..2147483647 but not 253-255"},
+    {"router r\n[tenant t]\nprefix 10.1.0.1/24\n",
+     "t.conf:3: prefix: '10.1.0.1/24' is not ADDRESS/LENGTH with the host "
+     "bits zero"},
+    {"router r\n[tenant t]\nprefix 10.1.0.0/33\n",
+     "t.conf:3: prefix: '10.1.0.0/33' is not ADDRESS/LENGTH"},
+    {"router r\n[tenant t]\nprefix 10.1.0.0/24\nprefix 10.1.0.0/24\n",
+     "t.conf:4: prefix 10.1.0.0/24 given twice in [tenant t]"},
+    {"router r\n[tenant t]\n", "t.conf:2: [tenant t] has no 'prefix'"},
+    {"router r\n[tenant t]\nprefix 10.1.0.0/24\n[tenant t]\n",
+     "t.conf:4: tenant 't' already defined at line 2"},
+    {"router r\n[tenant t]\ncolour red\n",
+     "t.conf:3: unknown key 'colour' in [tenant t]"},
+    {"router r\nforwarding enabled\n[service s]\nprefix 10.2.0.0/16\n",
+     "t.conf:3: [service s] has no 'peer' (the router that reaches it)"},
+    {"router r\nforwarding enabled\n[service s]\npeer p\n",
+     "t.conf:3: [service s] has no 'prefix'"},
+    {"router r\nforwarding enabled\n[service s]\nprefix 10.2.0.0/16\n"
+     "peer p\n", "t.conf:3: [service s]: peer p has no [adjacency p]"},
+    {"router r\n[service s]\nprotocol sctp\n",
+     "t.conf:3: protocol: expected tcp, udp, icmp or any, got 'sctp'"},
+    {"router r\n[service s]\nport 90-80\n",
+     "t.conf:3: port: expected PORT or LOW-HIGH in 1..65535, got '90-80'"},
+    {"router r\nforwarding enabled\n" HEAD_REST
+     "encryption none\n[service s]\nprefix 10.2.0.0/16\npeer p\nport 80\n",
+     "t.conf:11: [service s]: 'port' needs 'protocol tcp' or 'protocol udp'"},
+    {"router r\nforwarding enabled\n" HEAD_REST "encryption none\n"
+     "[service s]\nprefix 10.2.0.0/16\npeer p\ntenant blue\n",
+     "t.conf:11: [service s]: no [tenant blue] is defined"},
+    {"router r\n" HEAD_REST "encryption none\n[service s]\n"
+     "prefix 10.2.0.0/16\npeer p\n",
+     "t.conf:10: [service s] given but forwarding is disabled"},
+    {"router r\nforwarding enabled\n" HEAD_REST,
+     "t.conf:7: [adjacency p]: encryption aes-256-gcm needs security-key"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
+     "encryption chacha\n",
+     "t.conf:9: encryption: expected aes-256-gcm, aes-cbc-128, aes-cbc-256 or "
+     "none, got 'chacha'"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
+     "security-key 0011\n",
+     "t.conf:9: security-key: expected 32..128 hex digits (16..64 bytes), got "
+     "4 characters"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
+     "security-key 000102030405060708090a0b0c0d0e0g\n",
+     "t.conf:9: security-key: '0g' at character 31 is not hex"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
+     "security-key 000102030405060708090a0b0c0d0e0f\n",
+     "t.conf:6: [adjacency p]: aes-256-gcm takes a 32-byte security-key (64 "
+     "hex digits), got 16 bytes"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
+     "security-key-id 1279843270\n",
+     "t.conf:9: security-key-id: expected 1..4294967295 (but not "
+     "1279843270, the cookie's first word), got '1279843270'"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
+     "ttl-padding 256\n",
+     "t.conf:9: ttl-padding: expected 0..255, automatic or off, got '256'"},
+    {HEAD "[adjacency p]\nneighborhood n\naddress 10.0.0.2\n"
+     "encryption none\n[adjacency p]\nneighborhood n\naddress 10.0.0.3\n",
+     "t.conf:10: [adjacency p]: every path to one router needs the same "
+     "encryption, security-key and security-key-id (differs from line 6)"},
     {NULL, NULL}};
+
+static const char fwd_good[] =
+    "router a\nforwarding enabled\nforwarding-device svrA\n"
+    "forwarding-table 77\n"
+    "[interface i]\naddress 10.0.0.1\n[neighborhood n]\ninterface i\n"
+    "[adjacency b]\nneighborhood n\naddress 10.0.0.2\n"
+    "security-key "
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+    "security-key-id 7\nttl-padding automatic\n"
+    "[tenant blue]\nprefix 10.1.0.0/24\nprefix fd01::/64\n"
+    "[tenant red]\nprefix 10.9.0.0/16\n"
+    "[service web]\nprefix 10.2.0.0/24\nprotocol tcp\nport 80-443\n"
+    "peer b\ntenant blue\n"
+    "[service any]\nprefix 0.0.0.0/0\npeer b\n";
+
+/* Data-plane keys: values, defaults, prefix matching. */
+static void test_fwd_good(void) {
+  char err[2048];
+  int n;
+  rc_config *c = parse(fwd_good, err, sizeof(err), &n);
+  const rc_adjacency *a = &c->adjacencies[0];
+  const rc_service *s = &c->services[0];
+  uint8_t in[4] = {10, 2, 0, 77}, out[4] = {10, 3, 0, 1};
+  char buf[64];
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_STRING_EQUAL(err, "");
+  CU_ASSERT_EQUAL(c->forwarding, 1);
+  CU_ASSERT_STRING_EQUAL(c->forwarding_device, "svrA");
+  CU_ASSERT_EQUAL(c->forwarding_table, 77);
+  CU_ASSERT_EQUAL(a->cipher, 0);
+  CU_ASSERT_EQUAL(a->keylen, 32);
+  CU_ASSERT_EQUAL(a->key[0], 0x00);
+  CU_ASSERT_EQUAL(a->key[31], 0x1f);
+  CU_ASSERT_EQUAL(a->key_id, 7);
+  CU_ASSERT_EQUAL(a->ttl_mode, 2);
+  CU_ASSERT_EQUAL(c->n_tenants, 2);
+  CU_ASSERT_EQUAL(c->tenants[0].n_prefixes, 2);
+  CU_ASSERT_EQUAL(c->tenants[0].prefixes[1].family, 6);
+  CU_ASSERT_EQUAL(c->n_services, 2);
+  CU_ASSERT_EQUAL(s->protocol, 6);
+  CU_ASSERT_EQUAL(s->port_lo, 80);
+  CU_ASSERT_EQUAL(s->port_hi, 443);
+  CU_ASSERT_STRING_EQUAL(s->peer, "b");
+  CU_ASSERT_EQUAL(s->n_tenants, 1);
+  CU_ASSERT_EQUAL(s->tenant_idx[0], 0);
+  CU_ASSERT(rc_prefix_match(&s->prefixes[0], 4, in));
+  CU_ASSERT(!rc_prefix_match(&s->prefixes[0], 4, out));
+  CU_ASSERT(rc_prefix_match(&c->services[1].prefixes[0], 4, out));
+  CU_ASSERT(!rc_prefix_match(&s->prefixes[0], 6, in));
+  CU_ASSERT_STRING_EQUAL(rc_prefix_str(&c->tenants[1].prefixes[0], buf,
+                                       sizeof(buf)), "10.9.0.0/16");
+  free(c);
+  /* defaults */
+  c = parse("router a\n", err, sizeof(err), &n);
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_EQUAL(c->forwarding, 0);
+  CU_ASSERT_STRING_EQUAL(c->forwarding_device, "svr0");
+  CU_ASSERT_EQUAL(c->forwarding_table, RC_FWD_TABLE_DEFAULT);
+  free(c);
+}
 
 static void test_bad(void) {
   const bad_case *b;
@@ -302,6 +432,7 @@ int main(void) {
   static const svr_test_case cases[] = {
       {"good", test_good},
       {"bad", test_bad},
+      {"fwd_good", test_fwd_good},
       {"many_errors", test_many_errors},
       {"file", test_file},
       {NULL, NULL}};

@@ -5,7 +5,10 @@
  *   router NAME            global keys first (router-level BFD defaults too)
  *   [interface NAME]       address, port
  *   [neighborhood NAME]    interface, topology, BFD keys
- *   [adjacency PEER]       neighborhood, address, port, hostname, BFD keys
+ *   [adjacency PEER]       neighborhood, address, port, hostname, BFD keys,
+ *                          encryption, security-key(-id), ttl-padding
+ *   [tenant NAME]          prefix (repeatable)
+ *   [service NAME]         prefix (repeatable), protocol, port, peer, tenant
  *
  * Every error is collected with its file and line; a file with any error
  * produces no configuration.
@@ -42,7 +45,8 @@
 #define RC_MAX_ERRORS 50
 
 typedef enum sec_kind { SEC_GLOBAL, SEC_INTERFACE, SEC_NEIGHBORHOOD,
-                        SEC_ADJACENCY, SEC_BROKEN } sec_kind;
+                        SEC_ADJACENCY, SEC_TENANT, SEC_SERVICE,
+                        SEC_BROKEN } sec_kind;
 
 typedef struct parser {
   rc_config *c;
@@ -399,6 +403,16 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
 #define K_CSTATE 0x200u
 #define K_NEIGHBORHOOD 0x80u
 #define K_HOSTNAME 0x100u
+#define K_FWD 0x400u
+#define K_FWDDEV 0x800u
+#define K_FWDTABLE 0x1000u
+#define K_PROTOCOL 0x2000u
+#define K_PEER 0x4000u
+/* rc_adjacency.fwd_set */
+#define F_CIPHER 0x1u
+#define F_KEY 0x2u
+#define F_KEYID 0x4u
+#define F_TTL 0x8u
 
 static int once(parser *p, uint32_t bit, const char *key) {
   if (p->seen & bit) {
@@ -483,9 +497,265 @@ static void key_global(parser *p, const char *key, const char *val) {
       return;
     }
     snprintf(dst, RC_FILE_MAX, "%s", val);
+  } else if (strcmp(key, "forwarding") == 0) {
+    if (!once(p, K_FWD, key)) return;
+    if (strcmp(val, "enabled") == 0) {
+      c->forwarding = 1;
+    } else if (strcmp(val, "disabled") == 0) {
+      c->forwarding = 0;
+    } else {
+      perr(p, p->line, "forwarding: expected enabled or disabled, got '%s'",
+           val);
+    }
+  } else if (strcmp(key, "forwarding-device") == 0) {
+    if (!once(p, K_FWDDEV, key)) return;
+    if (strlen(val) >= RC_DEVNAME_MAX || !name_ok(val) ||
+        strcmp(val, ".") == 0 || strcmp(val, "..") == 0) {
+      perr(p, p->line, "forwarding-device: '%s' is not a device name (1-15 "
+                       "of letters, digits, '-', '_', '.')", val);
+      return;
+    }
+    snprintf(c->forwarding_device, sizeof(c->forwarding_device), "%s", val);
+  } else if (strcmp(key, "forwarding-table") == 0) {
+    uint32_t v;
+    if (!once(p, K_FWDTABLE, key)) return;
+    /* 253-255 are the kernel's default, main and local tables */
+    if (parse_u32(val, 1, 0x7fffffff, &v) || (v >= 253 && v <= 255)) {
+      perr(p, p->line, "forwarding-table: expected 1..2147483647 but not "
+                       "253-255 (the kernel's own tables), got '%s'", val);
+      return;
+    }
+    c->forwarding_table = v;
   } else if (!bfd_key(p, &c->bfd, key, val)) {
     perr(p, p->line, "unknown key '%s' at router level", key);
   }
+}
+
+int rc_prefix_parse(rc_prefix *pf, const char *text) {
+  char buf[64];
+  const char *slash = strchr(text, '/');
+  uint32_t len;
+  size_t alen, i;
+  memset(pf, 0, sizeof(*pf));
+  if (slash == NULL || (size_t)(slash - text) >= sizeof(buf)) {
+    return -1;
+  }
+  memcpy(buf, text, (size_t)(slash - text));
+  buf[slash - text] = '\0';
+  if (inet_pton(AF_INET, buf, pf->addr) == 1) {
+    pf->family = 4;
+  } else if (inet_pton(AF_INET6, buf, pf->addr) == 1) {
+    pf->family = 6;
+  } else {
+    return -1;
+  }
+  alen = pf->family == 4 ? 4 : 16;
+  if (parse_u32(slash + 1, 0, (uint32_t)alen * 8, &len)) {
+    return -1;
+  }
+  pf->len = (uint8_t)len;
+  for (i = 0; i < alen; i++) { /* host bits must be zero */
+    size_t bits = i * 8;
+    uint8_t mask = bits >= len ? 0 : bits + 8 <= len ? 0xff
+                   : (uint8_t)(0xff << (8 - (len - bits)));
+    if (pf->addr[i] & (uint8_t)~mask) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int rc_prefix_match(const rc_prefix *pf, int family, const uint8_t *addr) {
+  size_t full = pf->len / 8u, rest = pf->len % 8u;
+  if (pf->family != family) {
+    return 0;
+  }
+  if (memcmp(pf->addr, addr, full) != 0) {
+    return 0;
+  }
+  if (rest) {
+    uint8_t mask = (uint8_t)(0xff << (8 - rest));
+    return (pf->addr[full] & mask) == (addr[full] & mask);
+  }
+  return 1;
+}
+
+const char *rc_prefix_str(const rc_prefix *pf, char *buf, size_t len) {
+  char a[64];
+  inet_ntop(pf->family == 6 ? AF_INET6 : AF_INET, pf->addr, a, sizeof(a));
+  snprintf(buf, len, "%s/%u", a, pf->len);
+  return buf;
+}
+
+const char *rc_cipher_name(int cipher) {
+  switch (cipher) {
+  case 1: return "aes-cbc-128";
+  case 2: return "aes-cbc-256";
+  case 3: return "none";
+  default: return "aes-256-gcm";
+  }
+}
+
+static void add_prefix(parser *p, rc_prefix *arr, size_t *n, const char *what,
+                       const char *val) {
+  rc_prefix pf;
+  size_t i;
+  if (rc_prefix_parse(&pf, val) != 0) {
+    perr(p, p->line, "prefix: '%s' is not ADDRESS/LENGTH with the host bits "
+                     "zero (e.g. 10.1.0.0/24)", val);
+    return;
+  }
+  for (i = 0; i < *n; i++) {
+    if (memcmp(&arr[i], &pf, sizeof(pf)) == 0) {
+      perr(p, p->line, "prefix %s given twice in [%s]", val, what);
+      return;
+    }
+  }
+  if (*n == RC_MAX_PREFIXES) {
+    perr(p, p->line, "too many prefixes in [%s] (at most %d)", what,
+         RC_MAX_PREFIXES);
+    return;
+  }
+  arr[(*n)++] = pf;
+}
+
+static void key_tenant(parser *p, rc_tenant *t, const char *key,
+                       const char *val) {
+  char what[RC_NAME_MAX + 8];
+  snprintf(what, sizeof(what), "tenant %s", t->name);
+  if (strcmp(key, "prefix") == 0) {
+    add_prefix(p, t->prefixes, &t->n_prefixes, what, val);
+  } else {
+    perr(p, p->line, "unknown key '%s' in [tenant %s]", key, t->name);
+  }
+}
+
+static void key_service(parser *p, rc_service *sv, const char *key,
+                        const char *val) {
+  char what[RC_NAME_MAX + 9];
+  snprintf(what, sizeof(what), "service %s", sv->name);
+  if (strcmp(key, "prefix") == 0) {
+    add_prefix(p, sv->prefixes, &sv->n_prefixes, what, val);
+  } else if (strcmp(key, "protocol") == 0) {
+    if (!once(p, K_PROTOCOL, key)) return;
+    if (strcmp(val, "any") == 0) sv->protocol = 0;
+    else if (strcmp(val, "icmp") == 0) sv->protocol = 1;
+    else if (strcmp(val, "tcp") == 0) sv->protocol = 6;
+    else if (strcmp(val, "udp") == 0) sv->protocol = 17;
+    else perr(p, p->line, "protocol: expected tcp, udp, icmp or any, got '%s'",
+              val);
+  } else if (strcmp(key, "port") == 0) {
+    uint32_t lo, hi;
+    char buf[16];
+    const char *dash = strchr(val, '-');
+    if (!once(p, K_PORT, key)) return;
+    if (dash && (size_t)(dash - val) < sizeof(buf)) {
+      memcpy(buf, val, (size_t)(dash - val));
+      buf[dash - val] = '\0';
+      if (parse_u32(buf, 1, 65535, &lo) || parse_u32(dash + 1, 1, 65535, &hi) ||
+          hi < lo) {
+        perr(p, p->line, "port: expected PORT or LOW-HIGH in 1..65535, "
+                         "got '%s'", val);
+        return;
+      }
+    } else if (dash || parse_u32(val, 1, 65535, &lo)) {
+      perr(p, p->line, "port: expected PORT or LOW-HIGH in 1..65535, got '%s'",
+           val);
+      return;
+    } else {
+      hi = lo;
+    }
+    sv->port_lo = (uint16_t)lo;
+    sv->port_hi = (uint16_t)hi;
+  } else if (strcmp(key, "peer") == 0) {
+    if (once(p, K_PEER, key)) set_name(p, sv->peer, key, val);
+  } else if (strcmp(key, "tenant") == 0) {
+    if (sv->n_tenants == RC_MAX_SVC_TENANTS) {
+      perr(p, p->line, "tenant: at most %d per service", RC_MAX_SVC_TENANTS);
+      return;
+    }
+    set_name(p, sv->tenants[sv->n_tenants], key, val);
+    if (sv->tenants[sv->n_tenants][0]) {
+      sv->n_tenants++;
+    }
+  } else {
+    perr(p, p->line, "unknown key '%s' in [service %s]", key, sv->name);
+  }
+}
+
+/* Data-plane keys of an adjacency.  1 if |key| is one. */
+static int fwd_key(parser *p, rc_adjacency *a, const char *key,
+                   const char *val) {
+  uint32_t v;
+  if (strcmp(key, "encryption") == 0) {
+    if (a->fwd_set & F_CIPHER) {
+      perr(p, p->line, "%s given twice in this section", key);
+      return 1;
+    }
+    a->fwd_set |= F_CIPHER;
+    if (strcmp(val, "aes-256-gcm") == 0) a->cipher = 0;
+    else if (strcmp(val, "aes-cbc-128") == 0) a->cipher = 1;
+    else if (strcmp(val, "aes-cbc-256") == 0) a->cipher = 2;
+    else if (strcmp(val, "none") == 0) a->cipher = 3;
+    else perr(p, p->line, "encryption: expected aes-256-gcm, aes-cbc-128, "
+                          "aes-cbc-256 or none, got '%s'", val);
+  } else if (strcmp(key, "security-key") == 0) {
+    size_t n = strlen(val), i;
+    if (a->fwd_set & F_KEY) {
+      perr(p, p->line, "%s given twice in this section", key);
+      return 1;
+    }
+    a->fwd_set |= F_KEY;
+    if (n % 2 || n < 32 || n > 2 * RC_KEY_MAX) {
+      perr(p, p->line, "security-key: expected 32..128 hex digits (16..64 "
+                       "bytes), got %zu characters", n);
+      return 1;
+    }
+    for (i = 0; i < n; i += 2) {
+      char h[3] = {val[i], val[i + 1], 0};
+      char *end;
+      if (!isxdigit((unsigned char)h[0]) || !isxdigit((unsigned char)h[1])) {
+        perr(p, p->line, "security-key: '%c%c' at character %zu is not hex",
+             h[0], h[1], i + 1);
+        return 1;
+      }
+      a->key[i / 2] = (uint8_t)strtoul(h, &end, 16);
+    }
+    a->keylen = n / 2;
+  } else if (strcmp(key, "security-key-id") == 0) {
+    if (a->fwd_set & F_KEYID) {
+      perr(p, p->line, "%s given twice in this section", key);
+      return 1;
+    }
+    a->fwd_set |= F_KEYID;
+    /* 0x4C48DBC6 would read as the first four bytes of the SVR cookie */
+    if (parse_u32(val, 1, 0xffffffffu, &v) || v == 0x4C48DBC6u) {
+      perr(p, p->line, "security-key-id: expected 1..4294967295 (but not "
+                       "1279843270, the cookie's first word), got '%s'", val);
+      return 1;
+    }
+    a->key_id = v;
+  } else if (strcmp(key, "ttl-padding") == 0) {
+    if (a->fwd_set & F_TTL) {
+      perr(p, p->line, "%s given twice in this section", key);
+      return 1;
+    }
+    a->fwd_set |= F_TTL;
+    if (strcmp(val, "off") == 0) {
+      a->ttl_mode = 0;
+    } else if (strcmp(val, "automatic") == 0) {
+      a->ttl_mode = 2;
+    } else if (parse_u32(val, 0, 255, &v) == 0) {
+      a->ttl_mode = 1;
+      a->ttl_padding = (uint8_t)v;
+    } else {
+      perr(p, p->line, "ttl-padding: expected 0..255, automatic or off, "
+                       "got '%s'", val);
+    }
+  } else {
+    return 0;
+  }
+  return 1;
 }
 
 static void key_interface(parser *p, rc_interface *i, const char *key,
@@ -535,7 +805,7 @@ static void key_adjacency(parser *p, rc_adjacency *a, const char *key,
       return;
     }
     snprintf(a->hostname, sizeof(a->hostname), "%s", val);
-  } else if (!bfd_key(p, &a->bfd, key, val)) {
+  } else if (!fwd_key(p, a, key, val) && !bfd_key(p, &a->bfd, key, val)) {
     perr(p, p->line, "unknown key '%s' in [adjacency %s]", key, a->peer);
   }
 }
@@ -565,7 +835,8 @@ static void section(parser *p, char *s) {
   p->sec = SEC_BROKEN; /* keys ignored until the next section */
   if (kind == NULL || name == NULL || extra != NULL) {
     perr(p, p->line, "section header must be [interface NAME], "
-                     "[neighborhood NAME] or [adjacency PEER-ROUTER]");
+                     "[neighborhood NAME], [adjacency PEER-ROUTER], "
+                     "[tenant NAME] or [service NAME]");
     return;
   }
   if (!name_ok(name)) {
@@ -624,12 +895,49 @@ static void section(parser *p, char *s) {
     a->neighborhood = -1;
     a->interface = -1;
     a->remote.port = RC_DEFAULT_PORT;
+    a->key_id = 1;
     p->sec = SEC_ADJACENCY;
     p->cur = a;
+  } else if (strcmp(kind, "tenant") == 0) {
+    rc_tenant *t;
+    for (i = 0; i < c->n_tenants; i++) {
+      if (strcmp(c->tenants[i].name, name) == 0) {
+        perr(p, p->line, "tenant '%s' already defined at line %d", name,
+             c->tenants[i].line);
+        return;
+      }
+    }
+    if (c->n_tenants == RC_MAX_TENANTS) {
+      perr(p, p->line, "too many tenants (at most %d)", RC_MAX_TENANTS);
+      return;
+    }
+    t = &c->tenants[c->n_tenants++];
+    snprintf(t->name, sizeof(t->name), "%s", name);
+    t->line = p->line;
+    p->sec = SEC_TENANT;
+    p->cur = t;
+  } else if (strcmp(kind, "service") == 0) {
+    rc_service *sv;
+    for (i = 0; i < c->n_services; i++) {
+      if (strcmp(c->services[i].name, name) == 0) {
+        perr(p, p->line, "service '%s' already defined at line %d", name,
+             c->services[i].line);
+        return;
+      }
+    }
+    if (c->n_services == RC_MAX_SERVICES) {
+      perr(p, p->line, "too many services (at most %d)", RC_MAX_SERVICES);
+      return;
+    }
+    sv = &c->services[c->n_services++];
+    snprintf(sv->name, sizeof(sv->name), "%s", name);
+    sv->line = p->line;
+    p->sec = SEC_SERVICE;
+    p->cur = sv;
   } else {
     perr(p, p->line,
-         "unknown section '%s' (expected interface, neighborhood or adjacency)",
-         kind);
+         "unknown section '%s' (expected interface, neighborhood, adjacency, "
+         "tenant or service)", kind);
   }
 }
 
@@ -670,6 +978,8 @@ static void one_line(parser *p, char *s) {
   case SEC_INTERFACE: key_interface(p, p->cur, key, val); break;
   case SEC_NEIGHBORHOOD: key_neighborhood(p, p->cur, key, val); break;
   case SEC_ADJACENCY: key_adjacency(p, p->cur, key, val); break;
+  case SEC_TENANT: key_tenant(p, p->cur, key, val); break;
+  case SEC_SERVICE: key_service(p, p->cur, key, val); break;
   default: break; /* inside a broken section header: already reported */
   }
 }
@@ -800,6 +1110,91 @@ static void finish(parser *p) {
   }
 }
 
+/* Data-plane cross-checks: keys per peer router, services and tenants. */
+static void finish_fwd(parser *p) {
+  rc_config *c = p->c;
+  size_t i, j, k;
+  if (c->forwarding_device[0] == '\0') {
+    snprintf(c->forwarding_device, sizeof(c->forwarding_device), "svr0");
+  }
+  if (c->forwarding_table == 0) {
+    c->forwarding_table = RC_FWD_TABLE_DEFAULT;
+  }
+  for (i = 0; i < c->n_adjacencies; i++) {
+    rc_adjacency *a = &c->adjacencies[i];
+    if (c->forwarding && a->cipher != 3 && a->keylen == 0) {
+      perr(p, a->line, "[adjacency %s]: encryption %s needs security-key "
+                       "(or 'encryption none')", a->peer,
+           rc_cipher_name(a->cipher));
+    } else if (a->keylen && a->cipher == 0 && a->keylen != 32) {
+      perr(p, a->line, "[adjacency %s]: aes-256-gcm takes a 32-byte "
+                       "security-key (64 hex digits), got %zu bytes", a->peer,
+           a->keylen);
+    } else if (a->keylen && a->cipher == 2 && a->keylen != 32) {
+      perr(p, a->line, "[adjacency %s]: aes-cbc-256 takes a 32-byte "
+                       "security-key (64 hex digits), got %zu bytes", a->peer,
+           a->keylen);
+    }
+    for (j = 0; j < i; j++) {
+      const rc_adjacency *o = &c->adjacencies[j];
+      if (strcmp(o->peer, a->peer) == 0 &&
+          (o->cipher != a->cipher || o->key_id != a->key_id ||
+           o->keylen != a->keylen || memcmp(o->key, a->key, a->keylen) != 0)) {
+        perr(p, a->line, "[adjacency %s]: every path to one router needs the "
+                         "same encryption, security-key and security-key-id "
+                         "(differs from line %d)", a->peer, o->line);
+        break;
+      }
+    }
+  }
+  for (i = 0; i < c->n_tenants; i++) {
+    if (c->tenants[i].n_prefixes == 0) {
+      perr(p, c->tenants[i].line, "[tenant %s] has no 'prefix'",
+           c->tenants[i].name);
+    }
+  }
+  for (i = 0; i < c->n_services; i++) {
+    rc_service *sv = &c->services[i];
+    int found = 0;
+    if (sv->n_prefixes == 0) {
+      perr(p, sv->line, "[service %s] has no 'prefix'", sv->name);
+    }
+    if (sv->peer[0] == '\0') {
+      perr(p, sv->line, "[service %s] has no 'peer' (the router that "
+                        "reaches it)", sv->name);
+    } else {
+      for (j = 0; j < c->n_adjacencies; j++) {
+        found |= strcmp(c->adjacencies[j].peer, sv->peer) == 0;
+      }
+      if (!found) {
+        perr(p, sv->line, "[service %s]: peer %s has no [adjacency %s]",
+             sv->name, sv->peer, sv->peer);
+      }
+    }
+    if (sv->port_lo && sv->protocol != 6 && sv->protocol != 17) {
+      perr(p, sv->line, "[service %s]: 'port' needs 'protocol tcp' or "
+                        "'protocol udp'", sv->name);
+    }
+    for (k = 0; k < sv->n_tenants; k++) {
+      sv->tenant_idx[k] = -1;
+      for (j = 0; j < c->n_tenants; j++) {
+        if (strcmp(c->tenants[j].name, sv->tenants[k]) == 0) {
+          sv->tenant_idx[k] = (int)j;
+        }
+      }
+      if (sv->tenant_idx[k] < 0) {
+        perr(p, sv->line, "[service %s]: no [tenant %s] is defined", sv->name,
+             sv->tenants[k]);
+      }
+    }
+  }
+  if (c->n_services > 0 && !c->forwarding) {
+    perr(p, c->services[0].line, "[service %s] given but forwarding is "
+                                 "disabled ('forwarding enabled' at router "
+                                 "level)", c->services[0].name);
+  }
+}
+
 int rc_parse_string(rc_config *c, const char *file, const char *text,
                     char *err, size_t errlen) {
   parser p;
@@ -838,6 +1233,7 @@ int rc_parse_string(rc_config *c, const char *file, const char *text,
     }
   }
   finish(&p);
+  finish_fwd(&p);
   if (p.nerr > RC_MAX_ERRORS) {
     perr(&p, p.line, "too many errors, %d more not shown",
          p.nerr - RC_MAX_ERRORS);

@@ -20,6 +20,13 @@
 #define RC_MAX_NEIGHBORHOODS 64
 #define RC_MAX_ADJACENCIES 256
 #define RC_DEFAULT_PORT 1280
+#define RC_MAX_PREFIXES 16     /* per tenant or service */
+#define RC_MAX_TENANTS 32
+#define RC_MAX_SERVICES 64
+#define RC_MAX_SVC_TENANTS 8   /* 'tenant' lines of one service */
+#define RC_KEY_MAX 64          /* security-key bytes */
+#define RC_DEVNAME_MAX 16      /* IFNAMSIZ */
+#define RC_FWD_TABLE_DEFAULT 5356u /* routing table and mark ("SV") */
 
 typedef enum rc_topology { RC_MESH = 0, RC_HUB = 1, RC_SPOKE = 2 } rc_topology;
 
@@ -84,7 +91,44 @@ typedef struct rc_adjacency {
   char hostname[RC_NAME_MAX]; /* "" = unavailable */
   rc_topology topology; /* the neighborhood's */
   rc_bfd bfd;           /* effective: router < neighborhood < adjacency */
+  /* Data plane (docs/svr-router.md "Forwarding"): per peer path. */
+  int cipher;           /* svrfwd_cipher; default AES-256-GCM */
+  uint8_t key[RC_KEY_MAX]; /* security-key */
+  size_t keylen;        /* 0 = none given */
+  uint32_t key_id;      /* security-key-id, default 1 */
+  int ttl_mode;         /* svrfwd_ttl_mode: off, fixed, auto */
+  uint8_t ttl_padding;  /* fixed mode */
+  uint32_t fwd_set;     /* which data-plane keys were given */
 } rc_adjacency;
+
+/* An IPv4 or IPv6 prefix, host bits zero. */
+typedef struct rc_prefix {
+  uint8_t family; /* 4 or 6 */
+  uint8_t len;
+  uint8_t addr[16];
+} rc_prefix;
+
+/* [tenant NAME]: the source prefixes whose traffic belongs to it. */
+typedef struct rc_tenant {
+  char name[RC_NAME_MAX];
+  int line;
+  rc_prefix prefixes[RC_MAX_PREFIXES];
+  size_t n_prefixes;
+} rc_tenant;
+
+/* [service NAME]: destinations reached through a peer router. */
+typedef struct rc_service {
+  char name[RC_NAME_MAX];
+  int line;
+  rc_prefix prefixes[RC_MAX_PREFIXES];
+  size_t n_prefixes;
+  uint8_t protocol;          /* 0 any, 1 icmp, 6 tcp, 17 udp */
+  uint16_t port_lo, port_hi; /* 0 = any port */
+  char peer[RC_NAME_MAX];    /* the router that reaches it */
+  char tenants[RC_MAX_SVC_TENANTS][RC_NAME_MAX]; /* none = every tenant */
+  size_t n_tenants;
+  int tenant_idx[RC_MAX_SVC_TENANTS]; /* resolved */
+} rc_service;
 
 typedef struct rc_config {
   char file[256];
@@ -106,6 +150,14 @@ typedef struct rc_config {
   size_t n_neighborhoods;
   rc_adjacency adjacencies[RC_MAX_ADJACENCIES];
   size_t n_adjacencies;
+  /* Data plane */
+  int forwarding;                        /* forwarding enabled|disabled */
+  char forwarding_device[RC_DEVNAME_MAX]; /* TUN device, default svr0 */
+  uint32_t forwarding_table;             /* table and fwmark */
+  rc_tenant tenants[RC_MAX_TENANTS];
+  size_t n_tenants;
+  rc_service services[RC_MAX_SERVICES];
+  size_t n_services;
 } rc_config;
 
 /*
@@ -127,6 +179,14 @@ void rc_bfd_default(rc_bfd *b);
 int rc_adjacency_same(const rc_adjacency *a, const rc_adjacency *b);
 
 const char *rc_topology_name(rc_topology t);
+
+/* "10.1.0.0/24" -> |p| (host bits must be zero).  0 or -1. */
+int rc_prefix_parse(rc_prefix *p, const char *text);
+/* 1 if |addr| (family 4 or 6, network order) is inside |p|. */
+int rc_prefix_match(const rc_prefix *p, int family, const uint8_t *addr);
+const char *rc_prefix_str(const rc_prefix *p, char *buf, size_t len);
+/* Name of an svrfwd_cipher value as written in the file. */
+const char *rc_cipher_name(int cipher);
 
 /* "10.0.0.1" / "fe80::1" for |a| (no port). */
 const char *rc_addr_str(const svrbfd_addr *a, char *buf, size_t len);
