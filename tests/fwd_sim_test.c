@@ -554,6 +554,227 @@ static void test_retrigger(void) {
   ft_pair_free(&t);
 }
 
+/* Takes |p| through ingress of |in| (with |r| if the flow is new) and
+ * egress of |out|; 0 when both accept it and the restored packet equals the
+ * original byte for byte.  *meta: the outer packet carried metadata. */
+static int through(svrfwd_ctx *in, svrfwd_ctx *out, ft_pkt *p,
+                   const svrfwd_route *r, svrfwd_tstamp ts, int *meta) {
+  ft_pkt orig = *p;
+  int rv;
+  orig.b.base = orig.mem;
+  rv = svrfwd_ctx_ingress(in, &p->b, NULL, NULL, ts);
+  if (rv == SVRFWD_ERR_PKT_NO_SESSION && r) {
+    rv = svrfwd_ctx_ingress(in, &p->b, r, NULL, ts);
+  }
+  if (rv != 0) {
+    return rv;
+  }
+  if (meta) {
+    *meta = COOKIE_AT(p, 28);
+  }
+  if (ft_ip(p)[9] != 17 || !ft_cksums_ok(p)) {
+    return 1; /* ICMP rides UDP on the wire */
+  }
+  rv = svrfwd_ctx_egress(out, &p->b, NULL, ts);
+  if (rv != 0) {
+    return rv;
+  }
+  if (p->b.len != orig.b.len ||
+      memcmp(ft_ip(p), ft_ip(&orig), orig.b.len) != 0) {
+    return 2;
+  }
+  return 0;
+}
+
+/* Ping through two routers: the echo request opens a session keyed by the
+ * identifier, the reply matches it in reverse; both arrive byte-exact
+ * (checksum included); ICMP rides UDP with proto 1 in the forward context;
+ * other ICMP types are refused; the session ages with udp_idle_ns. */
+static void test_icmp_echo(void) {
+  size_t ci;
+  uint8_t data[56];
+  size_t i;
+  for (i = 0; i < sizeof(data); i++) {
+    data[i] = (uint8_t)(0x10 + i);
+  }
+  for (ci = 0; ci < sizeof(all_ciphers) / sizeof(all_ciphers[0]); ci++) {
+    svrfwd_cipher c = all_ciphers[ci];
+    ft_pair t;
+    ft_pkt p, orig;
+    svrfwd_route r;
+    svrfwd_session *s;
+    svrfwd_session_info info;
+    svrfwd_ctx_stats sa, sb;
+    svrfwd_meta m;
+    int meta = -1;
+    uint16_t seq;
+    ft_pair_init(&t, c, NULL);
+    r.peer = t.ab;
+    r.tenant = "tenant-1";
+    r.service = "ping";
+    /* first request: metadata on UDP between the waypoints */
+    ft_build_icmp4(&p, t.client, t.server, 8, 0x1234, 1, data, sizeof(data));
+    orig = p;
+    orig.b.base = orig.mem;
+    CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, NULL, NULL, 1 * NS),
+                    SVRFWD_ERR_PKT_NO_SESSION);
+    CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, &r, &s, 1 * NS), 0);
+    CU_ASSERT_EQUAL(ft_ip(&p)[9], 17);
+    CU_ASSERT(memcmp(ft_ip(&p) + 12, t.wa, 4) == 0);
+    CU_ASSERT((svr_get_be16(ft_ip(&p) + 20) & 1) == 0);
+    CU_ASSERT(COOKIE_AT(&p, 28));
+    CU_ASSERT(ft_cksums_ok(&p));
+    if (c == SVRFWD_CIPHER_NONE) {
+      svrfwd_ssize n = svrfwd_meta_decode(&m, ft_ip(&p) + 28, p.b.len - 28);
+      CU_ASSERT_FATAL(n > 0);
+      CU_ASSERT(m.present & SVRFWD_META_FWD_CTX);
+      CU_ASSERT(!(m.present & SVRFWD_META_TCP_SYN));
+      CU_ASSERT_EQUAL(m.fwd_ctx.proto, 1);
+      CU_ASSERT_EQUAL(m.fwd_ctx.sport, 0x1234);
+      CU_ASSERT_EQUAL(m.fwd_ctx.dport, 0x1234);
+      /* then the whole ICMP message, untouched */
+      CU_ASSERT_EQUAL(p.b.len - 28 - (size_t)n, orig.b.len - 20);
+      CU_ASSERT(memcmp(ft_ip(&p) + 28 + n, ft_ip(&orig) + 20,
+                       orig.b.len - 20) == 0);
+    } else {
+      /* the echo data is not visible on the wire */
+      size_t j;
+      int seen = 0;
+      for (j = 0; j + sizeof(data) <= p.b.len; j++) {
+        seen |= memcmp(ft_ip(&p) + j, data, sizeof(data)) == 0;
+      }
+      CU_ASSERT(!seen);
+    }
+    svrfwd_session_get_info(s, &info);
+    CU_ASSERT_EQUAL(info.lan.proto, 1);
+    CU_ASSERT_EQUAL(info.lan.sport, 0x1234);
+    CU_ASSERT_EQUAL(info.lan.dport, 0x1234);
+    CU_ASSERT_EQUAL(info.wan.proto, 17);
+    CU_ASSERT(!info.transformed); /* that flag is for TCP */
+    CU_ASSERT_EQUAL(svrfwd_ctx_egress(t.b, &p.b, &s, 1 * NS), 0);
+    CU_ASSERT_EQUAL(p.b.len, orig.b.len);
+    CU_ASSERT(memcmp(ft_ip(&p), ft_ip(&orig), orig.b.len) == 0);
+    CU_ASSERT(ft_cksums_ok(&p));
+    /* replies and further requests, both ways, handshake then fast path */
+    for (seq = 1; seq <= 4; seq++) {
+      ft_build_icmp4(&p, t.server, t.client, 0, 0x1234, seq, data,
+                     sizeof(data));
+      CU_ASSERT_EQUAL(through(t.b, t.a, &p, NULL, 2 * NS, &meta), 0);
+      CU_ASSERT_EQUAL(meta, seq == 1);
+      ft_build_icmp4(&p, t.client, t.server, 8, 0x1234, (uint16_t)(seq + 1),
+                     data, (size_t)seq * 10);
+      CU_ASSERT_EQUAL(through(t.a, t.b, &p, &r, 2 * NS, &meta), 0);
+      CU_ASSERT_EQUAL(meta, 0);
+    }
+    /* the server pings the client on the same identifier: same session */
+    ft_build_icmp4(&p, t.server, t.client, 8, 0x1234, 9, data, 8);
+    CU_ASSERT_EQUAL(through(t.b, t.a, &p, NULL, 2 * NS, &meta), 0);
+    /* another identifier is another session */
+    ft_build_icmp4(&p, t.client, t.server, 8, 0x1235, 1, data, 8);
+    CU_ASSERT_EQUAL(through(t.a, t.b, &p, &r, 3 * NS, &meta), 0);
+    CU_ASSERT_EQUAL(meta, 1);
+    svrfwd_ctx_get_stats(t.a, &sa);
+    svrfwd_ctx_get_stats(t.b, &sb);
+    CU_ASSERT_EQUAL(sa.sessions, 2);
+    CU_ASSERT_EQUAL(sb.sessions, 2);
+    /* a reply opens no session, even with a route */
+    ft_build_icmp4(&p, t.client, t.server, 0, 0x2000, 1, data, 8);
+    CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, &r, NULL, 3 * NS),
+                    SVRFWD_ERR_PKT_NO_SESSION);
+    /* errors (destination unreachable) and other types are refused */
+    ft_build_icmp4(&p, t.client, t.server, 3, 0, 0, data, 28);
+    CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, &r, NULL, 3 * NS),
+                    SVRFWD_ERR_PKT_UNSUPPORTED);
+    ft_build_icmp4(&p, t.client, t.server, 13, 0x1234, 0, data, 12);
+    CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, &r, NULL, 3 * NS),
+                    SVRFWD_ERR_PKT_UNSUPPORTED);
+    /* truncated echo header */
+    ft_build_icmp4(&p, t.client, t.server, 8, 0x1234, 0, NULL, 0);
+    svr_put_be16(ft_ip(&p) + 2, 24);
+    svr_put_be16(ft_ip(&p) + 10, 0);
+    svr_put_be16(ft_ip(&p) + 10, svr_cksum(ft_ip(&p), 20));
+    p.b.len = 24;
+    CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, &r, NULL, 3 * NS),
+                    SVRFWD_ERR_PKT_MALFORMED);
+    /* aging: udp_idle_ns (60 s) after the last packet (2 s and 3 s) */
+    svrfwd_ctx_handle_expiry(t.a, 62 * NS - 1);
+    svrfwd_ctx_get_stats(t.a, &sa);
+    CU_ASSERT_EQUAL(sa.sessions, 2);
+    svrfwd_ctx_handle_expiry(t.a, 62 * NS);
+    svrfwd_ctx_get_stats(t.a, &sa);
+    CU_ASSERT_EQUAL(sa.sessions, 1);
+    svrfwd_ctx_handle_expiry(t.a, 63 * NS);
+    svrfwd_ctx_get_stats(t.a, &sa);
+    CU_ASSERT_EQUAL(sa.sessions, 0);
+    ft_pair_free(&t);
+  }
+}
+
+/* ICMPv6 echo (RFC 4443 128/129) over IPv6 waypoints: the checksum covers
+ * a pseudo header, and comes back right with the original addresses. */
+static void test_icmp6_echo(void) {
+  static const svrfwd_cipher cs[] = {SVRFWD_CIPHER_AES256_GCM,
+                                     SVRFWD_CIPHER_NONE};
+  size_t ci;
+  for (ci = 0; ci < 2; ci++) {
+    svrfwd_callbacks cb;
+    svrfwd_ctx *a, *b;
+    svrfwd_peer *ab, *ba;
+    svrfwd_peer_config pc;
+    svrfwd_route r;
+    uint8_t wa[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    uint8_t wb[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+    uint8_t cl[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5};
+    uint8_t sv[16] = {0xfd, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9};
+    static const uint8_t key[32] = {3};
+    ft_pkt p, o;
+    int k;
+    memset(&cb, 0, sizeof(cb));
+    cb.rand = ft_rand;
+    CU_ASSERT_FATAL(svrfwd_ctx_new(&a, &cb, NULL, NULL, NULL) == 0);
+    CU_ASSERT_FATAL(svrfwd_ctx_new(&b, &cb, NULL, NULL, NULL) == 0);
+    svrfwd_peer_config_default(&pc);
+    pc.cipher = cs[ci];
+    pc.local_waypoint.family = pc.remote_waypoint.family = 6;
+    memcpy(pc.local_waypoint.addr, wa, 16);
+    memcpy(pc.remote_waypoint.addr, wb, 16);
+    CU_ASSERT_FATAL(svrfwd_peer_add(a, &ab, &pc) == 0);
+    memcpy(pc.local_waypoint.addr, wb, 16);
+    memcpy(pc.remote_waypoint.addr, wa, 16);
+    CU_ASSERT_FATAL(svrfwd_peer_add(b, &ba, &pc) == 0);
+    if (pc.cipher != SVRFWD_CIPHER_NONE) {
+      CU_ASSERT_FATAL(svrfwd_peer_key_add(ab, 1, key, 32, 1, 0) == 0);
+      CU_ASSERT_FATAL(svrfwd_peer_key_add(ba, 1, key, 32, 1, 0) == 0);
+    }
+    r.peer = ab;
+    r.tenant = "t";
+    r.service = "ping6";
+    for (k = 0; k < 3; k++) {
+      ft_build_icmp6(&p, cl, sv, 128, 77, (uint16_t)k, (const uint8_t *)"abcdefgh", 8);
+      o = p;
+      o.b.base = o.mem;
+      CU_ASSERT_EQUAL(svrfwd_ctx_ingress(a, &p.b, &r, NULL, 0), 0);
+      CU_ASSERT_EQUAL(ft_ip(&p)[6], 17);
+      CU_ASSERT_EQUAL(ft_l4_cksum_v6(ft_ip(&p), p.b.len), 0);
+      CU_ASSERT_EQUAL(svrfwd_ctx_egress(b, &p.b, NULL, 0), 0);
+      CU_ASSERT(p.b.len == o.b.len && memcmp(ft_ip(&p), ft_ip(&o), o.b.len) == 0);
+      CU_ASSERT_EQUAL(ft_l4_cksum_v6(ft_ip(&p), p.b.len), 0);
+      ft_build_icmp6(&p, sv, cl, 129, 77, (uint16_t)k, (const uint8_t *)"abcdefgh", 8);
+      o = p;
+      o.b.base = o.mem;
+      CU_ASSERT_EQUAL(svrfwd_ctx_ingress(b, &p.b, NULL, NULL, 0), 0);
+      CU_ASSERT_EQUAL(svrfwd_ctx_egress(a, &p.b, NULL, 0), 0);
+      CU_ASSERT(p.b.len == o.b.len && memcmp(ft_ip(&p), ft_ip(&o), o.b.len) == 0);
+    }
+    /* ICMPv6 errors (1 destination unreachable) are refused */
+    ft_build_icmp6(&p, cl, sv, 1, 0, 0, (const uint8_t *)"abcdefgh", 8);
+    CU_ASSERT_EQUAL(svrfwd_ctx_ingress(a, &p.b, &r, NULL, 0),
+                    SVRFWD_ERR_PKT_UNSUPPORTED);
+    svrfwd_ctx_del(a);
+    svrfwd_ctx_del(b);
+  }
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"udp_flow_all_ciphers", test_udp_flow_all_ciphers},
@@ -568,6 +789,8 @@ int main(void) {
       {"glare_both_sides", test_glare_both_sides},
       {"ipv6_flow", test_ipv6_flow},
       {"retrigger", test_retrigger},
+      {"icmp_echo", test_icmp_echo},
+      {"icmp6_echo", test_icmp6_echo},
       {NULL, NULL}};
   return svr_test_run("fwd_sim", cases);
 }

@@ -88,6 +88,39 @@ static inline void ft_build_v4(ft_pkt *p, uint8_t proto, const uint8_t src[4],
   svr_put_be16(ip + 20 + (proto == 6 ? 16 : 6), c);
 }
 
+/* IPv4 + ICMP message (echo layout: type, code, checksum, identifier,
+ * sequence, data) with valid checksums at FT_OFF; DF set. */
+static inline void ft_build_icmp4(ft_pkt *p, const uint8_t src[4],
+                                  const uint8_t dst[4], uint8_t type,
+                                  uint16_t ident, uint16_t seq,
+                                  const uint8_t *payload, size_t plen) {
+  uint8_t *ip;
+  size_t len = 28 + plen;
+  memset(p->mem, 0xee, sizeof(p->mem));
+  p->b.base = p->mem;
+  p->b.cap = sizeof(p->mem);
+  p->b.off = FT_OFF;
+  p->b.len = len;
+  ip = ft_ip(p);
+  memset(ip, 0, 28);
+  ip[0] = 0x45;
+  svr_put_be16(ip + 2, (uint16_t)len);
+  svr_put_be16(ip + 4, 0x4321);
+  svr_put_be16(ip + 6, 0x4000);
+  ip[8] = 64;
+  ip[9] = 1;
+  memcpy(ip + 12, src, 4);
+  memcpy(ip + 16, dst, 4);
+  svr_put_be16(ip + 10, svr_cksum(ip, 20));
+  ip[20] = type;
+  svr_put_be16(ip + 24, ident);
+  svr_put_be16(ip + 26, seq);
+  if (plen) {
+    memcpy(ip + 28, payload, plen);
+  }
+  svr_put_be16(ip + 22, svr_cksum(ip + 20, 8 + plen)); /* RFC 792 */
+}
+
 /* 1 when the IPv4 header checksum and the L4 checksum verify. */
 static inline int ft_cksums_ok(ft_pkt *p) {
   uint8_t *ip = ft_ip(p);
@@ -97,6 +130,10 @@ static inline int ft_cksums_ok(ft_pkt *p) {
   }
   if (ip[9] == 17 && svr_get_be16(ip + 26) == 0) {
     return 1; /* IPv4 UDP without checksum */
+  }
+  if (ip[9] == 1) {
+    size_t l3 = (size_t)(ip[0] & 15) * 4;
+    return svr_cksum(ip + l3, len - l3) == 0; /* ICMP: no pseudo header */
   }
   return ft_l4_cksum_v4(ip, len) == 0;
 }
@@ -238,6 +275,35 @@ static inline void ft_build_v6(ft_pkt *p, uint8_t proto, const uint8_t src[16],
     c = 0xffff;
   }
   svr_put_be16(ip + 40 + (proto == 6 ? 16 : 6), c);
+}
+
+/* IPv6 + ICMPv6 echo (type 128/129) with a valid checksum at FT_OFF. */
+static inline void ft_build_icmp6(ft_pkt *p, const uint8_t src[16],
+                                  const uint8_t dst[16], uint8_t type,
+                                  uint16_t ident, uint16_t seq,
+                                  const uint8_t *payload, size_t plen) {
+  uint8_t *ip;
+  size_t len = 48 + plen;
+  memset(p->mem, 0xee, sizeof(p->mem));
+  p->b.base = p->mem;
+  p->b.cap = sizeof(p->mem);
+  p->b.off = FT_OFF;
+  p->b.len = len;
+  ip = ft_ip(p);
+  memset(ip, 0, 48);
+  ip[0] = 0x60;
+  svr_put_be16(ip + 4, (uint16_t)(len - 40));
+  ip[6] = 58;
+  ip[7] = 64;
+  memcpy(ip + 8, src, 16);
+  memcpy(ip + 24, dst, 16);
+  ip[40] = type;
+  svr_put_be16(ip + 44, ident);
+  svr_put_be16(ip + 46, seq);
+  if (plen) {
+    memcpy(ip + 48, payload, plen);
+  }
+  svr_put_be16(ip + 42, ft_l4_cksum_v6(ip, len)); /* RFC 4443 2.3 */
 }
 
 #endif /* FWD_TEST_UTIL_H */

@@ -55,13 +55,21 @@ static int mirror_session(svrfwd_ctx *ctx, svrfwd_session *s,
   if (!(m->present & SVRFWD_META_FWD_CTX) || !(m->present & SVRFWD_META_UUID)) {
     return SVRFWD_ERR_PKT_META_MISSING;
   }
+  orig_proto = m->fwd_ctx.proto;
   if (m->fwd_ctx.family != pp->flow.family ||
-      (m->fwd_ctx.proto != 6 && m->fwd_ctx.proto != 17)) {
+      (orig_proto != 6 && orig_proto != 17 &&
+       orig_proto != (pp->flow.family == 4 ? FWD_PROTO_ICMP
+                                           : FWD_PROTO_ICMPV6))) {
     return SVRFWD_ERR_PKT_UNSUPPORTED;
   }
-  orig_proto = m->fwd_ctx.proto;
   if (m->present & SVRFWD_META_TCP_SYN) {
     if (orig_proto != 6 || pp->flow.proto != 17) {
+      return SVRFWD_ERR_PKT_META_TLV;
+    }
+    s->transformed = 1;
+  } else if (fwd_proto_is_icmp(orig_proto)) {
+    /* ICMP echo rides UDP; its key has the identifier in both ports */
+    if (pp->flow.proto != 17 || m->fwd_ctx.sport != m->fwd_ctx.dport) {
       return SVRFWD_ERR_PKT_META_TLV;
     }
     s->transformed = 1;
@@ -266,14 +274,15 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   pp.l4 = nip + pp.l3len;
   if (s->transformed) {
     fwd_pkt tp;
-    fwd_pkt_set_proto(&pp, 6);
+    fwd_pkt_set_proto(&pp, s->orig_proto);
     fwd_pkt_set_len(&pp, newlen);
     rv = fwd_pkt_parse(&tp, nip, newlen);
     if (rv != 0) {
       return fwd_drop(ctx, rv);
     }
     pp = tp;
-    /* the TCP header travelled untouched: its checksum is already right */
+    /* the TCP or ICMP header travelled untouched: with the original
+     * addresses back, its checksum is right again */
     fwd_pkt_rewrite(&pp, &s->to_host, 0);
   } else {
     fwd_pkt_set_len(&pp, newlen);

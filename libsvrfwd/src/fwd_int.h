@@ -17,14 +17,32 @@ void fwd_free(const svrfwd_mem *mem, void *p);
 const svrfwd_mem *fwd_mem_default(void);
 
 /* ---- packet parse (pkt.c) ---- */
+#define FWD_PROTO_ICMP 1
+#define FWD_PROTO_ICMPV6 58
+
+static inline int fwd_proto_is_icmp(uint8_t proto) {
+  return proto == FWD_PROTO_ICMP || proto == FWD_PROTO_ICMPV6;
+}
+
+/* Echo request / reply: RFC 792 types 8 and 0, RFC 4443 128 and 129. */
+static inline int fwd_icmp_is_echo(uint8_t proto, uint8_t type) {
+  return proto == FWD_PROTO_ICMP ? (type == 8 || type == 0)
+                                 : (type == 128 || type == 129);
+}
+
+static inline int fwd_icmp_is_request(uint8_t proto, uint8_t type) {
+  return proto == FWD_PROTO_ICMP ? type == 8 : type == 128;
+}
+
 typedef struct fwd_pkt {
   uint8_t *ip;       /* IP header */
   size_t len;        /* IP packet length */
   size_t l3len;      /* IP header length */
   uint8_t *l4;       /* L4 header */
-  size_t l4hlen;     /* 8 (UDP) or TCP data offset */
-  svrfwd_flow flow;
+  size_t l4hlen;     /* 8 (UDP, ICMP echo) or TCP data offset */
+  svrfwd_flow flow;  /* ICMP echo: identifier in sport and dport */
   uint8_t tcp_flags;
+  uint8_t icmp_type; /* ICMP echo: 8/0 (128/129 for ICMPv6) */
 } fwd_pkt;
 
 int fwd_pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len);
@@ -154,8 +172,9 @@ struct svrfwd_session {
   uint8_t uuid[16];
   uint8_t originator;
   uint8_t meta_tx;
-  uint8_t transformed;
-  uint8_t orig_proto;   /* the LAN protocol (6/17) */
+  uint8_t transformed;  /* inner L4 header rides in a UDP payload: a TCP
+                         * session on a transformed path, or ICMP echo */
+  uint8_t orig_proto;   /* the LAN protocol (6/17/1/58) */
   uint8_t fin_lan, fin_wan, rst, closing;
   uint16_t self_port, peer_port; /* allocator pair (originator) */
   uint64_t tx_seq;

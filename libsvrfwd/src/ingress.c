@@ -50,7 +50,10 @@ static int create_session(svrfwd_ctx *ctx, const fwd_pkt *pp,
   if (ctx->stats.sessions >= ctx->settings.max_sessions) {
     return SVRFWD_ERR_PKT_SESSIONS_FULL;
   }
-  transformed = pp->flow.proto == 6 && peer->transform;
+  /* ICMP echo always rides UDP (docs/libsvrfwd.md section 6): a waypoint
+   * pair is a pair of ports, and ICMP has none */
+  transformed = (pp->flow.proto == 6 && peer->transform) ||
+                fwd_proto_is_icmp(pp->flow.proto);
   outer_proto = transformed ? 17 : pp->flow.proto;
   wa = outer_proto == 6 ? peer->wp_tcp : peer->wp_udp;
   if (svrfwd_wpalloc_alloc(wa, &self_port, &peer_port, ts) != 0) {
@@ -124,7 +127,7 @@ static void build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
     m->fwd_ctx = s->lan.key;
     m->tenant = name_bytes(s->tenant);
     m->service = name_bytes(s->service);
-    if (s->transformed) {
+    if (s->transformed && s->orig_proto == 6) {
       m->present |= SVRFWD_META_TCP_SYN;
     }
   } else {
@@ -164,7 +167,9 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   if (hn) {
     s = (svrfwd_session *)(void *)((char *)hn - offsetof(svrfwd_session, lan));
   } else {
-    if (!route) {
+    if (!route || (fwd_proto_is_icmp(pp.flow.proto) &&
+                   !fwd_icmp_is_request(pp.flow.proto, pp.icmp_type))) {
+      /* only an echo request opens an ICMP session, never a reply */
       return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
     }
     rv = create_session(ctx, &pp, route, ts, &s);

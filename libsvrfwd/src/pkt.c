@@ -1,6 +1,11 @@
 /*
- * IPv4/IPv6 + TCP/UDP header parsing and rewriting, with RFC 1624
+ * IPv4/IPv6 + TCP/UDP/ICMP echo header parsing and rewriting, with RFC 1624
  * incremental checksum updates for address and port changes.
+ *
+ * ICMP echo (RFC 792 types 8/0; RFC 4443 ICMPv6 128/129) is a flow keyed by
+ * its identifier: the identifier stands in both port fields of the key, so
+ * the reply (addresses swapped, same identifier) matches the swapped key.
+ * Other ICMP messages (errors, timestamps, ...) are refused.
  */
 #include <string.h>
 
@@ -69,6 +74,19 @@ int fwd_pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len) {
       return SVRFWD_ERR_PKT_MALFORMED;
     }
     pp->tcp_flags = ip[l3 + 13];
+  } else if ((proto == FWD_PROTO_ICMP && pp->flow.family == 4) ||
+             (proto == FWD_PROTO_ICMPV6 && pp->flow.family == 6)) {
+    uint8_t type;
+    if (len - l3 < 8) {
+      return SVRFWD_ERR_PKT_MALFORMED;
+    }
+    type = ip[l3];
+    if (!fwd_icmp_is_echo(proto, type)) {
+      return SVRFWD_ERR_PKT_UNSUPPORTED; /* errors and other messages */
+    }
+    l4h = 8;
+    pp->tcp_flags = 0;
+    pp->icmp_type = type;
   } else {
     return SVRFWD_ERR_PKT_UNSUPPORTED;
   }
@@ -78,12 +96,20 @@ int fwd_pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len) {
   pp->l4 = ip + l3;
   pp->l4hlen = l4h;
   pp->flow.proto = proto;
-  pp->flow.sport = svr_get_be16(pp->l4);
-  pp->flow.dport = svr_get_be16(pp->l4 + 2);
+  if (fwd_proto_is_icmp(proto)) {
+    /* the identifier in both port fields (RFC 792 echo layout) */
+    pp->flow.sport = pp->flow.dport = svr_get_be16(pp->l4 + 4);
+  } else {
+    pp->icmp_type = 0;
+    pp->flow.sport = svr_get_be16(pp->l4);
+    pp->flow.dport = svr_get_be16(pp->l4 + 2);
+  }
   return 0;
 }
 
-size_t fwd_l4_cksum_off(uint8_t proto) { return proto == 6 ? 16 : 6; }
+size_t fwd_l4_cksum_off(uint8_t proto) {
+  return proto == 6 ? 16 : (fwd_proto_is_icmp(proto) ? 2 : 6);
+}
 
 /* RFC 1624 eqn. 3 over many words at once: the sum of ~old + new for the
  * address words (one's complement addition is associative, so one fold at
@@ -106,12 +132,22 @@ void fwd_pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum) {
   uint8_t *src = pp->flow.family == 6 ? pp->ip + 8 : pp->ip + 12;
   uint8_t *dst = src + alen;
   uint8_t *ck = pp->l4 + fwd_l4_cksum_off(pp->flow.proto);
+  int icmp = fwd_proto_is_icmp(pp->flow.proto);
   uint32_t da = delta_addr(delta_addr(0, src, f->src, alen), dst, f->dst,
                            alen); /* at most 16 words: no overflow */
   if (l4cksum && !(pp->flow.proto == 17 && svr_get_be16(ck) == 0)) {
-    uint32_t d = da + (uint16_t)~pp->flow.sport + f->sport +
-                 (uint16_t)~pp->flow.dport + f->dport;
-    uint16_t c = apply_delta(svr_get_be16(ck), d);
+    uint32_t d;
+    uint16_t c;
+    if (icmp) {
+      /* one identifier field; ICMPv4 has no pseudo header (RFC 792),
+       * ICMPv6 has (RFC 4443 section 2.3) */
+      d = (pp->flow.proto == FWD_PROTO_ICMP ? 0 : da) +
+          (uint16_t)~pp->flow.sport + f->sport;
+    } else {
+      d = da + (uint16_t)~pp->flow.sport + f->sport +
+          (uint16_t)~pp->flow.dport + f->dport;
+    }
+    c = apply_delta(svr_get_be16(ck), d);
     if (pp->flow.proto == 17 && c == 0) {
       c = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
     }
@@ -122,8 +158,12 @@ void fwd_pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum) {
   }
   memcpy(src, f->src, alen);
   memcpy(dst, f->dst, alen);
-  svr_put_be16(pp->l4, f->sport);
-  svr_put_be16(pp->l4 + 2, f->dport);
+  if (icmp) {
+    svr_put_be16(pp->l4 + 4, f->sport); /* the identifier */
+  } else {
+    svr_put_be16(pp->l4, f->sport);
+    svr_put_be16(pp->l4 + 2, f->dport);
+  }
   memcpy(pp->flow.src, f->src, alen);
   memcpy(pp->flow.dst, f->dst, alen);
   pp->flow.sport = f->sport;
@@ -181,15 +221,18 @@ void fwd_pkt_l4_cksum(fwd_pkt *pp) {
   uint8_t ph[4];
   uint32_t s;
   uint16_t c;
-  s = svr_cksum_add(0, pp->flow.family == 6 ? pp->ip + 8 : pp->ip + 12,
-                    2 * alen);
-  svr_put_be16(ph, 0);
-  ph[2] = 0;
-  ph[3] = pp->flow.proto;
-  s = svr_cksum_add(s, ph, 4);
-  svr_put_be16(ph, (uint16_t)(l4len >> 16));
-  svr_put_be16(ph + 2, (uint16_t)l4len);
-  s = svr_cksum_add(s, ph, 4);
+  s = 0;
+  if (pp->flow.proto != FWD_PROTO_ICMP) { /* ICMPv4: no pseudo header */
+    s = svr_cksum_add(0, pp->flow.family == 6 ? pp->ip + 8 : pp->ip + 12,
+                      2 * alen);
+    svr_put_be16(ph, 0);
+    ph[2] = 0;
+    ph[3] = pp->flow.proto;
+    s = svr_cksum_add(s, ph, 4);
+    svr_put_be16(ph, (uint16_t)(l4len >> 16));
+    svr_put_be16(ph + 2, (uint16_t)l4len);
+    s = svr_cksum_add(s, ph, 4);
+  }
   svr_put_be16(ck, 0);
   s = svr_cksum_add(s, pp->l4, l4len);
   c = svr_cksum_finish(s);

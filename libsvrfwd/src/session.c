@@ -227,7 +227,7 @@ void svrfwd_session_get_info(const svrfwd_session *s,
   memcpy(info->uuid, s->uuid, 16);
   info->originator = s->originator;
   info->meta_tx = s->meta_tx;
-  info->transformed = s->transformed;
+  info->transformed = s->transformed && s->orig_proto == 6;
   info->tx_security_id = k ? k->id : 0;
   info->lan = s->lan.key;
   info->wan = s->wan.key;

@@ -76,7 +76,7 @@ typedef ptrdiff_t svrfwd_ssize;
 
 /* Reasons a packet is dropped; index = -(code) - 300 in stats.drop[]. */
 #define SVRFWD_ERR_PKT_MALFORMED (-300)   /* IP/L4 header truncated or bad */
-#define SVRFWD_ERR_PKT_UNSUPPORTED (-301) /* not TCP/UDP, IP fragment, options */
+#define SVRFWD_ERR_PKT_UNSUPPORTED (-301) /* not TCP/UDP/ICMP echo, fragment */
 #define SVRFWD_ERR_PKT_NO_SESSION (-302)  /* no session, no route / metadata */
 #define SVRFWD_ERR_PKT_META_SHORT (-303)  /* metadata shorter than 12 bytes */
 #define SVRFWD_ERR_PKT_META_COOKIE (-304) /* new flow without the cookie */
@@ -124,12 +124,16 @@ typedef struct svrfwd_addr {
   uint8_t addr[16]; /* IPv4 uses addr[0..3], network byte order */
 } svrfwd_addr;
 
-/* A 5-tuple in the direction the packet travels. */
+/*
+ * A 5-tuple in the direction the packet travels.  For ICMP echo (proto 1,
+ * or 58 for ICMPv6) both ports hold the echo identifier, so a reply (the
+ * addresses swapped, the same identifier) has the swapped key.
+ */
 typedef struct svrfwd_flow {
   uint8_t family; /* 4 or 6 */
-  uint8_t proto;  /* 6 TCP, 17 UDP */
-  uint16_t sport; /* host byte order */
-  uint16_t dport;
+  uint8_t proto;  /* 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6 */
+  uint16_t sport; /* host byte order; ICMP echo: the identifier */
+  uint16_t dport; /* ICMP echo: the identifier */
   uint8_t src[16];
   uint8_t dst[16];
 } svrfwd_flow;
@@ -442,12 +446,20 @@ typedef struct svrfwd_route {
  * 5-tuple; with no session and |route| not NULL it creates one (UUID from
  * the rand callback, a waypoint pair from the peer's allocator).  Rewrites
  * addresses and ports to the waypoints, adds metadata while the handshake
- * requires it, encrypts, pads the TTL.  Returns 0 (send buf to its new
- * destination address) or a drop reason: SVRFWD_ERR_PKT_MALFORMED,
- * _UNSUPPORTED, _NO_SESSION (no session and route NULL: decide a route and
- * call again), _SESSIONS_FULL, _WAYPOINTS, _TOO_BIG, _COLLISION; or
- * SVRFWD_ERR_NOBUF (headroom/tailroom), SVRFWD_ERR_NO_KEY, or a fatal code.
- * *psession (if not NULL) is set to the session on success.
+ * requires it, encrypts, pads the TTL.
+ *
+ * IPv4/IPv6 with TCP, UDP or ICMP echo.  An ICMP echo request (type 8;
+ * ICMPv6 128) opens a session keyed by its identifier; replies (0; 129)
+ * and requests then use it both ways; a reply never opens one
+ * (_NO_SESSION).  ICMP rides UDP on the peer's UDP waypoints.  ICMP errors
+ * and every other ICMP type are refused with _UNSUPPORTED.
+ *
+ * Returns 0 (send buf to its new destination address) or a drop reason:
+ * SVRFWD_ERR_PKT_MALFORMED, _UNSUPPORTED, _NO_SESSION (no session and
+ * route NULL: decide a route and call again), _SESSIONS_FULL, _WAYPOINTS,
+ * _TOO_BIG, _COLLISION; or SVRFWD_ERR_NOBUF (headroom/tailroom),
+ * SVRFWD_ERR_NO_KEY, or a fatal code.  *psession (if not NULL) is set to
+ * the session on success.
  */
 SVRFWD_EXTERN int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
                                      const svrfwd_route *route,
@@ -492,7 +504,7 @@ typedef struct svrfwd_session_info {
   uint8_t uuid[16];
   int originator;        /* 1: created by ingress here */
   int meta_tx;           /* 1: we still add metadata */
-  int transformed;       /* TCP carried as UDP */
+  int transformed;       /* TCP carried as UDP (ICMP always is: not set) */
   uint32_t tx_security_id;
   svrfwd_flow lan;       /* tuple of packets we take in at ingress */
   svrfwd_flow wan;       /* tuple of packets we take in at egress */
