@@ -40,6 +40,8 @@ const char *svrfwd_strerror(int e) {
   case SVRFWD_ERR_PKT_SESSIONS_FULL: return "session table full";
   case SVRFWD_ERR_PKT_WAYPOINTS: return "no waypoint pair available";
   case SVRFWD_ERR_PKT_CLOSED: return "session closed";
+  case SVRFWD_ERR_PKT_PATH_MTU:
+    return "DF set and too big for the path MTU";
   case SVRFWD_ERR_NOMEM: return "out of memory";
   case SVRFWD_ERR_CRYPTO: return "libcrypto failure";
   default: return "unknown error";

@@ -56,6 +56,10 @@ void fwd_pkt_set_len(fwd_pkt *pp, size_t newlen);
 /* Full L4 checksum computation (pseudo header + segment). */
 void fwd_pkt_l4_cksum(fwd_pkt *pp);
 void fwd_pkt_set_proto(fwd_pkt *pp, uint8_t proto);
+/* Lowers the MSS option of the TCP header of |pp| to |limit| (never
+ * raises it) with an RFC 1624 update of the TCP checksum.  Returns 1 if it
+ * changed the option, 0 if not (no option, already small enough). */
+int fwd_tcp_clamp_mss(fwd_pkt *pp, uint16_t limit);
 void fwd_pkt_set_ttl(fwd_pkt *pp, uint8_t ttl);
 uint8_t fwd_pkt_ttl(const fwd_pkt *pp);
 
@@ -158,6 +162,7 @@ struct svrfwd_peer {
   int active;        /* index of the send key, -1 none */
   uint8_t hops;
   uint8_t transform;
+  uint32_t path_mtu; /* bytes; 0 = unknown */
   size_t nsessions;
 };
 
@@ -221,6 +226,17 @@ void fwd_replay_update(svrfwd_session *s, uint64_t seq);
 svrfwd_peer *fwd_peer_find(const svrfwd_ctx *ctx, const uint8_t *local,
                            const uint8_t *remote, uint8_t family);
 const fwd_peer_key *fwd_peer_tx_key(const svrfwd_peer *peer);
+
+/* ingress.c: the metadata of the next packet of |s| */
+void fwd_build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
+                    svrfwd_cipher c, uint32_t key_id, uint64_t seq,
+                    uint16_t l4cksum, svrfwd_tstamp ts, svrfwd_meta *m);
+
+/* pmtu.c */
+/* Fast-path growth of a packet of |s| (worst case), svrfwd_peer_overhead. */
+size_t fwd_session_overhead(const svrfwd_session *s);
+/* The MSS a SYN of |s| may carry: path MTU - IP - TCP - overhead. */
+uint16_t fwd_mss_limit(const svrfwd_session *s);
 
 /* meta.c internal: decode one TLV area into m. */
 int fwd_meta_tlvs(svrfwd_meta *m, const uint8_t *p, size_t len, int header);

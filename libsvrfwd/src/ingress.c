@@ -95,9 +95,9 @@ static int create_session(svrfwd_ctx *ctx, const fwd_pkt *pp,
 }
 
 /* Fills the metadata of the next packet of |s| (forward or reverse). */
-static void build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
-                       svrfwd_cipher c, uint32_t key_id, uint64_t seq,
-                       uint16_t l4cksum, svrfwd_tstamp ts, svrfwd_meta *m) {
+void fwd_build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
+                    svrfwd_cipher c, uint32_t key_id, uint64_t seq,
+                    uint16_t l4cksum, svrfwd_tstamp ts, svrfwd_meta *m) {
   memset(m, 0, sizeof(*m));
   if (c != SVRFWD_CIPHER_NONE) {
     m->present |= SVRFWD_META_SECURITY_ID | SVRFWD_META_SEQ |
@@ -134,6 +134,25 @@ static void build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
     m->present |= SVRFWD_META_REV_CTX | SVRFWD_META_DISABLE_FWD;
     m->rev_ctx = s->lan.key;
   }
+}
+
+/* The exact length of |pp| when it leaves ingress: metadata (|mbuf|,
+ * |mlen|) or the fast-path prefix, the UDP header of a carried TCP/ICMP
+ * session, the ciphertext with its padding and tag. */
+static size_t wire_len(const fwd_pkt *pp, const svrfwd_session *s,
+                       svrfwd_cipher c, const uint8_t *mbuf, size_t mlen) {
+  size_t ol4 = s->transformed ? 8 : pp->l4hlen;
+  size_t region = pp->len - pp->l3len + (s->transformed ? 8 : 0) + mlen - ol4;
+  size_t aad, pt;
+  if (c == SVRFWD_CIPHER_NONE) {
+    return pp->l3len + ol4 + region;
+  }
+  aad = mbuf ? (size_t)(svr_get_be16(mbuf + 8) & 0x0fff) : fwd_prefix_len(c);
+  pt = region - aad;
+  if (c == SVRFWD_CIPHER_AES256_GCM) {
+    return pp->l3len + ol4 + aad + pt + FWD_GCM_TAG;
+  }
+  return pp->l3len + ol4 + aad + pt + (16 - pt % 16) + FWD_HMAC_TAG;
 }
 
 int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
@@ -199,7 +218,7 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   if (with_meta) {
     svrfwd_meta m;
     svrfwd_ssize n;
-    build_meta(ctx, s, c, tk ? tk->id : 0, seq, orig_cksum, ts, &m);
+    fwd_build_meta(ctx, s, c, tk ? tk->id : 0, seq, orig_cksum, ts, &m);
     n = svrfwd_meta_encode(mbuf, sizeof(mbuf), &m, NULL);
     if (n < 0) {
       return SVRFWD_ERR_NOBUF;
@@ -221,6 +240,31 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   newlen = pp.len + grow + (c == SVRFWD_CIPHER_NONE ? 0 : tagroom);
   if (newlen > 65535 + (pp.flow.family == 6 ? 40 : 0)) {
     return fwd_drop(ctx, SVRFWD_ERR_PKT_TOO_BIG);
+  }
+  if (peer->path_mtu && pp.flow.family == 4 &&
+      (svr_get_be16(pp.ip + 6) & 0x4000) &&
+      wire_len(&pp, s, c, with_meta ? mbuf : NULL, mlen) > peer->path_mtu) {
+    /* DF set and too big for the path (RFC 1191): the buffer is untouched,
+     * so the host can quote it in an ICMP "fragmentation needed" */
+    if (psession) {
+      *psession = s;
+    }
+    return fwd_drop(ctx, SVRFWD_ERR_PKT_PATH_MTU);
+  }
+  if (s->orig_proto == 6 && (tcpfl & 0x02) && peer->path_mtu) {
+    /* SYN or SYN-ACK, either direction: clamp the MSS option (RFC 6691) */
+    uint16_t oc = orig_cksum;
+    fwd_tcp_clamp_mss(&pp, fwd_mss_limit(s));
+    orig_cksum = svr_get_be16(pp.l4 + 16);
+    if (with_meta && c != SVRFWD_CIPHER_NONE && orig_cksum != oc) {
+      /* the original checksum travels in the metadata: encode it again */
+      svrfwd_meta m;
+      fwd_build_meta(ctx, s, c, tk->id, seq, orig_cksum, ts, &m);
+      if (svrfwd_meta_encode(mbuf, sizeof(mbuf), &m, NULL) !=
+          (svrfwd_ssize)mlen) {
+        return SVRFWD_ERR_NOBUF;
+      }
+    }
   }
 
   /* Make room: move the headers into the headroom. */

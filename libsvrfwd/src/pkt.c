@@ -241,3 +241,50 @@ void fwd_pkt_l4_cksum(fwd_pkt *pp) {
   }
   svr_put_be16(ck, c);
 }
+
+/* RFC 1624 eqn. 3 for bytes [off, off + 2) of the L4 segment at |l4| that
+ * become |nb|: the update runs over the aligned 16-bit words around them,
+ * so a field at an odd offset (after a single NOP) is right too. */
+static void patch16(uint8_t *l4, size_t off, const uint8_t nb[2],
+                    uint8_t *ck) {
+  size_t a = off & ~(size_t)1, e = (off + 3) & ~(size_t)1, i;
+  uint32_t sum = (uint16_t)~svr_get_be16(ck);
+  for (i = a; i < e; i += 2) {
+    sum += (uint16_t)~svr_get_be16(l4 + i);
+  }
+  l4[off] = nb[0];
+  l4[off + 1] = nb[1];
+  for (i = a; i < e; i += 2) {
+    sum += svr_get_be16(l4 + i);
+  }
+  svr_put_be16(ck, (uint16_t)~svr_cksum_fold(sum));
+}
+
+int fwd_tcp_clamp_mss(fwd_pkt *pp, uint16_t limit) {
+  uint8_t *o = pp->l4 + 20, *end = pp->l4 + pp->l4hlen;
+  while (o < end) {
+    size_t olen;
+    if (o[0] == 0) { /* end of option list */
+      break;
+    }
+    if (o[0] == 1) { /* NOP */
+      o++;
+      continue;
+    }
+    if (end - o < 2 || o[1] < 2 || o[1] > end - o) {
+      break; /* malformed options: leave them alone */
+    }
+    olen = o[1];
+    if (o[0] == 2 && olen == 4) { /* MSS, RFC 793 */
+      uint8_t nb[2];
+      if (svr_get_be16(o + 2) <= limit) {
+        return 0; /* never raised */
+      }
+      svr_put_be16(nb, limit);
+      patch16(pp->l4, (size_t)(o + 2 - pp->l4), nb, pp->l4 + 16);
+      return 1;
+    }
+    o += olen;
+  }
+  return 0; /* no MSS option: the peer assumes 536 (RFC 879), left as is */
+}

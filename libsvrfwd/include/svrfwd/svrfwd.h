@@ -96,7 +96,8 @@ typedef ptrdiff_t svrfwd_ssize;
 #define SVRFWD_ERR_PKT_SESSIONS_FULL (-318) /* no room for a new session */
 #define SVRFWD_ERR_PKT_WAYPOINTS (-319)    /* no waypoint pair for a new flow */
 #define SVRFWD_ERR_PKT_CLOSED (-320)       /* reserved (not returned yet) */
-#define SVRFWD_NUM_DROP_REASONS 21
+#define SVRFWD_ERR_PKT_PATH_MTU (-321)     /* IPv4 DF set, above the path MTU */
+#define SVRFWD_NUM_DROP_REASONS 22
 
 #define SVRFWD_ERR_FATAL (-500)
 #define SVRFWD_ERR_NOMEM (-501)
@@ -426,6 +427,40 @@ SVRFWD_EXTERN int svrfwd_peer_key_activate(svrfwd_peer *peer,
  * peer recreates or refreshes its state and the handshake runs again.
  */
 SVRFWD_EXTERN void svrfwd_peer_retrigger_metadata(svrfwd_peer *peer);
+/*
+ * The path MTU of this peer path in bytes (libsvrpmtu's result: the largest
+ * outer IP packet that crosses the path), or 0 = unknown, the default.
+ * While it is set, ingress on sessions of this peer
+ *   - clamps the MSS option of every TCP SYN and SYN-ACK (either direction,
+ *     originator or not) down to
+ *       mtu_bytes - IP header (20 or 40) - 20 (TCP)
+ *                 - svrfwd_peer_overhead(peer, 6) of the session,
+ *     never up, and adds none where there is none (RFC 879, RFC 6691), with
+ *     an RFC 1624 update of the TCP checksum;
+ *   - refuses an IPv4 packet with DF set that would leave larger than
+ *     mtu_bytes, with SVRFWD_ERR_PKT_PATH_MTU (svrfwd_session_frag_needed).
+ * Returns 0, or SVRFWD_ERR_INVALID_ARGUMENT (peer NULL; mtu_bytes not 0 and
+ * below 576 for an IPv4 peer (RFC 791), 1280 for IPv6 (RFC 8200), or above
+ * 65535).
+ */
+SVRFWD_EXTERN int svrfwd_peer_set_path_mtu(svrfwd_peer *peer,
+                                           uint32_t mtu_bytes);
+/*
+ * The bytes a fast-path packet (no metadata) whose inner protocol is
+ * |proto| grows by on this peer path, the worst case:
+ *   AES-256-GCM:  12 (security ID + sequence) + 2 (original checksum) + 16
+ *                 (tag) = 30;
+ *   AES-CBC-*:    20 (+ time) + 2 + 16 (largest PKCS#7 padding) + 32 (HMAC)
+ *                 = 70;
+ *   none:         12 for TCP and UDP (the false-positive marker of a
+ *                 payload that begins with the cookie), 0 when carried;
+ * plus 8 (a UDP header) for ICMP echo and, on a path with UDP transform,
+ * TCP.  Packets with metadata (the first round trip) grow more.  Returns
+ * the overhead, or SVRFWD_ERR_INVALID_ARGUMENT (peer NULL, |proto| not 6,
+ * 17, or 1 (58 on an IPv6 peer)).
+ */
+SVRFWD_EXTERN svrfwd_ssize svrfwd_peer_overhead(const svrfwd_peer *peer,
+                                                uint8_t proto);
 /* libsvrfwdet's verdict: 1 = new TCP sessions ride UDP. */
 SVRFWD_EXTERN void svrfwd_peer_set_udp_transform(svrfwd_peer *peer, int on);
 /* Hop count learned by libsvrbfd (255 - received TTL) for SVRFWD_TTL_AUTO. */
@@ -454,12 +489,19 @@ typedef struct svrfwd_route {
  * (_NO_SESSION).  ICMP rides UDP on the peer's UDP waypoints.  ICMP errors
  * and every other ICMP type are refused with _UNSUPPORTED.
  *
+ * With a path MTU set on the peer (svrfwd_peer_set_path_mtu), TCP SYNs
+ * get their MSS clamped, and an IPv4 packet with DF set that would leave
+ * larger than the path MTU is refused with _PATH_MTU: then the buffer is
+ * untouched (the original packet, for svrfwd_session_frag_needed) and
+ * *psession is set to its session (created if the flow was new).
+ *
  * Returns 0 (send buf to its new destination address) or a drop reason:
  * SVRFWD_ERR_PKT_MALFORMED, _UNSUPPORTED, _NO_SESSION (no session and
  * route NULL: decide a route and call again), _SESSIONS_FULL, _WAYPOINTS,
- * _TOO_BIG, _COLLISION; or SVRFWD_ERR_NOBUF (headroom/tailroom),
- * SVRFWD_ERR_NO_KEY, or a fatal code.  *psession (if not NULL) is set to
- * the session on success.
+ * _TOO_BIG, _COLLISION, _PATH_MTU; or SVRFWD_ERR_NOBUF
+ * (headroom/tailroom), SVRFWD_ERR_NO_KEY, or a fatal code.  *psession (if
+ * not NULL) is set to the session on success and on _PATH_MTU.  After any
+ * other drop the buffer content is unspecified.
  */
 SVRFWD_EXTERN int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
                                      const svrfwd_route *route,
@@ -477,6 +519,28 @@ SVRFWD_EXTERN int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
 SVRFWD_EXTERN int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
                                     svrfwd_session **psession,
                                     svrfwd_tstamp ts);
+
+/*
+ * Builds in |out| the ICMPv4 "fragmentation needed and DF set" (type 3,
+ * code 4; RFC 792, RFC 1191 section 4) for |pkt|, an IPv4 packet that
+ * svrfwd_ctx_ingress() refused with SVRFWD_ERR_PKT_PATH_MTU on |session|
+ * (pass buf->base + buf->off and buf->len: ingress left them untouched).
+ * The reply goes from |src| (an address of the host, network order) to the
+ * packet's source with TTL 64, and quotes the packet's IP header (options
+ * included) and the first 8 bytes of its data (RFC 792).  Its next-hop MTU
+ * is the largest inner packet that fits:
+ *   path MTU - svrfwd_peer_overhead() of the session,
+ * or, while the session still sends metadata (its first round trip), path
+ * MTU - the growth of its metadata packets, so that a packet of that size
+ * passes at once; never below 68 (RFC 791).
+ * Returns the length written (20 + 8 + quote, at most 96), or
+ * SVRFWD_ERR_NOBUF (|outlen| too small), SVRFWD_ERR_INVALID_ARGUMENT (NULL
+ * argument, |pkt| not a well-formed IPv4 header, no path MTU set on the
+ * session's peer).
+ */
+SVRFWD_EXTERN svrfwd_ssize svrfwd_session_frag_needed(
+    const svrfwd_session *session, const uint8_t *pkt, size_t pktlen,
+    const uint8_t src[4], uint8_t *out, size_t outlen);
 
 /* Next session deadline, or SVRFWD_TSTAMP_MAX. */
 SVRFWD_EXTERN svrfwd_tstamp svrfwd_ctx_get_expiry(const svrfwd_ctx *ctx);
