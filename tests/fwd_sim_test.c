@@ -775,6 +775,102 @@ static void test_icmp6_echo(void) {
   }
 }
 
+typedef struct walk {
+  int n, stop_at;
+  svrfwd_session_info info[8];
+} walk;
+
+static int on_session(svrfwd_session *s, void *ud) {
+  walk *w = ud;
+  svrfwd_session_get_info(s, &w->info[w->n++]);
+  return w->n == w->stop_at ? 42 : 0;
+}
+
+/* Byte counters count inner packets (not metadata, crypto or transform
+ * overhead) per session and per context; foreach lists every session with
+ * its peer path and waypoint ports. */
+static void test_counters_foreach(void) {
+  ft_pair t;
+  ft_pkt p;
+  svrfwd_route r;
+  svrfwd_ctx_stats sa, sb;
+  walk w;
+  uint8_t pay[300];
+  int i, meta, found_icmp = 0;
+  uint64_t a_in = 0, a_out = 0;
+  memset(pay, 7, sizeof(pay));
+  ft_pair_init(&t, SVRFWD_CIPHER_AES256_GCM, NULL);
+  r.peer = t.ab;
+  r.tenant = "t";
+  r.service = "s";
+  svrfwd_peer_set_udp_transform(t.ab, 1); /* the TCP flow rides UDP */
+  for (i = 0; i < 3; i++) {
+    ft_build_v4(&p, 17, t.client, t.server, 1000, 53, pay, 100, 64, 0);
+    a_in += p.b.len;
+    CU_ASSERT_EQUAL(through(t.a, t.b, &p, &r, 0, &meta), 0);
+    ft_build_v4(&p, 17, t.server, t.client, 53, 1000, pay, 250, 64, 0);
+    a_out += p.b.len;
+    CU_ASSERT_EQUAL(through(t.b, t.a, &p, NULL, 0, &meta), 0);
+  }
+  ft_build_v4(&p, 6, t.client, t.server, 1001, 80, pay, 10, 64, 0x02);
+  a_in += p.b.len;
+  CU_ASSERT_EQUAL(through(t.a, t.b, &p, &r, 0, &meta), 0);
+  ft_build_icmp4(&p, t.client, t.server, 8, 5, 1, pay, 56);
+  a_in += p.b.len;
+  CU_ASSERT_EQUAL(through(t.a, t.b, &p, &r, 0, &meta), 0);
+  svrfwd_ctx_get_stats(t.a, &sa);
+  svrfwd_ctx_get_stats(t.b, &sb);
+  CU_ASSERT_EQUAL(sa.ingress_bytes, a_in);
+  CU_ASSERT_EQUAL(sa.egress_bytes, a_out);
+  CU_ASSERT_EQUAL(sb.egress_bytes, a_in);
+  CU_ASSERT_EQUAL(sb.ingress_bytes, a_out);
+  CU_ASSERT_EQUAL(a_in, 3 * 128 + 50 + 84);
+  /* a refused packet counts nothing */
+  ft_build_v4(&p, 17, t.client, t.server, 1002, 53, pay, 10, 64, 0);
+  CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, NULL, NULL, 0),
+                  SVRFWD_ERR_PKT_NO_SESSION);
+  svrfwd_ctx_get_stats(t.a, &sa);
+  CU_ASSERT_EQUAL(sa.ingress_bytes, a_in);
+
+  memset(&w, 0, sizeof(w));
+  CU_ASSERT_EQUAL(svrfwd_ctx_session_foreach(t.a, on_session, &w), 0);
+  CU_ASSERT_EQUAL(w.n, 3);
+  for (i = 0; i < w.n; i++) {
+    svrfwd_session_info *in = &w.info[i];
+    CU_ASSERT(in->peer == t.ab);
+    CU_ASSERT_EQUAL(in->self_port & 1, 0); /* A's ports are even */
+    CU_ASSERT_EQUAL(in->peer_port & 1, 1);
+    CU_ASSERT_EQUAL(in->self_port, in->wan.dport);
+    if (in->lan.proto == 17) {
+      CU_ASSERT_EQUAL(in->tx_bytes, 3 * 128);
+      CU_ASSERT_EQUAL(in->rx_bytes, 3 * 278);
+      CU_ASSERT_EQUAL(in->tx_packets, 3);
+    } else if (in->lan.proto == 6) {
+      CU_ASSERT_EQUAL(in->tx_bytes, 50);
+      CU_ASSERT(in->transformed);
+    } else {
+      CU_ASSERT_EQUAL(in->lan.proto, 1);
+      CU_ASSERT_EQUAL(in->tx_bytes, 84);
+      CU_ASSERT_EQUAL(in->rx_bytes, 0);
+      found_icmp = 1;
+    }
+  }
+  CU_ASSERT(found_icmp);
+  memset(&w, 0, sizeof(w));
+  CU_ASSERT_EQUAL(svrfwd_ctx_session_foreach(t.b, on_session, &w), 0);
+  CU_ASSERT_EQUAL(w.n, 3);
+  CU_ASSERT(w.info[0].peer == t.ba);
+  CU_ASSERT_EQUAL(w.info[0].self_port & 1, 1); /* B answers on odd ports */
+  /* a non-zero return stops the walk and comes back */
+  memset(&w, 0, sizeof(w));
+  w.stop_at = 2;
+  CU_ASSERT_EQUAL(svrfwd_ctx_session_foreach(t.a, on_session, &w), 42);
+  CU_ASSERT_EQUAL(w.n, 2);
+  CU_ASSERT_EQUAL(svrfwd_ctx_session_foreach(t.a, NULL, &w),
+                  SVRFWD_ERR_INVALID_ARGUMENT);
+  ft_pair_free(&t);
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"udp_flow_all_ciphers", test_udp_flow_all_ciphers},
@@ -791,6 +887,7 @@ int main(void) {
       {"retrigger", test_retrigger},
       {"icmp_echo", test_icmp_echo},
       {"icmp6_echo", test_icmp6_echo},
+      {"counters_foreach", test_counters_foreach},
       {NULL, NULL}};
   return svr_test_run("fwd_sim", cases);
 }

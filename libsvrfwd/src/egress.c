@@ -300,7 +300,9 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   buf->off = (size_t)(nip - buf->base);
   buf->len = newlen;
   s->rx_packets++;
+  s->rx_bytes += newlen;
   ctx->stats.egress_packets++;
+  ctx->stats.egress_bytes += newlen;
   if (had_meta) {
     ctx->stats.meta_rx++;
   }

@@ -189,6 +189,7 @@ struct svrfwd_session {
   svrfwd_tstamp last_active;
   svrfwd_duration timeout;
   uint64_t tx_packets, rx_packets;
+  uint64_t tx_bytes, rx_bytes; /* inner IP packets */
   char tenant[SVRFWD_NAME_MAX + 1];
   char service[SVRFWD_NAME_MAX + 1];
   char peer_router[SVRFWD_NAME_MAX + 1];

@@ -172,6 +172,7 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   uint64_t seq = 0;
   int rv, with_meta, marker = 0;
   uint8_t tcpfl;
+  size_t inner_len;
 
   if (!ctx || !buf || !buf->base || buf->off > buf->cap ||
       buf->len > buf->cap - buf->off) {
@@ -199,6 +200,7 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   peer = s->peer;
   c = peer->cfg.cipher;
   tcpfl = pp.tcp_flags;
+  inner_len = pp.len;
   with_meta = s->meta_tx;
   orig_cksum = svr_get_be16(pp.l4 + fwd_l4_cksum_off(pp.flow.proto));
   data = pp.l4 + pp.l4hlen;
@@ -337,7 +339,9 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   buf->off = (size_t)(nip - buf->base);
   buf->len = newlen;
   s->tx_packets++;
+  s->tx_bytes += inner_len;
   ctx->stats.ingress_packets++;
+  ctx->stats.ingress_bytes += inner_len;
   if (with_meta) {
     ctx->stats.meta_tx++;
   }

@@ -236,5 +236,26 @@ void svrfwd_session_get_info(const svrfwd_session *s,
   memcpy(info->peer_router, s->peer_router, sizeof(info->peer_router));
   info->tx_packets = s->tx_packets;
   info->rx_packets = s->rx_packets;
+  info->tx_bytes = s->tx_bytes;
+  info->rx_bytes = s->rx_bytes;
+  info->peer = s->peer;
+  info->self_port = s->wan.key.dport;
+  info->peer_port = s->wan.key.sport;
   info->last_active = s->last_active;
+}
+
+int svrfwd_ctx_session_foreach(svrfwd_ctx *ctx, svrfwd_session_cb cb,
+                               void *user_data) {
+  svrfwd_session *s, *nx;
+  if (!ctx || !cb) {
+    return SVRFWD_ERR_INVALID_ARGUMENT;
+  }
+  for (s = ctx->sessions; s; s = nx) {
+    int rv;
+    nx = s->next;
+    if ((rv = cb(s, user_data)) != 0) {
+      return rv;
+    }
+  }
+  return 0;
 }

@@ -550,6 +550,11 @@ SVRFWD_EXTERN int svrfwd_ctx_handle_expiry(svrfwd_ctx *ctx, svrfwd_tstamp ts);
 typedef struct svrfwd_ctx_stats {
   uint64_t ingress_packets;  /* accepted by ingress */
   uint64_t egress_packets;   /* accepted by egress */
+  /* Bytes of the inner IP packets (as ingress took them in, as egress
+   * delivered them), without metadata, crypto or UDP transform overhead:
+   * what entitlement counts. */
+  uint64_t ingress_bytes;
+  uint64_t egress_bytes;
   uint64_t meta_tx;          /* packets sent with metadata */
   uint64_t meta_rx;          /* packets received with metadata */
   uint64_t false_positive_tx; /* bare markers added (payload began with cookie) */
@@ -564,6 +569,7 @@ typedef struct svrfwd_ctx_stats {
 SVRFWD_EXTERN void svrfwd_ctx_get_stats(const svrfwd_ctx *ctx,
                                         svrfwd_ctx_stats *stats);
 
+/* A session's state (svrfwd_session_get_info). */
 typedef struct svrfwd_session_info {
   uint8_t uuid[16];
   int originator;        /* 1: created by ingress here */
@@ -577,10 +583,32 @@ typedef struct svrfwd_session_info {
   char peer_router[SVRFWD_NAME_MAX + 1];
   uint64_t tx_packets, rx_packets;
   svrfwd_tstamp last_active;
+  /* Inner IP packet bytes: tx taken in at ingress, rx delivered by egress
+   * (no metadata, crypto or transform overhead). */
+  uint64_t tx_bytes, rx_bytes;
+  svrfwd_peer *peer;     /* the peer path the session uses now */
+  uint16_t self_port;    /* waypoint ports on the wire: ours (= wan.dport) */
+  uint16_t peer_port;    /* and the peer router's (= wan.sport) */
 } svrfwd_session_info;
 
+/* Fills |info| from |session|.  May be called from a callback. */
 SVRFWD_EXTERN void svrfwd_session_get_info(const svrfwd_session *session,
                                            svrfwd_session_info *info);
+
+typedef int (*svrfwd_session_cb)(svrfwd_session *session, void *user_data);
+
+/*
+ * Calls |cb| for every session of the context (newest first), for a "show
+ * sessions" command.  A non-zero return of |cb| stops the walk.  |cb| may
+ * call svrfwd_session_get_info(); it must not create or delete sessions (no svrfwd_ctx_ingress, _egress,
+ * _handle_expiry, svrfwd_peer_del, svrfwd_ctx_del).  This function must
+ * not be called from a svrfwd callback (session_new, session_closed).
+ * Returns 0 after the last session, the non-zero value |cb| returned, or
+ * SVRFWD_ERR_INVALID_ARGUMENT (ctx or cb NULL).
+ */
+SVRFWD_EXTERN int svrfwd_ctx_session_foreach(svrfwd_ctx *ctx,
+                                             svrfwd_session_cb cb,
+                                             void *user_data);
 
 typedef struct svrfwd_info {
   int age;
