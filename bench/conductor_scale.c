@@ -1,6 +1,6 @@
 /*
  * conductor_scale: one conductor node (a child process: svr-conductor's
- * glue, SQLite WAL, synchronous=FULL) and N simulated router nodes (this
+ * glue, SQLite WAL, synchronous=EXTRA) and N simulated router nodes (this
  * process: N rtr objects, each its own libssh client, SSH keepalive frames
  * every --keepalive s) on loopback.  After every router is connected it
  * measures, over --duration seconds with --alarm-rate alarms per second

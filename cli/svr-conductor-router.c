@@ -71,6 +71,15 @@ static const char usage_text[] =
     "  --timeout S              exit 4 after S seconds (default: never)\n"
     "  -v, --verbose            log connection events\n"
     "\n"
+    "Testing aid (never in production):\n"
+    "  --fault-kill-at journal:K\n"
+    "                           kill this process with SIGKILL (as kill -9\n"
+    "                           would) right after the K-th alarm it raises\n"
+    "                           (--raise first, then --flood) is journaled:\n"
+    "                           that alarm is in the journal but cannot have\n"
+    "                           been acknowledged.  Needs --state-dir; K is\n"
+    "                           1 up to the number of alarms this run raises\n"
+    "\n"
     "Exit status: 0 done, 1 runtime error, 2 usage error, 3 connection\n"
     "refused or failed with --once (host key changed or unknown, router key\n"
     "not enrolled...), 4 timeout.\n";
@@ -101,6 +110,8 @@ static uint64_t g_start;
 static uv_timer_t g_tick;
 static uv_idle_t g_flood;
 static uv_signal_t g_sig[2];
+static uint64_t g_fault_k; /* --fault-kill-at journal:K; 0 = off */
+static uint64_t g_raised;  /* alarms raised (journaled) by this run */
 
 static void logger(int level, const char *text, void *ud) {
   static const char *const lv[] = {"error", "warning", "info", "debug"};
@@ -127,6 +138,22 @@ static void finish(int code) {
   uv_close((uv_handle_t *)&g_flood, NULL);
   uv_close((uv_handle_t *)&g_sig[0], NULL);
   uv_close((uv_handle_t *)&g_sig[1], NULL);
+}
+
+/* After each rtr_raise that returned 0: the alarm is in the journal.  Its
+ * ack cannot have arrived yet: acks are read only when the loop polls the
+ * connection, and rtr_raise does not. */
+static void raised_one(void) {
+  if (++g_raised != g_fault_k) {
+    return;
+  }
+  fflush(stdout);
+  fprintf(stderr,
+          "svr-conductor-router: fault-kill-at journal:%llu: SIGKILL with "
+          "seq %llu journaled (pending=%zu)\n",
+          (unsigned long long)g_fault_k,
+          (unsigned long long)(rtr_next_seq(g_rtr) - 1), rtr_pending(g_rtr));
+  raise(SIGKILL); /* what kill -9 does: no handler, no cleanup */
 }
 
 static void on_link_fail(int idx, int rv, const char *why, void *ud) {
@@ -176,6 +203,7 @@ static void on_flood(uv_idle_t *h) {
       return;
     }
     g_flood_left--;
+    raised_one();
   }
   if (g_flood_left == 0) {
     uv_idle_stop(h);
@@ -201,6 +229,24 @@ static long num_arg(const char *opt, const char *v, long lo, long hi) {
 
 #define MAX_RAISE 64
 
+/* --fault-kill-at journal:K */
+static uint64_t fault_arg(const char *v) {
+  char *end;
+  unsigned long long k;
+  if (strncmp(v, "journal:", 8) != 0) {
+    usage_error("--fault-kill-at: expected journal:K, got '%s'", v);
+  }
+  errno = 0;
+  k = strtoull(v + 8, &end, 10);
+  if (v[8] < '0' || v[8] > '9' || errno || *end || k < 1 ||
+      k > 100000000ULL) {
+    usage_error("--fault-kill-at: K must be a number in 1..100000000, got "
+                "'%s'",
+                v);
+  }
+  return (uint64_t)k;
+}
+
 int main(int argc, char **argv) {
   static const struct option opts[] = {
       {"router", required_argument, NULL, 'r'},
@@ -222,6 +268,7 @@ int main(int argc, char **argv) {
       {"exit-when-acked", no_argument, NULL, 'x'},
       {"once", no_argument, NULL, 'o'},
       {"timeout", required_argument, NULL, 't'},
+      {"fault-kill-at", required_argument, NULL, 'X'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -323,6 +370,9 @@ int main(int argc, char **argv) {
       g_timeout_ns =
           (uint64_t)num_arg("--timeout", optarg, 1, 86400) * CONDUCTOR_SECONDS;
       break;
+    case 'X':
+      g_fault_k = fault_arg(optarg);
+      break;
     case 'v':
       g_verbose = 1;
       break;
@@ -340,6 +390,16 @@ int main(int argc, char **argv) {
       o.n_conductors == 0) {
     usage_error("run needs --router, --node, --key, --known-hosts and "
                 "--conductor");
+  }
+  if (g_fault_k && o.state_dir == NULL) {
+    usage_error("--fault-kill-at journal:K needs --state-dir (without it "
+                "nothing is journaled)");
+  }
+  if (g_fault_k > (uint64_t)nraise + g_flood_total) {
+    usage_error("--fault-kill-at journal:%llu: this run raises only %llu "
+                "alarms (--raise, --flood)",
+                (unsigned long long)g_fault_k,
+                (unsigned long long)((uint64_t)nraise + g_flood_total));
   }
   /* Check the --raise arguments before connecting anywhere. */
   for (i = 0; i < nraise; i++) {
@@ -360,6 +420,13 @@ int main(int argc, char **argv) {
   }
   o.log = logger;
   o.on_link_fail = on_link_fail;
+  if (g_fault_k) {
+    char armed[96];
+    snprintf(armed, sizeof armed,
+             "fault injection armed: fault-kill-at journal:%llu (testing aid)",
+             (unsigned long long)g_fault_k);
+    logger(1, armed, NULL);
+  }
   signal(SIGPIPE, SIG_IGN);
   uv_loop_init(&g_loop);
   g_start = uv_hrtime();
@@ -380,6 +447,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     printf("raised %s.%s:%u\n", o.node, o.router, num);
+    raised_one();
   }
   fflush(stdout);
   uv_timer_init(&g_loop, &g_tick);

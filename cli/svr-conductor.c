@@ -78,6 +78,17 @@ static const char usage_text[] =
     "                           change those two thresholds\n"
     "  -v, --verbose            log every connection (default: warnings)\n"
     "\n"
+    "Testing aid (never in production):\n"
+    "  --fault-kill-at insert:K | commit:K\n"
+    "                           the daemon kills itself with SIGKILL (as\n"
+    "                           kill -9 would) at a chosen point, counting\n"
+    "                           router alarms this process newly stores:\n"
+    "                           insert:K right after the K-th is inserted,\n"
+    "                           inside the batch transaction, before COMMIT;\n"
+    "                           commit:K right after the COMMIT that brings\n"
+    "                           the count to K or more, before any ack of\n"
+    "                           that batch is sent.  K is 1-1000000000\n"
+    "\n"
     "Exit status: 0 success, 1 runtime error (message on stderr), 2 usage\n"
     "error, 3 not found (unknown alarm ID, no key enrolled for the router,\n"
     "no database).\n"
@@ -155,6 +166,32 @@ static double dbl_arg(const char *opt, const char *v) {
   return d;
 }
 
+/* --fault-kill-at insert:K | commit:K */
+static void fault_arg(const char *v, cnd_opts *o) {
+  const char *colon = strchr(v, ':');
+  char *end;
+  unsigned long long k;
+  if (colon != NULL && (size_t)(colon - v) == 6 &&
+      strncmp(v, "insert", 6) == 0) {
+    o->fault_kind = CND_FAULT_INSERT;
+  } else if (colon != NULL && (size_t)(colon - v) == 6 &&
+             strncmp(v, "commit", 6) == 0) {
+    o->fault_kind = CND_FAULT_COMMIT;
+  } else {
+    usage_error("--fault-kill-at: expected insert:K or commit:K, got '%s'",
+                v);
+  }
+  errno = 0;
+  k = strtoull(colon + 1, &end, 10);
+  if (colon[1] < '0' || colon[1] > '9' || errno || *end || k < 1 ||
+      k > 1000000000ULL) {
+    usage_error("--fault-kill-at: K must be a number in 1..1000000000, got "
+                "'%s'",
+                v);
+  }
+  o->fault_k = (uint64_t)k;
+}
+
 static int cmd_run(int argc, char **argv) {
   static const struct option opts[] = {
       {"listen", required_argument, NULL, 'l'},
@@ -167,6 +204,7 @@ static int cmd_run(int argc, char **argv) {
       {"link-check-interval", required_argument, NULL, 'L'},
       {"link-max-latency-ms", required_argument, NULL, 'T'},
       {"link-max-loss-pct", required_argument, NULL, 'S'},
+      {"fault-kill-at", required_argument, NULL, 'F'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -212,6 +250,9 @@ static int cmd_run(int argc, char **argv) {
       break;
     case 'S':
       o.link_max_loss_pct = dbl_arg("--link-max-loss-pct", optarg);
+      break;
+    case 'F':
+      fault_arg(optarg, &o);
       break;
     case 'v':
       g_verbose = 1;

@@ -1,5 +1,6 @@
 /* libconductor SQLite store: dedup by (router, node, seq), active alarms,
- * monthly entitlement peak, enrolment, shelving, WAL mode. */
+ * monthly entitlement peak, enrolment, shelving, WAL mode and
+ * synchronous=EXTRA. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,25 @@ static void test_wal_and_persist(void) {
   conductor_store_close(st);
 }
 
+/* The durability promise (an ack means the alarm is on disk) rests on two
+ * settings of the daemon's own connection.  synchronous must read 3
+ * (EXTRA), which SQLite does not default to (Debian's build reads 2, FULL,
+ * in WAL mode without being asked): this fails if the store stops setting
+ * it. */
+static void test_durability_pragmas(void) {
+  conductor_store *st = NULL;
+  sqlite3_stmt *s;
+  CU_ASSERT_FATAL(conductor_store_open(&st, path, 0) == 0);
+  CU_ASSERT_EQUAL(q1(st, "PRAGMA synchronous"), 3);
+  CU_ASSERT_FATAL(sqlite3_prepare_v2(conductor_store_db(st),
+                                     "PRAGMA journal_mode", -1, &s,
+                                     NULL) == SQLITE_OK);
+  CU_ASSERT_EQUAL_FATAL(sqlite3_step(s), SQLITE_ROW);
+  CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(s, 0), "wal");
+  sqlite3_finalize(s);
+  conductor_store_close(st);
+}
+
 static void test_entitlement_and_enroll(void) {
   conductor_store *st = NULL;
   char name[CONDUCTOR_NAME_MAX];
@@ -157,6 +177,7 @@ int main(void) {
   static const svr_test_case cases[] = {
       {"alarms", test_alarms},
       {"wal_and_persist", test_wal_and_persist},
+      {"durability_pragmas", test_durability_pragmas},
       {"entitlement_and_enroll", test_entitlement_and_enroll},
       {"unenroll", test_unenroll},
       {NULL, NULL}};

@@ -45,9 +45,23 @@ typedef struct cnd_opts {
   unsigned link_check_interval_s; /* default 10 */
   double link_max_latency_ms;     /* alarm threshold, default 150 */
   double link_max_loss_pct;       /* alarm threshold, default 0.01 */
+  /* Fault injection, a testing aid (svr-conductor run --fault-kill-at):
+   * the process raises SIGKILL at a chosen point of the batch commit, so a
+   * test can crash it there instead of racing a kill -9 against a timer.
+   * fault_k counts alarm events from routers that this process newly
+   * inserted (duplicates and its own alarms do not count).
+   *   CND_FAULT_INSERT: right after the fault_k-th such insert, inside the
+   *                     batch transaction, before COMMIT;
+   *   CND_FAULT_COMMIT: right after the COMMIT of the batch that brings
+   *                     the count of such committed inserts to >= fault_k,
+   *                     before any ack of that batch is sent. */
+  int fault_kind; /* CND_FAULT_NONE (0), CND_FAULT_INSERT, CND_FAULT_COMMIT */
+  uint64_t fault_k;
   cglue_log_fn log;
   void *log_data;
 } cnd_opts;
+
+enum { CND_FAULT_NONE = 0, CND_FAULT_INSERT, CND_FAULT_COMMIT };
 
 /* Returns 0 or a CONDUCTOR_ERR_*; |err| gets the reason. */
 int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,

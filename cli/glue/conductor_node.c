@@ -6,10 +6,12 @@
  * iteration (one SQLite transaction), and only then are the acks sent.  A
  * 1-second tick detects routers that stopped answering (no frame for
  * ka_interval * (ka_max + 1)), flushes the connection table and runs the
- * link check to the other conductor node.
+ * link check to the other conductor node.  For tests, the process can
+ * SIGKILL itself at a chosen insert or COMMIT of a batch (fault_kind).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +89,8 @@ struct cnd {
   int flush_rows; /* set by the tick: write connection rows now */
   unsigned ka_flush_tick; /* keepalive times are written when 0 */
   int64_t data_version;   /* of the store: another process wrote it */
+  uint64_t new_committed; /* router alarm events this process committed
+                           * (fault injection counts these) */
   /* link check */
   uv_tcp_t *probe;
   uv_connect_t probe_req;
@@ -117,6 +121,16 @@ static void clog_(cnd *d, int level, const char *fmt, ...) {
 static void srv_log(int level, const char *text, void *ud) {
   cnd *d = ud;
   clog_(d, level, "%s", text);
+}
+
+/* ---- fault injection (testing aid, cnd_opts.fault_kind) -------------- */
+
+static void fault_kill(cnd *d, const char *where) {
+  clog_(d, 1, "fault-kill-at %s:%llu: SIGKILL %s (committed=%llu)",
+        d->o.fault_kind == CND_FAULT_INSERT ? "insert" : "commit",
+        (unsigned long long)d->o.fault_k, where,
+        (unsigned long long)d->new_committed);
+  raise(SIGKILL); /* what kill -9 does: no handler, no cleanup */
 }
 
 /* ---- own alarms ("No connectivity to <router>.<node>") ---------------- */
@@ -173,6 +187,39 @@ static void own_alarm(cnd *d, int raise, uint32_t num, uint8_t sev,
   } else {
     clog_(d, raise ? 1 : 2, "alarm %s: %s", raise ? "raised" : "cleared",
           msg);
+  }
+}
+
+/* The durability settings as the daemon's own connection reads them back
+ * (docs/libconductor.md section 5): an ack means on disk only with WAL and
+ * synchronous >= FULL (2); the store sets EXTRA (3). */
+static void log_store_settings(cnd *d) {
+  sqlite3 *db = conductor_store_db(d->store);
+  sqlite3_stmt *s;
+  char mode[32] = "?";
+  int sync = -1;
+  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL) ==
+      SQLITE_OK) {
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0)) {
+      snprintf(mode, sizeof mode, "%s",
+               (const char *)sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+  }
+  if (sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &s, NULL) ==
+      SQLITE_OK) {
+    if (sqlite3_step(s) == SQLITE_ROW) {
+      sync = sqlite3_column_int(s, 0);
+    }
+    sqlite3_finalize(s);
+  }
+  if (strcmp(mode, "wal") == 0 && sync >= 2) {
+    clog_(d, 2, "store: journal_mode=%s synchronous=%d", mode, sync);
+  } else {
+    clog_(d, 1,
+          "store: journal_mode=%s synchronous=%d: acks are not durable "
+          "(want wal and synchronous >= 2)",
+          mode, sync);
   }
 }
 
@@ -524,7 +571,7 @@ static void write_rows(cnd *d) {
 static void on_check(uv_check_t *h) {
   cnd *d = h->data;
   size_t i;
-  uint64_t now_unix, done;
+  uint64_t now_unix, done, batch_new = 0;
   int rv = 0;
   /* Connection rows alone wait for the 1-second tick: a commit costs an
    * fsync, and 10,000 routers reconnecting must not cost 10,000 of them. */
@@ -546,6 +593,11 @@ static void on_check(uv_check_t *h) {
                                      &it->alarm, now_unix);
       if (rv == 1) {
         d->stats.alarms_committed++;
+        batch_new++;
+        if (d->o.fault_kind == CND_FAULT_INSERT &&
+            d->new_committed + batch_new == d->o.fault_k) {
+          fault_kill(d, "before COMMIT");
+        }
       } else if (rv == 0) {
         d->stats.alarms_duplicate++;
       }
@@ -565,6 +617,11 @@ static void on_check(uv_check_t *h) {
     return;
   }
   d->stats.commits++;
+  d->new_committed += batch_new;
+  if (d->o.fault_kind == CND_FAULT_COMMIT &&
+      d->new_committed >= d->o.fault_k) {
+    fault_kill(d, "after COMMIT, before the acks");
+  }
   done = uv_hrtime();
   /* Committed: now, and only now, acknowledge. */
   for (i = 0; i < d->nbatch; i++) {
@@ -797,6 +854,12 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
     snprintf(err, errcap, "database %s: %s", o->db_path,
              conductor_store_errmsg(d->store));
     return rv;
+  }
+  log_store_settings(d);
+  if (d->o.fault_kind != CND_FAULT_NONE) {
+    clog_(d, 1, "fault injection armed: fault-kill-at %s:%llu (testing aid)",
+          d->o.fault_kind == CND_FAULT_INSERT ? "insert" : "commit",
+          (unsigned long long)d->o.fault_k);
   }
   load_own_seq(d);
   if (stat(o->host_key, &st) != 0) {

@@ -404,7 +404,8 @@ typedef struct conductor_store conductor_store;
 
 /*
  * Opens (creating if needed) the database at |path| in WAL mode with
- * synchronous=FULL and the schema of docs/libconductor.md section 5.
+ * synchronous=EXTRA (at least FULL: a COMMIT is on disk when it returns)
+ * and the schema of docs/libconductor.md section 5.
  * Returns 0, CONDUCTOR_ERR_DB (message in conductor_store_errmsg of the
  * returned object, which the caller must still delete) or
  * CONDUCTOR_ERR_NOMEM.
