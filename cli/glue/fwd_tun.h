@@ -1,0 +1,186 @@
+/*
+ * Forwarding glue: the Linux side of the SVR data plane (docs/dataplane.md).
+ *
+ *   packets   one TUN device per router (IFF_TUN | IFF_NO_PI | IFF_VNET_HDR,
+ *             TUNSETOFFLOAD with checksum, TSO4/6 and USO4/6 where the kernel
+ *             takes them): the kernel hands us TCP and UDP super-packets of up
+ *             to 64 KiB with a virtio-net header, and takes super-packets
+ *             back, segmenting them itself (GSO).  fwd_offload.c splits a
+ *             super-packet into wire-sized segments (user-space GSO) and
+ *             coalesces consecutive segments of one TCP flow back into one
+ *             super-packet (user-space GRO).
+ *   routes    rtnetlink: routes in the data plane's table, policy rules
+ *             (FIB rules with from/to/ipproto/dport/fwmark), per-device
+ *             sysctls (accept_local, rp_filter, forwarding).
+ *   nftables  "svr_fwd_<pid>": a netdev ingress rule hands waypoint packets
+ *             addressed to this router straight to the TUN device (nft
+ *             `fwd`), and a ct mark makes replies of sessions this router
+ *             restored follow a policy rule back to the TUN device.
+ *
+ * Every function returns 0 on success or -1 with a message naming the
+ * failure (and the missing capability, CAP_NET_ADMIN, where that is why) in
+ * the caller's |err| buffer.
+ */
+#ifndef SVR_FWD_TUN_H
+#define SVR_FWD_TUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+
+/* Linux 6.2 (UDP segmentation offload on TUN); Debian 12's headers are 6.1. */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+/* ---- the TUN device ------------------------------------------------------ */
+
+typedef struct fwd_tun {
+  int fd;             /* -1 when closed */
+  int ifindex;
+  char name[16];
+  unsigned offloads;  /* TUN_F_* the kernel accepted */
+  int vnet_hdr_len;   /* sizeof(struct virtio_net_hdr) */
+} fwd_tun;
+
+/*
+ * Creates (or attaches to) TUN device |name| ("svr%d" lets the kernel pick
+ * the number; t->name gets the result), non-blocking and close-on-exec,
+ * with a virtio-net header and the offloads the kernel accepts, tried from
+ * the fullest set down: CSUM|TSO4|TSO6|TSO_ECN|USO4|USO6, then without USO,
+ * then without TSO_ECN, then CSUM alone, then none (t->offloads says which;
+ * 6.18 takes the full set, 0x6f).  Sets the MTU (|mtu| > 0) and brings it
+ * up.  IPv6: a TUN device keeps IPv6 (the kernel refuses IPv6 routes via a
+ * device with disable_ipv6, "IPv6 is disabled on nexthop device", and drops
+ * IPv6 received on it) but gets addr_gen_mode 1, so it has no link-local
+ * address and sends no DAD or router solicitation of its own; a TAP device
+ * gets disable_ipv6 1 and IFF_NOARP (best effort: no IPv6 on the host is
+ * fine).  With |tap| it is a TAP device (IFF_TAP): reads return Ethernet
+ * frames.  The data plane uses a TAP device as the target of the nft
+ * netdev `fwd` rule, because `fwd` pushes the Ethernet header back before
+ * transmitting, even to a TUN device (measured on 6.18): a TAP device makes
+ * every frame read from it start with that header.
+ * Returns 0 or -1 (err filled; t->fd is -1 then).
+ */
+int fwd_tun_open(fwd_tun *t, const char *name, int mtu, int tap, char *err,
+                 size_t errlen);
+void fwd_tun_close(fwd_tun *t);
+
+/*
+ * Reads one packet: *vh gets the virtio-net header, |buf| the IP packet (TAP:
+ * the Ethernet frame; the caller skips the 14-byte header and subtracts 14
+ * from vh->csum_start and vh->hdr_len, which count it).  |cap| >=
+ * FWD_PKT_MAX (fwd_offload.h) + 14 holds anything the device hands out.
+ * Returns the packet length, 0 when nothing is pending (EAGAIN, EINTR), or
+ * -1 (err filled, errno kept).
+ */
+ptrdiff_t fwd_tun_read(fwd_tun *t, struct virtio_net_hdr *vh, uint8_t *buf,
+                       size_t cap, char *err, size_t errlen);
+
+/* Writes one IP packet (|vh| NULL = a plain packet, no offload).  Returns 0,
+ * 1 when the packet was not taken (EAGAIN, ENOBUFS: dropped, counted by the
+ * caller), or -1 (err filled, errno kept; EINVAL means the kernel refused
+ * this packet's virtio header or length, EIO that the device is down: the
+ * caller drops the packet and goes on). */
+int fwd_tun_write(fwd_tun *t, const struct virtio_net_hdr *vh,
+                  const uint8_t *pkt, size_t len, char *err, size_t errlen);
+
+/* ---- rtnetlink ----------------------------------------------------------- */
+
+typedef struct fwd_prefix {
+  uint8_t family; /* 4 or 6 */
+  uint8_t len;    /* prefix length */
+  uint8_t addr[16];
+} fwd_prefix;
+
+typedef struct fwd_rule {
+  uint32_t priority;  /* FRA_PRIORITY */
+  uint32_t table;
+  uint8_t family;     /* 4 or 6 */
+  fwd_prefix from;    /* len 0 = any */
+  fwd_prefix to;      /* len 0 = any */
+  uint8_t ipproto;    /* 0 = any */
+  uint16_t dport_lo, dport_hi; /* 0 = any */
+  uint32_t fwmark;    /* 0 = none */
+  char iifname[16];   /* "" = any; FRA_IIFNAME ("lo" = locally generated) */
+} fwd_rule;
+
+/* Adds (|add| 1) or deletes (0) a FIB rule (action: lookup |table|).
+ * FRA_PRIORITY and FRA_TABLE are always sent; from/to only with len > 0
+ * (host bits are cleared), FRA_IP_PROTO only when set, FRA_DPORT_RANGE when
+ * dport_lo or dport_hi is set (hi 0 = lo), FRA_FWMARK with mask 0xffffffff
+ * when set, FRA_IIFNAME when iifname is set: a rule `iif <tun> lookup main`
+ * (table 254) ahead of the others keeps packets written to the TUN device
+ * from matching a rule that routes them back into it.  Adding a rule that is already there, or deleting one that is
+ * not, is not an error (the kernel's EEXIST / ENOENT are taken as done). */
+int fwd_nl_rule(const fwd_rule *r, int add, char *err, size_t errlen);
+
+/* Adds or replaces (|add| 1) or deletes (0) the route |dst| dev |ifindex| in
+ * |table| (proto static, scope link for IPv4), with a route MTU (0 = none).
+ * |dst| len 0 is the default route; host bits are cleared.  Deleting a
+ * route that is not there is not an error. */
+int fwd_nl_route(uint32_t table, const fwd_prefix *dst, int ifindex,
+                 uint32_t mtu, int add, char *err, size_t errlen);
+
+/* Writes |value| to /proc/sys/net/|path| (e.g. "ipv4/ip_forward",
+ * "ipv4/conf/svr0/accept_local") of the caller's network namespace.  A path
+ * with ".." or a leading "/" is refused. */
+int fwd_sysctl(const char *path, const char *value, char *err, size_t errlen);
+
+/* ---- nftables ------------------------------------------------------------ */
+
+typedef struct fwd_nft {
+  int installed;
+  char table[48];
+} fwd_nft;
+
+/* A waypoint address of this router and the device it lives on. */
+typedef struct fwd_nft_wp {
+  fwd_prefix addr;   /* len = 32 or 128 */
+  char dev[16];      /* the interface that owns the address */
+} fwd_nft_wp;
+
+/*
+ * Installs two tables named svr_fwd_<pid> (after deleting the tables of
+ * dead routers: svr_fwd_<pid> of any family whose pid is gone), replacing
+ * this process's own atomically when called again, and removes them again
+ * in fwd_nft_remove():
+ *   - table netdev svr_fwd_<pid>: an ingress chain per device of |wps| that
+ *     sends TCP and UDP packets to that waypoint address with a destination
+ *     port in |port_lo|..|port_hi| straight to the TAP device
+ *     (`fwd to "<tap_name>"`; see fwd_tun_open for why a TAP): the kernel
+ *     never routes, tracks or answers them (no RST, no ICMP port
+ *     unreachable), and GSO super-packets arrive whole (measured: up to
+ *     65212-byte frames).  Hook priority -500; one chain "wp<i>" per
+ *     device; no netdev table when n_wps is 0 (|tap_name| may be NULL
+ *     then); port_lo = port_hi = 0 matches any port.  IPv4 fragments after
+ *     the first carry no ports and are left to the kernel;
+ *   - table inet svr_fwd_<pid>: a prerouting chain (priority mangle) that
+ *     gives connections whose first packet came from |tun_name| ct mark
+ *     |mark| (`iifname "<tun>" ct direction original ct mark set M`) and
+ *     their reply packets meta mark |mark| (`iifname != "<tun>" ct
+ *     direction reply ct mark M meta mark set M`: nothing coming in on the
+ *     TUN device is marked, so nothing written to it is routed back in):
+ *     a server's answers to sessions this router restored are
+ *     policy-routed back to the TUN device.
+ * Device names must be plain ([A-Za-z0-9_.-]), |mark| != 0.  Needs the nft
+ * program.  |script_out| (if not NULL, |script_len| bytes) receives the
+ * script.  Returns 0 or -1 (err filled with nft's own message).
+ */
+int fwd_nft_install(fwd_nft *n, const char *tun_name, const char *tap_name,
+                    const fwd_nft_wp *wps, size_t n_wps, uint16_t port_lo, uint16_t port_hi,
+                    uint32_t mark, char *script_out, size_t script_len,
+                    char *err, size_t errlen);
+/* Deletes the table if installed (best effort, errors ignored). */
+void fwd_nft_remove(fwd_nft *n);
+
+/* The device that owns local address |a| (getifaddrs; the address
+ * compared, |a|->len ignored): 0 with its name in |dev|, or -1. */
+int fwd_dev_of_addr(const fwd_prefix *a, char *dev, size_t devlen);
+
+#endif /* SVR_FWD_TUN_H */
