@@ -750,21 +750,25 @@ static void test_icmp6_echo(void) {
     r.tenant = "t";
     r.service = "ping6";
     for (k = 0; k < 3; k++) {
-      ft_build_icmp6(&p, cl, sv, 128, 77, (uint16_t)k, (const uint8_t *)"abcdefgh", 8);
+      ft_build_icmp6(&p, cl, sv, 128, 77, (uint16_t)k,
+                     (const uint8_t *)"abcdefgh", 8);
       o = p;
       o.b.base = o.mem;
       CU_ASSERT_EQUAL(svrfwd_ctx_ingress(a, &p.b, &r, NULL, 0), 0);
       CU_ASSERT_EQUAL(ft_ip(&p)[6], 17);
       CU_ASSERT_EQUAL(ft_l4_cksum_v6(ft_ip(&p), p.b.len), 0);
       CU_ASSERT_EQUAL(svrfwd_ctx_egress(b, &p.b, NULL, 0), 0);
-      CU_ASSERT(p.b.len == o.b.len && memcmp(ft_ip(&p), ft_ip(&o), o.b.len) == 0);
+      CU_ASSERT(p.b.len == o.b.len &&
+                memcmp(ft_ip(&p), ft_ip(&o), o.b.len) == 0);
       CU_ASSERT_EQUAL(ft_l4_cksum_v6(ft_ip(&p), p.b.len), 0);
-      ft_build_icmp6(&p, sv, cl, 129, 77, (uint16_t)k, (const uint8_t *)"abcdefgh", 8);
+      ft_build_icmp6(&p, sv, cl, 129, 77, (uint16_t)k,
+                     (const uint8_t *)"abcdefgh", 8);
       o = p;
       o.b.base = o.mem;
       CU_ASSERT_EQUAL(svrfwd_ctx_ingress(b, &p.b, NULL, NULL, 0), 0);
       CU_ASSERT_EQUAL(svrfwd_ctx_egress(a, &p.b, NULL, 0), 0);
-      CU_ASSERT(p.b.len == o.b.len && memcmp(ft_ip(&p), ft_ip(&o), o.b.len) == 0);
+      CU_ASSERT(p.b.len == o.b.len &&
+                memcmp(ft_ip(&p), ft_ip(&o), o.b.len) == 0);
     }
     /* ICMPv6 errors (1 destination unreachable) are refused */
     ft_build_icmp6(&p, cl, sv, 1, 0, 0, (const uint8_t *)"abcdefgh", 8);

@@ -6,6 +6,12 @@ foreach(t fwd_waypoint_test fwd_meta_test fwd_crypto_test fwd_pmtu_test)
       "${PROJECT_SOURCE_DIR}/libsvrfwd/src")
   endif()
 endforeach()
+if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/fwd_migrate_test.c")
+  svr_add_test(NAME fwd_migrate_test LABEL sim SOURCES fwd_migrate_test.c
+               LIBS svrfwd_static)
+  target_include_directories(fwd_migrate_test PRIVATE
+    "${PROJECT_SOURCE_DIR}/libsvrfwd/src")
+endif()
 if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/fwd_sim_test.c")
   svr_add_test(NAME fwd_sim_test LABEL sim SOURCES fwd_sim_test.c
                LIBS svrfwd_static)

@@ -42,7 +42,8 @@ int svrfwd_ctx_new_versioned(svrfwd_ctx **pctx, int cbv,
   ctx->settings.router_name = ctx->router_name;
   ctx->user_data = user_data;
   cb->rand((uint8_t *)&seed, sizeof(seed), user_data);
-  rv = fwd_table_init(&ctx->table, settings->max_sessions * 2, seed, mem);
+  /* about one bucket per key: lan, wan and UUID of every session */
+  rv = fwd_table_init(&ctx->table, settings->max_sessions * 3, seed, mem);
   if (rv != 0) {
     fwd_free(mem, ctx);
     return rv;

@@ -1,8 +1,10 @@
 /*
  * Egress: a packet from a peer on a waypoint.  The cookie is checked first,
  * then integrity and replay; first-packet metadata creates the mirrored
- * session; metadata (or the fast-path crypto prefix, or a false-positive
- * marker) is stripped and the original 5-tuple and checksum restored.
+ * session, and metadata of a known session on a new tuple moves it
+ * (migrate.c); metadata (or the fast-path crypto prefix, or a
+ * false-positive marker) is stripped and the original 5-tuple and checksum
+ * restored.
  */
 #include <string.h>
 
@@ -84,6 +86,7 @@ static int mirror_session(svrfwd_ctx *ctx, svrfwd_session *s,
   }
   s->originator = 0;
   s->meta_tx = 1; /* reverse metadata until a forward packet comes without */
+  memcpy(s->uuid, m->uuid, 16); /* without encryption it is a payload TLV */
   copy_bytes(s->tenant, m->tenant);
   copy_bytes(s->service, m->service);
   copy_bytes(s->peer_router, m->source_router);
@@ -95,13 +98,14 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   fwd_pkt pp;
   fwd_hnode *hn;
   svrfwd_session *s = NULL, *fresh = NULL;
-  svrfwd_peer *peer;
+  svrfwd_peer *peer, *path = NULL;
   svrfwd_cipher c;
   svrfwd_meta m;
   uint8_t *ip, *pay, *data, *nip;
   size_t plen, dlen, hmove, newlen;
   uint16_t orig_cksum = 0;
   int rv, have_cksum = 0, had_meta = 0, marker = 0, stripped = 0;
+  int via_old = 0, moved = 0, carried;
 
   if (!ctx || !buf || !buf->base || buf->off > buf->cap ||
       buf->len > buf->cap - buf->off) {
@@ -112,11 +116,21 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   if (rv != 0) {
     return fwd_drop(ctx, rv);
   }
+  if (pp.flow.proto != 6 && pp.flow.proto != 17) {
+    return fwd_drop(ctx, SVRFWD_ERR_PKT_UNSUPPORTED); /* waypoints: TCP/UDP */
+  }
   pay = pp.l4 + pp.l4hlen;
   plen = pp.len - pp.l3len - pp.l4hlen;
   hn = fwd_table_find(&ctx->table, &pp.flow, FWD_KEY_WAN);
   if (hn) {
     s = (svrfwd_session *)(void *)((char *)hn - offsetof(svrfwd_session, wan));
+  } else if ((hn = fwd_table_find(&ctx->table, &pp.flow, FWD_KEY_WAN_OLD))) {
+    /* the peer has not switched to the pair we moved to yet */
+    s = (svrfwd_session *)(void *)((char *)hn -
+                                   offsetof(svrfwd_session, wan_old));
+    via_old = 1;
+  }
+  if (s) {
     peer = s->peer;
   } else {
     if (!svr_meta_has_cookie(pay, plen)) {
@@ -155,14 +169,44 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       const uint8_t *ptlvs;
       size_t pt_avail;
       if (!s) {
-        rv = fwd_session_new(ctx, peer, &fresh);
-        if (rv != 0) {
-          return rv;
+        svrfwd_session *known = NULL;
+        if (c == SVRFWD_CIPHER_NONE) {
+          /* plaintext: the UUID is among the payload TLVs */
+          svrfwd_meta pm;
+          memset(&pm, 0, sizeof(pm));
+          if (fwd_meta_tlvs(&pm, h.payload_tlvs, h.payload_len, 0) == 0 &&
+              (pm.present & SVRFWD_META_UUID)) {
+            known = fwd_session_by_uuid(ctx, pm.uuid);
+          }
+        } else if (m.present & SVRFWD_META_UUID) {
+          known = fwd_session_by_uuid(ctx, m.uuid);
         }
-        fresh->meta_tx = 1;
-        s = fresh;
-        if (m.present & SVRFWD_META_UUID) {
-          memcpy(s->uuid, m.uuid, 16);
+        if (known) {
+          /* a session we know on a tuple we do not: it may have moved to
+           * another path or pair (migrate.c); verified like any packet of
+           * it (its keys, its replay window) before anything changes */
+          if (known->peer->cfg.cipher != c ||
+              known->lan.key.family != pp.flow.family) {
+            return fwd_drop(ctx, SVRFWD_ERR_PKT_UNSUPPORTED);
+          }
+          if (c != SVRFWD_CIPHER_NONE &&
+              (m.present & SVRFWD_META_SECURITY_ID) &&
+              !fwd_peer_has_key(peer, m.security_id)) {
+            return fwd_drop(ctx, SVRFWD_ERR_PKT_KEY_UNKNOWN);
+          }
+          path = peer;
+          s = known;
+          peer = s->peer;
+        } else {
+          rv = fwd_session_new(ctx, peer, &fresh);
+          if (rv != 0) {
+            return rv;
+          }
+          fresh->meta_tx = 1;
+          s = fresh;
+          if (m.present & SVRFWD_META_UUID) {
+            memcpy(s->uuid, m.uuid, 16);
+          }
         }
       }
       if (c != SVRFWD_CIPHER_NONE) {
@@ -217,8 +261,27 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
           rv = SVRFWD_ERR_PKT_SESSIONS_FULL;
           goto fail;
         }
+      } else if (path) {
+        if ((rv = fwd_migrate_check(s, &pp, &m)) != 0) {
+          goto fail;
+        }
+        /* Move only on the newest packet (a late one must not move it
+         * back), and an originator waiting for the ack of its own move
+         * keeps its pair: the originator's choice wins. */
+        moved = !(s->originator && s->moving) &&
+                (c == SVRFWD_CIPHER_NONE || m.seq > s->rx_top);
+        if (moved && s->originator) {
+          if (m.present & SVRFWD_META_DISABLE_FWD) {
+            s->meta_tx = 0; /* the peer has our context */
+          }
+        } else if (moved) {
+          s->meta_tx = 1; /* answer with reverse metadata on the new pair */
+        }
       } else if (s->originator && (m.present & SVRFWD_META_DISABLE_FWD)) {
-        s->meta_tx = 0; /* handshake complete */
+        if (!via_old) {
+          s->meta_tx = 0; /* handshake complete */
+          s->moving = 0;
+        }
       } else if (!s->originator) {
         s->meta_tx = 1; /* forward metadata again: answer with reverse */
       }
@@ -231,6 +294,9 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       if (fresh) {
         fwd_session_link(ctx, s, ts);
         fresh = NULL;
+      }
+      if (moved) {
+        fwd_migrate_adopt(ctx, s, path, &pp, ts);
       }
     }
   } else if (c != SVRFWD_CIPHER_NONE) {
@@ -258,12 +324,20 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     dlen = ptlen - 2;
   }
   stripped = data != pay || dlen != plen;
-  if (!had_meta && !s->originator) {
-    s->meta_tx = 0; /* a forward packet without metadata: peer got ours */
+  if (!via_old && !path) {
+    if (!had_meta && !s->originator) {
+      s->meta_tx = 0; /* a forward packet without metadata: peer got ours */
+    }
+    if (s->wan_old_on) {
+      fwd_migrate_retire_old(ctx, s, ts); /* the peer uses the new pair */
+    }
   }
 
-  /* Rebuild: move the headers up against the data. */
-  hmove = s->transformed ? pp.l3len : pp.l3len + pp.l4hlen;
+  /* Rebuild: move the headers up against the data.  Whether the inner L4
+   * header rides in a UDP payload is read from this packet: one that came
+   * on the previous pair may still be in the previous path's form. */
+  carried = pp.flow.proto != s->orig_proto;
+  hmove = carried ? pp.l3len : pp.l3len + pp.l4hlen;
   if ((size_t)(data - ip) < hmove) {
     return fwd_drop(ctx, SVRFWD_ERR_PKT_MALFORMED);
   }
@@ -272,7 +346,7 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   newlen = hmove + dlen;
   pp.ip = nip;
   pp.l4 = nip + pp.l3len;
-  if (s->transformed) {
+  if (carried) {
     fwd_pkt tp;
     fwd_pkt_set_proto(&pp, s->orig_proto);
     fwd_pkt_set_len(&pp, newlen);

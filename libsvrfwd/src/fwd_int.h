@@ -73,6 +73,8 @@ typedef struct fwd_hnode {
 
 #define FWD_KEY_LAN 0
 #define FWD_KEY_WAN 1
+#define FWD_KEY_WAN_OLD 2 /* a moved session's previous wan key (migrate.c) */
+#define FWD_KEY_UUID 3    /* the session UUID in src (family 0) */
 
 typedef struct fwd_table {
   fwd_hnode **buckets;
@@ -169,6 +171,10 @@ struct svrfwd_peer {
 struct svrfwd_session {
   fwd_hnode lan; /* key: packets taken in at ingress (before rewrite) */
   fwd_hnode wan; /* key: packets taken in at egress (as received) */
+  /* After a move to another pair (migrate.c): the previous wan key, still
+   * accepted until a packet arrives on the new one (make before break). */
+  fwd_hnode wan_old;
+  fwd_hnode uid; /* key: the UUID, to find a session that moved */
   svrfwd_flow to_peer;  /* swap(wan): what ingress rewrites to */
   svrfwd_flow to_host;  /* swap(lan): what egress restores */
   svr_heap_node timer;
@@ -181,7 +187,16 @@ struct svrfwd_session {
                          * session on a transformed path, or ICMP echo */
   uint8_t orig_proto;   /* the LAN protocol (6/17/1/58) */
   uint8_t fin_lan, fin_wan, rst, closing;
-  uint16_t self_port, peer_port; /* allocator pair (originator) */
+  uint8_t moving;       /* we moved it; the peer has not acked (migrate.c) */
+  uint8_t wan_old_on;   /* wan_old is in the table */
+  /* The waypoint pair of the wan key, and the allocator it came from when
+   * this router took it (NULL when the peer router chose it). */
+  svrfwd_wpalloc *wp_own;
+  uint16_t self_port, peer_port;
+  /* The same for wan_old, and the peer path it belongs to. */
+  svrfwd_wpalloc *old_wp_own;
+  uint16_t old_self_port, old_peer_port;
+  svrfwd_peer *old_peer;
   uint64_t tx_seq;
   uint64_t rx_top;      /* highest accepted sequence */
   uint64_t rx_bitmap;   /* bit i: rx_top - i seen */
@@ -227,6 +242,24 @@ void fwd_replay_update(svrfwd_session *s, uint64_t seq);
 svrfwd_peer *fwd_peer_find(const svrfwd_ctx *ctx, const uint8_t *local,
                            const uint8_t *remote, uint8_t family);
 const fwd_peer_key *fwd_peer_tx_key(const svrfwd_peer *peer);
+/* 1 if |id| is installed on the peer (current, pending or overlapping). */
+int fwd_peer_has_key(const svrfwd_peer *peer, uint32_t id);
+
+/* migrate.c: sessions moving between peer paths (docs section 9) */
+svrfwd_session *fwd_session_by_uuid(const svrfwd_ctx *ctx,
+                                    const uint8_t uuid[16]);
+void fwd_uuid_key(svrfwd_flow *k, const uint8_t uuid[16]);
+/* Metadata for session |s| came on a tuple that is none of its wan keys:
+ * checks that it names |s| (context, outer protocol).  Returns 0 or
+ * SVRFWD_ERR_PKT_COLLISION / _META_MISSING / _META_TLV. */
+int fwd_migrate_check(const svrfwd_session *s, const fwd_pkt *pp,
+                      const svrfwd_meta *m);
+/* Moves |s| to the peer router's choice: wan key |pp->flow| on |np|. */
+void fwd_migrate_adopt(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_peer *np,
+                       const fwd_pkt *pp, svrfwd_tstamp ts);
+/* The peer uses the new wan key: forget the previous one. */
+void fwd_migrate_retire_old(svrfwd_ctx *ctx, svrfwd_session *s,
+                            svrfwd_tstamp ts);
 
 /* ingress.c: the metadata of the next packet of |s| */
 void fwd_build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,

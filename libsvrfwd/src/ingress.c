@@ -73,6 +73,7 @@ static int create_session(svrfwd_ctx *ctx, const fwd_pkt *pp,
   s->orig_proto = pp->flow.proto;
   s->self_port = self_port;
   s->peer_port = peer_port;
+  s->wp_own = wa;
   s->lan.key = pp->flow;
   memset(&s->wan.key, 0, sizeof(s->wan.key));
   s->wan.key.family = pp->flow.family;
@@ -84,7 +85,8 @@ static int create_session(svrfwd_ctx *ctx, const fwd_pkt *pp,
   copy_name(s->tenant, route->tenant);
   copy_name(s->service, route->service);
   copy_name(s->peer_router, peer->name);
-  if (fwd_table_find(&ctx->table, &s->wan.key, FWD_KEY_WAN)) {
+  if (fwd_table_find(&ctx->table, &s->wan.key, FWD_KEY_WAN) ||
+      fwd_table_find(&ctx->table, &s->wan.key, FWD_KEY_WAN_OLD)) {
     svrfwd_wpalloc_free(wa, self_port, peer_port, ts);
     fwd_session_discard(ctx, s);
     return SVRFWD_ERR_PKT_COLLISION;

@@ -25,6 +25,16 @@ const fwd_peer_key *fwd_peer_tx_key(const svrfwd_peer *peer) {
   return peer->active >= 0 ? &peer->keys[peer->active] : NULL;
 }
 
+int fwd_peer_has_key(const svrfwd_peer *peer, uint32_t id) {
+  int i;
+  for (i = 0; i < FWD_PEER_KEYS; i++) {
+    if (peer->keys[i].used && peer->keys[i].id == id) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int svrfwd_peer_add_versioned(svrfwd_ctx *ctx, svrfwd_peer **ppeer, int v,
                               const svrfwd_peer_config *cfg) {
   svrfwd_peer *p;
@@ -83,6 +93,11 @@ void fwd_peer_free(svrfwd_peer *p, svrfwd_close_reason why) {
     nx = s->next;
     if (s->peer == p) {
       fwd_session_close(ctx, s, why, 0);
+    }
+  }
+  for (s = ctx->sessions; s; s = s->next) {
+    if (s->wan_old_on && s->old_peer == p) {
+      fwd_migrate_retire_old(ctx, s, 0); /* moved away from this path */
     }
   }
   for (pp = &ctx->peers; *pp; pp = &(*pp)->next) {

@@ -19,6 +19,8 @@ int fwd_session_new(svrfwd_ctx *ctx, svrfwd_peer *peer, svrfwd_session **ps) {
   s->peer = peer;
   s->lan.kind = FWD_KEY_LAN;
   s->wan.kind = FWD_KEY_WAN;
+  s->wan_old.kind = FWD_KEY_WAN_OLD;
+  s->uid.kind = FWD_KEY_UUID;
   svr_heap_node_init(&s->timer);
   if (peer->cfg.cipher != SVRFWD_CIPHER_NONE) {
     /* the second key slot gets its cipher contexts at the first rekey */
@@ -58,8 +60,10 @@ static svrfwd_tstamp deadline(const svrfwd_session *s) {
 void fwd_session_link(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts) {
   fwd_flow_swap(&s->to_peer, &s->wan.key);
   fwd_flow_swap(&s->to_host, &s->lan.key);
+  fwd_uuid_key(&s->uid.key, s->uuid);
   fwd_table_insert(&ctx->table, &s->lan);
   fwd_table_insert(&ctx->table, &s->wan);
+  fwd_table_insert(&ctx->table, &s->uid);
   s->next = ctx->sessions;
   s->prev = NULL;
   if (ctx->sessions) {
@@ -84,6 +88,10 @@ void fwd_session_close(svrfwd_ctx *ctx, svrfwd_session *s,
   }
   fwd_table_remove(&ctx->table, &s->lan);
   fwd_table_remove(&ctx->table, &s->wan);
+  fwd_table_remove(&ctx->table, &s->uid);
+  if (s->wan_old_on) {
+    fwd_migrate_retire_old(ctx, s, ts);
+  }
   svr_heap_remove(&ctx->heap, &s->timer);
   if (s->prev) {
     s->prev->next = s->next;
@@ -93,10 +101,8 @@ void fwd_session_close(svrfwd_ctx *ctx, svrfwd_session *s,
   if (s->next) {
     s->next->prev = s->prev;
   }
-  if (s->originator) {
-    svrfwd_wpalloc *wa = s->wan.key.proto == 6 ? s->peer->wp_tcp
-                                               : s->peer->wp_udp;
-    svrfwd_wpalloc_free(wa, s->self_port, s->peer_port, ts);
+  if (s->wp_own) {
+    svrfwd_wpalloc_free(s->wp_own, s->self_port, s->peer_port, ts);
   }
   s->peer->nsessions--;
   ctx->stats.sessions_closed++;

@@ -512,9 +512,14 @@ SVRFWD_EXTERN int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
  * A packet from a peer on a waypoint.  Checks the cookie, then integrity
  * and replay, strips the metadata, restores the original 5-tuple and
  * checksums.  A packet of no session must carry valid first-packet
- * metadata, which creates the mirrored session.  Returns 0 (deliver buf to
- * its restored destination) or a drop reason (SVRFWD_ERR_PKT_*), or fatal.
- * The buffer content is unspecified after a drop.
+ * metadata, which creates the mirrored session.  Metadata with the UUID
+ * and context of a session we have, arriving on a tuple that is not the
+ * session's (the peer router moved it to another path or pair:
+ * svrfwd_session_set_peer), moves the session there once it is verified
+ * with the session's keys and replay window; the same context with another
+ * UUID is _COLLISION.  Returns 0 (deliver buf to its restored destination)
+ * or a drop reason (SVRFWD_ERR_PKT_*), or fatal.  The buffer content is
+ * unspecified after a drop.
  */
 SVRFWD_EXTERN int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
                                     svrfwd_session **psession,
@@ -591,6 +596,39 @@ typedef struct svrfwd_session_info {
   uint16_t peer_port;    /* and the peer router's (= wan.sport) */
 } svrfwd_session_info;
 
+/*
+ * Moves |session| to another peer path |peer| of the same peer router (path
+ * failover: other waypoint addresses), at once and without loss:
+ *   - takes a waypoint pair on |peer| (its UDP allocator, or TCP for a TCP
+ *     session when |peer| has no UDP transform; the path's transform
+ *     verdict applies to the session from now on);
+ *   - makes it the session's wan key and sends on it from the next packet;
+ *   - sends metadata again (as svrfwd_peer_retrigger_metadata) until the
+ *     peer router acknowledges, so that it moves its side too;
+ *   - keeps accepting packets on the previous pair until the first packet
+ *     arrives on the new one, then frees the previous pair (into its
+ *     allocator's quarantine).
+ * The peer router moves its side by itself when the metadata arrives
+ * (docs/libsvrfwd.md section 9).  Either router may move a session first;
+ * if both do at once, the originator's new pair wins.
+ * Keys: session keys derive from the peer key of the security ID and the
+ * UUID, so |peer| must have the same security IDs with the same key
+ * material as the old path (install the same keys on every path to one
+ * router); the receiver drops a packet whose ID its new path lacks
+ * (_KEY_UNKNOWN).  The cipher of both paths must be the same.
+ * Moving to the path the session is on is a no-op.  May be called from a
+ * svrfwd_ctx_session_foreach() callback (to move every session of a failed
+ * path), not from a libsvrfwd callback.
+ * Returns 0; SVRFWD_ERR_INVALID_ARGUMENT (NULL, a peer of another context,
+ * another cipher); SVRFWD_ERR_ADDRESS (another address family);
+ * SVRFWD_ERR_NO_KEY (the path encrypts and has no active key);
+ * SVRFWD_ERR_WAYPOINTS_EXHAUSTED or _QUARANTINE (no pair free on |peer|);
+ * SVRFWD_ERR_PORT_RANGE (the pair taken is one the peer router chose: the
+ * two routers' port ranges disagree).  On error the session is unchanged.
+ */
+SVRFWD_EXTERN int svrfwd_session_set_peer(svrfwd_session *session,
+                                          svrfwd_peer *peer, svrfwd_tstamp ts);
+
 /* Fills |info| from |session|.  May be called from a callback. */
 SVRFWD_EXTERN void svrfwd_session_get_info(const svrfwd_session *session,
                                            svrfwd_session_info *info);
@@ -599,10 +637,12 @@ typedef int (*svrfwd_session_cb)(svrfwd_session *session, void *user_data);
 
 /*
  * Calls |cb| for every session of the context (newest first), for a "show
- * sessions" command.  A non-zero return of |cb| stops the walk.  |cb| may
- * call svrfwd_session_get_info(); it must not create or delete sessions (no svrfwd_ctx_ingress, _egress,
- * _handle_expiry, svrfwd_peer_del, svrfwd_ctx_del).  This function must
- * not be called from a svrfwd callback (session_new, session_closed).
+ * sessions" command or to move the sessions of a failed path.  A non-zero
+ * return of |cb| stops the walk.  |cb| may call svrfwd_session_get_info()
+ * and svrfwd_session_set_peer(); it must not create or delete sessions
+ * (no svrfwd_ctx_ingress, _egress, _handle_expiry, svrfwd_peer_del,
+ * svrfwd_ctx_del).  This function must not be called from a svrfwd
+ * callback (session_new, session_closed).
  * Returns 0 after the last session, the non-zero value |cb| returned, or
  * SVRFWD_ERR_INVALID_ARGUMENT (ctx or cb NULL).
  */
