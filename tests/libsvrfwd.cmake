@@ -1,5 +1,6 @@
 # libsvrfwd tests (tests/fwd_*_test.c); helpers in fwd_test_util.h.
-foreach(t fwd_waypoint_test fwd_meta_test fwd_crypto_test fwd_pmtu_test)
+foreach(t fwd_waypoint_test fwd_meta_test fwd_crypto_test fwd_pmtu_test
+          fwd_alloc_test)
   if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${t}.c")
     svr_add_test(NAME ${t} LABEL unit SOURCES ${t}.c LIBS svrfwd_static)
     target_include_directories(${t} PRIVATE
