@@ -9,6 +9,7 @@
 
 #include <svrbfd/svrbfd.h>
 #include <svrbfd/svrbfd_pq.h>
+#include <svrfwd/svrfwd.h>
 #include <svrfwdet/svrfwdet.h>
 #include <svrpmtu/svrpmtu.h>
 #include <uv.h>
@@ -51,7 +52,12 @@ typedef struct rt_path {
   svrfwdet_path *fp;     /* UDP-transform detection while up, else NULL */
   rt_alarm a_down;       /* "Peer <name> path is down" */
   rt_alarm a_mtu;        /* "Peer <name> path MTU is unresolvable" */
+  svrfwd_peer *fpeer;    /* data plane (router_fwd.c), NULL = not forwarding */
+  uint32_t fwd_pmtu;     /* PMTU discovery's result, 0 = none yet */
+  uint32_t fwd_ifmtu;    /* MTU of the interface with our waypoint */
 } rt_path;
+
+struct rt_fwd;
 
 struct rt {
   uv_loop_t *loop;
@@ -77,6 +83,7 @@ struct rt {
   uv_pipe_t ctl;
   int ctl_open;
   rtr *cnd;              /* conductor link; NULL = alarms only logged */
+  struct rt_fwd *fwd;    /* data plane; NULL = forwarding disabled */
   uint32_t local_alarms; /* alarm numbers without a conductor */
   struct {
     char peer[RC_NAME_MAX];
@@ -114,6 +121,19 @@ void rt_alarm_retire(rt *r, rt_path *p);            /* adjacency removed */
 void rt_alarm_show(rt *r, rf_buf *b, int json);
 void rt_alarm_stop(rt *r); /* libuv handles */
 void rt_alarm_free(rt *r);
+
+/* router_fwd.c: the data plane (libsvrfwd on a TUN and a TAP device). */
+int rt_fwd_init(rt *r, char *err, size_t errlen); /* after the paths exist */
+void rt_fwd_path_add(rt *r, rt_path *p);            /* a path was created */
+void rt_fwd_path_del(rt *r, rt_path *p);            /* before it is freed */
+void rt_fwd_path_status(rt *r, rt_path *p, int up); /* BFD up/down */
+void rt_fwd_path_mtu(rt *r, rt_path *p, uint16_t pmtu);
+void rt_fwd_transform(rt *r, rt_path *p, int on);  /* detector verdict */
+uint64_t rt_fwd_bytes(rt *r);
+void rt_fwd_show_sessions(rt *r, rf_buf *b, int json);
+void rt_fwd_show_stats(rt *r, rf_buf *b, int json);
+void rt_fwd_close(rt *r); /* libuv handles */
+void rt_fwd_free(rt *r);  /* context, devices, rules, routes, nft */
 
 /* Fills an empty control_socket with /run/svr-router-ROUTER.sock. */
 void rt_default_socket(rc_config *c);

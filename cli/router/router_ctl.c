@@ -6,6 +6,8 @@
  *   show peers [detail] [json]
  *   show udp-transform [json]
  *   show alarms [json]
+ *   show sessions [json]
+ *   show stats [json]
  * the daemon answers "ok\n" followed by the output, or "error: TEXT\n",
  * and closes the connection.
  */
@@ -93,10 +95,19 @@ static void answer(ctl_conn *c) {
              strcmp(words[1], "alarms") == 0 && i == n && !detail) {
     rf_printf(&c->out, "ok\n");
     rt_alarm_show(c->r, &c->out, json);
+  } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
+             strcmp(words[1], "sessions") == 0 && i == n && !detail) {
+    rf_printf(&c->out, "ok\n");
+    rt_fwd_show_sessions(c->r, &c->out, json);
+  } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
+             strcmp(words[1], "stats") == 0 && i == n && !detail) {
+    rf_printf(&c->out, "ok\n");
+    rt_fwd_show_stats(c->r, &c->out, json);
   } else {
     rf_printf(&c->out, "error: unknown command (expected: show peers "
-                       "[detail] [json], show udp-transform [json] or show "
-                       "alarms [json])\n");
+                       "[detail] [json], show udp-transform [json], show "
+                       "alarms [json], show sessions [json] or show stats "
+                       "[json])\n");
   }
   if (c->out.failed || c->out.p == NULL) {
     uv_close((uv_handle_t *)&c->pipe, conn_closed);

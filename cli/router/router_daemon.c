@@ -155,6 +155,7 @@ static int cb_pmtu_event(svrpmtu_ctx *ctx, svrpmtu_path *path,
              p->adj.address_text, ev->pmtu, ev->old_pmtu, ev->count);
     }
     p->pmtu_logged = ev->pmtu;
+    rt_fwd_path_mtu(r, p, ev->pmtu);
     break;
   case SVRPMTU_EV_UNRESOLVABLE:
     p->pmtu_logged = 0;
@@ -329,6 +330,7 @@ static int cb_path(svrbfd_ctx *ctx, svrbfd_session *s, int up, svrbfd_tstamp ts,
   rt_log(r, "peer path %s -> %s %s", r->cfg->router, p->adj.peer,
          up ? "up" : "down");
   rt_alarm_path(r, p, up);
+  rt_fwd_path_status(r, p, up);
   /* libsvrpmtu calls are allowed here: they touch no libsvrbfd state */
   if (up) {
     pmtu_start(r, p);
@@ -360,6 +362,7 @@ static int cb_remote(svrbfd_ctx *ctx, svrbfd_session *s,
 
 static void path_free(rt_path *p) {
   if (p) {
+    rt_fwd_path_del(p->r, p);
     svrpmtu_path_del(p->pm);
     svrfwdet_path_del(p->fp);
     svrbfd_session_del(p->s); /* frees its echo engine too */
@@ -679,6 +682,7 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
   for (i = 0, j = 0; i < c->n_adjacencies; i++) {
     if (np[i]) {
       r->paths[j++] = np[i];
+      rt_fwd_path_add(r, np[i]); /* new paths of a reload */
     }
   }
   r->n_paths = j;
@@ -716,6 +720,7 @@ static void shutdown_now(rt *r) {
     uv_close((uv_handle_t *)&r->pmtu_timer, NULL);
   }
   rt_fw_close(r);
+  rt_fwd_close(r);
   rt_alarm_stop(r);
   if (r->verbose) {
     uv_close((uv_handle_t *)&r->verbose_timer, NULL);
@@ -763,6 +768,24 @@ static void on_signal(uv_signal_t *h, int signum) {
       memcpy(c->conductor_state_dir, r->cfg->conductor_state_dir,
              sizeof(c->conductor_state_dir));
     }
+    if (c->forwarding != r->cfg->forwarding ||
+        strcmp(c->forwarding_device, r->cfg->forwarding_device) ||
+        c->forwarding_table != r->cfg->forwarding_table ||
+        c->n_tenants != r->cfg->n_tenants ||
+        c->n_services != r->cfg->n_services ||
+        memcmp(c->tenants, r->cfg->tenants, sizeof(c->tenants)) ||
+        memcmp(c->services, r->cfg->services, sizeof(c->services))) {
+      rt_log(r, "reload: forwarding, tenant and service changes need a "
+                "restart; keeping the running ones");
+      c->forwarding = r->cfg->forwarding;
+      memcpy(c->forwarding_device, r->cfg->forwarding_device,
+             sizeof(c->forwarding_device));
+      c->forwarding_table = r->cfg->forwarding_table;
+      c->n_tenants = r->cfg->n_tenants;
+      c->n_services = r->cfg->n_services;
+      memcpy(c->tenants, r->cfg->tenants, sizeof(c->tenants));
+      memcpy(c->services, r->cfg->services, sizeof(c->services));
+    }
     if (apply(r, c, err, sizeof(err)) != 0) {
       rt_log(r, "reload rejected, configuration kept: %s", err);
       free(c);
@@ -786,6 +809,7 @@ void rt_default_socket(rc_config *c) {
 
 static void teardown(rt *r) {
   size_t i;
+  rt_fwd_free(r); /* before the paths: their peers belong to its context */
   for (i = 0; i < r->n_paths; i++) {
     path_free(r->paths[i]);
   }
@@ -831,6 +855,18 @@ int rt_run(const char *cfg_path, int verbose) {
     if (r.glue) {
       bfd_uv_close(r.glue);
     }
+    uv_walk(r.loop, close_walk, NULL);
+    uv_run(r.loop, UV_RUN_DEFAULT);
+    teardown(&r);
+    return RT_EXIT_FAIL;
+  }
+  /* the data plane: devices, routes and rules, or nothing started */
+  if (rt_fwd_init(&r, err, sizeof(err)) != 0) {
+    fprintf(stderr, "svr-router: %s\nsvr-router: nothing started\n", err);
+    r.stopping = 1;
+    rt_ctl_close(&r);
+    bfd_uv_close(r.glue);
+    rt_fwd_close(&r);
     uv_walk(r.loop, close_walk, NULL);
     uv_run(r.loop, UV_RUN_DEFAULT);
     teardown(&r);

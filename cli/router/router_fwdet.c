@@ -46,6 +46,7 @@ static void cb_transform(svrfwdet_ctx *ctx, svrfwdet_path *path, int enabled,
   svrfwdet_reasons_format(why, sizeof(why), reasons);
   rt_log(r, "%s: udp-transform %s%s%s", p->adj.peer,
          enabled ? "enabled" : "disabled", why[0] ? ": " : "", why);
+  rt_fwd_transform(r, p, enabled); /* new TCP sessions ride UDP, or not */
 }
 
 static void on_fw_timer(uv_timer_t *t);

@@ -19,11 +19,16 @@ static const char usage_text[] =
 "       svr-router [-c FILE | -s SOCKET] show peers [detail] [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show udp-transform [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show alarms [--json]\n"
+"       svr-router [-c FILE | -s SOCKET] show sessions [--json]\n"
+"       svr-router [-c FILE | -s SOCKET] show stats [--json]\n"
 "\n"
 "Runs one SVR router node: BFD peer-path detection (libsvrbfd, RFC 5880 on\n"
 "the peer-path port) and echo-burst path quality (latency, jitter, loss, MOS)\n"
 "toward every configured adjacency, and answers show commands on a local\n"
-"control socket (Unix domain, mode 0660).\n"
+"control socket (Unix domain, mode 0660).  With 'forwarding enabled' it is\n"
+"also an SVR data plane: client traffic to configured services crosses to\n"
+"the peer router on waypoints, encrypted, with first-packet metadata\n"
+"(docs/dataplane.md; needs CAP_NET_ADMIN).\n"
 "\n"
 "Options:\n"
 "  -c, --config FILE   configuration (default " DEFAULT_CONFIG "); format in\n"
@@ -49,6 +54,10 @@ static const char usage_text[] =
 "  show alarms         active peer alarms (ID, Severity, Category, Source,\n"
 "                      Message) and the conductor link: nodes up, alarms\n"
 "                      not yet acknowledged\n"
+"  show sessions       data plane: Tenant, Service, Proto, Source,\n"
+"                      Destination, Waypoints, Path, Tx and Rx\n"
+"                      packets/bytes, Age, Transformed\n"
+"  show stats          data plane counters and drops by reason\n"
 "\n"
 "Exit status: 0 success; 1 runtime failure (a socket could not be bound,\n"
 "the daemon is not reachable); 2 usage or configuration error.\n";
@@ -109,21 +118,27 @@ int main(int argc, char **argv) {
       return RT_EXIT_USAGE;
     }
     printf("%s: ok: router %s, node %s, %zu interface(s), %zu "
-           "neighborhood(s), %zu adjacency(ies)\n", c->file, c->router,
-           c->node, c->n_interfaces, c->n_neighborhoods, c->n_adjacencies);
+           "neighborhood(s), %zu adjacency(ies), forwarding %s, %zu "
+           "tenant(s), %zu service(s)\n", c->file, c->router, c->node,
+           c->n_interfaces, c->n_neighborhoods, c->n_adjacencies,
+           c->forwarding ? "enabled" : "disabled", c->n_tenants,
+           c->n_services);
     free(c);
     return RT_EXIT_OK;
   }
   if (strcmp(argv[optind], "show") == 0) {
     int detail = 0, ut = 0, al = 0;
+    const char *what = optind + 1 < argc ? argv[optind + 1] : "";
     char path[RC_PATH_MAX];
-    if (optind + 1 < argc && strcmp(argv[optind + 1], "udp-transform") == 0) {
+    if (strcmp(what, "udp-transform") == 0 || strcmp(what, "sessions") == 0 ||
+        strcmp(what, "stats") == 0) {
       ut = 1;
-    } else if (optind + 1 < argc && strcmp(argv[optind + 1], "alarms") == 0) {
+    } else if (strcmp(what, "alarms") == 0) {
       al = 1;
-    } else if (optind + 1 >= argc || strcmp(argv[optind + 1], "peers") != 0) {
+    } else if (strcmp(what, "peers") != 0) {
       fprintf(stderr, "svr-router: usage: show peers [detail] [--json] | "
-                      "show udp-transform [--json] | show alarms [--json]\n");
+                      "show udp-transform [--json] | show alarms [--json] | "
+                      "show sessions [--json] | show stats [--json]\n");
       return RT_EXIT_USAGE;
     }
     for (i = optind + 2; i < argc; i++) {
@@ -132,8 +147,8 @@ int main(int argc, char **argv) {
       } else if (strcmp(argv[i], "json") == 0) {
         json = 1;
       } else {
-        fprintf(stderr, "svr-router: show %s: unexpected '%s'\n",
-                ut ? "udp-transform" : al ? "alarms" : "peers", argv[i]);
+        fprintf(stderr, "svr-router: show %s: unexpected '%s'\n", what,
+                argv[i]);
         return RT_EXIT_USAGE;
       }
     }
@@ -155,9 +170,8 @@ int main(int argc, char **argv) {
       snprintf(path, sizeof(path), "%s", c->control_socket);
       free(c);
     }
-    snprintf(cmd, sizeof(cmd), "show %s%s%s",
-             ut ? "udp-transform" : al ? "alarms" : "peers",
-             detail ? " detail" : "", json ? " json" : "");
+    snprintf(cmd, sizeof(cmd), "show %s%s%s", what, detail ? " detail" : "",
+             json ? " json" : "");
     return rt_ctl_request(path, cmd);
   }
   fprintf(stderr, "svr-router: unknown command '%s'\n%s", argv[optind],

@@ -1,0 +1,1266 @@
+/*
+ * svr-router: the data plane (docs/dataplane.md).  One libsvrfwd context per
+ * router, fed from two kernel devices:
+ *
+ *   svr0  (TUN)  client packets to a service (FIB rules route them here)
+ *                and a server's replies to sessions this router restored
+ *                (ct mark -> fwmark rule); we write back the rewritten
+ *                waypoint packets and the restored host packets, and the
+ *                kernel routes them on.
+ *   svr0w (TAP)  waypoint packets addressed to this router, handed over by
+ *                an nft netdev ingress `fwd` before the kernel sees them.
+ *
+ * A read may return a 64 KiB super-packet (TSO/USO); fwd_offload.c cuts it
+ * into the segments the wire needs, each goes through libsvrfwd, and
+ * restored TCP segments are joined again before they are written (GRO), so
+ * the kernel handles 64 KiB per syscall on the host side.
+ *
+ * Everything the control plane knows steers the traffic: a path that BFD
+ * has down gets no new session and its sessions move to an Up path to the
+ * same router; the path MTU clamps TCP MSS and sets the route MTU (the
+ * kernel answers too-big DF packets); the firewall detector's verdict turns
+ * UDP transform on; BFD's hop count pads the TTL; forwarded bytes feed the
+ * entitlement meter.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <svrfwd/svrfwd.h>
+
+#include "bfd_uv.h"
+#include "fwd_offload.h"
+#include "fwd_tun.h"
+#include "router.h"
+
+#define FWD_BUDGET 64            /* packets per device per loop turn */
+#define FWD_IN_CAP (65536 + 64)  /* one read: frame + super-packet */
+#define FWD_SEG_CAP (SVRFWD_HEADROOM + 65535 + SVRFWD_TAILROOM)
+#define FWD_RULE_PREF 1000       /* first FIB rule priority we use */
+#define FWD_MAX_RULES 512
+#define FWD_MAX_ROUTES (RC_MAX_SERVICES * RC_MAX_PREFIXES + 2)
+#define FWD_WP_LO 16385          /* waypoint ports (docs/libsvrfwd.md 5) */
+#define FWD_WP_HI 65533
+
+/* Drops and events of the glue itself (the core counts its own). */
+enum {
+  FD_NO_SERVICE,   /* no service matches the destination */
+  FD_TENANT,       /* the service does not admit the source's tenant */
+  FD_PATH_DOWN,    /* every path to the service's router is down */
+  FD_MALFORMED,    /* virtio header and packet disagree, not IP */
+  FD_TX_ERROR,     /* write to the device failed */
+  FD_TX_FULL,      /* device queue full */
+  FD_CORE_OTHER,   /* a usage/fatal code from the core */
+  FD_COUNT
+};
+
+static const char *const fd_names[FD_COUNT] = {
+    "no-service", "tenant-not-allowed", "path-down", "malformed-offload",
+    "device-write-error", "device-queue-full", "core-error"};
+
+typedef struct rt_fwd {
+  rt *r;
+  svrfwd_ctx *ctx;
+  fwd_tun tun, tap;
+  fwd_nft nft;
+  uv_poll_t tun_poll, tap_poll;
+  uv_timer_t timer, tick;
+  int handles; /* libuv handles initialised */
+  uint8_t *in, *seg, *gro_buf;
+  fwd_gro gro;
+  /* kernel state to undo */
+  fwd_rule rules[FWD_MAX_RULES];
+  size_t n_rules;
+  fwd_prefix routes[FWD_MAX_ROUTES];
+  uint32_t route_mtu[FWD_MAX_ROUTES];
+  int route_svc[FWD_MAX_ROUTES]; /* service index, -1 = the fwmark default */
+  size_t n_routes;
+  int mark_route_v4, mark_route_v6;
+  uint8_t icmp_src[4];           /* source of the ICMP errors we send */
+  /* counters */
+  uint64_t rx_tun, rx_tap, rx_super, segments, tx_wire, tx_host,
+      tx_host_writes, icmp_sent;
+  uint64_t drop[FD_COUNT];
+  char last_err[256];
+} rt_fwd;
+
+static svrfwd_tstamp now_ns(void) { return bfd_uv_now(); }
+
+/* Short names of the core's drop reasons (index = -(code) - 300) for show
+ * stats; svrfwd_strerror() has the sentences. */
+static const char *drop_name(int i) {
+  static const char *const n[] = {
+      "malformed", "unsupported", "no-session", "meta-short", "meta-cookie",
+      "meta-version", "meta-hdrlen", "meta-paylen", "meta-tlv",
+      "meta-missing", "unknown-peer", "key-unknown", "key-expired", "auth",
+      "replay", "stale", "too-big", "collision", "sessions-full",
+      "waypoints", "closed", "path-mtu"};
+  static char buf[16];
+  if (i >= 0 && (size_t)i < sizeof(n) / sizeof(n[0])) {
+    return n[i];
+  }
+  snprintf(buf, sizeof(buf), "drop-%d", 300 + i);
+  return buf;
+}
+
+static void fwd_rand(uint8_t *dest, size_t len, void *ud) {
+  (void)ud;
+  bfd_uv_rand(dest, len, NULL);
+}
+
+static void note_err(rt_fwd *f, const char *what, const char *err) {
+  if (strcmp(f->last_err, err) != 0) {
+    rt_log(f->r, "forwarding: %s: %s", what, err);
+    snprintf(f->last_err, sizeof(f->last_err), "%s", err);
+  }
+}
+
+/* ---- paths ----------------------------------------------------------------- */
+
+static int path_usable(const rt_path *p) {
+  /* BFD disabled for the adjacency: nothing says it is down */
+  return p->fpeer != NULL && !p->retiring && (p->s == NULL || p->up_at != 0);
+}
+
+/* First usable path to router |peer| in configuration order. */
+static rt_path *path_to(rt *r, const char *peer, const rt_path *except) {
+  size_t i;
+  for (i = 0; i < r->n_paths; i++) {
+    rt_path *p = r->paths[i];
+    if (p != except && path_usable(p) && strcmp(p->adj.peer, peer) == 0) {
+      return p;
+    }
+  }
+  return NULL;
+}
+
+/* MTU of the interface that owns |a|, or 1500. */
+static uint32_t dev_mtu_of(const svrbfd_addr *a) {
+  fwd_prefix pf;
+  char dev[IF_NAMESIZE];
+  struct ifreq ifr;
+  int fd, mtu = 1500;
+  memset(&pf, 0, sizeof(pf));
+  pf.family = a->family;
+  pf.len = a->family == 4 ? 32 : 128;
+  memcpy(pf.addr, a->addr, 16);
+  if (fwd_dev_of_addr(&pf, dev, sizeof(dev)) != 0) {
+    return 1500;
+  }
+  fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return 1500;
+  }
+  memset(&ifr, 0, sizeof(ifr));
+  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+  if (ioctl(fd, SIOCGIFMTU, &ifr) == 0) {
+    mtu = ifr.ifr_mtu;
+  }
+  close(fd);
+  return (uint32_t)mtu;
+}
+
+/* The path MTU we forward with: PMTU discovery's, else the interface's. */
+static uint32_t path_mtu(const rt_path *p) {
+  return p->fwd_pmtu ? p->fwd_pmtu : p->fwd_ifmtu;
+}
+
+/* Largest inner packet for service routes towards |peer|: the smallest
+ * path MTU of its paths minus our largest fast-path overhead. */
+static uint32_t inner_mtu(rt *r, const char *peer) {
+  uint32_t best = 0;
+  size_t i;
+  for (i = 0; i < r->n_paths; i++) {
+    rt_path *p = r->paths[i];
+    uint32_t m, ov;
+    if (p->fpeer == NULL || (peer && strcmp(p->adj.peer, peer) != 0)) {
+      continue;
+    }
+    ov = (uint32_t)svrfwd_peer_overhead(p->fpeer, 6);
+    m = path_mtu(p) > ov + 576 ? path_mtu(p) - ov : 576;
+    if (best == 0 || m < best) {
+      best = m;
+    }
+  }
+  return best ? best : 1500;
+}
+
+/* ---- kernel plumbing -------------------------------------------------------- */
+
+static void prefix_of(fwd_prefix *o, const rc_prefix *p) {
+  memset(o, 0, sizeof(*o));
+  o->family = p->family;
+  o->len = p->len;
+  memcpy(o->addr, p->addr, 16);
+}
+
+static int add_rule(rt_fwd *f, const fwd_rule *ru, char *err, size_t errlen) {
+  if (f->n_rules == FWD_MAX_RULES) {
+    snprintf(err, errlen, "more than %d policy rules needed", FWD_MAX_RULES);
+    return -1;
+  }
+  if (fwd_nl_rule(ru, 1, err, errlen) != 0) {
+    return -1;
+  }
+  f->rules[f->n_rules++] = *ru;
+  return 0;
+}
+
+static int add_route(rt_fwd *f, const fwd_prefix *dst, uint32_t mtu, int svc,
+                     char *err, size_t errlen) {
+  if (f->n_routes == FWD_MAX_ROUTES) {
+    snprintf(err, errlen, "too many routes");
+    return -1;
+  }
+  if (fwd_nl_route(f->r->cfg->forwarding_table, dst, f->tun.ifindex, mtu, 1,
+                   err, errlen) != 0) {
+    return -1;
+  }
+  f->routes[f->n_routes] = *dst;
+  f->route_mtu[f->n_routes] = mtu;
+  f->route_svc[f->n_routes] = svc;
+  f->n_routes++;
+  return 0;
+}
+
+/* Route MTUs follow the path MTUs (the kernel then answers DF packets that
+ * are too big with the right next-hop MTU, RFC 1191). */
+static void update_route_mtus(rt_fwd *f) {
+  rt *r = f->r;
+  size_t i;
+  char err[256];
+  for (i = 0; i < f->n_routes; i++) {
+    uint32_t mtu = f->route_svc[i] >= 0
+                       ? inner_mtu(r, r->cfg->services[f->route_svc[i]].peer)
+                       : inner_mtu(r, NULL);
+    if (mtu != f->route_mtu[i]) {
+      if (fwd_nl_route(r->cfg->forwarding_table, &f->routes[i],
+                       f->tun.ifindex, mtu, 1, err, sizeof(err)) == 0) {
+        f->route_mtu[i] = mtu;
+      } else {
+        note_err(f, "route MTU", err);
+      }
+    }
+  }
+}
+
+static int sysctl_set(rt_fwd *f, const char *path, const char *val, char *err,
+                      size_t errlen) {
+  (void)f;
+  return fwd_sysctl(path, val, err, errlen);
+}
+
+static int kernel_setup(rt_fwd *f, char *err, size_t errlen) {
+  rt *r = f->r;
+  rc_config *c = r->cfg;
+  fwd_nft_wp wps[RC_MAX_INTERFACES];
+  size_t nw = 0, i, j, k, t;
+  char path[128];
+  fwd_prefix any4, any6;
+  fwd_rule ru;
+  uint32_t pref = FWD_RULE_PREF;
+  int have4 = 0, have6 = 0;
+
+  if (sysctl_set(f, "ipv4/ip_forward", "1", err, errlen) != 0) {
+    return -1;
+  }
+  snprintf(path, sizeof(path), "ipv4/conf/%s/accept_local", f->tun.name);
+  /* the waypoint packets we write carry our own address as source */
+  if (sysctl_set(f, path, "1", err, errlen) != 0) {
+    return -1;
+  }
+  /* restored packets carry the client's address, which has no route back
+   * through the TUN device in the main table: strict reverse-path checks
+   * would drop them (the effective value is max(all, dev)) */
+  snprintf(path, sizeof(path), "ipv4/conf/%s/rp_filter", f->tun.name);
+  if (sysctl_set(f, path, "0", err, errlen) != 0 ||
+      sysctl_set(f, "ipv4/conf/all/rp_filter", "0", err, errlen) != 0) {
+    return -1;
+  }
+  /* waypoint addresses and their devices */
+  for (i = 0; i < c->n_interfaces; i++) {
+    const rc_interface *it = &c->interfaces[i];
+    int used = 0;
+    for (j = 0; j < r->n_paths; j++) {
+      used |= r->paths[j]->adj.interface == (int)i;
+    }
+    if (!used || nw == RC_MAX_INTERFACES) {
+      continue;
+    }
+    memset(&wps[nw], 0, sizeof(wps[nw]));
+    wps[nw].addr.family = it->address.family;
+    wps[nw].addr.len = it->address.family == 4 ? 32 : 128;
+    memcpy(wps[nw].addr.addr, it->address.addr, 16);
+    if (fwd_dev_of_addr(&wps[nw].addr, wps[nw].dev, sizeof(wps[nw].dev)) !=
+        0) {
+      snprintf(err, errlen, "[interface %s]: no network device has address "
+                            "%s", it->name, it->address_text);
+      return -1;
+    }
+    if (it->address.family == 4) {
+      have4 = 1;
+      if (f->icmp_src[0] == 0) {
+        memcpy(f->icmp_src, it->address.addr, 4);
+      }
+    } else {
+      have6 = 1;
+    }
+    nw++;
+  }
+  if (fwd_nft_install(&f->nft, f->tun.name, f->tap.name, wps, nw, FWD_WP_LO,
+                      FWD_WP_HI, c->forwarding_table, NULL, 0, err,
+                      errlen) != 0) {
+    return -1;
+  }
+  /* table T: the marked replies (any destination), and one route per
+   * service prefix with its MTU */
+  memset(&any4, 0, sizeof(any4));
+  any4.family = 4;
+  any6 = any4;
+  any6.family = 6;
+  f->mark_route_v4 = f->mark_route_v6 = -1;
+  if (have4) {
+    f->mark_route_v4 = (int)f->n_routes;
+    if (add_route(f, &any4, inner_mtu(r, NULL), -1, err, errlen) != 0) {
+      return -1;
+    }
+  }
+  if (have6) {
+    f->mark_route_v6 = (int)f->n_routes;
+    if (add_route(f, &any6, inner_mtu(r, NULL), -1, err, errlen) != 0) {
+      return -1;
+    }
+  }
+  for (i = 0; i < c->n_services; i++) {
+    for (j = 0; j < c->services[i].n_prefixes; j++) {
+      fwd_prefix pf;
+      prefix_of(&pf, &c->services[i].prefixes[j]);
+      if (add_route(f, &pf, inner_mtu(r, c->services[i].peer), (int)i, err,
+                    errlen) != 0) {
+        return -1;
+      }
+    }
+  }
+  /* FIB rules: what we write into the device is routed by the main table
+   * (never back into the device by a service rule: a loop), then the mark,
+   * then (tenant prefix, service prefix, protocol, ports) per service in
+   * configuration order */
+  for (k = 0; k < 4; k++) {
+    int fam = k % 2 == 0 ? 4 : 6;
+    if ((fam == 4 && !have4) || (fam == 6 && !have6)) {
+      continue;
+    }
+    memset(&ru, 0, sizeof(ru));
+    ru.priority = pref + (uint32_t)(k / 2);
+    ru.family = (uint8_t)fam;
+    if (k < 2) {
+      ru.table = 254; /* main */
+      snprintf(ru.iifname, sizeof(ru.iifname), "%s", f->tun.name);
+    } else {
+      ru.table = c->forwarding_table;
+      ru.fwmark = c->forwarding_table;
+    }
+    if (add_rule(f, &ru, err, errlen) != 0) {
+      return -1;
+    }
+  }
+  pref += 2;
+  for (i = 0; i < c->n_services; i++) {
+    const rc_service *sv = &c->services[i];
+    for (j = 0; j < sv->n_prefixes; j++) {
+      size_t nt = sv->n_tenants ? sv->n_tenants : 1;
+      for (t = 0; t < nt; t++) {
+        const rc_tenant *tn =
+            sv->n_tenants ? &c->tenants[sv->tenant_idx[t]] : NULL;
+        size_t np = tn ? tn->n_prefixes : 1;
+        for (k = 0; k < np; k++) {
+          memset(&ru, 0, sizeof(ru));
+          ru.priority = pref++;
+          ru.table = c->forwarding_table;
+          ru.family = sv->prefixes[j].family;
+          prefix_of(&ru.to, &sv->prefixes[j]);
+          if (tn) {
+            if (tn->prefixes[k].family != ru.family) {
+              continue;
+            }
+            prefix_of(&ru.from, &tn->prefixes[k]);
+          }
+          ru.ipproto = sv->protocol;
+          ru.dport_lo = sv->port_lo;
+          ru.dport_hi = sv->port_hi;
+          if (add_rule(f, &ru, err, errlen) != 0) {
+            return -1;
+          }
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+static void kernel_teardown(rt_fwd *f) {
+  size_t i;
+  char err[256];
+  for (i = 0; i < f->n_rules; i++) {
+    fwd_nl_rule(&f->rules[i], 0, err, sizeof(err));
+  }
+  f->n_rules = 0;
+  for (i = 0; i < f->n_routes; i++) {
+    fwd_nl_route(f->r->cfg->forwarding_table, &f->routes[i], f->tun.ifindex,
+                 0, 0, err, sizeof(err));
+  }
+  f->n_routes = 0;
+  fwd_nft_remove(&f->nft);
+}
+
+/* ---- packets ---------------------------------------------------------------- */
+
+/* RFC 792 destination unreachable / RFC 1191 fragmentation needed, from
+ * f->icmp_src to the source of |orig|, quoting its IP header and as much of
+ * the rest as keeps the error within 576 bytes (RFC 1812 4.3.2.3). */
+static size_t icmp4_error(const rt_fwd *f, uint8_t *out, const uint8_t *orig,
+                          size_t origlen, uint8_t code, uint16_t mtu) {
+  size_t q = origlen > 576 - 28 ? 576 - 28 : origlen, n = 28 + q, i;
+  uint32_t sum = 0;
+  memset(out, 0, 28);
+  out[0] = 0x45;
+  out[1] = 0xc0; /* CS6, as routers send their errors */
+  out[2] = (uint8_t)(n >> 8);
+  out[3] = (uint8_t)n;
+  out[8] = 64;
+  out[9] = 1;
+  memcpy(out + 12, f->icmp_src, 4);
+  memcpy(out + 16, orig + 12, 4);
+  for (i = 0; i < 20; i += 2) {
+    sum += (uint32_t)(out[i] << 8 | out[i + 1]);
+  }
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  out[10] = (uint8_t)(~sum >> 8);
+  out[11] = (uint8_t)~sum;
+  out[20] = 3;
+  out[21] = code;
+  out[26] = (uint8_t)(mtu >> 8);
+  out[27] = (uint8_t)mtu;
+  memcpy(out + 28, orig, q);
+  sum = 0;
+  for (i = 20; i + 1 < n; i += 2) {
+    sum += (uint32_t)(out[i] << 8 | out[i + 1]);
+  }
+  if (i < n) {
+    sum += (uint32_t)(out[i] << 8);
+  }
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  out[22] = (uint8_t)(~sum >> 8);
+  out[23] = (uint8_t)~sum;
+  return n;
+}
+
+static void write_tun(rt_fwd *f, const struct virtio_net_hdr *vh,
+                      const uint8_t *p, size_t len) {
+  char err[256];
+  int rc = fwd_tun_write(&f->tun, vh, p, len, err, sizeof(err));
+  if (rc == 1) {
+    f->drop[FD_TX_FULL]++;
+  } else if (rc < 0) {
+    f->drop[FD_TX_ERROR]++;
+    note_err(f, "write", err);
+  }
+}
+
+/* Answers a refused IPv4 packet with an ICMP error (never one to an ICMP
+ * error, RFC 1122 3.2.2). */
+static void refuse(rt_fwd *f, const uint8_t *ip, size_t len, uint8_t code,
+                   uint16_t mtu) {
+  uint8_t out[576];
+  size_t n;
+  if (len < 20 || (ip[0] >> 4) != 4 || f->icmp_src[0] == 0) {
+    return;
+  }
+  if (ip[9] == 1 && len > (size_t)(ip[0] & 15) * 4 &&
+      ip[(ip[0] & 15) * 4] != 8) {
+    return;
+  }
+  if (ip[6] & 0x1f || ip[7]) { /* only for the first fragment */
+    return;
+  }
+  n = icmp4_error(f, out, ip, len, code, mtu);
+  write_tun(f, NULL, out, n);
+  f->icmp_sent++;
+}
+
+/* Policy: which service (and tenant) a new flow belongs to. */
+static const rc_service *policy(rt *r, const uint8_t *ip, size_t len,
+                                const char **tenant, int *why) {
+  const rc_config *c = r->cfg;
+  int family = ip[0] >> 4;
+  const uint8_t *src, *dst;
+  uint8_t proto;
+  size_t l3;
+  uint16_t dport = 0;
+  size_t i, j, k;
+  if (family == 4) {
+    l3 = (size_t)(ip[0] & 15) * 4;
+    src = ip + 12;
+    dst = ip + 16;
+    proto = ip[9];
+  } else {
+    l3 = 40;
+    src = ip + 8;
+    dst = ip + 24;
+    proto = ip[6];
+  }
+  if ((proto == 6 || proto == 17) && len >= l3 + 4) {
+    dport = (uint16_t)(ip[l3 + 2] << 8 | ip[l3 + 3]);
+  }
+  *tenant = "";
+  for (i = 0; i < c->n_tenants; i++) {
+    for (j = 0; j < c->tenants[i].n_prefixes; j++) {
+      if (rc_prefix_match(&c->tenants[i].prefixes[j], family, src)) {
+        *tenant = c->tenants[i].name;
+        i = c->n_tenants;
+        break;
+      }
+    }
+  }
+  *why = FD_NO_SERVICE;
+  for (i = 0; i < c->n_services; i++) {
+    const rc_service *sv = &c->services[i];
+    int hit = 0;
+    if (sv->protocol && sv->protocol != proto) {
+      continue;
+    }
+    if (sv->port_lo && (dport < sv->port_lo || dport > sv->port_hi)) {
+      continue;
+    }
+    for (j = 0; j < sv->n_prefixes && !hit; j++) {
+      hit = rc_prefix_match(&sv->prefixes[j], family, dst);
+    }
+    if (!hit) {
+      continue;
+    }
+    if (sv->n_tenants) {
+      int ok = 0;
+      for (k = 0; k < sv->n_tenants; k++) {
+        ok |= strcmp(sv->tenants[k], *tenant) == 0;
+      }
+      if (!ok) {
+        *why = FD_TENANT;
+        continue;
+      }
+    }
+    return sv;
+  }
+  return NULL;
+}
+
+static void count_core(rt_fwd *f, int rv) {
+  /* the core counts its -3xx drops itself; anything else is ours to say */
+  if (rv <= -400 || rv > -300) {
+    f->drop[FD_CORE_OTHER]++;
+    note_err(f, "libsvrfwd", svrfwd_strerror(rv));
+  }
+}
+
+static void flush_gro(rt_fwd *f) {
+  struct virtio_net_hdr vh;
+  size_t n = fwd_gro_flush(&f->gro, &vh);
+  if (n) {
+    write_tun(f, &vh, f->gro_buf, n);
+    f->tx_host_writes++;
+  }
+}
+
+/* A restored packet for a host behind this router. */
+static void deliver(rt_fwd *f, const uint8_t *p, size_t len) {
+  int rc;
+  f->tx_host++;
+  rc = fwd_gro_add(&f->gro, p, len);
+  if (rc == 0) {
+    flush_gro(f);
+    rc = fwd_gro_add(&f->gro, p, len);
+  }
+  if (rc < 0) {
+    flush_gro(f); /* keep the order */
+    write_tun(f, NULL, p, len);
+    f->tx_host_writes++;
+  }
+}
+
+/* One wire-sized packet from the TUN device: into the fabric. */
+static void one_ingress(rt_fwd *f, size_t len, svrfwd_tstamp now) {
+  rt *r = f->r;
+  svrfwd_buf b;
+  svrfwd_session *s = NULL;
+  int rv;
+  b.base = f->seg;
+  b.cap = FWD_SEG_CAP;
+  b.off = SVRFWD_HEADROOM;
+  b.len = len;
+  rv = svrfwd_ctx_ingress(f->ctx, &b, NULL, &s, now);
+  if (rv == SVRFWD_ERR_PKT_NO_SESSION) {
+    const uint8_t *ip = f->seg + SVRFWD_HEADROOM;
+    const char *tenant;
+    int why;
+    const rc_service *sv = policy(r, ip, len, &tenant, &why);
+    rt_path *p;
+    svrfwd_route route;
+    if (sv == NULL) {
+      f->drop[why]++;
+      refuse(f, ip, len, why == FD_TENANT ? 13 : 0, 0); /* RFC 1812 5.2.7.1 */
+      return;
+    }
+    p = path_to(r, sv->peer, NULL);
+    if (p == NULL) {
+      f->drop[FD_PATH_DOWN]++;
+      refuse(f, ip, len, 1, 0); /* host unreachable */
+      return;
+    }
+    route.peer = p->fpeer;
+    route.tenant = tenant;
+    route.service = sv->name;
+    rv = svrfwd_ctx_ingress(f->ctx, &b, &route, &s, now);
+  }
+  if (rv == SVRFWD_ERR_PKT_PATH_MTU) {
+    uint8_t out[576];
+    svrfwd_ssize n = svrfwd_session_frag_needed(
+        s, b.base + b.off, b.len, f->icmp_src, out, sizeof(out));
+    if (n > 0) {
+      write_tun(f, NULL, out, (size_t)n);
+      f->icmp_sent++;
+    }
+    return;
+  }
+  if (rv != 0) {
+    count_core(f, rv);
+    return;
+  }
+  write_tun(f, NULL, b.base + b.off, b.len);
+  f->tx_wire++;
+}
+
+/* One packet from a peer (TAP): out of the fabric. */
+static void one_egress(rt_fwd *f, size_t len, svrfwd_tstamp now) {
+  svrfwd_buf b;
+  svrfwd_session *s = NULL;
+  int rv;
+  b.base = f->seg;
+  b.cap = FWD_SEG_CAP;
+  b.off = SVRFWD_HEADROOM;
+  b.len = len;
+  rv = svrfwd_ctx_egress(f->ctx, &b, &s, now);
+  if (rv != 0) {
+    count_core(f, rv);
+    return;
+  }
+  deliver(f, b.base + b.off, b.len);
+}
+
+static void process(rt_fwd *f, const struct virtio_net_hdr *vh,
+                    const uint8_t *pkt, size_t len, int egress,
+                    svrfwd_tstamp now) {
+  fwd_gso g;
+  ptrdiff_t n;
+  if (len < 1 || fwd_gso_init(&g, vh, pkt, len) != 0) {
+    f->drop[FD_MALFORMED]++;
+    return;
+  }
+  if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+    f->rx_super++;
+  }
+  while ((n = fwd_gso_next(&g, f->seg + SVRFWD_HEADROOM, 65535)) > 0) {
+    f->segments++;
+    if (egress) {
+      one_egress(f, (size_t)n, now);
+    } else {
+      one_ingress(f, (size_t)n, now);
+    }
+  }
+  if (n < 0) {
+    f->drop[FD_MALFORMED]++;
+  }
+}
+
+static void arm_timer(rt_fwd *f);
+
+static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
+  struct virtio_net_hdr vh;
+  char err[256];
+  int i;
+  svrfwd_tstamp now = now_ns();
+  for (i = 0; i < FWD_BUDGET; i++) {
+    ptrdiff_t n = fwd_tun_read(dev, &vh, f->in, FWD_IN_CAP, err, sizeof(err));
+    const uint8_t *p = f->in;
+    size_t len;
+    if (n == 0) {
+      break;
+    }
+    if (n < 0) {
+      note_err(f, "read", err);
+      break;
+    }
+    len = (size_t)n;
+    if (egress) {
+      /* TAP: an Ethernet frame; offsets in the header count it too */
+      uint16_t et;
+      f->rx_tap++;
+      if (len < 15) {
+        f->drop[FD_MALFORMED]++;
+        continue;
+      }
+      et = (uint16_t)(p[12] << 8 | p[13]);
+      if (et != 0x0800 && et != 0x86dd) {
+        continue; /* not IP: nothing of ours */
+      }
+      p += 14;
+      len -= 14;
+      if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        vh.csum_start = (uint16_t)(vh.csum_start >= 14 ? vh.csum_start - 14
+                                                       : 0);
+      }
+      vh.hdr_len = (uint16_t)(vh.hdr_len >= 14 ? vh.hdr_len - 14 : 0);
+    } else {
+      f->rx_tun++;
+    }
+    process(f, &vh, p, len, egress, now);
+  }
+  flush_gro(f);
+  arm_timer(f);
+}
+
+static void on_tun(uv_poll_t *h, int status, int events) {
+  rt_fwd *f = h->data;
+  (void)events;
+  if (status == 0) {
+    drain(f, &f->tun, 0);
+  }
+}
+
+static void on_tap(uv_poll_t *h, int status, int events) {
+  rt_fwd *f = h->data;
+  (void)events;
+  if (status == 0) {
+    drain(f, &f->tap, 1);
+  }
+}
+
+/* ---- timers ----------------------------------------------------------------- */
+
+static void on_timer(uv_timer_t *t) {
+  rt_fwd *f = t->data;
+  svrfwd_ctx_handle_expiry(f->ctx, now_ns());
+  arm_timer(f);
+}
+
+static void arm_timer(rt_fwd *f) {
+  svrfwd_tstamp exp = svrfwd_ctx_get_expiry(f->ctx), now = now_ns();
+  uint64_t ms;
+  if (f->r->stopping || !(f->handles & 4)) {
+    return;
+  }
+  if (exp == SVRFWD_TSTAMP_MAX) {
+    uv_timer_stop(&f->timer);
+    return;
+  }
+  ms = exp > now ? (exp - now + 999999) / 1000000 : 0;
+  uv_timer_start(&f->timer, on_timer, ms, 0);
+}
+
+/* Once a second: the entitlement meter counts the bytes really forwarded,
+ * and BFD's hop counts feed automatic TTL padding. */
+static void on_tick(uv_timer_t *t) {
+  rt_fwd *f = t->data;
+  rt *r = f->r;
+  svrfwd_ctx_stats st;
+  size_t i;
+  svrfwd_ctx_get_stats(f->ctx, &st);
+  if (r->cnd) {
+    rtr_set_forwarded_bytes(r->cnd, st.ingress_bytes + st.egress_bytes);
+  }
+  for (i = 0; i < r->n_paths; i++) {
+    rt_path *p = r->paths[i];
+    if (p->fpeer && p->s) {
+      svrbfd_session_info in;
+      svrbfd_session_get_info(p->s, &in);
+      if (in.peer_rx_hops >= 0) {
+        svrfwd_peer_set_hop_count(p->fpeer, (uint8_t)in.peer_rx_hops);
+      }
+    }
+  }
+}
+
+/* ---- the control plane's view -------------------------------------------- */
+
+static int peer_add(rt_fwd *f, rt_path *p, char *err, size_t errlen) {
+  svrfwd_peer_config pc;
+  int rc;
+  svrfwd_peer_config_default(&pc);
+  pc.local_waypoint.family = p->adj.local.family;
+  memcpy(pc.local_waypoint.addr, p->adj.local.addr, 16);
+  pc.remote_waypoint.family = p->adj.remote.family;
+  memcpy(pc.remote_waypoint.addr, p->adj.remote.addr, 16);
+  pc.name = p->adj.peer;
+  pc.cipher = (svrfwd_cipher)p->adj.cipher;
+  pc.ttl_mode = (svrfwd_ttl_mode)p->adj.ttl_mode;
+  pc.ttl_padding = p->adj.ttl_padding;
+  pc.udp_transform = p->adj.bfd.ut_mode == 1; /* always-transform */
+  rc = svrfwd_peer_add(f->ctx, &p->fpeer, &pc);
+  if (rc == 0 && p->adj.cipher != SVRFWD_CIPHER_NONE) {
+    rc = svrfwd_peer_key_add(p->fpeer, p->adj.key_id, p->adj.key,
+                             p->adj.keylen, 1, now_ns());
+  }
+  if (rc != 0) {
+    snprintf(err, errlen, "%s:%d: [adjacency %s]: forwarding: %s",
+             f->r->cfg->file, p->adj.line, p->adj.peer, svrfwd_strerror(rc));
+    svrfwd_peer_del(p->fpeer);
+    p->fpeer = NULL;
+    return -1;
+  }
+  p->fwd_ifmtu = dev_mtu_of(&p->adj.local);
+  svrfwd_peer_set_path_mtu(p->fpeer, (uint16_t)path_mtu(p));
+  return 0;
+}
+
+void rt_fwd_path_add(rt *r, rt_path *p) {
+  char err[256];
+  if (r->fwd == NULL || p->fpeer != NULL) {
+    return;
+  }
+  if (peer_add(r->fwd, p, err, sizeof(err)) != 0) {
+    rt_log(r, "%s", err);
+  }
+}
+
+void rt_fwd_path_del(rt *r, rt_path *p) {
+  (void)r;
+  svrfwd_peer_del(p->fpeer); /* closes its sessions */
+  p->fpeer = NULL;
+}
+
+/* Path failover needs libsvrfwd's session migration (being added). */
+static int session_move(svrfwd_session *s, svrfwd_peer *to, svrfwd_tstamp ts) {
+#ifdef SVRFWD_HAVE_SESSION_SET_PEER
+  return svrfwd_session_set_peer(s, to, ts);
+#else
+  (void)s;
+  (void)to;
+  (void)ts;
+  return -1;
+#endif
+}
+
+typedef struct move_ctx {
+  svrfwd_session *list[4096];
+  size_t n;
+  svrfwd_peer *from;
+} move_ctx;
+
+static int collect(svrfwd_session *s, void *ud) {
+  move_ctx *m = ud;
+  svrfwd_session_info in;
+  svrfwd_session_get_info(s, &in);
+  if (in.peer == m->from && m->n < sizeof(m->list) / sizeof(m->list[0])) {
+    m->list[m->n++] = s;
+  }
+  return 0;
+}
+
+void rt_fwd_path_status(rt *r, rt_path *p, int up) {
+  rt_fwd *f = r->fwd;
+  rt_path *q;
+  move_ctx *m;
+  size_t i, moved = 0;
+  if (f == NULL || p->fpeer == NULL || up) {
+    return;
+  }
+  /* sessions on a path that went down move to an Up path to the same
+   * router; the metadata they send again tells the peer */
+  q = path_to(r, p->adj.peer, p);
+  if (q == NULL) {
+    return; /* nowhere to go: they resume if the path comes back */
+  }
+  m = calloc(1, sizeof(*m));
+  if (m == NULL) {
+    return;
+  }
+  m->from = p->fpeer;
+  svrfwd_ctx_session_foreach(f->ctx, collect, m);
+  for (i = 0; i < m->n; i++) {
+    if (session_move(m->list[i], q->fpeer, now_ns()) == 0) {
+      moved++;
+    }
+  }
+  if (m->n) {
+    rt_log(r, "forwarding: %zu of %zu session(s) moved from %s to %s", moved,
+           m->n, p->adj.address_text, q->adj.address_text);
+  }
+  free(m);
+}
+
+void rt_fwd_path_mtu(rt *r, rt_path *p, uint16_t pmtu) {
+  if (r->fwd == NULL || p->fpeer == NULL || p->fwd_pmtu == pmtu) {
+    return;
+  }
+  p->fwd_pmtu = pmtu;
+  svrfwd_peer_set_path_mtu(p->fpeer, (uint16_t)path_mtu(p));
+  update_route_mtus(r->fwd);
+}
+
+void rt_fwd_transform(rt *r, rt_path *p, int on) {
+  if (r->fwd && p->fpeer) {
+    svrfwd_peer_set_udp_transform(p->fpeer, on || p->adj.bfd.ut_mode == 1);
+  }
+}
+
+uint64_t rt_fwd_bytes(rt *r) {
+  svrfwd_ctx_stats st;
+  if (r->fwd == NULL) {
+    return 0;
+  }
+  svrfwd_ctx_get_stats(r->fwd->ctx, &st);
+  return st.ingress_bytes + st.egress_bytes;
+}
+
+/* ---- start and stop ---------------------------------------------------------- */
+
+int rt_fwd_init(rt *r, char *err, size_t errlen) {
+  rt_fwd *f;
+  svrfwd_callbacks cb;
+  svrfwd_settings st;
+  char tapname[RC_DEVNAME_MAX + 2];
+  size_t i;
+  int rc;
+  if (!r->cfg->forwarding) {
+    return 0;
+  }
+  f = calloc(1, sizeof(*f));
+  if (f == NULL) {
+    snprintf(err, errlen, "forwarding: out of memory");
+    return -1;
+  }
+  f->r = r;
+  f->tun.fd = f->tap.fd = -1;
+  r->fwd = f;
+  f->in = malloc(FWD_IN_CAP);
+  f->seg = malloc(FWD_SEG_CAP);
+  f->gro_buf = malloc(65536);
+  if (!f->in || !f->seg || !f->gro_buf) {
+    snprintf(err, errlen, "forwarding: out of memory");
+    return -1;
+  }
+  fwd_gro_init(&f->gro, f->gro_buf, 65536);
+  memset(&cb, 0, sizeof(cb));
+  cb.rand = fwd_rand;
+  svrfwd_settings_default(&st);
+  st.router_name = r->cfg->router;
+  rc = svrfwd_ctx_new(&f->ctx, &cb, &st, NULL, f);
+  if (rc != 0) {
+    snprintf(err, errlen, "forwarding: libsvrfwd context: %s",
+             svrfwd_strerror(rc));
+    return -1;
+  }
+  for (i = 0; i < r->n_paths; i++) {
+    if (peer_add(f, r->paths[i], err, errlen) != 0) {
+      return -1;
+    }
+  }
+  if (fwd_tun_open(&f->tun, r->cfg->forwarding_device, 65535, 0, err,
+                   errlen) != 0) {
+    return -1;
+  }
+  snprintf(tapname, sizeof(tapname), "%.13sw", r->cfg->forwarding_device);
+  /* a TAP device carries an Ethernet header within 65535 */
+  if (fwd_tun_open(&f->tap, tapname, 65535 - 14, 1, err, errlen) != 0) {
+    return -1;
+  }
+  if (kernel_setup(f, err, errlen) != 0) {
+    return -1;
+  }
+  uv_poll_init(r->loop, &f->tun_poll, f->tun.fd);
+  uv_poll_init(r->loop, &f->tap_poll, f->tap.fd);
+  uv_timer_init(r->loop, &f->timer);
+  uv_timer_init(r->loop, &f->tick);
+  f->tun_poll.data = f->tap_poll.data = f->timer.data = f->tick.data = f;
+  f->handles = 1 | 2 | 4 | 8;
+  uv_poll_start(&f->tun_poll, UV_READABLE, on_tun);
+  uv_poll_start(&f->tap_poll, UV_READABLE, on_tap);
+  uv_timer_start(&f->tick, on_tick, 1000, 1000);
+  rt_log(r, "forwarding: %s (TUN, offloads 0x%x) and %s (TAP), table %u, "
+            "%zu rule(s), %zu route(s), %zu service(s)", f->tun.name,
+         f->tun.offloads, f->tap.name, r->cfg->forwarding_table, f->n_rules,
+         f->n_routes, r->cfg->n_services);
+  return 0;
+}
+
+void rt_fwd_close(rt *r) {
+  rt_fwd *f = r->fwd;
+  if (f == NULL) {
+    return;
+  }
+  if (f->handles & 1) uv_close((uv_handle_t *)&f->tun_poll, NULL);
+  if (f->handles & 2) uv_close((uv_handle_t *)&f->tap_poll, NULL);
+  if (f->handles & 4) uv_close((uv_handle_t *)&f->timer, NULL);
+  if (f->handles & 8) uv_close((uv_handle_t *)&f->tick, NULL);
+  f->handles = 0;
+}
+
+void rt_fwd_free(rt *r) {
+  rt_fwd *f = r->fwd;
+  size_t i;
+  if (f == NULL) {
+    return;
+  }
+  kernel_teardown(f);
+  for (i = 0; i < r->n_paths; i++) {
+    r->paths[i]->fpeer = NULL; /* freed with the context */
+  }
+  svrfwd_ctx_del(f->ctx);
+  fwd_tun_close(&f->tun);
+  fwd_tun_close(&f->tap);
+  free(f->in);
+  free(f->seg);
+  free(f->gro_buf);
+  free(f);
+  r->fwd = NULL;
+}
+
+/* ---- show sessions, show stats ------------------------------------------- */
+
+static const char *flow_str(const svrfwd_flow *fl, int src, char *buf,
+                            size_t len) {
+  char a[64];
+  inet_ntop(fl->family == 6 ? AF_INET6 : AF_INET, src ? fl->src : fl->dst, a,
+            sizeof(a));
+  if (fl->proto == 1 || fl->proto == 58) {
+    snprintf(buf, len, "%s", a);
+  } else {
+    snprintf(buf, len, fl->family == 6 ? "[%s]:%u" : "%s:%u", a,
+             src ? fl->sport : fl->dport);
+  }
+  return buf;
+}
+
+static const char *proto_name(uint8_t p) {
+  switch (p) {
+  case 1: return "icmp";
+  case 6: return "tcp";
+  case 17: return "udp";
+  case 58: return "icmpv6";
+  default: return "?";
+  }
+}
+
+typedef struct show_ctx {
+  rt *r;
+  rf_buf *b;
+  int json;
+  size_t n;
+  svrfwd_tstamp now;
+  char (*cells)[64];
+  size_t cap;
+} show_ctx;
+
+#define SESS_COLS 11
+
+static const char *path_name(rt *r, const svrfwd_peer *fp, char *buf,
+                             size_t len) {
+  size_t i;
+  for (i = 0; i < r->n_paths; i++) {
+    if (r->paths[i]->fpeer == fp) {
+      snprintf(buf, len, "%s", r->paths[i]->adj.address_text);
+      return buf;
+    }
+  }
+  snprintf(buf, len, "-");
+  return buf;
+}
+
+static int show_one(svrfwd_session *s, void *ud) {
+  show_ctx *c = ud;
+  svrfwd_session_info in;
+  char src[80], dst[80], wp[200], path[64], a[64], b[64];
+  const svrfwd_flow *client;
+  svrfwd_flow rev;
+  uint64_t age;
+  svrfwd_session_get_info(s, &in);
+  /* the client-to-server tuple: the originator takes it in at ingress; the
+   * other router restores it (the reverse of what it takes in) */
+  if (in.originator) {
+    client = &in.lan;
+  } else {
+    memset(&rev, 0, sizeof(rev));
+    rev.family = in.lan.family;
+    rev.proto = in.lan.proto;
+    memcpy(rev.src, in.lan.dst, 16);
+    memcpy(rev.dst, in.lan.src, 16);
+    rev.sport = in.lan.dport;
+    rev.dport = in.lan.sport;
+    client = &rev;
+  }
+  flow_str(client, 1, src, sizeof(src));
+  flow_str(client, 0, dst, sizeof(dst));
+  inet_ntop(in.wan.family == 6 ? AF_INET6 : AF_INET, in.wan.dst, a, sizeof(a));
+  inet_ntop(in.wan.family == 6 ? AF_INET6 : AF_INET, in.wan.src, b, sizeof(b));
+  snprintf(wp, sizeof(wp), "%s:%u-%s:%u", a, in.self_port, b, in.peer_port);
+  path_name(c->r, in.peer, path, sizeof(path));
+  age = c->now > in.last_active ? (c->now - in.last_active) / 1000000000u
+                                 : 0;
+  if (c->json) {
+    rf_printf(c->b, "%s\n    {\"tenant\": ", c->n ? "," : "");
+    rf_json_str(c->b, in.tenant);
+    rf_printf(c->b, ", \"service\": ");
+    rf_json_str(c->b, in.service);
+    rf_printf(c->b, ", \"protocol\": \"%s\", \"source\": \"%s\", "
+                    "\"destination\": \"%s\", \"waypoints\": \"%s\", "
+                    "\"path\": ", proto_name(client->proto), src, dst, wp);
+    rf_json_str(c->b, path);
+    rf_printf(c->b, ", \"peer\": ");
+    rf_json_str(c->b, in.peer_router);
+    rf_printf(c->b, ", \"originator\": %s, \"transformed\": %s, "
+                    "\"tx_packets\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
+                    ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
+                    ", \"idle_s\": %" PRIu64 ", \"security_id\": %u}",
+              in.originator ? "true" : "false",
+              in.transformed ? "true" : "false", in.tx_packets, in.tx_bytes,
+              in.rx_packets, in.rx_bytes, age, in.tx_security_id);
+  } else if (c->n < c->cap) {
+    char(*row)[64] = c->cells + c->n * SESS_COLS;
+    snprintf(row[0], 64, "%.63s", in.tenant[0] ? in.tenant : "-");
+    snprintf(row[1], 64, "%.63s", in.service[0] ? in.service : "-");
+    snprintf(row[2], 64, "%s", proto_name(client->proto));
+    snprintf(row[3], 64, "%.63s", src);
+    snprintf(row[4], 64, "%.63s", dst);
+    snprintf(row[5], 64, "%.63s", wp);
+    snprintf(row[6], 64, "%s", path);
+    snprintf(row[7], 64, "%" PRIu64 "/%" PRIu64, in.tx_packets, in.tx_bytes);
+    snprintf(row[8], 64, "%" PRIu64 "/%" PRIu64, in.rx_packets, in.rx_bytes);
+    snprintf(row[9], 64, "%" PRIu64 "s", age);
+    snprintf(row[10], 64, "%s", in.transformed ? "yes" : "no");
+  }
+  c->n++;
+  return 0;
+}
+
+void rt_fwd_show_sessions(rt *r, rf_buf *b, int json) {
+  show_ctx c;
+  memset(&c, 0, sizeof(c));
+  c.r = r;
+  c.b = b;
+  c.json = json;
+  c.now = now_ns();
+  if (json) {
+    rf_printf(b, "{\"router\": ");
+    rf_json_str(b, r->cfg->router);
+    rf_printf(b, ", \"node\": ");
+    rf_json_str(b, r->cfg->node);
+    rf_printf(b, ", \"forwarding\": %s, \"sessions\": [",
+              r->fwd ? "true" : "false");
+    if (r->fwd) {
+      svrfwd_ctx_session_foreach(r->fwd->ctx, show_one, &c);
+    }
+    rf_printf(b, "%s]}\n", c.n ? "\n  " : "");
+    return;
+  }
+  if (r->fwd == NULL) {
+    rf_printf(b, "forwarding is disabled ('forwarding enabled' in the "
+                 "configuration)\n");
+    return;
+  }
+  {
+    svrfwd_ctx_stats st;
+    static const char *const head[SESS_COLS] = {
+        "Tenant", "Service", "Proto", "Source", "Destination", "Waypoints",
+        "Path", "Tx pkts/bytes", "Rx pkts/bytes", "Idle", "Transformed"};
+    const char **cell;
+    size_t i, n;
+    svrfwd_ctx_get_stats(r->fwd->ctx, &st);
+    c.cap = st.sessions < 10000 ? (size_t)st.sessions : 10000;
+    c.cells = calloc(c.cap ? c.cap * SESS_COLS : 1, sizeof(*c.cells));
+    cell = calloc(c.cap ? c.cap * SESS_COLS : 1, sizeof(*cell));
+    if (c.cells == NULL || cell == NULL) {
+      free(c.cells);
+      free(cell);
+      rf_printf(b, "out of memory\n");
+      return;
+    }
+    svrfwd_ctx_session_foreach(r->fwd->ctx, show_one, &c);
+    n = c.n < c.cap ? c.n : c.cap;
+    for (i = 0; i < n * SESS_COLS; i++) {
+      cell[i] = c.cells[i];
+    }
+    rf_grid(b, head, SESS_COLS, cell, n);
+    rf_printf(b, "%zu session(s)%s\n", c.n, c.n > n ? " (table cut)" : "");
+    free(c.cells);
+    free(cell);
+  }
+}
+
+void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
+  rt_fwd *f = r->fwd;
+  svrfwd_ctx_stats st;
+  int i;
+  if (f == NULL) {
+    if (json) {
+      rf_printf(b, "{\"forwarding\": false}\n");
+    } else {
+      rf_printf(b, "forwarding is disabled\n");
+    }
+    return;
+  }
+  svrfwd_ctx_get_stats(f->ctx, &st);
+  if (json) {
+    rf_printf(b, "{\"forwarding\": true, \"device\": ");
+    rf_json_str(b, f->tun.name);
+    rf_printf(b, ", \"rx_tun\": %" PRIu64 ", \"rx_tap\": %" PRIu64
+                 ", \"rx_super_packets\": %" PRIu64 ", \"segments\": %" PRIu64
+                 ", \"tx_wire\": %" PRIu64 ", \"tx_host\": %" PRIu64
+                 ", \"tx_host_writes\": %" PRIu64 ", \"icmp_sent\": %" PRIu64
+                 ", \"ingress_packets\": %" PRIu64 ", \"egress_packets\": %"
+                 PRIu64 ", \"ingress_bytes\": %" PRIu64 ", \"egress_bytes\": %"
+                 PRIu64 ", \"sessions\": %" PRIu64 ", \"sessions_created\": %"
+                 PRIu64 ", \"sessions_closed\": %" PRIu64 ", \"drops\": {",
+              f->rx_tun, f->rx_tap, f->rx_super, f->segments, f->tx_wire,
+              f->tx_host, f->tx_host_writes, f->icmp_sent, st.ingress_packets,
+              st.egress_packets, st.ingress_bytes, st.egress_bytes,
+              st.sessions, st.sessions_created, st.sessions_closed);
+    for (i = 0; i < SVRFWD_NUM_DROP_REASONS; i++) {
+      rf_printf(b, "%s\"%s\": %" PRIu64, i ? ", " : "",
+                drop_name(i), st.drop[i]);
+    }
+    for (i = 0; i < FD_COUNT; i++) {
+      rf_printf(b, ", \"%s\": %" PRIu64, fd_names[i], f->drop[i]);
+    }
+    rf_printf(b, "}}\n");
+    return;
+  }
+  rf_printf(b, "Device %s: %" PRIu64 " read (%" PRIu64 " super-packets), %"
+               PRIu64 " from peers, %" PRIu64 " segments\n",
+            f->tun.name, f->rx_tun, f->rx_super, f->rx_tap, f->segments);
+  rf_printf(b, "Sent: %" PRIu64 " to peers, %" PRIu64 " to hosts in %" PRIu64
+               " writes, %" PRIu64 " ICMP errors\n",
+            f->tx_wire, f->tx_host, f->tx_host_writes, f->icmp_sent);
+  rf_printf(b, "Sessions: %" PRIu64 " now, %" PRIu64 " created, %" PRIu64
+               " closed; bytes in %" PRIu64 ", out %" PRIu64 "\n",
+            st.sessions, st.sessions_created, st.sessions_closed,
+            st.ingress_bytes, st.egress_bytes);
+  rf_printf(b, "Drops:\n");
+  for (i = 0; i < SVRFWD_NUM_DROP_REASONS; i++) {
+    if (st.drop[i]) {
+      rf_printf(b, "  %-24s %" PRIu64 "\n", drop_name(i),
+                st.drop[i]);
+    }
+  }
+  for (i = 0; i < FD_COUNT; i++) {
+    if (f->drop[i]) {
+      rf_printf(b, "  %-24s %" PRIu64 "\n", fd_names[i], f->drop[i]);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+#!/bin/bash
+# Data plane end to end (issue 12): client C - routerA - routerB - server S in
+# namespaces, two svr-routers forwarding with AES-256-GCM.
+#   - ping and a UDP echo from C to S get their answers;
+#   - curl of a 50 MB file served in S: C's sha256 equals S's;
+#   - tshark on the A-B link: every packet's addresses are the two waypoint
+#     addresses, no packet carries the server's port, a marker string C sends
+#     never appears in clear, and the first packet of the TCP session starts
+#     its payload with the SVR metadata cookie;
+#   - show sessions --json on both routers lists the session (tenant,
+#     service, path, bytes), show stats counts no authentication drop.
+. "$SVR_SOURCE_DIR/tests/lib/netns.sh"
+svr_require_root "namespaces, TUN devices and nftables"
+svr_require_cmd curl tshark python3 nft
+. "$SVR_SOURCE_DIR/tests/lib/dataplane.sh"
+cd "$SVR_TMP"
+
+dp_topo
+dp_router_conf A >/dev/null
+dp_router_conf B >/dev/null
+dp_routers_up 30 || { svr_fail "routers did not come up"; svr_finish; }
+RA="$DP_ROUTER -c $SVR_TMP/routerA.conf"
+RB="$DP_ROUTER -c $SVR_TMP/routerB.conf"
+
+# capture the A-B link for the whole test (A's side)
+svr_bg A tshark -n -i aB -w "$SVR_TMP/ab.pcap" -f "ip"
+CAP_PID=$SVR_LAST_PID
+svr_wait_for 10 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
+
+# ---- ping
+if dp_exec C ping -c 5 -i 0.2 -W 2 10.2.0.2 >ping.out 2>&1 &&
+   grep -q ' 0% packet loss' ping.out; then
+  svr_pass "ping C -> S: 5 of 5 answered through the routers"
+else
+  svr_fail "ping: $(tail -2 ping.out | tr '\n' ' ')"
+fi
+
+# ---- UDP echo (a marker in every datagram)
+MARK="svr-marker-$$-do-not-leak"
+cat >udpecho.py <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.2.0.2", 7007))
+print("listening", flush=True)
+while True:
+    d, a = s.recvfrom(65535)
+    s.sendto(d, a)
+EOF
+svr_bg S python3 udpecho.py
+svr_wait_for 10 "grep -q listening '$SVR_LAST_LOG'" || svr_fail "UDP echo server did not start"
+cat >udpclient.py <<'EOF'
+import socket, sys
+mark = sys.argv[1].encode()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+ok = 0
+for i in range(20):
+    msg = mark + b" %d " % i + b"x" * (i * 50)
+    s.sendto(msg, ("10.2.0.2", 7007))
+    try:
+        d, _ = s.recvfrom(65535)
+        ok += d == msg
+    except socket.timeout:
+        pass
+print(ok)
+EOF
+got=$(dp_exec C python3 udpclient.py "$MARK")
+[ "$got" = 20 ] && svr_pass "UDP echo: 20 of 20 datagrams came back identical" \
+  || svr_fail "UDP echo: $got of 20 came back"
+
+# ---- curl 50 MB
+mkdir -p www
+want=$(dp_gen_file www/big.bin 50)
+dp_http_serve "$SVR_TMP/www" 8080 || svr_fail "HTTP server"
+t0=$(date +%s.%N)
+if dp_exec C curl -sS --fail --connect-timeout 5 --max-time 120 \
+     -H "X-Marker: $MARK" -o "$SVR_TMP/got.bin" http://10.2.0.2:8080/big.bin; then
+  t1=$(date +%s.%N)
+  got=$(dp_sha256_file got.bin)
+  echo "curl: 50 MB in $(echo "$t1 - $t0" | bc) s"
+  [ "$got" = "$want" ] && svr_pass "curl 50 MB through the routers: sha256 equal ($want)" \
+    || svr_fail "curl: sha256 $got, server has $want"
+else
+  svr_fail "curl failed"
+fi
+
+# ---- sessions on both routers
+$RA show sessions --json >sa.json
+$RB show sessions --json >sb.json
+python3 - sa.json sb.json <<'EOF' && svr_pass "show sessions: the TCP session on both routers, tenant blue, service srv, path 192.168.50.2/.1, bytes both ways" || svr_fail "show sessions: $(head -c 600 sa.json) / $(head -c 600 sb.json)"
+import json, sys
+a = json.load(open(sys.argv[1]))["sessions"]
+b = json.load(open(sys.argv[2]))["sessions"]
+def find(ss, path):
+    for s in ss:
+        if (s["protocol"] == "tcp" and s["destination"] == "10.2.0.2:8080"
+                and s["service"] == "srv" and s["path"] == path
+                and s["tx_bytes"] > 0 and s["rx_bytes"] > 0):
+            return s
+    return None
+sa, sb = find(a, "192.168.50.2"), find(b, "192.168.50.1")
+assert sa and sb, (a, b)
+assert sa["tenant"] == "blue" and sa["originator"] and not sb["originator"]
+# the file went S -> C: B took in >= 50 MB, A received it
+assert sb["tx_bytes"] >= 50 * 1048576 and sa["rx_bytes"] >= 50 * 1048576
+EOF
+$RA show sessions
+$RA show stats --json >stats_a.json
+$RB show stats --json >stats_b.json
+python3 - stats_a.json stats_b.json <<'EOF' && svr_pass "show stats: no authentication, replay or malformed drops on either router" || svr_fail "show stats: $(cat stats_a.json stats_b.json)"
+import json, sys
+for f in sys.argv[1:]:
+    d = json.load(open(f))["drops"]
+    for k in ("auth", "replay", "malformed"):
+        assert d.get(k, 0) == 0, (f, k, d[k])
+EOF
+
+# ---- what the A-B link saw
+kill -INT "$CAP_PID"; wait "$CAP_PID" 2>/dev/null
+tshark -n -r ab.pcap -T fields -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport \
+  -e udp.srcport -e udp.dstport >ab.txt 2>/dev/null
+total=$(wc -l <ab.txt)
+foreign=$(awk '!(($1=="192.168.50.1" && $2=="192.168.50.2") || ($1=="192.168.50.2" && $2=="192.168.50.1"))' ab.txt | wc -l)
+srvport=$(grep -cw 8080 ab.txt || true)
+echo "A-B link: $total packets, $foreign with other addresses, $srvport with port 8080"
+[ "$total" -gt 1000 ] && [ "$foreign" = 0 ] && [ "$srvport" = 0 ] \
+  && svr_pass "A-B link: all $total packets between the waypoint addresses, none with the server's port" \
+  || svr_fail "A-B link: total=$total foreign=$foreign port8080=$srvport"
+if grep -aqF "$MARK" ab.pcap; then
+  svr_fail "the marker string appears in clear on the A-B link"
+else
+  svr_pass "the marker C sent (HTTP header, UDP payload) never appears in clear on the A-B link"
+fi
+# the SYN of the HTTP session: after its TCP header comes the SVR cookie
+first=$(tshark -n -r ab.pcap -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport>=16385" \
+  -T fields -e tcp.payload 2>/dev/null | head -1)
+case "$first" in
+  4c48dbc6ddf6670c*) svr_pass "the session's first packet carries SVR metadata (cookie 4C48DBC6DDF6670C)" ;;
+  *) svr_fail "first packet payload: '${first:0:40}'" ;;
+esac
+svr_finish
