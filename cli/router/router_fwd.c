@@ -845,18 +845,6 @@ void rt_fwd_path_del(rt *r, rt_path *p) {
   p->fpeer = NULL;
 }
 
-/* Path failover needs libsvrfwd's session migration (being added). */
-static int session_move(svrfwd_session *s, svrfwd_peer *to, svrfwd_tstamp ts) {
-#ifdef SVRFWD_HAVE_SESSION_SET_PEER
-  return svrfwd_session_set_peer(s, to, ts);
-#else
-  (void)s;
-  (void)to;
-  (void)ts;
-  return -1;
-#endif
-}
-
 typedef struct move_ctx {
   svrfwd_session *list[4096];
   size_t n;
@@ -894,7 +882,7 @@ void rt_fwd_path_status(rt *r, rt_path *p, int up) {
   m->from = p->fpeer;
   svrfwd_ctx_session_foreach(f->ctx, collect, m);
   for (i = 0; i < m->n; i++) {
-    if (session_move(m->list[i], q->fpeer, now_ns()) == 0) {
+    if (svrfwd_session_set_peer(m->list[i], q->fpeer, now_ns()) == 0) {
       moved++;
     }
   }
