@@ -2,7 +2,8 @@
 # virtio-net offloads, user-space GSO/GRO, rtnetlink rules and routes, the
 # nftables tables.  No library dependency; svr-router links it.
 if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/glue/fwd_tun.c")
-  add_library(svrfwd_glue STATIC glue/fwd_tun.c glue/fwd_offload.c)
+  add_library(svrfwd_glue STATIC glue/fwd_tun.c glue/fwd_offload.c
+                          glue/fwd_reasm.c)
   target_include_directories(svrfwd_glue
     PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/glue"
     PRIVATE "${SVR_COMMON_DIR}")

@@ -325,8 +325,9 @@ static void test_df_too_big(void) {
   ft_pair_free(&t);
 }
 
-/* While a session still sends metadata, its packets grow more: the reply
- * reports that, and a packet of the reported size passes at once. */
+/* While a session still sends metadata, its packets grow more: a packet
+ * that fits the fast path but not with its metadata leaves without DF;
+ * the reply always reports the fast path's MTU. */
 static void test_df_first_packet(void) {
   static const svrfwd_cipher cs[] = {
       SVRFWD_CIPHER_AES256_GCM, SVRFWD_CIPHER_AES256_CBC_HMAC,
@@ -349,10 +350,12 @@ static void test_df_first_packet(void) {
     r.tenant = "tenant-1";
     r.service = "dns";
     over = svrfwd_peer_overhead(t.ab, 17);
-    /* fits on the fast path, not with metadata: the new flow's session
-     * is created and the packet refused */
+    /* one byte more than the fast path takes: the new flow's session is
+     * created, the packet refused untouched, and the MTU announced is the
+     * fast path's, not the first round trip's (its metadata would make the
+     * host learn an MTU too small for the whole session) */
     ft_build_v4(&p, 17, t.client, t.server, 6000, 53, pay,
-                (size_t)(1400 - over) - 28, 64, 0);
+                (size_t)(1400 - over) + 1 - 28, 64, 0);
     copy = p;
     copy.b.base = copy.mem;
     CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, &r, &s, 1 * NS),
@@ -362,15 +365,21 @@ static void test_df_first_packet(void) {
                                    sizeof(icmp));
     CU_ASSERT_EQUAL_FATAL(n, 56);
     mtu = svr_get_be16(icmp + 26);
-    CU_ASSERT(mtu < 1400 - over);
+    CU_ASSERT_EQUAL(mtu, 1400 - over);
     check_frag_needed(icmp, n, ft_ip(&copy), me, mtu);
-    /* every size up to the reported MTU passes (CBC padding varies) */
-    for (sz = (size_t)mtu - 20; sz <= mtu; sz++) {
+    /* sizes up to that MTU pass while metadata is still on: those that
+     * the metadata makes larger than the path leave without DF (the
+     * network fragments them), the others keep DF */
+    for (sz = (size_t)mtu - 200; sz <= mtu; sz++) {
+      uint8_t *ip;
       ft_build_v4(&p, 17, t.client, t.server, 6000, 53, pay, sz - 28, 64, 0);
       CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, NULL, NULL, 1 * NS), 0);
-      CU_ASSERT(p.b.len <= 1400);
+      ip = p.b.base + p.b.off;
+      CU_ASSERT_EQUAL((svr_get_be16(ip + 6) & 0x4000) != 0, p.b.len <= 1400);
+      CU_ASSERT_EQUAL(svr_cksum(ip, 20), 0);
     }
-    /* handshake done: the fast-path limit applies */
+    CU_ASSERT(p.b.len > 1400); /* the largest did need fragmenting */
+    /* handshake done: the fast-path limit applies, DF kept */
     CU_ASSERT_EQUAL(svrfwd_ctx_egress(t.b, &p.b, NULL, 1 * NS), 0);
     ft_build_v4(&p, 17, t.server, t.client, 53, 6000, pay, 1, 64, 0);
     CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.b, &p.b, NULL, NULL, 1 * NS), 0);
@@ -379,6 +388,7 @@ static void test_df_first_packet(void) {
       ft_build_v4(&p, 17, t.client, t.server, 6000, 53, pay, sz - 28, 64, 0);
       CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.a, &p.b, NULL, NULL, 1 * NS), 0);
       CU_ASSERT(p.b.len <= 1400);
+      CU_ASSERT(svr_get_be16(p.b.base + p.b.off + 6) & 0x4000);
     }
     ft_build_v4(&p, 17, t.client, t.server, 6000, 53, pay,
                 (size_t)(1400 - over) + 16 - 28, 64, 0);

@@ -834,6 +834,16 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
                       wps[j].addr.family == 4 ? "ip" : "ip6",
                       wp_text(addr, sizeof(addr), &wps[j].addr), ports,
                       tap_name);
+      /* outer UDP fragments (a first packet that its metadata made larger
+       * than the path, sent without DF): no port to match on the later
+       * ones, and the kernel would reassemble them for nobody; the daemon
+       * reassembles them (fwd_reasm.c) */
+      if (wps[j].addr.family == 4) {
+        rv |= sb_printf(b,
+                        "    ip daddr %s ip protocol udp ip frag-off & "
+                        "0x3fff != 0 fwd to \"%s\"\n",
+                        wp_text(addr, sizeof(addr), &wps[j].addr), tap_name);
+      }
     }
     rv |= sb_printf(b, "  }\n");
   }

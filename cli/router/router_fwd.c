@@ -39,6 +39,7 @@
 
 #include "bfd_uv.h"
 #include "fwd_offload.h"
+#include "fwd_reasm.h"
 #include "fwd_tun.h"
 #include "router.h"
 
@@ -75,8 +76,12 @@ typedef struct rt_fwd {
   uv_poll_t tun_poll, tap_poll;
   uv_timer_t timer, tick;
   int handles; /* libuv handles initialised */
-  uint8_t *in, *seg, *gro_buf;
+  uint8_t *in, *seg, *gro_buf, *reasm_buf;
   fwd_gro gro;
+  fwd_reasm reasm;     /* outer UDP fragments from peers */
+  fwd_reasm reasm_in;  /* fragments from hosts (the kernel re-fragments
+                        * what conntrack reassembled before it routes it
+                        * to the device) */
   /* kernel state to undo */
   fwd_rule rules[FWD_MAX_RULES];
   size_t n_rules;
@@ -727,8 +732,28 @@ static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
                                                        : 0);
       }
       vh.hdr_len = (uint16_t)(vh.hdr_len >= 14 ? vh.hdr_len - 14 : 0);
+      if (fwd_reasm_is_fragment(p, len)) {
+        ptrdiff_t whole = fwd_reasm_add(&f->reasm, p, len, now, f->reasm_buf,
+                                        FWD_REASM_MAX);
+        if (whole <= 0) {
+          continue; /* more to come, or a bad fragment (counted) */
+        }
+        memset(&vh, 0, sizeof(vh));
+        p = f->reasm_buf;
+        len = (size_t)whole;
+      }
     } else {
       f->rx_tun++;
+      if (fwd_reasm_is_fragment(p, len)) {
+        ptrdiff_t whole = fwd_reasm_add(&f->reasm_in, p, len, now,
+                                        f->reasm_buf, FWD_REASM_MAX);
+        if (whole <= 0) {
+          continue;
+        }
+        memset(&vh, 0, sizeof(vh));
+        p = f->reasm_buf;
+        len = (size_t)whole;
+      }
     }
     process(f, &vh, p, len, egress, now);
   }
@@ -940,7 +965,10 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   f->in = malloc(FWD_IN_CAP);
   f->seg = malloc(FWD_SEG_CAP);
   f->gro_buf = malloc(65536);
-  if (!f->in || !f->seg || !f->gro_buf) {
+  f->reasm_buf = malloc(FWD_REASM_MAX);
+  if (!f->in || !f->seg || !f->gro_buf || !f->reasm_buf ||
+      fwd_reasm_init(&f->reasm, 2 * SVRFWD_SECONDS) != 0 ||
+      fwd_reasm_init(&f->reasm_in, 2 * SVRFWD_SECONDS) != 0) {
     snprintf(err, errlen, "forwarding: out of memory");
     return -1;
   }
@@ -1016,6 +1044,9 @@ void rt_fwd_free(rt *r) {
   free(f->in);
   free(f->seg);
   free(f->gro_buf);
+  free(f->reasm_buf);
+  fwd_reasm_free(&f->reasm);
+  fwd_reasm_free(&f->reasm_in);
   free(f);
   r->fwd = NULL;
 }
@@ -1211,12 +1242,15 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
                  ", \"rx_super_packets\": %" PRIu64 ", \"segments\": %" PRIu64
                  ", \"tx_wire\": %" PRIu64 ", \"tx_host\": %" PRIu64
                  ", \"tx_host_writes\": %" PRIu64 ", \"icmp_sent\": %" PRIu64
+                 ", \"reassembled\": %" PRIu64 ", \"fragments\": %" PRIu64
                  ", \"ingress_packets\": %" PRIu64 ", \"egress_packets\": %"
                  PRIu64 ", \"ingress_bytes\": %" PRIu64 ", \"egress_bytes\": %"
                  PRIu64 ", \"sessions\": %" PRIu64 ", \"sessions_created\": %"
                  PRIu64 ", \"sessions_closed\": %" PRIu64 ", \"drops\": {",
               f->rx_tun, f->rx_tap, f->rx_super, f->segments, f->tx_wire,
-              f->tx_host, f->tx_host_writes, f->icmp_sent, st.ingress_packets,
+              f->tx_host, f->tx_host_writes, f->icmp_sent,
+              f->reasm.completed + f->reasm_in.completed,
+              f->reasm.fragments + f->reasm_in.fragments, st.ingress_packets,
               st.egress_packets, st.ingress_bytes, st.egress_bytes,
               st.sessions, st.sessions_created, st.sessions_closed);
     for (i = 0; i < SVRFWD_NUM_DROP_REASONS; i++) {
@@ -1226,6 +1260,9 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
     for (i = 0; i < FD_COUNT; i++) {
       rf_printf(b, ", \"%s\": %" PRIu64, fd_names[i], f->drop[i]);
     }
+    rf_printf(b, ", \"fragment-bad\": %" PRIu64 ", \"fragment-timeout\": %"
+                 PRIu64 ", \"fragment-evicted\": %" PRIu64,
+              f->reasm.bad, f->reasm.timed_out, f->reasm.evicted);
     rf_printf(b, "}}\n");
     return;
   }
@@ -1239,6 +1276,9 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
                " closed; bytes in %" PRIu64 ", out %" PRIu64 "\n",
             st.sessions, st.sessions_created, st.sessions_closed,
             st.ingress_bytes, st.egress_bytes);
+  rf_printf(b, "Fragments from peers: %" PRIu64 " in, %" PRIu64
+               " datagrams reassembled\n", f->reasm.fragments,
+            f->reasm.completed);
   rf_printf(b, "Drops:\n");
   for (i = 0; i < SVRFWD_NUM_DROP_REASONS; i++) {
     if (st.drop[i]) {
@@ -1250,5 +1290,11 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
     if (f->drop[i]) {
       rf_printf(b, "  %-24s %" PRIu64 "\n", fd_names[i], f->drop[i]);
     }
+  }
+  if (f->reasm.bad || f->reasm.timed_out || f->reasm.evicted) {
+    rf_printf(b, "  %-24s %" PRIu64 "\n  %-24s %" PRIu64 "\n  %-24s %"
+                 PRIu64 "\n", "fragment-bad", f->reasm.bad,
+              "fragment-timeout", f->reasm.timed_out, "fragment-evicted",
+              f->reasm.evicted);
   }
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fwd_int.h"
+#include "svr_cksum.h"
 #include "svr_meta.h"
 
 #define FWD_META_MAX 600
@@ -246,14 +247,27 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     return fwd_drop(ctx, SVRFWD_ERR_PKT_TOO_BIG);
   }
   if (peer->path_mtu && pp.flow.family == 4 &&
-      (svr_get_be16(pp.ip + 6) & 0x4000) &&
-      wire_len(&pp, s, c, with_meta ? mbuf : NULL, mlen) > peer->path_mtu) {
-    /* DF set and too big for the path (RFC 1191): the buffer is untouched,
-     * so the host can quote it in an ICMP "fragmentation needed" */
-    if (psession) {
-      *psession = s;
+      (svr_get_be16(pp.ip + 6) & 0x4000)) {
+    if (pp.len + fwd_session_overhead(s) > peer->path_mtu) {
+      /* DF set and too big for the path even on the fast path (RFC 1191):
+       * the buffer is untouched, so the host can quote it in an ICMP
+       * "fragmentation needed" */
+      if (psession) {
+        *psession = s;
+      }
+      return fwd_drop(ctx, SVRFWD_ERR_PKT_PATH_MTU);
     }
-    return fwd_drop(ctx, SVRFWD_ERR_PKT_PATH_MTU);
+    if (with_meta &&
+        wire_len(&pp, s, c, mbuf, mlen) > peer->path_mtu) {
+      /* Only the metadata of the first round trip makes it too big: the
+       * packet goes without DF and the network fragments it, rather than
+       * the host learning an MTU that is too small for the whole session
+       * (the peer reassembles; docs/libsvrfwd.md section 6). */
+      uint16_t fo = svr_get_be16(pp.ip + 6);
+      svr_put_be16(pp.ip + 6, (uint16_t)(fo & ~0x4000u));
+      svr_put_be16(pp.ip + 10, svr_cksum_update16(svr_get_be16(pp.ip + 10),
+                                                  fo, (uint16_t)(fo & ~0x4000u)));
+    }
   }
   if (s->orig_proto == 6 && (tcpfl & 0x02) && peer->path_mtu) {
     /* SYN or SYN-ACK, either direction: clamp the MSS option (RFC 6691) */

@@ -77,25 +77,6 @@ uint16_t fwd_mss_limit(const svrfwd_session *s) {
   return (uint16_t)(s->peer->path_mtu - iph - 20 - fwd_session_overhead(s));
 }
 
-/* What the next packet of |s| grows by: the fast-path overhead, or while
- * the session still sends metadata, the metadata (and the tag, the
- * worst-case CBC padding, the UDP header of a carried session). */
-static size_t next_overhead(const svrfwd_session *s) {
-  const svrfwd_peer *peer = s->peer;
-  svrfwd_cipher c = peer->cfg.cipher;
-  const fwd_peer_key *tk = fwd_peer_tx_key(peer);
-  svrfwd_meta m;
-  size_t mlen = 0;
-  if (!s->meta_tx) {
-    return fwd_session_overhead(s);
-  }
-  fwd_build_meta(peer->ctx, s, c, tk ? tk->id : 0, 0, 0, 0, &m);
-  (void)svrfwd_meta_encode(NULL, 0, &m, &mlen);
-  return mlen + fwd_tag_len(c) +
-         (c == SVRFWD_CIPHER_NONE || c == SVRFWD_CIPHER_AES256_GCM ? 0 : 16) +
-         (s->transformed ? 8 : 0);
-}
-
 svrfwd_ssize svrfwd_session_frag_needed(const svrfwd_session *s,
                                         const uint8_t *pkt, size_t pktlen,
                                         const uint8_t src[4], uint8_t *out,
@@ -119,7 +100,9 @@ svrfwd_ssize svrfwd_session_frag_needed(const svrfwd_session *s,
   if (!out || outlen < need) {
     return SVRFWD_ERR_NOBUF;
   }
-  over = next_overhead(s);
+  /* the fast path's growth: a first-round-trip packet that only its
+   * metadata makes too big is sent without DF instead (ingress) */
+  over = fwd_session_overhead(s);
   /* RFC 1191 section 4: the next-hop MTU, here the inner packet size that
    * fits the path; never below the IPv4 minimum of 68 (RFC 791) */
   mtu = s->peer->path_mtu > over + 68 ? s->peer->path_mtu - (uint32_t)over

@@ -4,8 +4,10 @@
  * Waypoint allocation, first-packet SVR metadata and the metadata handshake,
  * tunnel-free NAT to and from waypoints, per-session encryption and
  * integrity (AES-256-GCM by default; AES-CBC + HMAC-SHA256 as the product's
- * compatible mode), UDP transform of TCP sessions, TTL padding and session
- * aging.  docs/libsvrfwd.md is the reference for every wire layout.
+ * compatible mode), UDP transform of TCP sessions, ICMP echo sessions, TTL
+ * padding, path MTU (MSS clamping, DF check, ICMP fragmentation needed),
+ * moving sessions between paths to one peer router, session aging and
+ * counters.  docs/libsvrfwd.md is the reference for every wire layout.
  *
  * The library never touches a socket or a clock.  The host:
  *   - gives every IP packet that enters the SVR fabric here (from a client or
@@ -24,8 +26,12 @@
  * headroom, so the payload is never copied.
  *
  * Nothing here allocates on the per-packet path: sessions and their cipher
- * contexts are allocated when a session is created.  A context is not
- * thread safe.  No function may be called from inside a callback.
+ * contexts are allocated when a session is created (with AES-256-GCM or no
+ * encryption the fast path allocates nothing, libcrypto included; the CBC
+ * modes' HMAC still allocates inside libcrypto).  Per packet the host calls
+ * only svrfwd_ctx_ingress() or svrfwd_ctx_egress().  A context is not
+ * thread safe.  No function may be called from inside a callback, except
+ * where its comment says so.
  *
  * Error codes are negative: -2xx usage and configuration, -3xx reasons a
  * packet was dropped (each counted in svrfwd_ctx_stats.drop[]), -5xx fatal.
@@ -438,7 +444,9 @@ SVRFWD_EXTERN void svrfwd_peer_retrigger_metadata(svrfwd_peer *peer);
  *     never up, and adds none where there is none (RFC 879, RFC 6691), with
  *     an RFC 1624 update of the TCP checksum;
  *   - refuses an IPv4 packet with DF set that would leave larger than
- *     mtu_bytes, with SVRFWD_ERR_PKT_PATH_MTU (svrfwd_session_frag_needed).
+ *     mtu_bytes on the fast path, with SVRFWD_ERR_PKT_PATH_MTU
+ *     (svrfwd_session_frag_needed); a packet that only its first-round-trip
+ *     metadata makes larger leaves with DF cleared (to be fragmented).
  * Returns 0, or SVRFWD_ERR_INVALID_ARGUMENT (peer NULL; mtu_bytes not 0 and
  * below 576 for an IPv4 peer (RFC 791), 1280 for IPv6 (RFC 8200), or above
  * 65535).
@@ -534,10 +542,9 @@ SVRFWD_EXTERN int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
  * packet's source with TTL 64, and quotes the packet's IP header (options
  * included) and the first 8 bytes of its data (RFC 792).  Its next-hop MTU
  * is the largest inner packet that fits:
- *   path MTU - svrfwd_peer_overhead() of the session,
- * or, while the session still sends metadata (its first round trip), path
- * MTU - the growth of its metadata packets, so that a packet of that size
- * passes at once; never below 68 (RFC 791).
+ *   path MTU - svrfwd_peer_overhead() of the session
+ * (a first-round-trip packet that fits the fast path but not with its
+ * metadata is not refused: it leaves without DF); never below 68 (RFC 791).
  * Returns the length written (20 + 8 + quote, at most 96), or
  * SVRFWD_ERR_NOBUF (|outlen| too small), SVRFWD_ERR_INVALID_ARGUMENT (NULL
  * argument, |pkt| not a well-formed IPv4 header, no path MTU set on the
