@@ -20,3 +20,9 @@ if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/fwd_sim_test.c")
   svr_add_test(NAME fwd_sim_shared_test LABEL sim SOURCES fwd_sim_test.c
                LIBS svrfwd)
 endif()
+# Seed writer for fuzz/corpus/fwd_egress (a tool, not a test):
+#   build/tests/fwd_egress_seeds fuzz/corpus/fwd_egress
+if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/fwd_egress_seeds.c")
+  add_executable(fwd_egress_seeds fwd_egress_seeds.c)
+  target_link_libraries(fwd_egress_seeds PRIVATE svrfwd_static)
+endif()
