@@ -262,11 +262,12 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       /* Only the metadata of the first round trip makes it too big: the
        * packet goes without DF and the network fragments it, rather than
        * the host learning an MTU that is too small for the whole session
-       * (the peer reassembles; docs/libsvrfwd.md section 6). */
+       * (the peer reassembles; docs/libsvrfwd.md section 8). */
       uint16_t fo = svr_get_be16(pp.ip + 6);
-      svr_put_be16(pp.ip + 6, (uint16_t)(fo & ~0x4000u));
-      svr_put_be16(pp.ip + 10, svr_cksum_update16(svr_get_be16(pp.ip + 10),
-                                                  fo, (uint16_t)(fo & ~0x4000u)));
+      uint16_t nf = (uint16_t)(fo & ~0x4000u);
+      svr_put_be16(pp.ip + 6, nf);
+      svr_put_be16(pp.ip + 10,
+                   svr_cksum_update16(svr_get_be16(pp.ip + 10), fo, nf));
     }
   }
   if (s->orig_proto == 6 && (tcpfl & 0x02) && peer->path_mtu) {
