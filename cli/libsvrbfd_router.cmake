@@ -13,7 +13,8 @@ if(TARGET svrbfd_uv AND TARGET svrpmtu AND TARGET svrfwdet AND TARGET conductor_
                             router/router_ctl.c router/router_fwdet.c
                             router/router_alarm.c router/router_fwd.c
                             glue/pmtu_sock.c)
-  target_include_directories(svr-router PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/glue")
+  target_include_directories(svr-router PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/glue"
+                             "${SVR_COMMON_DIR}")
   target_link_libraries(svr-router PRIVATE svrrouter_core svrbfd_uv svrpmtu_static
                         svrfwdet_glue conductor_uv svrfwd_glue svrfwd_static)
   install(TARGETS svr-router RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")

@@ -115,6 +115,21 @@ for f in sys.argv[1:]:
         assert d.get(k, 0) == 0, (f, k, d[k])
 EOF
 
+# the firewall detector runs beside the data plane: its probes (the jumbo
+# SYN travels as IP fragments, which the data plane's nft rule takes too and
+# drops as not ours after reassembly) still reach its own capture, so it
+# answers and finds no interference
+python3 - "$RA" "$RB" <<'EOF' && svr_pass "the firewall detector's probes still reach it: a burst answered, verdict no transform" || svr_fail "detector beside the data plane: $($RA show udp-transform --json) $($RA show stats --json | head -c 300)"
+import json, subprocess, sys, time
+for cmd in sys.argv[1:]:
+    for _ in range(40):
+        ut = json.loads(subprocess.run(cmd.split() + ["show", "udp-transform", "--json"], capture_output=True, text=True).stdout)["udp_transform"][0]
+        if ut["bursts_answered"] >= 1:
+            break
+        time.sleep(0.5)
+    assert ut["bursts_answered"] >= 1 and ut["status"] == "disabled", ut
+EOF
+
 # ---- what the A-B link saw
 kill -INT "$CAP_PID"; wait "$CAP_PID" 2>/dev/null
 tshark -n -r ab.pcap -T fields -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport \

@@ -196,9 +196,9 @@ RULESET=$(ip netns exec "$R" nft list table inet "$TABLE"; ip netns exec "$R" nf
 echo "$RULESET"
 check_line "ct mark rule" "$RULESET" 'iifname "svrt0" ct direction original ct mark set 0x00000064'
 check_line "reply mark rule" "$RULESET" 'iifname != "svrt0" ct direction reply ct mark 0x00000064 meta mark set 0x00000064'
-check_line "netdev fwd rule" "$RULESET" 'ip daddr 10\.77\.1\.1 meta l4proto \{ tcp, udp \} th dport 16385-65533 fwd to "svrt0w"'
+check_line "netdev fwd rule" "$RULESET" 'ip daddr 10\.77\.1\.1 ip frag-off & 16383 == 0 meta l4proto \{ tcp, udp \} th dport 16385-65533 fwd to "svrt0w"'
 check_line "netdev fwd rule IPv6" "$RULESET" 'ip6 daddr fd00:77:1::1 meta l4proto \{ tcp, udp \} th dport 16385-65533 fwd to "svrt0w"'
-check_line "netdev fwd rule for UDP fragments" "$RULESET" 'ip daddr 10\.77\.1\.1 ip protocol udp ip frag-off & 16383 != 0 fwd to "svrt0w"'
+check_line "netdev fwd rule for fragments" "$RULESET" 'ip daddr 10\.77\.1\.1 ip frag-off & 16383 != 0 fwd to "svrt0w"'
 check_line "ingress hook on r0" "$RULESET" 'type filter hook ingress device "r0" priority -500'
 
 # ---- traffic ----

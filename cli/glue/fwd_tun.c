@@ -828,20 +828,24 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
       if (strcmp(wps[j].dev, wps[i].dev) != 0) {
         continue;
       }
+      /* IPv4 fragments are all handed over (the daemon reassembles them
+       * and keeps what is ours): a later fragment has no transport header,
+       * and without the offset test its payload bytes would be read as
+       * ports (seen: 3 of the firewall detector's 5 jumbo-SYN fragments);
+       * the detector is not deprived, it captures with AF_PACKET, which
+       * sees a frame before this hook */
       rv |= sb_printf(b,
-                      "    %s daddr %s meta l4proto { tcp, udp }%s fwd to "
+                      "    %s daddr %s%s meta l4proto { tcp, udp }%s fwd to "
                       "\"%s\"\n",
                       wps[j].addr.family == 4 ? "ip" : "ip6",
-                      wp_text(addr, sizeof(addr), &wps[j].addr), ports,
-                      tap_name);
-      /* outer UDP fragments (a first packet that its metadata made larger
-       * than the path, sent without DF): no port to match on the later
-       * ones, and the kernel would reassemble them for nobody; the daemon
-       * reassembles them (fwd_reasm.c) */
+                      wp_text(addr, sizeof(addr), &wps[j].addr),
+                      wps[j].addr.family == 4 ? " ip frag-off & 0x3fff == 0"
+                                              : "",
+                      ports, tap_name);
       if (wps[j].addr.family == 4) {
         rv |= sb_printf(b,
-                        "    ip daddr %s ip protocol udp ip frag-off & "
-                        "0x3fff != 0 fwd to \"%s\"\n",
+                        "    ip daddr %s ip frag-off & 0x3fff != 0 fwd to "
+                        "\"%s\"\n",
                         wp_text(addr, sizeof(addr), &wps[j].addr), tap_name);
       }
     }

@@ -42,6 +42,8 @@
 #include "fwd_reasm.h"
 #include "fwd_tun.h"
 #include "router.h"
+#include "svr_cksum.h"
+#include "svr_endian.h"
 
 #define FWD_BUDGET 64            /* packets per device per loop turn */
 #define FWD_IN_CAP (65536 + 64)  /* one read: frame + super-packet */
@@ -61,12 +63,14 @@ enum {
   FD_TX_ERROR,     /* write to the device failed */
   FD_TX_FULL,      /* device queue full */
   FD_CORE_OTHER,   /* a usage/fatal code from the core */
+  FD_NOT_OURS,     /* reassembled from fragments, not a waypoint packet */
   FD_COUNT
 };
 
 static const char *const fd_names[FD_COUNT] = {
     "no-service", "tenant-not-allowed", "path-down", "malformed-offload",
-    "device-write-error", "device-queue-full", "core-error"};
+    "device-write-error", "device-queue-full", "core-error",
+    "fragments-not-ours"};
 
 typedef struct rt_fwd {
   rt *r;
@@ -78,6 +82,17 @@ typedef struct rt_fwd {
   int handles; /* libuv handles initialised */
   uint8_t *in, *seg, *gro_buf, *reasm_buf;
   fwd_gro gro;
+  /* outer UDP packets to one peer waypoint pair, joined into one UDP GSO
+   * super-packet (USO): the kernel cuts it into the datagrams again, on
+   * the wire or, over a veth, at the receiver */
+  struct {
+    uint8_t *buf;
+    size_t len, seg;
+    unsigned nsegs;
+    int closed;
+    uint8_t key[13]; /* addresses, ports, TTL */
+  } wb;
+  uint64_t tx_wire_writes;
   fwd_reasm reasm;     /* outer UDP fragments from peers */
   fwd_reasm reasm_in;  /* fragments from hosts (the kernel re-fragments
                         * what conntrack reassembled before it routes it
@@ -600,6 +615,80 @@ static void deliver(rt_fwd *f, const uint8_t *p, size_t len) {
   }
 }
 
+/* Writes the pending UDP super-packet: IP and UDP lengths of the whole,
+ * the UDP checksum left partial (the pseudo-header sum, NEEDS_CSUM), and a
+ * virtio-net header saying where the kernel cuts it (gso_size). */
+static void wire_flush(rt_fwd *f) {
+  struct virtio_net_hdr vh;
+  uint8_t *p = f->wb.buf;
+  size_t len = f->wb.len;
+  uint32_t sum;
+  if (len == 0) {
+    return;
+  }
+  f->wb.len = 0;
+  f->tx_wire_writes++;
+  if (f->wb.nsegs == 1) {
+    write_tun(f, NULL, p, len);
+    return;
+  }
+  svr_put_be16(p + 2, (uint16_t)len);
+  p[10] = p[11] = 0;
+  svr_put_be16(p + 10, svr_cksum(p, 20));
+  svr_put_be16(p + 24, (uint16_t)(len - 20));
+  sum = svr_cksum_add(0, p + 12, 8);
+  sum += 17 + (uint32_t)(len - 20);
+  svr_put_be16(p + 26, svr_cksum_fold(sum));
+  memset(&vh, 0, sizeof(vh));
+  vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+  vh.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+  vh.hdr_len = 28;
+  vh.gso_size = (uint16_t)f->wb.seg;
+  vh.csum_start = 20;
+  vh.csum_offset = 6;
+  write_tun(f, &vh, p, len);
+}
+
+/* A waypoint packet for the wire.  Consecutive IPv4 UDP packets of one
+ * waypoint pair with equal payload sizes (the last may be shorter) join
+ * into one super-packet: one write instead of up to 64 (the kernel's
+ * UDP_MAX_SEGMENTS). */
+static void wire_out(rt_fwd *f, const uint8_t *p, size_t len) {
+  size_t plen;
+  uint8_t key[13];
+  f->tx_wire++;
+  if (!(f->tun.offloads & TUN_F_USO4) || len <= 28 || p[0] != 0x45 ||
+      p[9] != 17 || (svr_get_be16(p + 6) & 0x3fff) != 0) {
+    wire_flush(f);
+    f->tx_wire_writes++;
+    write_tun(f, NULL, p, len);
+    return;
+  }
+  plen = len - 28;
+  memcpy(key, p + 12, 8);
+  memcpy(key + 8, p + 20, 4);
+  key[12] = p[8];
+  if (f->wb.len &&
+      (f->wb.closed || plen > f->wb.seg || f->wb.nsegs == 64 ||
+       f->wb.len + plen > 65535 || memcmp(key, f->wb.key, 13) != 0 ||
+       f->wb.buf[1] != p[1] || f->wb.buf[6] != p[6])) {
+    wire_flush(f);
+  }
+  if (f->wb.len == 0) {
+    memcpy(f->wb.buf, p, len);
+    memcpy(f->wb.key, key, 13);
+    f->wb.len = len;
+    f->wb.seg = plen;
+    f->wb.nsegs = 1;
+    f->wb.closed = 0;
+    return;
+  }
+  memcpy(f->wb.buf + f->wb.len, p + 28, plen);
+  f->wb.len += plen;
+  f->wb.nsegs++;
+  f->wb.closed = plen < f->wb.seg;
+}
+
 /* One wire-sized packet from the TUN device: into the fabric. */
 static void one_ingress(rt_fwd *f, size_t len, svrfwd_tstamp now) {
   rt *r = f->r;
@@ -648,8 +737,7 @@ static void one_ingress(rt_fwd *f, size_t len, svrfwd_tstamp now) {
     count_core(f, rv);
     return;
   }
-  write_tun(f, NULL, b.base + b.off, b.len);
-  f->tx_wire++;
+  wire_out(f, b.base + b.off, b.len);
 }
 
 /* One packet from a peer (TAP): out of the fabric. */
@@ -696,6 +784,18 @@ static void process(rt_fwd *f, const struct virtio_net_hdr *vh,
 
 static void arm_timer(rt_fwd *f);
 
+/* 1 if |ip| is TCP or UDP to a waypoint port (what the nft rule takes
+ * whole; fragments are taken whatever they are). */
+static int is_waypoint_pkt(const uint8_t *ip, size_t len) {
+  size_t ihl = (size_t)(ip[0] & 15) * 4;
+  uint16_t dport;
+  if (len < ihl + 4 || (ip[9] != 6 && ip[9] != 17)) {
+    return 0;
+  }
+  dport = svr_get_be16(ip + ihl + 2);
+  return dport >= FWD_WP_LO && dport <= FWD_WP_HI;
+}
+
 static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
   struct virtio_net_hdr vh;
   char err[256];
@@ -741,6 +841,12 @@ static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
         memset(&vh, 0, sizeof(vh));
         p = f->reasm_buf;
         len = (size_t)whole;
+        if (!is_waypoint_pkt(p, len)) {
+          /* e.g. the firewall detector's jumbo SYN to port 1280: its own
+           * capture saw the fragments already */
+          f->drop[FD_NOT_OURS]++;
+          continue;
+        }
       }
     } else {
       f->rx_tun++;
@@ -758,6 +864,7 @@ static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
     process(f, &vh, p, len, egress, now);
   }
   flush_gro(f);
+  wire_flush(f);
   arm_timer(f);
 }
 
@@ -966,7 +1073,8 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   f->seg = malloc(FWD_SEG_CAP);
   f->gro_buf = malloc(65536);
   f->reasm_buf = malloc(FWD_REASM_MAX);
-  if (!f->in || !f->seg || !f->gro_buf || !f->reasm_buf ||
+  f->wb.buf = malloc(65536);
+  if (!f->in || !f->seg || !f->gro_buf || !f->reasm_buf || !f->wb.buf ||
       fwd_reasm_init(&f->reasm, 2 * SVRFWD_SECONDS) != 0 ||
       fwd_reasm_init(&f->reasm_in, 2 * SVRFWD_SECONDS) != 0) {
     snprintf(err, errlen, "forwarding: out of memory");
@@ -1045,6 +1153,7 @@ void rt_fwd_free(rt *r) {
   free(f->seg);
   free(f->gro_buf);
   free(f->reasm_buf);
+  free(f->wb.buf);
   fwd_reasm_free(&f->reasm);
   fwd_reasm_free(&f->reasm_in);
   free(f);
@@ -1240,7 +1349,7 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
     rf_json_str(b, f->tun.name);
     rf_printf(b, ", \"rx_tun\": %" PRIu64 ", \"rx_tap\": %" PRIu64
                  ", \"rx_super_packets\": %" PRIu64 ", \"segments\": %" PRIu64
-                 ", \"tx_wire\": %" PRIu64 ", \"tx_host\": %" PRIu64
+                 ", \"tx_wire\": %" PRIu64 ", \"tx_wire_writes\": %" PRIu64 ", \"tx_host\": %" PRIu64
                  ", \"tx_host_writes\": %" PRIu64 ", \"icmp_sent\": %" PRIu64
                  ", \"reassembled\": %" PRIu64 ", \"fragments\": %" PRIu64
                  ", \"ingress_packets\": %" PRIu64 ", \"egress_packets\": %"
@@ -1248,6 +1357,7 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
                  PRIu64 ", \"sessions\": %" PRIu64 ", \"sessions_created\": %"
                  PRIu64 ", \"sessions_closed\": %" PRIu64 ", \"drops\": {",
               f->rx_tun, f->rx_tap, f->rx_super, f->segments, f->tx_wire,
+              f->tx_wire_writes,
               f->tx_host, f->tx_host_writes, f->icmp_sent,
               f->reasm.completed + f->reasm_in.completed,
               f->reasm.fragments + f->reasm_in.fragments, st.ingress_packets,
@@ -1269,9 +1379,10 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
   rf_printf(b, "Device %s: %" PRIu64 " read (%" PRIu64 " super-packets), %"
                PRIu64 " from peers, %" PRIu64 " segments\n",
             f->tun.name, f->rx_tun, f->rx_super, f->rx_tap, f->segments);
-  rf_printf(b, "Sent: %" PRIu64 " to peers, %" PRIu64 " to hosts in %" PRIu64
-               " writes, %" PRIu64 " ICMP errors\n",
-            f->tx_wire, f->tx_host, f->tx_host_writes, f->icmp_sent);
+  rf_printf(b, "Sent: %" PRIu64 " to peers in %" PRIu64 " writes, %" PRIu64
+               " to hosts in %" PRIu64 " writes, %" PRIu64 " ICMP errors\n",
+            f->tx_wire, f->tx_wire_writes, f->tx_host, f->tx_host_writes,
+            f->icmp_sent);
   rf_printf(b, "Sessions: %" PRIu64 " now, %" PRIu64 " created, %" PRIu64
                " closed; bytes in %" PRIu64 ", out %" PRIu64 "\n",
             st.sessions, st.sessions_created, st.sessions_closed,
