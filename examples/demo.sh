@@ -6,11 +6,16 @@
 #      bursts and print `show peers detail` (latency, jitter, loss, MOS);
 #      router-c is killed and router-a's peer alarms appear on a conductor;
 #   3. a conductor node and two router nodes on the SSH management channel:
-#      alarms stored and acknowledged, a silent router node detected.
+#      alarms stored and acknowledged, a silent router node detected;
+#   4. the data plane: client - routerA - routerB - server, two svr-routers
+#      forwarding (AES-256-GCM); curl of a 50 MB file (sha256 compared) and
+#      ping through them, what the A-B link sees, `show sessions`, `show stats`.
 #
 # As root each part runs in network namespaces joined by veth links; without
-# root, on loopback addresses (127.0.0.x).  Everything started is stopped by
-# PID and every namespace deleted on exit.  Exit 0 when every part worked.
+# root, parts 1-3 run on loopback addresses (127.0.0.x) and part 4 is skipped
+# with the reason (forwarding needs root: TUN devices, nftables, routes).
+# Everything started is stopped by PID and every namespace deleted on exit.
+# Exit 0 when every part that can run worked.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 export SVR_BUILD_DIR=${SVR_BUILD_DIR:-$here/build}
@@ -66,5 +71,13 @@ echo "==== 2. svr-router: three routers peering in a mesh, alarms to a conductor
 echo
 echo "==== 3. svr-conductor: the router-conductor management channel"
 "$here/examples/demo-conductor.sh"
+
 echo
-echo "== demo finished: every part worked"
+echo "==== 4. the data plane: curl and ping through two svr-routers"
+"$here/examples/demo-dataplane.sh"
+echo
+if [ "$(id -u)" = 0 ]; then
+  echo "== demo finished: every part worked"
+else
+  echo "== demo finished: parts 1-3 worked; part 4 (the data plane) needs root"
+fi
