@@ -3,8 +3,9 @@
 # key while it is connected.
 #  1. r1 and r2 enrolled and connected (show assets: connected).
 #  2. `unenroll r1`: the running conductor node closes r1's connection
-#     within 3 s and logs why; r1's reconnects are refused ("refused the
-#     router key"); `show routers` lists only r2; r2 stays connected and its
+#     within 3 s and logs why, and leaves a connection still in its SSH
+#     handshake alone; r1's reconnects are refused ("refused the router
+#     key"); `show routers` lists only r2; r2 stays connected and its
 #     alarms are still stored.
 #  3. `unenroll r1` again and `unenroll nobody`: exit 3 (not found), "no key
 #     is enrolled"; usage error exit 2.
@@ -34,6 +35,12 @@ else
 fi
 
 echo "== 2. unenroll r1 while connected"
+# A connection still in its SSH handshake (no key offered yet) when the
+# enrolment changes is not anybody's: it must not be closed as "no longer
+# enrolled" (it was, as router "", at every enroll, unenroll or shelve).
+exec 3<>/dev/tcp/127.0.0.1/$C1_PORT
+IFS= read -r -t 5 -u 3 banner
+[[ "$banner" == SSH-2.0-* ]] || svr_fail "no SSH banner on a raw connection: '$banner'"
 t0=$(date +%s%N)
 out=$("$COND" --dir c1 unenroll r1); rc=$?
 [ "$rc" = 0 ] && grep -q '^unenrolled router r1: 1 key revoked' <<<"$out" &&
@@ -43,6 +50,10 @@ if svr_wait_for 5 "grep -q 'router r1 node n1: no longer enrolled, closing' '$C1
 else
   svr_fail "r1's connection not closed"; tail -5 "$C1_LOG"
 fi
+grep -q 'router  node -: no longer enrolled' "$C1_LOG" &&
+  svr_fail "a connection still in its handshake was closed as not enrolled" ||
+  svr_pass "a connection still in its handshake is left alone by the enrolment check"
+exec 3<&-
 svr_wait_for 10 "grep -q 'refused the router key' '$LOG_r1'" &&
   svr_pass "r1's reconnect refused: '$(grep -o 'conductor [^ ]* refused the router key' "$LOG_r1" | head -1)'" ||
   { tail -5 "$LOG_r1"; svr_fail "r1 was not refused"; }

@@ -670,6 +670,9 @@ static void check_enrolment(cnd *d) {
       continue;
     }
     router = c->hello_done ? c->router : conductor_sconn_router(c->sc);
+    if (router[0] == '\0') {
+      continue; /* not authenticated yet: its key is checked when it is */
+    }
     if (conductor_store_router_enrolled(d->store, router) == 0) {
       clog_(d, 1, "router %s node %s: no longer enrolled, closing", router,
             c->node[0] ? c->node : "-");
