@@ -130,6 +130,11 @@ void rt_fwd_path_status(rt *r, rt_path *p, int up); /* BFD up/down */
 void rt_fwd_path_mtu(rt *r, rt_path *p, uint16_t pmtu);
 void rt_fwd_transform(rt *r, rt_path *p, int on);  /* detector verdict */
 uint64_t rt_fwd_bytes(rt *r);
+/* Installs (|hex| not NULL) or activates key |id| on every path to router
+ * |peer| (a rekey without loss: add on both routers, then activate).
+ * Returns 0 or -1; |msg| says what was done or why not (never the key). */
+int rt_fwd_key(rt *r, const char *peer, const char *id, const char *hex,
+               char *msg, size_t msglen);
 void rt_fwd_show_sessions(rt *r, rf_buf *b, int json);
 void rt_fwd_show_stats(rt *r, rf_buf *b, int json);
 void rt_fwd_close(rt *r); /* libuv handles */

@@ -8,6 +8,8 @@
  *   show alarms [json]
  *   show sessions [json]
  *   show stats [json]
+ *   key add PEER ID HEX      install a data-plane key on every path to PEER
+ *   key activate PEER ID     send with it (the previous one overlaps)
  * the daemon answers "ok\n" followed by the output, or "error: TEXT\n",
  * and closes the connection.
  */
@@ -95,6 +97,20 @@ static void answer(ctl_conn *c) {
              strcmp(words[1], "alarms") == 0 && i == n && !detail) {
     rf_printf(&c->out, "ok\n");
     rt_alarm_show(c->r, &c->out, json);
+  } else if (n >= 1 && strcmp(words[0], "key") == 0) {
+    /* key add PEER ID HEX | key activate PEER ID: never logs the key */
+    char msg[256];
+    int add = n == 5 && strcmp(words[1], "add") == 0;
+    int act = n == 4 && strcmp(words[1], "activate") == 0;
+    if (!add && !act) {
+      rf_printf(&c->out, "error: expected 'key add PEER ID HEX' or 'key "
+                         "activate PEER ID'\n");
+    } else if (rt_fwd_key(c->r, words[2], words[3], add ? words[4] : NULL,
+                          msg, sizeof(msg)) == 0) {
+      rf_printf(&c->out, "ok\n%s\n", msg);
+    } else {
+      rf_printf(&c->out, "error: %s\n", msg);
+    }
   } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
              strcmp(words[1], "sessions") == 0 && i == n && !detail) {
     rf_printf(&c->out, "ok\n");

@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if.h>
@@ -1040,6 +1041,71 @@ void rt_fwd_transform(rt *r, rt_path *p, int on) {
   }
 }
 
+int rt_fwd_key(rt *r, const char *peer, const char *id, const char *hex,
+               char *msg, size_t msglen) {
+  uint8_t key[RC_KEY_MAX];
+  size_t keylen = 0, i, npaths = 0;
+  unsigned long long v;
+  char *end;
+  int rc = 0;
+  if (r->fwd == NULL) {
+    snprintf(msg, msglen, "forwarding is disabled");
+    return -1;
+  }
+  errno = 0;
+  v = strtoull(id, &end, 10);
+  if (errno || *end || v == 0 || v > 0xffffffffu || v == 0x4C48DBC6u) {
+    snprintf(msg, msglen, "key id: expected 1..4294967295 (not 1279843270), "
+                          "got '%s'", id);
+    return -1;
+  }
+  if (hex) {
+    size_t n = strlen(hex);
+    if (n % 2 || n < 32 || n > 2 * RC_KEY_MAX) {
+      snprintf(msg, msglen, "key: expected 32..128 hex digits, got %zu "
+                            "characters", n);
+      return -1;
+    }
+    for (i = 0; i < n; i += 2) {
+      char h[3] = {hex[i], hex[i + 1], 0};
+      if (!isxdigit((unsigned char)h[0]) || !isxdigit((unsigned char)h[1])) {
+        snprintf(msg, msglen, "key: character %zu is not hex", i + 1);
+        return -1;
+      }
+      key[i / 2] = (uint8_t)strtoul(h, NULL, 16);
+    }
+    keylen = n / 2;
+  }
+  for (i = 0; i < r->n_paths && rc == 0; i++) {
+    rt_path *p = r->paths[i];
+    if (p->fpeer == NULL || strcmp(p->adj.peer, peer) != 0) {
+      continue;
+    }
+    npaths++;
+    rc = hex ? svrfwd_peer_key_add(p->fpeer, (uint32_t)v, key, keylen, 0,
+                                   now_ns())
+             : svrfwd_peer_key_activate(p->fpeer, (uint32_t)v, now_ns());
+  }
+  memset(key, 0, sizeof(key));
+  if (npaths == 0) {
+    snprintf(msg, msglen, "no forwarding path to router '%s'", peer);
+    return -1;
+  }
+  if (rc == SVRFWD_ERR_KEY && !hex) {
+    snprintf(msg, msglen, "key %llu for %s: not installed (key add first)",
+             v, peer);
+    return -1;
+  }
+  if (rc != 0) {
+    snprintf(msg, msglen, "key %llu for %s: %s", v, peer, svrfwd_strerror(rc));
+    return -1;
+  }
+  snprintf(msg, msglen, "key %llu %s for %s on %zu path(s)", v,
+           hex ? "installed" : "activated", peer, npaths);
+  rt_log(r, "forwarding: %s", msg);
+  return 0;
+}
+
 uint64_t rt_fwd_bytes(rt *r) {
   svrfwd_ctx_stats st;
   if (r->fwd == NULL) {
@@ -1355,14 +1421,16 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
                  ", \"ingress_packets\": %" PRIu64 ", \"egress_packets\": %"
                  PRIu64 ", \"ingress_bytes\": %" PRIu64 ", \"egress_bytes\": %"
                  PRIu64 ", \"sessions\": %" PRIu64 ", \"sessions_created\": %"
-                 PRIu64 ", \"sessions_closed\": %" PRIu64 ", \"drops\": {",
+                 PRIu64 ", \"sessions_closed\": %" PRIu64 ", \"rekeys\": %" PRIu64
+                 ", \"drops\": {",
               f->rx_tun, f->rx_tap, f->rx_super, f->segments, f->tx_wire,
               f->tx_wire_writes,
               f->tx_host, f->tx_host_writes, f->icmp_sent,
               f->reasm.completed + f->reasm_in.completed,
               f->reasm.fragments + f->reasm_in.fragments, st.ingress_packets,
               st.egress_packets, st.ingress_bytes, st.egress_bytes,
-              st.sessions, st.sessions_created, st.sessions_closed);
+              st.sessions, st.sessions_created, st.sessions_closed,
+              st.rekeys);
     for (i = 0; i < SVRFWD_NUM_DROP_REASONS; i++) {
       rf_printf(b, "%s\"%s\": %" PRIu64, i ? ", " : "",
                 drop_name(i), st.drop[i]);

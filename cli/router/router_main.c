@@ -21,6 +21,8 @@ static const char usage_text[] =
 "       svr-router [-c FILE | -s SOCKET] show alarms [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show sessions [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show stats [--json]\n"
+"       svr-router [-c FILE | -s SOCKET] key add PEER ID < HEXKEY\n"
+"       svr-router [-c FILE | -s SOCKET] key activate PEER ID\n"
 "\n"
 "Runs one SVR router node: BFD peer-path detection (libsvrbfd, RFC 5880 on\n"
 "the peer-path port) and echo-burst path quality (latency, jitter, loss, MOS)\n"
@@ -58,6 +60,13 @@ static const char usage_text[] =
 "                      Destination, Waypoints, Path, Tx and Rx\n"
 "                      packets/bytes, Age, Transformed\n"
 "  show stats          data plane counters and drops by reason\n"
+"  key add PEER ID     install data-plane key ID (hex, 16..64 bytes, read\n"
+"                      from standard input, never from the command line)\n"
+"                      on every path to router PEER; packets with it are\n"
+"                      accepted at once\n"
+"  key activate PEER ID  send with key ID from now on; the previous key is\n"
+"                      still accepted for 30 s.  Rekey without loss: add on\n"
+"                      both routers, then activate on both\n"
 "\n"
 "Exit status: 0 success; 1 runtime failure (a socket could not be bound,\n"
 "the daemon is not reachable); 2 usage or configuration error.\n";
@@ -73,7 +82,7 @@ int main(int argc, char **argv) {
       {NULL, 0, NULL, 0}};
   const char *cfg = NULL, *sock = NULL;
   int json = 0, verbose = 0, ch, i;
-  char cmd[128];
+  char cmd[384];
 
   while ((ch = getopt_long(argc, argv, "c:s:vhV", opts, NULL)) != -1) {
     switch (ch) {
@@ -125,6 +134,51 @@ int main(int argc, char **argv) {
            c->n_services);
     free(c);
     return RT_EXIT_OK;
+  }
+  if (strcmp(argv[optind], "key") == 0) {
+    char path[RC_PATH_MAX], hex[160];
+    const char *sub = optind + 1 < argc ? argv[optind + 1] : "";
+    int add = strcmp(sub, "add") == 0 && optind + 4 == argc;
+    int act = strcmp(sub, "activate") == 0 && optind + 4 == argc;
+    if (!add && !act) {
+      fprintf(stderr, "svr-router: usage: key add PEER ID < HEXKEY | key "
+                      "activate PEER ID\n");
+      return RT_EXIT_USAGE;
+    }
+    hex[0] = '\0';
+    if (add) {
+      size_t n;
+      if (fgets(hex, sizeof(hex), stdin) == NULL) {
+        fprintf(stderr, "svr-router: key add: no key on standard input\n");
+        return RT_EXIT_USAGE;
+      }
+      n = strcspn(hex, " \t\r\n");
+      hex[n] = '\0';
+    }
+    if (sock) {
+      snprintf(path, sizeof(path), "%s", sock);
+    } else {
+      rc_config *c = malloc(sizeof(*c));
+      char err[8192];
+      if (c == NULL ||
+          rc_parse_file(c, cfg ? cfg : DEFAULT_CONFIG, err, sizeof(err)) != 0) {
+        if (c) {
+          fputs(err, stderr);
+        }
+        fprintf(stderr, "svr-router: cannot find the control socket; use -s\n");
+        free(c);
+        return RT_EXIT_USAGE;
+      }
+      rt_default_socket(c);
+      snprintf(path, sizeof(path), "%s", c->control_socket);
+      free(c);
+    }
+    snprintf(cmd, sizeof(cmd), "key %s %s %s%s%s", sub, argv[optind + 2],
+             argv[optind + 3], add ? " " : "", hex);
+    i = rt_ctl_request(path, cmd);
+    memset(cmd, 0, sizeof(cmd));
+    memset(hex, 0, sizeof(hex));
+    return i;
   }
   if (strcmp(argv[optind], "show") == 0) {
     int detail = 0, ut = 0, al = 0;
