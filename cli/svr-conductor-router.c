@@ -61,6 +61,8 @@ static const char usage_text[] =
     "  --raise SEV:CATEGORY:MESSAGE\n"
     "                           raise an alarm at start (repeatable); SEV is\n"
     "                           info, minor, major or critical\n"
+    "  --clear K                clear the alarm of the K-th --raise of this\n"
+    "                           run, after every --raise (repeatable)\n"
     "  --flood N                raise N alarms as fast as the journal takes\n"
     "  --bandwidth-bps BPS      simulate forwarding at BPS for entitlement\n"
     "  --entitlement-report-s S entitlement report period (default 300)\n"
@@ -262,6 +264,7 @@ int main(int argc, char **argv) {
       {"backoff-base-ms", required_argument, NULL, 'b'},
       {"backoff-cap-ms", required_argument, NULL, 'B'},
       {"raise", required_argument, NULL, 'R'},
+      {"clear", required_argument, NULL, 'C'},
       {"flood", required_argument, NULL, 'f'},
       {"bandwidth-bps", required_argument, NULL, 'w'},
       {"entitlement-report-s", required_argument, NULL, 'e'},
@@ -275,7 +278,9 @@ int main(int argc, char **argv) {
   rtr_opts o;
   char err[512];
   char *raises[MAX_RAISE];
-  int nraise = 0, c, i, rv;
+  uint32_t raised_num[MAX_RAISE];
+  int clears[MAX_RAISE];
+  int nraise = 0, nclear = 0, c, i, rv;
 
   if (argc >= 2 && strcmp(argv[1], "keygen") == 0) {
     if (argc != 3) {
@@ -349,6 +354,12 @@ int main(int argc, char **argv) {
       }
       raises[nraise++] = optarg;
       break;
+    case 'C':
+      if (nclear == MAX_RAISE) {
+        usage_error("at most %d --clear", MAX_RAISE);
+      }
+      clears[nclear++] = (int)num_arg("--clear", optarg, 1, MAX_RAISE);
+      break;
     case 'f':
       g_flood_total = g_flood_left =
           (uint64_t)num_arg("--flood", optarg, 0, 100000000);
@@ -401,6 +412,12 @@ int main(int argc, char **argv) {
                 (unsigned long long)g_fault_k,
                 (unsigned long long)((uint64_t)nraise + g_flood_total));
   }
+  for (i = 0; i < nclear; i++) {
+    if (clears[i] > nraise) {
+      usage_error("--clear %d: this run has only %d --raise", clears[i],
+                  nraise);
+    }
+  }
   /* Check the --raise arguments before connecting anywhere. */
   for (i = 0; i < nraise; i++) {
     char *p1 = strchr(raises[i], ':'), *p2;
@@ -447,7 +464,20 @@ int main(int argc, char **argv) {
       return 1;
     }
     printf("raised %s.%s:%u\n", o.node, o.router, num);
+    raised_num[i] = num;
     raised_one();
+  }
+  for (i = 0; i < nclear; i++) {
+    int k = clears[i] - 1;
+    char *cat = raises[k] + strlen(raises[k]) + 1;
+    char *msg = cat + strlen(cat) + 1;
+    if (rtr_clear(g_rtr, raised_num[k],
+                  (uint8_t)conductor_severity_parse(raises[k]), o.node, cat,
+                  msg) != 0) {
+      fprintf(stderr, "svr-conductor-router: cannot journal alarm clear\n");
+      return 1;
+    }
+    printf("cleared %s.%s:%u\n", o.node, o.router, raised_num[k]);
   }
   fflush(stdout);
   uv_timer_init(&g_loop, &g_tick);

@@ -1,4 +1,5 @@
-/* libconductor IPC frame codec: vectors, round trips, malformed frames. */
+/* libconductor IPC frame codec: vectors, round trips, malformed frames;
+ * HELLO with and without the epoch (IPC versions 2 and 1). */
 #include <string.h>
 
 #include <conductor/conductor.h>
@@ -85,6 +86,89 @@ static void test_hello_roundtrip(void) {
   m.version_min = 4; /* min > max */
   CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
                   CONDUCTOR_ERR_INVALID_ARGUMENT);
+}
+
+/* HELLO of IPC version 1 (no epoch: an old router) and of version 2 with
+ * the epoch TLV (0xE0B2, u64), docs/libconductor.md 2.4. */
+static const char hello_v1_hex[] = "00000022" "0001" "0000"
+                                   "e0a10002" "0001" "e0a20002" "0001"
+                                   "e0a30009" "6275726c2d636f7270"
+                                   "e0a40005" "6e6f646531";
+static const char hello_v2_hex[] = "0000002e" "0001" "0000"
+                                   "e0a10002" "0001" "e0a20002" "0002"
+                                   "e0a30009" "6275726c2d636f7270"
+                                   "e0a40005" "6e6f646531"
+                                   "e0b20008" "0123456789abcdef";
+
+static void test_hello_epoch(void) {
+  uint8_t want[128], buf[128], b2[128];
+  conductor_msg m, d;
+  conductor_ssize len;
+  int n;
+  /* an old router's HELLO: understood, epoch 0 */
+  n = svr_test_unhex(want, sizeof want, hello_v1_hex);
+  CU_ASSERT_EQUAL_FATAL(n, 42);
+  memset(&d, 0xAA, sizeof d);
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, want, (size_t)n), 0);
+  CU_ASSERT_EQUAL(d.version_max, 1);
+  CU_ASSERT_STRING_EQUAL(d.router, "burl-corp");
+  CU_ASSERT_EQUAL(d.epoch, 0);
+  /* encoding it back (epoch 0) sends no epoch TLV: the same bytes */
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &d), n);
+  CU_ASSERT_EQUAL(memcmp(buf, want, (size_t)n), 0);
+  /* version 2 with an epoch: literal vector both ways */
+  n = svr_test_unhex(want, sizeof want, hello_v2_hex);
+  CU_ASSERT_EQUAL_FATAL(n, 54);
+  memset(&m, 0, sizeof m);
+  m.type = CONDUCTOR_MSG_HELLO;
+  m.version_min = 1;
+  m.version_max = 2;
+  strcpy(m.router, "burl-corp");
+  strcpy(m.node, "node1");
+  m.epoch = 0x0123456789abcdefULL;
+  len = conductor_msg_encode(buf, sizeof buf, &m);
+  CU_ASSERT_EQUAL(len, n);
+  CU_ASSERT_EQUAL(memcmp(buf, want, (size_t)n), 0);
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, want, (size_t)n), 0);
+  CU_ASSERT_EQUAL(d.epoch, 0x0123456789abcdefULL);
+  CU_ASSERT_EQUAL(d.version_max, 2);
+  m.epoch = UINT64_MAX; /* every bit is carried */
+  len = conductor_msg_encode(buf, sizeof buf, &m);
+  CU_ASSERT_FATAL(len > 0);
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, buf, (size_t)len), 0);
+  CU_ASSERT_EQUAL(d.epoch, UINT64_MAX);
+  /* epoch 0 on the wire: "none" is said by leaving the TLV out */
+  memcpy(b2, want, (size_t)n);
+  memset(b2 + n - 8, 0, 8);
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, b2, (size_t)n),
+                  CONDUCTOR_ERR_FIELD_VALUE);
+  /* epoch of 4 bytes */
+  CU_ASSERT_EQUAL(svr_test_unhex(b2, sizeof b2,
+                                 "0000002a" "0001" "0000"
+                                 "e0a10002" "0001" "e0a20002" "0002"
+                                 "e0a30009" "6275726c2d636f7270"
+                                 "e0a40005" "6e6f646531"
+                                 "e0b20004" "01234567"),
+                  50);
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, b2, 50),
+                  CONDUCTOR_ERR_FIELD_LENGTH);
+  /* epoch twice */
+  memcpy(b2, want, (size_t)n);
+  memcpy(b2 + n, want + n - 12, 12);
+  b2[3] = 0x3a;
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, b2, (size_t)n + 12),
+                  CONDUCTOR_ERR_FIELD_DUPLICATE);
+  /* an epoch TLV in another message is skipped like an unknown field */
+  CU_ASSERT_EQUAL(svr_test_unhex(b2, sizeof b2,
+                                 "00000024" "0005" "0000"
+                                 "e0a50008" "0000000000000001"
+                                 "e0b20008" "0123456789abcdef"
+                                 "e0a90008" "0000000000000002"),
+                  44);
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, b2, 44), 0);
+  CU_ASSERT_EQUAL(d.type, CONDUCTOR_MSG_KEEPALIVE);
+  CU_ASSERT_EQUAL(d.epoch, 0);
+  CU_ASSERT_EQUAL(d.seq, 1);
 }
 
 static void test_malformed(void) {
@@ -183,6 +267,7 @@ int main(void) {
       {"keepalive_vector", test_keepalive_vector},
       {"alarm_roundtrip", test_alarm_roundtrip},
       {"hello_roundtrip", test_hello_roundtrip},
+      {"hello_epoch", test_hello_epoch},
       {"malformed", test_malformed},
       {"names", test_names},
       {NULL, NULL}};

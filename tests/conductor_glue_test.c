@@ -3,14 +3,17 @@
  * the router side: a conductor node (cnd) and three router nodes (rtr) on
  * loopback.  Alarms raised and cleared on the routers reach the database
  * exactly once; the journal of a router deleted before the acks arrived is
- * delivered by its successor; a router with a wrong pinned host key never
- * connects.  Every wait is "run the loop until a condition holds", bounded
+ * delivered by its successor under the same epoch; a router restarted
+ * without a journal (seq from 1 again) has its alarms stored under a new
+ * epoch; a journal from before epochs keeps epoch 0 (its replay stays a
+ * duplicate); a router with a wrong pinned host key never connects.  Every wait is "run the loop until a condition holds", bounded
  * by a deadline timer.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -152,11 +155,85 @@ static void test_journal_survives_router(void) {
   CU_ASSERT_TRUE(run_until(all_acked, rs, 20000));
   CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='nj'"), 50);
   CU_ASSERT_EQUAL(q1("SELECT max(seq) FROM alarm_events WHERE node='nj'"), 50);
+  /* both router objects ran under the journal's epoch */
+  CU_ASSERT_EQUAL(q1("SELECT count(DISTINCT epoch) FROM alarm_events WHERE "
+                     "node='nj'"), 1);
+  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='nj' "
+                     "AND epoch=0"), 0);
   stop_router(rs[0]);
   CU_ASSERT_TRUE(run_until(db_has,
                            "SELECT count(*) FROM connections WHERE node='nj' "
                            "AND state='disconnected'",
                            5000));
+}
+
+/* Issue 14: a router node without a journal starts at seq 1 on every
+ * run.  Each run has its own epoch, so the second run's alarms are stored,
+ * not acknowledged as duplicates of the first run's. */
+static void test_restart_without_journal(void) {
+  rtr *rs[2] = {NULL, NULL};
+  int run, k;
+  for (run = 0; run < 2; run++) {
+    rs[0] = mk_router("nr", kh, NULL);
+    for (k = 0; k < 20; k++) {
+      CU_ASSERT_EQUAL(rtr_raise(rs[0], CONDUCTOR_SEV_MINOR, "nr", "peer",
+                                run ? "second run" : "first run", NULL), 0);
+    }
+    CU_ASSERT_EQUAL(rtr_next_seq(rs[0]), 21);
+    CU_ASSERT_TRUE(run_until(all_acked, rs, 20000));
+    stop_router(rs[0]);
+  }
+  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='nr'"), 40);
+  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='nr' AND "
+                     "message='second run'"), 20);
+  CU_ASSERT_EQUAL(q1("SELECT count(DISTINCT epoch) FROM alarm_events WHERE "
+                     "node='nr' AND epoch!=0"), 2);
+}
+
+/* A journal written before epochs (no 'H' record) whose alarm seq 1 the
+ * conductor already stored (as epoch 0, unacknowledged when the old
+ * router stopped): the upgraded router keeps epoch 0, so the replay is a
+ * duplicate and the next alarm continues at seq 2 under epoch 0. */
+static void test_journal_before_epochs(void) {
+  char st[128], jpath[160];
+  uint8_t rec[1 + CONDUCTOR_MAX_FRAME_LEN];
+  conductor_store *s = NULL;
+  conductor_msg m;
+  conductor_ssize n;
+  rtr *rs[2] = {NULL, NULL};
+  FILE *f;
+  memset(&m, 0, sizeof m);
+  m.type = CONDUCTOR_MSG_ALARM;
+  m.alarm.seq = 1;
+  m.alarm.alarm_num = 1;
+  m.alarm.op = CONDUCTOR_ALARM_RAISE;
+  m.alarm.severity = CONDUCTOR_SEV_MAJOR;
+  m.alarm.time_ns = 1700000000000000000ULL;
+  strcpy(m.alarm.source, "no");
+  strcpy(m.alarm.category, "peer");
+  strcpy(m.alarm.message, "Peer old path is down");
+  rec[0] = 'A';
+  n = conductor_msg_encode(rec + 1, sizeof rec - 1, &m);
+  CU_ASSERT_FATAL(n > 0);
+  snprintf(st, sizeof st, "%s/sto", dir);
+  CU_ASSERT_FATAL(mkdir(st, 0700) == 0);
+  snprintf(jpath, sizeof jpath, "%s/outbox.journal", st);
+  f = fopen(jpath, "wb");
+  CU_ASSERT_FATAL(f != NULL);
+  CU_ASSERT_EQUAL(fwrite(rec, 1, (size_t)n + 1, f), (size_t)n + 1);
+  fclose(f);
+  CU_ASSERT_FATAL(conductor_store_open(&s, db, 0) == 0);
+  CU_ASSERT_EQUAL(conductor_store_add_alarm(s, "r1", "no", &m.alarm, 1), 1);
+  conductor_store_close(s);
+  rs[0] = mk_router("no", kh, st);
+  CU_ASSERT_EQUAL(rtr_next_seq(rs[0]), 2);
+  CU_ASSERT_EQUAL(rtr_raise(rs[0], CONDUCTOR_SEV_MAJOR, "no", "peer",
+                            "Peer new path is down", NULL), 0);
+  CU_ASSERT_TRUE(run_until(all_acked, rs, 20000));
+  stop_router(rs[0]);
+  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='no'"), 2);
+  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='no' AND "
+                     "epoch=0 AND seq IN (1,2)"), 2);
 }
 
 static int failed_link;
@@ -197,6 +274,8 @@ int main(void) {
   static const svr_test_case cases[] = {
       {"alarms_exactly_once", test_alarms_exactly_once},
       {"journal_survives_router", test_journal_survives_router},
+      {"restart_without_journal", test_restart_without_journal},
+      {"journal_before_epochs", test_journal_before_epochs},
       {"changed_host_key", test_changed_host_key},
       {NULL, NULL}};
   cnd_opts o;

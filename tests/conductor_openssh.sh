@@ -4,10 +4,11 @@
 # refused by OpenSSH too, only public key authentication is offered
 # (password and keyboard-interactive refused), an unknown key is refused,
 # exec is refused, and the svr-conductor subsystem answers a HELLO frame
-# with a HELLO_ACK.
+# with a HELLO_ACK; a version 1 HELLO (no epoch, an old router) is still
+# understood and its ALARM stored as epoch 0.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
 . "$SVR_SOURCE_DIR/tests/conductor_lib.sh"
-svr_require_cmd ssh ssh-keygen ssh-keyscan od
+svr_require_cmd ssh ssh-keygen ssh-keyscan od sqlite3
 cd "$SVR_TMP"
 hexof() { od -An -v -tx1 "$1" | tr -d ' \n'; }
 mkdir -p home
@@ -70,6 +71,20 @@ hex=$(hexof unk.bin)
 echo "$hex" | grep -q '00090000.*e0b000020063' && kill -0 $C1_PID \
   && svr_pass "unknown message type answered with ERROR (ref type 0x63), conductor alive" \
   || svr_fail "unknown type: got '$hex'"
+
+# a version 1 router (its HELLO above has no epoch) is still understood:
+# its ALARM is acknowledged after the commit and stored as epoch 0
+alarm='\x00\x00\x00\x5b\x00\x03\x00\x00\xe0\xa5\x00\x08\x00\x00\x00\x00\x00\x00\x00\x01\xe0\xa6\x00\x04\x00\x00\x00\x01\xe0\xa7\x00\x01\x01\xe0\xa8\x00\x01\x02\xe0\xa9\x00\x08\x17\x97\x9c\xfe6\x2a\x00\x00\xe0\xaa\x00\x05node1\xe0\xab\x00\x04peer\xe0\xac\x00\x1cPeer old-router path is down'
+ALARM_ACK1=0000000c00040000e0a500080000000000000001
+got_ack() { hexof old.bin | grep -q $ALARM_ACK1; }
+: > old.bin
+{ printf "$hello$alarm"; svr_wait_for 10 got_ack; } | \
+  "${SSH[@]}" -i rk burl-corp@127.0.0.1 -s svr-conductor > old.bin 2>/dev/null
+n=$(q c1 "SELECT count(*) FROM alarm_events WHERE router='burl-corp' AND
+  node='node1' AND epoch=0 AND seq=1 AND message='Peer old-router path is down'")
+got_ack && [ "$n" = 1 ] \
+  && svr_pass "IPC version 1 HELLO (no epoch): ALARM acknowledged and stored as epoch 0" \
+  || svr_fail "version 1 router: ack '$(hexof old.bin)', stored $n"
 
 ssh-keygen -q -t ed25519 -N '' -f impostor
 echo "[127.0.0.1]:$P $(cut -d' ' -f1,2 impostor.pub)" > kh2

@@ -184,28 +184,111 @@ static void test_outbox_flood(void) {
   conductor_outbox_del(ob);
 }
 
+/* The filter remembers the last CONDUCTOR_DEDUP_WINDOW sequence numbers
+ * (floor, floor + W]; anything below is "not known", which sends it to the
+ * store (INSERT OR IGNORE decides).  It never reports a seq it was not
+ * told about as seen: that would be acknowledged without a row. */
 static void test_dedup(void) {
   conductor_dedup d;
   uint64_t s;
   conductor_dedup_init(&d);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 0), 0);
   CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 1), 0);
   conductor_dedup_mark(&d, 2);
   CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 2), 1);
   CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 1), 0);
-  CU_ASSERT_EQUAL(d.floor, 0);
   conductor_dedup_mark(&d, 1);
-  CU_ASSERT_EQUAL(d.floor, 2); /* contiguous run folded into the floor */
   CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 1), 1);
   CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 3), 0);
   for (s = 3; s <= 5000; s++) {
     conductor_dedup_mark(&d, s);
   }
-  CU_ASSERT_EQUAL(d.floor, 5000);
-  /* a jump beyond the window slides it */
+  /* the window follows the newest: the last 1024 are known, older ones go
+   * to the store again */
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 5000), 1);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 5000 - CONDUCTOR_DEDUP_WINDOW + 1),
+                  1);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 5000 - CONDUCTOR_DEDUP_WINDOW), 0);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 1), 0);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 5001), 0);
+  /* a jump beyond the window slides it; what it skipped stays unknown */
   conductor_dedup_mark(&d, 5000 + 3000);
   CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 8000), 1);
   CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 7999), 0);
-  CU_ASSERT_EQUAL(d.floor, 8000 - CONDUCTOR_DEDUP_WINDOW);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 5000), 0);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 8000 - CONDUCTOR_DEDUP_WINDOW), 0);
+  /* a mark below the window is not remembered (the store has it) */
+  conductor_dedup_mark(&d, 10);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 10), 0);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 8000), 1);
+}
+
+/* Issue 14, item 2: seq 5000 then 1..10.  The jump must not make 1..10
+ * look committed (they were acknowledged and never stored). */
+static void test_dedup_gap(void) {
+  conductor_dedup d;
+  uint64_t s, claimed = 0;
+  conductor_dedup_init(&d);
+  conductor_dedup_mark(&d, 5000);
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 5000), 1);
+  for (s = 1; s <= 10; s++) {
+    CU_ASSERT_EQUAL(conductor_dedup_seen(&d, s), 0);
+    conductor_dedup_mark(&d, s); /* stored: below the window, forgotten */
+  }
+  for (s = 11; s < 5000; s++) {
+    claimed += (uint64_t)conductor_dedup_seen(&d, s);
+  }
+  CU_ASSERT_EQUAL(claimed, 0); /* never marked, so never "seen" */
+  CU_ASSERT_EQUAL(conductor_dedup_seen(&d, 5000), 1);
+}
+
+/* Random walks of marks (in order, with gaps, jumps and stragglers): the
+ * filter never reports as seen a seq that was not marked, and remembers
+ * every mark still inside its window. */
+static void test_dedup_never_invents(void) {
+  static uint8_t marked[200001];
+  conductor_dedup d;
+  uint64_t x = 0x853c49e6748fea9bULL, s = 0;
+  int round, i, bad = 0, missed = 0, hits = 0;
+  for (round = 0; round < 20; round++) {
+    memset(marked, 0, sizeof marked);
+    conductor_dedup_init(&d);
+    s = 0;
+    for (i = 0; i < 3000; i++) {
+      uint64_t r, m;
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      r = x % 100;
+      if (r < 70) {
+        s += 1;               /* in order */
+      } else if (r < 88) {
+        s += 1 + x % 50;      /* small gap */
+      } else if (r < 90) {
+        s += 1 + x % 3000;    /* jump, often past the window */
+      }
+      m = r >= 90 && s > 0 ? 1 + (x >> 20) % s : s; /* straggler below */
+      if (m == 0 || m > 200000) {
+        continue;
+      }
+      conductor_dedup_mark(&d, m);
+      marked[m] = 1;
+    }
+    for (s = 1; s <= 200000; s++) {
+      int seen = conductor_dedup_seen(&d, s);
+      hits += seen;
+      if (seen && !marked[s]) {
+        bad++; /* would be acknowledged without a row */
+      }
+      if (!seen && marked[s] && s > d.floor &&
+          s <= d.floor + CONDUCTOR_DEDUP_WINDOW) {
+        missed++; /* in the window, marked, but forgotten */
+      }
+    }
+  }
+  CU_ASSERT_EQUAL(bad, 0);
+  CU_ASSERT_EQUAL(missed, 0);
+  CU_ASSERT(hits > 100); /* the fast path still answers */
 }
 
 static void test_keepalive(void) {
@@ -271,6 +354,8 @@ int main(void) {
       {"outbox_restore_and_full", test_outbox_restore_and_full},
       {"outbox_flood", test_outbox_flood},
       {"dedup", test_dedup},
+      {"dedup_gap", test_dedup_gap},
+      {"dedup_never_invents", test_dedup_never_invents},
       {"keepalive", test_keepalive},
       {"backoff", test_backoff},
       {"meter", test_meter},

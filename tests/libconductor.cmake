@@ -28,3 +28,7 @@ if(TARGET conductor_uv)
                SOURCES conductor_glue_test.c
                LIBS conductor_uv PkgConfig::SQLITE3 TIMEOUT 120)
 endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_restart LABEL interop
+                      SCRIPT conductor_restart.sh TIMEOUT 120)
+endif()

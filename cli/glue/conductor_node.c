@@ -43,6 +43,7 @@ struct dconn {
   int poll_events;
   char router[CONDUCTOR_NAME_MAX];
   char node[CONDUCTOR_NAME_MAX];
+  uint64_t epoch;      /* the router run's identity, from HELLO (0: none) */
   uint64_t since_ns;   /* Unix */
   uint64_t last_ka_ns; /* Unix, last keepalive from the router */
   uint64_t last_rx_mono;
@@ -383,8 +384,10 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
       return;
     }
     if (m.version_min > CONDUCTOR_PROTO_VERSION) {
-      send_error(c, CONDUCTOR_ERR_PROTO_VERSION, m.type,
-                 "conductor speaks IPC version 1 only");
+      char t[64];
+      snprintf(t, sizeof t, "conductor speaks IPC versions 1-%d only",
+               CONDUCTOR_PROTO_VERSION);
+      send_error(c, CONDUCTOR_ERR_PROTO_VERSION, m.type, t);
       conductor_sconn_close(sc, CONDUCTOR_ERR_PROTO_VERSION);
       return;
     }
@@ -401,6 +404,9 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
     c->hello_done = 1;
     snprintf(c->router, sizeof c->router, "%s", m.router);
     snprintf(c->node, sizeof c->node, "%s", m.node);
+    /* Alarms of this connection are deduplicated within this router run:
+     * (router, node, epoch, seq).  0 from a router without epochs. */
+    c->epoch = m.epoch;
     {
       /* A router node that reconnects before its old connection timed out
        * (restart, NAT change): the new connection wins, and closing the
@@ -420,7 +426,8 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
     c->last_ka_ns = c->since_ns;
     queue_row(d, c, "connected", 2);
     d->stats.connections++;
-    clog_(d, 2, "router %s node %s connected", c->router, c->node);
+    clog_(d, 2, "router %s node %s connected (epoch %llu)", c->router,
+          c->node, (unsigned long long)c->epoch);
     r.type = CONDUCTOR_MSG_HELLO_ACK;
     r.version = m.version_max < CONDUCTOR_PROTO_VERSION
                     ? m.version_max
@@ -429,6 +436,9 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
     send_msg(c, &r);
     break;
   case CONDUCTOR_MSG_ALARM:
+    /* seen() is 1 only for a seq this connection committed and still
+     * remembers; anything else goes to the batch and the store decides
+     * (INSERT OR IGNORE), so every ack has a row behind it. */
     if (conductor_dedup_seen(&c->dedup, m.alarm.seq)) {
       d->stats.alarms_duplicate++;
       r.type = CONDUCTOR_MSG_ALARM_ACK; /* committed before: ack again */
@@ -589,8 +599,8 @@ static void on_check(uv_check_t *h) {
   for (i = 0; i < d->nbatch && rv >= 0; i++) {
     batch_item *it = &d->batch[i];
     if (it->kind == CONDUCTOR_MSG_ALARM) {
-      rv = conductor_store_add_alarm(d->store, it->c->router, it->c->node,
-                                     &it->alarm, now_unix);
+      rv = conductor_store_add_alarm2(d->store, it->c->router, it->c->node,
+                                      it->c->epoch, &it->alarm, now_unix);
       if (rv == 1) {
         d->stats.alarms_committed++;
         batch_new++;

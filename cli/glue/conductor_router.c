@@ -10,10 +10,17 @@
  * kind 'A' = an ALARM frame as raised; '0'/'1' = an ALARM_ACK frame from
  * conductor link 0/1; 'N' = a KEEPALIVE frame used as a marker whose seq
  * is the next alarm sequence number and time_ns the next alarm number
- * (written when the journal is compacted).  Replay rebuilds every outbox;
- * a torn record at the end is cut off.  Appends are write(2) calls (a
- * process kill loses nothing the kernel accepted); fdatasync after each
- * append with fsync_journal for power loss.
+ * (written when the journal is compacted); 'H' = the HELLO this router
+ * node sends, for its epoch (first record of a new or compacted journal).
+ * Replay rebuilds every outbox; a torn record at the end is cut off.
+ * Appends are write(2) calls (a process kill loses nothing the kernel
+ * accepted); fdatasync after each append with fsync_journal for power loss.
+ *
+ * Epoch: the identity of a router run, sent in HELLO; the conductor
+ * deduplicates alarms by (router, node, epoch, seq).  Without a journal
+ * every start is a new run (sequence numbers restart at 1) and picks a new
+ * random epoch; with one, the epoch is the journal's, so the alarms it
+ * replays after a restart are still recognised as retransmissions.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +78,7 @@ struct rtr {
   off_t jbytes;
   uint64_t next_seq;
   uint32_t next_alarm_num;
+  uint64_t epoch; /* this run's identity in HELLO (0: a pre-epoch journal) */
   uint64_t rnd;
   conductor_meter meter;
   uint64_t bytes_total;
@@ -99,6 +108,19 @@ static uint64_t rnd_next(rtr *r) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
+}
+
+/* A new run identity: random, non-zero, below 2^63 (so that it reads as
+ * the same positive number in the conductor's SQLite and JSON). */
+static uint64_t new_epoch(rtr *r) {
+  uint64_t e = 0;
+  if (getrandom(&e, sizeof e, GRND_NONBLOCK) != (ssize_t)sizeof e) {
+    /* no kernel entropy yet (early boot): clock, pid and jitter state;
+     * unique enough to tell this run from the previous one */
+    e = rnd_next(r) ^ cglue_unix_ns();
+  }
+  e &= (uint64_t)INT64_MAX;
+  return e ? e : 1;
 }
 
 /* ---- journal ------------------------------------------------------------ */
@@ -133,6 +155,23 @@ static int journal_append(rtr *r, char kind, const conductor_msg *m) {
   return 0;
 }
 
+static void hello_msg(const rtr *r, conductor_msg *m) {
+  memset(m, 0, sizeof *m);
+  m->type = CONDUCTOR_MSG_HELLO;
+  m->version_min = 1;
+  m->version_max = CONDUCTOR_PROTO_VERSION;
+  snprintf(m->router, sizeof m->router, "%s", r->router);
+  snprintf(m->node, sizeof m->node, "%s", r->node);
+  m->epoch = r->epoch;
+}
+
+/* The epoch record ('H'): the HELLO this router node sends. */
+static int journal_epoch(rtr *r) {
+  conductor_msg m;
+  hello_msg(r, &m);
+  return journal_append(r, 'H', &m);
+}
+
 static int journal_marker(rtr *r) {
   conductor_msg m;
   memset(&m, 0, sizeof m);
@@ -156,6 +195,7 @@ static void journal_maybe_compact(rtr *r) {
   }
   if (ftruncate(r->jfd, 0) == 0 && lseek(r->jfd, 0, SEEK_SET) == 0) {
     r->jbytes = 0;
+    journal_epoch(r);
     journal_marker(r);
     if (r->o.fsync_journal) {
       fdatasync(r->jfd);
@@ -168,7 +208,7 @@ static int journal_open(rtr *r, char *err, size_t errcap) {
   struct stat st;
   uint8_t *data = NULL;
   size_t off = 0, len, restored = 0, acked = 0;
-  int i;
+  int i, have_epoch = 0;
   snprintf(path, sizeof path, "%s/outbox.journal", r->o.state_dir);
   mkdir(r->o.state_dir, 0700);
   r->jfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -233,6 +273,9 @@ static int journal_open(rtr *r, char *err, size_t errcap) {
       if (m.time_ns > r->next_alarm_num && m.time_ns < UINT32_MAX) {
         r->next_alarm_num = (uint32_t)m.time_ns;
       }
+    } else if (kind == 'H' && m.type == CONDUCTOR_MSG_HELLO) {
+      r->epoch = m.epoch;
+      have_epoch = 1;
     } else {
       break;
     }
@@ -251,11 +294,26 @@ static int journal_open(rtr *r, char *err, size_t errcap) {
   for (i = 0; i < r->nlinks; i++) {
     conductor_outbox_set_next_seq(r->links[i].ob, r->next_seq);
   }
+  if (!have_epoch) {
+    if (off == 0) {
+      r->epoch = new_epoch(r); /* a new journal: a new run */
+    } else {
+      /* Written before epochs: its alarms reached the conductor as epoch
+       * 0, so replays must stay epoch 0 to remain duplicates. */
+      r->epoch = 0;
+      rlog(r, 1, "journal %s has no epoch (written before epochs): "
+                 "keeping epoch 0", path);
+    }
+    if (journal_epoch(r) != 0) {
+      snprintf(err, errcap, "cannot write journal %s", path);
+      return CONDUCTOR_ERR_IO;
+    }
+  }
   rlog(r, 2,
        "journal %s: %zu alarms, %zu acks replayed; pending %zu; next seq "
-       "%llu",
+       "%llu; epoch %llu",
        path, restored, acked, rtr_pending(r),
-       (unsigned long long)r->next_seq);
+       (unsigned long long)r->next_seq, (unsigned long long)r->epoch);
   return 0;
 }
 
@@ -380,9 +438,17 @@ static void handle_frame(rlink *l, const uint8_t *f, size_t len) {
         l->ent[i].inflight = 0;
       }
       rlog(r, 2,
-           "connected to conductor node %s at %s:%u (IPC v%u); outbox %zu",
+           "connected to conductor node %s at %s:%u (IPC v%u, epoch %llu); "
+           "outbox %zu",
            m.node, l->host, (unsigned)l->port, (unsigned)m.version,
-           conductor_outbox_pending(l->ob));
+           (unsigned long long)r->epoch, conductor_outbox_pending(l->ob));
+      if (m.version < 2 && r->jfd < 0) {
+        rlog(r, 1,
+             "conductor node %s speaks IPC v%u: it cannot tell this run "
+             "from an earlier one, so alarms whose sequence numbers an "
+             "earlier run used may be dropped; give a state directory",
+             m.node, (unsigned)m.version);
+      }
     }
     break;
   case CONDUCTOR_MSG_ALARM_ACK:
@@ -435,12 +501,7 @@ static void link_process(rlink *l) {
   if (l->state == L_CONNECTING &&
       conductor_client_get_state(l->cl) == CONDUCTOR_CLIENT_READY) {
     conductor_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = CONDUCTOR_MSG_HELLO;
-    m.version_min = 1;
-    m.version_max = CONDUCTOR_PROTO_VERSION;
-    snprintf(m.router, sizeof m.router, "%s", r->router);
-    snprintf(m.node, sizeof m.node, "%s", r->node);
+    hello_msg(r, &m);
     if (link_send(l, &m) != 0) {
       link_fail(l, CONDUCTOR_ERR_SSH, conductor_client_errmsg(l->cl));
       return;
@@ -750,6 +811,10 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
     if (rv != 0) {
       return rv;
     }
+  } else {
+    r->epoch = new_epoch(r); /* no journal: every start is a new run */
+    rlog(r, 2, "no journal: alarm seq from 1, epoch %llu",
+         (unsigned long long)r->epoch);
   }
   conductor_meter_init(&r->meter, r->o.ent_sample_ns, r->o.ent_report_ns,
                        uv_hrtime(), 0);

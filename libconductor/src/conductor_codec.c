@@ -161,6 +161,13 @@ static int decode_field(conductor_msg *m, const svr_tlv *t) {
     return rv;
   case CONDUCTOR_TLV_TEXT:
     return get_str(m->text, sizeof m->text, t, 0);
+  case CONDUCTOR_TLV_EPOCH:
+    rv = get_uint(&v, t, 8);
+    if (rv == 0 && v == 0) {
+      return CONDUCTOR_ERR_FIELD_VALUE; /* "no epoch" is said by absence */
+    }
+    m->epoch = v;
+    return rv;
   default:
     return 0; /* unknown TLV: skipped by length, later versions add fields */
   }
@@ -228,8 +235,14 @@ int conductor_msg_decode(conductor_msg *m, const uint8_t *p, size_t len) {
     m->type = tmp.type;
     return CONDUCTOR_ERR_UNKNOWN_TYPE;
   }
-  /* Optional fields: only ERROR's text. */
-  allowed = need | (tmp.type == CONDUCTOR_MSG_ERROR ? F(CONDUCTOR_TLV_TEXT) : 0);
+  /* Optional fields: ERROR's text, HELLO's epoch (IPC version 2; absent
+   * from a version 1 router's HELLO). */
+  allowed = need;
+  if (tmp.type == CONDUCTOR_MSG_ERROR) {
+    allowed |= F(CONDUCTOR_TLV_TEXT);
+  } else if (tmp.type == CONDUCTOR_MSG_HELLO) {
+    allowed |= F(CONDUCTOR_TLV_EPOCH);
+  }
   svr_tlv_iter_init(&it, p + CONDUCTOR_FRAME_HDR_LEN,
                     len - CONDUCTOR_FRAME_HDR_LEN);
   while ((rv = svr_tlv_next(&it, &t)) == 1) {
@@ -303,6 +316,9 @@ conductor_ssize conductor_msg_encode(uint8_t *buf, size_t cap,
     svr_tlv_put_u16(&w, CONDUCTOR_TLV_VERSION_MAX, m->version_max);
     put_str(&w, CONDUCTOR_TLV_ROUTER, m->router);
     put_str(&w, CONDUCTOR_TLV_NODE, m->node);
+    if (m->epoch != 0) {
+      svr_tlv_put_u64(&w, CONDUCTOR_TLV_EPOCH, m->epoch);
+    }
     break;
   case CONDUCTOR_MSG_HELLO_ACK:
     if (m->version == 0 || m->node[0] == '\0') {

@@ -1,13 +1,22 @@
 /*
  * Conductor-side duplicate filter (sans-I/O): which alarm sequence numbers
- * of one router node are already committed.  seq <= floor are all seen;
- * bit i of the window is seq floor + 1 + i.
+ * of one router node's connection are already committed.  It remembers a
+ * window of CONDUCTOR_DEDUP_WINDOW numbers: bit i is seq floor + 1 + i.
+ *
+ * It only ever answers "committed" for a seq it was told about: an answer
+ * of "seen" is acknowledged without touching the database, so a wrong one
+ * is an alarm acknowledged and never stored.  Everything outside the
+ * window (below floor, or above the newest) is "not known", and the
+ * caller stores it: INSERT OR IGNORE on (router, node, epoch, seq) then
+ * decides, and a duplicate it finds may be acknowledged because it is
+ * stored.
  */
 #include <string.h>
 
 #include <conductor/conductor.h>
 
 #define W CONDUCTOR_DEDUP_WINDOW
+#define NWORDS (W / 64)
 
 void conductor_dedup_init(conductor_dedup *d) { memset(d, 0, sizeof *d); }
 
@@ -16,31 +25,33 @@ static int bit_get(const conductor_dedup *d, uint64_t i) {
 }
 
 int conductor_dedup_seen(const conductor_dedup *d, uint64_t seq) {
+  uint64_t off;
   if (seq <= d->floor) {
-    return 1;
+    return 0; /* below the window: not known, the store decides */
   }
-  if (seq - d->floor - 1 >= W) {
+  off = seq - d->floor - 1;
+  if (off >= W) {
     return 0;
   }
-  return bit_get(d, seq - d->floor - 1);
+  return bit_get(d, off);
 }
 
-/* Moves the window up by |n| positions (bit 0 leaves first). */
+/* Moves the window up by |n| positions: the lowest n bits are forgotten
+ * (those numbers become "not known", never "seen"). */
 static void shift(conductor_dedup *d, uint64_t n) {
-  uint64_t i;
+  size_t words, i;
+  unsigned bits;
   if (n >= W) {
     memset(d->bits, 0, sizeof d->bits);
     d->floor += n;
     return;
   }
-  for (i = 0; i < W; i++) {
-    uint64_t src = i + n;
-    int b = src < W ? bit_get(d, src) : 0;
-    if (b) {
-      d->bits[i / 64] |= (uint64_t)1 << (i % 64);
-    } else {
-      d->bits[i / 64] &= ~((uint64_t)1 << (i % 64));
-    }
+  words = (size_t)(n / 64);
+  bits = (unsigned)(n % 64);
+  for (i = 0; i < NWORDS; i++) {
+    uint64_t lo = i + words < NWORDS ? d->bits[i + words] : 0;
+    uint64_t hi = i + words + 1 < NWORDS ? d->bits[i + words + 1] : 0;
+    d->bits[i] = bits ? (lo >> bits) | (hi << (64 - bits)) : lo;
   }
   d->floor += n;
 }
@@ -48,26 +59,15 @@ static void shift(conductor_dedup *d, uint64_t n) {
 void conductor_dedup_mark(conductor_dedup *d, uint64_t seq) {
   uint64_t off;
   if (seq <= d->floor) {
-    return;
+    return; /* below the window: not remembered; the store has it */
   }
   off = seq - d->floor - 1;
   if (off >= W) {
-    /* Slide so that seq is the last bit of the window.  Sequence numbers
-     * that fall below the new floor without having been marked are
-     * reported as seen from now on; the caller only slides this far when
-     * a router skipped them, which a router never does (it sends in
-     * order), so this only loses precision for a misbehaving peer and the
-     * store's UNIQUE constraint still decides. */
+    /* Slide so that seq is the last bit of the window.  The numbers that
+     * fall below it are forgotten, not assumed committed: a router that
+     * jumped (seq 5000, then 1..10) gets each of them stored. */
     shift(d, off - W + 1);
     off = W - 1;
   }
   d->bits[off / 64] |= (uint64_t)1 << (off % 64);
-  /* Advance the floor over the contiguous run at the start. */
-  if (bit_get(d, 0)) {
-    uint64_t run = 0;
-    while (run < W && bit_get(d, run)) {
-      run++;
-    }
-    shift(d, run);
-  }
 }

@@ -1,8 +1,9 @@
 /*
  * A conductor node's database (SQLite, WAL, synchronous=EXTRA): enrolled
- * router keys, alarm events (deduplicated by router, node, seq), the active
- * alarm table, monthly entitlement peaks and the connection table.
- * Schema: docs/libconductor.md section 5.
+ * router keys, alarm events (deduplicated by router, node, epoch, seq), the
+ * active alarm table, monthly entitlement peaks and the connection table.
+ * Schema: docs/libconductor.md section 5.  A database from before epochs is
+ * migrated when it is opened read-write (migrate_epochs()).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -29,8 +30,8 @@ enum {
 
 static const char *const stmt_sql[ST_COUNT] = {
     "INSERT OR IGNORE INTO alarm_events(router,node,seq,alarm_num,op,severity,"
-    "time_ns,source,category,message,received_ns) "
-    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+    "time_ns,source,category,message,received_ns,epoch) "
+    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
     "INSERT INTO alarms(alarm_id,router,node,alarm_num,severity,time_ns,"
     "source,category,message,shelved) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,0) "
     "ON CONFLICT(alarm_id) DO UPDATE SET severity=excluded.severity,"
@@ -56,18 +57,24 @@ static const char *const stmt_sql[ST_COUNT] = {
     "SELECT 1 FROM routers WHERE name=?1 LIMIT 1",
 };
 
+/* Every alarm event once per router run: a router node that restarts
+ * without a journal numbers its events from 1 again under a new epoch. */
+#define ALARM_EVENTS_TABLE(name)                                             \
+  "CREATE TABLE IF NOT EXISTS " name "("                                     \
+  " router TEXT NOT NULL, node TEXT NOT NULL,"                               \
+  " epoch INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL,"                 \
+  " alarm_num INTEGER NOT NULL, op INTEGER NOT NULL,"                        \
+  " severity INTEGER NOT NULL, time_ns INTEGER NOT NULL,"                    \
+  " source TEXT NOT NULL, category TEXT NOT NULL, message TEXT NOT NULL,"    \
+  " received_ns INTEGER NOT NULL,"                                           \
+  " PRIMARY KEY(router,node,epoch,seq)) WITHOUT ROWID;"
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS routers("
     " key_b64 TEXT PRIMARY KEY, key_type TEXT NOT NULL, name TEXT NOT NULL,"
     " fingerprint TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS routers_name ON routers(name);"
-    "CREATE TABLE IF NOT EXISTS alarm_events("
-    " router TEXT NOT NULL, node TEXT NOT NULL, seq INTEGER NOT NULL,"
-    " alarm_num INTEGER NOT NULL, op INTEGER NOT NULL,"
-    " severity INTEGER NOT NULL, time_ns INTEGER NOT NULL,"
-    " source TEXT NOT NULL, category TEXT NOT NULL, message TEXT NOT NULL,"
-    " received_ns INTEGER NOT NULL,"
-    " PRIMARY KEY(router,node,seq)) WITHOUT ROWID;"
+    ALARM_EVENTS_TABLE("alarm_events")
     "CREATE TABLE IF NOT EXISTS alarms("
     " alarm_id TEXT PRIMARY KEY, router TEXT NOT NULL, node TEXT NOT NULL,"
     " alarm_num INTEGER NOT NULL, severity INTEGER NOT NULL,"
@@ -93,6 +100,51 @@ static int db_err(conductor_store *st, const char *what) {
   snprintf(st->err, sizeof st->err, "%s: %s", what,
            st->db ? sqlite3_errmsg(st->db) : "cannot open");
   return CONDUCTOR_ERR_DB;
+}
+
+/* One integer from |sql|, or -1. */
+static sqlite3_int64 query_int(sqlite3 *db, const char *sql) {
+  sqlite3_stmt *s;
+  sqlite3_int64 v = -1;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+    return -1;
+  }
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    v = sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  return v;
+}
+
+/* A database created before epochs has alarm_events keyed (router, node,
+ * seq).  SQLite cannot change a primary key in place, so the table is
+ * rebuilt: a new one with the epoch column (default 0) and the key
+ * (router, node, epoch, seq), the old events copied as epoch 0 (what a
+ * router without epochs still sends, so its retransmissions of them stay
+ * duplicates), the old table dropped, the new one renamed.  Runs inside
+ * the caller's transaction: all or nothing. */
+static const char migrate_epochs_sql[] =
+    "DROP TABLE IF EXISTS alarm_events_v2;"
+    ALARM_EVENTS_TABLE("alarm_events_v2")
+    "INSERT INTO alarm_events_v2(router,node,epoch,seq,alarm_num,op,"
+    "severity,time_ns,source,category,message,received_ns) "
+    "SELECT router,node,0,seq,alarm_num,op,severity,time_ns,source,"
+    "category,message,received_ns FROM alarm_events;"
+    "DROP TABLE alarm_events;"
+    "ALTER TABLE alarm_events_v2 RENAME TO alarm_events;";
+
+static int migrate_epochs(conductor_store *st) {
+  if (query_int(st->db, "SELECT count(*) FROM sqlite_master WHERE "
+                        "type='table' AND name='alarm_events'") != 1 ||
+      query_int(st->db, "SELECT count(*) FROM pragma_table_info("
+                        "'alarm_events') WHERE name='epoch'") != 0) {
+    return 0; /* new database, or already migrated */
+  }
+  if (sqlite3_exec(st->db, migrate_epochs_sql, NULL, NULL, NULL) !=
+      SQLITE_OK) {
+    return db_err(st, "migrate alarm_events to epochs");
+  }
+  return 0;
 }
 
 int conductor_store_open(conductor_store **pst, const char *path,
@@ -127,9 +179,24 @@ int conductor_store_open(conductor_store **pst, const char *path,
    * it only adds a directory sync for rollback journals. */
   if (sqlite3_exec(st->db,
                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=EXTRA;", NULL,
-                   NULL, NULL) != SQLITE_OK ||
-      sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+                   NULL, NULL) != SQLITE_OK) {
     return db_err(st, "schema");
+  }
+  /* Schema and migration in one write transaction: another process opening
+   * the same file at the same time waits, then finds it done. */
+  if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+      SQLITE_OK) {
+    return db_err(st, "schema");
+  }
+  if (migrate_epochs(st) != 0) {
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return CONDUCTOR_ERR_DB;
+  }
+  if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    db_err(st, "schema");
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return CONDUCTOR_ERR_DB;
   }
   for (i = 0; i < ST_COUNT; i++) {
     if (sqlite3_prepare_v2(st->db, stmt_sql[i], -1, &st->st[i], NULL) !=
@@ -201,9 +268,20 @@ static void bind_u64(sqlite3_stmt *s, int i, uint64_t v) {
 int conductor_store_add_alarm(conductor_store *st, const char *router,
                               const char *node, const conductor_alarm *a,
                               uint64_t received_ns) {
+  return conductor_store_add_alarm2(st, router, node, 0, a, received_ns);
+}
+
+int conductor_store_add_alarm2(conductor_store *st, const char *router,
+                               const char *node, uint64_t epoch,
+                               const conductor_alarm *a,
+                               uint64_t received_ns) {
   sqlite3_stmt *s = reset(st, ST_ADD_EVENT);
   char id[2 * CONDUCTOR_NAME_MAX + 16];
+  sqlite3_int64 epoch_bits;
   int rv;
+  /* An identity, not a quantity: all 64 bits, as SQLite's signed integer
+   * (bind_u64 would clamp the upper half onto one value). */
+  memcpy(&epoch_bits, &epoch, sizeof epoch_bits);
   bind_text(s, 1, router);
   bind_text(s, 2, node);
   bind_u64(s, 3, a->seq);
@@ -215,6 +293,7 @@ int conductor_store_add_alarm(conductor_store *st, const char *router,
   bind_text(s, 9, a->category);
   bind_text(s, 10, a->message);
   bind_u64(s, 11, received_ns);
+  sqlite3_bind_int64(s, 12, epoch_bits);
   rv = step_done(st, s, "insert alarm event");
   if (rv != 0) {
     return rv;

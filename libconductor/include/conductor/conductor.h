@@ -108,7 +108,8 @@ typedef struct conductor_mem {
 
 #define CONDUCTOR_PORT 930            /* default conductor SSH port */
 #define CONDUCTOR_SUBSYSTEM "svr-conductor" /* SSH subsystem bearing the IPC */
-#define CONDUCTOR_PROTO_VERSION 1     /* highest IPC version we speak */
+#define CONDUCTOR_PROTO_VERSION 2     /* highest IPC version we speak; 2:
+                                         HELLO carries the router's epoch */
 #define CONDUCTOR_FRAME_HDR_LEN 8     /* length(4) type(2) flags(2) */
 #define CONDUCTOR_MAX_BODY_LEN 4096   /* largest body we accept */
 #define CONDUCTOR_MAX_FRAME_LEN (CONDUCTOR_FRAME_HDR_LEN + CONDUCTOR_MAX_BODY_LEN)
@@ -157,7 +158,9 @@ typedef struct conductor_alarm {
 } conductor_alarm;
 
 /* A decoded or to-be-encoded message.  Which fields count depends on type:
- *   HELLO:        version_min, version_max, router, node
+ *   HELLO:        version_min, version_max, router, node; epoch (optional
+ *                 TLV: 0 = absent, the router has no run identity, as an
+ *                 IPC version 1 router)
  *   HELLO_ACK:    version (chosen), node (conductor node name)
  *   ALARM:        alarm
  *   *_ACK (alarm, entitlement): seq
@@ -180,6 +183,13 @@ typedef struct conductor_msg {
   char node[CONDUCTOR_NAME_MAX];
   char text[CONDUCTOR_TEXT_MAX];
   conductor_alarm alarm;
+  /* HELLO: the router node's run identity (epoch), random and non-zero,
+   * chosen when a router starts without a journal and kept in its journal
+   * otherwise.  The conductor deduplicates alarms by (router, node, epoch,
+   * seq), so a router that restarts without a journal and numbers its
+   * alarms from 1 again is not taken for a retransmission.  0 = none (the
+   * TLV is absent). */
+  uint64_t epoch;
 } conductor_msg;
 
 /*
@@ -303,24 +313,31 @@ CONDUCTOR_EXTERN uint64_t conductor_outbox_retransmits(
 /* ---- duplicate filter (conductor side, sans-I/O) ------------------------ */
 
 /*
- * Remembers which sequence numbers of one router node are committed: all
- * seq <= floor, plus a 1024-wide bitmap above it.  A fast path in front of
- * the store's UNIQUE constraint (which stays authoritative: after a restart
- * the filter starts empty and reports everything as new).
+ * Remembers which sequence numbers of one router node's connection (one
+ * router run: one epoch) are committed, as a 1024-wide bitmap: bit i is
+ * seq floor + 1 + i.  A fast path in front of the store, never instead of
+ * it: seen() answers 1 only for a seq that mark() recorded and that is
+ * still in the window; everything else (below floor, above the newest
+ * mark, and everything after a restart, when the filter starts empty) is
+ * "not known" and goes to the store, whose INSERT OR IGNORE on (router,
+ * node, epoch, seq) decides.  So an acknowledgement sent on seen() always
+ * has a row behind it.
  */
 #define CONDUCTOR_DEDUP_WINDOW 1024
 typedef struct conductor_dedup {
-  uint64_t floor;
+  uint64_t floor; /* the window covers floor + 1 .. floor + 1024 */
   uint64_t bits[CONDUCTOR_DEDUP_WINDOW / 64];
 } conductor_dedup;
 
 CONDUCTOR_EXTERN void conductor_dedup_init(conductor_dedup *d);
-/* 1 if |seq| is known committed (duplicate), 0 if not known. */
+/* 1 if |seq| was marked committed and is still in the window, 0 if not
+ * known (the caller must ask the store). */
 CONDUCTOR_EXTERN int conductor_dedup_seen(const conductor_dedup *d,
                                           uint64_t seq);
-/* Records |seq| as committed.  Sequence numbers more than the window above
- * the floor slide the window (the gap below is then considered seen only
- * if the store says so: seen() returns 0 for it). */
+/* Records |seq| as committed (call it only after the COMMIT).  A seq above
+ * the window slides it up so that seq is its last bit; the numbers that
+ * fall below it are forgotten (seen() returns 0 for them, never 1).  A seq
+ * below the window is not recorded. */
 CONDUCTOR_EXTERN void conductor_dedup_mark(conductor_dedup *d, uint64_t seq);
 
 /* ---- keepalive (both sides, sans-I/O) ------------------------------------ */
@@ -405,7 +422,10 @@ typedef struct conductor_store conductor_store;
 /*
  * Opens (creating if needed) the database at |path| in WAL mode with
  * synchronous=EXTRA (at least FULL: a COMMIT is on disk when it returns)
- * and the schema of docs/libconductor.md section 5.
+ * and the schema of docs/libconductor.md section 5.  A database of the
+ * schema before epochs (alarm_events keyed by router, node, seq) is
+ * migrated in one transaction: its events are kept as epoch 0.  A
+ * read-only open changes nothing.
  * Returns 0, CONDUCTOR_ERR_DB (message in conductor_store_errmsg of the
  * returned object, which the caller must still delete) or
  * CONDUCTOR_ERR_NOMEM.
@@ -422,9 +442,19 @@ CONDUCTOR_EXTERN int conductor_store_begin(conductor_store *st);
 CONDUCTOR_EXTERN int conductor_store_commit(conductor_store *st);
 CONDUCTOR_EXTERN int conductor_store_rollback(conductor_store *st);
 
-/* Stores one alarm event; a retransmission (same router, node, seq) is
- * ignored.  Returns 1 if stored, 0 if it was a duplicate, or
+/* Stores one alarm event of router run |epoch| (the epoch of the router
+ * node's HELLO, 0 if it sent none); a retransmission (same router, node,
+ * epoch, seq) is ignored.  Every bit of |epoch| counts (it is stored as
+ * the signed 64-bit integer of the same bits).  Returns 1 if stored, 0 if
+ * it was a duplicate (already stored: it may be acknowledged), or
  * CONDUCTOR_ERR_DB. */
+CONDUCTOR_EXTERN int conductor_store_add_alarm2(conductor_store *st,
+                                                const char *router,
+                                                const char *node,
+                                                uint64_t epoch,
+                                                const conductor_alarm *a,
+                                                uint64_t received_ns);
+/* conductor_store_add_alarm2() with epoch 0 (a router without epochs). */
 CONDUCTOR_EXTERN int conductor_store_add_alarm(conductor_store *st,
                                                const char *router,
                                                const char *node,
