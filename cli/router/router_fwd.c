@@ -73,6 +73,15 @@ static const char *const fd_names[FD_COUNT] = {
     "device-write-error", "device-queue-full", "core-error",
     "fragments-not-ours"};
 
+typedef struct udp_batch {
+  uint8_t *buf;
+  size_t len, seg;
+  unsigned nsegs;
+  int closed;
+  uint8_t key[13]; /* addresses, ports, TTL */
+  uint64_t *writes; /* counter of the writes it made */
+} udp_batch;
+
 typedef struct rt_fwd {
   rt *r;
   svrfwd_ctx *ctx;
@@ -83,16 +92,11 @@ typedef struct rt_fwd {
   int handles; /* libuv handles initialised */
   uint8_t *in, *seg, *gro_buf, *reasm_buf;
   fwd_gro gro;
-  /* outer UDP packets to one peer waypoint pair, joined into one UDP GSO
-   * super-packet (USO): the kernel cuts it into the datagrams again, on
-   * the wire or, over a veth, at the receiver */
-  struct {
-    uint8_t *buf;
-    size_t len, seg;
-    unsigned nsegs;
-    int closed;
-    uint8_t key[13]; /* addresses, ports, TTL */
-  } wb;
+  /* outer UDP packets to one peer waypoint pair (wb), and restored UDP
+   * datagrams of one flow for a host (hb), each joined into one UDP GSO
+   * super-packet (USO): the kernel cuts it into the datagrams again, on the
+   * wire, at the receiver of a veth, or before the host */
+  udp_batch wb, hb;
   uint64_t tx_wire_writes;
   fwd_reasm reasm;     /* outer UDP fragments from peers */
   fwd_reasm reasm_in;  /* fragments from hosts (the kernel re-fragments
@@ -600,10 +604,21 @@ static void flush_gro(rt_fwd *f) {
   }
 }
 
-/* A restored packet for a host behind this router. */
+static void ub_flush(rt_fwd *f, udp_batch *ub);
+static int ub_fits(const rt_fwd *f, const uint8_t *p, size_t len);
+static void ub_add(rt_fwd *f, udp_batch *ub, const uint8_t *p, size_t len);
+
+/* A restored packet for a host behind this router: TCP segments join into
+ * a TCP super-packet (GRO), UDP datagrams into a UDP one (USO). */
 static void deliver(rt_fwd *f, const uint8_t *p, size_t len) {
   int rc;
   f->tx_host++;
+  if (ub_fits(f, p, len)) {
+    flush_gro(f);
+    ub_add(f, &f->hb, p, len);
+    return;
+  }
+  ub_flush(f, &f->hb);
   rc = fwd_gro_add(&f->gro, p, len);
   if (rc == 0) {
     flush_gro(f);
@@ -619,17 +634,17 @@ static void deliver(rt_fwd *f, const uint8_t *p, size_t len) {
 /* Writes the pending UDP super-packet: IP and UDP lengths of the whole,
  * the UDP checksum left partial (the pseudo-header sum, NEEDS_CSUM), and a
  * virtio-net header saying where the kernel cuts it (gso_size). */
-static void wire_flush(rt_fwd *f) {
+static void ub_flush(rt_fwd *f, udp_batch *ub) {
   struct virtio_net_hdr vh;
-  uint8_t *p = f->wb.buf;
-  size_t len = f->wb.len;
+  uint8_t *p = ub->buf;
+  size_t len = ub->len;
   uint32_t sum;
   if (len == 0) {
     return;
   }
-  f->wb.len = 0;
-  f->tx_wire_writes++;
-  if (f->wb.nsegs == 1) {
+  ub->len = 0;
+  (*ub->writes)++;
+  if (ub->nsegs == 1) {
     write_tun(f, NULL, p, len);
     return;
   }
@@ -644,50 +659,59 @@ static void wire_flush(rt_fwd *f) {
   vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
   vh.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
   vh.hdr_len = 28;
-  vh.gso_size = (uint16_t)f->wb.seg;
+  vh.gso_size = (uint16_t)ub->seg;
   vh.csum_start = 20;
   vh.csum_offset = 6;
   write_tun(f, &vh, p, len);
 }
 
-/* A waypoint packet for the wire.  Consecutive IPv4 UDP packets of one
- * waypoint pair with equal payload sizes (the last may be shorter) join
- * into one super-packet: one write instead of up to 64 (the kernel's
- * UDP_MAX_SEGMENTS). */
-static void wire_out(rt_fwd *f, const uint8_t *p, size_t len) {
-  size_t plen;
+/* 1 if |p| may join a UDP GSO super-packet: IPv4 without options, UDP, not
+ * a fragment, some payload, and the device takes USO. */
+static int ub_fits(const rt_fwd *f, const uint8_t *p, size_t len) {
+  return (f->tun.offloads & TUN_F_USO4) && len > 28 && p[0] == 0x45 &&
+         p[9] == 17 && (svr_get_be16(p + 6) & 0x3fff) == 0;
+}
+
+/* Consecutive packets of one UDP flow with equal payload sizes (the last
+ * may be shorter) join: one write instead of up to 64 (the kernel's
+ * UDP_MAX_SEGMENTS).  |p| must pass ub_fits(). */
+static void ub_add(rt_fwd *f, udp_batch *ub, const uint8_t *p, size_t len) {
+  size_t plen = len - 28;
   uint8_t key[13];
-  f->tx_wire++;
-  if (!(f->tun.offloads & TUN_F_USO4) || len <= 28 || p[0] != 0x45 ||
-      p[9] != 17 || (svr_get_be16(p + 6) & 0x3fff) != 0) {
-    wire_flush(f);
-    f->tx_wire_writes++;
-    write_tun(f, NULL, p, len);
-    return;
-  }
-  plen = len - 28;
   memcpy(key, p + 12, 8);
   memcpy(key + 8, p + 20, 4);
   key[12] = p[8];
-  if (f->wb.len &&
-      (f->wb.closed || plen > f->wb.seg || f->wb.nsegs == 64 ||
-       f->wb.len + plen > 65535 || memcmp(key, f->wb.key, 13) != 0 ||
-       f->wb.buf[1] != p[1] || f->wb.buf[6] != p[6])) {
-    wire_flush(f);
+  if (ub->len &&
+      (ub->closed || plen > ub->seg || ub->nsegs == 64 ||
+       ub->len + plen > 65535 || memcmp(key, ub->key, 13) != 0 ||
+       ub->buf[1] != p[1] || ub->buf[6] != p[6])) {
+    ub_flush(f, ub);
   }
-  if (f->wb.len == 0) {
-    memcpy(f->wb.buf, p, len);
-    memcpy(f->wb.key, key, 13);
-    f->wb.len = len;
-    f->wb.seg = plen;
-    f->wb.nsegs = 1;
-    f->wb.closed = 0;
+  if (ub->len == 0) {
+    memcpy(ub->buf, p, len);
+    memcpy(ub->key, key, 13);
+    ub->len = len;
+    ub->seg = plen;
+    ub->nsegs = 1;
+    ub->closed = 0;
     return;
   }
-  memcpy(f->wb.buf + f->wb.len, p + 28, plen);
-  f->wb.len += plen;
-  f->wb.nsegs++;
-  f->wb.closed = plen < f->wb.seg;
+  memcpy(ub->buf + ub->len, p + 28, plen);
+  ub->len += plen;
+  ub->nsegs++;
+  ub->closed = plen < ub->seg;
+}
+
+/* A waypoint packet for the wire. */
+static void wire_out(rt_fwd *f, const uint8_t *p, size_t len) {
+  f->tx_wire++;
+  if (ub_fits(f, p, len)) {
+    ub_add(f, &f->wb, p, len);
+    return;
+  }
+  ub_flush(f, &f->wb);
+  f->tx_wire_writes++;
+  write_tun(f, NULL, p, len);
 }
 
 /* One wire-sized packet from the TUN device: into the fabric. */
@@ -865,7 +889,8 @@ static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
     process(f, &vh, p, len, egress, now);
   }
   flush_gro(f);
-  wire_flush(f);
+  ub_flush(f, &f->hb);
+  ub_flush(f, &f->wb);
   arm_timer(f);
 }
 
@@ -1140,7 +1165,11 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   f->gro_buf = malloc(65536);
   f->reasm_buf = malloc(FWD_REASM_MAX);
   f->wb.buf = malloc(65536);
+  f->hb.buf = malloc(65536);
+  f->wb.writes = &f->tx_wire_writes;
+  f->hb.writes = &f->tx_host_writes;
   if (!f->in || !f->seg || !f->gro_buf || !f->reasm_buf || !f->wb.buf ||
+      !f->hb.buf ||
       fwd_reasm_init(&f->reasm, 2 * SVRFWD_SECONDS) != 0 ||
       fwd_reasm_init(&f->reasm_in, 2 * SVRFWD_SECONDS) != 0) {
     snprintf(err, errlen, "forwarding: out of memory");
@@ -1220,6 +1249,7 @@ void rt_fwd_free(rt *r) {
   free(f->gro_buf);
   free(f->reasm_buf);
   free(f->wb.buf);
+  free(f->hb.buf);
   fwd_reasm_free(&f->reasm);
   fwd_reasm_free(&f->reasm_in);
   free(f);
