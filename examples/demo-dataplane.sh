@@ -220,8 +220,5 @@ cat <<'EOF'
    whose protocol, prefix and port match: web for curl, ping for ping),
    the waypoints (routerA's:port-routerB's:port), the peer path, and the
    inner packets/bytes each way.  `show stats` counts what the routers
-   read and wrote and every dropped packet by reason; on routerA
-   `no-session` counts the first packet of each new session, which
-   libsvrfwd saw before routerA's policy chose its service and path (it was
-   forwarded right after).
+   read and wrote and every dropped packet by reason.
 EOF

@@ -144,10 +144,22 @@ static void test_outer_waypoints(void) {
   q.b.base = q.mem;
   CU_ASSERT_EQUAL(svrfwd_ctx_ingress(t.b, &q.b, NULL, NULL, 0),
                   SVRFWD_ERR_PKT_NO_SESSION);
+  {
+    /* ingress without a route asks the host for one: not a drop */
+    svrfwd_ctx_stats st;
+    svrfwd_ctx_get_stats(t.b, &st);
+    CU_ASSERT_EQUAL(st.drop[-SVRFWD_ERR_PKT_NO_SESSION - 300], 0);
+  }
   q = p;
   q.b.base = q.mem;
   CU_ASSERT_EQUAL(svrfwd_ctx_egress(t.b, &q.b, NULL, 0),
                   SVRFWD_ERR_PKT_NO_SESSION);
+  {
+    /* egress of no session: a real drop */
+    svrfwd_ctx_stats st;
+    svrfwd_ctx_get_stats(t.b, &st);
+    CU_ASSERT_EQUAL(st.drop[-SVRFWD_ERR_PKT_NO_SESSION - 300], 1);
+  }
   CU_ASSERT_STRING_EQUAL(info.tenant, "tenant-1");
   CU_ASSERT_STRING_EQUAL(info.peer_router, "router-a");
   ft_pair_free(&t);

@@ -1313,7 +1313,7 @@ static int show_one(svrfwd_session *s, void *ud) {
   char src[80], dst[80], wp[200], path[64], a[64], b[64];
   const svrfwd_flow *client;
   svrfwd_flow rev;
-  uint64_t age;
+  uint64_t age, idle;
   svrfwd_session_get_info(s, &in);
   /* the client-to-server tuple: the originator takes it in at ingress; the
    * other router restores it (the reverse of what it takes in) */
@@ -1335,8 +1335,9 @@ static int show_one(svrfwd_session *s, void *ud) {
   inet_ntop(in.wan.family == 6 ? AF_INET6 : AF_INET, in.wan.src, b, sizeof(b));
   snprintf(wp, sizeof(wp), "%s:%u-%s:%u", a, in.self_port, b, in.peer_port);
   path_name(c->r, in.peer, path, sizeof(path));
-  age = c->now > in.last_active ? (c->now - in.last_active) / 1000000000u
-                                 : 0;
+  age = c->now > in.created ? (c->now - in.created) / 1000000000u : 0;
+  idle = c->now > in.last_active ? (c->now - in.last_active) / 1000000000u
+                                  : 0;
   if (c->json) {
     rf_printf(c->b, "%s\n    {\"tenant\": ", c->n ? "," : "");
     rf_json_str(c->b, in.tenant);
@@ -1351,10 +1352,11 @@ static int show_one(svrfwd_session *s, void *ud) {
     rf_printf(c->b, ", \"originator\": %s, \"transformed\": %s, "
                     "\"tx_packets\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
                     ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
-                    ", \"idle_s\": %" PRIu64 ", \"security_id\": %u}",
+                    ", \"age_s\": %" PRIu64 ", \"idle_s\": %" PRIu64
+                    ", \"security_id\": %u}",
               in.originator ? "true" : "false",
               in.transformed ? "true" : "false", in.tx_packets, in.tx_bytes,
-              in.rx_packets, in.rx_bytes, age, in.tx_security_id);
+              in.rx_packets, in.rx_bytes, age, idle, in.tx_security_id);
   } else if (c->n < c->cap) {
     char(*row)[64] = c->cells + c->n * SESS_COLS;
     snprintf(row[0], 64, "%.63s", in.tenant[0] ? in.tenant : "-");
@@ -1366,7 +1368,7 @@ static int show_one(svrfwd_session *s, void *ud) {
     snprintf(row[6], 64, "%s", path);
     snprintf(row[7], 64, "%" PRIu64 "/%" PRIu64, in.tx_packets, in.tx_bytes);
     snprintf(row[8], 64, "%" PRIu64 "/%" PRIu64, in.rx_packets, in.rx_bytes);
-    snprintf(row[9], 64, "%" PRIu64 "s", age);
+    snprintf(row[9], 64, "%" PRIu64 "s/%" PRIu64 "s", age, idle);
     snprintf(row[10], 64, "%s", in.transformed ? "yes" : "no");
   }
   c->n++;
@@ -1402,7 +1404,7 @@ void rt_fwd_show_sessions(rt *r, rf_buf *b, int json) {
     svrfwd_ctx_stats st;
     static const char *const head[SESS_COLS] = {
         "Tenant", "Service", "Proto", "Source", "Destination", "Waypoints",
-        "Path", "Tx pkts/bytes", "Rx pkts/bytes", "Idle", "Transformed"};
+        "Path", "Tx pkts/bytes", "Rx pkts/bytes", "Age/Idle", "Transformed"};
     const char **cell;
     size_t i, n;
     svrfwd_ctx_get_stats(r->fwd->ctx, &st);

@@ -58,7 +58,7 @@ static const char usage_text[] =
 "                      not yet acknowledged\n"
 "  show sessions       data plane: Tenant, Service, Proto, Source,\n"
 "                      Destination, Waypoints, Path, Tx and Rx\n"
-"                      packets/bytes, Age, Transformed\n"
+"                      packets/bytes, Age/Idle, Transformed\n"
 "  show stats          data plane counters and drops by reason\n"
 "  key add PEER ID     install data-plane key ID (hex, 16..64 bytes, read\n"
 "                      from standard input, never from the command line)\n"

@@ -202,6 +202,7 @@ struct svrfwd_session {
   uint64_t rx_bitmap;   /* bit i: rx_top - i seen */
   fwd_skey skeys[2];
   svrfwd_tstamp last_active;
+  svrfwd_tstamp created;   /* when the session was linked */
   svrfwd_duration timeout;
   uint64_t tx_packets, rx_packets;
   uint64_t tx_bytes, rx_bytes; /* inner IP packets */

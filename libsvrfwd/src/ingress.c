@@ -190,10 +190,15 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   if (hn) {
     s = (svrfwd_session *)(void *)((char *)hn - offsetof(svrfwd_session, lan));
   } else {
-    if (!route || (fwd_proto_is_icmp(pp.flow.proto) &&
-                   !fwd_icmp_is_request(pp.flow.proto, pp.icmp_type))) {
+    if (fwd_proto_is_icmp(pp.flow.proto) &&
+        !fwd_icmp_is_request(pp.flow.proto, pp.icmp_type)) {
       /* only an echo request opens an ICMP session, never a reply */
       return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
+    }
+    if (!route) {
+      /* a question to the host (which route?), not a drop: the host
+       * calls again with one, or counts its own refusal */
+      return SVRFWD_ERR_PKT_NO_SESSION;
     }
     rv = create_session(ctx, &pp, route, ts, &s);
     if (rv != 0) {

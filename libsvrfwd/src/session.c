@@ -70,6 +70,7 @@ void fwd_session_link(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts) {
     ctx->sessions->prev = s;
   }
   ctx->sessions = s;
+  s->created = ts;
   s->last_active = ts;
   s->timeout = session_timeout(ctx, s);
   svr_heap_insert(&ctx->heap, &s->timer, deadline(s));
@@ -248,6 +249,7 @@ void svrfwd_session_get_info(const svrfwd_session *s,
   info->self_port = s->wan.key.dport;
   info->peer_port = s->wan.key.sport;
   info->last_active = s->last_active;
+  info->created = s->created;
 }
 
 int svrfwd_ctx_session_foreach(svrfwd_ctx *ctx, svrfwd_session_cb cb,

@@ -505,7 +505,9 @@ typedef struct svrfwd_route {
  *
  * Returns 0 (send buf to its new destination address) or a drop reason:
  * SVRFWD_ERR_PKT_MALFORMED, _UNSUPPORTED, _NO_SESSION (no session and
- * route NULL: decide a route and call again), _SESSIONS_FULL, _WAYPOINTS,
+ * route NULL: decide a route and call again; not counted in
+ * stats.drop[], the packet is not dropped yet; an ICMP echo reply with no
+ * session is a counted drop), _SESSIONS_FULL, _WAYPOINTS,
  * _TOO_BIG, _COLLISION, _PATH_MTU; or SVRFWD_ERR_NOBUF
  * (headroom/tailroom), SVRFWD_ERR_NO_KEY, or a fatal code.  *psession (if
  * not NULL) is set to the session on success and on _PATH_MTU.  After any
@@ -595,6 +597,7 @@ typedef struct svrfwd_session_info {
   char peer_router[SVRFWD_NAME_MAX + 1];
   uint64_t tx_packets, rx_packets;
   svrfwd_tstamp last_active;
+  svrfwd_tstamp created; /* when the session was created (its age) */
   /* Inner IP packet bytes: tx taken in at ingress, rx delivered by egress
    * (no metadata, crypto or transform overhead). */
   uint64_t tx_bytes, rx_bytes;
