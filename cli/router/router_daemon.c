@@ -630,6 +630,17 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
         int ut_changed = p->adj.bfd.ut_mode != a->bfd.ut_mode ||
                          p->adj.bfd.ut_interval_s != a->bfd.ut_interval_s;
         p->keep = 1;
+        if (p->fpeer && (p->adj.cipher != a->cipher ||
+                         p->adj.key_id != a->key_id ||
+                         p->adj.keylen != a->keylen ||
+                         memcmp(p->adj.key, a->key, a->keylen) != 0 ||
+                         p->adj.ttl_mode != a->ttl_mode ||
+                         p->adj.ttl_padding != a->ttl_padding)) {
+          rt_log(r, "reload: %s (%s): encryption, security-key and "
+                    "ttl-padding changes of a running path need a restart; "
+                    "keys change without one with 'svr-router key add' and "
+                    "'key activate'", a->peer, a->address_text);
+        }
         p->adj = *a; /* hostname, line numbers, link-test and PMTU settings */
         if (pm_changed) {
           /* a new search decides again */
