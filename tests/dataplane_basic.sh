@@ -149,8 +149,27 @@ fi
 # the SYN of the HTTP session: after its TCP header comes the SVR cookie
 first=$(tshark -n -r ab.pcap -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport>=16385" \
   -T fields -e tcp.payload 2>/dev/null | head -1)
-case "$first" in
-  4c48dbc6ddf6670c*) svr_pass "the session's first packet carries SVR metadata (cookie 4C48DBC6DDF6670C)" ;;
-  *) svr_fail "first packet payload: '${first:0:40}'" ;;
-esac
+# a small decoder of docs/libsvrfwd.md section 3: cookie, version 1, header
+# length, payload length, then the header TLVs in clear (the AAD): security
+# ID 1 (type 16), sequence 1 (0xE080), session UUID (type 6, RFC 4122 v4)
+python3 - "$first" <<'EOF' && svr_pass "the session's first packet carries SVR metadata: cookie, version 1, header TLVs security ID 1, sequence 1, a version-4 UUID" || svr_fail "first packet payload: '${first:0:80}'"
+import struct, sys
+b = bytes.fromhex(sys.argv[1])
+assert b[:8] == bytes.fromhex("4c48dbc6ddf6670c"), b[:8].hex()
+vh, plen = struct.unpack(">HH", b[8:12])
+ver, hlen = vh >> 12, vh & 0x0fff
+assert ver == 1 and 12 < hlen <= len(b) and hlen + plen <= len(b), (ver, hlen, plen, len(b))
+tlv, i = {}, 12
+while i < hlen:
+    t, l = struct.unpack(">HH", b[i:i + 4])
+    assert i + 4 + l <= hlen, (t, l)
+    tlv[t] = b[i + 4:i + 4 + l]
+    i += 4 + l
+assert i == hlen
+assert struct.unpack(">I", tlv[16])[0] == 1, tlv.get(16)
+assert struct.unpack(">Q", tlv[0xE080])[0] == 1, tlv.get(0xE080)
+assert len(tlv[6]) == 16 and tlv[6][6] >> 4 == 4, tlv.get(6)
+print("metadata: header %d bytes, payload TLVs %d bytes (encrypted), types %s"
+      % (hlen, plen, sorted(hex(t) for t in tlv)))
+EOF
 svr_finish
