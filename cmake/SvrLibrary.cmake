@@ -45,8 +45,14 @@ function(svr_add_library)
       set_target_properties(${t} PROPERTIES
         VERSION ${L_VERSION} SOVERSION ${vmajor}
         LINK_DEPENDS "${map}")
-      target_link_options(${t} PRIVATE "-Wl,--version-script=${map}"
-                          "-Wl,--no-undefined")
+      target_link_options(${t} PRIVATE "-Wl,--version-script=${map}")
+      # Every symbol resolved at link time, except in sanitizer builds with
+      # clang: clang links the sanitizer runtimes (__asan_*, __ubsan_*,
+      # __sanitizer_cov_*) only into executables, so there the shared
+      # library takes them from the executable that loads it.
+      if(NOT SVR_SHARED_ALLOW_UNDEFINED)
+        target_link_options(${t} PRIVATE "-Wl,--no-undefined")
+      endif()
     else()
       set(t ${L_NAME}_static)
       add_library(${t} STATIC ${L_SOURCES})
