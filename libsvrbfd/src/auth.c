@@ -1,14 +1,16 @@
 /*
  * Authentication: RFC 5880 sections 4.2-4.4 (formats) and 6.7 (procedures),
  * plus our HMAC-SHA256 type 240 (docs/libsvrbfd.md "HMAC-SHA256").  Digests
- * come from OpenSSL libcrypto (EVP / HMAC).
+ * come from OpenSSL libcrypto through common/svr_digest.h: nothing on the
+ * packet path allocates; an HMAC-SHA256 session keys its inner and outer
+ * hash states once, when it is created.
  */
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "bfd_int.h"
+#include "svr_digest.h"
 #include "svr_endian.h"
 
 int bfd_auth_meticulous(svrbfd_auth_type t) {
@@ -68,105 +70,61 @@ size_t bfd_auth_section_len(const svrbfd_auth *a) {
   }
 }
 
-int bfd_crypto_init(bfd_crypto *c) {
-  int i;
-  memset(c, 0, sizeof(*c));
-  for (i = 0; i < 3; i++) {
-    c->mdctx[i] = EVP_MD_CTX_new();
+int bfd_auth_keyed_new(const svrbfd_mem *mem, const svrbfd_auth *a,
+                       svr_hmac_sha256 **out) {
+  svr_hmac_sha256 *h;
+  *out = NULL;
+  if (a->type != SVRBFD_AUTH_HMAC_SHA256) {
+    return 0; /* keyed MD5/SHA1 hash the key inside the packet */
   }
-  c->md5 = EVP_MD_fetch(NULL, "MD5", NULL);
-  c->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
-  c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-  if (!c->mdctx[0] || !c->mdctx[1] || !c->mdctx[2] || !c->sha1 ||
-      !c->sha256) {
-    /* MD5 may be missing in a FIPS-only build: those sessions then fail
-     * with SVRBFD_ERR_CRYPTO; SHA1/SHA-256 are required. */
-    bfd_crypto_free(c);
+  h = bfd_malloc(mem, sizeof(*h));
+  if (h == NULL) {
+    return SVRBFD_ERR_NOMEM;
+  }
+  if (svr_hmac_sha256_init(h, a->key, a->key_len) != 0) {
+    bfd_auth_keyed_free(mem, h);
     return SVRBFD_ERR_CRYPTO;
   }
+  *out = h;
   return 0;
 }
 
-void bfd_crypto_free(bfd_crypto *c) {
-  int i;
-  for (i = 0; i < 3; i++) {
-    EVP_MD_CTX_free(c->mdctx[i]);
+void bfd_auth_keyed_free(const svrbfd_mem *mem, svr_hmac_sha256 *h) {
+  if (h != NULL) {
+    svr_hmac_sha256_clear(h);
+    bfd_free(mem, h);
   }
-  EVP_MD_free(c->md5);
-  EVP_MD_free(c->sha1);
-  EVP_MD_free(c->sha256);
-  memset(c, 0, sizeof(*c));
-}
-
-/*
- * H(a || b) with the context's pre-fetched digest and its own reused
- * EVP_MD_CTX (one per digest, so re-initialising never switches algorithm:
- * no fetch, lock or allocation per packet), or, with |c| NULL, a
- * temporary context (tests and one-off use).
- */
-static int bfd_md2(bfd_crypto *c, int which, const uint8_t *a, size_t alen,
-                   const uint8_t *b, size_t blen, uint8_t *out) {
-  EVP_MD_CTX *mctx = c ? c->mdctx[which] : EVP_MD_CTX_new();
-  const EVP_MD *md;
-  unsigned int outlen = 0;
-  int ok;
-  if (c) {
-    md = which == 0 ? c->md5 : which == 1 ? c->sha1 : c->sha256;
-  } else {
-    md = which == 0 ? EVP_md5() : which == 1 ? EVP_sha1() : EVP_sha256();
-  }
-  if (mctx == NULL || md == NULL) {
-    if (!c) {
-      EVP_MD_CTX_free(mctx);
-    }
-    return SVRBFD_ERR_CRYPTO;
-  }
-  ok = EVP_DigestInit_ex2(mctx, md, NULL) == 1 &&
-       EVP_DigestUpdate(mctx, a, alen) == 1 &&
-       (blen == 0 || EVP_DigestUpdate(mctx, b, blen) == 1) &&
-       EVP_DigestFinal_ex(mctx, out, &outlen) == 1;
-  if (!c) {
-    EVP_MD_CTX_free(mctx);
-  }
-  return ok ? 0 : SVRBFD_ERR_CRYPTO;
-}
-
-/* RFC 2104 HMAC-SHA256; keys are at most 64 bytes = one block. */
-static int bfd_hmac_sha256(bfd_crypto *c, const svrbfd_auth *a,
-                           const uint8_t *pkt, size_t len, uint8_t *out) {
-  uint8_t pad[64], inner[32];
-  size_t i;
-  int rv;
-  for (i = 0; i < sizeof(pad); i++) {
-    pad[i] = (uint8_t)((i < a->key_len ? a->key[i] : 0) ^ 0x36);
-  }
-  rv = bfd_md2(c, 2, pad, sizeof(pad), pkt, len, inner);
-  for (i = 0; i < sizeof(pad); i++) {
-    pad[i] = (uint8_t)(pad[i] ^ 0x36 ^ 0x5c);
-  }
-  if (rv == 0) {
-    rv = bfd_md2(c, 2, pad, sizeof(pad), inner, sizeof(inner), out);
-  }
-  OPENSSL_cleanse(pad, sizeof(pad));
-  return rv;
 }
 
 /*
  * Computes the digest of pkt[0..len) into |out| for the type; for MD5/SHA1
  * the caller has put the zero-padded key into the digest field (6.7.3/6.7.4),
- * for HMAC-SHA256 zeros.
+ * for HMAC-SHA256 zeros.  |h| is the session's keyed HMAC state; NULL keys
+ * a temporary one on the stack (tests and one-off use).  No allocation
+ * either way (common/svr_digest.h says why not EVP).
  */
-static int bfd_auth_digest(bfd_crypto *c, const svrbfd_auth *a,
+static int bfd_auth_digest(const svr_hmac_sha256 *h, const svrbfd_auth *a,
                            const uint8_t *pkt, size_t len, uint8_t *out) {
+  svr_hmac_sha256 tmp;
+  int rv;
   switch (a->type) {
   case SVRBFD_AUTH_KEYED_MD5:
   case SVRBFD_AUTH_METICULOUS_KEYED_MD5:
-    return bfd_md2(c, 0, pkt, len, NULL, 0, out);
+    return svr_md5(pkt, len, out) == 0 ? 0 : SVRBFD_ERR_CRYPTO;
   case SVRBFD_AUTH_KEYED_SHA1:
   case SVRBFD_AUTH_METICULOUS_KEYED_SHA1:
-    return bfd_md2(c, 1, pkt, len, NULL, 0, out);
+    return svr_sha1(pkt, len, out) == 0 ? 0 : SVRBFD_ERR_CRYPTO;
   case SVRBFD_AUTH_HMAC_SHA256:
-    return bfd_hmac_sha256(c, a, pkt, len, out);
+    if (h != NULL) {
+      return svr_hmac_sha256_compute(h, pkt, len, out) == 0 ? 0
+                                                            : SVRBFD_ERR_CRYPTO;
+    }
+    rv = svr_hmac_sha256_init(&tmp, a->key, a->key_len) == 0 &&
+                 svr_hmac_sha256_compute(&tmp, pkt, len, out) == 0
+             ? 0
+             : SVRBFD_ERR_CRYPTO;
+    svr_hmac_sha256_clear(&tmp);
+    return rv;
   default:
     return SVRBFD_ERR_CRYPTO;
   }
@@ -181,7 +139,7 @@ static void bfd_auth_fill_field(const svrbfd_auth *a, uint8_t *field,
   }
 }
 
-int bfd_auth_sign(bfd_crypto *c, const svrbfd_auth *a, uint32_t seq,
+int bfd_auth_sign(const svr_hmac_sha256 *h, const svrbfd_auth *a, uint32_t seq,
                   uint8_t *buf, size_t len) {
   uint8_t *sec = buf + SVRBFD_MIN_PKT_LEN;
   size_t slen = bfd_auth_section_len(a);
@@ -200,7 +158,7 @@ int bfd_auth_sign(bfd_crypto *c, const svrbfd_auth *a, uint32_t seq,
   svr_put_be32(sec + 4, seq);
   dlen = bfd_auth_digest_len(a->type);
   bfd_auth_fill_field(a, sec + 8, dlen);
-  rv = bfd_auth_digest(c, a, buf, len, digest);
+  rv = bfd_auth_digest(h, a, buf, len, digest);
   if (rv != 0) {
     return rv;
   }
@@ -226,8 +184,8 @@ int bfd_auth_seq_ok(svrbfd_auth_type t, int known, uint32_t rcv_seq,
   return delta <= hi;
 }
 
-int bfd_auth_verify(bfd_crypto *c, const svrbfd_session *s,
-                    const svrbfd_pkt *pkt, const uint8_t *data) {
+int bfd_auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
+                    const uint8_t *data) {
   const svrbfd_auth *a = &s->cfg.auth;
   uint8_t copy[SVRBFD_MIN_PKT_LEN + BFD_AUTH_LEN_SHA256];
   uint8_t digest[32];
@@ -261,7 +219,7 @@ int bfd_auth_verify(bfd_crypto *c, const svrbfd_session *s,
   }
   memcpy(copy, data, pkt->length);
   bfd_auth_fill_field(a, copy + SVRBFD_MIN_PKT_LEN + 8, dlen);
-  rv = bfd_auth_digest(c, a, copy, pkt->length, digest);
+  rv = bfd_auth_digest(s->hmac, a, copy, pkt->length, digest);
   if (rv != 0) {
     return rv;
   }

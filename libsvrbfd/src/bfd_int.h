@@ -12,6 +12,8 @@
 
 #include "pq_int.h"
 
+struct svr_hmac_sha256; /* common/svr_digest.h */
+
 #define BFD_NEVER UINT64_MAX
 #define BFD_SLOW_TX_US 1000000u /* RFC 5880 6.8.3: >= 1 s while not Up */
 #define BFD_MAX_INTERVAL_US 4294000000u
@@ -64,16 +66,6 @@ uint64_t bfd_rng_next(uint64_t *state);
 /* RFC 5880 6.8.7: |interval_ns| reduced by 0-25 % (10-25 % if mult == 1). */
 uint64_t bfd_jitter(uint64_t interval_ns, uint8_t detect_mult, uint64_t *rng);
 
-/* ---- auth.c: per-context crypto state --------------------------------- */
-struct evp_md_ctx_st;
-struct evp_md_st;
-typedef struct bfd_crypto {
-  struct evp_md_ctx_st *mdctx[3]; /* MD5, SHA1, SHA-256; reused */
-  struct evp_md_st *md5, *sha1, *sha256; /* fetched once */
-} bfd_crypto;
-int bfd_crypto_init(bfd_crypto *c);
-void bfd_crypto_free(bfd_crypto *c);
-
 /* ---- theap.c: the context's timer heap --------------------------------- */
 typedef struct bfd_theap_ent {
   uint64_t key; /* deadline, ns */
@@ -105,6 +97,7 @@ struct svrbfd_session {
   int on_ready;
 
   svrbfd_session_config cfg;
+  struct svr_hmac_sha256 *hmac; /* keyed once (auth.c); NULL unless type 240 */
   uint64_t pair_hash;
 
   /* RFC 5880 6.8.1 state variables */
@@ -176,7 +169,6 @@ struct svrbfd_ctx {
   svrbfd_session *first, *last;     /* creation order */
   svrbfd_session *rhead, *rtail;    /* ready list */
   uint64_t rng;
-  bfd_crypto crypto;
   svrbfd_ctx_stats stats;
   void (*log_printf)(void *user_data, const char *fmt, ...);
   /* path quality (pq_session.c) */
@@ -211,10 +203,18 @@ void bfd_session_reschedule(svrbfd_session *s);
 int bfd_auth_config_check(const svrbfd_auth *a);
 /* Auth section length for the config (0 for none). */
 size_t bfd_auth_section_len(const svrbfd_auth *a);
-/* Writes the auth section at buf[24..] and signs buf[0..len).  |c| may be
- * NULL (a temporary digest context is used). */
-int bfd_auth_sign(bfd_crypto *c, const svrbfd_auth *a, uint32_t seq,
-                  uint8_t *buf, size_t len);
+/*
+ * The keyed state a session keeps for |a| (common/svr_digest.h): for
+ * HMAC-SHA256 the inner and outer hashes after the key blocks, allocated
+ * here; NULL for the other types.  0, SVRBFD_ERR_NOMEM or SVRBFD_ERR_CRYPTO.
+ */
+int bfd_auth_keyed_new(const svrbfd_mem *mem, const svrbfd_auth *a,
+                       struct svr_hmac_sha256 **out);
+void bfd_auth_keyed_free(const svrbfd_mem *mem, struct svr_hmac_sha256 *h);
+/* Writes the auth section at buf[24..] and signs buf[0..len).  |h| is the
+ * session's keyed state; NULL keys a temporary one (no allocation). */
+int bfd_auth_sign(const struct svr_hmac_sha256 *h, const svrbfd_auth *a,
+                  uint32_t seq, uint8_t *buf, size_t len);
 /* 1 if |a|'s type sequences meticulously. */
 int bfd_auth_meticulous(svrbfd_auth_type t);
 int bfd_auth_has_seq(svrbfd_auth_type t);
@@ -222,8 +222,8 @@ int bfd_auth_has_seq(svrbfd_auth_type t);
  * Checks pkt's authentication against the session (6.7, 6.8.6 step 10).
  * Changes nothing; on success *seq_out is the accepted sequence number.
  */
-int bfd_auth_verify(bfd_crypto *c, const svrbfd_session *s,
-                    const svrbfd_pkt *pkt, const uint8_t *data);
+int bfd_auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
+                    const uint8_t *data);
 /* Sequence window check alone (exposed for tests). */
 int bfd_auth_seq_ok(svrbfd_auth_type t, int known, uint32_t rcv_seq,
                     uint32_t seq, uint8_t mult);

@@ -116,9 +116,6 @@ int svrbfd_ctx_new_versioned(svrbfd_ctx **pctx, int callbacks_version,
   if (rv == 0) {
     rv = bfd_tab_init(&ctx->by_pair, &ctx->mem, hint);
   }
-  if (rv == 0) {
-    rv = bfd_crypto_init(&ctx->crypto);
-  }
   if (rv != 0) {
     bfd_tab_free(&ctx->by_discr, &ctx->mem);
     bfd_tab_free(&ctx->by_pair, &ctx->mem);
@@ -140,13 +137,13 @@ void svrbfd_ctx_del(svrbfd_ctx *ctx) {
   for (s = ctx->first; s; s = next) {
     next = s->next;
     svrbfd_pq_path_del(s->pq);
+    bfd_auth_keyed_free(&mem, s->hmac);
     bfd_free(&mem, s);
   }
   bfd_pq_ctx_free(ctx);
   bfd_theap_free(&ctx->theap, &mem);
   bfd_tab_free(&ctx->by_discr, &mem);
   bfd_tab_free(&ctx->by_pair, &mem);
-  bfd_crypto_free(&ctx->crypto);
   bfd_free(&mem, ctx);
 }
 
@@ -373,7 +370,7 @@ int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
     return bfd_drop(ctx, s, SVRBFD_ERR_PKT_AUTH_MISSING);
   }
   if (pkt.auth_present) {
-    rv = bfd_auth_verify(&ctx->crypto, s, &pkt, data);
+    rv = bfd_auth_verify(s, &pkt, data);
     if (rv != 0) {
       if (svrbfd_err_is_fatal(rv)) {
         return rv;
@@ -471,6 +468,12 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
   s->cfg = *cfg;
   s->cfg.local.reserved = s->cfg.remote.reserved = 0;
   s->hidx = BFD_THEAP_NONE;
+  /* keyed once here, so signing and verifying allocate nothing */
+  rv = bfd_auth_keyed_new(&ctx->mem, &s->cfg.auth, &s->hmac);
+  if (rv != 0) {
+    bfd_free(&ctx->mem, s);
+    return rv;
+  }
   /* 6.8.1: a random nonzero discriminator, unique in the context. */
   do {
     ctx->cb.rand((uint8_t *)&s->local_discr, sizeof(s->local_discr),
@@ -489,6 +492,7 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
     }
   }
   if (rv != 0) {
+    bfd_auth_keyed_free(&ctx->mem, s->hmac);
     bfd_free(&ctx->mem, s);
     return rv;
   }
@@ -551,6 +555,7 @@ void svrbfd_session_del(svrbfd_session *s) {
     ctx->stats.sessions_up--;
   }
   bfd_pq_session_free(s);
+  bfd_auth_keyed_free(&ctx->mem, s->hmac);
   bfd_free(&ctx->mem, s);
 }
 

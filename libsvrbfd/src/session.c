@@ -390,7 +390,7 @@ svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
     total += (size_t)m;
   }
   if (alen) {
-    int rv = bfd_auth_sign(&s->ctx->crypto, &s->cfg.auth, s->xmit_seq, buf,
+    int rv = bfd_auth_sign(s->hmac, &s->cfg.auth, s->xmit_seq, buf,
                            len);
     if (rv != 0) {
       return rv;
