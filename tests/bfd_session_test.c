@@ -437,9 +437,16 @@ static void test_admin_down(void) {
   CU_ASSERT(take(ctx, 100, &p, NULL, NULL) > 0);
   CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_ADMIN_DOWN);
   CU_ASSERT_EQUAL(p.diag, SVRBFD_DIAG_ADMIN_DOWN);
+  /* -317 discards a packet that passed every check only after 6.8.6 steps
+   * 11-14 took the peer's values (docs/libsvrbfd.md): here its new timers */
+  pp.tx = 700000;
+  pp.rx = 800000;
   CU_ASSERT_EQUAL(feed(ctx, &pp, 200), SVRBFD_ERR_PKT_ADMIN_DOWN); /* 15 */
   svrbfd_session_get_info(s, &info);
   CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_ADMIN_DOWN);
+  CU_ASSERT_EQUAL(info.remote_desired_min_tx_us, 700000);
+  CU_ASSERT_EQUAL(info.remote_required_min_rx_us, 800000);
+  CU_ASSERT_EQUAL(info.rx_drops, 1);
   CU_ASSERT_EQUAL(svrbfd_session_set_admin_down(s, 0, 300), 0);
   svrbfd_session_get_info(s, &info);
   CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
@@ -798,6 +805,116 @@ static void test_auth_session(void) {
       CU_ASSERT_EQUAL(s->rcv_seq, 1u);
     }
     svrbfd_ctx_del(ctx);
+  }
+}
+
+/* RFC 5880 6.8.6 step 10, both directions.  A session without auth gets a
+ * packet with an authentication section (A = 1): SVRBFD_ERR_PKT_AUTH_UNEXPECTED;
+ * a session with auth gets one without: SVRBFD_ERR_PKT_AUTH_MISSING.  First
+ * from a scripted peer, then between two real endpoints configured on one
+ * side only: neither ever comes Up and each discard is counted where it
+ * belongs and changes nothing. */
+static void test_auth_one_side_only(void) {
+  static const svrbfd_auth_type types[] = {
+      SVRBFD_AUTH_SIMPLE, SVRBFD_AUTH_KEYED_MD5,
+      SVRBFD_AUTH_METICULOUS_KEYED_SHA1, SVRBFD_AUTH_HMAC_SHA256};
+  size_t ti;
+  for (ti = 0; ti < sizeof(types) / sizeof(types[0]); ti++) {
+    svrbfd_ctx *ctx = mkctx();
+    svrbfd_session_config cfg;
+    svrbfd_session *s;
+    svrbfd_session_info info;
+    svrbfd_ctx_stats st;
+    svrbfd_auth a;
+    svrbfd_path path;
+    uint8_t buf[128];
+    size_t n;
+    peer pp;
+    mkcfg(&cfg); /* no auth */
+    s = mksess(ctx, &cfg, 0);
+    peer_default(&pp);
+    peer_path(&pp, &path);
+    set_key(&a, types[ti], "sekrit");
+    svrbfd_session_get_info(s, &info);
+    pp.your = info.local_discr;
+    pp.state = SVRBFD_STATE_INIT; /* would bring us Up if accepted */
+    n = signed_peer_pkt(&pp, &a, 100, buf);
+    CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, n, 1),
+                    SVRBFD_ERR_PKT_AUTH_UNEXPECTED);
+    svrbfd_session_get_info(s, &info);
+    CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+    CU_ASSERT_EQUAL(info.remote_discr, 0);
+    CU_ASSERT_EQUAL(info.rx_drops, 1);
+    CU_ASSERT_EQUAL(info.auth_failures, 1);
+    svrbfd_ctx_get_stats(ctx, &st);
+    CU_ASSERT_EQUAL(st.rx_drop[-SVRBFD_ERR_PKT_AUTH_UNEXPECTED - 300], 1);
+    CU_ASSERT_EQUAL(st.rx_drop[-SVRBFD_ERR_PKT_AUTH_MISSING - 300], 0);
+    CU_ASSERT_EQUAL(st.rx_accepted, 0);
+    /* the same packet unsigned is accepted: only the section was wrong */
+    CU_ASSERT_EQUAL(feed(ctx, &pp, 2), 0);
+    svrbfd_session_get_info(s, &info);
+    CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+    svrbfd_ctx_del(ctx);
+  }
+  for (ti = 0; ti < sizeof(types) / sizeof(types[0]); ti++) {
+    /* two endpoints: ctx[0] authenticates, ctx[1] does not */
+    uint8_t buf[SVRBFD_MAX_PKT_LEN];
+    svrbfd_callbacks cb;
+    svrbfd_ctx *c[2];
+    svrbfd_session *ss[2];
+    svrbfd_session_config cfg;
+    svrbfd_path path, rx;
+    svrbfd_ctx_stats st;
+    svrbfd_session_info info;
+    uint64_t t = 0, sent[2] = {0, 0};
+    int k;
+    memset(&cb, 0, sizeof(cb));
+    cb.rand = t_rand;
+    for (k = 0; k < 2; k++) {
+      CU_ASSERT_FATAL(svrbfd_ctx_new(&c[k], &cb, NULL, NULL, NULL) == 0);
+      mkcfg(&cfg);
+      cfg.local.addr[3] = (uint8_t)(1 + k);
+      cfg.remote.addr[3] = (uint8_t)(2 - k);
+      if (k == 0) {
+        set_key(&cfg.auth, types[ti], "sekrit");
+      }
+      CU_ASSERT_FATAL(svrbfd_session_new(c[k], &ss[k], &cfg, NULL, 0) == 0);
+    }
+    while (t <= 10 * SEC) { /* slow start: one packet a second each way */
+      for (k = 0; k < 2; k++) {
+        svrbfd_ssize m;
+        while ((m = svrbfd_ctx_write_pkt(c[k], &path, buf, sizeof(buf), t)) >
+               0) {
+          rx.local = path.remote;
+          rx.remote = path.local;
+          rx.ttl = 255;
+          sent[k]++;
+          CU_ASSERT_EQUAL(
+              svrbfd_ctx_read_pkt(c[1 - k], &rx, buf, (size_t)m, t),
+              k == 0 ? SVRBFD_ERR_PKT_AUTH_UNEXPECTED
+                     : SVRBFD_ERR_PKT_AUTH_MISSING);
+        }
+      }
+      t = svrbfd_ctx_get_expiry(c[0]) < svrbfd_ctx_get_expiry(c[1])
+              ? svrbfd_ctx_get_expiry(c[0])
+              : svrbfd_ctx_get_expiry(c[1]);
+    }
+    CU_ASSERT(sent[0] >= 10 && sent[1] >= 10);
+    for (k = 0; k < 2; k++) {
+      int code = k == 0 ? SVRBFD_ERR_PKT_AUTH_MISSING
+                        : SVRBFD_ERR_PKT_AUTH_UNEXPECTED;
+      int other = k == 0 ? SVRBFD_ERR_PKT_AUTH_UNEXPECTED
+                         : SVRBFD_ERR_PKT_AUTH_MISSING;
+      svrbfd_ctx_get_stats(c[k], &st);
+      CU_ASSERT_EQUAL(st.rx_drop[-code - 300], sent[1 - k]);
+      CU_ASSERT_EQUAL(st.rx_drop[-other - 300], 0);
+      CU_ASSERT_EQUAL(st.rx_accepted, 0);
+      svrbfd_session_get_info(ss[k], &info);
+      CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+      CU_ASSERT_EQUAL(info.remote_discr, 0);
+      CU_ASSERT_EQUAL(info.auth_failures, sent[1 - k]);
+      svrbfd_ctx_del(c[k]);
+    }
   }
 }
 
@@ -1433,6 +1550,8 @@ static const svr_test_case cases[] = {
     {"jitter bounds over many draws", test_jitter_bounds},
     {"periodic spacing within 75-100 %", test_periodic_spacing},
     {"authenticated sessions: types, windows, wrap, reset", test_auth_session},
+    {"auth on one side only: AUTH_UNEXPECTED, AUTH_MISSING",
+     test_auth_one_side_only},
     {"random initial XmitAuthSeq, increments", test_xmit_seq},
     {"hold-down and damping", test_hold_down_and_damping},
     {"session_state reported before path_status", test_callback_order},

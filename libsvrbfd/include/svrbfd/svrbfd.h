@@ -305,7 +305,9 @@ SVRBFD_EXTERN void svrbfd_ctx_del(svrbfd_ctx *ctx);
  * datagram's destination and source, |path->ttl| its TTL (-1 if unknown).
  * Returns 0 when the packet was accepted, a SVRBFD_ERR_PKT_* code when it
  * was discarded (the matching counter is incremented and no session state
- * changes), or a fatal error.  May call callbacks.
+ * changes; except SVRBFD_ERR_PKT_ADMIN_DOWN: the packet passed every check
+ * and the peer's values were taken, RFC 5880 6.8.6 steps 11-14, but the
+ * local session is AdminDown), or a fatal error.  May call callbacks.
  * SVR control datagrams (those that start with the SVR cookie) go to the
  * sessions' echo engines (svrbfd_pq.h, svrbfd_session_set_link_test()):
  * echo requests from a session's peer are reflected, echo replies counted;
