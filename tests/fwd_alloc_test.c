@@ -3,10 +3,10 @@
  * libsvrfwd's (through svrfwd_mem) and libcrypto's (through
  * CRYPTO_set_mem_functions, installed before libcrypto allocates anything),
  * while established sessions (UDP, TCP, TCP carried as UDP, ICMP echo,
- * IPv4 and IPv6) forward packets both ways with AES-256-GCM and with no
- * encryption, with a path MTU set (MSS clamp and DF check on the path) and
- * after a move to another path.  Only ingress and egress are called per
- * packet.
+ * IPv4 and IPv6) forward packets both ways with AES-256-GCM, with
+ * AES-128/256-CBC + HMAC-SHA256 and with no encryption, with a path MTU set
+ * (MSS clamp and DF check on the path) and after a move to another path.
+ * Only ingress and egress are called per packet.
  */
 #include <stdio.h>
 #include <string.h>
@@ -206,6 +206,16 @@ static void test_fast_path_gcm(void) {
   run(SVRFWD_CIPHER_AES256_GCM, 6, 0);
 }
 
+static void test_fast_path_cbc(void) {
+  CU_ASSERT(ssl_hooked);
+  run(SVRFWD_CIPHER_AES256_CBC_HMAC, 4, 0);
+  run(SVRFWD_CIPHER_AES256_CBC_HMAC, 4, 1);
+  run(SVRFWD_CIPHER_AES256_CBC_HMAC, 6, 0);
+  run(SVRFWD_CIPHER_AES128_CBC_HMAC, 4, 0);
+  run(SVRFWD_CIPHER_AES128_CBC_HMAC, 4, 1);
+  run(SVRFWD_CIPHER_AES128_CBC_HMAC, 6, 0);
+}
+
 static void test_fast_path_none(void) {
   run(SVRFWD_CIPHER_NONE, 4, 0);
   run(SVRFWD_CIPHER_NONE, 4, 1);
@@ -215,6 +225,7 @@ static void test_fast_path_none(void) {
 int main(void) {
   static const svr_test_case cases[] = {
       {"fast_path_gcm", test_fast_path_gcm},
+      {"fast_path_cbc_hmac", test_fast_path_cbc},
       {"fast_path_none", test_fast_path_none},
       {NULL, NULL}};
   /* before anything else: libcrypto accepts the hooks only while it has

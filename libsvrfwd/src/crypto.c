@@ -13,6 +13,11 @@
  *                 tag appended.
  * The caller lays the AAD out directly before the plaintext.
  *
+ * CBC modes: the MAC key is absorbed once per session key into an inner and
+ * an outer SHA-256 state (common/svr_digest.h), copied per packet; with
+ * OpenSSL 3.0 the one-shot HMAC() allocated 13 times per call and no EVP
+ * digest or MAC context can be re-used without an allocation.
+ *
  * GCM fast path (OpenSSL 3): one EVP_CIPHER_CTX per session key and
  * direction, keyed once.  Per packet the nonce is loaded without a re-init,
  * because EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv) costs a full
@@ -32,7 +37,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
 #include <openssl/opensslv.h>
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 #include <openssl/core_names.h>
@@ -76,22 +80,25 @@ void fwd_skey_free(fwd_skey *k) {
   EVP_CIPHER_CTX_free(k->enc);
   EVP_CIPHER_CTX_free(k->dec);
   k->enc = k->dec = NULL;
-  OPENSSL_cleanse(k->mac_key, sizeof(k->mac_key));
+  svr_hmac_sha256_clear(&k->mac);
   k->valid = 0;
 }
 
+/* HMAC-SHA256(peer key, label || UUID) (docs/libsvrfwd.md section 4). */
 static int kdf(uint8_t out[32], const fwd_peer_key *pk, const char *label,
                const uint8_t uuid[16]) {
+  svr_hmac_sha256 h;
   uint8_t in[48];
   size_t ll = strlen(label);
-  unsigned int olen = 0;
+  int rv;
   memcpy(in, label, ll);
   memcpy(in + ll, uuid, 16);
-  if (!HMAC(EVP_sha256(), pk->key, (int)pk->keylen, in, ll + 16, out, &olen) ||
-      olen != 32) {
-    return SVRFWD_ERR_CRYPTO;
-  }
-  return 0;
+  rv = svr_hmac_sha256_init(&h, pk->key, pk->keylen) == 0 &&
+               svr_hmac_sha256_compute(&h, in, ll + 16, out) == 0
+           ? 0
+           : SVRFWD_ERR_CRYPTO;
+  svr_hmac_sha256_clear(&h);
+  return rv;
 }
 
 int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
@@ -128,8 +135,20 @@ int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
     const EVP_CIPHER *ci = c == SVRFWD_CIPHER_AES128_CBC_HMAC
                                ? EVP_aes_128_cbc()
                                : EVP_aes_256_cbc();
+    uint8_t mac_key[32];
     if ((rv = kdf(key, pk, "svrfwd v1 cbc enc", uuid)) != 0 ||
-        (rv = kdf(k->mac_key, pk, "svrfwd v1 cbc mac", uuid)) != 0) {
+        (rv = kdf(mac_key, pk, "svrfwd v1 cbc mac", uuid)) != 0) {
+      OPENSSL_cleanse(key, sizeof(key));
+      OPENSSL_cleanse(mac_key, sizeof(mac_key));
+      return rv;
+    }
+    /* keyed once per session key: no allocation per packet */
+    rv = svr_hmac_sha256_init(&k->mac, mac_key, sizeof(mac_key)) == 0
+             ? 0
+             : SVRFWD_ERR_CRYPTO;
+    OPENSSL_cleanse(mac_key, sizeof(mac_key));
+    if (rv != 0) {
+      OPENSSL_cleanse(key, sizeof(key));
       return rv;
     }
     if (EVP_EncryptInit_ex(k->enc, ci, NULL, key, NULL) != 1 ||
@@ -168,11 +187,8 @@ static int cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir) {
 
 static int mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p,
                size_t len) {
-  unsigned int olen = 0;
-  if (!HMAC(EVP_sha256(), k->mac_key, 32, p, len, out, &olen) || olen != 32) {
-    return SVRFWD_ERR_CRYPTO;
-  }
-  return 0;
+  return svr_hmac_sha256_compute(&k->mac, p, len, out) == 0 ? 0
+                                                            : SVRFWD_ERR_CRYPTO;
 }
 
 #if FWD_GCM_PARAMS

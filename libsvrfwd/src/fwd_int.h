@@ -7,6 +7,8 @@
 
 #include <openssl/evp.h>
 
+#include "svr_digest.h"
+
 #include "svr_heap.h"
 #include "svrfwd/svrfwd.h"
 
@@ -117,7 +119,7 @@ typedef struct fwd_skey {
   uint32_t id;
   EVP_CIPHER_CTX *enc;
   EVP_CIPHER_CTX *dec;
-  uint8_t mac_key[32];
+  svr_hmac_sha256 mac; /* CBC modes: the MAC key, keyed once (svr_digest.h) */
   uint8_t gcm_fast;  /* the provider takes the fixed/invocation IV params */
   uint8_t tx_armed;  /* enc holds nonce tx_dir || tx_next, not yet used */
   uint32_t tx_dir;
