@@ -13,8 +13,9 @@
  *
  *   HMAC-SHA256 (RFC 2104): the key is absorbed once into an inner and an
  *   outer SHA256_CTX (key XOR ipad, key XOR opad); per message both are
- *   copied by assignment and finished.  Checked against a BFD packet
- *   signed with python3's hmac module in tests/bfd_pkt_test.c.
+ *   copied by assignment and finished.  Checked against RFC 4231 cases 1-7
+ *   (through libsvrfwd's MAC key slot, tests/fwd_crypto_test.c) and a BFD
+ *   packet signed with python3's hmac module (tests/bfd_pkt_test.c).
  *
  * Those functions are deprecated (not removed) since OpenSSL 3.0; the
  * deprecation warning is silenced here and nowhere else.

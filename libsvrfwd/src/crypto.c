@@ -101,17 +101,15 @@ static int kdf(uint8_t out[32], const fwd_peer_key *pk, const char *label,
   return rv;
 }
 
-int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
-                    const uint8_t uuid[16]) {
-  uint8_t key[32];
-  int rv;
+int fwd_skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
+                 const uint8_t *mac_key, size_t mac_key_len) {
+  int rv = 0;
   k->valid = 0;
   if (c == SVRFWD_CIPHER_AES256_GCM) {
-    if ((rv = kdf(key, pk, "svrfwd v1 gcm", uuid)) != 0) {
-      return rv;
-    }
-    if (EVP_EncryptInit_ex(k->enc, EVP_aes_256_gcm(), NULL, key, NULL) != 1 ||
-        EVP_DecryptInit_ex(k->dec, EVP_aes_256_gcm(), NULL, key, NULL) != 1) {
+    if (EVP_EncryptInit_ex(k->enc, EVP_aes_256_gcm(), NULL, enc_key, NULL) !=
+            1 ||
+        EVP_DecryptInit_ex(k->dec, EVP_aes_256_gcm(), NULL, enc_key, NULL) !=
+            1) {
       rv = SVRFWD_ERR_CRYPTO;
     }
     /* a new key drops any loaded nonce (the key init resets GCM state) */
@@ -135,33 +133,39 @@ int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
     const EVP_CIPHER *ci = c == SVRFWD_CIPHER_AES128_CBC_HMAC
                                ? EVP_aes_128_cbc()
                                : EVP_aes_256_cbc();
-    uint8_t mac_key[32];
-    if ((rv = kdf(key, pk, "svrfwd v1 cbc enc", uuid)) != 0 ||
-        (rv = kdf(mac_key, pk, "svrfwd v1 cbc mac", uuid)) != 0) {
-      OPENSSL_cleanse(key, sizeof(key));
-      OPENSSL_cleanse(mac_key, sizeof(mac_key));
-      return rv;
-    }
     /* keyed once per session key: no allocation per packet */
-    rv = svr_hmac_sha256_init(&k->mac, mac_key, sizeof(mac_key)) == 0
-             ? 0
-             : SVRFWD_ERR_CRYPTO;
-    OPENSSL_cleanse(mac_key, sizeof(mac_key));
-    if (rv != 0) {
-      OPENSSL_cleanse(key, sizeof(key));
-      return rv;
-    }
-    if (EVP_EncryptInit_ex(k->enc, ci, NULL, key, NULL) != 1 ||
-        EVP_DecryptInit_ex(k->dec, ci, NULL, key, NULL) != 1) {
+    if (svr_hmac_sha256_init(&k->mac, mac_key, mac_key_len) != 0 ||
+        EVP_EncryptInit_ex(k->enc, ci, NULL, enc_key, NULL) != 1 ||
+        EVP_DecryptInit_ex(k->dec, ci, NULL, enc_key, NULL) != 1) {
       rv = SVRFWD_ERR_CRYPTO;
     } else {
       EVP_CIPHER_CTX_set_padding(k->enc, 0);
       EVP_CIPHER_CTX_set_padding(k->dec, 0);
     }
   }
-  OPENSSL_cleanse(key, sizeof(key));
   if (rv == 0) {
     k->valid = 1;
+  }
+  return rv;
+}
+
+int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
+                    const uint8_t uuid[16]) {
+  uint8_t key[32], mac_key[32];
+  int rv;
+  k->valid = 0;
+  if (c == SVRFWD_CIPHER_AES256_GCM) {
+    rv = kdf(key, pk, "svrfwd v1 gcm", uuid);
+    memset(mac_key, 0, sizeof(mac_key)); /* unused */
+  } else if ((rv = kdf(key, pk, "svrfwd v1 cbc enc", uuid)) == 0) {
+    rv = kdf(mac_key, pk, "svrfwd v1 cbc mac", uuid);
+  }
+  if (rv == 0) {
+    rv = fwd_skey_set(k, c, key, mac_key, sizeof(mac_key));
+  }
+  OPENSSL_cleanse(key, sizeof(key));
+  OPENSSL_cleanse(mac_key, sizeof(mac_key));
+  if (rv == 0) {
     k->id = pk->id;
   }
   return rv;
@@ -173,7 +177,7 @@ static void nonce12(uint8_t n[16], uint64_t seq, uint32_t dir) {
   memset(n + 12, 0, 4);
 }
 
-static int cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir) {
+int fwd_cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir) {
   static const uint8_t zero[16];
   uint8_t blk[16];
   int n = 0;
@@ -185,8 +189,8 @@ static int cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir) {
   return 0;
 }
 
-static int mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p,
-               size_t len) {
+int fwd_mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p,
+            size_t len) {
   return svr_hmac_sha256_compute(&k->mac, p, len, out) == 0 ? 0
                                                             : SVRFWD_ERR_CRYPTO;
 }
@@ -306,18 +310,10 @@ svrfwd_ssize fwd_seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
     }
     return (svrfwd_ssize)(ptlen + FWD_GCM_TAG);
   } else {
-    size_t pad = 16 - ptlen % 16, ctlen = ptlen + pad;
-    memset(pt + ptlen, (int)pad, pad);
-    if (cbc_iv(k, iv, seq, dir) != 0 ||
-        EVP_EncryptInit_ex(k->enc, NULL, NULL, NULL, iv) != 1 ||
-        EVP_EncryptUpdate(k->enc, pt, &n, pt, (int)ctlen) != 1 ||
-        (size_t)n != ctlen) {
+    if (fwd_cbc_iv(k, iv, seq, dir) != 0) {
       return SVRFWD_ERR_CRYPTO;
     }
-    if (mac(k, pt + ctlen, aad, aadlen + ctlen) != 0) {
-      return SVRFWD_ERR_CRYPTO;
-    }
-    return (svrfwd_ssize)(ctlen + FWD_HMAC_TAG);
+    return fwd_cbc_seal_iv(k, iv, aad, aadlen, pt, ptlen);
   }
 }
 
@@ -351,33 +347,62 @@ svrfwd_ssize fwd_open(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
     }
     return (svrfwd_ssize)len;
   } else {
-    uint8_t want[32];
-    size_t len, pad, i;
-    if (ctlen < 16 + FWD_HMAC_TAG || (ctlen - FWD_HMAC_TAG) % 16) {
-      return SVRFWD_ERR_PKT_AUTH;
-    }
-    len = ctlen - FWD_HMAC_TAG;
-    if (mac(k, want, aad, aadlen + len) != 0) {
-      return SVRFWD_ERR_CRYPTO;
-    }
-    if (CRYPTO_memcmp(want, ct + len, FWD_HMAC_TAG) != 0) {
-      return SVRFWD_ERR_PKT_AUTH;
-    }
-    if (cbc_iv(k, iv, seq, dir) != 0 ||
-        EVP_DecryptInit_ex(k->dec, NULL, NULL, NULL, iv) != 1 ||
-        EVP_DecryptUpdate(k->dec, ct, &n, ct, (int)len) != 1 ||
-        (size_t)n != len) {
-      return SVRFWD_ERR_CRYPTO;
-    }
-    pad = ct[len - 1];
-    if (pad == 0 || pad > 16) {
-      return SVRFWD_ERR_PKT_AUTH; /* authenticated, so a sender bug */
-    }
-    for (i = 0; i < pad; i++) {
-      if (ct[len - 1 - i] != pad) {
-        return SVRFWD_ERR_PKT_AUTH;
-      }
-    }
-    return (svrfwd_ssize)(len - pad);
+    /* the IV is only needed once the HMAC verified */
+    return fwd_cbc_open_iv(k, seq, dir, NULL, aad, aadlen, ct, ctlen);
   }
+}
+
+svrfwd_ssize fwd_cbc_seal_iv(fwd_skey *k, const uint8_t iv[16],
+                             const uint8_t *aad, size_t aadlen, uint8_t *pt,
+                             size_t ptlen) {
+  size_t pad = 16 - ptlen % 16, ctlen = ptlen + pad;
+  int n = 0;
+  memset(pt + ptlen, (int)pad, pad); /* PKCS#7 */
+  if (EVP_EncryptInit_ex(k->enc, NULL, NULL, NULL, iv) != 1 ||
+      EVP_EncryptUpdate(k->enc, pt, &n, pt, (int)ctlen) != 1 ||
+      (size_t)n != ctlen) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  if (fwd_mac(k, pt + ctlen, aad, aadlen + ctlen) != 0) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  return (svrfwd_ssize)(ctlen + FWD_HMAC_TAG);
+}
+
+svrfwd_ssize fwd_cbc_open_iv(fwd_skey *k, uint64_t seq, uint32_t dir,
+                             const uint8_t *fixed_iv, const uint8_t *aad,
+                             size_t aadlen, uint8_t *ct, size_t ctlen) {
+  uint8_t want[32], iv[16];
+  size_t len, pad, i;
+  int n = 0;
+  if (ctlen < 16 + FWD_HMAC_TAG || (ctlen - FWD_HMAC_TAG) % 16) {
+    return SVRFWD_ERR_PKT_AUTH;
+  }
+  len = ctlen - FWD_HMAC_TAG;
+  if (fwd_mac(k, want, aad, aadlen + len) != 0) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  if (CRYPTO_memcmp(want, ct + len, FWD_HMAC_TAG) != 0) {
+    return SVRFWD_ERR_PKT_AUTH;
+  }
+  if (fixed_iv != NULL) {
+    memcpy(iv, fixed_iv, sizeof(iv));
+  } else if (fwd_cbc_iv(k, iv, seq, dir) != 0) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  if (EVP_DecryptInit_ex(k->dec, NULL, NULL, NULL, iv) != 1 ||
+      EVP_DecryptUpdate(k->dec, ct, &n, ct, (int)len) != 1 ||
+      (size_t)n != len) {
+    return SVRFWD_ERR_CRYPTO;
+  }
+  pad = ct[len - 1];
+  if (pad == 0 || pad > 16) {
+    return SVRFWD_ERR_PKT_AUTH; /* authenticated, so a sender bug */
+  }
+  for (i = 0; i < pad; i++) {
+    if (ct[len - 1 - i] != pad) {
+      return SVRFWD_ERR_PKT_AUTH;
+    }
+  }
+  return (svrfwd_ssize)(len - pad);
 }

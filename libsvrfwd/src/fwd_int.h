@@ -135,10 +135,19 @@ typedef struct fwd_skey {
 
 int fwd_skey_init(fwd_skey *k);
 void fwd_skey_free(fwd_skey *k);
+/* Derives the session key slot for |c| from the peer key and the session
+ * UUID (docs/libsvrfwd.md section 4) and keys it with fwd_skey_set(). */
 int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
                     const uint8_t uuid[16]);
+/* Keys |k| for |c| with given keys: |enc_key| 32 bytes (GCM, CBC-256) or 16
+ * (CBC-128); the CBC modes' HMAC-SHA256 key |mac_key| (any length, ignored
+ * for GCM).  Derivation uses it; tests use it for published vectors. */
+int fwd_skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
+                 const uint8_t *mac_key, size_t mac_key_len);
 /* Seals: |aad| authenticated, |pt| (ptlen) encrypted in place, the tag
- * written after the ciphertext.  Returns ciphertext+tag length or < 0. */
+ * written after the ciphertext.  Returns ciphertext+tag length or < 0.
+ * In the CBC modes |aad| must lie directly before |pt| (and before |ct| in
+ * fwd_open): the HMAC runs over aad..ciphertext as one span. */
 svrfwd_ssize fwd_seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
                       const uint8_t *aad, size_t aadlen, uint8_t *pt,
                       size_t ptlen);
@@ -147,6 +156,24 @@ svrfwd_ssize fwd_seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
 svrfwd_ssize fwd_open(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
                       const uint8_t *aad, size_t aadlen, uint8_t *ct,
                       size_t ctlen);
+/* The CBC modes' pieces, which fwd_seal/fwd_open compose (exposed so
+ * tests can drive them with a fixed IV):
+ *   fwd_cbc_iv:      IV = AES(K, dir || seq || 0^4) with |k|'s key;
+ *   fwd_cbc_seal_iv: PKCS#7 pad |pt| in place, CBC-encrypt with |iv|,
+ *                    append HMAC-SHA256(aad || ciphertext); returns
+ *                    ciphertext + tag length;
+ *   fwd_cbc_open_iv: checks the HMAC first, then decrypts with |fixed_iv|
+ *                    or, when NULL, the IV of |seq|, |dir|, and unpads;
+ *                    returns the plaintext length or SVRFWD_ERR_PKT_AUTH;
+ *   fwd_mac:         HMAC-SHA256 of |p| with |k|'s MAC key. */
+int fwd_cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir);
+svrfwd_ssize fwd_cbc_seal_iv(fwd_skey *k, const uint8_t iv[16],
+                             const uint8_t *aad, size_t aadlen, uint8_t *pt,
+                             size_t ptlen);
+svrfwd_ssize fwd_cbc_open_iv(fwd_skey *k, uint64_t seq, uint32_t dir,
+                             const uint8_t *fixed_iv, const uint8_t *aad,
+                             size_t aadlen, uint8_t *ct, size_t ctlen);
+int fwd_mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p, size_t len);
 size_t fwd_tag_len(svrfwd_cipher c);
 size_t fwd_prefix_len(svrfwd_cipher c);
 
