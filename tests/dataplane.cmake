@@ -25,3 +25,15 @@ if(TARGET svr-router)
   svr_add_script_test(NAME dataplane_alloc LABEL netns
                       SCRIPT dataplane_alloc.sh TIMEOUT 180)
 endif()
+# dataplane_badinput: bad input on B's waypoint ports; dataplane_forge
+# (libsvrfwd) writes first packets of sessions under another key
+if(TARGET svr-router AND TARGET svrfwd_static)
+  add_executable(dataplane_forge dataplane_forge.c)
+  target_link_libraries(dataplane_forge PRIVATE svrfwd_static)
+  svr_add_script_test(NAME dataplane_badinput LABEL netns
+                      SCRIPT dataplane_badinput.sh TIMEOUT 120)
+endif()
+if(TARGET svr-router)
+  svr_add_script_test(NAME dataplane_firewall LABEL netns
+                      SCRIPT dataplane_firewall.sh TIMEOUT 240)
+endif()
