@@ -7,6 +7,8 @@
 #                               prints the last JSON table line
 #   bfd_json_field LINE KEY     value of "KEY": in a flat JSON line (first one)
 #   bfd_wait_tx LOG PID N SECS  waits until svr-bfd has sent >= N packets
+#   bfd_cut_timers / bfd_check_cut   detection bounds and diagnostics after
+#                               a cut link, both sides (FRR tests; below)
 
 SVR_BFD="${SVR_BUILD_DIR:?SVR_BUILD_DIR not set}/cli/svr-bfd"
 [ -x "$SVR_BFD" ] || { echo "FAIL: $SVR_BFD not built" >&2; exit 1; }
@@ -85,9 +87,14 @@ bfd_pcap_check_ours() {
 
 # --- FRR bfdd, run alone (reference/lab-recipes.md section 1) --------------
 # frr_start NS DIR CONF: bfdd with its own vty socket dir; sets FRR_PID.
+# Every state change goes to DIR/bfdd-debug.log with microsecond timestamps
+# ("debug bfd peer"; frr_down_after reads it).
 frr_start() {
   local ns=$1 d=$2
-  mkdir -p "$d"; cp "$3" "$d/bfdd.conf"; chmod 755 "$d"; chown -R frr:frr "$d"
+  mkdir -p "$d"
+  { printf 'log timestamp precision 6\nlog file %s/bfdd-debug.log debugging\ndebug bfd peer\n' "$d"
+    cat "$3"; } >"$d/bfdd.conf"
+  chmod 755 "$d"; chown -R frr:frr "$d"
   svr_bg "$ns" /usr/lib/frr/bfdd -f "$d/bfdd.conf" --vty_socket "$d" -i "$d/bfdd.pid" \
     --bfdctl "$d/bfdd.sock" -z "$d/zserv.api" -P 0 --log "file:$d/bfdd.log" \
     --log-level warnings ${FRR_EXTRA:-}
@@ -99,3 +106,99 @@ frr_vtysh() { local d=$1; shift; local a=() c; for c in "$@"; do a+=(-c "$c"); d
 # frr_peer_json DIR: the first peer of 'show bfd peers json', on one line
 frr_peer_json() { frr_vtysh "$1" 'show bfd peers json' | tr -d ' \n'; }
 frr_field() { bfd_json_field "$(frr_peer_json "$1")" "$2"; }
+
+# --- a cut link: how fast and why each side goes Down ------------------------
+# bfd_cut_timers LOG PID: reads our table before a cut and sets, in ms (RFC
+# 5880 6.8.4 and 6.8.7): CUT_D_OURS our detection time, CUT_I_PEER the
+# interval the peer sends at (max of its Desired Min TX and our Required Min
+# RX), CUT_D_PEER the peer's detection time (our Detect Mult x max(its
+# Required Min RX, our Desired Min TX)), CUT_I_OURS our transmit interval.
+bfd_cut_timers() {
+  local t
+  t=$(bfd_table "$1" "$2") || return 1
+  read -r CUT_D_OURS CUT_I_PEER CUT_D_PEER CUT_I_OURS < <(printf '%s\n' "$t" | awk '
+    function f(k,  m) { if (match($0, "\"" k "\":[0-9.]+")) { m = substr($0, RSTART, RLENGTH); sub(/.*:/, "", m); return m + 0 } return -1 }
+    function max(a, b) { return a > b ? a : b }
+    { printf "%d %d %d %d\n", f("detect_time_ms"),
+        max(f("remote_desired_min_tx_ms"), f("required_min_rx_ms")),
+        f("detect_mult") * max(f("remote_required_min_rx_ms"), f("desired_min_tx_ms")),
+        f("tx_interval_ms") }')
+  [ "${CUT_D_OURS:-0}" -gt 0 ] && [ "${CUT_D_PEER:-0}" -gt 0 ]
+}
+
+# bfd_down_after LOG T0: "TIME DIAG_CODE" of our first JSON state event into
+# down after T0 (epoch seconds), or nothing.
+bfd_down_after() {
+  grep '"event":"state"' "$1" | grep '"to":"down"' |
+    sed -n 's/.*"time":\([0-9.]*\).*"diag_code":\([0-9]*\).*/\1 \2/p' |
+    awk -v t0="$2" '$1 > t0 { print; exit }'
+}
+
+# frr_down_after DIR T0: "TIME REASON" of bfdd's first state change into
+# down after T0 (epoch seconds), from its debug log (local time, microsecond
+# precision; bfdd writes "... state-change: [...] up -> down
+# reason:control-expired"), or nothing.
+frr_down_after() {
+  local line ts reason
+  while read -r line; do
+    ts=$(date -d "$(printf '%s\n' "$line" | cut -d' ' -f1-2)" +%s.%N) || continue
+    reason=$(printf '%s\n' "$line" | sed -n 's/.*-> down reason:\([^ ]*\).*/\1/p')
+    if awk -v a="$ts" -v b="$2" 'BEGIN { exit !(a > b) }'; then
+      echo "$ts ${reason:-none}"; return 0
+    fi
+  done < <(grep -s 'state-change: .* -> down' "$1/bfdd-debug.log")
+  return 1
+}
+
+# bfd_check_cut NAME T0 LOG FRRDIR: after a cut at T0 (both directions
+# lost), with CUT_* set by bfd_cut_timers, waits up to 5 s for both Downs and
+# asserts (svr_pass / svr_fail), each from the side's own timestamps:
+#  - our Down (svr-bfd's JSON event): diag 1 (Control Detection Time
+#    Expired), at least our detection time minus the peer's interval minus
+#    50 ms after the cut (its last packet may have left up to one interval
+#    before the cut) and at most our detection time plus 150 ms (the `ip`
+#    command and timer wake-up);
+#  - bfdd's Down (its debug log): reason control-expired, within the same
+#    bounds computed from its detection time and our interval; and what
+#    vtysh shows afterwards: diagnostic "control detection time expired",
+#    remote diagnostic "ok" (nothing from us reached it after the cut).
+bfd_check_cut() {
+  local name=$1 t0=$2 log=$3 frrdir=$4 ev to dc ms lo hi j diag rdiag
+  svr_wait_for 5 "[ -n \"\$(bfd_down_after '$log' $t0)\" ] && frr_down_after '$frrdir' $t0 >/dev/null"
+  ev=$(bfd_down_after "$log" "$t0")
+  to=${ev% *}; dc=${ev#* }
+  lo=$(( CUT_D_OURS - CUT_I_PEER - 50 )); hi=$(( CUT_D_OURS + 150 ))
+  if [ -z "$ev" ]; then
+    svr_fail "$name: we never went Down after the cut"
+  else
+    ms=$(bfd_ms_between "$t0" "$to")
+    if [ "$dc" = 1 ] && [ "$ms" -ge "$lo" ] && [ "$ms" -le "$hi" ]; then
+      svr_pass "$name: we went Down ${ms} ms after the cut with diag 1 (Control Detection Time Expired); detection ${CUT_D_OURS} ms, allowed ${lo}..${hi} ms"
+    else
+      svr_fail "$name: our Down ${ms} ms after the cut with diag ${dc}; want diag 1 within ${lo}..${hi} ms (detection ${CUT_D_OURS} ms)"
+    fi
+  fi
+  ev=$(frr_down_after "$frrdir" "$t0")
+  to=${ev% *}; dc=${ev#* }
+  lo=$(( CUT_D_PEER - CUT_I_OURS - 50 )); hi=$(( CUT_D_PEER + 150 ))
+  if [ -z "$ev" ]; then
+    svr_fail "$name: bfdd logged no Down after the cut: $(frr_peer_json "$frrdir")"
+  else
+    ms=$(bfd_ms_between "$t0" "$to")
+    if [ "$dc" = control-expired ] && [ "$ms" -ge "$lo" ] && [ "$ms" -le "$hi" ]; then
+      svr_pass "$name: bfdd went Down ${ms} ms after the cut, reason control-expired (its log); its detection ${CUT_D_PEER} ms, allowed ${lo}..${hi} ms"
+    else
+      svr_fail "$name: bfdd Down ${ms} ms after the cut, reason '${dc}'; want control-expired within ${lo}..${hi} ms (its detection ${CUT_D_PEER} ms)"
+    fi
+  fi
+  j=$(frr_peer_json "$frrdir")
+  diag=$(bfd_json_field "$j" diagnostic)
+  rdiag=$(bfd_json_field "$j" remote-diagnostic)
+  # frr_peer_json drops the spaces: "control detection time expired"
+  if [ "$(bfd_json_field "$j" status)" = down ] &&
+     [ "$diag" = controldetectiontimeexpired ] && [ "$rdiag" = ok ]; then
+    svr_pass "$name: vtysh: bfdd down, diagnostic 'control detection time expired', remote diagnostic 'ok'"
+  else
+    svr_fail "$name: vtysh: want bfdd down with diagnostic 'control detection time expired' and remote diagnostic 'ok': $j"
+  fi
+}
