@@ -117,7 +117,7 @@ EOF
 
 # the firewall detector runs beside the data plane: its probes (the jumbo
 # SYN travels as IP fragments, which the data plane's nft rule takes too and
-# drops as not ours after reassembly) still reach its own capture, so it
+# hands back to the kernel after reassembly) still reach its own capture, so it
 # answers and finds no interference
 python3 - "$RA" "$RB" <<'EOF' && svr_pass "the firewall detector's probes still reach it: a burst answered, verdict no transform" || svr_fail "detector beside the data plane: $($RA show udp-transform --json) $($RA show stats --json | head -c 300)"
 import json, subprocess, sys, time

@@ -828,12 +828,12 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
       if (strcmp(wps[j].dev, wps[i].dev) != 0) {
         continue;
       }
-      /* IPv4 fragments are all handed over (the daemon reassembles them
-       * and keeps what is ours): a later fragment has no transport header,
-       * and without the offset test its payload bytes would be read as
-       * ports (seen: 3 of the firewall detector's 5 jumbo-SYN fragments);
-       * the detector is not deprived, it captures with AF_PACKET, which
-       * sees a frame before this hook */
+      /* IPv4 fragments are all handed over: a later fragment has no
+       * transport header (without the offset test its payload bytes would
+       * be read as ports: 3 of the firewall detector's 5 jumbo-SYN
+       * fragments were), so only the reassembled datagram tells whether it
+       * is a waypoint packet; the daemon reassembles them and writes what
+       * is not one back to the kernel through the TUN device */
       rv |= sb_printf(b,
                       "    %s daddr %s%s meta l4proto { tcp, udp }%s fwd to "
                       "\"%s\"\n",

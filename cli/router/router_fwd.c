@@ -64,14 +64,12 @@ enum {
   FD_TX_ERROR,     /* write to the device failed */
   FD_TX_FULL,      /* device queue full */
   FD_CORE_OTHER,   /* a usage/fatal code from the core */
-  FD_NOT_OURS,     /* reassembled from fragments, not a waypoint packet */
   FD_COUNT
 };
 
 static const char *const fd_names[FD_COUNT] = {
     "no-service", "tenant-not-allowed", "path-down", "malformed-offload",
-    "device-write-error", "device-queue-full", "core-error",
-    "fragments-not-ours"};
+    "device-write-error", "device-queue-full", "core-error"};
 
 typedef struct udp_batch {
   uint8_t *buf;
@@ -98,6 +96,7 @@ typedef struct rt_fwd {
    * wire, at the receiver of a veth, or before the host */
   udp_batch wb, hb;
   uint64_t tx_wire_writes;
+  uint64_t frags_returned; /* reassembled datagrams for this host itself */
   fwd_reasm reasm;     /* outer UDP fragments from peers */
   fwd_reasm reasm_in;  /* fragments from hosts (the kernel re-fragments
                         * what conntrack reassembled before it routes it
@@ -867,9 +866,12 @@ static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
         p = f->reasm_buf;
         len = (size_t)whole;
         if (!is_waypoint_pkt(p, len)) {
-          /* e.g. the firewall detector's jumbo SYN to port 1280: its own
-           * capture saw the fragments already */
-          f->drop[FD_NOT_OURS]++;
+          /* for this host, not for the data plane (a large ping to our
+           * address, the firewall detector's jumbo SYN to port 1280): back
+           * to the kernel, which delivers it locally as if it had
+           * reassembled it itself */
+          write_tun(f, NULL, p, len);
+          f->frags_returned++;
           continue;
         }
       }
@@ -1450,6 +1452,7 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
                  ", \"tx_wire\": %" PRIu64 ", \"tx_wire_writes\": %" PRIu64 ", \"tx_host\": %" PRIu64
                  ", \"tx_host_writes\": %" PRIu64 ", \"icmp_sent\": %" PRIu64
                  ", \"reassembled\": %" PRIu64 ", \"fragments\": %" PRIu64
+                 ", \"returned_to_kernel\": %" PRIu64
                  ", \"ingress_packets\": %" PRIu64 ", \"egress_packets\": %"
                  PRIu64 ", \"ingress_bytes\": %" PRIu64 ", \"egress_bytes\": %"
                  PRIu64 ", \"sessions\": %" PRIu64 ", \"sessions_created\": %"
@@ -1459,7 +1462,8 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
               f->tx_wire_writes,
               f->tx_host, f->tx_host_writes, f->icmp_sent,
               f->reasm.completed + f->reasm_in.completed,
-              f->reasm.fragments + f->reasm_in.fragments, st.ingress_packets,
+              f->reasm.fragments + f->reasm_in.fragments, f->frags_returned,
+              st.ingress_packets,
               st.egress_packets, st.ingress_bytes, st.egress_bytes,
               st.sessions, st.sessions_created, st.sessions_closed,
               st.rekeys);
@@ -1488,8 +1492,9 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
             st.sessions, st.sessions_created, st.sessions_closed,
             st.ingress_bytes, st.egress_bytes);
   rf_printf(b, "Fragments from peers: %" PRIu64 " in, %" PRIu64
-               " datagrams reassembled\n", f->reasm.fragments,
-            f->reasm.completed);
+               " datagrams reassembled, %" PRIu64 " of them for this host "
+               "(returned to the kernel)\n", f->reasm.fragments,
+            f->reasm.completed, f->frags_returned);
   rf_printf(b, "Drops:\n");
   for (i = 0; i < SVRFWD_NUM_DROP_REASONS; i++) {
     if (st.drop[i]) {
