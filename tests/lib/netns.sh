@@ -82,9 +82,13 @@ svr_veth() {
 
 # svr_bg NS cmd...: run in namespace NS (short name, or "-" for none) in the
 # background; stdout/stderr go to $SVR_TMP/<basename>.<n>.log; sets SVR_LAST_PID.
+SVR_BG_SEQ=0
 svr_bg() {
   local ns=$1; shift
-  local log="$SVR_TMP/$(basename "$1").${#SVR_PIDS[@]}.log"
+  # a counter that only grows: a PID taken off SVR_PIDS (dp_kill) must not
+  # hand its log file to the next process
+  local log="$SVR_TMP/$(basename "$1").$SVR_BG_SEQ.log"
+  SVR_BG_SEQ=$((SVR_BG_SEQ + 1))
   if [ "$ns" = "-" ]; then
     "$@" >"$log" 2>&1 &
   else
