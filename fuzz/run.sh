@@ -22,8 +22,9 @@
 #           DIR/<target>/{new,artifacts,replay.log,fuzz.log}; by default
 #           they go to a temporary directory that is removed at the end
 #           unless something crashed
-#   -M      merge the new entries that add coverage into fuzz/corpus/<target>/
-#           (libFuzzer -merge=1); without -M the committed corpus is only read
+#   -M      merge the new entries that reach new code (edges, not hit counts)
+#           into fuzz/corpus/<target>/ (libFuzzer -merge=1 -use_counters=0);
+#           without -M the committed corpus is only read
 #   -x F    extra libFuzzer flags for the runs, e.g. -x '-max_len=2048'
 #   TARGET  the targets to run (default: every target of the build, listed in
 #           BUILD_DIR/fuzz/fuzz-targets.txt)
@@ -174,7 +175,8 @@ run_target() {
     mkdir -p "$corpus"
     local before after
     before=$(find "$corpus" -maxdepth 1 -type f | wc -l)
-    "$bin" -merge=1 -timeout="$timeout" "$corpus" "$w/new" >"$w/merge.log" 2>&1 || true
+    "$bin" -merge=1 -use_counters=0 -timeout="$timeout" "$corpus" "$w/new" \
+      >"$w/merge.log" 2>&1 || true
     after=$(find "$corpus" -maxdepth 1 -type f | wc -l)
     merged=$((after - before))
   fi
@@ -189,14 +191,19 @@ report() {
   printf '%-18s %8s %12s %9s %9s %6s %7s  %s\n' "$t" "$nrep" "$execs" "$secs" \
     "$rate" "$newn" "$crashes" "$stop"
   if [ "$crashes" != 0 ]; then
+    local log=$w/fuzz.log
+    [ "$stop" = replay ] && log=$w/replay.log
     {
-      echo "---- $t crashed; the report (full logs and artifacts in $w):"
-      if [ "$stop" = replay ]; then
-        grep -E 'Running:|ERROR|runtime error|SUMMARY|#[0-9]+ 0x' "$w/replay.log" | tail -40 || true
-      else
-        grep -E 'ERROR|runtime error|SUMMARY|#[0-9]+ 0x|Test unit written|artifact' \
-          "$w/fuzz.log" | tail -40 || true
-      fi
+      echo "---- $t crashed ($stop); logs and artifacts in $w"
+      # the input being run, the sanitizer's first line and first stack
+      awk '/^Running: / { last = $0 }
+           !keep && /^==[0-9]+==ERROR|runtime error:|^==[0-9]+== ERROR/ {
+             keep = 1; if (last != "") print last }
+           keep && n < 25 { if ($0 == "" && n > 2) exit; print; n++ }' "$log"
+      grep -E '^SUMMARY|Test unit written' "$log" || true
+      for a in "$w"/artifacts/*; do
+        [ -f "$a" ] && echo "reproduce: $build/fuzz/$t $a"
+      done
       echo "----"
     } >&2
   fi
