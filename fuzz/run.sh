@@ -15,9 +15,9 @@
 #           bound ended the run
 #   -j J    run J targets at a time (default 1: each target gets a core, the
 #           other stays for the machine)
-#   -B DIR  the fuzz build (default $SVR_FUZZ_BUILD_DIR or ./build-fuzz); made
-#           with the README's command if missing, then `--target fuzz` is
-#           built in it (-N: use it as it is)
+#   -B DIR  the fuzz build (default $SVR_FUZZ_BUILD_DIR, or build-fuzz in the
+#           checkout); made with the README's command if missing, then
+#           `--target fuzz` is built in it (-N: use it as it is)
 #   -o DIR  keep new corpus entries, crash artifacts and logs in
 #           DIR/<target>/{new,artifacts,replay.log,fuzz.log}; by default
 #           they go to a temporary directory that is removed at the end
