@@ -556,9 +556,10 @@ int rc_prefix_parse(rc_prefix *pf, const char *text) {
   pf->len = (uint8_t)len;
   for (i = 0; i < alen; i++) { /* host bits must be zero */
     size_t bits = i * 8;
-    uint8_t mask = bits >= len ? 0 : bits + 8 <= len ? 0xff
-                   : (uint8_t)(0xff << (8 - (len - bits)));
-    if (pf->addr[i] & (uint8_t)~mask) {
+    unsigned mask = bits >= len       ? 0u
+                    : bits + 8 <= len ? 0xffu
+                                      : (0xffu << (8 - (len - bits))) & 0xffu;
+    if (pf->addr[i] & ~mask & 0xffu) {
       return -1;
     }
   }
