@@ -854,6 +854,17 @@ int rt_run(const char *cfg_path, int verbose) {
   }
   rt_default_socket(c);
   r.loop = uv_default_loop();
+  /* signals first: the control socket appears before the rest is set up
+   * (nftables, raw sockets), and a SIGTERM in between must not kill the
+   * process with its socket left behind; they are handled once the loop
+   * runs, when everything exists */
+  uv_signal_init(r.loop, &r.sig_term);
+  uv_signal_init(r.loop, &r.sig_int);
+  uv_signal_init(r.loop, &r.sig_hup);
+  r.sig_term.data = r.sig_int.data = r.sig_hup.data = &r;
+  uv_signal_start(&r.sig_term, on_signal, SIGTERM);
+  uv_signal_start(&r.sig_int, on_signal, SIGINT);
+  uv_signal_start(&r.sig_hup, on_signal, SIGHUP);
   if (apply(&r, c, err, sizeof(err)) != 0 ||
       rt_ctl_listen(&r, c->control_socket, err, sizeof(err)) != 0) {
     fprintf(stderr, "svr-router: %s\nsvr-router: nothing started\n", err);
@@ -897,13 +908,6 @@ int rt_run(const char *cfg_path, int verbose) {
     teardown(&r);
     return RT_EXIT_FAIL;
   }
-  uv_signal_init(r.loop, &r.sig_term);
-  uv_signal_init(r.loop, &r.sig_int);
-  uv_signal_init(r.loop, &r.sig_hup);
-  r.sig_term.data = r.sig_int.data = r.sig_hup.data = &r;
-  uv_signal_start(&r.sig_term, on_signal, SIGTERM);
-  uv_signal_start(&r.sig_int, on_signal, SIGINT);
-  uv_signal_start(&r.sig_hup, on_signal, SIGHUP);
   if (r.verbose) {
     uv_timer_init(r.loop, &r.verbose_timer);
     r.verbose_timer.data = &r;
