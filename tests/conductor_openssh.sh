@@ -72,6 +72,20 @@ echo "$hex" | grep -q '00090000.*e0b000020063' && kill -0 $C1_PID \
   && svr_pass "unknown message type answered with ERROR (ref type 0x63), conductor alive" \
   || svr_fail "unknown type: got '$hex'"
 
+# a malformed frame of a known type (an ALARM with nothing but its seq):
+# the refusal names the frame's own type (3) in the log and in the ERROR
+# text, not whatever the decoder left in memory (it reported the HELLO's
+# type 1 before, read from an uninitialised message)
+short_alarm='\x00\x00\x00\x0c\x00\x03\x00\x00\xe0\xa5\x00\x08\x00\x00\x00\x00\x00\x00\x00\x07'
+printf "$hello$short_alarm" | \
+  "${SSH[@]}" -i rk burl-corp@127.0.0.1 -s svr-conductor > bad3.bin 2>/dev/null
+hex=$(hexof bad3.bin)
+# "(type 3)" in the ERROR's text TLV
+svr_wait_for 5 "grep -q 'refused frame: .*(type 3)' '$C1_LOG'" \
+  && echo "$hex" | grep -q '00090000.*2874797065203329' \
+  && svr_pass "malformed ALARM refused naming type 3 (log and ERROR text)" \
+  || { svr_fail "malformed ALARM: log '$(grep 'refused frame' "$C1_LOG" | tail -1)', got '$hex'"; }
+
 # a version 1 router (its HELLO above has no epoch) is still understood:
 # its ALARM is acknowledged after the commit and stored as epoch 0
 alarm='\x00\x00\x00\x5b\x00\x03\x00\x00\xe0\xa5\x00\x08\x00\x00\x00\x00\x00\x00\x00\x01\xe0\xa6\x00\x04\x00\x00\x00\x01\xe0\xa7\x00\x01\x01\xe0\xa8\x00\x01\x02\xe0\xa9\x00\x08\x17\x97\x9c\xfe6\x2a\x00\x00\xe0\xaa\x00\x05node1\xe0\xab\x00\x04peer\xe0\xac\x00\x1cPeer old-router path is down'

@@ -364,12 +364,15 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
   c->last_rx_mono = uv_hrtime();
   rv = conductor_msg_decode(&m, frame, len);
   if (rv != 0) {
+    /* The decoder fills |m| only on success: the type comes from the frame
+     * header (the transport delivers only whole frames, >= 8 bytes). */
+    uint16_t ftype = (uint16_t)((frame[4] << 8) | frame[5]);
     char t[128];
     snprintf(t, sizeof t, "%s (type %u)", conductor_strerror(rv),
-             (unsigned)m.type);
+             (unsigned)ftype);
     clog_(d, 1, "router %s: refused frame: %s", conductor_sconn_router(sc),
           t);
-    send_error(c, rv, rv == CONDUCTOR_ERR_UNKNOWN_TYPE ? m.type : 0, t);
+    send_error(c, rv, ftype, t);
     return;
   }
   memset(&r, 0, sizeof r);
