@@ -3,3 +3,8 @@ if(TARGET conductor_static)
   svr_add_fuzzer(NAME conductor_frame SOURCES conductor_frame.c
                  LIBS conductor_static)
 endif()
+# ... and the KEY / KEY_ACK decoder (rekey).
+if(TARGET conductor_static)
+  svr_add_fuzzer(NAME conductor_key_decode SOURCES conductor_key_decode.c
+                 LIBS conductor_static)
+endif()

@@ -1,5 +1,7 @@
 /* libconductor IPC frame codec: vectors, round trips, malformed frames;
- * HELLO with and without the epoch (IPC versions 2 and 1). */
+ * HELLO with and without the epoch (IPC versions 2 and 1); KEY and KEY_ACK
+ * (version 3) with every malformed-input error. */
+#include <stdio.h>
 #include <string.h>
 
 #include <conductor/conductor.h>
@@ -251,6 +253,243 @@ static void test_malformed(void) {
                   CONDUCTOR_ERR_INVALID_ARGUMENT);
 }
 
+/* Literal vector (docs/libconductor.md 2.4): KEY add, peer "rb", index 2,
+ * key 00..0f (16 bytes). */
+static const char key_hex[] = "00000027" "000a" "0000"
+                              "e0b30002" "7262"
+                              "e0b40004" "00000002"
+                              "e0b50001" "01"
+                              "e0b60010" "000102030405060708090a0b0c0d0e0f";
+
+static conductor_msg sample_key(uint8_t op) {
+  conductor_msg m;
+  size_t i;
+  memset(&m, 0, sizeof m);
+  m.type = CONDUCTOR_MSG_KEY;
+  strcpy(m.peer, "rb");
+  m.key_index = 2;
+  m.key_op = op;
+  if (op == CONDUCTOR_KEY_ADD) {
+    m.keylen = 16;
+    for (i = 0; i < 16; i++) {
+      m.key[i] = (uint8_t)i;
+    }
+  }
+  return m;
+}
+
+static void test_key_vector(void) {
+  uint8_t want[128], buf[128];
+  conductor_msg m = sample_key(CONDUCTOR_KEY_ADD), d;
+  int n = svr_test_unhex(want, sizeof want, key_hex);
+  CU_ASSERT_EQUAL(n, 8 + 0x27);
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m), n);
+  CU_ASSERT_EQUAL(memcmp(buf, want, (size_t)n), 0);
+  memset(&d, 0, sizeof d);
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, want, (size_t)n), 0);
+  CU_ASSERT_EQUAL(memcmp(&d, &m, sizeof m), 0);
+  CU_ASSERT_STRING_EQUAL(conductor_msg_type_name(CONDUCTOR_MSG_KEY), "key");
+  CU_ASSERT_STRING_EQUAL(conductor_msg_type_name(CONDUCTOR_MSG_KEY_ACK),
+                         "key-ack");
+}
+
+static void roundtrip(const conductor_msg *m) {
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_msg d;
+  conductor_ssize len = conductor_msg_encode(buf, sizeof buf, m);
+  CU_ASSERT_FATAL(len > 0);
+  memset(&d, 0x55, sizeof d);
+  CU_ASSERT_EQUAL_FATAL(conductor_msg_decode(&d, buf, (size_t)len), 0);
+  CU_ASSERT_EQUAL(d.type, m->type);
+  CU_ASSERT_STRING_EQUAL(d.peer, m->peer);
+  CU_ASSERT_EQUAL(d.key_index, m->key_index);
+  CU_ASSERT_EQUAL(d.key_op, m->key_op);
+  CU_ASSERT_EQUAL(d.keylen, m->keylen);
+  CU_ASSERT_EQUAL(memcmp(d.key, m->key, sizeof d.key), 0);
+  CU_ASSERT_EQUAL(d.interval_ns, m->interval_ns);
+  CU_ASSERT_EQUAL(d.error_code, m->error_code);
+  CU_ASSERT_STRING_EQUAL(d.text, m->text);
+}
+
+static void test_key_roundtrip(void) {
+  conductor_msg m = sample_key(CONDUCTOR_KEY_ADD);
+  size_t i;
+  /* 64-byte key, longest peer name, the rekey interval */
+  m.keylen = CONDUCTOR_KEY_MAX;
+  for (i = 0; i < CONDUCTOR_KEY_MAX; i++) {
+    m.key[i] = (uint8_t)(0xff - i);
+  }
+  memset(m.peer, 'p', CONDUCTOR_NAME_MAX - 1);
+  m.key_index = 0xffffffffu;
+  m.interval_ns = 3600ULL * CONDUCTOR_SECONDS;
+  roundtrip(&m);
+  m = sample_key(CONDUCTOR_KEY_ACTIVATE);
+  roundtrip(&m);
+  m = sample_key(CONDUCTOR_KEY_REMOVE);
+  roundtrip(&m);
+  /* acks: success, and a refusal with its reason */
+  m = sample_key(CONDUCTOR_KEY_ACTIVATE);
+  m.type = CONDUCTOR_MSG_KEY_ACK;
+  roundtrip(&m);
+  m.key_op = CONDUCTOR_KEY_ADD;
+  m.error_code = 207;
+  strcpy(m.text, "no forwarding path to router 'rb'");
+  roundtrip(&m);
+}
+
+/* Frame of |type| around the TLVs in |body_hex|; returns its length. */
+static size_t frame(uint8_t *b, size_t cap, unsigned type,
+                    const char *body_hex) {
+  char hex[2048];
+  int n;
+  snprintf(hex, sizeof hex, "%08zx%04x0000%s", strlen(body_hex) / 2, type,
+           body_hex);
+  n = svr_test_unhex(b, cap, hex);
+  CU_ASSERT_FATAL(n >= 8);
+  return (size_t)n;
+}
+
+#define PEER "e0b300027262"
+#define IDX "e0b4000400000002"
+#define OPADD "e0b5000101"
+#define OPACT "e0b5000102"
+#define KEY16 "e0b60010000102030405060708090a0b0c0d0e0f"
+#define EC0 "e0af00020000"
+
+static void expect(unsigned type, const char *body_hex, int want) {
+  uint8_t b[1024];
+  conductor_msg d;
+  size_t n = frame(b, sizeof b, type, body_hex);
+  memset(&d, 0xAA, sizeof d);
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, b, n), want);
+  if (want != 0) {
+    CU_ASSERT_EQUAL(d.type, 0xAAAA); /* nothing changed on error */
+    CU_ASSERT_EQUAL(d.key[0], 0xAA);
+  }
+}
+
+static void test_key_malformed(void) {
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_msg m;
+  conductor_ssize len;
+  size_t i;
+  /* the well-formed ones the cases below break */
+  expect(CONDUCTOR_MSG_KEY, PEER IDX OPADD KEY16, 0);
+  expect(CONDUCTOR_MSG_KEY, PEER IDX OPACT, 0);
+  expect(CONDUCTOR_MSG_KEY_ACK, PEER IDX OPACT EC0, 0);
+  /* each mandatory field missing */
+  expect(CONDUCTOR_MSG_KEY, IDX OPADD KEY16, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_KEY, PEER OPADD KEY16, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_KEY, PEER IDX KEY16, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_KEY_ACK, IDX OPACT EC0, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_KEY_ACK, PEER OPACT EC0, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_KEY_ACK, PEER IDX EC0, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_KEY_ACK, PEER IDX OPACT, CONDUCTOR_ERR_FIELD_MISSING);
+  /* ADD without its key; a key with anything but ADD */
+  expect(CONDUCTOR_MSG_KEY, PEER IDX OPADD, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_KEY, PEER IDX OPACT KEY16, CONDUCTOR_ERR_FIELD_VALUE);
+  expect(CONDUCTOR_MSG_KEY, PEER IDX "e0b5000103" KEY16,
+         CONDUCTOR_ERR_FIELD_VALUE);
+  /* key length: 15 and 65 bytes */
+  expect(CONDUCTOR_MSG_KEY,
+         PEER IDX OPADD "e0b6000f000102030405060708090a0b0c0d0e",
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  {
+    char body[512];
+    snprintf(body, sizeof body, "%s%s%se0b60041", PEER, IDX, OPADD);
+    for (i = 0; i < 65; i++) {
+      strcat(body, "11");
+    }
+    expect(CONDUCTOR_MSG_KEY, body, CONDUCTOR_ERR_FIELD_LENGTH);
+    body[strlen(body) - 2] = '\0'; /* 64: accepted */
+    body[strlen(PEER IDX OPADD) + 7] = '0';
+    expect(CONDUCTOR_MSG_KEY, body, 0);
+  }
+  /* index 0; op 0 and 4; wrong sizes of index and op */
+  expect(CONDUCTOR_MSG_KEY, PEER "e0b4000400000000" OPACT,
+         CONDUCTOR_ERR_FIELD_VALUE);
+  expect(CONDUCTOR_MSG_KEY_ACK, PEER "e0b4000400000000" OPACT EC0,
+         CONDUCTOR_ERR_FIELD_VALUE);
+  expect(CONDUCTOR_MSG_KEY, PEER IDX "e0b5000100", CONDUCTOR_ERR_FIELD_VALUE);
+  expect(CONDUCTOR_MSG_KEY_ACK, PEER IDX "e0b5000104" EC0,
+         CONDUCTOR_ERR_FIELD_VALUE);
+  expect(CONDUCTOR_MSG_KEY, PEER "e0b40002" "0002" OPACT,
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_KEY, PEER IDX "e0b500020002",
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_KEY_ACK, PEER IDX OPACT "e0af000100",
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_KEY, PEER IDX OPACT "e0ae000400000001",
+         CONDUCTOR_ERR_FIELD_LENGTH); /* interval is a u64 */
+  /* peer: empty, 64 bytes, an embedded NUL */
+  expect(CONDUCTOR_MSG_KEY, "e0b30000" IDX OPACT, CONDUCTOR_ERR_FIELD_LENGTH);
+  {
+    char body[512];
+    strcpy(body, "e0b30040");
+    for (i = 0; i < 64; i++) {
+      strcat(body, "70");
+    }
+    strcat(body, IDX OPACT);
+    expect(CONDUCTOR_MSG_KEY, body, CONDUCTOR_ERR_FIELD_LENGTH);
+  }
+  expect(CONDUCTOR_MSG_KEY, "e0b30003720062" IDX OPACT,
+         CONDUCTOR_ERR_FIELD_VALUE);
+  /* duplicates: the key twice, the peer twice */
+  expect(CONDUCTOR_MSG_KEY, PEER IDX OPADD KEY16 KEY16,
+         CONDUCTOR_ERR_FIELD_DUPLICATE);
+  expect(CONDUCTOR_MSG_KEY_ACK, PEER PEER IDX OPACT EC0,
+         CONDUCTOR_ERR_FIELD_DUPLICATE);
+  /* a TLV running past the body */
+  expect(CONDUCTOR_MSG_KEY, PEER IDX OPADD "e0b60010" "0001",
+         CONDUCTOR_ERR_TLV_TRUNCATED);
+  /* a key TLV in an ACK is another message's field: skipped, not stored */
+  {
+    uint8_t b[256];
+    size_t n = frame(b, sizeof b, CONDUCTOR_MSG_KEY_ACK,
+                     PEER IDX OPADD EC0 KEY16);
+    memset(&m, 0, sizeof m);
+    CU_ASSERT_EQUAL(conductor_msg_decode(&m, b, n), 0);
+    CU_ASSERT_EQUAL(m.keylen, 0);
+  }
+  /* every prefix of a KEY is refused, none crashes */
+  m = sample_key(CONDUCTOR_KEY_ADD);
+  len = conductor_msg_encode(buf, sizeof buf, &m);
+  CU_ASSERT_FATAL(len > 0);
+  for (i = 0; i < (size_t)len; i++) {
+    CU_ASSERT(conductor_msg_decode(&m, buf, i) < 0);
+  }
+  /* the encoder refuses what the decoder would */
+  m = sample_key(CONDUCTOR_KEY_ADD);
+  m.keylen = 15;
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m.keylen = 65;
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_key(CONDUCTOR_KEY_ACTIVATE);
+  m.keylen = 16;
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_key(CONDUCTOR_KEY_ACTIVATE);
+  m.key_index = 0;
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_key(CONDUCTOR_KEY_ACTIVATE);
+  m.key_op = 4;
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_key(CONDUCTOR_KEY_ACTIVATE);
+  m.peer[0] = '\0';
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_key(CONDUCTOR_KEY_ACTIVATE);
+  memset(m.peer, 'x', sizeof m.peer); /* unterminated */
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_key(CONDUCTOR_KEY_ADD);
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, 30, &m), CONDUCTOR_ERR_NOBUF);
+}
+
 static void test_names(void) {
   CU_ASSERT_STRING_EQUAL(conductor_severity_name(CONDUCTOR_SEV_CRITICAL),
                          "critical");
@@ -269,6 +508,9 @@ int main(void) {
       {"hello_roundtrip", test_hello_roundtrip},
       {"hello_epoch", test_hello_epoch},
       {"malformed", test_malformed},
+      {"key_vector", test_key_vector},
+      {"key_roundtrip", test_key_roundtrip},
+      {"key_malformed", test_key_malformed},
       {"names", test_names},
       {NULL, NULL}};
   return svr_test_run("conductor_codec", cases);

@@ -52,6 +52,12 @@ static uint32_t required_fields(uint16_t type) {
            F(CONDUCTOR_TLV_PEAK_BPS) | F(CONDUCTOR_TLV_INTERVAL);
   case CONDUCTOR_MSG_ERROR:
     return F(CONDUCTOR_TLV_ERROR_CODE) | F(CONDUCTOR_TLV_REF_TYPE);
+  case CONDUCTOR_MSG_KEY:
+    return F(CONDUCTOR_TLV_PEER) | F(CONDUCTOR_TLV_KEY_INDEX) |
+           F(CONDUCTOR_TLV_KEY_OP);
+  case CONDUCTOR_MSG_KEY_ACK:
+    return F(CONDUCTOR_TLV_PEER) | F(CONDUCTOR_TLV_KEY_INDEX) |
+           F(CONDUCTOR_TLV_KEY_OP) | F(CONDUCTOR_TLV_ERROR_CODE);
   default:
     return 0;
   }
@@ -168,6 +174,23 @@ static int decode_field(conductor_msg *m, const svr_tlv *t) {
     }
     m->epoch = v;
     return rv;
+  case CONDUCTOR_TLV_PEER:
+    return get_str(m->peer, sizeof m->peer, t, 1);
+  case CONDUCTOR_TLV_KEY_INDEX:
+    rv = get_uint(&v, t, 4);
+    m->key_index = (uint32_t)v;
+    return rv;
+  case CONDUCTOR_TLV_KEY_OP:
+    rv = get_uint(&v, t, 1);
+    m->key_op = (uint8_t)v;
+    return rv;
+  case CONDUCTOR_TLV_KEY:
+    if (t->len < CONDUCTOR_KEY_MIN || t->len > CONDUCTOR_KEY_MAX) {
+      return CONDUCTOR_ERR_FIELD_LENGTH;
+    }
+    memcpy(m->key, t->value, t->len);
+    m->keylen = (uint8_t)t->len;
+    return 0;
   default:
     return 0; /* unknown TLV: skipped by length, later versions add fields */
   }
@@ -204,10 +227,32 @@ static int check_values(const conductor_msg *m) {
       return CONDUCTOR_ERR_FIELD_VALUE;
     }
     break;
+  case CONDUCTOR_MSG_KEY:
+  case CONDUCTOR_MSG_KEY_ACK:
+    if (m->key_index == 0 || m->key_op < CONDUCTOR_KEY_ADD ||
+        m->key_op > CONDUCTOR_KEY_REMOVE) {
+      return CONDUCTOR_ERR_FIELD_VALUE;
+    }
+    /* The material comes with ADD and only with it. */
+    if (m->type == CONDUCTOR_MSG_KEY &&
+        (m->key_op == CONDUCTOR_KEY_ADD) != (m->keylen != 0)) {
+      return m->keylen ? CONDUCTOR_ERR_FIELD_VALUE
+                       : CONDUCTOR_ERR_FIELD_MISSING;
+    }
+    break;
   default:
     break;
   }
   return 0;
+}
+
+/* Wipes what a decode may have left of a key on the stack: the compiler
+ * may not drop these stores (volatile). */
+static void wipe(void *p, size_t n) {
+  volatile uint8_t *v = p;
+  while (n--) {
+    *v++ = 0;
+  }
 }
 
 int conductor_msg_decode(conductor_msg *m, const uint8_t *p, size_t len) {
@@ -242,6 +287,10 @@ int conductor_msg_decode(conductor_msg *m, const uint8_t *p, size_t len) {
     allowed |= F(CONDUCTOR_TLV_TEXT);
   } else if (tmp.type == CONDUCTOR_MSG_HELLO) {
     allowed |= F(CONDUCTOR_TLV_EPOCH);
+  } else if (tmp.type == CONDUCTOR_MSG_KEY) {
+    allowed |= F(CONDUCTOR_TLV_KEY) | F(CONDUCTOR_TLV_INTERVAL);
+  } else if (tmp.type == CONDUCTOR_MSG_KEY_ACK) {
+    allowed |= F(CONDUCTOR_TLV_TEXT);
   }
   svr_tlv_iter_init(&it, p + CONDUCTOR_FRAME_HDR_LEN,
                     len - CONDUCTOR_FRAME_HDR_LEN);
@@ -253,7 +302,8 @@ int conductor_msg_decode(conductor_msg *m, const uint8_t *p, size_t len) {
         continue; /* a field of another message: skipped like unknown */
       }
       if (seen & bit) {
-        return CONDUCTOR_ERR_FIELD_DUPLICATE;
+        rv = CONDUCTOR_ERR_FIELD_DUPLICATE;
+        goto out;
       }
       seen |= bit;
     } else {
@@ -261,21 +311,22 @@ int conductor_msg_decode(conductor_msg *m, const uint8_t *p, size_t len) {
     }
     rv = decode_field(&tmp, &t);
     if (rv != 0) {
-      return rv;
+      goto out;
     }
   }
   if (rv < 0) {
-    return CONDUCTOR_ERR_TLV_TRUNCATED;
+    rv = CONDUCTOR_ERR_TLV_TRUNCATED;
+  } else if ((seen & need) != need) {
+    rv = CONDUCTOR_ERR_FIELD_MISSING;
+  } else {
+    rv = check_values(&tmp);
   }
-  if ((seen & need) != need) {
-    return CONDUCTOR_ERR_FIELD_MISSING;
+  if (rv == 0) {
+    *m = tmp;
   }
-  rv = check_values(&tmp);
-  if (rv != 0) {
-    return rv;
-  }
-  *m = tmp;
-  return 0;
+out:
+  wipe(tmp.key, sizeof tmp.key);
+  return rv;
 }
 
 static int str_ok(const char *s, size_t cap) {
@@ -298,7 +349,8 @@ conductor_ssize conductor_msg_encode(uint8_t *buf, size_t cap,
       !str_ok(m->node, sizeof m->node) || !str_ok(m->text, sizeof m->text) ||
       !str_ok(a->source, sizeof a->source) ||
       !str_ok(a->category, sizeof a->category) ||
-      !str_ok(a->message, sizeof a->message)) {
+      !str_ok(a->message, sizeof a->message) ||
+      !str_ok(m->peer, sizeof m->peer)) {
     return CONDUCTOR_ERR_INVALID_ARGUMENT;
   }
   if (cap < CONDUCTOR_FRAME_HDR_LEN) {
@@ -370,6 +422,34 @@ conductor_ssize conductor_msg_encode(uint8_t *buf, size_t cap,
       put_str(&w, CONDUCTOR_TLV_TEXT, m->text);
     }
     break;
+  case CONDUCTOR_MSG_KEY:
+  case CONDUCTOR_MSG_KEY_ACK:
+    if (m->peer[0] == '\0' || m->key_index == 0 ||
+        m->key_op < CONDUCTOR_KEY_ADD || m->key_op > CONDUCTOR_KEY_REMOVE) {
+      return CONDUCTOR_ERR_INVALID_ARGUMENT;
+    }
+    put_str(&w, CONDUCTOR_TLV_PEER, m->peer);
+    svr_tlv_put_u32(&w, CONDUCTOR_TLV_KEY_INDEX, m->key_index);
+    svr_tlv_put_u8(&w, CONDUCTOR_TLV_KEY_OP, m->key_op);
+    if (m->type == CONDUCTOR_MSG_KEY) {
+      if (m->key_op == CONDUCTOR_KEY_ADD
+              ? (m->keylen < CONDUCTOR_KEY_MIN || m->keylen > CONDUCTOR_KEY_MAX)
+              : m->keylen != 0) {
+        return CONDUCTOR_ERR_INVALID_ARGUMENT;
+      }
+      if (m->keylen) {
+        svr_tlv_put(&w, CONDUCTOR_TLV_KEY, m->key, m->keylen);
+      }
+      if (m->interval_ns) {
+        svr_tlv_put_u64(&w, CONDUCTOR_TLV_INTERVAL, m->interval_ns);
+      }
+    } else {
+      svr_tlv_put_u16(&w, CONDUCTOR_TLV_ERROR_CODE, m->error_code);
+      if (m->text[0]) {
+        put_str(&w, CONDUCTOR_TLV_TEXT, m->text);
+      }
+    }
+    break;
   default:
     return CONDUCTOR_ERR_INVALID_ARGUMENT;
   }
@@ -405,6 +485,10 @@ const char *conductor_msg_type_name(uint16_t type) {
     return "entitlement-ack";
   case CONDUCTOR_MSG_ERROR:
     return "error";
+  case CONDUCTOR_MSG_KEY:
+    return "key";
+  case CONDUCTOR_MSG_KEY_ACK:
+    return "key-ack";
   default:
     return "unknown";
   }

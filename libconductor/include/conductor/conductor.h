@@ -108,8 +108,9 @@ typedef struct conductor_mem {
 
 #define CONDUCTOR_PORT 930            /* default conductor SSH port */
 #define CONDUCTOR_SUBSYSTEM "svr-conductor" /* SSH subsystem bearing the IPC */
-#define CONDUCTOR_PROTO_VERSION 2     /* highest IPC version we speak; 2:
-                                         HELLO carries the router's epoch */
+#define CONDUCTOR_PROTO_VERSION 3     /* highest IPC version we speak; 2:
+                                         HELLO carries the router's epoch;
+                                         3: KEY and KEY_ACK (rekey) */
 #define CONDUCTOR_FRAME_HDR_LEN 8     /* length(4) type(2) flags(2) */
 #define CONDUCTOR_MAX_BODY_LEN 4096   /* largest body we accept */
 #define CONDUCTOR_MAX_FRAME_LEN (CONDUCTOR_FRAME_HDR_LEN + CONDUCTOR_MAX_BODY_LEN)
@@ -129,8 +130,21 @@ typedef enum conductor_msg_type {
   CONDUCTOR_MSG_KEEPALIVE_ACK = 6,   /* answer to KEEPALIVE */
   CONDUCTOR_MSG_ENTITLEMENT = 7,     /* router -> conductor, every 300 s */
   CONDUCTOR_MSG_ENTITLEMENT_ACK = 8, /* conductor -> router, after commit */
-  CONDUCTOR_MSG_ERROR = 9            /* either way: a frame was refused */
+  CONDUCTOR_MSG_ERROR = 9,           /* either way: a frame was refused */
+  CONDUCTOR_MSG_KEY = 10,            /* conductor -> router (version 3) */
+  CONDUCTOR_MSG_KEY_ACK = 11         /* router -> conductor (version 3) */
 } conductor_msg_type;
+
+/* KEY op: what the router does with key |key_index| of a security element
+ * (docs/libconductor.md section 2.5). */
+typedef enum conductor_key_op {
+  CONDUCTOR_KEY_ADD = 1,      /* install (accepted on receive), carries key */
+  CONDUCTOR_KEY_ACTIVATE = 2, /* send with it; the previous key overlaps */
+  CONDUCTOR_KEY_REMOVE = 3    /* forget it (an older, no longer sent key) */
+} conductor_key_op;
+
+#define CONDUCTOR_KEY_MIN 16 /* key material bytes on the wire */
+#define CONDUCTOR_KEY_MAX 64
 
 typedef enum conductor_severity {
   CONDUCTOR_SEV_INFO = 0,
@@ -167,7 +181,14 @@ typedef struct conductor_alarm {
  *   KEEPALIVE, KEEPALIVE_ACK: seq, time_ns (echoed unchanged in the ack)
  *   ENTITLEMENT:  seq, time_ns (period end, Unix ns), peak_bps, interval_ns
  *   ERROR:        error_code (a CONDUCTOR_ERR_* value, negated), ref_type,
- *                 text */
+ *                 text
+ *   KEY:          peer, key_index, key_op; key/keylen (ADD only, 16-64
+ *                 bytes; absent otherwise); interval_ns (optional: the
+ *                 conductor's rekey interval, 0 = absent = never)
+ *   KEY_ACK:      peer, key_index, key_op, error_code (0 = done, else a
+ *                 negated error of the router), text (optional)
+ * The key material is secret: callers wipe a conductor_msg that held one
+ * and never log it. */
 typedef struct conductor_msg {
   uint16_t type;
   uint16_t version;
@@ -190,6 +211,13 @@ typedef struct conductor_msg {
    * alarms from 1 again is not taken for a retransmission.  0 = none (the
    * TLV is absent). */
   uint64_t epoch;
+  /* KEY / KEY_ACK (IPC version 3).  |peer| is the other router of the
+   * security element, as the receiving router names it. */
+  char peer[CONDUCTOR_NAME_MAX];
+  uint32_t key_index; /* the element's rekey index, > 0 */
+  uint8_t key_op;     /* conductor_key_op */
+  uint8_t keylen;     /* bytes of |key| used: 0 or 16-64 */
+  uint8_t key[CONDUCTOR_KEY_MAX];
 } conductor_msg;
 
 /*
