@@ -4,6 +4,8 @@ if(TARGET conductor)
                SOURCES conductor_codec_test.c LIBS conductor)
   svr_add_test(NAME conductor_state_test LABEL unit
                SOURCES conductor_state_test.c LIBS conductor_static)
+  svr_add_test(NAME conductor_keyfile_test LABEL unit
+               SOURCES conductor_keyfile_test.c LIBS conductor)
   svr_add_test(NAME conductor_store_test LABEL unit
                SOURCES conductor_store_test.c LIBS conductor_static PkgConfig::SQLITE3)
 endif()

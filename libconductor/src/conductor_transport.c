@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -133,22 +134,75 @@ static int resolve(const char *host, uint16_t port, int passive,
 
 /* ---- keys -------------------------------------------------------------- */
 
+/* Writes |text| to a new file |path| created with |mode| from the start:
+ * O_EXCL (an existing file or a symlink planted at |path| is an error,
+ * EEXIST), so no other user ever sees the contents under a wider mode. */
+static int write_new_file(const char *path, mode_t mode, const char *text) {
+  size_t len = strlen(text), off = 0;
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                mode);
+  if (fd < 0) {
+    return CONDUCTOR_ERR_IO;
+  }
+  /* umask may only narrow |mode|; fchmod makes it exact (0600 stays
+   * 0600 under umask 0077 too, and a 0644 .pub is readable). */
+  if (fchmod(fd, mode) != 0) {
+    goto fail;
+  }
+  while (off < len) {
+    ssize_t w = write(fd, text + off, len - off);
+    if (w < 0 && errno == EINTR) {
+      continue;
+    }
+    if (w <= 0) {
+      goto fail;
+    }
+    off += (size_t)w;
+  }
+  if (fsync(fd) != 0) {
+    goto fail;
+  }
+  return close(fd) == 0 ? 0 : CONDUCTOR_ERR_IO;
+fail: {
+  int e = errno;
+  close(fd);
+  unlink(path);
+  errno = e;
+  return CONDUCTOR_ERR_IO;
+}
+}
+
 int conductor_key_generate(const char *path) {
   ssh_key k = NULL;
-  char pub[4096];
+  char pub[4096], *priv_text = NULL, *pub_b64 = NULL, *line = NULL;
   int rv = 0;
   if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &k) != SSH_OK) {
     return CONDUCTOR_ERR_SSH;
   }
-  if (ssh_pki_export_privkey_file(k, NULL, NULL, NULL, path) != SSH_OK) {
+  if (ssh_pki_export_privkey_base64(k, NULL, NULL, NULL, &priv_text) !=
+          SSH_OK ||
+      ssh_pki_export_pubkey_base64(k, &pub_b64) != SSH_OK ||
+      asprintf(&line, "%s %s\n", ssh_key_type_to_char(ssh_key_type(k)),
+               pub_b64) < 0) {
+    line = NULL;
+    rv = CONDUCTOR_ERR_SSH;
+  } else if (write_new_file(path, 0600, priv_text) != 0) {
     rv = CONDUCTOR_ERR_IO;
   } else {
-    chmod(path, 0600);
     snprintf(pub, sizeof pub, "%s.pub", path);
-    if (ssh_pki_export_pubkey_file(k, pub) != SSH_OK) {
+    if (write_new_file(pub, 0644, line) != 0) {
+      int e = errno;
+      unlink(path); /* no private key without its public half */
+      errno = e;
       rv = CONDUCTOR_ERR_IO;
     }
   }
+  if (priv_text) {
+    explicit_bzero(priv_text, strlen(priv_text));
+    ssh_string_free_char(priv_text);
+  }
+  ssh_string_free_char(pub_b64);
+  free(line);
   ssh_key_free(k);
   return rv;
 }

@@ -664,8 +664,11 @@ CONDUCTOR_EXTERN const char *conductor_client_errmsg(
 
 /* ---- keys ---------------------------------------------------------------- */
 
-/* Generates an Ed25519 key pair: |path| (OpenSSH private key, mode 0600)
- * and |path|.pub.  Returns 0, CONDUCTOR_ERR_SSH or CONDUCTOR_ERR_IO. */
+/* Generates an Ed25519 key pair: |path| (OpenSSH private key, created with
+ * mode 0600, O_EXCL and O_NOFOLLOW: never readable by others, never over an
+ * existing file or through a symlink) and |path|.pub (0644).  Returns 0,
+ * CONDUCTOR_ERR_SSH or CONDUCTOR_ERR_IO (errno says why: EEXIST if |path|
+ * or |path|.pub exists; nothing is left behind on failure). */
 CONDUCTOR_EXTERN int conductor_key_generate(const char *path);
 /* Reads an OpenSSH public key file (a private key file works too) and
  * returns its type ("ssh-ed25519"), base64 blob and SHA256 fingerprint
