@@ -222,11 +222,80 @@ static void test_fast_path_none(void) {
   run(SVRFWD_CIPHER_NONE, 6, 0);
 }
 
+/* A first packet whose tag (or one ciphertext byte) was changed on the way:
+ * refused with SVRFWD_ERR_PKT_AUTH before the receiving context creates or
+ * changes anything.  No allocation (libsvrfwd's or libcrypto's), no
+ * session, every counter as before except drop[auth]; the untouched packet
+ * then opens the session, and a forged first packet after that allocates
+ * nothing either.  Every cipher; the receiving context has never seen a
+ * packet before the first forgery. */
+static void forged_first(svrfwd_cipher c, size_t at_from_end) {
+  svrfwd_callbacks cb;
+  svrfwd_ctx_stats before, after;
+  two w;
+  int round;
+  memset(&w, 0, sizeof(w));
+  memset(&cb, 0, sizeof(cb));
+  cb.rand = ft_rand;
+  CU_ASSERT_FATAL(svrfwd_ctx_new(&w.a, &cb, NULL, &counting, NULL) == 0);
+  CU_ASSERT_FATAL(svrfwd_ctx_new(&w.b, &cb, NULL, &counting, NULL) == 0);
+  add_path(&w, c, 4, 1, &w.ab, &w.ba);
+  for (round = 0; round < 2; round++) {
+    ft_pkt p, forged;
+    svrfwd_route r = {w.ab, "t", "s"};
+    unsigned long fa, sa;
+    int kind = round; /* a UDP flow, then a TCP flow */
+    build(&p, 4, kind, 0, 100);
+    CU_ASSERT_FATAL(svrfwd_ctx_ingress(w.a, &p.b, &r, NULL, 0) == 0);
+    forged = p;
+    forged.b.base = forged.mem;
+    forged.mem[forged.b.off + forged.b.len - at_from_end] ^= 0x01;
+    svrfwd_ctx_get_stats(w.b, &before);
+    fa = fwd_allocs;
+    sa = ssl_allocs;
+    CU_ASSERT_EQUAL(svrfwd_ctx_egress(w.b, &forged.b, NULL, 0),
+                    SVRFWD_ERR_PKT_AUTH);
+    CU_ASSERT_EQUAL(fwd_allocs - fa, 0);
+    CU_ASSERT_EQUAL(ssl_allocs - sa, 0);
+    if (fwd_allocs != fa || ssl_allocs != sa) {
+      fprintf(stderr, "forged first packet, cipher %d round %d: %lu + %lu "
+              "allocations\n", (int)c, round, fwd_allocs - fa,
+              ssl_allocs - sa);
+    }
+    svrfwd_ctx_get_stats(w.b, &after);
+    CU_ASSERT_EQUAL(after.drop[-SVRFWD_ERR_PKT_AUTH - 300],
+                    before.drop[-SVRFWD_ERR_PKT_AUTH - 300] + 1);
+    after.drop[-SVRFWD_ERR_PKT_AUTH - 300]--;
+    CU_ASSERT(memcmp(&before, &after, sizeof(before)) == 0);
+    CU_ASSERT_EQUAL(after.sessions, (uint64_t)round);
+    /* the genuine packet is still accepted: nothing of the forgery stuck */
+    CU_ASSERT_EQUAL(svrfwd_ctx_egress(w.b, &p.b, NULL, 0), 0);
+    svrfwd_ctx_get_stats(w.b, &after);
+    CU_ASSERT_EQUAL(after.sessions, (uint64_t)round + 1);
+    /* and the reply goes back through the session it opened */
+    build(&p, 4, kind, 1, 50);
+    CU_ASSERT_EQUAL(svrfwd_ctx_ingress(w.b, &p.b, NULL, NULL, 0), 0);
+    CU_ASSERT_EQUAL(svrfwd_ctx_egress(w.a, &p.b, NULL, 0), 0);
+  }
+  svrfwd_ctx_del(w.a);
+  svrfwd_ctx_del(w.b);
+}
+
+static void test_forged_first_packet(void) {
+  CU_ASSERT(ssl_hooked);
+  forged_first(SVRFWD_CIPHER_AES256_GCM, 1);  /* tag */
+  forged_first(SVRFWD_CIPHER_AES256_GCM, 20); /* ciphertext */
+  forged_first(SVRFWD_CIPHER_AES256_CBC_HMAC, 1);
+  forged_first(SVRFWD_CIPHER_AES256_CBC_HMAC, 40);
+  forged_first(SVRFWD_CIPHER_AES128_CBC_HMAC, 1);
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"fast_path_gcm", test_fast_path_gcm},
       {"fast_path_cbc_hmac", test_fast_path_cbc},
       {"fast_path_none", test_fast_path_none},
+      {"forged_first_packet", test_forged_first_packet},
       {NULL, NULL}};
   /* before anything else: libcrypto accepts the hooks only while it has
    * allocated nothing */

@@ -101,15 +101,28 @@ static int kdf(uint8_t out[32], const fwd_peer_key *pk, const char *label,
   return rv;
 }
 
+/* |ci| for a (re-)key of |e|, or NULL when |e| already runs it: a re-key
+ * with the cipher named again makes OpenSSL 3 free and allocate the
+ * provider's context, a re-key with the key alone reuses it. */
+static const EVP_CIPHER *cipher_for(EVP_CIPHER_CTX *e, const EVP_CIPHER *ci) {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  const EVP_CIPHER *cur = EVP_CIPHER_CTX_get0_cipher(e);
+#else
+  const EVP_CIPHER *cur = EVP_CIPHER_CTX_cipher(e);
+#endif
+  return cur && EVP_CIPHER_nid(cur) == EVP_CIPHER_nid(ci) ? NULL : ci;
+}
+
 int fwd_skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
                  const uint8_t *mac_key, size_t mac_key_len) {
   int rv = 0;
   k->valid = 0;
   if (c == SVRFWD_CIPHER_AES256_GCM) {
-    if (EVP_EncryptInit_ex(k->enc, EVP_aes_256_gcm(), NULL, enc_key, NULL) !=
-            1 ||
-        EVP_DecryptInit_ex(k->dec, EVP_aes_256_gcm(), NULL, enc_key, NULL) !=
-            1) {
+    const EVP_CIPHER *ci = EVP_aes_256_gcm();
+    if (EVP_EncryptInit_ex(k->enc, cipher_for(k->enc, ci), NULL, enc_key,
+                           NULL) != 1 ||
+        EVP_DecryptInit_ex(k->dec, cipher_for(k->dec, ci), NULL, enc_key,
+                           NULL) != 1) {
       rv = SVRFWD_ERR_CRYPTO;
     }
     /* a new key drops any loaded nonce (the key init resets GCM state) */
@@ -135,8 +148,10 @@ int fwd_skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
                                : EVP_aes_256_cbc();
     /* keyed once per session key: no allocation per packet */
     if (svr_hmac_sha256_init(&k->mac, mac_key, mac_key_len) != 0 ||
-        EVP_EncryptInit_ex(k->enc, ci, NULL, enc_key, NULL) != 1 ||
-        EVP_DecryptInit_ex(k->dec, ci, NULL, enc_key, NULL) != 1) {
+        EVP_EncryptInit_ex(k->enc, cipher_for(k->enc, ci), NULL, enc_key,
+                           NULL) != 1 ||
+        EVP_DecryptInit_ex(k->dec, cipher_for(k->dec, ci), NULL, enc_key,
+                           NULL) != 1) {
       rv = SVRFWD_ERR_CRYPTO;
     } else {
       EVP_CIPHER_CTX_set_padding(k->enc, 0);
@@ -146,6 +161,14 @@ int fwd_skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
   if (rv == 0) {
     k->valid = 1;
   }
+  return rv;
+}
+
+int fwd_skey_prime(fwd_skey *k, svrfwd_cipher c) {
+  static const uint8_t zero[32];
+  int rv = fwd_skey_set(k, c, zero, zero, sizeof(zero));
+  k->valid = 0;
+  svr_hmac_sha256_clear(&k->mac);
   return rv;
 }
 

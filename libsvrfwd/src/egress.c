@@ -1,10 +1,11 @@
 /*
  * Egress: a packet from a peer on a waypoint.  The cookie is checked first,
  * then integrity and replay; first-packet metadata creates the mirrored
- * session, and metadata of a known session on a new tuple moves it
- * (migrate.c); metadata (or the fast-path crypto prefix, or a
- * false-positive marker) is stripped and the original 5-tuple and checksum
- * restored.
+ * session once the packet verified (a forged first packet allocates and
+ * changes nothing but its drop counter), and metadata of a known session
+ * on a new tuple moves it (migrate.c); metadata (or the fast-path crypto
+ * prefix, or a false-positive marker) is stripped and the original 5-tuple
+ * and checksum restored.
  */
 #include <string.h>
 
@@ -19,16 +20,26 @@ static void copy_bytes(char *dst, svrfwd_bytes b) {
   dst[n] = '\0';
 }
 
-/* Verifies time and replay, then opens; |aad| precedes |ct|. */
-static int open_checked(svrfwd_ctx *ctx, svrfwd_session *s, uint32_t key_id,
-                        uint64_t seq, uint64_t time_ms, const uint8_t *aad,
-                        size_t aadlen, uint8_t *ct, size_t ctlen,
-                        svrfwd_tstamp ts, size_t *ptlen) {
-  svrfwd_cipher c = s->peer->cfg.cipher;
+/* Verifies time and replay, then opens; |aad| precedes |ct|.  |s| is the
+ * session, or NULL for a first packet (the session |uuid| of |peer| that
+ * does not exist yet).  Changes nothing but the packet: a key no slot of
+ * |s| holds is derived into the peer's probe, and *pkey says which key
+ * opened it, for fwd_rx_key_commit() once the packet is accepted. */
+static int open_checked(svrfwd_ctx *ctx, svrfwd_peer *peer,
+                        const svrfwd_session *s, const uint8_t uuid[16],
+                        uint32_t key_id, uint64_t seq, uint64_t time_ms,
+                        const uint8_t *aad, size_t aadlen, uint8_t *ct,
+                        size_t ctlen, svrfwd_tstamp ts, fwd_skey **pkey,
+                        size_t *ptlen) {
+  svrfwd_cipher c = peer->cfg.cipher;
   fwd_skey *sk;
   svrfwd_ssize n;
   int rv;
-  if ((rv = fwd_replay_check(s, seq)) != 0) {
+  if (!s) {
+    if (seq == 0) {
+      return SVRFWD_ERR_PKT_REPLAY; /* sequences start at 1 */
+    }
+  } else if ((rv = fwd_replay_check(s, seq)) != 0) {
     return rv;
   }
   if (c != SVRFWD_CIPHER_AES256_GCM) {
@@ -39,20 +50,30 @@ static int open_checked(svrfwd_ctx *ctx, svrfwd_session *s, uint32_t key_id,
       return SVRFWD_ERR_PKT_STALE;
     }
   }
-  if ((rv = fwd_session_key(s, key_id, 0, ts, &sk)) != 0) {
+  if ((rv = fwd_rx_key(peer, s, uuid, key_id, ts, &sk)) != 0) {
     return rv;
   }
-  n = fwd_open(sk, c, seq, s->originator ? 1 : 0, aad, aadlen, ct, ctlen);
+  /* direction 0 = from the originator; a new session's peer is it */
+  n = fwd_open(sk, c, seq, s && s->originator ? 1 : 0, aad, aadlen, ct,
+               ctlen);
   if (n < 0) {
     return (int)n;
   }
+  *pkey = sk;
   *ptlen = (size_t)n;
   return 0;
 }
 
-/* Creates the mirrored session from verified first-packet metadata. */
-static int mirror_session(svrfwd_ctx *ctx, svrfwd_session *s,
-                          const fwd_pkt *pp, const svrfwd_meta *m) {
+/* The mirrored session that verified first-packet metadata describes:
+ * checks it and fills |mi| without creating anything. */
+typedef struct mirror_info {
+  uint8_t orig_proto;
+  uint8_t transformed;
+  svrfwd_flow lan;
+} mirror_info;
+
+static int mirror_check(svrfwd_ctx *ctx, const fwd_pkt *pp,
+                        const svrfwd_meta *m, mirror_info *mi) {
   uint8_t orig_proto;
   if (!(m->present & SVRFWD_META_FWD_CTX) || !(m->present & SVRFWD_META_UUID)) {
     return SVRFWD_ERR_PKT_META_MISSING;
@@ -64,33 +85,42 @@ static int mirror_session(svrfwd_ctx *ctx, svrfwd_session *s,
                                            : FWD_PROTO_ICMPV6))) {
     return SVRFWD_ERR_PKT_UNSUPPORTED;
   }
+  mi->transformed = 0;
   if (m->present & SVRFWD_META_TCP_SYN) {
     if (orig_proto != 6 || pp->flow.proto != 17) {
       return SVRFWD_ERR_PKT_META_TLV;
     }
-    s->transformed = 1;
+    mi->transformed = 1;
   } else if (fwd_proto_is_icmp(orig_proto)) {
     /* ICMP echo rides UDP; its key has the identifier in both ports */
     if (pp->flow.proto != 17 || m->fwd_ctx.sport != m->fwd_ctx.dport) {
       return SVRFWD_ERR_PKT_META_TLV;
     }
-    s->transformed = 1;
+    mi->transformed = 1;
   } else if (orig_proto != pp->flow.proto) {
     return SVRFWD_ERR_PKT_META_TLV;
   }
-  s->orig_proto = orig_proto;
-  s->wan.key = pp->flow;
-  fwd_flow_swap(&s->lan.key, &m->fwd_ctx);
-  if (fwd_table_find(&ctx->table, &s->lan.key, FWD_KEY_LAN)) {
+  mi->orig_proto = orig_proto;
+  fwd_flow_swap(&mi->lan, &m->fwd_ctx);
+  if (fwd_table_find(&ctx->table, &mi->lan, FWD_KEY_LAN)) {
     return SVRFWD_ERR_PKT_COLLISION;
   }
+  return 0;
+}
+
+/* Fills the new session |s| from the checked metadata. */
+static void mirror_fill(svrfwd_session *s, const fwd_pkt *pp,
+                        const svrfwd_meta *m, const mirror_info *mi) {
+  s->transformed = mi->transformed;
+  s->orig_proto = mi->orig_proto;
+  s->wan.key = pp->flow;
+  s->lan.key = mi->lan;
   s->originator = 0;
   s->meta_tx = 1; /* reverse metadata until a forward packet comes without */
   memcpy(s->uuid, m->uuid, 16); /* without encryption it is a payload TLV */
   copy_bytes(s->tenant, m->tenant);
   copy_bytes(s->service, m->service);
   copy_bytes(s->peer_router, m->source_router);
-  return 0;
 }
 
 int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
@@ -101,6 +131,8 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   svrfwd_peer *peer, *path = NULL;
   svrfwd_cipher c;
   svrfwd_meta m;
+  fwd_skey *rxkey = NULL;
+  int first = 0; /* first packet of a session that does not exist yet */
   uint8_t *ip, *pay, *data, *nip;
   size_t plen, dlen, hmove, newlen;
   uint16_t orig_cksum = 0;
@@ -198,15 +230,8 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
           s = known;
           peer = s->peer;
         } else {
-          rv = fwd_session_new(ctx, peer, &fresh);
-          if (rv != 0) {
-            return rv;
-          }
-          fresh->meta_tx = 1;
-          s = fresh;
-          if (m.present & SVRFWD_META_UUID) {
-            memcpy(s->uuid, m.uuid, 16);
-          }
+          /* nothing is created before the packet verified */
+          first = 1;
         }
       }
       if (c != SVRFWD_CIPHER_NONE) {
@@ -217,22 +242,19 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
           need |= SVRFWD_META_TIME;
         }
         if ((m.in_header & need) != need) {
-          rv = SVRFWD_ERR_PKT_META_MISSING;
-          goto fail;
+          return fwd_drop(ctx, SVRFWD_ERR_PKT_META_MISSING);
         }
-        if (memcmp(m.uuid, s->uuid, 16) != 0) {
-          rv = SVRFWD_ERR_PKT_COLLISION;
-          goto fail;
+        if (!first && memcmp(m.uuid, s->uuid, 16) != 0) {
+          return fwd_drop(ctx, SVRFWD_ERR_PKT_COLLISION);
         }
-        rv = open_checked(ctx, s, m.security_id, m.seq, m.time_ms, pay,
-                          h.hdr_len, pay + h.hdr_len, plen - h.hdr_len, ts,
-                          &ptlen);
+        rv = open_checked(ctx, peer, first ? NULL : s, m.uuid, m.security_id,
+                          m.seq, m.time_ms, pay, h.hdr_len, pay + h.hdr_len,
+                          plen - h.hdr_len, ts, &rxkey, &ptlen);
         if (rv != 0) {
-          goto fail;
+          return rv <= -300 ? fwd_drop(ctx, rv) : rv;
         }
         if (h.payload_len > ptlen) {
-          rv = SVRFWD_ERR_PKT_META_PAYLEN;
-          goto fail;
+          return fwd_drop(ctx, SVRFWD_ERR_PKT_META_PAYLEN);
         }
         ptlvs = pay + h.hdr_len;
         pt_avail = ptlen;
@@ -242,48 +264,62 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       }
       rv = fwd_meta_tlvs(&m, ptlvs, h.payload_len, 0);
       if (rv != 0) {
-        goto fail;
+        return fwd_drop(ctx, rv);
       }
       if (c != SVRFWD_CIPHER_NONE) {
         if (!(m.present & SVRFWD_META_L4_CKSUM)) {
-          rv = SVRFWD_ERR_PKT_META_MISSING;
-          goto fail;
+          return fwd_drop(ctx, SVRFWD_ERR_PKT_META_MISSING);
         }
         orig_cksum = m.l4_cksum;
         have_cksum = 1;
       }
-      if (fresh) {
-        rv = mirror_session(ctx, s, &pp, &m);
+      if (first) {
+        /* verified and complete: only now the session is made */
+        mirror_info mi;
+        rv = mirror_check(ctx, &pp, &m, &mi);
         if (rv != 0) {
-          goto fail;
+          return fwd_drop(ctx, rv);
         }
         if (ctx->stats.sessions >= ctx->settings.max_sessions) {
-          rv = SVRFWD_ERR_PKT_SESSIONS_FULL;
+          return fwd_drop(ctx, SVRFWD_ERR_PKT_SESSIONS_FULL);
+        }
+        if ((rv = fwd_session_new(ctx, peer, &fresh)) != 0) {
+          return rv;
+        }
+        s = fresh;
+        mirror_fill(s, &pp, &m, &mi);
+        if (rxkey && (rv = fwd_rx_key_commit(s, rxkey)) != 0) {
           goto fail;
         }
-      } else if (path) {
-        if ((rv = fwd_migrate_check(s, &pp, &m)) != 0) {
-          goto fail;
+      } else {
+        if (path && (rv = fwd_migrate_check(s, &pp, &m)) != 0) {
+          return fwd_drop(ctx, rv);
         }
-        /* Move only on the newest packet (a late one must not move it
-         * back), and an originator waiting for the ack of its own move
-         * keeps its pair: the originator's choice wins. */
-        moved = !(s->originator && s->moving) &&
-                (c == SVRFWD_CIPHER_NONE || m.seq > s->rx_top);
-        if (moved && s->originator) {
-          if (m.present & SVRFWD_META_DISABLE_FWD) {
-            s->meta_tx = 0; /* the peer has our context */
+        /* accepted: a key the session did not hold yet joins it */
+        if (rxkey && (rv = fwd_rx_key_commit(s, rxkey)) != 0) {
+          return rv;
+        }
+        if (path) {
+          /* Move only on the newest packet (a late one must not move it
+           * back), and an originator waiting for the ack of its own move
+           * keeps its pair: the originator's choice wins. */
+          moved = !(s->originator && s->moving) &&
+                  (c == SVRFWD_CIPHER_NONE || m.seq > s->rx_top);
+          if (moved && s->originator) {
+            if (m.present & SVRFWD_META_DISABLE_FWD) {
+              s->meta_tx = 0; /* the peer has our context */
+            }
+          } else if (moved) {
+            s->meta_tx = 1; /* answer with reverse metadata on the new pair */
           }
-        } else if (moved) {
-          s->meta_tx = 1; /* answer with reverse metadata on the new pair */
+        } else if (s->originator && (m.present & SVRFWD_META_DISABLE_FWD)) {
+          if (!via_old) {
+            s->meta_tx = 0; /* handshake complete */
+            s->moving = 0;
+          }
+        } else if (!s->originator) {
+          s->meta_tx = 1; /* forward metadata again: answer with reverse */
         }
-      } else if (s->originator && (m.present & SVRFWD_META_DISABLE_FWD)) {
-        if (!via_old) {
-          s->meta_tx = 0; /* handshake complete */
-          s->moving = 0;
-        }
-      } else if (!s->originator) {
-        s->meta_tx = 1; /* forward metadata again: answer with reverse */
       }
       if (c != SVRFWD_CIPHER_NONE) {
         fwd_replay_update(s, m.seq);
@@ -309,13 +345,16 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     if (c != SVRFWD_CIPHER_AES256_GCM) {
       tms = svr_get_be64(pay + 12);
     }
-    rv = open_checked(ctx, s, svr_get_be32(pay), seq, tms, pay, pre, pay + pre,
-                      plen - pre, ts, &ptlen);
+    rv = open_checked(ctx, peer, s, s->uuid, svr_get_be32(pay), seq, tms,
+                      pay, pre, pay + pre, plen - pre, ts, &rxkey, &ptlen);
     if (rv != 0) {
       return fwd_drop(ctx, rv);
     }
     if (ptlen < 2) {
       return fwd_drop(ctx, SVRFWD_ERR_PKT_AUTH);
+    }
+    if ((rv = fwd_rx_key_commit(s, rxkey)) != 0) {
+      return rv;
     }
     fwd_replay_update(s, seq);
     orig_cksum = svr_get_be16(pay + pre);

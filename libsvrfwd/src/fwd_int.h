@@ -135,6 +135,10 @@ typedef struct fwd_skey {
 
 int fwd_skey_init(fwd_skey *k);
 void fwd_skey_free(fwd_skey *k);
+/* Keys |k| for |c| with a zero key and leaves it invalid: the provider's
+ * contexts exist afterwards, so a later fwd_skey_derive() into |k|
+ * allocates nothing. */
+int fwd_skey_prime(fwd_skey *k, svrfwd_cipher c);
 /* Derives the session key slot for |c| from the peer key and the session
  * UUID (docs/libsvrfwd.md section 4) and keys it with fwd_skey_set(). */
 int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
@@ -195,6 +199,11 @@ struct svrfwd_peer {
   uint8_t transform;
   uint32_t path_mtu; /* bytes; 0 = unknown */
   size_t nsessions;
+  /* A received packet's key that no session slot holds is derived here and
+   * moves into the session only once the packet verified (session.c
+   * fwd_rx_key): a forged packet allocates nothing and changes no
+   * session.  Primed for the peer's cipher; unused with no encryption. */
+  fwd_skey rx_probe;
 };
 
 struct svrfwd_session {
@@ -265,6 +274,16 @@ void fwd_session_touch(svrfwd_session *s, uint8_t tcp_flags, int from_lan,
  * 0 or SVRFWD_ERR_PKT_KEY_UNKNOWN / _KEY_EXPIRED / fatal. */
 int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
                     svrfwd_tstamp ts, fwd_skey **pk);
+/* The key to open a packet of security ID |id| from |peer| for the session
+ * |s|, or for a session not created yet (|s| NULL, UUID |uuid|): a slot of
+ * |s| that holds it, else derived into peer->rx_probe without touching |s|.
+ * Returns as fwd_session_key.  Once the packet verified,
+ * fwd_rx_key_commit() moves a probe key into a slot of |s| (0 or
+ * SVRFWD_ERR_NOMEM). */
+int fwd_rx_key(svrfwd_peer *peer, const svrfwd_session *s,
+               const uint8_t uuid[16], uint32_t id, svrfwd_tstamp ts,
+               fwd_skey **pk);
+int fwd_rx_key_commit(svrfwd_session *s, fwd_skey *k);
 int fwd_replay_check(const svrfwd_session *s, uint64_t seq);
 void fwd_replay_update(svrfwd_session *s, uint64_t seq);
 

@@ -73,8 +73,13 @@ int svrfwd_peer_add_versioned(svrfwd_ctx *ctx, svrfwd_peer **ppeer, int v,
                     fam == 6 ? 16 : 4) < 0;
   p->cfg.waypoints = wc;
   if ((rv = svrfwd_wpalloc_new(&p->wp_tcp, &wc, &ctx->mem)) != 0 ||
-      (rv = svrfwd_wpalloc_new(&p->wp_udp, &wc, &ctx->mem)) != 0) {
+      (rv = svrfwd_wpalloc_new(&p->wp_udp, &wc, &ctx->mem)) != 0 ||
+      (cfg->cipher != SVRFWD_CIPHER_NONE &&
+       ((rv = fwd_skey_init(&p->rx_probe)) != 0 ||
+        (rv = fwd_skey_prime(&p->rx_probe, cfg->cipher)) != 0))) {
+    fwd_skey_free(&p->rx_probe);
     svrfwd_wpalloc_del(p->wp_tcp);
+    svrfwd_wpalloc_del(p->wp_udp);
     fwd_free(&ctx->mem, p);
     return rv;
   }
@@ -108,6 +113,7 @@ void fwd_peer_free(svrfwd_peer *p, svrfwd_close_reason why) {
   }
   svrfwd_wpalloc_del(p->wp_tcp);
   svrfwd_wpalloc_del(p->wp_udp);
+  fwd_skey_free(&p->rx_probe);
   OPENSSL_cleanse(p->keys, sizeof(p->keys));
   fwd_free(&ctx->mem, p);
 }

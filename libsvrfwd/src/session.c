@@ -159,12 +159,11 @@ int svrfwd_ctx_handle_expiry(svrfwd_ctx *ctx, svrfwd_tstamp ts) {
   return 0;
 }
 
-int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
-                    svrfwd_tstamp ts, fwd_skey **pk) {
-  svrfwd_peer *peer = s->peer;
+/* The peer key |id|: installed and, to receive with, not expired. */
+static int peer_key(const svrfwd_peer *peer, uint32_t id, int for_tx,
+                    svrfwd_tstamp ts, const fwd_peer_key **ppk) {
   const fwd_peer_key *pkey = NULL;
-  fwd_skey *slot;
-  int i, rv;
+  int i;
   for (i = 0; i < FWD_PEER_KEYS; i++) {
     if (peer->keys[i].used && peer->keys[i].id == id) {
       pkey = &peer->keys[i];
@@ -176,22 +175,55 @@ int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
   if (!for_tx && pkey->expires <= ts) {
     return SVRFWD_ERR_PKT_KEY_EXPIRED;
   }
+  *ppk = pkey;
+  return 0;
+}
+
+/* The slot of |s| holding key |id|, or NULL. */
+static fwd_skey *slot_with(const svrfwd_session *s, uint32_t id) {
+  int i;
   for (i = 0; i < 2; i++) {
     if (s->skeys[i].valid && s->skeys[i].id == id) {
-      *pk = &s->skeys[i];
-      return 0;
+      return (fwd_skey *)&s->skeys[i];
     }
   }
-  /* derive into a free slot, else the one not used for sending */
+  return NULL;
+}
+
+/* Where a new key of |s| goes: a free slot, else the one not used for
+ * sending; with its cipher contexts (allocated at the first rekey). */
+static int free_slot(svrfwd_session *s, fwd_skey **pslot) {
+  fwd_skey *slot;
+  int rv;
   if (!s->skeys[0].valid) {
     slot = &s->skeys[0];
   } else if (!s->skeys[1].valid) {
     slot = &s->skeys[1];
   } else {
-    const fwd_peer_key *tx = fwd_peer_tx_key(peer);
+    const fwd_peer_key *tx = fwd_peer_tx_key(s->peer);
     slot = (tx && s->skeys[0].id == tx->id) ? &s->skeys[1] : &s->skeys[0];
   }
   if (!slot->enc && (rv = fwd_skey_init(slot)) != 0) {
+    return rv;
+  }
+  *pslot = slot;
+  return 0;
+}
+
+int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
+                    svrfwd_tstamp ts, fwd_skey **pk) {
+  svrfwd_peer *peer = s->peer;
+  const fwd_peer_key *pkey = NULL;
+  fwd_skey *slot;
+  int rv;
+  if ((rv = peer_key(peer, id, for_tx, ts, &pkey)) != 0) {
+    return rv;
+  }
+  if ((slot = slot_with(s, id)) != NULL) {
+    *pk = slot;
+    return 0;
+  }
+  if ((rv = free_slot(s, &slot)) != 0) {
     return rv;
   }
   rv = fwd_skey_derive(slot, peer->cfg.cipher, pkey, s->uuid);
@@ -199,6 +231,53 @@ int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
     return rv;
   }
   *pk = slot;
+  return 0;
+}
+
+int fwd_rx_key(svrfwd_peer *peer, const svrfwd_session *s,
+               const uint8_t uuid[16], uint32_t id, svrfwd_tstamp ts,
+               fwd_skey **pk) {
+  const fwd_peer_key *pkey = NULL;
+  fwd_skey *slot;
+  int rv;
+  if ((rv = peer_key(peer, id, 0, ts, &pkey)) != 0) {
+    return rv;
+  }
+  if (s && (slot = slot_with(s, id)) != NULL) {
+    *pk = slot;
+    return 0;
+  }
+  if (!peer->rx_probe.enc) {
+    return SVRFWD_ERR_CRYPTO; /* a peer without a cipher has no keys */
+  }
+  rv = fwd_skey_derive(&peer->rx_probe, peer->cfg.cipher, pkey,
+                       s ? s->uuid : uuid);
+  if (rv != 0) {
+    return rv;
+  }
+  *pk = &peer->rx_probe;
+  return 0;
+}
+
+int fwd_rx_key_commit(svrfwd_session *s, fwd_skey *k) {
+  svrfwd_peer *peer = s->peer;
+  fwd_skey *slot, t;
+  int rv;
+  if (k != &peer->rx_probe) {
+    return 0; /* a key the session had */
+  }
+  if ((rv = free_slot(s, &slot)) != 0) {
+    return rv;
+  }
+  /* the verified key takes the slot; the slot's cipher contexts (and any
+   * key left in them) become the next probe, primed again so the next
+   * derivation into it allocates nothing */
+  t = *slot;
+  *slot = *k;
+  *k = t;
+  if (fwd_skey_prime(k, peer->cfg.cipher) != 0) {
+    k->valid = 0; /* still usable: the next derivation keys it in full */
+  }
   return 0;
 }
 
