@@ -34,3 +34,7 @@ if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_restart LABEL interop
                       SCRIPT conductor_restart.sh TIMEOUT 120)
 endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_connect LABEL sim
+                      SCRIPT conductor_connect.sh TIMEOUT 120)
+endif()
