@@ -701,8 +701,30 @@ static void ub_add(rt_fwd *f, udp_batch *ub, const uint8_t *p, size_t len) {
   ub->closed = plen < ub->seg;
 }
 
+/* The kernel routes a client's packet on this router twice: into the TUN
+ * device (one TTL decrement, and the time exceeded for a packet that came
+ * with TTL 1, as any router does) and again when we write the waypoint
+ * packet back.  A router is one hop (RFC 1812 5.3.1: decrement by one), so
+ * the second decrement is given back here, before the write; at 255 it
+ * stays.  The egress router writes restored packets, which the kernel
+ * routes once: its one hop (docs/dataplane.md 1). */
+static void ttl_give_back(uint8_t *ip, size_t len) {
+  if (len >= 20 && ip[0] >> 4 == 4) {
+    if (ip[8] < 255) {
+      uint16_t c = svr_get_be16(ip + 10);
+      c = svr_cksum_update16(c, (uint16_t)((ip[8] << 8) | ip[9]),
+                             (uint16_t)(((ip[8] + 1) << 8) | ip[9]));
+      ip[8]++;
+      svr_put_be16(ip + 10, c);
+    }
+  } else if (len >= 40 && ip[0] >> 4 == 6 && ip[7] < 255) {
+    ip[7]++;
+  }
+}
+
 /* A waypoint packet for the wire. */
-static void wire_out(rt_fwd *f, const uint8_t *p, size_t len) {
+static void wire_out(rt_fwd *f, uint8_t *p, size_t len) {
+  ttl_give_back(p, len);
   f->tx_wire++;
   if (ub_fits(f, p, len)) {
     ub_add(f, &f->wb, p, len);
