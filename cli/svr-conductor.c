@@ -77,6 +77,15 @@ static const char usage_text[] =
     "                           connect to the peer's SSH port)\n"
     "  --link-max-latency-ms MS, --link-max-loss-pct PCT\n"
     "                           change those two thresholds\n"
+    "  --max-unauth N           connections not yet authenticated, in all\n"
+    "                           (default 256; at the limit the oldest is\n"
+    "                           closed to admit a new one)\n"
+    "  --max-unauth-per-addr N  of those from one source address (default\n"
+    "                           16; more are refused)\n"
+    "  --login-grace S          seconds to authenticate (default 10)\n"
+    "  --fd-reserve N           descriptors kept free below the open-files\n"
+    "                           limit (default 64); no\n"
+    "                           connection is accepted beyond\n"
     "  -v, --verbose            log every connection (default: warnings)\n"
     "\n"
     "Testing aid (never in production):\n"
@@ -205,6 +214,10 @@ static int cmd_run(int argc, char **argv) {
       {"link-check-interval", required_argument, NULL, 'L'},
       {"link-max-latency-ms", required_argument, NULL, 'T'},
       {"link-max-loss-pct", required_argument, NULL, 'S'},
+      {"max-unauth", required_argument, NULL, 'U'},
+      {"max-unauth-per-addr", required_argument, NULL, 'A'},
+      {"login-grace", required_argument, NULL, 'G'},
+      {"fd-reserve", required_argument, NULL, 'R'},
       {"fault-kill-at", required_argument, NULL, 'F'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
@@ -251,6 +264,19 @@ static int cmd_run(int argc, char **argv) {
       break;
     case 'S':
       o.link_max_loss_pct = dbl_arg("--link-max-loss-pct", optarg);
+      break;
+    case 'U':
+      o.max_unauth = (unsigned)num_arg("--max-unauth", optarg, 1, 100000);
+      break;
+    case 'A':
+      o.max_unauth_per_addr =
+          (unsigned)num_arg("--max-unauth-per-addr", optarg, 1, 100000);
+      break;
+    case 'G':
+      o.login_grace_s = (unsigned)num_arg("--login-grace", optarg, 1, 600);
+      break;
+    case 'R':
+      o.fd_reserve = (unsigned)num_arg("--fd-reserve", optarg, 1, 100000);
       break;
     case 'F':
       fault_arg(optarg, &o);

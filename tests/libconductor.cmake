@@ -38,3 +38,7 @@ if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_connect LABEL sim
                       SCRIPT conductor_connect.sh TIMEOUT 120)
 endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_flood LABEL sim
+                      SCRIPT conductor_flood.sh TIMEOUT 240)
+endif()

@@ -55,6 +55,14 @@ typedef struct cnd_opts {
    *   CND_FAULT_COMMIT: right after the COMMIT of the batch that brings
    *                     the count of such committed inserts to >= fault_k,
    *                     before any ack of that batch is sent. */
+  /* Limits for connections not yet authenticated (docs/libconductor.md,
+   * "Threat model and limits"); 0 = the default. */
+  unsigned max_unauth;          /* in total, default 256 */
+  unsigned max_unauth_per_addr; /* from one source address, default 16 */
+  unsigned login_grace_s;       /* to authenticate, default 10 */
+  /* Descriptors kept free below RLIMIT_NOFILE (SQLite, the link check):
+   * no connection is accepted beyond the limit minus this; default 64. */
+  unsigned fd_reserve;
   int fault_kind; /* CND_FAULT_NONE (0), CND_FAULT_INSERT, CND_FAULT_COMMIT */
   uint64_t fault_k;
   cglue_log_fn log;
@@ -80,6 +88,11 @@ typedef struct cnd_stats {
   uint64_t commit_latency_ns_max;
   uint64_t batch_max; /* largest batch committed at once */
   uint64_t unenrolled_closed; /* connections closed by svr-conductor unenroll */
+  uint64_t conn_refused_addr;  /* refused: per-address unauthenticated limit */
+  uint64_t conn_refused_fds;   /* refused: descriptor reserve reached */
+  uint64_t conn_evicted;       /* oldest unauthenticated, closed for a new one */
+  uint64_t accept_emfile;      /* accept() failed: out of descriptors */
+  uint64_t login_timeouts;     /* not authenticated within login_grace_s */
 } cnd_stats;
 void cnd_get_stats(const cnd *c, cnd_stats *s);
 /* The port actually bound. */

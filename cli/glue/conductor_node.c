@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@ struct dconn {
   conductor_sconn *sc; /* NULL once closed */
   int refs;            /* 1 while open + one per batch item */
   int hello_done;
+  int authed;          /* the SSH key was accepted (counted in n_unauth before) */
   int replaced;        /* a newer connection of the same node took over */
   int dirty;           /* connection row needs writing */
   int poll_events;
@@ -47,9 +49,34 @@ struct dconn {
   uint64_t since_ns;   /* Unix */
   uint64_t last_ka_ns; /* Unix, last keepalive from the router */
   uint64_t last_rx_mono;
+  uint64_t accepted_mono;
   conductor_dedup dedup;
   dconn *prev, *next;
 };
+
+/* A log line that may repeat at attack rates: at most one per
+ * RLOG_INTERVAL_NS, and the next one says how many were left out. */
+typedef struct rlog {
+  uint64_t last_ns;
+  uint64_t suppressed;
+  int used;
+} rlog;
+
+#define RLOG_INTERVAL_NS (10ULL * 1000000000ULL)
+
+/* 1 if a line may be written now; |*left_out| gets the number of lines
+ * suppressed since the previous one. */
+static int rlog_take(rlog *r, uint64_t now, uint64_t *left_out) {
+  if (r->used && now - r->last_ns < RLOG_INTERVAL_NS) {
+    r->suppressed++;
+    return 0;
+  }
+  *left_out = r->suppressed;
+  r->suppressed = 0;
+  r->used = 1;
+  r->last_ns = now;
+  return 1;
+}
 
 typedef struct batch_item {
   dconn *c;
@@ -77,6 +104,14 @@ struct cnd {
   conductor_store *store;
   conductor_server *srv;
   uv_poll_t listen_poll;
+  uv_timer_t accept_timer; /* accepts paused after EMFILE */
+  unsigned accept_delay_ms;
+  int emfile_seen;         /* since the last tick */
+  unsigned nconns;         /* open connections */
+  unsigned n_unauth;       /* of which not yet authenticated */
+  unsigned max_conns;      /* RLIMIT_NOFILE - fd_reserve */
+  dconn **unauth;          /* scratch for admit(): max_unauth entries */
+  rlog rl_addr, rl_evict, rl_fds, rl_accept, rl_grace;
   uv_check_t check;
   uv_timer_t tick;
   dconn *conns;
@@ -292,6 +327,11 @@ static void on_sconn_close(conductor_sconn *sc, int reason, void *ud) {
     return;
   }
   c->sc = NULL;
+  d->nconns--;
+  if (!c->authed) {
+    c->authed = 1;
+    d->n_unauth--;
+  }
   if (c->hello_done && c->replaced) {
     clog_(d, 2, "router %s node %s: old connection closed (reconnected)",
           c->router, c->node);
@@ -478,6 +518,14 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
   }
 }
 
+/* A connection leaves the unauthenticated count once its key is accepted. */
+static void note_auth(dconn *c) {
+  if (!c->authed && c->sc && conductor_sconn_router(c->sc)[0] != '\0') {
+    c->authed = 1;
+    c->d->n_unauth--;
+  }
+}
+
 static void on_conn_poll(uv_poll_t *h, int status, int events) {
   dconn *c = h->data;
   (void)events;
@@ -491,6 +539,7 @@ static void on_conn_poll(uv_poll_t *h, int status, int events) {
   if (conductor_sconn_process(c->sc) < 0) {
     return; /* closed: on_sconn_close ran */
   }
+  note_auth(c);
   update_poll(c);
 }
 
@@ -512,6 +561,111 @@ static void update_poll(dconn *c) {
   }
 }
 
+static void on_listen(uv_poll_t *h, int status, int events);
+
+static void on_accept_timer(uv_timer_t *h) {
+  cnd *d = h->data;
+  if (!d->stopping) {
+    uv_poll_start(&d->listen_poll, UV_READABLE, on_listen);
+  }
+}
+
+/* Out of descriptors: stop accepting for 50 ms, doubling up to 1 s while
+ * it lasts (the tick resets the delay after a second without EMFILE). */
+static void pause_accepts(cnd *d, int err) {
+  uint64_t left_out;
+  d->stats.accept_emfile++;
+  d->emfile_seen = 1;
+  d->accept_delay_ms = d->accept_delay_ms == 0 ? 50
+                       : d->accept_delay_ms >= 500 ? 1000
+                                                   : d->accept_delay_ms * 2;
+  uv_poll_stop(&d->listen_poll);
+  uv_timer_start(&d->accept_timer, on_accept_timer, d->accept_delay_ms, 0);
+  if (rlog_take(&d->rl_accept, uv_hrtime(), &left_out)) {
+    clog_(d, 1,
+          "accept: %s: accepts paused for %u ms (%llu more such failures "
+          "since the last line; %u connections open)",
+          strerror(err), d->accept_delay_ms, (unsigned long long)left_out,
+          d->nconns);
+  }
+}
+
+static void refuse_conn(cnd *d, conductor_sconn *sc, rlog *rl,
+                        uint64_t *counter, const char *why) {
+  uint64_t left_out;
+  (*counter)++;
+  if (rlog_take(rl, uv_hrtime(), &left_out)) {
+    clog_(d, 1,
+          "%s: connection refused: %s (%llu more refusals since the last "
+          "line)",
+          conductor_sconn_peer(sc), why, (unsigned long long)left_out);
+  }
+  conductor_sconn_close(sc, CONDUCTOR_ERR_CLOSED); /* no dconn: not counted */
+}
+
+/* Admission of a new connection (docs/libconductor.md, "Threat model and
+ * limits").  Returns 1 to keep it. */
+static int admit(cnd *d, conductor_sconn *sc) {
+  const char *addr = conductor_sconn_peer_addr(sc);
+  dconn *o, *oldest = NULL;
+  unsigned from_addr = 0, nun = 0;
+  char t[96];
+  if (d->nconns >= d->max_conns) {
+    snprintf(t, sizeof t, "%u connections open, the descriptor limit less "
+             "the reserve", d->nconns);
+    refuse_conn(d, sc, &d->rl_fds, &d->stats.conn_refused_fds, t);
+    return 0;
+  }
+  for (o = d->conns; o; o = o->next) {
+    if (o->sc == NULL || o->authed) {
+      continue;
+    }
+    if (nun < d->o.max_unauth) {
+      d->unauth[nun++] = o; /* newest first */
+    }
+    if (strcmp(conductor_sconn_peer_addr(o->sc), addr) == 0) {
+      from_addr++;
+    }
+  }
+  if (from_addr >= d->o.max_unauth_per_addr) {
+    snprintf(t, sizeof t, "%u unauthenticated connections from %s (limit)",
+             from_addr, addr);
+    refuse_conn(d, sc, &d->rl_addr, &d->stats.conn_refused_addr, t);
+    return 0;
+  }
+  if (d->n_unauth >= d->o.max_unauth && nun > 0) {
+    /* Full: the newcomer may be a router.  Room is made by closing the
+     * oldest unauthenticated connection of an address that holds several
+     * (a flood), so that a router's single handshake is not the one to go;
+     * among the 8 oldest, else the oldest. */
+    unsigned i, j, k;
+    oldest = d->unauth[nun - 1];
+    for (i = nun, k = 0; i-- > 0 && k < 8; k++) {
+      const char *ai = conductor_sconn_peer_addr(d->unauth[i]->sc);
+      unsigned same = 0;
+      for (j = 0; j < nun && same < 2; j++) {
+        same += strcmp(conductor_sconn_peer_addr(d->unauth[j]->sc), ai) == 0;
+      }
+      if (same >= 2) {
+        oldest = d->unauth[i];
+        break;
+      }
+    }
+    uint64_t left_out;
+    d->stats.conn_evicted++;
+    if (rlog_take(&d->rl_evict, uv_hrtime(), &left_out)) {
+      clog_(d, 1,
+            "%s: closed: %u unauthenticated connections (limit), the "
+            "oldest makes room for %s (%llu more such closes since the last "
+            "line)",
+            conductor_sconn_peer(oldest->sc), d->n_unauth,
+            conductor_sconn_peer(sc), (unsigned long long)left_out);
+    }
+    conductor_sconn_close(oldest->sc, CONDUCTOR_ERR_CLOSED);
+  }
+  return 1;
+}
+
 static void on_listen(uv_poll_t *h, int status, int events) {
   cnd *d = h->data;
   int i;
@@ -529,9 +683,21 @@ static void on_listen(uv_poll_t *h, int status, int events) {
     }
     if (rv != 0) {
       if (rv == CONDUCTOR_ERR_IO) {
-        clog_(d, 1, "accept: %s", strerror(errno));
+        int e = errno;
+        if (e == EMFILE || e == ENFILE) {
+          pause_accepts(d, e);
+        } else {
+          uint64_t left_out;
+          if (rlog_take(&d->rl_accept, uv_hrtime(), &left_out)) {
+            clog_(d, 1, "accept: %s (%llu more since the last line)",
+                  strerror(e), (unsigned long long)left_out);
+          }
+        }
         break;
       }
+      continue;
+    }
+    if (!admit(d, sc)) {
       continue;
     }
     c = calloc(1, sizeof *c);
@@ -543,6 +709,9 @@ static void on_listen(uv_poll_t *h, int status, int events) {
     c->sc = sc;
     c->refs = 1;
     c->last_rx_mono = uv_hrtime();
+    c->accepted_mono = c->last_rx_mono;
+    d->nconns++;
+    d->n_unauth++;
     conductor_dedup_init(&c->dedup);
     conductor_sconn_set_user_data(sc, c);
     uv_poll_init(d->loop, &c->poll, conductor_sconn_fd(sc));
@@ -556,6 +725,7 @@ static void on_listen(uv_poll_t *h, int status, int events) {
     uv_poll_start(&c->poll, UV_READABLE, on_conn_poll);
     /* The client speaks first (its banner may already be here). */
     if (conductor_sconn_process(sc) == 0) {
+      note_auth(c);
       update_poll(c);
     }
   }
@@ -701,9 +871,28 @@ static void on_tick(uv_timer_t *h) {
   uint64_t dead_ns =
       (uint64_t)d->o.ka_interval_s * (d->o.ka_max + 1) * CONDUCTOR_SECONDS;
   dconn *c, *next;
+  uint64_t grace_ns = (uint64_t)d->o.login_grace_s * CONDUCTOR_SECONDS;
+  if (!d->emfile_seen) {
+    d->accept_delay_ms = 0;
+  }
+  d->emfile_seen = 0;
   for (c = d->conns; c; c = next) {
     next = c->next;
     if (c->sc == NULL) {
+      continue;
+    }
+    note_auth(c);
+    if (!c->authed && now - c->accepted_mono > grace_ns) {
+      uint64_t left_out;
+      d->stats.login_timeouts++;
+      if (rlog_take(&d->rl_grace, now, &left_out)) {
+        clog_(d, 1,
+              "%s: not authenticated within %u s, closing (%llu more "
+              "since the last line)",
+              conductor_sconn_peer(c->sc), d->o.login_grace_s,
+              (unsigned long long)left_out);
+      }
+      conductor_sconn_close(c->sc, CONDUCTOR_ERR_CLOSED);
       continue;
     }
     if (now - c->last_rx_mono > dead_ns) {
@@ -863,6 +1052,34 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
   if (d->o.link_max_loss_pct <= 0) {
     d->o.link_max_loss_pct = 0.01;
   }
+  if (d->o.max_unauth == 0) {
+    d->o.max_unauth = 256;
+  }
+  if (d->o.max_unauth_per_addr == 0) {
+    d->o.max_unauth_per_addr = 16;
+  }
+  if (d->o.login_grace_s == 0) {
+    d->o.login_grace_s = 10;
+  }
+  if (d->o.fd_reserve == 0) {
+    d->o.fd_reserve = 64;
+  }
+  d->unauth = calloc(d->o.max_unauth, sizeof *d->unauth);
+  if (d->unauth == NULL) {
+    snprintf(err, errcap, "out of memory");
+    return CONDUCTOR_ERR_NOMEM;
+  }
+  {
+    struct rlimit rl;
+    rlim_t n = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      n = rl.rlim_cur;
+    }
+    if (n > 1000000) {
+      n = 1000000;
+    }
+    d->max_conns = n > d->o.fd_reserve ? (unsigned)(n - d->o.fd_reserve) : 0;
+  }
   snprintf(d->node_name, sizeof d->node_name, "%s",
            o->node_name ? o->node_name : "cnd1");
   rv = conductor_store_open(&d->store, o->db_path, 0);
@@ -905,6 +1122,8 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
   uv_poll_init(loop, &d->listen_poll, conductor_server_fd(d->srv));
   d->listen_poll.data = d;
   uv_poll_start(&d->listen_poll, UV_READABLE, on_listen);
+  uv_timer_init(loop, &d->accept_timer);
+  d->accept_timer.data = d;
   uv_check_init(loop, &d->check);
   d->check.data = d;
   uv_check_start(&d->check, on_check);
@@ -914,11 +1133,28 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
   clog_(d, 2, "conductor node %s listening on %s:%u (SSH subsystem %s)",
         d->node_name, d->o.listen_addr ? d->o.listen_addr : "0.0.0.0",
         (unsigned)d->o.port, CONDUCTOR_SUBSYSTEM);
+  clog_(d, 2,
+        "limits: %u connections (descriptor limit less %u), %u "
+        "unauthenticated, %u per address, %u s to authenticate",
+        d->max_conns, d->o.fd_reserve, d->o.max_unauth,
+        d->o.max_unauth_per_addr, d->o.login_grace_s);
   return 0;
 }
 
 void cnd_stop(cnd *d) {
   dconn *c, *next;
+  const cnd_stats *st = &d->stats;
+  int any = st->conn_refused_addr || st->conn_refused_fds ||
+            st->conn_evicted || st->accept_emfile || st->login_timeouts;
+  clog_(d, any ? 1 : 2,
+        "counters: refused %llu (per-address limit) %llu (descriptor "
+        "reserve), evicted %llu (unauthenticated limit), accept EMFILE "
+        "%llu, login timeouts %llu",
+        (unsigned long long)st->conn_refused_addr,
+        (unsigned long long)st->conn_refused_fds,
+        (unsigned long long)st->conn_evicted,
+        (unsigned long long)st->accept_emfile,
+        (unsigned long long)st->login_timeouts);
   d->stopping = 1;
   d->flush_rows = 1;
   on_check(&d->check); /* commit and ack what is pending */
@@ -931,6 +1167,7 @@ void cnd_stop(cnd *d) {
   d->flush_rows = 1;
   on_check(&d->check); /* connection rows */
   uv_close((uv_handle_t *)&d->listen_poll, NULL);
+  uv_close((uv_handle_t *)&d->accept_timer, NULL);
   uv_close((uv_handle_t *)&d->check, NULL);
   uv_close((uv_handle_t *)&d->tick, NULL);
 }
@@ -943,6 +1180,7 @@ void cnd_del(cnd *d) {
   conductor_store_close(d->store);
   free(d->batch);
   free(d->rows);
+  free(d->unauth);
   free(d);
 }
 

@@ -257,6 +257,7 @@ int conductor_key_read_public(const char *path, char *type, size_t type_cap,
 
 struct conductor_server {
   int fd;
+  int spare_fd; /* held open to accept-and-close one connection on EMFILE */
   ssh_bind bind;
   conductor_server_callbacks cb;
   void *user_data;
@@ -279,7 +280,8 @@ struct conductor_sconn {
   int close_reason;
   int denied_logged;
   bytebuf rx, tx;
-  char peer[64];
+  char peer[64];      /* "addr:port" or "[addr6]:port" */
+  char peer_addr[48]; /* numeric source address alone */
   char router[CONDUCTOR_NAME_MAX];
   void *user_data;
 };
@@ -318,6 +320,7 @@ int conductor_server_new(conductor_server **psrv, const char *addr,
   }
   *psrv = srv;
   srv->fd = -1;
+  srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   srv->cb = *cb;
   srv->user_data = user_data;
   if (ssh_pki_import_privkey_file(host_key_path, NULL, NULL, NULL, &key) !=
@@ -377,6 +380,9 @@ void conductor_server_del(conductor_server *srv) {
   }
   if (srv->fd >= 0) {
     close(srv->fd);
+  }
+  if (srv->spare_fd >= 0) {
+    close(srv->spare_fd);
   }
   if (srv->bind) {
     ssh_bind_free(srv->bind);
@@ -530,10 +536,24 @@ int conductor_server_accept(conductor_server *srv, conductor_sconn **pc) {
   fd = accept4(srv->fd, (struct sockaddr *)&ss, &sl,
                SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) {
-    return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
-            errno == ECONNABORTED)
-               ? CONDUCTOR_ERR_AGAIN
-               : CONDUCTOR_ERR_IO;
+    int e = errno;
+    if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == ECONNABORTED) {
+      return CONDUCTOR_ERR_AGAIN;
+    }
+    if ((e == EMFILE || e == ENFILE) && srv->spare_fd >= 0) {
+      /* Out of descriptors: the connection at the head of the queue would
+       * stay there and keep the listener readable (a busy loop).  Give up
+       * the spare descriptor to accept it and close it at once, then take
+       * the spare back. */
+      close(srv->spare_fd);
+      fd = accept(srv->fd, NULL, NULL);
+      if (fd >= 0) {
+        close(fd);
+      }
+      srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    errno = e;
+    return CONDUCTOR_ERR_IO;
   }
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   c = calloc(1, sizeof *c);
@@ -549,11 +569,13 @@ int conductor_server_accept(conductor_server *srv, conductor_sconn **pc) {
     char a[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
     snprintf(c->peer, sizeof c->peer, "%s:%u", a, ntohs(s4->sin_port));
+    snprintf(c->peer_addr, sizeof c->peer_addr, "%s", a);
   } else if (ss.ss_family == AF_INET6) {
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     char a[INET6_ADDRSTRLEN];
     inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof a);
     snprintf(c->peer, sizeof c->peer, "[%s]:%u", a, ntohs(s6->sin6_port));
+    snprintf(c->peer_addr, sizeof c->peer_addr, "%s", a);
   }
   c->session = ssh_new();
   if (c->session == NULL) {
@@ -696,6 +718,12 @@ int conductor_sconn_send(conductor_sconn *c, const uint8_t *frame,
 
 const char *conductor_sconn_router(const conductor_sconn *c) {
   return c->router;
+}
+
+const char *conductor_sconn_peer(const conductor_sconn *c) { return c->peer; }
+
+const char *conductor_sconn_peer_addr(const conductor_sconn *c) {
+  return c->peer_addr;
 }
 
 void conductor_sconn_set_user_data(conductor_sconn *c, void *p) {

@@ -587,7 +587,11 @@ CONDUCTOR_EXTERN uint16_t conductor_server_port(const conductor_server *srv);
 CONDUCTOR_EXTERN const char *conductor_server_errmsg(
     const conductor_server *srv);
 /* Accepts one pending connection (listen fd readable).  Returns 0 and the
- * new connection, CONDUCTOR_ERR_AGAIN or CONDUCTOR_ERR_IO. */
+ * new connection, CONDUCTOR_ERR_AGAIN or CONDUCTOR_ERR_IO (errno kept).  On
+ * EMFILE/ENFILE the server uses a descriptor it holds in reserve to accept
+ * the connection at the head of the queue and close it at once (so the
+ * listener does not stay readable), then returns CONDUCTOR_ERR_IO with
+ * errno EMFILE/ENFILE: the caller should stop accepting for a while. */
 CONDUCTOR_EXTERN int conductor_server_accept(conductor_server *srv,
                                              conductor_sconn **pc);
 CONDUCTOR_EXTERN int conductor_sconn_fd(const conductor_sconn *c);
@@ -606,6 +610,11 @@ CONDUCTOR_EXTERN int conductor_sconn_send(conductor_sconn *c,
                                           const uint8_t *frame, size_t len);
 /* Router name from authentication ("" before). */
 CONDUCTOR_EXTERN const char *conductor_sconn_router(const conductor_sconn *c);
+/* The peer as "addr:port" ("[addr]:port" for IPv6), and its numeric source
+ * address alone (for limits per address). */
+CONDUCTOR_EXTERN const char *conductor_sconn_peer(const conductor_sconn *c);
+CONDUCTOR_EXTERN const char *conductor_sconn_peer_addr(
+    const conductor_sconn *c);
 CONDUCTOR_EXTERN void conductor_sconn_set_user_data(conductor_sconn *c,
                                                     void *p);
 CONDUCTOR_EXTERN void *conductor_sconn_get_user_data(const conductor_sconn *c);
