@@ -86,6 +86,9 @@ static const char usage_text[] =
     "  --fd-reserve N           descriptors kept free below the open-files\n"
     "                           limit (default 64); no\n"
     "                           connection is accepted beyond\n"
+    "  --max-send-buffer BYTES  answers queued for a router that does not\n"
+    "                           read them (default 262144); beyond, the\n"
+    "                           connection is closed\n"
     "  -v, --verbose            log every connection (default: warnings)\n"
     "\n"
     "Testing aid (never in production):\n"
@@ -218,6 +221,7 @@ static int cmd_run(int argc, char **argv) {
       {"max-unauth-per-addr", required_argument, NULL, 'A'},
       {"login-grace", required_argument, NULL, 'G'},
       {"fd-reserve", required_argument, NULL, 'R'},
+      {"max-send-buffer", required_argument, NULL, 'B'},
       {"fault-kill-at", required_argument, NULL, 'F'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
@@ -277,6 +281,10 @@ static int cmd_run(int argc, char **argv) {
       break;
     case 'R':
       o.fd_reserve = (unsigned)num_arg("--fd-reserve", optarg, 1, 100000);
+      break;
+    case 'B':
+      o.max_send_buffer =
+          (size_t)num_arg("--max-send-buffer", optarg, 4096, 1L << 30);
       break;
     case 'F':
       fault_arg(optarg, &o);

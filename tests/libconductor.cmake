@@ -42,3 +42,7 @@ if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_flood LABEL sim
                       SCRIPT conductor_flood.sh TIMEOUT 240)
 endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_sendbuf LABEL interop
+                      SCRIPT conductor_sendbuf.sh TIMEOUT 180)
+endif()

@@ -63,6 +63,9 @@ typedef struct cnd_opts {
   /* Descriptors kept free below RLIMIT_NOFILE (SQLite, the link check):
    * no connection is accepted beyond the limit minus this; default 64. */
   unsigned fd_reserve;
+  /* Answers queued for a router that does not read them; beyond, the
+   * connection is closed.  Default CONDUCTOR_SEND_LIMIT_DEFAULT (256 KiB). */
+  size_t max_send_buffer;
   int fault_kind; /* CND_FAULT_NONE (0), CND_FAULT_INSERT, CND_FAULT_COMMIT */
   uint64_t fault_k;
   cglue_log_fn log;
@@ -93,6 +96,7 @@ typedef struct cnd_stats {
   uint64_t conn_evicted;       /* oldest unauthenticated, closed for a new one */
   uint64_t accept_emfile;      /* accept() failed: out of descriptors */
   uint64_t login_timeouts;     /* not authenticated within login_grace_s */
+  uint64_t sendbuf_closed;     /* closed: send buffer over max_send_buffer */
 } cnd_stats;
 void cnd_get_stats(const cnd *c, cnd_stats *s);
 /* The port actually bound. */

@@ -111,7 +111,7 @@ struct cnd {
   unsigned n_unauth;       /* of which not yet authenticated */
   unsigned max_conns;      /* RLIMIT_NOFILE - fd_reserve */
   dconn **unauth;          /* scratch for admit(): max_unauth entries */
-  rlog rl_addr, rl_evict, rl_fds, rl_accept, rl_grace;
+  rlog rl_addr, rl_evict, rl_fds, rl_accept, rl_grace, rl_sendbuf;
   uv_check_t check;
   uv_timer_t tick;
   dconn *conns;
@@ -351,12 +351,25 @@ static void update_poll(dconn *c);
 static void send_msg(dconn *c, const conductor_msg *m) {
   uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
   conductor_ssize n;
+  cnd *d = c->d;
   if (c->sc == NULL) {
     return;
   }
   n = conductor_msg_encode(buf, sizeof buf, m);
-  if (n > 0) {
-    conductor_sconn_send(c->sc, buf, (size_t)n);
+  if (n > 0 &&
+      conductor_sconn_send(c->sc, buf, (size_t)n) == CONDUCTOR_ERR_NOBUF) {
+    /* It sends and does not read what we answer: memory is not its. */
+    uint64_t left_out;
+    d->stats.sendbuf_closed++;
+    if (rlog_take(&d->rl_sendbuf, uv_hrtime(), &left_out)) {
+      clog_(d, 1,
+            "router %s node %s (%s): send buffer over %zu bytes (it does "
+            "not read), closing (%llu more since the last line)",
+            conductor_sconn_router(c->sc), c->node[0] ? c->node : "-",
+            conductor_sconn_peer(c->sc), d->o.max_send_buffer,
+            (unsigned long long)left_out);
+    }
+    conductor_sconn_close(c->sc, CONDUCTOR_ERR_NOBUF);
   }
 }
 
@@ -1064,6 +1077,9 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
   if (d->o.fd_reserve == 0) {
     d->o.fd_reserve = 64;
   }
+  if (d->o.max_send_buffer == 0) {
+    d->o.max_send_buffer = CONDUCTOR_SEND_LIMIT_DEFAULT;
+  }
   d->unauth = calloc(d->o.max_unauth, sizeof *d->unauth);
   if (d->unauth == NULL) {
     snprintf(err, errcap, "out of memory");
@@ -1114,6 +1130,7 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
     return rv;
   }
   d->o.port = conductor_server_port(d->srv);
+  conductor_server_set_send_limit(d->srv, d->o.max_send_buffer);
   /* Connections left "connected" by a crash are stale. */
   sqlite3_exec(conductor_store_db(d->store),
                "UPDATE connections SET state='disconnected' WHERE "
@@ -1135,9 +1152,10 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
         (unsigned)d->o.port, CONDUCTOR_SUBSYSTEM);
   clog_(d, 2,
         "limits: %u connections (descriptor limit less %u), %u "
-        "unauthenticated, %u per address, %u s to authenticate",
+        "unauthenticated, %u per address, %u s to authenticate, send "
+        "buffer %zu bytes",
         d->max_conns, d->o.fd_reserve, d->o.max_unauth,
-        d->o.max_unauth_per_addr, d->o.login_grace_s);
+        d->o.max_unauth_per_addr, d->o.login_grace_s, d->o.max_send_buffer);
   return 0;
 }
 
@@ -1145,16 +1163,18 @@ void cnd_stop(cnd *d) {
   dconn *c, *next;
   const cnd_stats *st = &d->stats;
   int any = st->conn_refused_addr || st->conn_refused_fds ||
-            st->conn_evicted || st->accept_emfile || st->login_timeouts;
+            st->conn_evicted || st->accept_emfile || st->login_timeouts ||
+            st->sendbuf_closed;
   clog_(d, any ? 1 : 2,
         "counters: refused %llu (per-address limit) %llu (descriptor "
         "reserve), evicted %llu (unauthenticated limit), accept EMFILE "
-        "%llu, login timeouts %llu",
+        "%llu, login timeouts %llu, closed for send buffer %llu",
         (unsigned long long)st->conn_refused_addr,
         (unsigned long long)st->conn_refused_fds,
         (unsigned long long)st->conn_evicted,
         (unsigned long long)st->accept_emfile,
-        (unsigned long long)st->login_timeouts);
+        (unsigned long long)st->login_timeouts,
+        (unsigned long long)st->sendbuf_closed);
   d->stopping = 1;
   d->flush_rows = 1;
   on_check(&d->check); /* commit and ack what is pending */

@@ -84,14 +84,21 @@ static void buf_free(bytebuf *b) {
   b->len = b->cap = 0;
 }
 
-/* Writes as much of |b| as the channel window takes.  Returns 0 or
+/* Writes as much of |b| as the channel window takes.  With |bounded|,
+ * only while libssh has nothing left unwritten to the socket: a peer that
+ * grants window but does not read would otherwise pile it all up inside
+ * libssh, out of reach of the send-buffer limit.  Returns 0 or
  * CONDUCTOR_ERR_SSH. */
-static int flush_channel(ssh_channel ch, bytebuf *b) {
+static int flush_channel_(ssh_session s, ssh_channel ch, bytebuf *b,
+                          int bounded) {
   while (b->len > 0) {
     uint32_t win = ssh_channel_window_size(ch);
     size_t n = b->len;
     int w;
     if (win == 0) {
+      return 0;
+    }
+    if (bounded && (ssh_get_poll_flags(s) & SSH_WRITE_PENDING)) {
       return 0;
     }
     if (n > win) {
@@ -110,6 +117,10 @@ static int flush_channel(ssh_channel ch, bytebuf *b) {
     buf_consume(b, (size_t)w);
   }
   return 0;
+}
+
+static int flush_channel(ssh_channel ch, bytebuf *b) {
+  return flush_channel_(NULL, ch, b, 0);
 }
 
 /* Resolves |host| (numeric or name) for |port|. */
@@ -258,6 +269,7 @@ int conductor_key_read_public(const char *path, char *type, size_t type_cap,
 struct conductor_server {
   int fd;
   int spare_fd; /* held open to accept-and-close one connection on EMFILE */
+  size_t max_send; /* per connection, frames not yet taken by libssh */
   ssh_bind bind;
   conductor_server_callbacks cb;
   void *user_data;
@@ -321,6 +333,7 @@ int conductor_server_new(conductor_server **psrv, const char *addr,
   *psrv = srv;
   srv->fd = -1;
   srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  srv->max_send = CONDUCTOR_SEND_LIMIT_DEFAULT;
   srv->cb = *cb;
   srv->user_data = user_data;
   if (ssh_pki_import_privkey_file(host_key_path, NULL, NULL, NULL, &key) !=
@@ -391,6 +404,10 @@ void conductor_server_del(conductor_server *srv) {
 }
 
 int conductor_server_fd(const conductor_server *srv) { return srv->fd; }
+
+void conductor_server_set_send_limit(conductor_server *srv, size_t bytes) {
+  srv->max_send = bytes ? bytes : CONDUCTOR_SEND_LIMIT_DEFAULT;
+}
 
 uint16_t conductor_server_port(const conductor_server *srv) {
   struct sockaddr_storage ss;
@@ -688,7 +705,7 @@ int conductor_sconn_process(conductor_sconn *c) {
     }
   }
   if (c->state != SC_CLOSING && c->channel && c->tx.len) {
-    if (flush_channel(c->channel, &c->tx) != 0) {
+    if (flush_channel_(c->session, c->channel, &c->tx, 1) != 0) {
       c->state = SC_CLOSING;
       c->close_reason = CONDUCTOR_ERR_SSH;
     }
@@ -706,6 +723,9 @@ int conductor_sconn_send(conductor_sconn *c, const uint8_t *frame,
                          size_t len) {
   if (c->channel == NULL || !c->subsystem_ok || c->state == SC_CLOSING) {
     return CONDUCTOR_ERR_UNEXPECTED;
+  }
+  if (c->tx.len + len > c->srv->max_send) {
+    return CONDUCTOR_ERR_NOBUF; /* the peer does not read */
   }
   if (buf_append(&c->tx, frame, len) != 0) {
     return CONDUCTOR_ERR_NOMEM;

@@ -581,6 +581,13 @@ CONDUCTOR_EXTERN int conductor_server_new(
     void *user_data);
 CONDUCTOR_EXTERN void conductor_server_del(conductor_server *srv);
 CONDUCTOR_EXTERN int conductor_server_fd(const conductor_server *srv);
+/* Limit of frames queued per connection and not yet taken by libssh (which
+ * itself holds at most what one write of the channel window left): a peer
+ * that stops reading makes conductor_sconn_send() fail with
+ * CONDUCTOR_ERR_NOBUF once it is reached.  0 = the default. */
+#define CONDUCTOR_SEND_LIMIT_DEFAULT (256u * 1024u)
+CONDUCTOR_EXTERN void conductor_server_set_send_limit(conductor_server *srv,
+                                                      size_t bytes);
 /* The bound port (useful after asking for port 0), or 0 on error. */
 CONDUCTOR_EXTERN uint16_t conductor_server_port(const conductor_server *srv);
 /* Text of the last error of the server (bind, key load). */
@@ -604,8 +611,9 @@ CONDUCTOR_EXTERN int conductor_sconn_process(conductor_sconn *c);
 /* Queues one frame on the IPC channel; it is written by the next
  * conductor_sconn_process() (conductor_sconn_events() asks for POLL_OUT
  * meanwhile).  May be called from on_frame.  Returns 0,
- * CONDUCTOR_ERR_UNEXPECTED (no subsystem channel yet or closing) or
- * CONDUCTOR_ERR_NOMEM. */
+ * CONDUCTOR_ERR_UNEXPECTED (no subsystem channel yet or closing),
+ * CONDUCTOR_ERR_NOBUF (the send limit is reached: the peer does not read;
+ * close it) or CONDUCTOR_ERR_NOMEM. */
 CONDUCTOR_EXTERN int conductor_sconn_send(conductor_sconn *c,
                                           const uint8_t *frame, size_t len);
 /* Router name from authentication ("" before). */
