@@ -86,6 +86,24 @@ svr_wait_for 5 "grep -q 'refused frame: .*(type 3)' '$C1_LOG'" \
   && svr_pass "malformed ALARM refused naming type 3 (log and ERROR text)" \
   || { svr_fail "malformed ALARM: log '$(grep 'refused frame' "$C1_LOG" | tail -1)', got '$hex'"; }
 
+# 4,000 malformed frames on one connection (their ERROR answers, 224 kB,
+# stay under the send-buffer limit): the first is logged, then at
+# most one line per 10 s, and a summary with the count when it closes (every
+# one of them was a warning line before: ~12x the input on disk)
+python3 -c '
+import sys
+hello = b"\x00\x00\x00\x22\x00\x01\x00\x00\xe0\xa1\x00\x02\x00\x01\xe0\xa2\x00\x02\x00\x01\xe0\xa3\x00\x09burl-corp\xe0\xa4\x00\x05node1"
+bad = b"\x00\x00\x00\x0c\x00\x03\x00\x00\xe0\xa5\x00\x08" + b"\x00" * 7 + b"\x07"
+sys.stdout.buffer.write(hello + bad * 4000)' > bad4k.bin
+before=$(grep -c 'refused frame' "$C1_LOG")
+"${SSH[@]}" -i rk burl-corp@127.0.0.1 -s svr-conductor < bad4k.bin > /dev/null 2>&1
+svr_wait_for 10 "grep -q 'refused frames in all' '$C1_LOG'"
+lines=$(( $(grep -c 'refused frame' "$C1_LOG") - before ))
+summary=$(grep -o 'router burl-corp node node1: 4000 refused frames in all.*' "$C1_LOG" | tail -1)
+[ "$lines" -le 3 ] && [ -n "$summary" ] \
+  && svr_pass "4,000 malformed frames: $lines log lines, '$summary'" \
+  || svr_fail "4,000 malformed frames: $lines log lines, summary '$summary'"
+
 # a version 1 router (its HELLO above has no epoch) is still understood:
 # its ALARM is acknowledged after the commit and stored as epoch 0
 alarm='\x00\x00\x00\x5b\x00\x03\x00\x00\xe0\xa5\x00\x08\x00\x00\x00\x00\x00\x00\x00\x01\xe0\xa6\x00\x04\x00\x00\x00\x01\xe0\xa7\x00\x01\x01\xe0\xa8\x00\x01\x02\xe0\xa9\x00\x08\x17\x97\x9c\xfe6\x2a\x00\x00\xe0\xaa\x00\x05node1\xe0\xab\x00\x04peer\xe0\xac\x00\x1cPeer old-router path is down'

@@ -97,6 +97,7 @@ typedef struct cnd_stats {
   uint64_t accept_emfile;      /* accept() failed: out of descriptors */
   uint64_t login_timeouts;     /* not authenticated within login_grace_s */
   uint64_t sendbuf_closed;     /* closed: send buffer over max_send_buffer */
+  uint64_t frames_refused;     /* invalid frames, or not valid when sent */
 } cnd_stats;
 void cnd_get_stats(const cnd *c, cnd_stats *s);
 /* The port actually bound. */

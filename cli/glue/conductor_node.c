@@ -31,29 +31,6 @@ uint64_t cglue_unix_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-typedef struct dconn dconn;
-
-struct dconn {
-  uv_poll_t poll;
-  cnd *d;
-  conductor_sconn *sc; /* NULL once closed */
-  int refs;            /* 1 while open + one per batch item */
-  int hello_done;
-  int authed;          /* the SSH key was accepted (counted in n_unauth before) */
-  int replaced;        /* a newer connection of the same node took over */
-  int dirty;           /* connection row needs writing */
-  int poll_events;
-  char router[CONDUCTOR_NAME_MAX];
-  char node[CONDUCTOR_NAME_MAX];
-  uint64_t epoch;      /* the router run's identity, from HELLO (0: none) */
-  uint64_t since_ns;   /* Unix */
-  uint64_t last_ka_ns; /* Unix, last keepalive from the router */
-  uint64_t last_rx_mono;
-  uint64_t accepted_mono;
-  conductor_dedup dedup;
-  dconn *prev, *next;
-};
-
 /* A log line that may repeat at attack rates: at most one per
  * RLOG_INTERVAL_NS, and the next one says how many were left out. */
 typedef struct rlog {
@@ -77,6 +54,31 @@ static int rlog_take(rlog *r, uint64_t now, uint64_t *left_out) {
   r->last_ns = now;
   return 1;
 }
+
+typedef struct dconn dconn;
+
+struct dconn {
+  uv_poll_t poll;
+  cnd *d;
+  conductor_sconn *sc; /* NULL once closed */
+  int refs;            /* 1 while open + one per batch item */
+  int hello_done;
+  int authed;          /* the SSH key was accepted (counted in n_unauth before) */
+  int replaced;        /* a newer connection of the same node took over */
+  int dirty;           /* connection row needs writing */
+  int poll_events;
+  char router[CONDUCTOR_NAME_MAX];
+  char node[CONDUCTOR_NAME_MAX];
+  uint64_t epoch;      /* the router run's identity, from HELLO (0: none) */
+  uint64_t since_ns;   /* Unix */
+  uint64_t last_ka_ns; /* Unix, last keepalive from the router */
+  uint64_t last_rx_mono;
+  uint64_t accepted_mono;
+  uint64_t frames_refused; /* by this connection, logged or not */
+  rlog rl_frames;
+  conductor_dedup dedup;
+  dconn *prev, *next;
+};
 
 typedef struct batch_item {
   dconn *c;
@@ -326,6 +328,12 @@ static void on_sconn_close(conductor_sconn *sc, int reason, void *ud) {
   if (c == NULL) {
     return;
   }
+  if (c->frames_refused > 0) {
+    clog_(d, 1, "router %s node %s: %llu refused frames in all on this "
+          "connection (%s)",
+          conductor_sconn_router(sc), c->node[0] ? c->node : "-",
+          (unsigned long long)c->frames_refused, conductor_sconn_peer(sc));
+  }
   c->sc = NULL;
   d->nconns--;
   if (!c->authed) {
@@ -408,6 +416,21 @@ static int batch_add(cnd *d, dconn *c, const conductor_msg *m) {
   return 0;
 }
 
+/* A frame that is not valid, or not valid now: the first of a connection
+ * is logged, then at most one line per 10 s, and the count at close. */
+static void refused_frame(dconn *c, const char *why) {
+  cnd *d = c->d;
+  uint64_t left_out;
+  c->frames_refused++;
+  d->stats.frames_refused++;
+  if (rlog_take(&c->rl_frames, uv_hrtime(), &left_out)) {
+    clog_(d, 1, "router %s node %s: refused frame: %s (%llu more refused "
+          "frames from this connection since the last line)",
+          conductor_sconn_router(c->sc), c->node[0] ? c->node : "-", why,
+          (unsigned long long)left_out);
+  }
+}
+
 static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
                      void *ud) {
   cnd *d = ud;
@@ -423,19 +446,20 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
     char t[128];
     snprintf(t, sizeof t, "%s (type %u)", conductor_strerror(rv),
              (unsigned)ftype);
-    clog_(d, 1, "router %s: refused frame: %s", conductor_sconn_router(sc),
-          t);
+    refused_frame(c, t);
     send_error(c, rv, ftype, t);
     return;
   }
   memset(&r, 0, sizeof r);
   if (!c->hello_done && m.type != CONDUCTOR_MSG_HELLO) {
+    refused_frame(c, "HELLO first");
     send_error(c, CONDUCTOR_ERR_UNEXPECTED, m.type, "HELLO first");
     return;
   }
   switch (m.type) {
   case CONDUCTOR_MSG_HELLO:
     if (c->hello_done) {
+      refused_frame(c, "second HELLO");
       send_error(c, CONDUCTOR_ERR_UNEXPECTED, m.type, "second HELLO");
       return;
     }
@@ -525,6 +549,7 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
           m.text);
     break;
   default:
+    refused_frame(c, "message not valid from a router");
     send_error(c, CONDUCTOR_ERR_UNEXPECTED, m.type,
                "message not valid from a router");
     break;
@@ -1164,17 +1189,19 @@ void cnd_stop(cnd *d) {
   const cnd_stats *st = &d->stats;
   int any = st->conn_refused_addr || st->conn_refused_fds ||
             st->conn_evicted || st->accept_emfile || st->login_timeouts ||
-            st->sendbuf_closed;
+            st->sendbuf_closed || st->frames_refused;
   clog_(d, any ? 1 : 2,
         "counters: refused %llu (per-address limit) %llu (descriptor "
         "reserve), evicted %llu (unauthenticated limit), accept EMFILE "
-        "%llu, login timeouts %llu, closed for send buffer %llu",
+        "%llu, login timeouts %llu, closed for send buffer %llu, refused "
+        "frames %llu",
         (unsigned long long)st->conn_refused_addr,
         (unsigned long long)st->conn_refused_fds,
         (unsigned long long)st->conn_evicted,
         (unsigned long long)st->accept_emfile,
         (unsigned long long)st->login_timeouts,
-        (unsigned long long)st->sendbuf_closed);
+        (unsigned long long)st->sendbuf_closed,
+        (unsigned long long)st->frames_refused);
   d->stopping = 1;
   d->flush_rows = 1;
   on_check(&d->check); /* commit and ack what is pending */
