@@ -281,6 +281,71 @@ static void forged_first(svrfwd_cipher c, size_t at_from_end) {
   svrfwd_ctx_del(w.b);
 }
 
+/* A forged packet of an established session under a key the session has
+ * not used yet (the peer's new key, right after a rekey): refused with
+ * SVRFWD_ERR_PKT_AUTH, no allocation (the session's second key slot is not
+ * made for it) and no counter but drop[auth]; the genuine packet then
+ * moves the session to the new key. */
+static void forged_rekeyed(svrfwd_cipher c) {
+  static const uint8_t key2[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+  svrfwd_callbacks cb;
+  svrfwd_ctx_stats before, after;
+  two w;
+  ft_pkt p, forged;
+  svrfwd_route r;
+  unsigned long fa, sa;
+  memset(&w, 0, sizeof(w));
+  memset(&cb, 0, sizeof(cb));
+  cb.rand = ft_rand;
+  CU_ASSERT_FATAL(svrfwd_ctx_new(&w.a, &cb, NULL, &counting, NULL) == 0);
+  CU_ASSERT_FATAL(svrfwd_ctx_new(&w.b, &cb, NULL, &counting, NULL) == 0);
+  add_path(&w, c, 4, 1, &w.ab, &w.ba);
+  r.peer = w.ab;
+  r.tenant = "t";
+  r.service = "s";
+  /* the session, its handshake done (a forward packet without metadata) */
+  CU_ASSERT_EQUAL(one(&w, w.ab, 4, 0, 0, 100, 0), 0);
+  CU_ASSERT_EQUAL(one(&w, w.ab, 4, 0, 1, 100, 0), 0);
+  CU_ASSERT_EQUAL(one(&w, w.ab, 4, 0, 0, 100, 0), 0);
+  CU_ASSERT_EQUAL(one(&w, w.ab, 4, 0, 1, 100, 0), 0);
+  /* key 2 on both, A sends with it */
+  CU_ASSERT_FATAL(svrfwd_peer_key_add(w.ab, 2, key2, 32, 1, 1) == 0);
+  CU_ASSERT_FATAL(svrfwd_peer_key_add(w.ba, 2, key2, 32, 0, 1) == 0);
+  build(&p, 4, 0, 0, 100);
+  CU_ASSERT_FATAL(svrfwd_ctx_ingress(w.a, &p.b, &r, NULL, 1) == 0);
+  forged = p;
+  forged.b.base = forged.mem;
+  forged.mem[forged.b.off + forged.b.len - 1] ^= 0x01;
+  svrfwd_ctx_get_stats(w.b, &before);
+  fa = fwd_allocs;
+  sa = ssl_allocs;
+  CU_ASSERT_EQUAL(svrfwd_ctx_egress(w.b, &forged.b, NULL, 1),
+                  SVRFWD_ERR_PKT_AUTH);
+  CU_ASSERT_EQUAL(fwd_allocs - fa, 0);
+  CU_ASSERT_EQUAL(ssl_allocs - sa, 0);
+  if (fwd_allocs != fa || ssl_allocs != sa) {
+    fprintf(stderr, "forged packet under a new key, cipher %d: %lu + %lu "
+            "allocations\n", (int)c, fwd_allocs - fa, ssl_allocs - sa);
+  }
+  svrfwd_ctx_get_stats(w.b, &after);
+  CU_ASSERT_EQUAL(after.drop[-SVRFWD_ERR_PKT_AUTH - 300],
+                  before.drop[-SVRFWD_ERR_PKT_AUTH - 300] + 1);
+  after.drop[-SVRFWD_ERR_PKT_AUTH - 300]--;
+  CU_ASSERT(memcmp(&before, &after, sizeof(before)) == 0);
+  CU_ASSERT_EQUAL(svrfwd_ctx_egress(w.b, &p.b, NULL, 1), 0);
+  /* the old key still opens B's answers at A (the overlap) */
+  CU_ASSERT_EQUAL(one(&w, w.ab, 4, 0, 1, 100, 1), 0);
+  CU_ASSERT_EQUAL(one(&w, w.ab, 4, 0, 0, 100, 1), 0);
+  svrfwd_ctx_del(w.a);
+  svrfwd_ctx_del(w.b);
+}
+
+static void test_forged_rekeyed_packet(void) {
+  CU_ASSERT(ssl_hooked);
+  forged_rekeyed(SVRFWD_CIPHER_AES256_GCM);
+  forged_rekeyed(SVRFWD_CIPHER_AES256_CBC_HMAC);
+}
+
 static void test_forged_first_packet(void) {
   CU_ASSERT(ssl_hooked);
   forged_first(SVRFWD_CIPHER_AES256_GCM, 1);  /* tag */
@@ -296,6 +361,7 @@ int main(void) {
       {"fast_path_cbc_hmac", test_fast_path_cbc},
       {"fast_path_none", test_fast_path_none},
       {"forged_first_packet", test_forged_first_packet},
+      {"forged_rekeyed_packet", test_forged_rekeyed_packet},
       {NULL, NULL}};
   /* before anything else: libcrypto accepts the hooks only while it has
    * allocated nothing */
