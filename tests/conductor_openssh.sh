@@ -44,6 +44,39 @@ out=$("${SSH[@]}" -i rogue burl-corp@127.0.0.1 -s svr-conductor </dev/null 2>&1)
   && svr_pass "unknown key refused (and logged by the conductor)" \
   || { svr_fail "unknown key: rc=$rc"; echo "$out"; }
 
+# 8 unknown keys offered on one connection: like OpenSSH's MaxAuthTries,
+# the conductor gives up after the 6th refusal, logging each with the
+# peer's address and the key's fingerprint (it logged only the first and let
+# a client try keys without end)
+ids=()
+for i in 1 2 3 4 5 6 7 8; do
+  ssh-keygen -q -t ed25519 -N '' -f try$i; ids+=(-i try$i)
+done
+before=$(grep -c 'refused unknown router key' "$C1_LOG")
+out=$("${SSH[@]}" -v "${ids[@]}" burl-corp@127.0.0.1 -s svr-conductor </dev/null 2>&1); rc=$?
+svr_wait_for 5 "grep -q 'closing after 6 failed authentication attempts' '$C1_LOG'"
+new_lines=$(tail -n +1 "$C1_LOG" | grep 'refused unknown router key' | tail -n +$((before + 1)))
+fp6=$(ssh-keygen -lf try6.pub | awk '{print $2}')
+fp7=$(ssh-keygen -lf try7.pub | awk '{print $2}')
+[ $rc = 255 ] && [ "$(grep -c . <<<"$new_lines")" = 6 ] \
+  && grep -q "127.0.0.1:[0-9]*: refused unknown router key ssh-ed25519 $fp6 (user burl-corp, attempt 6 of 6)" <<<"$new_lines" \
+  && ! grep -q "$fp7" "$C1_LOG" \
+  && grep -q 'closing after 6 failed authentication attempts' "$C1_LOG" \
+  && svr_pass "8 keys offered: 6 refusals logged with address and fingerprint, then closed" \
+  || { svr_fail "auth tries: rc=$rc"; echo "$new_lines"; grep -E 'attempt|closing after' "$C1_LOG" | tail -3; }
+
+# 30 more refused keys within seconds: at most 20 lines per 10 s, and a
+# line counting those left out
+before=$(grep -c 'refused unknown router key' "$C1_LOG")
+for i in $(seq 1 6); do
+  "${SSH[@]}" "${ids[@]:0:10}" burl-corp@127.0.0.1 -s svr-conductor </dev/null >/dev/null 2>&1
+done
+svr_wait_for 15 "grep -q 'refused authentication attempts were not logged' '$C1_LOG'"
+n=$(( $(grep -c 'refused unknown router key' "$C1_LOG") - before ))
+[ "$n" -le 20 ] && grep -q '[0-9]* refused authentication attempts were not logged' "$C1_LOG" \
+  && svr_pass "a burst of 30 refusals: $n lines, then '$(grep -o '[0-9]* refused authentication attempts were not logged.*' "$C1_LOG" | tail -1)'" \
+  || svr_fail "refusal burst: $n lines"
+
 out=$("${SSH[@]}" -i rk burl-corp@127.0.0.1 uname 2>&1); rc=$?
 [ $rc != 0 ] && ! echo "$out" | grep -q Linux \
   && svr_pass "exec refused for an enrolled key (rc=$rc)" \

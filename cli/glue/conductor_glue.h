@@ -98,6 +98,8 @@ typedef struct cnd_stats {
   uint64_t login_timeouts;     /* not authenticated within login_grace_s */
   uint64_t sendbuf_closed;     /* closed: send buffer over max_send_buffer */
   uint64_t frames_refused;     /* invalid frames, or not valid when sent */
+  uint64_t auth_refused;       /* failed authentication attempts */
+  uint64_t auth_tries_closed;  /* connections closed at 6 failed attempts */
 } cnd_stats;
 void cnd_get_stats(const cnd *c, cnd_stats *s);
 /* The port actually bound. */

@@ -34,8 +34,10 @@ uint64_t cglue_unix_ns(void) {
 /* A log line that may repeat at attack rates: at most one per
  * RLOG_INTERVAL_NS, and the next one says how many were left out. */
 typedef struct rlog {
-  uint64_t last_ns;
+  uint64_t window_ns; /* start of the current 10 s window */
   uint64_t suppressed;
+  unsigned in_window; /* lines written in it */
+  unsigned burst;     /* lines allowed per window; 0 means 1 */
   int used;
 } rlog;
 
@@ -44,14 +46,19 @@ typedef struct rlog {
 /* 1 if a line may be written now; |*left_out| gets the number of lines
  * suppressed since the previous one. */
 static int rlog_take(rlog *r, uint64_t now, uint64_t *left_out) {
-  if (r->used && now - r->last_ns < RLOG_INTERVAL_NS) {
+  unsigned burst = r->burst ? r->burst : 1;
+  if (!r->used || now - r->window_ns >= RLOG_INTERVAL_NS) {
+    r->used = 1;
+    r->window_ns = now;
+    r->in_window = 0;
+  }
+  if (r->in_window >= burst) {
     r->suppressed++;
     return 0;
   }
+  r->in_window++;
   *left_out = r->suppressed;
   r->suppressed = 0;
-  r->used = 1;
-  r->last_ns = now;
   return 1;
 }
 
@@ -114,6 +121,7 @@ struct cnd {
   unsigned max_conns;      /* RLIMIT_NOFILE - fd_reserve */
   dconn **unauth;          /* scratch for admit(): max_unauth entries */
   rlog rl_addr, rl_evict, rl_fds, rl_accept, rl_grace, rl_sendbuf;
+  rlog rl_auth; /* refused authentication attempts: 20 lines per 10 s */
   uv_check_t check;
   uv_timer_t tick;
   dconn *conns;
@@ -903,6 +911,17 @@ static void check_enrolment(cnd *d) {
   }
 }
 
+/* Once the window of a rate-limited line is over, the lines it left out
+ * are counted in one line (not only when the next such line comes). */
+static void rlog_flush(cnd *d, rlog *r, uint64_t now, const char *what) {
+  if (r->suppressed && now - r->window_ns >= RLOG_INTERVAL_NS) {
+    clog_(d, 1, "%llu %s were not logged (rate limit: %u lines per 10 s)",
+          (unsigned long long)r->suppressed, what, r->burst ? r->burst : 1);
+    r->suppressed = 0;
+    r->used = 0;
+  }
+}
+
 static void on_tick(uv_timer_t *h) {
   cnd *d = h->data;
   uint64_t now = uv_hrtime();
@@ -948,6 +967,13 @@ static void on_tick(uv_timer_t *h) {
     }
   }
   d->ka_flush_tick = (d->ka_flush_tick + 1) % 10;
+  rlog_flush(d, &d->rl_auth, now, "refused authentication attempts");
+  rlog_flush(d, &d->rl_addr, now, "refusals at the per-address limit");
+  rlog_flush(d, &d->rl_evict, now, "closes at the unauthenticated limit");
+  rlog_flush(d, &d->rl_fds, now, "refusals at the descriptor reserve");
+  rlog_flush(d, &d->rl_accept, now, "accept failures");
+  rlog_flush(d, &d->rl_grace, now, "login timeouts");
+  rlog_flush(d, &d->rl_sendbuf, now, "send-buffer closes");
   check_enrolment(d);
   if (d->nrows > 0) {
     d->flush_rows = 1;
@@ -1047,6 +1073,39 @@ static void link_check(cnd *d) {
 }
 
 /* ---- lifecycle -------------------------------------------------------- */
+
+static void on_auth_refused(const conductor_auth_refusal *r, void *ud) {
+  cnd *d = ud;
+  uint64_t left_out;
+  if (strcmp(r->method, "none") == 0) {
+    clog_(d, 2, "%s: method none refused (user %s): publickey only",
+          r->peer, r->user);
+    return;
+  }
+  d->stats.auth_refused++;
+  if (r->closing) {
+    d->stats.auth_tries_closed++;
+  }
+  if (!rlog_take(&d->rl_auth, uv_hrtime(), &left_out)) {
+    return;
+  }
+  if (r->key_type) {
+    clog_(d, 1, "%s: refused unknown router key %s %s (user %s, attempt %d "
+          "of %d)%s", r->peer, r->key_type, r->fingerprint, r->user,
+          r->attempt, r->max_attempts,
+          r->closing ? ": closing after 6 failed authentication attempts"
+                     : "");
+  } else {
+    clog_(d, 1, "%s: refused %s authentication (user %s, attempt %d of "
+          "%d)%s", r->peer, r->method, r->user, r->attempt, r->max_attempts,
+          r->closing ? ": closing after 6 failed authentication attempts"
+                     : "");
+  }
+  if (left_out) {
+    clog_(d, 1, "%llu refused authentication attempts were not logged "
+          "(rate limit: 20 lines per 10 s)", (unsigned long long)left_out);
+  }
+}
 
 static int authorize(conductor_server *srv, const char *user,
                      const char *key_type, const char *key_b64, char *router,
@@ -1148,6 +1207,8 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
   cb.on_frame = on_frame;
   cb.on_close = on_sconn_close;
   cb.log = srv_log;
+  cb.auth_refused = on_auth_refused;
+  d->rl_auth.burst = 20;
   rv = conductor_server_new(&d->srv, d->o.listen_addr, d->o.port, o->host_key,
                             &cb, d);
   if (rv != 0) {
@@ -1189,19 +1250,22 @@ void cnd_stop(cnd *d) {
   const cnd_stats *st = &d->stats;
   int any = st->conn_refused_addr || st->conn_refused_fds ||
             st->conn_evicted || st->accept_emfile || st->login_timeouts ||
-            st->sendbuf_closed || st->frames_refused;
+            st->sendbuf_closed || st->frames_refused || st->auth_refused;
   clog_(d, any ? 1 : 2,
         "counters: refused %llu (per-address limit) %llu (descriptor "
         "reserve), evicted %llu (unauthenticated limit), accept EMFILE "
         "%llu, login timeouts %llu, closed for send buffer %llu, refused "
-        "frames %llu",
+        "frames %llu, refused authentications %llu (%llu connections "
+        "closed at the limit)",
         (unsigned long long)st->conn_refused_addr,
         (unsigned long long)st->conn_refused_fds,
         (unsigned long long)st->conn_evicted,
         (unsigned long long)st->accept_emfile,
         (unsigned long long)st->login_timeouts,
         (unsigned long long)st->sendbuf_closed,
-        (unsigned long long)st->frames_refused);
+        (unsigned long long)st->frames_refused,
+        (unsigned long long)st->auth_refused,
+        (unsigned long long)st->auth_tries_closed);
   d->stopping = 1;
   d->flush_rows = 1;
   on_check(&d->check); /* commit and ack what is pending */

@@ -290,7 +290,7 @@ struct conductor_sconn {
   int subsystem_ok;
   int in_process;
   int close_reason;
-  int denied_logged;
+  int auth_failures;
   bytebuf rx, tx;
   char peer[64];      /* "addr:port" or "[addr6]:port" */
   char peer_addr[48]; /* numeric source address alone */
@@ -428,6 +428,69 @@ const char *conductor_server_errmsg(const conductor_server *srv) {
   return srv ? srv->err : "no server";
 }
 
+/* One failed authentication attempt: reported (the host rate-limits its
+ * log), and after CONDUCTOR_MAX_AUTH_TRIES the connection is closed. */
+static int auth_failed(conductor_sconn *c, const char *method,
+                       const char *key_type, const char *fp,
+                       const char *user) {
+  conductor_auth_refusal r;
+  c->auth_failures++;
+  memset(&r, 0, sizeof r);
+  r.peer = c->peer;
+  r.method = method;
+  r.key_type = key_type;
+  r.fingerprint = fp;
+  r.user = user ? user : "";
+  r.attempt = c->auth_failures;
+  r.max_attempts = CONDUCTOR_MAX_AUTH_TRIES;
+  r.closing = c->auth_failures >= CONDUCTOR_MAX_AUTH_TRIES;
+  if (c->srv->cb.auth_refused) {
+    c->srv->cb.auth_refused(&r, c->srv->user_data);
+  } else if (key_type) {
+    slog(c->srv, 1, "%s: refused unknown router key %s %s (user %s, "
+         "attempt %d of %d)", c->peer, key_type, fp, r.user, r.attempt,
+         r.max_attempts);
+  } else {
+    slog(c->srv, 1, "%s: refused %s authentication (user %s, attempt %d of "
+         "%d)", c->peer, method, r.user, r.attempt, r.max_attempts);
+  }
+  if (r.closing) {
+    if (!c->srv->cb.auth_refused) {
+      slog(c->srv, 1, "%s: closing after %d failed authentication attempts",
+           c->peer, c->auth_failures);
+    }
+    c->state = SC_CLOSING;
+    c->close_reason = CONDUCTOR_ERR_AUTH_DENIED;
+  }
+  return SSH_AUTH_DENIED;
+}
+
+static int s_auth_none(ssh_session session, const char *user,
+                       void *userdata) {
+  conductor_sconn *c = userdata;
+  conductor_auth_refusal r;
+  (void)session;
+  /* Clients ask with "none" first to learn the methods (OpenSSH does not
+   * count it either): reported, not counted. */
+  memset(&r, 0, sizeof r);
+  r.peer = c->peer;
+  r.method = "none";
+  r.user = user ? user : "";
+  r.attempt = c->auth_failures;
+  r.max_attempts = CONDUCTOR_MAX_AUTH_TRIES;
+  if (c->srv->cb.auth_refused) {
+    c->srv->cb.auth_refused(&r, c->srv->user_data);
+  }
+  return SSH_AUTH_DENIED;
+}
+
+static int s_auth_password(ssh_session session, const char *user,
+                           const char *password, void *userdata) {
+  (void)session;
+  (void)password; /* never looked at, never logged */
+  return auth_failed(userdata, "password", NULL, NULL, user);
+}
+
 static int s_auth_pubkey(ssh_session session, const char *user,
                          struct ssh_key_struct *pubkey, char signature_state,
                          void *userdata) {
@@ -436,22 +499,17 @@ static int s_auth_pubkey(ssh_session session, const char *user,
   (void)session;
   if (signature_state != SSH_PUBLICKEY_STATE_NONE &&
       signature_state != SSH_PUBLICKEY_STATE_VALID) {
-    return SSH_AUTH_DENIED;
+    return auth_failed(c, "publickey (bad signature)", NULL, NULL, user);
   }
   if (key_strings(pubkey, type, sizeof type, b64, sizeof b64, fp,
                   sizeof fp) != 0) {
-    return SSH_AUTH_DENIED;
+    return auth_failed(c, "publickey (unusable key)", NULL, NULL, user);
   }
   router[0] = '\0';
   if (c->srv->cb.authorize(c->srv, user ? user : "", type, b64, router,
                            c->srv->user_data) != 0 ||
       router[0] == '\0') {
-    if (!c->denied_logged) {
-      slog(c->srv, 1, "%s: refused unknown router key %s %s (user %s)",
-           c->peer, type, fp, user ? user : "");
-      c->denied_logged = 1;
-    }
-    return SSH_AUTH_DENIED;
+    return auth_failed(c, "publickey", type, fp, user);
   }
   if (signature_state == SSH_PUBLICKEY_STATE_VALID) {
     snprintf(c->router, sizeof c->router, "%s", router);
@@ -610,6 +668,8 @@ int conductor_server_accept(conductor_server *srv, conductor_sconn **pc) {
   memset(&c->scb, 0, sizeof c->scb);
   c->scb.userdata = c;
   c->scb.auth_pubkey_function = s_auth_pubkey;
+  c->scb.auth_none_function = s_auth_none;
+  c->scb.auth_password_function = s_auth_password;
   c->scb.channel_open_request_session_function = s_channel_open;
   ssh_callbacks_init(&c->scb);
   ssh_set_server_callbacks(c->session, &c->scb);

@@ -549,6 +549,23 @@ typedef struct conductor_client conductor_client;
 #define CONDUCTOR_POLL_IN 1
 #define CONDUCTOR_POLL_OUT 2
 
+/* Failed authentication attempts per connection before it is closed (as
+ * OpenSSH's MaxAuthTries, default 6).  "none" requests are not counted. */
+#define CONDUCTOR_MAX_AUTH_TRIES 6
+
+/* A refused authentication attempt (conductor_server_callbacks.auth_refused).
+ * Strings are valid during the call only. */
+typedef struct conductor_auth_refusal {
+  const char *peer;        /* "addr:port" */
+  const char *method;      /* "publickey", "password", "none", ... */
+  const char *key_type;    /* publickey: "ssh-ed25519"...; else NULL */
+  const char *fingerprint; /* publickey: "SHA256:..."; else NULL */
+  const char *user;        /* the SSH user name ("" if none) */
+  int attempt;             /* failures so far on this connection */
+  int max_attempts;        /* CONDUCTOR_MAX_AUTH_TRIES */
+  int closing;             /* this was the last: the connection closes */
+} conductor_auth_refusal;
+
 typedef struct conductor_server_callbacks {
   /*
    * Public key auth: return 0 and the router name (cap CONDUCTOR_NAME_MAX)
@@ -566,6 +583,9 @@ typedef struct conductor_server_callbacks {
   void (*on_close)(conductor_sconn *c, int reason, void *user_data);
   /* Log line (never NULL text); level 0 error, 1 warning, 2 info. */
   void (*log)(int level, const char *text, void *user_data);
+  /* Optional: an authentication attempt was refused (for the host to log
+   * at a rate it chooses and count).  NULL: each is logged through |log|. */
+  void (*auth_refused)(const conductor_auth_refusal *r, void *user_data);
 } conductor_server_callbacks;
 
 /*
