@@ -46,3 +46,7 @@ if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_sendbuf LABEL interop
                       SCRIPT conductor_sendbuf.sh TIMEOUT 180)
 endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_alarmid LABEL sim
+                      SCRIPT conductor_alarmid.sh TIMEOUT 120)
+endif()

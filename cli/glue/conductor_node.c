@@ -181,9 +181,10 @@ static void fault_kill(cnd *d, const char *where) {
 
 /* ---- own alarms ("No connectivity to <router>.<node>") ---------------- */
 
-static uint32_t alarm_num_for(const char *a, const char *b) {
-  /* FNV-1a: a stable number per subject so a later clear finds the raise
-   * even after a restart. */
+/* The 31-bit FNV-1a hash that numbered these alarms before: a router could
+ * pick a node name with another router's number (issue 14).  Only used to
+ * clear an alarm raised by an earlier version. */
+static uint32_t legacy_alarm_num(const char *a, const char *b) {
   uint32_t h = 2166136261u;
   const char *s;
   for (s = a; *s; s++) {
@@ -194,6 +195,50 @@ static uint32_t alarm_num_for(const char *a, const char *b) {
     h = (h ^ (uint8_t)*s) * 16777619u;
   }
   return h & 0x7fffffffu;
+}
+
+/* The number of this node's own alarm about (kind, a, b): assigned once,
+ * in order, and kept in own_alarm_ids, so two subjects never share one and
+ * a clear after a restart finds its raise.  Numbers start at 2^31, above
+ * every legacy hash.  0 if the subject has none and |create| is 0.  Inside
+ * a transaction. */
+static uint32_t own_alarm_num(cnd *d, const char *kind, const char *a,
+                              const char *b, int create) {
+  sqlite3 *db = conductor_store_db(d->store);
+  sqlite3_stmt *s;
+  uint32_t num = 0;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT num FROM own_alarm_ids WHERE kind=?1 AND "
+                         "a=?2 AND b=?3",
+                         -1, &s, NULL) != SQLITE_OK) {
+    return 0;
+  }
+  sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, a, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 3, b, -1, SQLITE_STATIC);
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    num = (uint32_t)sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  if (num != 0 || !create) {
+    return num;
+  }
+  if (sqlite3_prepare_v2(db,
+                         "INSERT INTO own_alarm_ids(kind,a,b,num) SELECT "
+                         "?1,?2,?3,coalesce(max(num)+1,2147483648) FROM "
+                         "own_alarm_ids RETURNING num",
+                         -1, &s, NULL) != SQLITE_OK) {
+    clog_(d, 0, "store: %s", sqlite3_errmsg(db));
+    return 0;
+  }
+  sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, a, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 3, b, -1, SQLITE_STATIC);
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    num = (uint32_t)sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  return num;
 }
 
 static int own_alarm_active(cnd *d, uint32_t num) {
@@ -777,20 +822,49 @@ static void on_listen(uv_poll_t *h, int status, int events) {
   }
 }
 
+/* An alarm an earlier version raised under the legacy hash is cleared by
+ * its exact text (the number alone could be another subject's). */
+static void legacy_clear(cnd *d, uint32_t num, const char *msg) {
+  sqlite3 *db = conductor_store_db(d->store);
+  sqlite3_stmt *s;
+  char id[200];
+  int found = 0;
+  snprintf(id, sizeof id, "%s.conductor:%u", d->node_name, num);
+  if (sqlite3_prepare_v2(db,
+                         "SELECT 1 FROM alarms WHERE alarm_id=?1 AND "
+                         "message=?2",
+                         -1, &s, NULL) == SQLITE_OK) {
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, msg, -1, SQLITE_STATIC);
+    found = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+  }
+  if (found) {
+    own_alarm(d, 0, num, CONDUCTOR_SEV_MAJOR, "system", msg);
+  }
+}
+
 static void write_rows(cnd *d) {
   size_t i;
   for (i = 0; i < d->nrows; i++) {
     conn_row *r = &d->rows[i];
     char msg[200];
-    uint32_t num = alarm_num_for(r->router, r->node);
+    uint32_t num;
     conductor_store_set_connection(d->store, r->router, r->node,
                                    d->node_name, r->state, r->since_ns,
                                    r->last_ka_ns);
     snprintf(msg, sizeof msg, "No connectivity to %s.%s", r->router, r->node);
     if (r->raise == 1) {
-      own_alarm(d, 1, num, CONDUCTOR_SEV_MAJOR, "system", msg);
+      num = own_alarm_num(d, "conn", r->router, r->node, 1);
+      if (num != 0) {
+        own_alarm(d, 1, num, CONDUCTOR_SEV_MAJOR, "system", msg);
+      }
     } else if (r->raise == 2) {
-      own_alarm(d, 0, num, CONDUCTOR_SEV_MAJOR, "system", msg);
+      num = own_alarm_num(d, "conn", r->router, r->node, 0);
+      if (num != 0) {
+        own_alarm(d, 0, num, CONDUCTOR_SEV_MAJOR, "system", msg);
+      }
+      legacy_clear(d, legacy_alarm_num(r->router, r->node), msg);
     }
   }
   d->nrows = 0;
@@ -1017,8 +1091,10 @@ static void link_result(cnd *d, int ok, double rtt_ms) {
         d->o.peer, ok ? "ok" : "lost", rtt_ms, n, loss);
   if (bad != d->link_alarm && conductor_store_begin(d->store) == 0) {
     /* Same number for raise and clear: keyed by the peer, not the text. */
-    own_alarm(d, bad, alarm_num_for("link", d->o.peer), CONDUCTOR_SEV_MAJOR,
-              "system", msg);
+    uint32_t num = own_alarm_num(d, "link", d->o.peer, "", 1);
+    if (num != 0) {
+      own_alarm(d, bad, num, CONDUCTOR_SEV_MAJOR, "system", msg);
+    }
     conductor_store_commit(d->store);
     d->link_alarm = bad;
   }
@@ -1195,6 +1271,16 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
           (unsigned long long)d->o.fault_k);
   }
   load_own_seq(d);
+  /* Numbers of this node's own alarms, one per subject (own_alarm_num). */
+  if (sqlite3_exec(conductor_store_db(d->store),
+                   "CREATE TABLE IF NOT EXISTS own_alarm_ids(kind TEXT NOT "
+                   "NULL, a TEXT NOT NULL, b TEXT NOT NULL, num INTEGER NOT "
+                   "NULL UNIQUE, PRIMARY KEY(kind, a, b)) WITHOUT ROWID",
+                   NULL, NULL, NULL) != SQLITE_OK) {
+    snprintf(err, errcap, "database %s: %s", o->db_path,
+             sqlite3_errmsg(conductor_store_db(d->store)));
+    return CONDUCTOR_ERR_DB;
+  }
   if (stat(o->host_key, &st) != 0) {
     if (conductor_key_generate(o->host_key) != 0) {
       snprintf(err, errcap, "cannot create host key %s", o->host_key);
