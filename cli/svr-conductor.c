@@ -23,6 +23,7 @@
 
 #define EXIT_USAGE 2
 #define EXIT_NOTFOUND 3
+#define EXIT_REFUSED 4
 
 static const char usage_text[] =
     "Usage: svr-conductor [--dir DIR] [--db FILE] COMMAND [ARGS]\n"
@@ -33,8 +34,12 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  run [OPTIONS]            run the conductor node in the foreground\n"
-    "  enroll ROUTER KEY.pub    allow the router whose SSH public key is in\n"
-    "                           KEY.pub (OpenSSH format) to connect as ROUTER\n"
+    "  enroll [--force] ROUTER KEY.pub\n"
+    "                           allow the router whose SSH public key is in\n"
+    "                           KEY.pub (OpenSSH format) to connect as ROUTER;\n"
+    "                           a key enrolled for another router is refused\n"
+    "                           (exit 4) unless --force, which moves it and\n"
+    "                           closes its live connections\n"
     "  unenroll ROUTER          revoke every key of ROUTER: it can no longer\n"
     "                           connect, and a running node closes its\n"
     "                           connections within a second\n"
@@ -104,7 +109,8 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success, 1 runtime error (message on stderr), 2 usage\n"
     "error, 3 not found (unknown alarm ID, no key enrolled for the router,\n"
-    "no database).\n"
+    "no database), 4 refused (enroll: the key is enrolled for another\n"
+    "router).\n"
     "\n"
     "Example:\n"
     "  svr-conductor --dir /tmp/c1 enroll burl-corp router.pub\n"
@@ -737,11 +743,16 @@ static int open_rw(conductor_store **st) {
 }
 
 static int cmd_enroll(int argc, char **argv) {
-  char type[64], b64[2048], fp[128];
+  char type[64], b64[2048], fp[128], owner[CONDUCTOR_NAME_MAX];
   conductor_store *st = NULL;
-  int rv;
+  int rv, force = 0;
+  if (argc >= 2 && strcmp(argv[1], "--force") == 0) {
+    force = 1;
+    argc--;
+    argv++;
+  }
   if (argc != 3) {
-    usage_error("enroll needs ROUTER and KEY.pub%s", "");
+    usage_error("enroll needs [--force] ROUTER and KEY.pub%s", "");
   }
   if (argv[1][0] == '\0' || strlen(argv[1]) >= CONDUCTOR_NAME_MAX) {
     usage_error("router name must be 1-63 characters: '%s'", argv[1]);
@@ -756,6 +767,24 @@ static int cmd_enroll(int argc, char **argv) {
   if (open_rw(&st) != 0) {
     return 1;
   }
+  owner[0] = '\0';
+  rv = conductor_store_lookup_key(st, b64, owner, sizeof owner);
+  if (rv != 0 && rv != CONDUCTOR_ERR_NOT_FOUND) {
+    fprintf(stderr, "svr-conductor: enroll: %s\n", conductor_store_errmsg(st));
+    conductor_store_close(st);
+    return 1;
+  }
+  if (rv == 0 && strcmp(owner, argv[1]) != 0 && !force) {
+    /* One key, one router: moving it silently would let router |owner|'s
+     * host speak as argv[1]. */
+    fprintf(stderr,
+            "svr-conductor: enroll: key %s is already enrolled for router "
+            "%s; 'enroll --force %s %s' moves it (router %s loses it, and "
+            "its live connections are closed)\n",
+            fp, owner, argv[1], argv[2], owner);
+    conductor_store_close(st);
+    return EXIT_REFUSED;
+  }
   rv = conductor_store_enroll(st, argv[1], type, b64, fp);
   if (rv != 0) {
     fprintf(stderr, "svr-conductor: enroll: %s\n", conductor_store_errmsg(st));
@@ -763,7 +792,14 @@ static int cmd_enroll(int argc, char **argv) {
     return 1;
   }
   conductor_store_close(st);
-  printf("enrolled router %s key %s %s\n", argv[1], type, fp);
+  if (owner[0] != '\0' && strcmp(owner, argv[1]) != 0) {
+    printf("enrolled router %s key %s %s (moved from router %s; a running "
+           "conductor node closes its connections with this key within a "
+           "second)\n",
+           argv[1], type, fp, owner);
+  } else {
+    printf("enrolled router %s key %s %s\n", argv[1], type, fp);
+  }
   return 0;
 }
 

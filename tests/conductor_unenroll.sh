@@ -10,6 +10,9 @@
 #  3. `unenroll r1` again and `unenroll nobody`: exit 3 (not found), "no key
 #     is enrolled"; usage error exit 2.
 #  4. Enrolling r1 again lets it back in.
+#  5. Enrolling r1's key for r2: refused, exit 4, naming r1 and --force;
+#     with --force it moves, and r1's live session is closed at once (its
+#     reconnect then authenticates as r2 and its HELLO as r1 is refused).
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
 . "$SVR_SOURCE_DIR/tests/conductor_lib.sh"
 cd "$SVR_TMP"
@@ -80,4 +83,26 @@ echo "== 4. enrolled again"
 "$COND" --dir c1 enroll r1 r1.key.pub >/dev/null
 svr_wait_for 10 '[ "$(state r1)" = connected ]' &&
   svr_pass "r1 enrolled again: reconnected" || svr_fail "r1 after re-enrolment: $(state r1)"
+echo "== 5. a key already enrolled for another router"
+# (was: silently moved to the new router, live sessions kept the old name)
+fp1=$(ssh-keygen -lf r1.key.pub | awk '{print $2}')
+out=$("$COND" --dir c1 enroll r2 r1.key.pub 2>&1); rc=$?
+[ "$rc" = 4 ] && grep -q "key $fp1 is already enrolled for router r1" <<<"$out" &&
+  grep -q -- '--force' <<<"$out" &&
+  [ "$(q c1 "SELECT name FROM routers WHERE fingerprint='$fp1'")" = r1 ] &&
+  svr_pass "enroll r2 with r1's key: exit 4, '$out', r1 keeps it" ||
+  svr_fail "enroll of r1's key for r2: exit $rc: $out"
+out=$("$COND" --dir c1 enroll r1 r1.key.pub 2>&1); rc=$?
+[ "$rc" = 0 ] && svr_pass "enroll of the same key for the same router again: exit 0 ($out)" ||
+  svr_fail "re-enroll same: exit $rc: $out"
+[ "$(state r1)" = connected ] || svr_wait_for 10 '[ "$(state r1)" = connected ]'
+out=$("$COND" --dir c1 enroll --force r2 r1.key.pub 2>&1); rc=$?
+[ "$rc" = 0 ] && grep -q 'moved from router r1' <<<"$out" &&
+  svr_pass "enroll --force moves it: '$out'" || svr_fail "enroll --force: exit $rc: $out"
+svr_wait_for 5 "grep -q 'router r1 node n1: its key is now enrolled for router r2, closing' '$C1_LOG'" &&
+  svr_pass "the live r1 session is closed at the enrolment change" ||
+  { svr_fail "live r1 session not re-checked"; tail -3 "$C1_LOG"; }
+svr_wait_for 10 "grep -q 'key is enrolled for router r2, not r1' '$C1_LOG'" &&
+  svr_pass "r1's reconnect authenticates as r2 and its HELLO as r1 is refused" ||
+  svr_fail "r1 reconnect not refused"
 svr_finish

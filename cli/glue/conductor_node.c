@@ -958,7 +958,9 @@ static void on_check(uv_check_t *h) {
 static void link_check(cnd *d);
 
 /* Another process changed the database (svr-conductor unenroll, enroll,
- * shelve): close the connections of routers no longer enrolled. */
+ * shelve): every authenticated connection's key is looked up again, and a
+ * connection whose key is gone or now enrolled for another router is
+ * closed (it would keep speaking as the router its key no longer names). */
 static void check_enrolment(cnd *d) {
   int64_t v;
   dconn *c, *next;
@@ -976,9 +978,21 @@ static void check_enrolment(cnd *d) {
     if (router[0] == '\0') {
       continue; /* not authenticated yet: its key is checked when it is */
     }
-    if (conductor_store_router_enrolled(d->store, router) == 0) {
-      clog_(d, 1, "router %s node %s: no longer enrolled, closing", router,
-            c->node[0] ? c->node : "-");
+    {
+      char owner[CONDUCTOR_NAME_MAX];
+      int rv = conductor_store_lookup_key(
+          d->store, conductor_sconn_key(c->sc), owner, sizeof owner);
+      if (rv == CONDUCTOR_ERR_NOT_FOUND) {
+        clog_(d, 1, "router %s node %s: no longer enrolled, closing", router,
+              c->node[0] ? c->node : "-");
+      } else if (rv == 0 && strcmp(owner, router) != 0) {
+        clog_(d, 1,
+              "router %s node %s: its key is now enrolled for router %s, "
+              "closing",
+              router, c->node[0] ? c->node : "-", owner);
+      } else {
+        continue; /* still its own (or the store failed: try next time) */
+      }
       conductor_sconn_close(c->sc, CONDUCTOR_ERR_AUTH_DENIED);
       d->stats.unenrolled_closed++;
     }

@@ -295,6 +295,7 @@ struct conductor_sconn {
   char peer[64];      /* "addr:port" or "[addr6]:port" */
   char peer_addr[48]; /* numeric source address alone */
   char router[CONDUCTOR_NAME_MAX];
+  char *key_b64; /* the key it authenticated with (malloc'ed) */
   void *user_data;
 };
 
@@ -512,6 +513,11 @@ static int s_auth_pubkey(ssh_session session, const char *user,
     return auth_failed(c, "publickey", type, fp, user);
   }
   if (signature_state == SSH_PUBLICKEY_STATE_VALID) {
+    free(c->key_b64);
+    c->key_b64 = strdup(b64);
+    if (c->key_b64 == NULL) {
+      return SSH_AUTH_DENIED;
+    }
     snprintf(c->router, sizeof c->router, "%s", router);
     c->state = SC_OPEN;
     slog(c->srv, 2, "%s: router %s authenticated with %s", c->peer, router,
@@ -718,6 +724,7 @@ static void sconn_free(conductor_sconn *c) {
   }
   buf_free(&c->rx);
   buf_free(&c->tx);
+  free(c->key_b64);
   free(c);
 }
 
@@ -801,6 +808,10 @@ const char *conductor_sconn_router(const conductor_sconn *c) {
 }
 
 const char *conductor_sconn_peer(const conductor_sconn *c) { return c->peer; }
+
+const char *conductor_sconn_key(const conductor_sconn *c) {
+  return c->key_b64 ? c->key_b64 : "";
+}
 
 const char *conductor_sconn_peer_addr(const conductor_sconn *c) {
   return c->peer_addr;

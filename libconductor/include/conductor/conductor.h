@@ -641,6 +641,9 @@ CONDUCTOR_EXTERN const char *conductor_sconn_router(const conductor_sconn *c);
 /* The peer as "addr:port" ("[addr]:port" for IPv6), and its numeric source
  * address alone (for limits per address). */
 CONDUCTOR_EXTERN const char *conductor_sconn_peer(const conductor_sconn *c);
+/* Base64 blob of the public key it authenticated with ("" before), so the
+ * host can re-check it when the enrolments change. */
+CONDUCTOR_EXTERN const char *conductor_sconn_key(const conductor_sconn *c);
 CONDUCTOR_EXTERN const char *conductor_sconn_peer_addr(
     const conductor_sconn *c);
 CONDUCTOR_EXTERN void conductor_sconn_set_user_data(conductor_sconn *c,
