@@ -172,4 +172,23 @@ assert len(tlv[6]) == 16 and tlv[6][6] >> 4 == 4, tlv.get(6)
 print("metadata: header %d bytes, payload TLVs %d bytes (encrypted), types %s"
       % (hlen, plen, sorted(hex(t) for t in tlv)))
 EOF
+# the same capture through our Wireshark dissector (cli/wireshark/svr.lua,
+# docs/wireshark.md): every packet between waypoint ports decodes as SVR
+# (a first packet with metadata, or the fast path of a session whose first
+# packet it saw), none truncated or malformed, and the HTTP SYN shows its
+# security ID, sequence 1 and session UUID
+ts=(tshark -n -o tcp.analyze_sequence_numbers:FALSE -o udp.try_heuristic_first:TRUE
+    -o tcp.try_heuristic_first:TRUE -X "lua_script:$SVR_SOURCE_DIR/cli/wireshark/svr.lua"
+    -r ab.pcap)
+wp="((udp.srcport>=16385 && udp.dstport>=16385) || (tcp.srcport>=16385 && tcp.dstport>=16385))"
+n_wp=$("${ts[@]}" -Y "$wp" 2>/dev/null | wc -l)
+n_svr=$("${ts[@]}" -Y "$wp && (svr.security_id || svr.fp.security_id)" 2>/dev/null | wc -l)
+n_bad=$("${ts[@]}" -Y "svr.truncated || svr.malformed || svr.tlv.unknown || _ws.malformed || _ws.lua.error" 2>/dev/null | wc -l)
+syn=$("${ts[@]}" -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && tcp.dstport>=16385" \
+  -T fields -e svr.security_id -e svr.seq -e svr.uuid 2>/dev/null | head -1)
+echo "dissector: $n_wp waypoint packets, $n_svr decoded as SVR, $n_bad flagged; SYN: $syn"
+[ "$n_wp" -gt 1000 ] && [ "$n_svr" = "$n_wp" ] && [ "$n_bad" = 0 ] \
+  && [[ "$syn" =~ ^0x00000001[[:space:]]+1[[:space:]]+[0-9a-f]{8}-[0-9a-f]{4}-4 ]] \
+  && svr_pass "our dissector decodes all $n_wp waypoint packets as SVR (security ID on each), none flagged; the SYN: ID 1, seq 1, a v4 UUID" \
+  || svr_fail "dissector: waypoint=$n_wp svr=$n_svr flagged=$n_bad syn='$syn'"
 svr_finish
