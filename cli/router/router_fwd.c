@@ -97,6 +97,7 @@ typedef struct rt_fwd {
   udp_batch wb, hb;
   uint64_t tx_wire_writes;
   uint64_t frags_returned; /* reassembled datagrams for this host itself */
+  uint64_t local_mcast;    /* IPv6 multicast of the kernel's own (MLD) */
   fwd_reasm reasm;     /* outer UDP fragments from peers */
   fwd_reasm reasm_in;  /* fragments from hosts (the kernel re-fragments
                         * what conntrack reassembled before it routes it
@@ -110,6 +111,8 @@ typedef struct rt_fwd {
   size_t n_routes;
   int mark_route_v4, mark_route_v6;
   uint8_t icmp_src[4];           /* source of the ICMP errors we send */
+  uint8_t icmp_src6[16];         /* and of the ICMPv6 ones (0: none) */
+  int have_src6;
   /* counters */
   uint64_t rx_tun, rx_tap, rx_super, segments, tx_wire, tx_host,
       tx_host_writes, icmp_sent;
@@ -337,6 +340,10 @@ static int kernel_setup(rt_fwd *f, char *err, size_t errlen) {
       }
     } else {
       have6 = 1;
+      if (!f->have_src6) {
+        memcpy(f->icmp_src6, it->address.addr, 16);
+        f->have_src6 = 1;
+      }
     }
     nw++;
   }
@@ -500,12 +507,73 @@ static void write_tun(rt_fwd *f, const struct virtio_net_hdr *vh,
   }
 }
 
-/* Answers a refused IPv4 packet with an ICMP error (never one to an ICMP
- * error, RFC 1122 3.2.2). */
+/* RFC 4443 section 3.1 destination unreachable from f->icmp_src6 to the
+ * source of |orig|, quoting as much of it as keeps the error within the
+ * IPv6 minimum MTU (section 2.4 (c)).  |out| holds 1280 bytes. */
+static size_t icmp6_error(const rt_fwd *f, uint8_t *out, const uint8_t *orig,
+                          size_t origlen, uint8_t code) {
+  size_t q = origlen > 1280 - 48 ? 1280 - 48 : origlen, n = 48 + q;
+  uint8_t ph[8];
+  uint32_t sum;
+  memset(out, 0, 48);
+  out[0] = 0x6c; /* version 6, traffic class CS6 (0xc0) */
+  svr_put_be16(out + 4, (uint16_t)(8 + q));
+  out[6] = 58;
+  out[7] = 64;
+  memcpy(out + 8, f->icmp_src6, 16);
+  memcpy(out + 24, orig + 8, 16);
+  out[40] = 1; /* destination unreachable */
+  out[41] = code;
+  memcpy(out + 48, orig, q);
+  /* checksum over the pseudo-header (RFC 8200 section 8.1) and message */
+  svr_put_be32(ph, (uint32_t)(8 + q));
+  ph[4] = ph[5] = ph[6] = 0;
+  ph[7] = 58;
+  sum = svr_cksum_add(0, out + 8, 32);
+  sum = svr_cksum_add(sum, ph, 8);
+  sum = svr_cksum_add(sum, out + 40, 8 + q);
+  svr_put_be16(out + 42, svr_cksum_finish(sum));
+  return n;
+}
+
+/* 1 when an ICMPv6 error may answer |ip| (RFC 4443 section 2.4 (e)): not
+ * an error message itself, not to a multicast destination (no Packet Too
+ * Big or Parameter Problem is sent here), not from the unspecified or a
+ * multicast source, and only for the first fragment. */
+static int icmp6_may_answer(const uint8_t *ip, size_t len) {
+  static const uint8_t unspec[16];
+  if (len < 40 || ip[24] == 0xff || ip[8] == 0xff ||
+      memcmp(ip + 8, unspec, 16) == 0) {
+    return 0;
+  }
+  if (ip[6] == 58 && len >= 41 && ip[40] < 128) {
+    return 0; /* an ICMPv6 error message */
+  }
+  if (ip[6] == 44 && len >= 44 && (svr_get_be16(ip + 42) & 0xfff8) != 0) {
+    return 0; /* a fragment other than the first */
+  }
+  return 1;
+}
+
+/* Answers a refused packet with an ICMP error: IPv4 (never one to an ICMP
+ * error, RFC 1122 3.2.2) with |code| of RFC 792 / RFC 1812, IPv6 (RFC 4443
+ * section 3.1) with the code that means the same. */
 static void refuse(rt_fwd *f, const uint8_t *ip, size_t len, uint8_t code,
                    uint16_t mtu) {
-  uint8_t out[576];
+  uint8_t out[1280];
   size_t n;
+  if (len >= 1 && (ip[0] >> 4) == 6) {
+    /* v4 0 net unreachable -> 0 no route to destination; 13 administratively
+     * prohibited -> 1; 1 host unreachable -> 3 address unreachable */
+    uint8_t c6 = code == 13 ? 1 : code == 1 ? 3 : 0;
+    if (!f->have_src6 || !icmp6_may_answer(ip, len)) {
+      return;
+    }
+    n = icmp6_error(f, out, ip, len, c6);
+    write_tun(f, NULL, out, n);
+    f->icmp_sent++;
+    return;
+  }
   if (len < 20 || (ip[0] >> 4) != 4 || f->icmp_src[0] == 0) {
     return;
   }
@@ -899,6 +967,13 @@ static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
       }
     } else {
       f->rx_tun++;
+      if (len >= 40 && (p[0] >> 4) == 6 && p[24] == 0xff) {
+        /* IPv6 multicast routed into the device: the kernel's own MLD
+         * reports for the groups the device joins (no address, no DAD or
+         * router solicitation: fwd_tun.c); never a flow of a host */
+        f->local_mcast++;
+        continue;
+      }
       if (fwd_reasm_is_fragment(p, len)) {
         ptrdiff_t whole = fwd_reasm_add(&f->reasm_in, p, len, now,
                                         f->reasm_buf, FWD_REASM_MAX);
@@ -1475,6 +1550,7 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
                  ", \"tx_host_writes\": %" PRIu64 ", \"icmp_sent\": %" PRIu64
                  ", \"reassembled\": %" PRIu64 ", \"fragments\": %" PRIu64
                  ", \"returned_to_kernel\": %" PRIu64
+                 ", \"local_multicast_ignored\": %" PRIu64
                  ", \"ingress_packets\": %" PRIu64 ", \"egress_packets\": %"
                  PRIu64 ", \"ingress_bytes\": %" PRIu64 ", \"egress_bytes\": %"
                  PRIu64 ", \"sessions\": %" PRIu64 ", \"sessions_created\": %"
@@ -1485,7 +1561,7 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
               f->tx_host, f->tx_host_writes, f->icmp_sent,
               f->reasm.completed + f->reasm_in.completed,
               f->reasm.fragments + f->reasm_in.fragments, f->frags_returned,
-              st.ingress_packets,
+              f->local_mcast, st.ingress_packets,
               st.egress_packets, st.ingress_bytes, st.egress_bytes,
               st.sessions, st.sessions_created, st.sessions_closed,
               st.rekeys);
@@ -1517,6 +1593,10 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
                " datagrams reassembled, %" PRIu64 " of them for this host "
                "(returned to the kernel)\n", f->reasm.fragments,
             f->reasm.completed, f->frags_returned);
+  if (f->local_mcast) {
+    rf_printf(b, "IPv6 multicast of this host's own (MLD) ignored: %" PRIu64
+                 "\n", f->local_mcast);
+  }
   rf_printf(b, "Drops:\n");
   for (i = 0; i < SVRFWD_NUM_DROP_REASONS; i++) {
     if (st.drop[i]) {

@@ -477,7 +477,23 @@ local function dissect_peer_port(tvb, pinfo, tree)
   return len
 end
 
+-- Called for 1280/UDP (port table) and for the conversations of sessions
+-- whose first packet was seen (pinfo.conversation, set below): a
+-- conversation dissector comes before the port tables and heuristics of
+-- other protocols, so a waypoint port that Wireshark assigns to something
+-- else still decodes as SVR.
 function svr.dissector(tvb, pinfo, tree)
+  for _, proto in ipairs({ "udp", "tcp" }) do
+    local ses = sessions[conv_key(pinfo, proto, false)]
+    if ses then
+      if tvb:len() >= 8 and starts_with_cookie(tvb, 0) then
+        dissect_first(tvb, pinfo, tree, proto)
+      else
+        dissect_fast(tvb, pinfo, tree, ses)
+      end
+      return tvb:len()
+    end
+  end
   return dissect_peer_port(tvb, pinfo, tree)
 end
 
@@ -488,6 +504,7 @@ local function heur(proto)
     end
     if tvb:len() >= 8 and starts_with_cookie(tvb, 0) then
       dissect_first(tvb, pinfo, tree, proto)
+      pinfo.conversation = svr
       return true
     end
     if proto == "tcp" and tvb:len() >= 8 and tvb(0, 8):string() == "SVRFWDET" then
