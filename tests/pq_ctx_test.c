@@ -36,6 +36,7 @@ typedef struct sim {
   int downs_echo[2];     /* Down with Diag 2 */
   int downs[2];
   uint64_t foreign_sent; /* requests from a stranger */
+  size_t bufcap[2];      /* write buffer a host gives (0: the largest) */
 } sim;
 
 static sim g;
@@ -115,11 +116,11 @@ static void link_tests(uint64_t interval, uint8_t len) {
 }
 
 static void drain(int i) {
-  uint8_t buf[SVRBFD_PQ_MAX_PKT_LEN + 64];
+  uint8_t buf[SVRBFD_MAX_PKT_LEN + 64];
+  size_t cap = g.bufcap[i] ? g.bufcap[i] : sizeof(buf);
   for (;;) {
     svrbfd_path path;
-    svrbfd_ssize n = svrbfd_ctx_write_pkt(g.ctx[i], &path, buf, sizeof(buf),
-                                          g.now);
+    svrbfd_ssize n = svrbfd_ctx_write_pkt(g.ctx[i], &path, buf, cap, g.now);
     pkt *p;
     CU_ASSERT_FATAL(n >= 0);
     if (n == 0) {
@@ -217,6 +218,56 @@ static void test_bursts(void) {
   teardown();
 }
 
+/* A peer that pads its echo requests to the maximum (1400 bytes of
+ * padding: 1458-byte requests, 1482-byte replies).  Node 0 first gives
+ * write_pkt a 512-byte buffer, the largest datagram svrbfd.h promised
+ * before: the replies that do not fit are dropped and counted, write_pkt
+ * never returns NOBUF (drain() asserts it: a kept reply used to block the
+ * queue, and the host's retries spun), and node 0's own echo bursts still
+ * run, 10 of 10.  With SVRBFD_MAX_PKT_LEN bytes every reply goes out. */
+static void test_padded_peer_echo(void) {
+  svrbfd_pq_settings ps;
+  svrbfd_pq_result r;
+  svrbfd_pq_ctx_stats st;
+  int round;
+  CU_ASSERT(SVRBFD_MAX_PKT_LEN >= SVRBFD_PQ_MAX_PKT_LEN + 24);
+  for (round = 0; round < 2; round++) {
+    int i;
+    setup(0, 20000);
+    for (i = 0; i < 2; i++) {
+      svrbfd_pq_settings_default(&ps);
+      ps.link_test_interval_ns = 1 * S;
+      ps.link_test_length = 10;
+      ps.min_tx_spacing_ns = 10 * MS;
+      ps.pad_len = i == 1 ? SVRBFD_PQ_MAX_PAD : 36;
+      CU_ASSERT_FATAL(svrbfd_session_set_link_test(g.s[i], &ps, g.now) == 0);
+    }
+    g.bufcap[0] = round == 0 ? 512 : 0;
+    run_until(g.now + 5 * S);
+    CU_ASSERT_EQUAL(state(0), SVRBFD_STATE_UP);
+    CU_ASSERT_EQUAL(svrbfd_pq_path_get_result(svrbfd_session_get_pq(g.s[0]),
+                                              &r), 1);
+    CU_ASSERT_EQUAL(r.sent, 10);
+    CU_ASSERT_EQUAL(r.received, 10);
+    svrbfd_ctx_get_echo_stats(g.ctx[0], &st);
+    CU_ASSERT(st.rx_requests >= 30);
+    CU_ASSERT(st.tx_requests >= 30);
+    CU_ASSERT_EQUAL(svrbfd_pq_path_get_result(svrbfd_session_get_pq(g.s[1]),
+                                              &r), 1);
+    if (round == 0) {
+      CU_ASSERT_EQUAL(st.tx_replies, 0);
+      CU_ASSERT_EQUAL(st.rx_queue_full, st.rx_requests);
+      CU_ASSERT_EQUAL(r.received, 0);
+    } else {
+      CU_ASSERT_EQUAL(st.tx_replies, st.rx_requests);
+      CU_ASSERT_EQUAL(st.rx_queue_full, 0);
+      CU_ASSERT_EQUAL(r.sent, 10);
+      CU_ASSERT_EQUAL(r.received, 10);
+    }
+    teardown();
+  }
+}
+
 /* A peer advertising Required Min Echo RX 0 gets no echo requests. */
 static void test_peer_refuses_echo(void) {
   svrbfd_pq_ctx_stats st;
@@ -308,6 +359,7 @@ static void test_stranger_and_cut(void) {
 int main(void) {
   static const svr_test_case cases[] = {
       {"bursts", test_bursts},
+      {"padded_peer_echo", test_padded_peer_echo},
       {"peer_refuses_echo", test_peer_refuses_echo},
       {"demand_echo_failure", test_demand_echo_failure},
       {"stranger_and_cut", test_stranger_and_cut},

@@ -274,11 +274,15 @@ svrbfd_ssize bfd_pq_ctx_write(svrbfd_ctx *ctx, svrbfd_path *path, uint8_t *buf,
     pq_reflect_item *it = &ctx->pq->q[ctx->pq->head];
     svrbfd_ssize n = svrbfd_pq_reflect(buf, buflen, it->data, it->len,
                                        it->rx_ts, ts < it->rx_ts ? it->rx_ts : ts);
-    if (n == SVRBFD_PQ_ERR_NOBUF) {
-      return SVRBFD_ERR_NOBUF;
-    }
     ctx->pq->head = (ctx->pq->head + 1) % PQ_REFLECT_QLEN;
     ctx->pq->n--;
+    if (n == SVRBFD_PQ_ERR_NOBUF) {
+      /* the reply does not fit the host's buffer: kept queued it would
+       * block every later packet (and a host retrying NOBUF would spin),
+       * so it is dropped and counted, like a full queue */
+      ctx->stats_echo.rx_queue_full++;
+      continue;
+    }
     if (n > 0) {
       *path = it->path;
       ctx->stats_echo.tx_replies++;

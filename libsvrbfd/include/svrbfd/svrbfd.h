@@ -139,8 +139,13 @@ typedef enum svrbfd_auth_type {
 #define SVRBFD_PORT_RFC5883 4784 /* RFC 5883 multihop control */
 #define SVRBFD_MIN_PKT_LEN 24
 #define SVRBFD_MAX_AUTH_KEY_LEN 64
-/* Largest datagram write_pkt produces: 24 + 40 auth + metadata. */
-#define SVRBFD_MAX_PKT_LEN 512
+/* Largest datagram write_pkt produces: an echo reply to the largest echo
+ * request a context accepts for reflection (SVRBFD_PQ_MAX_PKT_LEN, 1500
+ * bytes, in svrbfd_pq.h) plus the 24 bytes of reflector times.  Control
+ * packets are at most 24 + 40 auth + metadata (< 512).  A host that passes
+ * a smaller buffer still works: a reflection that does not fit is dropped
+ * and counted (svrbfd_pq_ctx_stats.rx_queue_full), never kept queued. */
+#define SVRBFD_MAX_PKT_LEN 1524
 #define SVRBFD_NAME_MAX 64       /* router and node names, with the NUL */
 
 /* ---- packet codec ---------------------------------------------------- */

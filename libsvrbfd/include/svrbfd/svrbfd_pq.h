@@ -383,7 +383,9 @@ typedef struct svrbfd_pq_ctx_stats {
   uint64_t rx_requests;   /* echo requests queued for reflection */
   uint64_t rx_replies;    /* echo replies handed to a session */
   uint64_t rx_refused;    /* requests from an address with no session */
-  uint64_t rx_queue_full; /* requests dropped: reflection queue full */
+  uint64_t rx_queue_full; /* requests not reflected: the reflection queue
+                           * was full, or the reply did not fit the buffer
+                           * the host gave svrbfd_ctx_write_pkt() */
   uint64_t rx_bad;        /* undecodable, or a reply for no session */
   uint64_t tx_replies;    /* reflections written */
   uint64_t tx_requests;   /* requests written */
