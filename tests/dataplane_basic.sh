@@ -18,15 +18,16 @@ cd "$SVR_TMP"
 dp_topo
 dp_router_conf A >/dev/null
 dp_router_conf B >/dev/null
+# capture the A-B link for the whole test (A's side), from before the
+# routers start: every session's first packet is in it (64 MiB kernel
+# buffer: a loaded machine must not drop packets of the capture)
+svr_bg A tshark -n -B 64 -i aB -w "$SVR_TMP/ab.pcap" -f "ip"
+CAP_PID=$SVR_LAST_PID; CAP_LOG=$SVR_LAST_LOG
+svr_wait_for 10 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
 dp_routers_up 30 || { svr_fail "routers did not come up"; svr_finish; }
 RA="$DP_ROUTER -c $SVR_TMP/routerA.conf"
 RB="$DP_ROUTER -c $SVR_TMP/routerB.conf"
 
-# capture the A-B link for the whole test (A's side)
-# (64 MiB kernel buffer: a loaded machine must not drop packets of the capture)
-svr_bg A tshark -n -B 64 -i aB -w "$SVR_TMP/ab.pcap" -f "ip"
-CAP_PID=$SVR_LAST_PID; CAP_LOG=$SVR_LAST_LOG
-svr_wait_for 10 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
 
 # ---- ping
 if dp_exec C ping -c 5 -i 0.2 -W 2 10.2.0.2 >ping.out 2>&1 &&
