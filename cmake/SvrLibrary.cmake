@@ -3,7 +3,8 @@
 #
 #   svr_add_library(NAME svrbfd PREFIX SVRBFD VERSION 0.1.0
 #                   DESCRIPTION "..." SOURCES src/a.c ...
-#                   [LIBS PkgConfig::LIBCRYPTO ...] [PC_REQUIRES "libcrypto"])
+#                   [LIBS PkgConfig::LIBCRYPTO ...] [PC_REQUIRES "libcrypto"]
+#                   [PC_LIBS_PRIVATE "-lm"])
 #
 # Expects, in the calling folder: include/<NAME>/<NAME>.h (the umbrella
 # header) and lib<NAME>.map (the linker version script, `local: *;`).
@@ -11,7 +12,8 @@
 # <NAME>_static, aliases svr::<NAME> and svr::<NAME>_static, a generated
 # include/<NAME>/version.h and a lib<NAME>.pc, and installs all of them.
 function(svr_add_library)
-  cmake_parse_arguments(L "" "NAME;PREFIX;VERSION;DESCRIPTION;PC_REQUIRES"
+  cmake_parse_arguments(L ""
+                        "NAME;PREFIX;VERSION;DESCRIPTION;PC_REQUIRES;PC_LIBS_PRIVATE"
                         "SOURCES;LIBS" ${ARGN})
   set(dir "${CMAKE_CURRENT_SOURCE_DIR}")
   set(gen "${CMAKE_CURRENT_BINARY_DIR}/include")
@@ -28,6 +30,17 @@ function(svr_add_library)
   set(SVR_LIB_NAME "${L_NAME}")
   set(SVR_LIB_DESCRIPTION "${L_DESCRIPTION}")
   set(SVR_LIB_PC_REQUIRES "${L_PC_REQUIRES}")
+  set(SVR_LIB_PC_LIBS_PRIVATE "${L_PC_LIBS_PRIVATE}")
+  # The .pc names its prefix relative to where it is installed
+  # (${pcfiledir}), so `cmake --install --prefix DIR` (or moving the tree)
+  # needs no reconfigure; an absolute libdir keeps the absolute prefix.
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+    set(SVR_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  else()
+    file(RELATIVE_PATH rel "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
+    string(REGEX REPLACE "/$" "" rel "${rel}")
+    set(SVR_PC_PREFIX "\${pcfiledir}/${rel}")
+  endif()
   configure_file("${PROJECT_SOURCE_DIR}/cmake/version.h.in"
                  "${gen}/${L_NAME}/version.h" @ONLY)
   configure_file("${PROJECT_SOURCE_DIR}/cmake/lib.pc.in"
