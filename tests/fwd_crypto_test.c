@@ -151,6 +151,30 @@ static void test_key_overlap(void) {
   ft_pair_free(&t);
 }
 
+/* Removing the old key ends its overlap at once: a packet under it is
+ * refused as unknown; the key we send with cannot be removed; removing a
+ * key that is not installed is fine (idempotent). */
+static void test_key_remove(void) {
+  ft_pair t;
+  ft_pkt old1, nw;
+  static const uint8_t k8[32] = {8};
+  ft_pair_init(&t, SVRFWD_CIPHER_AES256_GCM, NULL);
+  make_outer(&t, &old1, 3000, 20, 0); /* under the pair's key 7 */
+  CU_ASSERT_EQUAL(svrfwd_peer_key_add(t.ab, 8, k8, 32, 1, 1 * NS), 0);
+  CU_ASSERT_EQUAL(svrfwd_peer_key_add(t.ba, 8, k8, 32, 1, 1 * NS), 0);
+  CU_ASSERT_EQUAL(svrfwd_peer_key_remove(t.ba, 8), SVRFWD_ERR_KEY);
+  CU_ASSERT_EQUAL(svrfwd_peer_key_remove(t.ba, 7), 0);
+  CU_ASSERT_EQUAL(svrfwd_peer_key_remove(t.ba, 7), 0);
+  CU_ASSERT_EQUAL(svrfwd_peer_key_remove(t.ba, 99), 0);
+  CU_ASSERT_EQUAL(svrfwd_ctx_egress(t.b, &old1.b, NULL, 2 * NS),
+                  SVRFWD_ERR_PKT_KEY_UNKNOWN);
+  make_outer(&t, &nw, 3000, 21, 2 * NS);
+  CU_ASSERT_EQUAL(svrfwd_ctx_egress(t.b, &nw.b, NULL, 2 * NS), 0);
+  CU_ASSERT_EQUAL(svrfwd_peer_key_remove(NULL, 7),
+                  SVRFWD_ERR_INVALID_ARGUMENT);
+  ft_pair_free(&t);
+}
+
 /* Time-based HMAC (CBC modes): a packet outside the window is stale. */
 static void test_hmac_time_window(void) {
   ft_pair t;
@@ -646,6 +670,7 @@ int main(void) {
       {"tamper", test_tamper},
       {"replay", test_replay},
       {"key_overlap", test_key_overlap},
+      {"key_remove", test_key_remove},
       {"hmac_time_window", test_hmac_time_window},
       {"key_rules", test_key_rules},
       {"gcm_fast_path_vs_fresh_context", test_gcm_fast_vs_fresh},

@@ -205,6 +205,32 @@ int svrfwd_peer_key_add(svrfwd_peer *p, uint32_t id, const uint8_t *key,
   return activate ? svrfwd_peer_key_activate(p, id, ts) : 0;
 }
 
+int svrfwd_peer_key_remove(svrfwd_peer *p, uint32_t id) {
+  svrfwd_session *s;
+  int i, k;
+  if (!p) {
+    return SVRFWD_ERR_INVALID_ARGUMENT;
+  }
+  for (i = 0; i < FWD_PEER_KEYS; i++) {
+    if (p->keys[i].used && p->keys[i].id == id) {
+      if (i == p->active) {
+        return SVRFWD_ERR_KEY;
+      }
+      OPENSSL_cleanse(&p->keys[i], sizeof(p->keys[i]));
+    }
+  }
+  for (s = p->ctx->sessions; s; s = s->next) {
+    if (s->peer == p) {
+      for (k = 0; k < 2; k++) {
+        if (s->skeys[k].valid && s->skeys[k].id == id) {
+          OPENSSL_cleanse(&s->skeys[k], sizeof(s->skeys[k]));
+        }
+      }
+    }
+  }
+  return 0;
+}
+
 void svrfwd_peer_retrigger_metadata(svrfwd_peer *p) {
   svrfwd_session *s;
   for (s = p->ctx->sessions; s; s = s->next) {

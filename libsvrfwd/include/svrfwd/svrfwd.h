@@ -427,6 +427,13 @@ SVRFWD_EXTERN int svrfwd_peer_key_add(svrfwd_peer *peer, uint32_t security_id,
 SVRFWD_EXTERN int svrfwd_peer_key_activate(svrfwd_peer *peer,
                                            uint32_t security_id,
                                            svrfwd_tstamp ts);
+/* Forgets key |security_id| before its overlap ends (both sides send with
+ * a newer key): packets under it are then refused as
+ * SVRFWD_ERR_PKT_KEY_UNKNOWN, and the sessions' keys derived from it are
+ * wiped.  Returns 0 (also when it is not installed: removing is
+ * idempotent) or SVRFWD_ERR_KEY (it is the key we send with). */
+SVRFWD_EXTERN int svrfwd_peer_key_remove(svrfwd_peer *peer,
+                                         uint32_t security_id);
 /*
  * Makes every session of the peer send metadata again, as on a new flow
  * (the peer failed over, rebooted, or BFD saw its source NAT change): the
