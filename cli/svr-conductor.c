@@ -54,6 +54,16 @@ static const char usage_text[] =
     "                           router node connections to this conductor\n"
     "                           node: state, since, last keepalive\n"
     "  show routers [--json]    enrolled router keys\n"
+    "  show security key-status [--router R] [--node N] [--json]\n"
+    "                           per router node: key manager state, rekey\n"
+    "                           index, last rekey, next rekey, key change\n"
+    "                           count, key change errors\n"
+    "  security add R1 R2 | security remove R1 R2\n"
+    "                           configure a security element: the adjacency\n"
+    "                           between routers R1 and R2, whose key this\n"
+    "                           conductor node generates and pushes\n"
+    "  rekey [--router R]       rekey every security element (of router R)\n"
+    "                           now; the running daemon starts within 1 s\n"
     "  shelve ID | unshelve ID  hide / show an active alarm (ID as shown)\n"
     "  keygen FILE              write an Ed25519 key pair FILE (mode 0600),\n"
     "                           FILE.pub; refused if FILE exists\n"
@@ -94,6 +104,10 @@ static const char usage_text[] =
     "  --max-send-buffer BYTES  answers queued for a router that does not\n"
     "                           read them (default 262144); beyond, the\n"
     "                           connection is closed\n"
+    "  --rekey-interval T       rekey-interval: a new key for every security\n"
+    "                           element every T: 'never' (default), N\n"
+    "                           minutes (1-720) or N with a unit s, m or h\n"
+    "                           (1 s to 720 h)\n"
     "  -v, --verbose            log every connection (default: warnings)\n"
     "\n"
     "Testing aid (never in production):\n"
@@ -185,6 +199,37 @@ static double dbl_arg(const char *opt, const char *v) {
   return d;
 }
 
+/* --rekey-interval never | N (minutes, 1-720) | N{s,m,h}; ns, 0 = never */
+static uint64_t interval_arg(const char *v) {
+  char *end;
+  unsigned long long n, unit = 60;
+  errno = 0;
+  if (strcmp(v, "never") == 0) {
+    return 0;
+  }
+  n = strtoull(v, &end, 10);
+  if (v[0] >= '0' && v[0] <= '9' && !errno && end != v) {
+    if (*end == 's' && end[1] == '\0') {
+      unit = 1;
+    } else if (*end == 'm' && end[1] == '\0') {
+      unit = 60;
+    } else if (*end == 'h' && end[1] == '\0') {
+      unit = 3600;
+    } else if (*end != '\0') {
+      n = 0;
+    }
+    if (*end == '\0' && n > 720) {
+      n = 0;
+    }
+    if (n >= 1 && n <= 720ULL * 3600 / unit) {
+      return n * unit * CONDUCTOR_SECONDS;
+    }
+  }
+  usage_error("--rekey-interval: expected never, N minutes (1-720) or N "
+              "with s, m or h (1 s to 720 h), got '%s'",
+              v);
+}
+
 /* --fault-kill-at insert:K | commit:K */
 static void fault_arg(const char *v, cnd_opts *o) {
   const char *colon = strchr(v, ':');
@@ -229,6 +274,7 @@ static int cmd_run(int argc, char **argv) {
       {"fd-reserve", required_argument, NULL, 'R'},
       {"max-send-buffer", required_argument, NULL, 'B'},
       {"fault-kill-at", required_argument, NULL, 'F'},
+      {"rekey-interval", required_argument, NULL, 'X'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -294,6 +340,9 @@ static int cmd_run(int argc, char **argv) {
       break;
     case 'F':
       fault_arg(optarg, &o);
+      break;
+    case 'X':
+      o.rekey_interval_ns = interval_arg(optarg);
       break;
     case 'v':
       g_verbose = 1;
@@ -742,6 +791,333 @@ static int open_rw(conductor_store **st) {
   return 0;
 }
 
+/* ---- security elements and rekey ----------------------------------------- */
+
+static void check_name(const char *what, const char *n) {
+  if (n[0] == '\0' || strlen(n) >= CONDUCTOR_NAME_MAX) {
+    usage_error("%s: router name must be 1-63 characters: '%s'", what, n);
+  }
+}
+
+static int cmd_security(int argc, char **argv) {
+  conductor_store *st = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  const char *a, *b;
+  int add, changed;
+  if (argc != 4 || (strcmp(argv[1], "add") != 0 &&
+                    strcmp(argv[1], "remove") != 0)) {
+    usage_error("expected 'security add R1 R2' or 'security remove R1 R2'%s",
+                "");
+  }
+  add = strcmp(argv[1], "add") == 0;
+  check_name("security", argv[2]);
+  check_name("security", argv[3]);
+  if (strcmp(argv[2], argv[3]) == 0) {
+    usage_error("security: a security element joins two different routers, "
+                "got '%s' twice",
+                argv[2]);
+  }
+  /* stored as an unordered pair: a < b */
+  a = strcmp(argv[2], argv[3]) < 0 ? argv[2] : argv[3];
+  b = a == argv[2] ? argv[3] : argv[2];
+  if (open_rw(&st) != 0) {
+    return 1;
+  }
+  db = conductor_store_db(st);
+  sqlite3_busy_timeout(db, 5000);
+  if (add) {
+    s = prep(db, "INSERT OR IGNORE INTO security_elements(router_a, "
+                 "router_b, created_ns) VALUES(?1,?2,?3)");
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)cglue_unix_ns());
+  } else {
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    s = prep(db, "DELETE FROM security_keys WHERE router_a=?1 AND "
+                 "router_b=?2");
+    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+    sqlite3_step(s);
+    sqlite3_finalize(s);
+    s = prep(db, "DELETE FROM key_status WHERE (router=?1 AND peer=?2) OR "
+                 "(router=?2 AND peer=?1)");
+    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+    sqlite3_step(s);
+    sqlite3_finalize(s);
+    s = prep(db, "DELETE FROM security_elements WHERE router_a=?1 AND "
+                 "router_b=?2");
+  }
+  sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+  if (sqlite3_step(s) != SQLITE_DONE) {
+    fprintf(stderr, "svr-conductor: %s: %s\n", g_db, sqlite3_errmsg(db));
+    sqlite3_finalize(s);
+    conductor_store_close(st);
+    return 1;
+  }
+  sqlite3_finalize(s);
+  changed = sqlite3_changes(db);
+  if (!add) {
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+  }
+  conductor_store_close(st);
+  if (!add && !changed) {
+    fprintf(stderr, "svr-conductor: no security element %s <-> %s\n", a, b);
+    return EXIT_NOTFOUND;
+  }
+  printf("security element %s <-> %s %s\n", a, b,
+         add ? (changed ? "added" : "already configured") : "removed");
+  return 0;
+}
+
+static int cmd_rekey(int argc, char **argv) {
+  static const struct option opts[] = {{"router", required_argument, NULL, 'r'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *router = NULL;
+  conductor_store *st = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  int c, n = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r':
+      check_name("rekey --router", optarg);
+      router = optarg;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      return 0;
+    default:
+      usage_error("bad option for rekey%s", "");
+    }
+  }
+  if (optind < argc) {
+    usage_error("rekey: unexpected argument '%s'", argv[optind]);
+  }
+  if (open_rw(&st) != 0) {
+    return 1;
+  }
+  db = conductor_store_db(st);
+  sqlite3_busy_timeout(db, 5000);
+  s = prep(db, "SELECT count(*) FROM security_elements WHERE ?1 IS NULL OR "
+               "router_a=?1 OR router_b=?1");
+  if (router) {
+    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
+  }
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    n = sqlite3_column_int(s, 0);
+  }
+  sqlite3_finalize(s);
+  if (n == 0) {
+    conductor_store_close(st);
+    fprintf(stderr, "svr-conductor: no security element%s%s: nothing to "
+                    "rekey (svr-conductor security add R1 R2)\n",
+            router ? " with router " : "", router ? router : "");
+    return EXIT_NOTFOUND;
+  }
+  s = prep(db, "INSERT INTO rekey_requests(router, requested_ns) "
+               "VALUES(?1,?2)");
+  if (router) {
+    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
+  }
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)cglue_unix_ns());
+  c = sqlite3_step(s);
+  sqlite3_finalize(s);
+  conductor_store_close(st);
+  if (c != SQLITE_DONE) {
+    fprintf(stderr, "svr-conductor: %s: rekey request not stored\n", g_db);
+    return 1;
+  }
+  printf("rekey requested for %d security element%s\n", n, n == 1 ? "" : "s");
+  return 0;
+}
+
+static void fmt_left(char *buf, size_t cap, int64_t interval, int64_t next) {
+  int64_t now = (int64_t)cglue_unix_ns(), left;
+  if (interval <= 0) {
+    snprintf(buf, cap, "n/a");
+    return;
+  }
+  left = next > now ? (next - now) / 1000000000LL : 0;
+  snprintf(buf, cap, "%lld hrs %lld min %lld sec", (long long)(left / 3600),
+           (long long)(left / 60 % 60), (long long)(left % 60));
+}
+
+static int show_key_status(int argc, char **argv) {
+  static const struct option opts[] = {{"router", required_argument, NULL, 'r'},
+                                       {"node", required_argument, NULL, 'n'},
+                                       {"json", no_argument, NULL, 'j'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *router = NULL, *node = NULL;
+  int json = 0, c, first = 1;
+  sqlite3 *db;
+  sqlite3_stmt *s, *p;
+  int64_t interval = 0, next = 0;
+  char next_txt[64];
+  table t = {8,
+             {"Router", "Node", "Key Manager State", "Rekey Index",
+              "Last Rekey", "Next Rekey", "Key Change Count",
+              "Key Change Errors"},
+             NULL, 0, 0};
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r':
+      router = optarg;
+      break;
+    case 'n':
+      node = optarg;
+      break;
+    case 'j':
+      json = 1;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      return 0;
+    default:
+      usage_error("bad option for show security key-status%s", "");
+    }
+  }
+  if (optind < argc) {
+    usage_error("show security key-status: unexpected argument '%s'",
+                argv[optind]);
+  }
+  db = open_ro();
+  s = prep(db, "SELECT interval_ns, next_rekey_ns FROM key_manager LIMIT 1");
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    interval = sqlite3_column_int64(s, 0);
+    next = sqlite3_column_int64(s, 1);
+  }
+  sqlite3_finalize(s);
+  fmt_left(next_txt, sizeof next_txt, interval, next);
+  /* every router node that has a key status or a connection and belongs
+   * to a security element */
+  s = prep(db,
+           "WITH members(router) AS (SELECT router_a FROM security_elements "
+           " UNION SELECT router_b FROM security_elements),"
+           " nodes(router, node) AS (SELECT router, node FROM key_status "
+           " UNION SELECT c.router, c.node FROM connections c JOIN members m "
+           " ON m.router=c.router) "
+           "SELECT n.router, n.node,"
+           " coalesce((SELECT state FROM connections c WHERE "
+           "  c.router=n.router AND c.node=n.node), 'disconnected'),"
+           " coalesce((SELECT max(rekey_index) FROM key_status k WHERE "
+           "  k.router=n.router AND k.node=n.node), 0),"
+           " coalesce((SELECT max(last_rekey_ns) FROM key_status k WHERE "
+           "  k.router=n.router AND k.node=n.node), 0),"
+           " coalesce((SELECT sum(change_count) FROM key_status k WHERE "
+           "  k.router=n.router AND k.node=n.node), 0),"
+           " coalesce((SELECT sum(error_count) FROM key_status k WHERE "
+           "  k.router=n.router AND k.node=n.node), 0),"
+           " (SELECT last_error FROM key_status k WHERE k.router=n.router AND "
+           "  k.node=n.node AND last_error IS NOT NULL ORDER BY updated_ns "
+           "  DESC LIMIT 1),"
+           /* behind: an element of the router with a pending key, or one
+            * whose active key this node has not acknowledged */
+           " (SELECT count(*) FROM security_elements e WHERE "
+           "  (e.router_a=n.router OR e.router_b=n.router) AND "
+           "  (e.pending_index > 0 OR e.active_index > coalesce((SELECT "
+           "   rekey_index FROM key_status k WHERE k.router=n.router AND "
+           "   k.node=n.node AND k.peer=(CASE WHEN e.router_a=n.router THEN "
+           "   e.router_b ELSE e.router_a END)), 0))),"
+           " (SELECT count(*) FROM security_elements e WHERE "
+           "  (e.router_a=n.router OR e.router_b=n.router) AND "
+           "  e.active_index > 0) "
+           "FROM nodes n WHERE (?1 IS NULL OR n.router=?1) AND "
+           "(?2 IS NULL OR n.node=?2) ORDER BY n.router, n.node");
+  if (router) {
+    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
+  }
+  if (node) {
+    sqlite3_bind_text(s, 2, node, -1, SQLITE_STATIC);
+  }
+  p = prep(db, "SELECT k.peer, k.rekey_index, k.change_count, k.error_count,"
+               " coalesce(e.active_index, 0), coalesce(e.pending_index, 0) "
+               "FROM key_status k LEFT JOIN security_elements e ON "
+               "(e.router_a=k.router AND e.router_b=k.peer) OR "
+               "(e.router_b=k.router AND e.router_a=k.peer) "
+               "WHERE k.router=?1 AND k.node=?2 ORDER BY k.peer");
+  if (json) {
+    printf("[");
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *conn = col(s, 2);
+    const char *state;
+    char last[32], idx[16], cnt[24], err[24];
+    if (strcmp(conn, "connected") != 0) {
+      state = "disconnected";
+    } else if (sqlite3_column_int(s, 8) > 0) {
+      state = "rekeying";
+    } else if (sqlite3_column_int(s, 9) == 0) {
+      state = "inactive";
+    } else {
+      state = "active";
+    }
+    fmt_time(last, sizeof last, sqlite3_column_int64(s, 4));
+    snprintf(idx, sizeof idx, "%lld", (long long)sqlite3_column_int64(s, 3));
+    snprintf(cnt, sizeof cnt, "%lld", (long long)sqlite3_column_int64(s, 5));
+    snprintf(err, sizeof err, "%lld", (long long)sqlite3_column_int64(s, 6));
+    if (json) {
+      int pf = 1;
+      printf("%s\n  {\"router\": ", first ? "" : ",");
+      json_str(col(s, 0));
+      printf(", \"node\": ");
+      json_str(col(s, 1));
+      printf(", \"key_manager_state\": \"%s\", \"rekey_index\": %s, "
+             "\"last_rekey\": ",
+             state, idx);
+      if (sqlite3_column_int64(s, 4) > 0) {
+        json_str(last);
+      } else {
+        printf("null");
+      }
+      printf(", \"next_rekey\": \"%s\", \"key_change_count\": %s, "
+             "\"key_change_errors\": %s, \"last_error\": ",
+             next_txt, cnt, err);
+      if (sqlite3_column_type(s, 7) == SQLITE_NULL) {
+        printf("null");
+      } else {
+        json_str(col(s, 7));
+      }
+      printf(", \"peers\": [");
+      sqlite3_bind_text(p, 1, col(s, 0), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(p, 2, col(s, 1), -1, SQLITE_TRANSIENT);
+      while (sqlite3_step(p) == SQLITE_ROW) {
+        printf("%s{\"peer\": ", pf ? "" : ", ");
+        json_str(col(p, 0));
+        printf(", \"rekey_index\": %lld, \"key_change_count\": %lld, "
+               "\"key_change_errors\": %lld, \"element_active_index\": "
+               "%lld, \"element_pending_index\": %lld}",
+               (long long)sqlite3_column_int64(p, 1),
+               (long long)sqlite3_column_int64(p, 2),
+               (long long)sqlite3_column_int64(p, 3),
+               (long long)sqlite3_column_int64(p, 4),
+               (long long)sqlite3_column_int64(p, 5));
+        pf = 0;
+      }
+      sqlite3_reset(p);
+      printf("]}");
+      first = 0;
+    } else {
+      const char *v[8] = {col(s, 0), col(s, 1), state, idx,
+                          last,      next_txt,  cnt,   err};
+      table_add(&t, v);
+    }
+  }
+  sqlite3_finalize(p);
+  sqlite3_finalize(s);
+  if (json) {
+    printf("%s]\n", first ? "" : "\n");
+  } else {
+    table_print(&t);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
 static int cmd_enroll(int argc, char **argv) {
   char type[64], b64[2048], fp[128], owner[CONDUCTOR_NAME_MAX];
   conductor_store *st = NULL;
@@ -907,6 +1283,12 @@ int main(int argc, char **argv) {
   if (strcmp(argv[0], "unshelve") == 0) {
     return cmd_shelve(argc, argv, 0);
   }
+  if (strcmp(argv[0], "security") == 0) {
+    return cmd_security(argc, argv);
+  }
+  if (strcmp(argv[0], "rekey") == 0) {
+    return cmd_rekey(argc, argv);
+  }
   if (strcmp(argv[0], "keygen") == 0) {
     if (argc != 2) {
       usage_error("keygen needs FILE%s", "");
@@ -921,7 +1303,9 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[0], "show") == 0) {
     if (argc < 2) {
-      usage_error("show what? (alarms, entitlement, assets, routers)%s", "");
+      usage_error("show what? (alarms, entitlement, assets, routers, security "
+                  "key-status)%s",
+                  "");
     }
     argc--;
     argv++;
@@ -936,6 +1320,10 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[0], "routers") == 0) {
       return show_routers(argc, argv);
+    }
+    if (strcmp(argv[0], "security") == 0 && argc >= 2 &&
+        strcmp(argv[1], "key-status") == 0) {
+      return show_key_status(argc - 1, argv + 1);
     }
     usage_error("unknown show target '%s'", argv[0]);
   }

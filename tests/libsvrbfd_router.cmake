@@ -18,6 +18,8 @@ if(TARGET svr-router)
   if(TARGET svr-conductor)
     svr_add_script_test(NAME router_conductor LABEL sim SCRIPT router_conductor.sh
                         TIMEOUT 90)
+    svr_add_script_test(NAME conductor_rekey_refused LABEL sim
+                        SCRIPT conductor_rekey_refused.sh TIMEOUT 120)
   endif()
   svr_add_script_test(NAME router_netns LABEL netns SCRIPT router_netns.sh TIMEOUT 150)
   svr_add_script_test(NAME router_demand LABEL netns SCRIPT router_demand.sh TIMEOUT 60)

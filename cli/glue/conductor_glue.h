@@ -67,6 +67,7 @@ typedef struct cnd_opts {
    * connection is closed.  Default CONDUCTOR_SEND_LIMIT_DEFAULT (256 KiB). */
   size_t max_send_buffer;
   int fault_kind; /* CND_FAULT_NONE (0), CND_FAULT_INSERT, CND_FAULT_COMMIT */
+  uint64_t rekey_interval_ns; /* rekey-interval; 0 = never (the default) */
   uint64_t fault_k;
   cglue_log_fn log;
   void *log_data;
@@ -105,6 +106,28 @@ void cnd_get_stats(const cnd *c, cnd_stats *s);
 /* The port actually bound. */
 uint16_t cnd_port(const cnd *c);
 
+/* ---- conductor key manager (conductor_keys.c, used by the node) -------- */
+
+typedef struct ckm ckm;
+/* Sends one KEY to the router connection |link| (wipe nothing: ckm does). */
+typedef void (*ckm_send_fn)(void *link, const conductor_msg *m, void *ud);
+
+/* Loads the security elements and their keys from |store|; |interval_ns|
+ * 0 = rekey-interval never. */
+int ckm_new(ckm **pk, conductor_store *store, const char *node_name,
+            uint64_t interval_ns, ckm_send_fn send, cglue_log_fn log,
+            void *ud);
+void ckm_del(ckm *k);
+/* A router node's HELLO was answered with |version|: catch it up. */
+void ckm_link_up(ckm *k, void *link, const char *router, const char *node,
+                 uint16_t version);
+void ckm_link_down(ckm *k, void *link);
+void ckm_on_ack(ckm *k, void *link, const conductor_msg *key_ack);
+/* Every second: configuration / rekey requests written by svr-conductor
+ * commands, and the rekey interval. */
+void ckm_tick(ckm *k);
+void ckm_get_stats(const ckm *k, uint64_t *rekeys, uint64_t *activations);
+
 /* ---- router node ------------------------------------------------------- */
 
 typedef struct rtr rtr;
@@ -130,6 +153,14 @@ typedef struct rtr_opts {
   /* Called when a connection attempt or a connection fails (may be NULL);
    * |rv| is the CONDUCTOR_ERR_* reason. */
   void (*on_link_fail)(int idx, int rv, const char *why, void *user_data);
+  /* A KEY from a conductor node (IPC version 3, docs/libconductor.md 2.5):
+   * do it and fill |ack| (type, peer, index and op are set; leave
+   * error_code 0 and text "" when done, else set a negated CONDUCTOR_ERR_*
+   * and the reason).  The message is wiped when this returns; never log
+   * the key.  NULL: every KEY is refused ("this router takes no keys"). */
+  void (*on_key)(int idx, const conductor_msg *key, conductor_msg *ack,
+                 void *user_data);
+  void *key_data;
   cglue_log_fn log;
   void *log_data;
 } rtr_opts;

@@ -112,6 +112,7 @@ struct cnd {
   char node_name[CONDUCTOR_NAME_MAX];
   conductor_store *store;
   conductor_server *srv;
+  ckm *keys; /* security elements and their keys (conductor_keys.c) */
   uv_poll_t listen_poll;
   uv_timer_t accept_timer; /* accepts paused after EMFILE */
   unsigned accept_delay_ms;
@@ -393,6 +394,9 @@ static void on_sconn_close(conductor_sconn *sc, int reason, void *ud) {
     c->authed = 1;
     d->n_unauth--;
   }
+  if (c->hello_done && d->keys) {
+    ckm_link_down(d->keys, c);
+  }
   if (c->hello_done && c->replaced) {
     clog_(d, 2, "router %s node %s: old connection closed (reconnected)",
           c->router, c->node);
@@ -432,6 +436,17 @@ static void send_msg(dconn *c, const conductor_msg *m) {
     }
     conductor_sconn_close(c->sc, CONDUCTOR_ERR_NOBUF);
   }
+  if (n > 0 && m->type == CONDUCTOR_MSG_KEY) {
+    explicit_bzero(buf, (size_t)n); /* key material */
+  }
+}
+
+/* ckm_send_fn: a KEY to one router connection. */
+static void key_send(void *link, const conductor_msg *m, void *ud) {
+  dconn *c = link;
+  (void)ud;
+  send_msg(c, m);
+  update_poll(c);
 }
 
 static void send_error(dconn *c, int err, uint16_t ref_type, const char *text) {
@@ -567,6 +582,9 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
                     : CONDUCTOR_PROTO_VERSION;
     snprintf(r.node, sizeof r.node, "%s", d->node_name);
     send_msg(c, &r);
+    if (d->keys) {
+      ckm_link_up(d->keys, c, c->router, c->node, r.version);
+    }
     break;
   case CONDUCTOR_MSG_ALARM:
     /* seen() is 1 only for a seq this connection committed and still
@@ -595,6 +613,11 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
     send_msg(c, &r);
     break;
   case CONDUCTOR_MSG_KEEPALIVE_ACK:
+    break;
+  case CONDUCTOR_MSG_KEY_ACK:
+    if (d->keys) {
+      ckm_on_ack(d->keys, c, &m);
+    }
     break;
   case CONDUCTOR_MSG_ERROR:
     clog_(d, 1, "router %s node %s reports error %d on %s: %s", c->router,
@@ -1063,6 +1086,9 @@ static void on_tick(uv_timer_t *h) {
   rlog_flush(d, &d->rl_grace, now, "login timeouts");
   rlog_flush(d, &d->rl_sendbuf, now, "send-buffer closes");
   check_enrolment(d);
+  if (d->keys) {
+    ckm_tick(d->keys);
+  }
   if (d->nrows > 0) {
     d->flush_rows = 1;
     on_check(&d->check);
@@ -1295,6 +1321,12 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
              sqlite3_errmsg(conductor_store_db(d->store)));
     return CONDUCTOR_ERR_DB;
   }
+  rv = ckm_new(&d->keys, d->store, d->node_name, d->o.rekey_interval_ns,
+               key_send, d->o.log, d->o.log_data);
+  if (rv != 0) {
+    snprintf(err, errcap, "key manager: %s", conductor_strerror(rv));
+    return rv;
+  }
   if (stat(o->host_key, &st) != 0) {
     if (conductor_key_generate(o->host_key) != 0) {
       snprintf(err, errcap, "cannot create host key %s", o->host_key);
@@ -1388,6 +1420,7 @@ void cnd_del(cnd *d) {
     return;
   }
   conductor_server_del(d->srv);
+  ckm_del(d->keys);
   conductor_store_close(d->store);
   free(d->batch);
   free(d->rows);

@@ -482,6 +482,31 @@ static void handle_frame(rlink *l, const uint8_t *f, size_t len) {
     rlog(r, 1, "conductor %s:%u refused %s: %s", l->host, (unsigned)l->port,
          conductor_msg_type_name(m.ref_type), m.text);
     break;
+  case CONDUCTOR_MSG_KEY: {
+    conductor_msg a;
+    memset(&a, 0, sizeof a);
+    a.type = CONDUCTOR_MSG_KEY_ACK;
+    memcpy(a.peer, m.peer, sizeof a.peer);
+    a.key_index = m.key_index;
+    a.key_op = m.key_op;
+    if (l->state != L_UP) {
+      a.error_code = (uint16_t)-CONDUCTOR_ERR_UNEXPECTED;
+      snprintf(a.text, sizeof a.text, "KEY before HELLO_ACK");
+    } else if (r->o.on_key == NULL) {
+      a.error_code = (uint16_t)-CONDUCTOR_ERR_UNEXPECTED;
+      snprintf(a.text, sizeof a.text, "this router takes no keys");
+    } else {
+      r->o.on_key(l->idx, &m, &a, r->o.key_data);
+    }
+    explicit_bzero(&m, sizeof m);
+    if (a.error_code != 0) {
+      rlog(r, 1, "conductor node %s: key %lu for %s (op %u) refused: %s",
+           l->peer_node, (unsigned long)a.key_index, a.peer,
+           (unsigned)a.key_op, a.text);
+    }
+    link_send(l, &a);
+    break;
+  }
   default:
     break;
   }
@@ -525,6 +550,7 @@ static void link_process(rlink *l) {
                       0) {
     conductor_keepalive_on_rx(&l->ka, uv_hrtime());
     handle_frame(l, buf, (size_t)n);
+    explicit_bzero(buf, (size_t)n); /* a KEY frame holds key material */
     if (l->cl == NULL) {
       return;
     }
@@ -552,6 +578,7 @@ static void link_process(rlink *l) {
   while ((n = conductor_client_read_frame(l->cl, buf, sizeof buf)) > 0) {
     conductor_keepalive_on_rx(&l->ka, uv_hrtime());
     handle_frame(l, buf, (size_t)n);
+    explicit_bzero(buf, (size_t)n);
     if (l->cl == NULL) {
       return;
     }

@@ -33,6 +33,7 @@ typedef struct rt_alarm {
   int active;
   uint32_t num; /* the conductor's sequence number, or a local count */
   uint8_t sev;  /* conductor_severity */
+  char category[16]; /* "peer", "platform" */
   char source[RT_ALARM_SOURCE_MAX];
   char message[RT_ALARM_MESSAGE_MAX];
 } rt_alarm;
@@ -58,6 +59,31 @@ typedef struct rt_path {
 } rt_path;
 
 struct rt_fwd;
+
+/* Keys the conductor pushed (router_keys.c, docs/svr-router.md "Keys from
+ * the conductor"): per peer router, the newest installed and the active
+ * rekey index (0 = none: the configured security-key is in use). */
+typedef struct rt_key_peer {
+  char peer[RC_NAME_MAX];
+  uint32_t installed;
+  uint32_t active;
+} rt_key_peer;
+
+typedef struct rt_keys {
+  rt_key_peer peers[RC_MAX_ADJACENCIES];
+  size_t n;
+  uint64_t changes;      /* activations of a new index */
+  uint64_t errors;       /* KEYs that could not be done */
+  uint64_t last_rekey_ns; /* Unix ns of the last activation, 0 = never */
+  uint64_t interval_ns;  /* the conductor's rekey interval, 0 = never */
+  char last_error[CONDUCTOR_TEXT_MAX];
+  rt_alarm alarm;        /* platform/critical "Security Rekey failed for:" */
+} rt_keys;
+
+/* Data-plane security ID of the conductor's rekey index |i|: above the
+ * IDs a configuration uses, so that index 1 never replaces the configured
+ * key while it is active. */
+#define RT_CND_KEY_BASE 0x10000u
 
 struct rt {
   uv_loop_t *loop;
@@ -85,6 +111,7 @@ struct rt {
   rtr *cnd;              /* conductor link; NULL = alarms only logged */
   struct rt_fwd *fwd;    /* data plane; NULL = forwarding disabled */
   uint32_t local_alarms; /* alarm numbers without a conductor */
+  rt_keys keys;          /* keys pushed by the conductor */
   struct {
     char peer[RC_NAME_MAX];
     rt_alarm a;          /* "Peer <name> is not reachable" */
@@ -119,6 +146,16 @@ void rt_alarm_pmtu(rt *r, rt_path *p, int unresolvable);
 void rt_alarm_retire(rt *r, rt_path *p);            /* adjacency removed */
 /* `show alarms [json]`: the active ones and the conductor link. */
 void rt_alarm_show(rt *r, rf_buf *b, int json);
+/* Any alarm (category "peer", "platform"...): raised once until cleared. */
+void rt_alarm_raise(rt *r, rt_alarm *a, uint8_t sev, const char *category,
+                    const char *source, const char *message);
+void rt_alarm_clear(rt *r, rt_alarm *a);
+
+/* router_keys.c: keys pushed by the conductor (KEY -> rt_fwd_key_op). */
+void rt_keys_on_key(int idx, const conductor_msg *key, conductor_msg *ack,
+                    void *rt_ptr);
+/* `show security key-status [json]`. */
+void rt_keys_show(rt *r, rf_buf *b, int json);
 void rt_alarm_stop(rt *r); /* libuv handles */
 void rt_alarm_free(rt *r);
 
@@ -135,6 +172,12 @@ uint64_t rt_fwd_bytes(rt *r);
  * Returns 0 or -1; |msg| says what was done or why not (never the key). */
 int rt_fwd_key(rt *r, const char *peer, const char *id, const char *hex,
                char *msg, size_t msglen);
+/* The same with binary key material and |op| RT_KEY_ADD (key, keylen),
+ * RT_KEY_ACTIVATE or RT_KEY_REMOVE (svrfwd_peer_key_remove): the conductor
+ * path (router_keys.c). */
+enum { RT_KEY_ADD = 1, RT_KEY_ACTIVATE = 2, RT_KEY_REMOVE = 3 };
+int rt_fwd_key_op(rt *r, const char *peer, uint32_t id, int op,
+                  const uint8_t *key, size_t keylen, char *msg, size_t msglen);
 void rt_fwd_show_sessions(rt *r, rf_buf *b, int json);
 void rt_fwd_show_stats(rt *r, rf_buf *b, int json);
 void rt_fwd_close(rt *r); /* libuv handles */

@@ -61,6 +61,8 @@ int rt_alarm_init(rt *r, char *err, size_t errlen) {
   o.n_conductors = (int)c->n_conductors;
   o.log = cnd_log;
   o.log_data = r;
+  o.on_key = rt_keys_on_key;
+  o.key_data = r;
   if (rtr_new(&r->cnd, r->loop, &o, err, errlen) != 0) {
     r->cnd = NULL;
     return -1;
@@ -84,17 +86,19 @@ void rt_alarm_free(rt *r) {
   }
 }
 
-static void raise_alarm(rt *r, rt_alarm *a, uint8_t sev, const char *source,
-                        const char *message) {
+void rt_alarm_raise(rt *r, rt_alarm *a, uint8_t sev, const char *category,
+                    const char *source, const char *message) {
   if (a->active) {
     return;
   }
   memset(a, 0, sizeof(*a));
   a->sev = sev;
+  snprintf(a->category, sizeof(a->category), "%s", category);
   snprintf(a->source, sizeof(a->source), "%s", source);
   snprintf(a->message, sizeof(a->message), "%s", message);
   if (r->cnd) {
-    int rc = rtr_raise(r->cnd, sev, a->source, "peer", a->message, &a->num);
+    int rc = rtr_raise(r->cnd, sev, a->source, a->category, a->message,
+                       &a->num);
     if (rc != 0) {
       rt_log(r, "alarm not sent to the conductor: %s", conductor_strerror(rc));
       a->num = ++r->local_alarms;
@@ -103,25 +107,33 @@ static void raise_alarm(rt *r, rt_alarm *a, uint8_t sev, const char *source,
     a->num = ++r->local_alarms;
   }
   a->active = 1;
-  rt_log(r, "alarm #%u raised (peer/%s, source %s): %s", a->num,
+  rt_log(r, "alarm #%u raised (%s/%s, source %s): %s", a->num, a->category,
          conductor_severity_name(sev), a->source, a->message);
 }
 
-static void clear_alarm(rt *r, rt_alarm *a) {
+static void raise_alarm(rt *r, rt_alarm *a, uint8_t sev, const char *source,
+                        const char *message) {
+  rt_alarm_raise(r, a, sev, "peer", source, message);
+}
+
+void rt_alarm_clear(rt *r, rt_alarm *a) {
   if (!a->active) {
     return;
   }
   a->active = 0;
   if (r->cnd) {
-    int rc = rtr_clear(r->cnd, a->num, a->sev, a->source, "peer", a->message);
+    int rc = rtr_clear(r->cnd, a->num, a->sev, a->source, a->category,
+                       a->message);
     if (rc != 0) {
       rt_log(r, "alarm clear not sent to the conductor: %s",
              conductor_strerror(rc));
     }
   }
-  rt_log(r, "alarm #%u cleared (peer/%s, source %s)", a->num,
+  rt_log(r, "alarm #%u cleared (%s/%s, source %s)", a->num, a->category,
          conductor_severity_name(a->sev), a->source);
 }
+
+static void clear_alarm(rt *r, rt_alarm *a) { rt_alarm_clear(r, a); }
 
 static void path_source(const rt *r, const rt_path *p, char *buf, size_t len) {
   snprintf(buf, len, "%s/%s/%s", r->cfg->node,
@@ -239,6 +251,9 @@ static size_t collect(const rt *r, const rt_alarm **out, size_t max) {
       out[n++] = &r->peer_alarms[i].a;
     }
   }
+  if (r->keys.alarm.active && n < max) {
+    out[n++] = &r->keys.alarm;
+  }
   for (i = 1; i < n; i++) { /* insertion sort: a handful of entries */
     const rt_alarm *a = out[i];
     for (j = i; j > 0 && out[j - 1]->num > a->num; j--) {
@@ -250,7 +265,7 @@ static size_t collect(const rt *r, const rt_alarm **out, size_t max) {
 }
 
 void rt_alarm_show(rt *r, rf_buf *b, int json) {
-  const rt_alarm *a[3 * RC_MAX_ADJACENCIES];
+  const rt_alarm *a[3 * RC_MAX_ADJACENCIES + 1];
   size_t n = collect(r, a, sizeof(a) / sizeof(a[0])), i;
   const rc_config *c = r->cfg;
   if (json) {
@@ -272,9 +287,10 @@ void rt_alarm_show(rt *r, rf_buf *b, int json) {
     }
     rf_printf(b, ",\"alarms\":[");
     for (i = 0; i < n; i++) {
-      rf_printf(b, "%s{\"id\":%u,\"severity\":\"%s\",\"category\":\"peer\","
-                   "\"source\":",
+      rf_printf(b, "%s{\"id\":%u,\"severity\":\"%s\",\"category\":",
                 i ? "," : "", a[i]->num, conductor_severity_name(a[i]->sev));
+      rf_json_str(b, a[i]->category);
+      rf_printf(b, ",\"source\":");
       rf_json_str(b, a[i]->source);
       rf_printf(b, ",\"message\":");
       rf_json_str(b, a[i]->message);
@@ -298,7 +314,7 @@ void rt_alarm_show(rt *r, rf_buf *b, int json) {
       snprintf(ids[i], sizeof(ids[i]), "%u", a[i]->num);
       cell[i * 5 + 0] = ids[i];
       cell[i * 5 + 1] = conductor_severity_name(a[i]->sev);
-      cell[i * 5 + 2] = "peer";
+      cell[i * 5 + 2] = a[i]->category;
       cell[i * 5 + 3] = a[i]->source;
       cell[i * 5 + 4] = a[i]->message;
     }

@@ -1165,13 +1165,71 @@ void rt_fwd_transform(rt *r, rt_path *p, int on) {
   }
 }
 
+int rt_fwd_key_op(rt *r, const char *peer, uint32_t id, int op,
+                  const uint8_t *key, size_t keylen, char *msg,
+                  size_t msglen) {
+  static const char *const done[] = {"", "installed", "activated", "removed"};
+  size_t i, npaths = 0;
+  int rc = 0;
+  if (r->fwd == NULL) {
+    snprintf(msg, msglen, "forwarding is disabled");
+    return -1;
+  }
+  if (op < RT_KEY_ADD || op > RT_KEY_REMOVE) {
+    snprintf(msg, msglen, "key operation %d unknown", op);
+    return -1;
+  }
+  if (id == 0 || id == 0x4C48DBC6u) {
+    snprintf(msg, msglen, "key id: expected 1..4294967295 (not 1279843270), "
+                          "got %lu", (unsigned long)id);
+    return -1;
+  }
+  for (i = 0; i < r->n_paths && rc == 0; i++) {
+    rt_path *p = r->paths[i];
+    if (p->fpeer == NULL || strcmp(p->adj.peer, peer) != 0) {
+      continue;
+    }
+    npaths++;
+    if (op == RT_KEY_ADD) {
+      rc = svrfwd_peer_key_add(p->fpeer, id, key, keylen, 0, now_ns());
+    } else if (op == RT_KEY_ACTIVATE) {
+      rc = svrfwd_peer_key_activate(p->fpeer, id, now_ns());
+    } else {
+      rc = svrfwd_peer_key_remove(p->fpeer, id);
+    }
+  }
+  if (npaths == 0) {
+    snprintf(msg, msglen, "no forwarding path to router '%s'", peer);
+    return -1;
+  }
+  if (rc == SVRFWD_ERR_KEY && op == RT_KEY_ACTIVATE) {
+    snprintf(msg, msglen, "key %lu for %s: not installed (key add first)",
+             (unsigned long)id, peer);
+    return -1;
+  }
+  if (rc == SVRFWD_ERR_KEY && op == RT_KEY_REMOVE) {
+    snprintf(msg, msglen, "key %lu for %s: it is the key we send with",
+             (unsigned long)id, peer);
+    return -1;
+  }
+  if (rc != 0) {
+    snprintf(msg, msglen, "key %lu for %s: %s", (unsigned long)id, peer,
+             svrfwd_strerror(rc));
+    return -1;
+  }
+  snprintf(msg, msglen, "key %lu %s for %s on %zu path(s)", (unsigned long)id,
+           done[op], peer, npaths);
+  rt_log(r, "forwarding: %s", msg);
+  return 0;
+}
+
 int rt_fwd_key(rt *r, const char *peer, const char *id, const char *hex,
                char *msg, size_t msglen) {
   uint8_t key[RC_KEY_MAX];
-  size_t keylen = 0, i, npaths = 0;
+  size_t keylen = 0, i;
   unsigned long long v;
   char *end;
-  int rc = 0;
+  int rc;
   if (r->fwd == NULL) {
     snprintf(msg, msglen, "forwarding is disabled");
     return -1;
@@ -1200,34 +1258,10 @@ int rt_fwd_key(rt *r, const char *peer, const char *id, const char *hex,
     }
     keylen = n / 2;
   }
-  for (i = 0; i < r->n_paths && rc == 0; i++) {
-    rt_path *p = r->paths[i];
-    if (p->fpeer == NULL || strcmp(p->adj.peer, peer) != 0) {
-      continue;
-    }
-    npaths++;
-    rc = hex ? svrfwd_peer_key_add(p->fpeer, (uint32_t)v, key, keylen, 0,
-                                   now_ns())
-             : svrfwd_peer_key_activate(p->fpeer, (uint32_t)v, now_ns());
-  }
-  memset(key, 0, sizeof(key));
-  if (npaths == 0) {
-    snprintf(msg, msglen, "no forwarding path to router '%s'", peer);
-    return -1;
-  }
-  if (rc == SVRFWD_ERR_KEY && !hex) {
-    snprintf(msg, msglen, "key %llu for %s: not installed (key add first)",
-             v, peer);
-    return -1;
-  }
-  if (rc != 0) {
-    snprintf(msg, msglen, "key %llu for %s: %s", v, peer, svrfwd_strerror(rc));
-    return -1;
-  }
-  snprintf(msg, msglen, "key %llu %s for %s on %zu path(s)", v,
-           hex ? "installed" : "activated", peer, npaths);
-  rt_log(r, "forwarding: %s", msg);
-  return 0;
+  rc = rt_fwd_key_op(r, peer, (uint32_t)v, hex ? RT_KEY_ADD : RT_KEY_ACTIVATE,
+                     key, keylen, msg, msglen);
+  explicit_bzero(key, sizeof(key));
+  return rc;
 }
 
 uint64_t rt_fwd_bytes(rt *r) {

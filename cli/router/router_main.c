@@ -21,6 +21,7 @@ static const char usage_text[] =
 "       svr-router [-c FILE | -s SOCKET] show alarms [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show sessions [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show stats [--json]\n"
+"       svr-router [-c FILE | -s SOCKET] show security key-status [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] key add PEER ID < HEXKEY\n"
 "       svr-router [-c FILE | -s SOCKET] key activate PEER ID\n"
 "\n"
@@ -60,6 +61,10 @@ static const char usage_text[] =
 "                      Destination, Waypoints, Path, Tx and Rx\n"
 "                      packets/bytes, Age/Idle, Transformed\n"
 "  show stats          data plane counters and drops by reason\n"
+"  show security key-status\n"
+"                      keys from the conductor: key manager state, rekey\n"
+"                      index, last and next rekey, key change count and\n"
+"                      errors, per peer the installed and active index\n"
 "  key add PEER ID     install data-plane key ID (hex, 16..64 bytes, read\n"
 "                      from standard input, never from the command line)\n"
 "                      on every path to router PEER; packets with it are\n"
@@ -181,10 +186,15 @@ int main(int argc, char **argv) {
     return i;
   }
   if (strcmp(argv[optind], "show") == 0) {
-    int detail = 0, ut = 0, al = 0;
+    int detail = 0, ut = 0, al = 0, first = optind + 2;
     const char *what = optind + 1 < argc ? argv[optind + 1] : "";
     char path[RC_PATH_MAX];
-    if (strcmp(what, "udp-transform") == 0 || strcmp(what, "sessions") == 0 ||
+    if (strcmp(what, "security") == 0 && optind + 2 < argc &&
+        strcmp(argv[optind + 2], "key-status") == 0) {
+      what = "security key-status";
+      ut = 1;
+      first = optind + 3;
+    } else if (strcmp(what, "udp-transform") == 0 || strcmp(what, "sessions") == 0 ||
         strcmp(what, "stats") == 0) {
       ut = 1;
     } else if (strcmp(what, "alarms") == 0) {
@@ -192,10 +202,11 @@ int main(int argc, char **argv) {
     } else if (strcmp(what, "peers") != 0) {
       fprintf(stderr, "svr-router: usage: show peers [detail] [--json] | "
                       "show udp-transform [--json] | show alarms [--json] | "
-                      "show sessions [--json] | show stats [--json]\n");
+                      "show sessions [--json] | show stats [--json] | "
+                      "show security key-status [--json]\n");
       return RT_EXIT_USAGE;
     }
-    for (i = optind + 2; i < argc; i++) {
+    for (i = first; i < argc; i++) {
       if (strcmp(argv[i], "detail") == 0 && !ut && !al) {
         detail = 1;
       } else if (strcmp(argv[i], "json") == 0) {

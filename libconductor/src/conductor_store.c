@@ -88,7 +88,31 @@ static const char schema[] =
     " router TEXT NOT NULL, node TEXT NOT NULL, conductor_node TEXT NOT NULL,"
     " state TEXT NOT NULL, since_ns INTEGER NOT NULL,"
     " last_ka_ns INTEGER NOT NULL,"
-    " PRIMARY KEY(router,node,conductor_node));";
+    " PRIMARY KEY(router,node,conductor_node));"
+    /* rekey (docs/libconductor.md section 8) */
+    "CREATE TABLE IF NOT EXISTS security_elements("
+    " router_a TEXT NOT NULL, router_b TEXT NOT NULL,"
+    " active_index INTEGER NOT NULL DEFAULT 0,"
+    " pending_index INTEGER NOT NULL DEFAULT 0,"
+    " created_ns INTEGER NOT NULL, PRIMARY KEY(router_a,router_b),"
+    " CHECK(router_a < router_b));"
+    "CREATE TABLE IF NOT EXISTS security_keys("
+    " router_a TEXT NOT NULL, router_b TEXT NOT NULL,"
+    " key_index INTEGER NOT NULL, key BLOB NOT NULL,"
+    " created_ns INTEGER NOT NULL,"
+    " PRIMARY KEY(router_a,router_b,key_index)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS key_status("
+    " router TEXT NOT NULL, node TEXT NOT NULL, peer TEXT NOT NULL,"
+    " conductor_node TEXT NOT NULL, rekey_index INTEGER NOT NULL,"
+    " last_rekey_ns INTEGER NOT NULL, change_count INTEGER NOT NULL,"
+    " error_count INTEGER NOT NULL, last_error TEXT,"
+    " updated_ns INTEGER NOT NULL,"
+    " PRIMARY KEY(router,node,peer,conductor_node));"
+    "CREATE TABLE IF NOT EXISTS key_manager("
+    " conductor_node TEXT PRIMARY KEY, interval_ns INTEGER NOT NULL,"
+    " next_rekey_ns INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS rekey_requests("
+    " id INTEGER PRIMARY KEY, router TEXT, requested_ns INTEGER NOT NULL);";
 
 struct conductor_store {
   sqlite3 *db;

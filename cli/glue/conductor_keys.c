@@ -1,0 +1,775 @@
+/*
+ * Conductor key manager (ckm): the data-plane keys of security elements,
+ * generated, stored and pushed by a conductor node (docs/libconductor.md
+ * section 8).
+ *
+ * A security element is an unordered pair of routers {A, B} configured on
+ * the conductor node (`svr-conductor security add A B`): the adjacency
+ * between them, whose every path uses one key.  Its keys are numbered by a
+ * rekey index (1, 2, ...).  A rekey of an element is two-phase so that no
+ * flow drops:
+ *   1. a fresh random key N+1 is stored (SQLite, one transaction) and an
+ *      ADD is sent to every connected node of A and B;
+ *   2. once A and B each have a connected node and every connected node of
+ *      both acknowledged the ADD, ACTIVATE N+1 goes to all of them;
+ *   3. once every one of them acknowledged the ACTIVATE, REMOVE N (the
+ *      previous key) goes to all, and its row is deleted.
+ * A router node that (re)connects gets the element's active key (ADD +
+ * ACTIVATE) and the pending one (ADD), so it catches up with what it
+ * missed; an offline router holds up phase 2, so its peer keeps sending
+ * with the key both have.  A rekey asked for while one is pending runs
+ * when the pending one is activated.
+ *
+ * Per router node and element, key_status keeps the rekey index the node
+ * acknowledged activating, when, how many changes and how many errors
+ * (show security key-status).  The key material is never logged.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <sqlite3.h>
+
+#include "conductor_glue.h"
+
+#define CKM_KEYLEN 32
+
+typedef struct ckm_elem {
+  char a[CONDUCTOR_NAME_MAX], b[CONDUCTOR_NAME_MAX]; /* a < b */
+  uint32_t active, pending, old;
+  uint8_t key_active[CKM_KEYLEN], key_pending[CKM_KEYLEN];
+  int wanted; /* a rekey was asked for while one was pending */
+  int gone;   /* removed from the configuration */
+  int seen;   /* reload bookkeeping */
+} ckm_elem;
+
+typedef struct ckm_le { /* one link's view of one element */
+  uint32_t add, act;    /* highest index acknowledged on this connection */
+  int loaded;           /* status row read */
+  uint32_t index;       /* status: index it acknowledged activating */
+  uint64_t last_rekey_ns, changes, errors;
+} ckm_le;
+
+typedef struct ckm_link {
+  void *h;
+  int dead; /* gone while ckm was busy: freed by sweep() */
+  char router[CONDUCTOR_NAME_MAX], node[CONDUCTOR_NAME_MAX];
+  ckm_le *le; /* [k->nelem_cap] */
+  struct ckm_link *next;
+} ckm_link;
+
+struct ckm {
+  conductor_store *store;
+  sqlite3 *db;
+  char node_name[CONDUCTOR_NAME_MAX];
+  uint64_t interval_ns;
+  uint64_t next_rekey_ns; /* Unix, 0 = never */
+  ckm_send_fn send;
+  cglue_log_fn log;
+  void *ud;
+  ckm_elem *elem;
+  size_t nelem, nelem_cap;
+  ckm_link *links;
+  int64_t data_version;
+  uint64_t rekeys_started, activations;
+  /* A send may close a connection at once (its send buffer is full), and
+   * then ckm_link_down() runs inside our own loop over the links: while
+   * busy, a link going down is only marked, and freed by sweep(). */
+  int busy;
+  int ndead;
+};
+
+static void sweep(ckm *k);
+
+static void klog(ckm *k, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void klog(ckm *k, int level, const char *fmt, ...) {
+  char line[512];
+  va_list ap;
+  if (k->log == NULL) {
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  k->log(level, line, k->ud);
+}
+
+static int exec(ckm *k, const char *sql) {
+  char *err = NULL;
+  if (sqlite3_exec(k->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+    klog(k, 0, "key store: %s: %s", sql, err ? err : "?");
+    sqlite3_free(err);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- persistence --------------------------------------------------------- */
+
+static int load_key(ckm *k, const ckm_elem *e, uint32_t index, uint8_t *out) {
+  sqlite3_stmt *s;
+  int rv = -1;
+  if (sqlite3_prepare_v2(k->db,
+                         "SELECT key FROM security_keys WHERE router_a=?1 "
+                         "AND router_b=?2 AND key_index=?3",
+                         -1, &s, NULL) != SQLITE_OK) {
+    return -1;
+  }
+  sqlite3_bind_text(s, 1, e->a, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, e->b, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 3, index);
+  if (sqlite3_step(s) == SQLITE_ROW &&
+      sqlite3_column_bytes(s, 0) == CKM_KEYLEN) {
+    memcpy(out, sqlite3_column_blob(s, 0), CKM_KEYLEN);
+    rv = 0;
+  }
+  sqlite3_finalize(s);
+  return rv;
+}
+
+static void save_elem(ckm *k, const ckm_elem *e) {
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(k->db,
+                         "UPDATE security_elements SET active_index=?3, "
+                         "pending_index=?4 WHERE router_a=?1 AND router_b=?2",
+                         -1, &s, NULL) != SQLITE_OK) {
+    return;
+  }
+  sqlite3_bind_text(s, 1, e->a, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, e->b, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 3, e->active);
+  sqlite3_bind_int64(s, 4, e->pending);
+  if (sqlite3_step(s) != SQLITE_DONE) {
+    klog(k, 0, "key store: %s", sqlite3_errmsg(k->db));
+  }
+  sqlite3_finalize(s);
+}
+
+static void delete_keys_below(ckm *k, const ckm_elem *e, uint32_t index) {
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(k->db,
+                         "DELETE FROM security_keys WHERE router_a=?1 AND "
+                         "router_b=?2 AND key_index<?3",
+                         -1, &s, NULL) != SQLITE_OK) {
+    return;
+  }
+  sqlite3_bind_text(s, 1, e->a, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, e->b, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 3, index);
+  sqlite3_step(s);
+  sqlite3_finalize(s);
+}
+
+static const char *other(const ckm_elem *e, const char *router) {
+  return strcmp(e->a, router) == 0 ? e->b : e->a;
+}
+
+static int in_elem(const ckm_elem *e, const char *router) {
+  return !e->gone && (strcmp(e->a, router) == 0 || strcmp(e->b, router) == 0);
+}
+
+static void status_load(ckm *k, ckm_link *l, size_t ei) {
+  ckm_le *le = &l->le[ei];
+  sqlite3_stmt *s;
+  if (le->loaded) {
+    return;
+  }
+  le->loaded = 1;
+  if (sqlite3_prepare_v2(k->db,
+                         "SELECT rekey_index, last_rekey_ns, change_count, "
+                         "error_count FROM key_status WHERE router=?1 AND "
+                         "node=?2 AND peer=?3 AND conductor_node=?4",
+                         -1, &s, NULL) != SQLITE_OK) {
+    return;
+  }
+  sqlite3_bind_text(s, 1, l->router, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, l->node, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 3, other(&k->elem[ei], l->router), -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 4, k->node_name, -1, SQLITE_STATIC);
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    le->index = (uint32_t)sqlite3_column_int64(s, 0);
+    le->last_rekey_ns = (uint64_t)sqlite3_column_int64(s, 1);
+    le->changes = (uint64_t)sqlite3_column_int64(s, 2);
+    le->errors = (uint64_t)sqlite3_column_int64(s, 3);
+  }
+  sqlite3_finalize(s);
+}
+
+static void status_save(ckm *k, ckm_link *l, size_t ei, const char *error) {
+  ckm_le *le = &l->le[ei];
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(
+          k->db,
+          "INSERT INTO key_status(router, node, peer, conductor_node, "
+          "rekey_index, last_rekey_ns, change_count, error_count, "
+          "last_error, updated_ns) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) "
+          "ON CONFLICT(router, node, peer, conductor_node) DO UPDATE SET "
+          "rekey_index=?5, last_rekey_ns=?6, change_count=?7, "
+          "error_count=?8, last_error=coalesce(?9, last_error), "
+          "updated_ns=?10",
+          -1, &s, NULL) != SQLITE_OK) {
+    klog(k, 0, "key store: %s", sqlite3_errmsg(k->db));
+    return;
+  }
+  sqlite3_bind_text(s, 1, l->router, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 2, l->node, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 3, other(&k->elem[ei], l->router), -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 4, k->node_name, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 5, le->index);
+  sqlite3_bind_int64(s, 6, (sqlite3_int64)le->last_rekey_ns);
+  sqlite3_bind_int64(s, 7, (sqlite3_int64)le->changes);
+  sqlite3_bind_int64(s, 8, (sqlite3_int64)le->errors);
+  if (error) {
+    sqlite3_bind_text(s, 9, error, -1, SQLITE_TRANSIENT);
+  } else {
+    sqlite3_bind_null(s, 9);
+  }
+  sqlite3_bind_int64(s, 10, (sqlite3_int64)cglue_unix_ns());
+  if (sqlite3_step(s) != SQLITE_DONE) {
+    klog(k, 0, "key store: %s", sqlite3_errmsg(k->db));
+  }
+  sqlite3_finalize(s);
+}
+
+static void save_schedule(ckm *k) {
+  sqlite3_stmt *s;
+  if (sqlite3_prepare_v2(k->db,
+                         "INSERT OR REPLACE INTO key_manager(conductor_node, "
+                         "interval_ns, next_rekey_ns) VALUES(?1,?2,?3)",
+                         -1, &s, NULL) != SQLITE_OK) {
+    return;
+  }
+  sqlite3_bind_text(s, 1, k->node_name, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)k->interval_ns);
+  sqlite3_bind_int64(s, 3, (sqlite3_int64)k->next_rekey_ns);
+  sqlite3_step(s);
+  sqlite3_finalize(s);
+}
+
+/* ---- links ---------------------------------------------------------------- */
+
+static ckm_link *find_link(ckm *k, void *h) {
+  ckm_link *l;
+  for (l = k->links; l; l = l->next) {
+    if (!l->dead && l->h == h) {
+      return l;
+    }
+  }
+  return NULL;
+}
+
+static void send_key(ckm *k, ckm_link *l, size_t ei, uint32_t index,
+                     uint8_t op) {
+  const ckm_elem *e = &k->elem[ei];
+  conductor_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = CONDUCTOR_MSG_KEY;
+  snprintf(m.peer, sizeof m.peer, "%s", other(e, l->router));
+  m.key_index = index;
+  m.key_op = op;
+  m.interval_ns = k->interval_ns;
+  if (op == CONDUCTOR_KEY_ADD) {
+    memcpy(m.key, index == e->pending ? e->key_pending : e->key_active,
+           CKM_KEYLEN);
+    m.keylen = CKM_KEYLEN;
+  }
+  k->send(l->h, &m, k->ud);
+  explicit_bzero(&m, sizeof m);
+}
+
+static void send_all(ckm *k, size_t ei, uint32_t index, uint8_t op) {
+  ckm_link *l;
+  for (l = k->links; l; l = l->next) {
+    if (!l->dead && in_elem(&k->elem[ei], l->router)) {
+      send_key(k, l, ei, index, op);
+    }
+  }
+}
+
+/* Both routers have a node connected, and every connected node of either
+ * acknowledged |index| in phase |op|. */
+static int all_acked(ckm *k, size_t ei, uint32_t index, uint8_t op) {
+  const ckm_elem *e = &k->elem[ei];
+  ckm_link *l;
+  int have_a = 0, have_b = 0;
+  for (l = k->links; l; l = l->next) {
+    if (l->dead || !in_elem(e, l->router)) {
+      continue;
+    }
+    if ((op == CONDUCTOR_KEY_ADD ? l->le[ei].add : l->le[ei].act) < index) {
+      return 0;
+    }
+    if (strcmp(l->router, e->a) == 0) {
+      have_a = 1;
+    } else {
+      have_b = 1;
+    }
+  }
+  return have_a && have_b;
+}
+
+static void start_rekey(ckm *k, size_t ei);
+
+static void check_activate(ckm *k, size_t ei) {
+  ckm_elem *e = &k->elem[ei];
+  if (e->pending == 0 || !all_acked(k, ei, e->pending, CONDUCTOR_KEY_ADD)) {
+    return;
+  }
+  e->old = e->active; /* 0 for the first key: nothing to remove later */
+  e->active = e->pending;
+  memcpy(e->key_active, e->key_pending, CKM_KEYLEN);
+  explicit_bzero(e->key_pending, CKM_KEYLEN);
+  e->pending = 0;
+  save_elem(k, e);
+  k->activations++;
+  klog(k, 2, "security element %s <-> %s: key %lu installed on both, "
+             "activating",
+       e->a, e->b, (unsigned long)e->active);
+  send_all(k, ei, e->active, CONDUCTOR_KEY_ACTIVATE);
+  if (e->wanted) {
+    e->wanted = 0;
+    start_rekey(k, ei);
+  }
+}
+
+static void check_remove(ckm *k, size_t ei) {
+  ckm_elem *e = &k->elem[ei];
+  if (e->old == 0 || !all_acked(k, ei, e->active, CONDUCTOR_KEY_ACTIVATE)) {
+    return;
+  }
+  klog(k, 2, "security element %s <-> %s: both send with key %lu, removing "
+             "key %lu",
+       e->a, e->b, (unsigned long)e->active, (unsigned long)e->old);
+  send_all(k, ei, e->old, CONDUCTOR_KEY_REMOVE);
+  delete_keys_below(k, e, e->active);
+  e->old = 0;
+}
+
+static void start_rekey(ckm *k, size_t ei) {
+  ckm_elem *e = &k->elem[ei];
+  sqlite3_stmt *s;
+  uint32_t n;
+  uint8_t key[CKM_KEYLEN];
+  int ok;
+  if (e->pending) {
+    e->wanted = 1; /* after the pending one is activated */
+    return;
+  }
+  n = e->active + 1;
+  if (n == 0 || getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
+    klog(k, 0, "security element %s <-> %s: cannot make key %lu", e->a, e->b,
+         (unsigned long)n);
+    return;
+  }
+  if (exec(k, "BEGIN IMMEDIATE") != 0) {
+    explicit_bzero(key, sizeof key);
+    return;
+  }
+  ok = sqlite3_prepare_v2(k->db,
+                          "INSERT OR REPLACE INTO security_keys(router_a, "
+                          "router_b, key_index, key, created_ns) "
+                          "VALUES(?1,?2,?3,?4,?5)",
+                          -1, &s, NULL) == SQLITE_OK;
+  if (ok) {
+    sqlite3_bind_text(s, 1, e->a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, e->b, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, n);
+    sqlite3_bind_blob(s, 4, key, sizeof key, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)cglue_unix_ns());
+    ok = sqlite3_step(s) == SQLITE_DONE;
+    sqlite3_finalize(s);
+  }
+  e->pending = n;
+  if (ok) {
+    save_elem(k, e);
+  }
+  if (!ok || exec(k, "COMMIT") != 0) {
+    klog(k, 0, "security element %s <-> %s: key %lu not stored: %s", e->a,
+         e->b, (unsigned long)n, sqlite3_errmsg(k->db));
+    exec(k, "ROLLBACK");
+    e->pending = 0;
+    explicit_bzero(key, sizeof key);
+    return;
+  }
+  memcpy(e->key_pending, key, CKM_KEYLEN);
+  explicit_bzero(key, sizeof key);
+  k->rekeys_started++;
+  klog(k, 2, "security element %s <-> %s: rekey index %lu, pushing the key",
+       e->a, e->b, (unsigned long)n);
+  send_all(k, ei, n, CONDUCTOR_KEY_ADD);
+  check_activate(k, ei); /* nobody connected: waits; else on the acks */
+}
+
+/* ---- configuration -------------------------------------------------------- */
+
+static int grow_links(ckm *k, size_t cap) {
+  ckm_link *l;
+  for (l = k->links; l; l = l->next) {
+    ckm_le *p = realloc(l->le, cap * sizeof *p);
+    if (p == NULL) {
+      return -1;
+    }
+    memset(p + k->nelem_cap, 0, (cap - k->nelem_cap) * sizeof *p);
+    l->le = p;
+  }
+  return 0;
+}
+
+static ckm_elem *add_elem(ckm *k) {
+  if (k->nelem == k->nelem_cap) {
+    size_t cap = k->nelem_cap ? 2 * k->nelem_cap : 16;
+    ckm_elem *p = realloc(k->elem, cap * sizeof *p);
+    if (p == NULL) {
+      return NULL;
+    }
+    k->elem = p;
+    if (grow_links(k, cap) != 0) {
+      return NULL;
+    }
+    k->nelem_cap = cap;
+  }
+  memset(&k->elem[k->nelem], 0, sizeof k->elem[0]);
+  return &k->elem[k->nelem++];
+}
+
+/* (Re)reads security_elements: new ones are added (with the keys the
+ * database holds for them), removed ones forgotten. */
+static void load_elements(ckm *k) {
+  sqlite3_stmt *s;
+  size_t i;
+  for (i = 0; i < k->nelem; i++) {
+    k->elem[i].seen = 0;
+  }
+  if (sqlite3_prepare_v2(k->db,
+                         "SELECT router_a, router_b, active_index, "
+                         "pending_index FROM security_elements",
+                         -1, &s, NULL) != SQLITE_OK) {
+    klog(k, 0, "key store: %s", sqlite3_errmsg(k->db));
+    return;
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *a = (const char *)sqlite3_column_text(s, 0);
+    const char *b = (const char *)sqlite3_column_text(s, 1);
+    ckm_elem *e = NULL;
+    if (a == NULL || b == NULL) {
+      continue;
+    }
+    for (i = 0; i < k->nelem; i++) {
+      if (!k->elem[i].gone && strcmp(k->elem[i].a, a) == 0 &&
+          strcmp(k->elem[i].b, b) == 0) {
+        e = &k->elem[i];
+      }
+    }
+    if (e == NULL) {
+      e = add_elem(k);
+      if (e == NULL) {
+        break;
+      }
+      snprintf(e->a, sizeof e->a, "%s", a);
+      snprintf(e->b, sizeof e->b, "%s", b);
+      e->active = (uint32_t)sqlite3_column_int64(s, 2);
+      e->pending = (uint32_t)sqlite3_column_int64(s, 3);
+      if (e->active && load_key(k, e, e->active, e->key_active) != 0) {
+        klog(k, 1, "security element %s <-> %s: key %lu missing", a, b,
+             (unsigned long)e->active);
+        e->active = 0;
+      }
+      if (e->pending && load_key(k, e, e->pending, e->key_pending) != 0) {
+        e->pending = 0;
+      }
+      klog(k, 2, "security element %s <-> %s (rekey index %lu%s)", a, b,
+           (unsigned long)e->active, e->pending ? ", a rekey pending" : "");
+    }
+    e->seen = 1;
+  }
+  sqlite3_finalize(s);
+  for (i = 0; i < k->nelem; i++) {
+    if (!k->elem[i].seen && !k->elem[i].gone) {
+      klog(k, 2, "security element %s <-> %s removed", k->elem[i].a,
+           k->elem[i].b);
+      k->elem[i].gone = 1;
+      explicit_bzero(k->elem[i].key_active, CKM_KEYLEN);
+      explicit_bzero(k->elem[i].key_pending, CKM_KEYLEN);
+    }
+  }
+}
+
+static void rekey_matching(ckm *k, const char *router, const char *why) {
+  size_t i, n = 0;
+  for (i = 0; i < k->nelem; i++) {
+    if (!k->elem[i].gone && (router == NULL || in_elem(&k->elem[i], router))) {
+      start_rekey(k, i);
+      n++;
+    }
+  }
+  klog(k, n ? 2 : 1, "rekey (%s%s%s): %zu security element(s)", why,
+       router ? ", router " : "", router ? router : "", n);
+}
+
+static void take_requests(ckm *k) {
+  sqlite3_stmt *s;
+  int64_t last = 0;
+  if (sqlite3_prepare_v2(k->db,
+                         "SELECT id, router FROM rekey_requests ORDER BY id",
+                         -1, &s, NULL) != SQLITE_OK) {
+    return;
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *r = (const char *)sqlite3_column_text(s, 1);
+    char router[CONDUCTOR_NAME_MAX];
+    last = sqlite3_column_int64(s, 0);
+    snprintf(router, sizeof router, "%s", r ? r : "");
+    rekey_matching(k, r ? router : NULL, "forced");
+  }
+  sqlite3_finalize(s);
+  if (last && sqlite3_prepare_v2(k->db,
+                                 "DELETE FROM rekey_requests WHERE id<=?1",
+                                 -1, &s, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(s, 1, last);
+    sqlite3_step(s);
+    sqlite3_finalize(s);
+  }
+}
+
+/* ---- API ------------------------------------------------------------------ */
+
+int ckm_new(ckm **pk, conductor_store *store, const char *node_name,
+            uint64_t interval_ns, ckm_send_fn send, cglue_log_fn log,
+            void *ud) {
+  ckm *k = calloc(1, sizeof *k);
+  uint64_t now = cglue_unix_ns();
+  if (k == NULL) {
+    return CONDUCTOR_ERR_NOMEM;
+  }
+  k->store = store;
+  k->db = conductor_store_db(store);
+  snprintf(k->node_name, sizeof k->node_name, "%s", node_name);
+  k->interval_ns = interval_ns;
+  k->send = send;
+  k->log = log;
+  k->ud = ud;
+  conductor_store_data_version(store, &k->data_version);
+  load_elements(k);
+  if (interval_ns) {
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(k->db,
+                           "SELECT interval_ns, next_rekey_ns FROM "
+                           "key_manager WHERE conductor_node=?1",
+                           -1, &s, NULL) == SQLITE_OK) {
+      sqlite3_bind_text(s, 1, k->node_name, -1, SQLITE_STATIC);
+      if (sqlite3_step(s) == SQLITE_ROW &&
+          (uint64_t)sqlite3_column_int64(s, 0) == interval_ns) {
+        k->next_rekey_ns = (uint64_t)sqlite3_column_int64(s, 1);
+      }
+      sqlite3_finalize(s);
+    }
+    /* the schedule survives a restart; one missed while down runs now */
+    if (k->next_rekey_ns == 0 || k->next_rekey_ns > now + interval_ns) {
+      k->next_rekey_ns = now + interval_ns;
+    }
+  }
+  save_schedule(k);
+  take_requests(k); /* asked for while the daemon was not running */
+  *pk = k;
+  return 0;
+}
+
+void ckm_del(ckm *k) {
+  ckm_link *l, *next;
+  if (k == NULL) {
+    return;
+  }
+  for (l = k->links; l; l = next) {
+    next = l->next;
+    free(l->le);
+    free(l);
+  }
+  if (k->elem) {
+    explicit_bzero(k->elem, k->nelem_cap * sizeof *k->elem);
+  }
+  free(k->elem);
+  free(k);
+}
+
+void ckm_link_up(ckm *k, void *h, const char *router, const char *node,
+                 uint16_t version) {
+  ckm_link *l;
+  size_t i;
+  if (version < 3) {
+    int n = 0;
+    for (i = 0; i < k->nelem; i++) {
+      n += in_elem(&k->elem[i], router);
+    }
+    if (n) {
+      klog(k, 1, "router %s node %s speaks IPC v%u: it cannot take keys of "
+                 "its %d security element(s)",
+           router, node, (unsigned)version, n);
+    }
+    return;
+  }
+  l = calloc(1, sizeof *l);
+  if (l == NULL || (k->nelem_cap &&
+                    (l->le = calloc(k->nelem_cap, sizeof *l->le)) == NULL)) {
+    free(l);
+    return;
+  }
+  l->h = h;
+  snprintf(l->router, sizeof l->router, "%s", router);
+  snprintf(l->node, sizeof l->node, "%s", node);
+  l->next = k->links;
+  k->links = l;
+  /* catch up: the active key, then the pending one */
+  k->busy++;
+  for (i = 0; i < k->nelem; i++) {
+    if (!in_elem(&k->elem[i], router)) {
+      continue;
+    }
+    status_load(k, l, i);
+    if (k->elem[i].active && !l->dead) {
+      send_key(k, l, i, k->elem[i].active, CONDUCTOR_KEY_ADD);
+    }
+    if (k->elem[i].active && !l->dead) {
+      send_key(k, l, i, k->elem[i].active, CONDUCTOR_KEY_ACTIVATE);
+    }
+    if (k->elem[i].pending && !l->dead) {
+      send_key(k, l, i, k->elem[i].pending, CONDUCTOR_KEY_ADD);
+    }
+  }
+  k->busy--;
+  sweep(k);
+}
+
+/* Frees the links that went down and, with one node fewer to wait for,
+ * lets the elements move on. */
+static void sweep(ckm *k) {
+  while (k->busy == 0 && k->ndead > 0) {
+    ckm_link **pp = &k->links, *l;
+    size_t i;
+    while ((l = *pp) != NULL) {
+      if (l->dead) {
+        *pp = l->next;
+        free(l->le);
+        free(l);
+      } else {
+        pp = &l->next;
+      }
+    }
+    k->ndead = 0;
+    k->busy++;
+    for (i = 0; i < k->nelem; i++) {
+      if (!k->elem[i].gone) {
+        check_activate(k, i);
+        check_remove(k, i);
+      }
+    }
+    k->busy--;
+  }
+}
+
+void ckm_link_down(ckm *k, void *h) {
+  ckm_link *l = find_link(k, h);
+  if (l == NULL) {
+    return;
+  }
+  l->dead = 1;
+  k->ndead++;
+  sweep(k);
+}
+
+static void on_ack(ckm *k, ckm_link *l, const conductor_msg *m);
+
+void ckm_on_ack(ckm *k, void *h, const conductor_msg *m) {
+  ckm_link *l = find_link(k, h);
+  if (l == NULL) {
+    return;
+  }
+  k->busy++;
+  on_ack(k, l, m);
+  k->busy--;
+  sweep(k);
+}
+
+static void on_ack(ckm *k, ckm_link *l, const conductor_msg *m) {
+  size_t i, ei = SIZE_MAX;
+  ckm_le *le;
+  for (i = 0; i < k->nelem; i++) {
+    if (in_elem(&k->elem[i], l->router) &&
+        strcmp(other(&k->elem[i], l->router), m->peer) == 0) {
+      ei = i;
+    }
+  }
+  if (ei == SIZE_MAX) {
+    klog(k, 1, "router %s node %s: key ack for peer %s: no such security "
+               "element",
+         l->router, l->node, m->peer);
+    return;
+  }
+  le = &l->le[ei];
+  status_load(k, l, ei);
+  if (m->error_code != 0) {
+    le->errors++;
+    klog(k, 1, "router %s node %s could not %s key %lu for %s: %s",
+         l->router, l->node,
+         m->key_op == CONDUCTOR_KEY_ADD        ? "install"
+         : m->key_op == CONDUCTOR_KEY_ACTIVATE ? "activate"
+                                               : "remove",
+         (unsigned long)m->key_index, m->peer, m->text);
+    status_save(k, l, ei, m->text[0] ? m->text : "refused");
+    return;
+  }
+  switch (m->key_op) {
+  case CONDUCTOR_KEY_ADD:
+    if (m->key_index > le->add) {
+      le->add = m->key_index;
+    }
+    check_activate(k, ei);
+    break;
+  case CONDUCTOR_KEY_ACTIVATE:
+    if (m->key_index > le->act) {
+      le->act = m->key_index;
+    }
+    if (m->key_index > le->add) {
+      le->add = m->key_index;
+    }
+    if (m->key_index != le->index) {
+      le->index = m->key_index;
+      le->changes++;
+      le->last_rekey_ns = cglue_unix_ns();
+      status_save(k, l, ei, NULL);
+    }
+    check_remove(k, ei);
+    break;
+  default:
+    break;
+  }
+}
+
+void ckm_tick(ckm *k) {
+  int64_t v;
+  uint64_t now;
+  k->busy++;
+  if (conductor_store_data_version(k->store, &v) == 0 &&
+      v != k->data_version) {
+    k->data_version = v;
+    load_elements(k);
+    take_requests(k);
+  }
+  now = cglue_unix_ns();
+  if (k->interval_ns && now >= k->next_rekey_ns) {
+    k->next_rekey_ns = now + k->interval_ns;
+    save_schedule(k);
+    rekey_matching(k, NULL, "rekey-interval");
+  }
+  k->busy--;
+  sweep(k);
+}
+
+void ckm_get_stats(const ckm *k, uint64_t *rekeys, uint64_t *activations) {
+  *rekeys = k->rekeys_started;
+  *activations = k->activations;
+}
