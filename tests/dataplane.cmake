@@ -20,4 +20,9 @@ if(TARGET svr-router)
   target_link_libraries(dataplane_forge PRIVATE svrfwd_static)
   svr_add_script_test(NAME dataplane_badinput LABEL netns
                       SCRIPT dataplane_badinput.sh TIMEOUT 120)
+  # conductor-driven rekey into the data plane (issue 15)
+  if(TARGET svr-conductor)
+    svr_add_script_test(NAME conductor_rekey LABEL netns
+                        SCRIPT conductor_rekey.sh TIMEOUT 300)
+  endif()
 endif()
