@@ -45,7 +45,8 @@ static const char usage_text[] =
     "                           connections within a second\n"
     "  show alarms [--router R] [--shelved] [--json]\n"
     "                           active alarms: ID, Time, Severity, Source,\n"
-    "                           Category, Message; shelved ones only with\n"
+    "                           Category, Message (control bytes and invalid\n"
+    "                           UTF-8 shown as \\xNN); shelved ones only with\n"
     "                           --shelved\n"
     "  show entitlement [--router R] [--json]\n"
     "                           peak router bandwidth of any 5-second\n"
@@ -429,7 +430,12 @@ static void fmt_time(char *buf, size_t cap, int64_t ns) {
   strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-static void json_str(const char *s) {
+/* Stored text comes from routers: escaped for the terminal and JSON alike
+ * (cglue_escape), then JSON-quoted. */
+static void json_str(const char *raw) {
+  char buf[4 * 4096 + 1];
+  const char *s = buf;
+  cglue_escape(buf, sizeof buf, raw);
   putchar('"');
   for (; *s; s++) {
     unsigned char ch = (unsigned char)*s;
@@ -464,7 +470,9 @@ static void table_add(table *t, const char *const *vals) {
     }
   }
   for (i = 0; i < t->ncol; i++) {
-    t->cells[t->nrows * (size_t)t->ncol + (size_t)i] = strdup(vals[i]);
+    char buf[4 * 4096 + 1];
+    cglue_escape(buf, sizeof buf, vals[i]);
+    t->cells[t->nrows * (size_t)t->ncol + (size_t)i] = strdup(buf);
   }
   t->nrows++;
 }
@@ -1130,8 +1138,10 @@ static int cmd_enroll(int argc, char **argv) {
   if (argc != 3) {
     usage_error("enroll needs [--force] ROUTER and KEY.pub%s", "");
   }
-  if (argv[1][0] == '\0' || strlen(argv[1]) >= CONDUCTOR_NAME_MAX) {
-    usage_error("router name must be 1-63 characters: '%s'", argv[1]);
+  if (!cglue_name_ok(argv[1])) {
+    usage_error("router name must be 1-63 characters of A-Z a-z 0-9 . _ -: "
+                "'%s'",
+                argv[1]);
   }
   rv = conductor_key_read_public(argv[2], type, sizeof type, b64, sizeof b64,
                                  fp, sizeof fp);

@@ -151,6 +151,63 @@ got_ack && [ "$n" = 1 ] \
   && svr_pass "IPC version 1 HELLO (no epoch): ALARM acknowledged and stored as epoch 0" \
   || svr_fail "version 1 router: ack '$(hexof old.bin)', stored $n"
 
+# Router-supplied bytes (issue 14 item 10).  A node name outside
+# A-Z a-z 0-9 . _ - is refused at HELLO; alarm text with an ESC sequence,
+# a newline, a C1 control and invalid UTF-8 is stored as sent but shown
+# escaped (\xNN) by show alarms, and show --json stays valid JSON; an
+# ERROR text with a newline cannot forge a log line.
+python3 - <<'PY'
+import struct
+def tlv(t, v): return struct.pack(">HH", t, len(v)) + v
+def frame(t, body): return struct.pack(">IHH", len(body), t, 0) + body
+def hello(node):
+    return frame(1, tlv(0xe0a1, b"\0\1") + tlv(0xe0a2, b"\0\2") +
+                 tlv(0xe0a3, b"burl-corp") + tlv(0xe0a4, node) +
+                 tlv(0xe0b2, struct.pack(">Q", 99)))
+open("badname.bin", "wb").write(hello(b"n\x1b[2Jx"))
+alarm = frame(3, tlv(0xe0a5, struct.pack(">Q", 1)) + tlv(0xe0a6, struct.pack(">I", 77)) +
+              tlv(0xe0a7, b"\1") + tlv(0xe0a8, b"\2") +
+              tlv(0xe0a9, struct.pack(">Q", 1700000000000000000)) +
+              tlv(0xe0aa, b"src\xc2\x9b31m") + tlv(0xe0ab, b"peer") +
+              tlv(0xe0ac, b"evil \x1b[31mred\nFAKE LINE \xff end"))
+err = frame(9, tlv(0xe0af, b"\0\1") + tlv(0xe0b0, b"\0\3") +
+            tlv(0xe0b1, b"oops\n2026-01-01T00:00:00Z svr-conductor error: forged"))
+open("evil.bin", "wb").write(hello(b"evil1") + alarm + err)
+PY
+"${SSH[@]}" -i rk burl-corp@127.0.0.1 -s svr-conductor < badname.bin > badname.out 2>/dev/null
+hex=$(hexof badname.out)
+[ "${hex:8:4}" = 0009 ] && grep -q 'node name' badname.out &&
+  [ "$(q c1 "SELECT count(*) FROM connections WHERE node LIKE 'n%x'")" = 0 ] &&
+  svr_pass "HELLO with an ESC in the node name refused: $(tr -cd '[:print:]' < badname.out | grep -o 'node name.*')" ||
+  svr_fail "bad node name: got '$hex'"
+: > evil.out
+got_evil_ack() { hexof evil.out | grep -q 0000000c00040000e0a500080000000000000001; }
+{ cat evil.bin; svr_wait_for 10 got_evil_ack; } |
+  "${SSH[@]}" -i rk burl-corp@127.0.0.1 -s svr-conductor > evil.out 2>/dev/null
+[ "$(q c1 "SELECT count(*) FROM alarms WHERE node='evil1' AND message=CAST(x'6576696c201b5b33316d7265640a46414b45204c494e4520ff20656e64' AS TEXT)")" = 1 ] &&
+  svr_pass "the alarm is stored byte for byte" || svr_fail "evil alarm not stored as sent"
+"$COND" --dir c1 show alarms --router burl-corp > show.txt
+if LC_ALL=C grep -q $'\x1b\|\xff\|\xc2\x9b' show.txt || grep -q '^FAKE LINE' show.txt; then
+  svr_fail "show alarms printed raw control bytes: $(od -c show.txt | head -5)"
+elif grep -qF 'evil \x1b[31mred\x0aFAKE LINE \xff end' show.txt && grep -qF 'src\xc2\x9b31m' show.txt; then
+  svr_pass "show alarms escapes them: $(grep -oF 'evil \x1b[31mred\x0aFAKE LINE \xff end' show.txt)"
+else
+  svr_fail "show alarms: $(grep evil show.txt)"
+fi
+"$COND" --dir c1 show alarms --router burl-corp --json > show.json
+python3 -c '
+import json, sys
+a = [x for x in json.load(open("show.json")) if x.get("message", "").startswith("evil")]
+assert a and a[0]["message"] == "evil \\x1b[31mred\\x0aFAKE LINE \\xff end", a
+assert a[0]["source"] == "src\\xc2\\x9b31m", a
+' && svr_pass "show alarms --json is valid JSON with the same escapes" ||
+  svr_fail "show --json: $(grep evil show.json)"
+svr_wait_for 5 "grep -q 'reports error' '$C1_LOG'"
+grep -q '^2026-01-01T00:00:00Z svr-conductor error: forged' "$C1_LOG" &&
+  svr_fail "a router forged a log line" ||
+  { grep -qF 'oops\x0a2026-01-01' "$C1_LOG" && svr_pass "the ERROR text is logged escaped, no forged line" ||
+    svr_fail "ERROR text in the log: $(grep 'reports error' "$C1_LOG")"; }
+
 ssh-keygen -q -t ed25519 -N '' -f impostor
 echo "[127.0.0.1]:$P $(cut -d' ' -f1,2 impostor.pub)" > kh2
 out=$(ssh -F /dev/null -p "$P" -o BatchMode=yes -o StrictHostKeyChecking=yes \

@@ -27,6 +27,16 @@ typedef void (*cglue_log_fn)(int level, const char *text, void *user_data);
 /* Wall clock, Unix nanoseconds. */
 uint64_t cglue_unix_ns(void);
 
+/* Router and node names (docs/libconductor.md 2.2): 1-63 characters, each
+ * of A-Z a-z 0-9 . _ -.  Returns 1 if |s| is one. */
+int cglue_name_ok(const char *s);
+/* Copies |in| to |out| (NUL-terminated, truncated to |cap|) so that it is
+ * safe on a terminal, in JSON and in a log line: C0 controls, DEL, C1
+ * controls (U+0080-U+009F) and bytes that are not valid UTF-8 become the
+ * text \xNN, a backslash becomes \\; printable ASCII and valid UTF-8
+ * otherwise pass.  Returns the length written. */
+size_t cglue_escape(char *out, size_t cap, const char *in);
+
 /* ---- conductor node -------------------------------------------------- */
 
 typedef struct cnd cnd;

@@ -25,6 +25,79 @@
 
 #include "conductor_glue.h"
 
+int cglue_name_ok(const char *s) {
+  size_t n = 0;
+  for (; s[n]; n++) {
+    char ch = s[n];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+          (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-')) {
+      return 0;
+    }
+  }
+  return n >= 1 && n < CONDUCTOR_NAME_MAX;
+}
+
+/* Length of the valid UTF-8 sequence at |p| (2-4), or 0. */
+static size_t utf8_seq(const unsigned char *p) {
+  uint32_t cp;
+  size_t n, i;
+  if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+    n = 2;
+    cp = p[0] & 0x1fu;
+  } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+    n = 3;
+    cp = p[0] & 0x0fu;
+  } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+    n = 4;
+    cp = p[0] & 0x07u;
+  } else {
+    return 0;
+  }
+  for (i = 1; i < n; i++) {
+    if ((p[i] & 0xc0) != 0x80) {
+      return 0; /* also stops at the NUL */
+    }
+    cp = (cp << 6) | (p[i] & 0x3fu);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+      (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f)) {
+    return 0; /* overlong, surrogate, out of range, or a C1 control */
+  }
+  return n;
+}
+
+size_t cglue_escape(char *out, size_t cap, const char *in) {
+  const unsigned char *p = (const unsigned char *)in;
+  size_t o = 0;
+  if (cap == 0) {
+    return 0;
+  }
+  while (*p) {
+    size_t n = 1;
+    char tmp[8];
+    const char *src = tmp;
+    if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+      src = (const char *)p;
+    } else if (*p == '\\') {
+      memcpy(tmp, "\\\\", 2);
+      n = 2;
+    } else if (*p >= 0x80 && (n = utf8_seq(p)) != 0) {
+      src = (const char *)p;
+    } else {
+      snprintf(tmp, sizeof tmp, "\\x%02x", *p);
+      n = 4;
+    }
+    if (o + n >= cap) {
+      break;
+    }
+    memcpy(out + o, src, n);
+    o += n;
+    p += (src == (const char *)p) ? n : 1;
+  }
+  out[o] = '\0';
+  return o;
+}
+
 uint64_t cglue_unix_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -154,7 +227,7 @@ static void clog_(cnd *d, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void clog_(cnd *d, int level, const char *fmt, ...) {
-  char line[768];
+  char line[768], safe[1024];
   va_list ap;
   if (d->o.log == NULL) {
     return;
@@ -162,7 +235,10 @@ static void clog_(cnd *d, int level, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
-  d->o.log(level, line, d->o.log_data);
+  /* Names, ERROR texts and SSH user names come from the peer: no raw
+   * control byte (a newline would forge a log line) reaches the log. */
+  cglue_escape(safe, sizeof safe, line);
+  d->o.log(level, safe, d->o.log_data);
 }
 
 static void srv_log(int level, const char *text, void *ud) {
@@ -537,6 +613,15 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
                CONDUCTOR_PROTO_VERSION);
       send_error(c, CONDUCTOR_ERR_PROTO_VERSION, m.type, t);
       conductor_sconn_close(sc, CONDUCTOR_ERR_PROTO_VERSION);
+      return;
+    }
+    if (!cglue_name_ok(m.router) || !cglue_name_ok(m.node)) {
+      char t[160];
+      snprintf(t, sizeof t, "%s name: 1-63 characters of A-Z a-z 0-9 . _ -",
+               cglue_name_ok(m.router) ? "node" : "router");
+      refused_frame(c, t);
+      send_error(c, CONDUCTOR_ERR_FIELD_VALUE, m.type, t);
+      conductor_sconn_close(sc, CONDUCTOR_ERR_FIELD_VALUE);
       return;
     }
     /* The router is who its key says, not who it claims to be. */
