@@ -11,7 +11,7 @@ if(TARGET svr-router)
   add_executable(router_udp_relay router_udp_relay.c)
   svr_add_script_test(NAME router_config LABEL unit SCRIPT router_config.sh TIMEOUT 60)
   svr_add_script_test(NAME router_loopback LABEL sim SCRIPT router_loopback.sh TIMEOUT 90)
-  svr_add_script_test(NAME router_auth LABEL sim SCRIPT router_auth.sh TIMEOUT 90)
+  svr_add_script_test(NAME router_auth LABEL sim SCRIPT router_auth.sh TIMEOUT 180)
   # it times hold-downs to 1.5 s: alone on the two cores, not next to
   # another test of the -j2 unit/sim run (it failed there under load)
   set_tests_properties(router_auth PROPERTIES RUN_SERIAL TRUE)
