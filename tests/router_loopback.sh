@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # svr-router on loopback (label sim, no root): three routers on 127.0.0.1-3
 # in a mesh.  Checks peering, show peers [detail] (table and --json, schema
-# checked field by field), SIGHUP keeping unchanged sessions and dropping a
-# removed adjacency, SIGTERM sending AdminDown.  Traffic stays on 127.0.0.0/8.
+# checked field by field), SIGHUP keeping unchanged sessions, changing BFD
+# timers without a flap (Poll Sequence) and dropping a removed adjacency,
+# SIGTERM sending AdminDown.  Traffic stays on 127.0.0.0/8.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
 R="$SVR_BUILD_DIR/cli/svr-router"
 CHECK="$SVR_SOURCE_DIR/tests/router_json_check.py"
@@ -10,13 +11,14 @@ svr_require_cmd "$R" python3
 T=$SVR_TMP
 PORT=$((20000 + SVR_TAG % 20000))   # own port: parallel tests never collide
 declare -A IP=([a]=127.0.0.1 [b]=127.0.0.2 [c]=127.0.0.3)
+declare -A TX=()
 
 conf() { # conf ROUTER [skip-peer]
   local x=$1 y
   {
     echo "router router-$x"
     echo "control-socket $T/$x.sock"
-    echo "desired-tx-interval 100"
+    echo "desired-tx-interval ${TX[$x]:-100}"
     echo "required-min-rx-interval 100"
     echo "required-min-echo-interval 5"
     echo "hold-down-time 0ms"
@@ -88,6 +90,32 @@ else svr_pass "checker rejects a broken document"; fi
 kill -HUP "${PID[a]}"
 svr_wait_for 5 'grep -q "reloaded: 2 peer path(s), 2 kept unchanged" "$LOG_a"' &&
   svr_pass "SIGHUP: unchanged sessions kept" || svr_fail "SIGHUP keep: $(tail -3 "$LOG_a")"
+# SIGHUP with a slower desired-tx-interval on a (100 -> 300 ms): the
+# sessions stay Up through a Poll Sequence (RFC 5880 6.8.3), no flap and no
+# alarm on either side, and b's detection time for a follows (3 x 300 ms)
+detect_b_a() {
+  show b detail --json 2>/dev/null | python3 -c '
+import json,sys
+for p in json.load(sys.stdin)["peers"]:
+    if p["peer_router"] == "router-a": print(p["detect_time_ms"])'
+}
+before=$(detect_b_a)
+TX[a]=300; conf a
+kill -HUP "${PID[a]}"
+svr_wait_for 5 'grep -q "desired-tx 300 ms.*Poll Sequence" "$LOG_a"' &&
+  svr_wait_for 5 '[ "$(detect_b_a)" = 900 ]' &&
+  svr_pass "SIGHUP: desired-tx-interval 100 -> 300 ms by Poll Sequence, router-b's detection time for a $before -> 900 ms" ||
+  svr_fail "SIGHUP timers: b detect ${before} -> $(detect_b_a); $(grep reload "$LOG_a" | tail -2)"
+if grep -q -- "-> router-a via lo: up -> down" "$LOG_b" "$LOG_c" ||
+   grep -q -- "router-a -> router-. via lo: up -> down" "$LOG_a" ||
+   grep -q "alarm .* raised" "$LOG_a" "$LOG_b" "$LOG_c"; then
+  svr_fail "timers changed by SIGHUP flapped a session or raised an alarm: $(grep -h 'up -> down\|raised' "$LOG_a" "$LOG_b" "$LOG_c" | head -3)"
+else
+  svr_pass "timers changed by SIGHUP: no session down, no alarm on any router"
+fi
+[ "$(nup a)" = 2 ] && [ "$(nup b)" = 2 ] && [ "$(nup c)" = 2 ] &&
+  svr_pass "all paths still up after the timer change" || svr_fail "paths after timer change: a=$(nup a) b=$(nup b) c=$(nup c)"
+
 # SIGHUP without router-c: a retires that path (AdminDown), c sees it down
 conf a c
 kill -HUP "${PID[a]}"

@@ -1300,10 +1300,11 @@ int rc_adjacency_same(const rc_adjacency *a, const rc_adjacency *b) {
          memcmp(&a->local, &b->local, sizeof(a->local)) == 0 &&
          memcmp(&a->remote, &b->remote, sizeof(a->remote)) == 0 &&
          a->topology == b->topology &&
-         x.enabled == y.enabled && x.desired_tx_ms == y.desired_tx_ms &&
-         x.required_min_rx_ms == y.required_min_rx_ms &&
+         x.enabled == y.enabled &&
+         /* desired-tx, required-min-rx and multiplier change on a running
+          * session (a Poll Sequence, svrbfd_session_set_timers) */
          x.required_min_echo_ms == y.required_min_echo_ms &&
-         x.multiplier == y.multiplier && x.hold_down_ms == y.hold_down_ms &&
+         x.hold_down_ms == y.hold_down_ms &&
          x.auth_type == y.auth_type &&
          strcmp(x.auth_key, y.auth_key) == 0 && x.damping == y.damping &&
          x.max_hold_down_s == y.max_hold_down_s;

@@ -641,6 +641,26 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
                     "keys change without one with 'svr-router key add' and "
                     "'key activate'", a->peer, a->address_text);
         }
+        if (p->s && (p->adj.bfd.desired_tx_ms != a->bfd.desired_tx_ms ||
+                     p->adj.bfd.required_min_rx_ms !=
+                         a->bfd.required_min_rx_ms ||
+                     p->adj.bfd.multiplier != a->bfd.multiplier)) {
+          /* RFC 5880 6.8.3: new timers on a running session through a
+           * Poll Sequence; the session stays Up (no flap, no alarm) */
+          int rc = svrbfd_session_set_timers(
+              p->s, a->bfd.desired_tx_ms * 1000u,
+              a->bfd.required_min_rx_ms * 1000u, (uint8_t)a->bfd.multiplier,
+              now_ns());
+          if (rc == 0) {
+            rt_log(r, "reload: %s (%s): desired-tx %u ms, required-min-rx "
+                      "%u ms, multiplier %u (Poll Sequence, session kept)",
+                   a->peer, a->address_text, a->bfd.desired_tx_ms,
+                   a->bfd.required_min_rx_ms, a->bfd.multiplier);
+          } else {
+            rt_log(r, "reload: %s (%s): new timers refused: %s", a->peer,
+                   a->address_text, svrbfd_strerror(rc));
+          }
+        }
         p->adj = *a; /* hostname, line numbers, link-test and PMTU settings */
         if (pm_changed) {
           /* a new search decides again */
