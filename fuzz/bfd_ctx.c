@@ -202,13 +202,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         svr_put_be32(buf + 8, info.local_discr);
       }
       if ((op & 0x20) && s[which] && cfg[which].auth.type != SVRBFD_AUTH_NONE) {
-        size_t alen = bfd_auth_section_len(&cfg[which].auth);
+        size_t alen = svrbfd__auth_section_len(&cfg[which].auth);
         if (len >= SVRBFD_MIN_PKT_LEN + alen) {
           uint32_t seq = len >= 32 ? svr_get_be32(buf + 28) : 0;
           buf[1] |= 0x04;
           buf[3] = (uint8_t)(SVRBFD_MIN_PKT_LEN + alen);
-          (void)bfd_auth_sign(NULL, &cfg[which].auth, seq, buf,
-                              SVRBFD_MIN_PKT_LEN + alen);
+          (void)svrbfd__auth_sign(NULL, &cfg[which].auth, seq, buf,
+                                  SVRBFD_MIN_PKT_LEN + alen);
         }
       }
       {

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     assert(svrbfd_pkt_encode(out, sizeof(out), &pkt) == SVRBFD_MIN_PKT_LEN);
     assert(memcmp(out, buf, SVRBFD_MIN_PKT_LEN) == 0);
-    if (bfd_meta_decode(&meta, pkt.trailer, pkt.trailer_len) == 0) {
+    if (svrbfd__meta_decode(&meta, pkt.trailer, pkt.trailer_len) == 0) {
       assert(strlen(meta.router) < SVRBFD_NAME_MAX);
       assert(strlen(meta.node) < SVRBFD_NAME_MAX);
       assert(meta.rx_hops >= -1 && meta.rx_hops <= 255);

@@ -217,22 +217,22 @@ static void check_sign(svrbfd_auth_type t, size_t alen, const char *wire_hex,
   uint8_t buf[64], want[64], dg[32];
   size_t dl;
   set_auth(&a, t, "secret");
-  CU_ASSERT_EQUAL(bfd_auth_config_check(&a), 0);
-  CU_ASSERT_EQUAL(bfd_auth_section_len(&a), alen);
+  CU_ASSERT_EQUAL(svrbfd__auth_config_check(&a), 0);
+  CU_ASSERT_EQUAL(svrbfd__auth_section_len(&a), alen);
   vec_pkt(buf, (uint8_t)t, (uint8_t)alen);
-  CU_ASSERT_EQUAL(bfd_auth_sign(NULL, &a, 0x10, buf, 24 + alen), 0);
+  CU_ASSERT_EQUAL(svrbfd__auth_sign(NULL, &a, 0x10, buf, 24 + alen), 0);
   { /* a session's state keyed once gives the same bytes, also reused */
     struct svr_hmac_sha256 *h = NULL;
     uint8_t buf2[64];
-    CU_ASSERT_FATAL(bfd_auth_keyed_new(bfd_mem_default(), &a, &h) == 0);
+    CU_ASSERT_FATAL(svrbfd__auth_keyed_new(svrbfd__mem_default(), &a, &h) == 0);
     CU_ASSERT((h != NULL) == (t == SVRBFD_AUTH_HMAC_SHA256));
     vec_pkt(buf2, (uint8_t)t, (uint8_t)alen);
-    CU_ASSERT_EQUAL(bfd_auth_sign(h, &a, 0x10, buf2, 24 + alen), 0);
+    CU_ASSERT_EQUAL(svrbfd__auth_sign(h, &a, 0x10, buf2, 24 + alen), 0);
     CU_ASSERT_EQUAL(memcmp(buf, buf2, 24 + alen), 0);
     vec_pkt(buf2, (uint8_t)t, (uint8_t)alen); /* the keyed state reused */
-    CU_ASSERT_EQUAL(bfd_auth_sign(h, &a, 0x10, buf2, 24 + alen), 0);
+    CU_ASSERT_EQUAL(svrbfd__auth_sign(h, &a, 0x10, buf2, 24 + alen), 0);
     CU_ASSERT_EQUAL(memcmp(buf, buf2, 24 + alen), 0);
-    bfd_auth_keyed_free(bfd_mem_default(), h);
+    svrbfd__auth_keyed_free(svrbfd__mem_default(), h);
   }
   if (wire_hex) {
     CU_ASSERT_EQUAL(unhex(want, sizeof(want), wire_hex), 24 + alen);
@@ -279,49 +279,49 @@ static void test_seq_windows(void) {
   svrbfd_auth_type k = SVRBFD_AUTH_KEYED_SHA1;
   svrbfd_auth_type m = SVRBFD_AUTH_METICULOUS_KEYED_SHA1;
   /* unknown: anything */
-  CU_ASSERT(bfd_auth_seq_ok(m, 0, 100, 5, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(m, 0, 100, 5, 3));
   /* keyed: [rcv, rcv + 3M] */
-  CU_ASSERT(bfd_auth_seq_ok(k, 1, 100, 100, 3));
-  CU_ASSERT(bfd_auth_seq_ok(k, 1, 100, 109, 3));
-  CU_ASSERT(!bfd_auth_seq_ok(k, 1, 100, 110, 3));
-  CU_ASSERT(!bfd_auth_seq_ok(k, 1, 100, 99, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(k, 1, 100, 100, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(k, 1, 100, 109, 3));
+  CU_ASSERT(!svrbfd__auth_seq_ok(k, 1, 100, 110, 3));
+  CU_ASSERT(!svrbfd__auth_seq_ok(k, 1, 100, 99, 3));
   /* meticulous: [rcv + 1, rcv + 3M] */
-  CU_ASSERT(!bfd_auth_seq_ok(m, 1, 100, 100, 3));
-  CU_ASSERT(bfd_auth_seq_ok(m, 1, 100, 101, 3));
-  CU_ASSERT(bfd_auth_seq_ok(m, 1, 100, 109, 3));
-  CU_ASSERT(!bfd_auth_seq_ok(m, 1, 100, 110, 3));
+  CU_ASSERT(!svrbfd__auth_seq_ok(m, 1, 100, 100, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(m, 1, 100, 101, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(m, 1, 100, 109, 3));
+  CU_ASSERT(!svrbfd__auth_seq_ok(m, 1, 100, 110, 3));
   /* the window is the received Detect Mult's */
-  CU_ASSERT(bfd_auth_seq_ok(m, 1, 100, 115, 5));
-  CU_ASSERT(!bfd_auth_seq_ok(m, 1, 100, 116, 5));
+  CU_ASSERT(svrbfd__auth_seq_ok(m, 1, 100, 115, 5));
+  CU_ASSERT(!svrbfd__auth_seq_ok(m, 1, 100, 116, 5));
   /* uint32 wrap */
-  CU_ASSERT(bfd_auth_seq_ok(m, 1, 0xfffffffeu, 0xffffffffu, 3));
-  CU_ASSERT(bfd_auth_seq_ok(m, 1, 0xfffffffeu, 0u, 3));
-  CU_ASSERT(bfd_auth_seq_ok(m, 1, 0xfffffffeu, 7u, 3));
-  CU_ASSERT(!bfd_auth_seq_ok(m, 1, 0xfffffffeu, 8u, 3));
-  CU_ASSERT(!bfd_auth_seq_ok(m, 1, 0xfffffffeu, 0xfffffffeu, 3));
-  CU_ASSERT(bfd_auth_seq_ok(k, 1, 0xfffffffau, 0xfffffffau, 3));
-  CU_ASSERT(bfd_auth_seq_ok(k, 1, 0xfffffffau, 2u, 3));
-  CU_ASSERT(!bfd_auth_seq_ok(k, 1, 0xfffffffau, 4u, 3));
-  CU_ASSERT(!bfd_auth_seq_ok(k, 1, 3u, 0xffffffffu, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(m, 1, 0xfffffffeu, 0xffffffffu, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(m, 1, 0xfffffffeu, 0u, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(m, 1, 0xfffffffeu, 7u, 3));
+  CU_ASSERT(!svrbfd__auth_seq_ok(m, 1, 0xfffffffeu, 8u, 3));
+  CU_ASSERT(!svrbfd__auth_seq_ok(m, 1, 0xfffffffeu, 0xfffffffeu, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(k, 1, 0xfffffffau, 0xfffffffau, 3));
+  CU_ASSERT(svrbfd__auth_seq_ok(k, 1, 0xfffffffau, 2u, 3));
+  CU_ASSERT(!svrbfd__auth_seq_ok(k, 1, 0xfffffffau, 4u, 3));
+  CU_ASSERT(!svrbfd__auth_seq_ok(k, 1, 3u, 0xffffffffu, 3));
   /* HMAC-SHA256 sequences meticulously */
-  CU_ASSERT(!bfd_auth_seq_ok(SVRBFD_AUTH_HMAC_SHA256, 1, 9, 9, 3));
+  CU_ASSERT(!svrbfd__auth_seq_ok(SVRBFD_AUTH_HMAC_SHA256, 1, 9, 9, 3));
 }
 
 static void test_auth_config(void) {
   svrbfd_auth a;
   set_auth(&a, SVRBFD_AUTH_SIMPLE, "0123456789abcdefX");
-  CU_ASSERT_EQUAL(bfd_auth_config_check(&a), SVRBFD_ERR_AUTH_CONFIG);
+  CU_ASSERT_EQUAL(svrbfd__auth_config_check(&a), SVRBFD_ERR_AUTH_CONFIG);
   set_auth(&a, SVRBFD_AUTH_KEYED_SHA1, "0123456789abcdef0123");
-  CU_ASSERT_EQUAL(bfd_auth_config_check(&a), 0);
+  CU_ASSERT_EQUAL(svrbfd__auth_config_check(&a), 0);
   a.key_len = 21;
-  CU_ASSERT_EQUAL(bfd_auth_config_check(&a), SVRBFD_ERR_AUTH_CONFIG);
+  CU_ASSERT_EQUAL(svrbfd__auth_config_check(&a), SVRBFD_ERR_AUTH_CONFIG);
   a.key_len = 0;
-  CU_ASSERT_EQUAL(bfd_auth_config_check(&a), SVRBFD_ERR_AUTH_CONFIG);
+  CU_ASSERT_EQUAL(svrbfd__auth_config_check(&a), SVRBFD_ERR_AUTH_CONFIG);
   set_auth(&a, SVRBFD_AUTH_HMAC_SHA256, "k");
   a.key_len = 64;
-  CU_ASSERT_EQUAL(bfd_auth_config_check(&a), 0);
+  CU_ASSERT_EQUAL(svrbfd__auth_config_check(&a), 0);
   a.type = (svrbfd_auth_type)7;
-  CU_ASSERT_EQUAL(bfd_auth_config_check(&a), SVRBFD_ERR_AUTH_CONFIG);
+  CU_ASSERT_EQUAL(svrbfd__auth_config_check(&a), SVRBFD_ERR_AUTH_CONFIG);
 }
 
 static void test_strings(void) {

@@ -619,7 +619,7 @@ static void test_jitter_bounds(void) {
   uint64_t rng = 12345, iv = 1 * SEC, lo = UINT64_MAX, hi = 0, sum = 0, j;
   int i, n = 200000;
   for (i = 0; i < n; i++) {
-    j = bfd_jitter(iv, 3, &rng);
+    j = svrbfd__jitter(iv, 3, &rng);
     lo = j < lo ? j : lo;
     hi = j > hi ? j : hi;
     sum += j / 1000;
@@ -633,7 +633,7 @@ static void test_jitter_bounds(void) {
   lo = UINT64_MAX;
   hi = 0;
   for (i = 0; i < n; i++) {
-    j = bfd_jitter(iv, 1, &rng);
+    j = svrbfd__jitter(iv, 1, &rng);
     lo = j < lo ? j : lo;
     hi = j > hi ? j : hi;
   }
@@ -643,7 +643,7 @@ static void test_jitter_bounds(void) {
   CU_ASSERT(hi > 899 * MS);
   /* tiny intervals stay in range too */
   for (i = 0; i < 1000; i++) {
-    j = bfd_jitter(3, 3, &rng);
+    j = svrbfd__jitter(3, 3, &rng);
     CU_ASSERT(j >= 2 && j <= 3);
   }
 }
@@ -684,7 +684,7 @@ static void test_periodic_spacing(void) {
 
 static size_t signed_peer_pkt(const peer *pp, const svrbfd_auth *a,
                               uint32_t seq, uint8_t *buf) {
-  size_t alen = bfd_auth_section_len(a);
+  size_t alen = svrbfd__auth_section_len(a);
   svrbfd_pkt p;
   memset(&p, 0, sizeof(p));
   p.version = 1;
@@ -697,7 +697,7 @@ static size_t signed_peer_pkt(const peer *pp, const svrbfd_auth *a,
   p.desired_min_tx_us = pp->tx;
   p.required_min_rx_us = pp->rx;
   (void)svrbfd_pkt_encode(buf, 24, &p);
-  CU_ASSERT_EQUAL(bfd_auth_sign(NULL, a, seq, buf, 24 + alen), 0);
+  CU_ASSERT_EQUAL(svrbfd__auth_sign(NULL, a, seq, buf, 24 + alen), 0);
   return 24 + alen;
 }
 
@@ -725,7 +725,7 @@ static void test_auth_session(void) {
     uint8_t buf[128];
     size_t n;
     peer pp;
-    int seqd = bfd_auth_has_seq(types[ti]);
+    int seqd = svrbfd__auth_has_seq(types[ti]);
     mkcfg(&cfg);
     set_key(&cfg.auth, types[ti], "sekrit");
     good = cfg.auth;
@@ -775,7 +775,7 @@ static void test_auth_session(void) {
     svrbfd_session_get_info(s, &info);
     CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
     if (seqd) {
-      int met = bfd_auth_meticulous(types[ti]);
+      int met = svrbfd__auth_meticulous(types[ti]);
       uint64_t last;
       CU_ASSERT_EQUAL(s->rcv_seq_known, 1);
       CU_ASSERT_EQUAL(s->rcv_seq, 100);
@@ -1123,7 +1123,8 @@ static void test_metadata_and_nat(void) {
   pp.ttl = 252;
   pp.port = 40000;
   n = (svrbfd_ssize)peer_build(&pp, buf);
-  m = bfd_meta_encode(buf + n, sizeof(buf) - (size_t)n, "peer-r", "peer-n", 3);
+  m = svrbfd__meta_encode(buf + n, sizeof(buf) - (size_t)n, "peer-r", "peer-n",
+                          3);
   CU_ASSERT(m > 0);
   peer_path(&pp, &path);
   CU_ASSERT_EQUAL(svrbfd_ctx_read_pkt(ctx, &path, buf, (size_t)(n + m), 1), 0);
@@ -1138,7 +1139,7 @@ static void test_metadata_and_nat(void) {
   n = take(ctx, 1, &p, &path, buf);
   CU_ASSERT(n > 24);
   CU_ASSERT_EQUAL(path.remote.port, 40000);
-  CU_ASSERT_EQUAL(bfd_meta_decode(&meta, p.trailer, p.trailer_len), 0);
+  CU_ASSERT_EQUAL(svrbfd__meta_decode(&meta, p.trailer, p.trailer_len), 0);
   CU_ASSERT_STRING_EQUAL(meta.router, "me");
   CU_ASSERT_STRING_EQUAL(meta.node, "node-a");
   CU_ASSERT_EQUAL(meta.rx_hops, 3);

@@ -292,15 +292,16 @@ static void test_gcm_fast_vs_fresh(void) {
   memcpy(in, "svrfwd v1 gcm", 13);
   memcpy(in + 13, uuid, 16);
   CU_ASSERT_FATAL(HMAC(EVP_sha256(), pk.key, 32, in, 29, key, &kl) != NULL);
-  CU_ASSERT_FATAL(fwd_skey_init(&k) == 0);
-  CU_ASSERT_FATAL(fwd_skey_derive(&k, SVRFWD_CIPHER_AES256_GCM, &pk, uuid) ==
+  CU_ASSERT_FATAL(svrfwd__skey_init(&k) == 0);
+  CU_ASSERT_FATAL(svrfwd__skey_derive(&k, SVRFWD_CIPHER_AES256_GCM, &pk,
+                                      uuid) ==
                   0);
   for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
     size_t len = 17 + 5 * i; /* partial blocks of several lengths */
     svrfwd_ssize n;
     if (steps[i].rederive) {
-      CU_ASSERT_FATAL(fwd_skey_derive(&k, SVRFWD_CIPHER_AES256_GCM, &pk,
-                                      uuid) == 0);
+      CU_ASSERT_FATAL(svrfwd__skey_derive(&k, SVRFWD_CIPHER_AES256_GCM, &pk,
+                                          uuid) == 0);
     }
     for (j = 0; j < len; j++) {
       pt[j] = (uint8_t)(i * 31 + j);
@@ -309,8 +310,8 @@ static void test_gcm_fast_vs_fresh(void) {
     svr_put_be64(aad + 4, steps[i].seq);
     ref_seal(key, steps[i].dir, steps[i].seq, aad, 12, pt, len, want);
     memcpy(box, pt, len);
-    n = fwd_seal(&k, SVRFWD_CIPHER_AES256_GCM, steps[i].seq, steps[i].dir,
-                 aad, 12, box, len);
+    n = svrfwd__seal(&k, SVRFWD_CIPHER_AES256_GCM, steps[i].seq, steps[i].dir,
+                     aad, 12, box, len);
     CU_ASSERT_EQUAL(n, (svrfwd_ssize)(len + 16));
     if (memcmp(box, want, len + 16) != 0) {
       fprintf(stderr, "step %zu: seal differs from the reference\n", i);
@@ -318,21 +319,21 @@ static void test_gcm_fast_vs_fresh(void) {
     }
     /* wrong sequence, wrong direction: the tag does not verify */
     memcpy(box, want, len + 16);
-    CU_ASSERT_EQUAL(fwd_open(&k, SVRFWD_CIPHER_AES256_GCM,
-                             steps[i].seq ^ 1, steps[i].dir, aad, 12, box,
-                             len + 16),
+    CU_ASSERT_EQUAL(svrfwd__open(&k, SVRFWD_CIPHER_AES256_GCM,
+                                 steps[i].seq ^ 1, steps[i].dir, aad, 12, box,
+                                 len + 16),
                     SVRFWD_ERR_PKT_AUTH);
     memcpy(box, want, len + 16);
-    CU_ASSERT_EQUAL(fwd_open(&k, SVRFWD_CIPHER_AES256_GCM, steps[i].seq,
-                             steps[i].dir ^ 1, aad, 12, box, len + 16),
+    CU_ASSERT_EQUAL(svrfwd__open(&k, SVRFWD_CIPHER_AES256_GCM, steps[i].seq,
+                                 steps[i].dir ^ 1, aad, 12, box, len + 16),
                     SVRFWD_ERR_PKT_AUTH);
     memcpy(box, want, len + 16);
-    CU_ASSERT_EQUAL(fwd_open(&k, SVRFWD_CIPHER_AES256_GCM, steps[i].seq,
-                             steps[i].dir, aad, 12, box, len + 16),
+    CU_ASSERT_EQUAL(svrfwd__open(&k, SVRFWD_CIPHER_AES256_GCM, steps[i].seq,
+                                 steps[i].dir, aad, 12, box, len + 16),
                     (svrfwd_ssize)len);
     CU_ASSERT(memcmp(box, pt, len) == 0);
   }
-  fwd_skey_free(&k);
+  svrfwd__skey_free(&k);
 }
 
 /* ---- known answers ---------------------------------------------------- */
@@ -409,9 +410,9 @@ static void test_gcm_vectors(void) {
       memset(want, 0, sizeof(want));
       hexbuf(pt, sizeof(pt), strcmp(tc[i].pt, "p15") ? tc[i].pt : p15);
       hexbuf(want, sizeof(want), strcmp(tc[i].ct, "c15") ? tc[i].ct : c15);
-      CU_ASSERT_FATAL(fwd_skey_init(&k) == 0);
-      CU_ASSERT_FATAL(fwd_skey_set(&k, SVRFWD_CIPHER_AES256_GCM, key, NULL,
-                                   0) == 0);
+      CU_ASSERT_FATAL(svrfwd__skey_init(&k) == 0);
+      CU_ASSERT_FATAL(svrfwd__skey_set(&k, SVRFWD_CIPHER_AES256_GCM, key, NULL,
+                                       0) == 0);
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
       if (path == 0) {
         CU_ASSERT(k.gcm_fast); /* the fast path is what runs in production */
@@ -421,31 +422,31 @@ static void test_gcm_vectors(void) {
         k.gcm_fast = 0; /* the re-init path (OpenSSL 1.1, other providers) */
       }
       memcpy(box, pt, tc[i].ptlen);
-      n = fwd_seal(&k, SVRFWD_CIPHER_AES256_GCM, seq, dir, aad, aadlen, box,
-                   tc[i].ptlen);
+      n = svrfwd__seal(&k, SVRFWD_CIPHER_AES256_GCM, seq, dir, aad, aadlen, box,
+                       tc[i].ptlen);
       CU_ASSERT_EQUAL(n, (svrfwd_ssize)(tc[i].ptlen + 16));
       if (tc[i].ptlen) {
         CU_ASSERT(memcmp(box, want, tc[i].ptlen) == 0);
       }
       expect_bytes(tc[i].name, box + tc[i].ptlen, tc[i].tag);
-      n = fwd_open(&k, SVRFWD_CIPHER_AES256_GCM, seq, dir, aad, aadlen, box,
-                   tc[i].ptlen + 16);
+      n = svrfwd__open(&k, SVRFWD_CIPHER_AES256_GCM, seq, dir, aad, aadlen, box,
+                       tc[i].ptlen + 16);
       CU_ASSERT_EQUAL(n, (svrfwd_ssize)tc[i].ptlen);
       CU_ASSERT(memcmp(box, pt, tc[i].ptlen) == 0);
       /* the published ciphertext and tag, one tag bit flipped */
       memcpy(box, want, tc[i].ptlen);
       hexbuf(box + tc[i].ptlen, 16, tc[i].tag);
       box[tc[i].ptlen + 15] ^= 0x80;
-      CU_ASSERT_EQUAL(fwd_open(&k, SVRFWD_CIPHER_AES256_GCM, seq, dir, aad,
-                               aadlen, box, tc[i].ptlen + 16),
+      CU_ASSERT_EQUAL(svrfwd__open(&k, SVRFWD_CIPHER_AES256_GCM, seq, dir, aad,
+                                   aadlen, box, tc[i].ptlen + 16),
                       SVRFWD_ERR_PKT_AUTH);
-      fwd_skey_free(&k);
+      svrfwd__skey_free(&k);
     }
   }
 }
 
 /* RFC 4231 section 4 test cases 1-7, through a session key slot's MAC key
- * (keyed once by fwd_skey_set, used twice to show it is not consumed). */
+ * (keyed once by svrfwd__skey_set, used twice to show it is not consumed). */
 static void test_hmac_rfc4231(void) {
   static const char big[] =
       "This is a test using a larger than block-size key and a larger than "
@@ -495,15 +496,15 @@ static void test_hmac_rfc4231(void) {
     uint8_t out[32];
     char name[32];
     snprintf(name, sizeof(name), "RFC 4231 case %zu", i + 1);
-    CU_ASSERT_FATAL(fwd_skey_init(&k) == 0);
-    CU_ASSERT_FATAL(fwd_skey_set(&k, SVRFWD_CIPHER_AES256_CBC_HMAC, enc,
-                                 tc[i].key, tc[i].keylen) == 0);
-    CU_ASSERT_EQUAL(fwd_mac(&k, out, tc[i].data, tc[i].datalen), 0);
+    CU_ASSERT_FATAL(svrfwd__skey_init(&k) == 0);
+    CU_ASSERT_FATAL(svrfwd__skey_set(&k, SVRFWD_CIPHER_AES256_CBC_HMAC, enc,
+                                     tc[i].key, tc[i].keylen) == 0);
+    CU_ASSERT_EQUAL(svrfwd__mac(&k, out, tc[i].data, tc[i].datalen), 0);
     expect_bytes(name, out, tc[i].hmac);
     memset(out, 0, sizeof(out));
-    CU_ASSERT_EQUAL(fwd_mac(&k, out, tc[i].data, tc[i].datalen), 0);
+    CU_ASSERT_EQUAL(svrfwd__mac(&k, out, tc[i].data, tc[i].datalen), 0);
     expect_bytes(name, out, tc[i].hmac);
-    fwd_skey_free(&k);
+    svrfwd__skey_free(&k);
   }
 }
 
@@ -515,7 +516,7 @@ static void test_hmac_rfc4231(void) {
  * computed outside libsvrfwd (python3: cryptography's AES-CBC with its
  * PKCS7 padder, whose first 64 bytes match SP 800-38A, and the hmac
  * module; the padding block also with `openssl enc -aes-256-cbc`).
- * Then the whole fwd_seal with a fixed key, direction and sequence: IV =
+ * Then the whole svrfwd__seal with a fixed key, direction and sequence: IV =
  * AES(K, dir || seq || 0^4), 37 bytes padded to 48, tag; same tools. */
 static void test_cbc_vectors(void) {
   static const char *pt_hex =
@@ -566,10 +567,10 @@ static void test_cbc_vectors(void) {
     CU_ASSERT_FATAL(hexbuf(iv, sizeof(iv), iv_hex) == 16);
     CU_ASSERT_FATAL(hexbuf(pt, sizeof(pt), pt_hex) == 64);
     CU_ASSERT_FATAL(hexbuf(buf, 20, aad_hex) == 20);
-    CU_ASSERT_FATAL(fwd_skey_init(&k) == 0);
-    CU_ASSERT_FATAL(fwd_skey_set(&k, tc[i].c, key, mk, sizeof(mk)) == 0);
+    CU_ASSERT_FATAL(svrfwd__skey_init(&k) == 0);
+    CU_ASSERT_FATAL(svrfwd__skey_set(&k, tc[i].c, key, mk, sizeof(mk)) == 0);
     memcpy(box, pt, 64);
-    n = fwd_cbc_seal_iv(&k, iv, buf, 20, box, 64);
+    n = svrfwd__cbc_seal_iv(&k, iv, buf, 20, box, 64);
     CU_ASSERT_EQUAL(n, 64 + 16 + 32);
     snprintf(what, sizeof(what), "%s ciphertext", tc[i].name);
     expect_bytes(what, box, tc[i].ct);
@@ -581,36 +582,36 @@ static void test_cbc_vectors(void) {
     {
       uint8_t copy[sizeof(buf)];
       memcpy(copy, buf, sizeof(buf));
-      n = fwd_cbc_open_iv(&k, 0, 0, iv, copy, 20, copy + 20, 112);
+      n = svrfwd__cbc_open_iv(&k, 0, 0, iv, copy, 20, copy + 20, 112);
       CU_ASSERT_EQUAL(n, 64);
       CU_ASSERT(memcmp(copy + 20, pt, 64) == 0);
       for (j = 0; j < sizeof(buf); j += 7) {
         memcpy(copy, buf, sizeof(buf));
         copy[j] ^= 0x04;
-        CU_ASSERT_EQUAL(fwd_cbc_open_iv(&k, 0, 0, iv, copy, 20, copy + 20,
-                                        112),
+        CU_ASSERT_EQUAL(svrfwd__cbc_open_iv(&k, 0, 0, iv, copy, 20, copy + 20,
+                                            112),
                         SVRFWD_ERR_PKT_AUTH);
       }
     }
-    /* the whole fwd_seal: the IV from direction 1, sequence 0x0102..08 */
-    CU_ASSERT_EQUAL(fwd_cbc_iv(&k, iv, 0x0102030405060708ull, 1), 0);
+    /* the whole svrfwd__seal: the IV from direction 1, sequence 0x0102..08 */
+    CU_ASSERT_EQUAL(svrfwd__cbc_iv(&k, iv, 0x0102030405060708ull, 1), 0);
     snprintf(what, sizeof(what), "%s derived IV", tc[i].name);
     expect_bytes(what, iv, tc[i].seal_iv);
     CU_ASSERT_FATAL(hexbuf(buf, 20, aad2_hex) == 20);
     memcpy(box, pt, 37);
-    n = fwd_seal(&k, tc[i].c, 0x0102030405060708ull, 1, buf, 20, box, 37);
+    n = svrfwd__seal(&k, tc[i].c, 0x0102030405060708ull, 1, buf, 20, box, 37);
     CU_ASSERT_EQUAL(n, 48 + 32);
-    snprintf(what, sizeof(what), "%s fwd_seal", tc[i].name);
+    snprintf(what, sizeof(what), "%s svrfwd__seal", tc[i].name);
     expect_bytes(what, box, tc[i].seal);
-    n = fwd_open(&k, tc[i].c, 0x0102030405060708ull, 1, buf, 20, box, 80);
+    n = svrfwd__open(&k, tc[i].c, 0x0102030405060708ull, 1, buf, 20, box, 80);
     CU_ASSERT_EQUAL(n, 37);
     CU_ASSERT(memcmp(box, pt, 37) == 0);
-    fwd_skey_free(&k);
+    svrfwd__skey_free(&k);
   }
 }
 
 /* Session key derivation (docs/libsvrfwd.md section 4) from a fixed peer
- * key and UUID, then one fwd_seal with direction 0 and sequence 1, for each
+ * key and UUID, then one svrfwd__seal with direction 0 and sequence 1, for each
  * cipher; the expected bytes were computed outside libsvrfwd (python3:
  * hmac + hashlib for the KDF and the MAC, cryptography for AES). */
 static void test_derive_vectors(void) {
@@ -649,19 +650,19 @@ static void test_derive_vectors(void) {
     uint8_t buf[20 + 19 + 16 + 32]; /* the AAD directly before the text */
     size_t aadlen = hexbuf(buf, 20, tc[i].aad);
     uint8_t *aad = buf, *box = buf + aadlen;
-    size_t outlen = fwd_tag_len(tc[i].c) +
+    size_t outlen = svrfwd__tag_len(tc[i].c) +
                     (tc[i].c == SVRFWD_CIPHER_AES256_GCM ? 19 : 32);
-    CU_ASSERT_FATAL(fwd_skey_init(&k) == 0);
-    CU_ASSERT_FATAL(fwd_skey_derive(&k, tc[i].c, &pk, uuid) == 0);
+    CU_ASSERT_FATAL(svrfwd__skey_init(&k) == 0);
+    CU_ASSERT_FATAL(svrfwd__skey_derive(&k, tc[i].c, &pk, uuid) == 0);
     CU_ASSERT_EQUAL(k.id, 7);
     memcpy(box, pt, 19);
-    CU_ASSERT_EQUAL(fwd_seal(&k, tc[i].c, 1, 0, aad, aadlen, box, 19),
+    CU_ASSERT_EQUAL(svrfwd__seal(&k, tc[i].c, 1, 0, aad, aadlen, box, 19),
                     (svrfwd_ssize)outlen);
     expect_bytes("derived key seal", box, tc[i].out);
-    CU_ASSERT_EQUAL(fwd_open(&k, tc[i].c, 1, 0, aad, aadlen, box, outlen),
+    CU_ASSERT_EQUAL(svrfwd__open(&k, tc[i].c, 1, 0, aad, aadlen, box, outlen),
                     19);
     CU_ASSERT(memcmp(box, pt, 19) == 0);
-    fwd_skey_free(&k);
+    svrfwd__skey_free(&k);
   }
 }
 

@@ -193,7 +193,7 @@ static void test_first_packet_layout(void) {
   CU_ASSERT_EQUAL(svrfwd_meta_decode(&d, buf, (size_t)n), n);
   CU_ASSERT_EQUAL(d.present, m.present);
   CU_ASSERT_EQUAL(d.in_header, m.in_header);
-  CU_ASSERT(fwd_flow_eq(&d.fwd_ctx, &m.fwd_ctx));
+  CU_ASSERT(svrfwd__flow_eq(&d.fwd_ctx, &m.fwd_ctx));
   CU_ASSERT(d.tenant.len == 1 && d.tenant.p[0] == 't');
 }
 
@@ -251,7 +251,7 @@ static void test_cksum_vectors(void) {
     ft_build_v4(&p, proto, src, dst, (uint16_t)svr_test_rand(&rs),
                 (uint16_t)svr_test_rand(&rs), pay, plen, 64, 0x10);
     CU_ASSERT_FATAL(ft_cksums_ok(&p));
-    CU_ASSERT_FATAL(fwd_pkt_parse(&pp, ft_ip(&p), p.b.len) == 0);
+    CU_ASSERT_FATAL(svrfwd__pkt_parse(&pp, ft_ip(&p), p.b.len) == 0);
     f = pp.flow;
     for (j = 0; j < 4; j++) {
       f.src[j] = (uint8_t)svr_test_rand(&rs);
@@ -259,7 +259,7 @@ static void test_cksum_vectors(void) {
     }
     f.sport = (uint16_t)svr_test_rand(&rs);
     f.dport = (i % 5 == 0) ? 0 : (uint16_t)svr_test_rand(&rs);
-    fwd_pkt_rewrite(&pp, &f, 1);
+    svrfwd__pkt_rewrite(&pp, &f, 1);
     CU_ASSERT(ft_cksums_ok(&p));
     CU_ASSERT(memcmp(ft_ip(&p) + 12, f.src, 4) == 0);
     CU_ASSERT_EQUAL(svr_get_be16(ft_ip(&p) + 22), f.dport);
@@ -272,10 +272,10 @@ static void test_cksum_vectors(void) {
     uint8_t a[4] = {1, 2, 3, 4};
     ft_build_v4(&p, 17, a, a, 1, 2, (const uint8_t *)"x", 1, 64, 0);
     svr_put_be16(ft_ip(&p) + 26, 0);
-    CU_ASSERT_FATAL(fwd_pkt_parse(&pp, ft_ip(&p), p.b.len) == 0);
+    CU_ASSERT_FATAL(svrfwd__pkt_parse(&pp, ft_ip(&p), p.b.len) == 0);
     f = pp.flow;
     f.sport = 999;
-    fwd_pkt_rewrite(&pp, &f, 1);
+    svrfwd__pkt_rewrite(&pp, &f, 1);
     CU_ASSERT_EQUAL(svr_get_be16(ft_ip(&p) + 26), 0);
   }
 }

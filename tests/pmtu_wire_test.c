@@ -201,39 +201,39 @@ static void test_search_stack(void) {
   s.max = 9216;
   s.hi = 9216;
   /* Lone losses: kept smallest on top, the search goes on below them. */
-  svrpmtu_search_lost(&s, 1500, 1);
-  svrpmtu_search_lost(&s, 1400, 1);
+  svrpmtu__search_lost(&s, 1500, 1);
+  svrpmtu__search_lost(&s, 1400, 1);
   CU_ASSERT_EQUAL(s.nfail, 2);
-  CU_ASSERT_EQUAL(svrpmtu_search_upper(&s), 1399);
+  CU_ASSERT_EQUAL(svrpmtu__search_upper(&s), 1399);
   CU_ASSERT_EQUAL(s.hi, 9216); /* nothing proven yet */
-  CU_ASSERT(svrpmtu_search_next(&s, &confirm) <= 1399);
+  CU_ASSERT(svrpmtu__search_next(&s, &confirm) <= 1399);
   CU_ASSERT_EQUAL(confirm, 0);
   /* An ack below them keeps their counts (no random loss seen yet). */
-  svrpmtu_search_acked(&s, 1300);
+  svrpmtu__search_acked(&s, 1300);
   CU_ASSERT_EQUAL(s.nfail, 2);
   CU_ASSERT_EQUAL(s.lossy, 0);
-  CU_ASSERT_EQUAL(svrpmtu_search_losses(&s, 1400), 1);
-  CU_ASSERT_EQUAL(svrpmtu_search_losses(&s, 1500), 1);
+  CU_ASSERT_EQUAL(svrpmtu__search_losses(&s, 1400), 1);
+  CU_ASSERT_EQUAL(svrpmtu__search_losses(&s, 1500), 1);
   /* An ack above a lost size proves that loss random: it is dropped... */
-  svrpmtu_search_acked(&s, 1450);
+  svrpmtu__search_acked(&s, 1450);
   CU_ASSERT_EQUAL(s.lo, 1450);
   CU_ASSERT_EQUAL(s.nfail, 1);
   CU_ASSERT_EQUAL(s.lossy, 1);
-  CU_ASSERT_EQUAL(svrpmtu_search_upper(&s), 1499);
+  CU_ASSERT_EQUAL(svrpmtu__search_upper(&s), 1499);
   /* ...and from now on an ack restarts every count (RFC 8899 PROBE_COUNT). */
-  CU_ASSERT_EQUAL(svrpmtu_search_losses(&s, 1500), 0);
-  svrpmtu_search_lost(&s, 1451, 1);
-  CU_ASSERT_EQUAL(svrpmtu_search_losses(&s, 1451), 1);
+  CU_ASSERT_EQUAL(svrpmtu__search_losses(&s, 1500), 0);
+  svrpmtu__search_lost(&s, 1451, 1);
+  CU_ASSERT_EQUAL(svrpmtu__search_losses(&s, 1451), 1);
   /* Right above lo: the next probe is the confirm round of 1451. */
-  CU_ASSERT_EQUAL(svrpmtu_search_next(&s, &confirm), 1451);
+  CU_ASSERT_EQUAL(svrpmtu__search_next(&s, &confirm), 1451);
   CU_ASSERT_EQUAL(confirm, 1);
-  svrpmtu_search_lost(&s, 1451, 2);
-  CU_ASSERT_EQUAL(svrpmtu_search_losses(&s, 1451), 2);
-  CU_ASSERT_EQUAL(svrpmtu_search_done(&s), 0);
-  svrpmtu_search_lost(&s, 1451, SVRPMTU_MAX_PROBES);
+  svrpmtu__search_lost(&s, 1451, 2);
+  CU_ASSERT_EQUAL(svrpmtu__search_losses(&s, 1451), 2);
+  CU_ASSERT_EQUAL(svrpmtu__search_done(&s), 0);
+  svrpmtu__search_lost(&s, 1451, SVRPMTU_MAX_PROBES);
   CU_ASSERT_EQUAL(s.hi, 1450);
   CU_ASSERT_EQUAL(s.nfail, 0);
-  CU_ASSERT_EQUAL(svrpmtu_search_done(&s), 1);
+  CU_ASSERT_EQUAL(svrpmtu__search_done(&s), 1);
 
   /* A full stack forgets its largest size; hi still bounds the search. */
   memset(&s, 0, sizeof(s));
@@ -241,31 +241,31 @@ static void test_search_stack(void) {
   s.max = 9216;
   s.hi = 9216;
   for (k = 0; k < SVRPMTU_FAIL_MAX + 6; k++) {
-    svrpmtu_search_lost(&s, (uint16_t)(5000 - 10 * k), 1);
+    svrpmtu__search_lost(&s, (uint16_t)(5000 - 10 * k), 1);
   }
   CU_ASSERT_EQUAL(s.nfail, SVRPMTU_FAIL_MAX);
   CU_ASSERT_EQUAL(s.fail[0], 5000 - 60);
-  CU_ASSERT_EQUAL(svrpmtu_search_upper(&s),
+  CU_ASSERT_EQUAL(svrpmtu__search_upper(&s),
                   5000 - 10 * (SVRPMTU_FAIL_MAX + 5) - 1);
   for (k = 1; k < s.nfail; k++) {
     CU_ASSERT(s.fail[k] < s.fail[k - 1]);
   }
-  svrpmtu_search_lost(&s, 9000, 1); /* above all kept: not stored */
+  svrpmtu__search_lost(&s, 9000, 1); /* above all kept: not stored */
   CU_ASSERT_EQUAL(s.fail[0], 5000 - 60);
-  svrpmtu_search_lost(&s, 4985, 1); /* in between: kept in order */
+  svrpmtu__search_lost(&s, 4985, 1); /* in between: kept in order */
   CU_ASSERT_EQUAL(s.nfail, SVRPMTU_FAIL_MAX);
   for (k = 1; k < s.nfail; k++) {
     CU_ASSERT(s.fail[k] < s.fail[k - 1]);
   }
   /* A validated PTB caps hi and drops what lies above. */
-  svrpmtu_search_cap(&s, 4800);
+  svrpmtu__search_cap(&s, 4800);
   CU_ASSERT_EQUAL(s.hi, 4800);
   for (k = 0; k < s.nfail; k++) {
     CU_ASSERT(s.fail[k] <= 4800);
   }
   /* Sizes already decided are ignored. */
   k = s.nfail;
-  svrpmtu_search_lost(&s, 4900, 1);
+  svrpmtu__search_lost(&s, 4900, 1);
   CU_ASSERT_EQUAL(s.nfail, k);
 }
 

@@ -13,14 +13,14 @@
 #include "svr_digest.h"
 #include "svr_endian.h"
 
-int bfd_auth_meticulous(svrbfd_auth_type t) {
+int svrbfd__auth_meticulous(svrbfd_auth_type t) {
   return t == SVRBFD_AUTH_METICULOUS_KEYED_MD5 ||
          t == SVRBFD_AUTH_METICULOUS_KEYED_SHA1 || t == SVRBFD_AUTH_HMAC_SHA256;
 }
 
-int bfd_auth_has_seq(svrbfd_auth_type t) {
+int svrbfd__auth_has_seq(svrbfd_auth_type t) {
   return t == SVRBFD_AUTH_KEYED_MD5 || t == SVRBFD_AUTH_KEYED_SHA1 ||
-         bfd_auth_meticulous(t);
+         svrbfd__auth_meticulous(t);
 }
 
 /* Digest bytes in the section, and the key field size for MD5/SHA1. */
@@ -39,7 +39,7 @@ static size_t bfd_auth_digest_len(svrbfd_auth_type t) {
   }
 }
 
-int bfd_auth_config_check(const svrbfd_auth *a) {
+int svrbfd__auth_config_check(const svrbfd_auth *a) {
   switch (a->type) {
   case SVRBFD_AUTH_NONE:
     return 0;
@@ -59,7 +59,7 @@ int bfd_auth_config_check(const svrbfd_auth *a) {
   }
 }
 
-size_t bfd_auth_section_len(const svrbfd_auth *a) {
+size_t svrbfd__auth_section_len(const svrbfd_auth *a) {
   switch (a->type) {
   case SVRBFD_AUTH_NONE:
     return 0;
@@ -70,29 +70,29 @@ size_t bfd_auth_section_len(const svrbfd_auth *a) {
   }
 }
 
-int bfd_auth_keyed_new(const svrbfd_mem *mem, const svrbfd_auth *a,
-                       svr_hmac_sha256 **out) {
+int svrbfd__auth_keyed_new(const svrbfd_mem *mem, const svrbfd_auth *a,
+                           svr_hmac_sha256 **out) {
   svr_hmac_sha256 *h;
   *out = NULL;
   if (a->type != SVRBFD_AUTH_HMAC_SHA256) {
     return 0; /* keyed MD5/SHA1 hash the key inside the packet */
   }
-  h = bfd_malloc(mem, sizeof(*h));
+  h = svrbfd__malloc(mem, sizeof(*h));
   if (h == NULL) {
     return SVRBFD_ERR_NOMEM;
   }
   if (svr_hmac_sha256_init(h, a->key, a->key_len) != 0) {
-    bfd_auth_keyed_free(mem, h);
+    svrbfd__auth_keyed_free(mem, h);
     return SVRBFD_ERR_CRYPTO;
   }
   *out = h;
   return 0;
 }
 
-void bfd_auth_keyed_free(const svrbfd_mem *mem, svr_hmac_sha256 *h) {
+void svrbfd__auth_keyed_free(const svrbfd_mem *mem, svr_hmac_sha256 *h) {
   if (h != NULL) {
     svr_hmac_sha256_clear(h);
-    bfd_free(mem, h);
+    svrbfd__free(mem, h);
   }
 }
 
@@ -139,10 +139,10 @@ static void bfd_auth_fill_field(const svrbfd_auth *a, uint8_t *field,
   }
 }
 
-int bfd_auth_sign(const svr_hmac_sha256 *h, const svrbfd_auth *a, uint32_t seq,
-                  uint8_t *buf, size_t len) {
+int svrbfd__auth_sign(const svr_hmac_sha256 *h, const svrbfd_auth *a,
+                      uint32_t seq, uint8_t *buf, size_t len) {
   uint8_t *sec = buf + SVRBFD_MIN_PKT_LEN;
-  size_t slen = bfd_auth_section_len(a);
+  size_t slen = svrbfd__auth_section_len(a);
   size_t dlen;
   uint8_t digest[32];
   int rv;
@@ -171,21 +171,21 @@ int bfd_auth_sign(const svr_hmac_sha256 *h, const svrbfd_auth *a, uint32_t seq,
  * [rcv + 1, rcv + 3M]; anything goes while AuthSeqKnown is 0.  M is the
  * Detect Mult of the received packet.
  */
-int bfd_auth_seq_ok(svrbfd_auth_type t, int known, uint32_t rcv_seq,
-                    uint32_t seq, uint8_t mult) {
+int svrbfd__auth_seq_ok(svrbfd_auth_type t, int known, uint32_t rcv_seq,
+                        uint32_t seq, uint8_t mult) {
   uint32_t delta = seq - rcv_seq; /* wraps */
   uint32_t hi = 3u * mult;
   if (!known) {
     return 1;
   }
-  if (bfd_auth_meticulous(t)) {
+  if (svrbfd__auth_meticulous(t)) {
     return delta >= 1 && delta <= hi;
   }
   return delta <= hi;
 }
 
-int bfd_auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
-                    const uint8_t *data) {
+int svrbfd__auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
+                        const uint8_t *data) {
   const svrbfd_auth *a = &s->cfg.auth;
   uint8_t copy[SVRBFD_MIN_PKT_LEN + BFD_AUTH_LEN_SHA256];
   uint8_t digest[32];
@@ -195,7 +195,7 @@ int bfd_auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
   if (pkt->auth_type != (uint8_t)a->type) {
     return SVRBFD_ERR_PKT_AUTH_TYPE;
   }
-  if (pkt->auth_len != bfd_auth_section_len(a) &&
+  if (pkt->auth_len != svrbfd__auth_section_len(a) &&
       a->type != SVRBFD_AUTH_SIMPLE) {
     return SVRBFD_ERR_PKT_AUTH_LEN;
   }
@@ -209,8 +209,8 @@ int bfd_auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
     }
     return 0;
   }
-  if (!bfd_auth_seq_ok(a->type, s->rcv_seq_known, s->rcv_seq, pkt->auth_seq,
-                       pkt->detect_mult)) {
+  if (!svrbfd__auth_seq_ok(a->type, s->rcv_seq_known, s->rcv_seq, pkt->auth_seq,
+                           pkt->detect_mult)) {
     return SVRBFD_ERR_PKT_AUTH_SEQ;
   }
   dlen = bfd_auth_digest_len(a->type);

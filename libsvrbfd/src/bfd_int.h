@@ -30,10 +30,10 @@ struct svr_hmac_sha256; /* common/svr_digest.h */
 #define BFD_TLV_RX_HOPS 0xE011   /* 1 byte: 255 - TTL the sender observed */
 
 /* ---- mem.c ------------------------------------------------------------ */
-const svrbfd_mem *bfd_mem_default(void);
-void *bfd_malloc(const svrbfd_mem *mem, size_t n);
-void *bfd_calloc(const svrbfd_mem *mem, size_t nmemb, size_t size);
-void bfd_free(const svrbfd_mem *mem, void *p);
+const svrbfd_mem *svrbfd__mem_default(void);
+void *svrbfd__malloc(const svrbfd_mem *mem, size_t n);
+void *svrbfd__calloc(const svrbfd_mem *mem, size_t nmemb, size_t size);
+void svrbfd__free(const svrbfd_mem *mem, void *p);
 
 /* ---- tab.c: open-addressing hash of session pointers ------------------ */
 typedef struct bfd_tab_ent {
@@ -47,24 +47,25 @@ typedef struct bfd_tab {
   size_t n;
 } bfd_tab;
 
-int bfd_tab_init(bfd_tab *t, const svrbfd_mem *mem, size_t hint);
-void bfd_tab_free(bfd_tab *t, const svrbfd_mem *mem);
+int svrbfd__tab_init(bfd_tab *t, const svrbfd_mem *mem, size_t hint);
+void svrbfd__tab_free(bfd_tab *t, const svrbfd_mem *mem);
 /* Inserts; grows at 50 % load.  Returns 0 or SVRBFD_ERR_NOMEM. */
-int bfd_tab_insert(bfd_tab *t, const svrbfd_mem *mem, uint64_t hash,
-                   svrbfd_session *s);
+int svrbfd__tab_insert(bfd_tab *t, const svrbfd_mem *mem, uint64_t hash,
+                       svrbfd_session *s);
 /* Removes exactly |s| (backward-shift deletion, no tombstones). */
-void bfd_tab_remove(bfd_tab *t, uint64_t hash, const svrbfd_session *s);
+void svrbfd__tab_remove(bfd_tab *t, uint64_t hash, const svrbfd_session *s);
 /* Iteration over candidates with |hash|: start with *pos = (size_t)-1. */
-svrbfd_session *bfd_tab_next(const bfd_tab *t, uint64_t hash, size_t *pos);
-uint64_t bfd_hash_u32(uint32_t v);
-uint64_t bfd_hash_pair(const svrbfd_addr *local, const svrbfd_addr *remote);
-int bfd_addr_ip_equal(const svrbfd_addr *a, const svrbfd_addr *b);
+svrbfd_session *svrbfd__tab_next(const bfd_tab *t, uint64_t hash, size_t *pos);
+uint64_t svrbfd__hash_u32(uint32_t v);
+uint64_t svrbfd__hash_pair(const svrbfd_addr *local, const svrbfd_addr *remote);
+int svrbfd__addr_ip_equal(const svrbfd_addr *a, const svrbfd_addr *b);
 
 /* ---- timers.c --------------------------------------------------------- */
 /* xorshift64* generator for transmit jitter (seeded from the rand callback). */
-uint64_t bfd_rng_next(uint64_t *state);
+uint64_t svrbfd__rng_next(uint64_t *state);
 /* RFC 5880 6.8.7: |interval_ns| reduced by 0-25 % (10-25 % if mult == 1). */
-uint64_t bfd_jitter(uint64_t interval_ns, uint8_t detect_mult, uint64_t *rng);
+uint64_t svrbfd__jitter(uint64_t interval_ns, uint8_t detect_mult,
+                        uint64_t *rng);
 
 /* ---- theap.c: the context's timer heap --------------------------------- */
 typedef struct bfd_theap_ent {
@@ -79,11 +80,11 @@ typedef struct bfd_theap {
 } bfd_theap;
 #define BFD_THEAP_NONE SIZE_MAX
 /* Capacity for |n| entries: 0 or SVRBFD_ERR_NOMEM. */
-int bfd_theap_reserve(bfd_theap *h, const svrbfd_mem *mem, size_t n);
-void bfd_theap_free(bfd_theap *h, const svrbfd_mem *mem);
+int svrbfd__theap_reserve(bfd_theap *h, const svrbfd_mem *mem, size_t n);
+void svrbfd__theap_free(bfd_theap *h, const svrbfd_mem *mem);
 /* Inserts |s| at |key| or moves it there; never allocates. */
-void bfd_theap_set(bfd_theap *h, svrbfd_session *s, uint64_t key);
-void bfd_theap_remove(bfd_theap *h, svrbfd_session *s);
+void svrbfd__theap_set(bfd_theap *h, svrbfd_session *s, uint64_t key);
+void svrbfd__theap_remove(bfd_theap *h, svrbfd_session *s);
 
 /* ---- session ---------------------------------------------------------- */
 struct svrbfd_session {
@@ -178,60 +179,62 @@ struct svrbfd_ctx {
 };
 
 /* ---- pq_session.c: echo tests owned by sessions ------------------------ */
-void bfd_pq_ctx_free(svrbfd_ctx *ctx);
-int bfd_pq_ctx_read(svrbfd_ctx *ctx, const svrbfd_path *path,
-                    const uint8_t *data, size_t datalen, svrbfd_tstamp ts);
-svrbfd_ssize bfd_pq_ctx_write(svrbfd_ctx *ctx, svrbfd_path *path, uint8_t *buf,
-                              size_t buflen, svrbfd_tstamp ts);
-int bfd_pq_ctx_pending(const svrbfd_ctx *ctx);
-void bfd_pq_session_free(svrbfd_session *s);
-svrbfd_tstamp bfd_pq_session_deadline(const svrbfd_session *s);
-int bfd_pq_session_expiry(svrbfd_session *s, svrbfd_tstamp ts);
-void bfd_pq_on_state(svrbfd_session *s, svrbfd_state old, svrbfd_state ns,
-                     svrbfd_tstamp ts);
+void svrbfd__pq_ctx_free(svrbfd_ctx *ctx);
+int svrbfd__pq_ctx_read(svrbfd_ctx *ctx, const svrbfd_path *path,
+                        const uint8_t *data, size_t datalen, svrbfd_tstamp ts);
+svrbfd_ssize svrbfd__pq_ctx_write(svrbfd_ctx *ctx, svrbfd_path *path,
+                                  uint8_t *buf,
+                                  size_t buflen, svrbfd_tstamp ts);
+int svrbfd__pq_ctx_pending(const svrbfd_ctx *ctx);
+void svrbfd__pq_session_free(svrbfd_session *s);
+svrbfd_tstamp svrbfd__pq_session_deadline(const svrbfd_session *s);
+int svrbfd__pq_session_expiry(svrbfd_session *s, svrbfd_tstamp ts);
+void svrbfd__pq_on_state(svrbfd_session *s, svrbfd_state old, svrbfd_state ns,
+                         svrbfd_tstamp ts);
 /* session.c: a whole echo burst lost; Down (Diag 2) if in Demand mode. */
-int bfd_session_echo_failed(svrbfd_session *s, svrbfd_tstamp ts);
+int svrbfd__session_echo_failed(svrbfd_session *s, svrbfd_tstamp ts);
 
 /* ---- ctx.c ------------------------------------------------------------ */
-void bfd_ctx_ready_push(svrbfd_ctx *ctx, svrbfd_session *s);
-void bfd_ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s);
+void svrbfd__ctx_ready_push(svrbfd_ctx *ctx, svrbfd_session *s);
+void svrbfd__ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s);
 /* Recomputes the session's heap key from its deadlines. */
-void bfd_session_reschedule(svrbfd_session *s);
+void svrbfd__session_reschedule(svrbfd_session *s);
 
 /* ---- auth.c ----------------------------------------------------------- */
 /* Validates a session auth config: 0 or SVRBFD_ERR_AUTH_CONFIG. */
-int bfd_auth_config_check(const svrbfd_auth *a);
+int svrbfd__auth_config_check(const svrbfd_auth *a);
 /* Auth section length for the config (0 for none). */
-size_t bfd_auth_section_len(const svrbfd_auth *a);
+size_t svrbfd__auth_section_len(const svrbfd_auth *a);
 /*
  * The keyed state a session keeps for |a| (common/svr_digest.h): for
  * HMAC-SHA256 the inner and outer hashes after the key blocks, allocated
  * here; NULL for the other types.  0, SVRBFD_ERR_NOMEM or SVRBFD_ERR_CRYPTO.
  */
-int bfd_auth_keyed_new(const svrbfd_mem *mem, const svrbfd_auth *a,
-                       struct svr_hmac_sha256 **out);
-void bfd_auth_keyed_free(const svrbfd_mem *mem, struct svr_hmac_sha256 *h);
+int svrbfd__auth_keyed_new(const svrbfd_mem *mem, const svrbfd_auth *a,
+                           struct svr_hmac_sha256 **out);
+void svrbfd__auth_keyed_free(const svrbfd_mem *mem, struct svr_hmac_sha256 *h);
 /* Writes the auth section at buf[24..] and signs buf[0..len).  |h| is the
  * session's keyed state; NULL keys a temporary one (no allocation). */
-int bfd_auth_sign(const struct svr_hmac_sha256 *h, const svrbfd_auth *a,
-                  uint32_t seq, uint8_t *buf, size_t len);
+int svrbfd__auth_sign(const struct svr_hmac_sha256 *h, const svrbfd_auth *a,
+                      uint32_t seq, uint8_t *buf, size_t len);
 /* 1 if |a|'s type sequences meticulously. */
-int bfd_auth_meticulous(svrbfd_auth_type t);
-int bfd_auth_has_seq(svrbfd_auth_type t);
+int svrbfd__auth_meticulous(svrbfd_auth_type t);
+int svrbfd__auth_has_seq(svrbfd_auth_type t);
 /*
  * Checks pkt's authentication against the session (6.7, 6.8.6 step 10).
  * Changes nothing; on success *seq_out is the accepted sequence number.
  */
-int bfd_auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
-                    const uint8_t *data);
+int svrbfd__auth_verify(const svrbfd_session *s, const svrbfd_pkt *pkt,
+                        const uint8_t *data);
 /* Sequence window check alone (exposed for tests). */
-int bfd_auth_seq_ok(svrbfd_auth_type t, int known, uint32_t rcv_seq,
-                    uint32_t seq, uint8_t mult);
+int svrbfd__auth_seq_ok(svrbfd_auth_type t, int known, uint32_t rcv_seq,
+                        uint32_t seq, uint8_t mult);
 
 /* ---- meta.c ----------------------------------------------------------- */
 /* Writes our metadata block; returns its length or SVRBFD_ERR_NOBUF. */
-svrbfd_ssize bfd_meta_encode(uint8_t *buf, size_t buflen, const char *router,
-                             const char *node, int rx_hops);
+svrbfd_ssize svrbfd__meta_encode(uint8_t *buf, size_t buflen,
+                                 const char *router,
+                                 const char *node, int rx_hops);
 typedef struct bfd_meta {
   char router[SVRBFD_NAME_MAX];
   char node[SVRBFD_NAME_MAX];
@@ -239,22 +242,23 @@ typedef struct bfd_meta {
   int rx_hops; /* -1 absent */
 } bfd_meta;
 /* Parses a trailer; 0 or -1 when it is not a valid metadata block. */
-int bfd_meta_decode(bfd_meta *m, const uint8_t *p, size_t len);
+int svrbfd__meta_decode(bfd_meta *m, const uint8_t *p, size_t len);
 
 /* ---- holddown.c ------------------------------------------------------- */
-int bfd_hold_on_up(svrbfd_session *s, svrbfd_tstamp ts);
-int bfd_hold_on_down(svrbfd_session *s, svrbfd_tstamp ts);
-int bfd_hold_expiry(svrbfd_session *s, svrbfd_tstamp ts);
+int svrbfd__hold_on_up(svrbfd_session *s, svrbfd_tstamp ts);
+int svrbfd__hold_on_down(svrbfd_session *s, svrbfd_tstamp ts);
+int svrbfd__hold_expiry(svrbfd_session *s, svrbfd_tstamp ts);
 
 /* ---- session.c -------------------------------------------------------- */
-uint64_t bfd_tx_interval_ns(const svrbfd_session *s);
-int bfd_session_periodic_allowed(const svrbfd_session *s);
-int bfd_session_rx(svrbfd_session *s, const svrbfd_path *path,
-                   const svrbfd_pkt *pkt, const uint8_t *data, size_t len,
-                   svrbfd_tstamp ts);
-svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
-                               uint8_t *buf, size_t buflen, svrbfd_tstamp ts);
-int bfd_session_expiry(svrbfd_session *s, svrbfd_tstamp ts);
+uint64_t svrbfd__tx_interval_ns(const svrbfd_session *s);
+int svrbfd__session_periodic_allowed(const svrbfd_session *s);
+int svrbfd__session_rx(svrbfd_session *s, const svrbfd_path *path,
+                       const svrbfd_pkt *pkt, const uint8_t *data, size_t len,
+                       svrbfd_tstamp ts);
+svrbfd_ssize svrbfd__session_build(svrbfd_session *s, svrbfd_path *path,
+                                   uint8_t *buf, size_t buflen,
+                                   svrbfd_tstamp ts);
+int svrbfd__session_expiry(svrbfd_session *s, svrbfd_tstamp ts);
 
 /* The well-known destination port of a mode (RFC 5881 / 5883 / SVR). */
 static inline uint16_t bfd_mode_port(svrbfd_mode mode) {

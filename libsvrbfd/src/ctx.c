@@ -90,7 +90,7 @@ int svrbfd_ctx_new_versioned(svrbfd_ctx **pctx, int callbacks_version,
     return SVRBFD_ERR_INVALID_ARGUMENT;
   }
   if (mem == NULL) {
-    mem = bfd_mem_default();
+    mem = svrbfd__mem_default();
   } else if (!mem->malloc || !mem->free || !mem->calloc || !mem->realloc) {
     return SVRBFD_ERR_INVALID_ARGUMENT;
   }
@@ -98,7 +98,7 @@ int svrbfd_ctx_new_versioned(svrbfd_ctx **pctx, int callbacks_version,
     svrbfd_settings_default(&defaults);
     settings = &defaults;
   }
-  ctx = bfd_calloc(mem, 1, sizeof(*ctx));
+  ctx = svrbfd__calloc(mem, 1, sizeof(*ctx));
   if (ctx == NULL) {
     return SVRBFD_ERR_NOMEM;
   }
@@ -112,14 +112,14 @@ int svrbfd_ctx_new_versioned(svrbfd_ctx **pctx, int callbacks_version,
   if (hint > ((size_t)1 << 28)) {
     hint = (size_t)1 << 28;
   }
-  rv = bfd_tab_init(&ctx->by_discr, &ctx->mem, hint);
+  rv = svrbfd__tab_init(&ctx->by_discr, &ctx->mem, hint);
   if (rv == 0) {
-    rv = bfd_tab_init(&ctx->by_pair, &ctx->mem, hint);
+    rv = svrbfd__tab_init(&ctx->by_pair, &ctx->mem, hint);
   }
   if (rv != 0) {
-    bfd_tab_free(&ctx->by_discr, &ctx->mem);
-    bfd_tab_free(&ctx->by_pair, &ctx->mem);
-    bfd_free(&ctx->mem, ctx);
+    svrbfd__tab_free(&ctx->by_discr, &ctx->mem);
+    svrbfd__tab_free(&ctx->by_pair, &ctx->mem);
+    svrbfd__free(&ctx->mem, ctx);
     return rv;
   }
   ctx->cb.rand((uint8_t *)&ctx->rng, sizeof(ctx->rng), user_data);
@@ -137,19 +137,19 @@ void svrbfd_ctx_del(svrbfd_ctx *ctx) {
   for (s = ctx->first; s; s = next) {
     next = s->next;
     svrbfd_pq_path_del(s->pq);
-    bfd_auth_keyed_free(&mem, s->hmac);
-    bfd_free(&mem, s);
+    svrbfd__auth_keyed_free(&mem, s->hmac);
+    svrbfd__free(&mem, s);
   }
-  bfd_pq_ctx_free(ctx);
-  bfd_theap_free(&ctx->theap, &mem);
-  bfd_tab_free(&ctx->by_discr, &mem);
-  bfd_tab_free(&ctx->by_pair, &mem);
-  bfd_free(&mem, ctx);
+  svrbfd__pq_ctx_free(ctx);
+  svrbfd__theap_free(&ctx->theap, &mem);
+  svrbfd__tab_free(&ctx->by_discr, &mem);
+  svrbfd__tab_free(&ctx->by_pair, &mem);
+  svrbfd__free(&mem, ctx);
 }
 
 /* ---- ready list and heap ----------------------------------------------- */
 
-void bfd_ctx_ready_push(svrbfd_ctx *ctx, svrbfd_session *s) {
+void svrbfd__ctx_ready_push(svrbfd_ctx *ctx, svrbfd_session *s) {
   if (s->on_ready) {
     return;
   }
@@ -164,7 +164,7 @@ void bfd_ctx_ready_push(svrbfd_ctx *ctx, svrbfd_session *s) {
   ctx->rtail = s;
 }
 
-void bfd_ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s) {
+void svrbfd__ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s) {
   if (!s->on_ready) {
     return;
   }
@@ -182,7 +182,7 @@ void bfd_ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s) {
   s->on_ready = 0;
 }
 
-void bfd_session_reschedule(svrbfd_session *s) {
+void svrbfd__session_reschedule(svrbfd_session *s) {
   svrbfd_tstamp k = s->next_tx;
   if (s->detect_at < k) {
     k = s->detect_at;
@@ -197,15 +197,15 @@ void bfd_session_reschedule(svrbfd_session *s) {
     k = s->decay_at;
   }
   if (s->pq) {
-    svrbfd_tstamp e = bfd_pq_session_deadline(s);
+    svrbfd_tstamp e = svrbfd__pq_session_deadline(s);
     if (e < k) {
       k = e;
     }
   }
   if (k == BFD_NEVER) {
-    bfd_theap_remove(&s->ctx->theap, s);
+    svrbfd__theap_remove(&s->ctx->theap, s);
   } else {
-    bfd_theap_set(&s->ctx->theap, s, k);
+    svrbfd__theap_set(&s->ctx->theap, s, k);
   }
 }
 
@@ -213,7 +213,7 @@ svrbfd_tstamp svrbfd_ctx_get_expiry(const svrbfd_ctx *ctx) {
   if (ctx == NULL) {
     return SVRBFD_TSTAMP_MAX;
   }
-  if (ctx->rhead || bfd_pq_ctx_pending(ctx)) {
+  if (ctx->rhead || svrbfd__pq_ctx_pending(ctx)) {
     return 0; /* packets are waiting for write_pkt */
   }
   return ctx->theap.len ? ctx->theap.a[0].key : SVRBFD_TSTAMP_MAX;
@@ -225,10 +225,10 @@ int svrbfd_ctx_handle_expiry(svrbfd_ctx *ctx, svrbfd_tstamp ts) {
   }
   while (ctx->theap.len && ctx->theap.a[0].key <= ts) {
     svrbfd_session *s = ctx->theap.a[0].s;
-    /* echo deadlines first: bfd_session_expiry reschedules with them */
-    int rv = bfd_pq_session_expiry(s, ts);
+    /* echo deadlines first: svrbfd__session_expiry reschedules with them */
+    int rv = svrbfd__pq_session_expiry(s, ts);
     if (rv == 0) {
-      rv = bfd_session_expiry(s, ts);
+      rv = svrbfd__session_expiry(s, ts);
     }
     if (rv != 0) {
       return rv;
@@ -250,12 +250,12 @@ svrbfd_ssize svrbfd_ctx_write_pkt(svrbfd_ctx *ctx, svrbfd_path *path,
   }
   while (ctx->rhead) {
     svrbfd_session *s = ctx->rhead;
-    svrbfd_ssize n = bfd_session_build(s, path, buf, buflen, ts);
+    svrbfd_ssize n = svrbfd__session_build(s, path, buf, buflen, ts);
     if (n < 0) {
       return n; /* NOBUF keeps it queued */
     }
-    bfd_ctx_ready_remove(ctx, s);
-    bfd_session_reschedule(s);
+    svrbfd__ctx_ready_remove(ctx, s);
+    svrbfd__session_reschedule(s);
     if (n > 0) {
       ctx->stats.tx_packets++;
       return n;
@@ -263,7 +263,7 @@ svrbfd_ssize svrbfd_ctx_write_pkt(svrbfd_ctx *ctx, svrbfd_path *path,
   }
   /* then echo replies we reflect and echo requests of our sessions */
   {
-    svrbfd_ssize n = bfd_pq_ctx_write(ctx, path, buf, buflen, ts);
+    svrbfd_ssize n = svrbfd__pq_ctx_write(ctx, path, buf, buflen, ts);
     if (n > 0) {
       ctx->stats.tx_packets++;
     }
@@ -274,10 +274,10 @@ svrbfd_ssize svrbfd_ctx_write_pkt(svrbfd_ctx *ctx, svrbfd_path *path,
 /* ---- receive ------------------------------------------------------------ */
 
 static svrbfd_session *bfd_find_by_discr(const svrbfd_ctx *ctx, uint32_t d) {
-  uint64_t h = bfd_hash_u32(d);
+  uint64_t h = svrbfd__hash_u32(d);
   size_t pos = (size_t)-1;
   svrbfd_session *s;
-  while ((s = bfd_tab_next(&ctx->by_discr, h, &pos)) != NULL) {
+  while ((s = svrbfd__tab_next(&ctx->by_discr, h, &pos)) != NULL) {
     if (s->local_discr == d) {
       return s;
     }
@@ -288,12 +288,12 @@ static svrbfd_session *bfd_find_by_discr(const svrbfd_ctx *ctx, uint32_t d) {
 static svrbfd_session *bfd_find_by_pair(const svrbfd_ctx *ctx,
                                         const svrbfd_addr *local,
                                         const svrbfd_addr *remote) {
-  uint64_t h = bfd_hash_pair(local, remote);
+  uint64_t h = svrbfd__hash_pair(local, remote);
   size_t pos = (size_t)-1;
   svrbfd_session *s;
-  while ((s = bfd_tab_next(&ctx->by_pair, h, &pos)) != NULL) {
-    if (bfd_addr_ip_equal(&s->cfg.local, local) &&
-        bfd_addr_ip_equal(&s->cfg.remote, remote)) {
+  while ((s = svrbfd__tab_next(&ctx->by_pair, h, &pos)) != NULL) {
+    if (svrbfd__addr_ip_equal(&s->cfg.local, local) &&
+        svrbfd__addr_ip_equal(&s->cfg.remote, remote)) {
       return s;
     }
   }
@@ -327,7 +327,7 @@ int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
   ctx->stats.rx_packets++;
   if (svr_demux_classify(data, datalen) == SVR_DEMUX_CONTROL) {
     /* an SVR control datagram: echo request or reply (pq_session.c) */
-    return bfd_pq_ctx_read(ctx, path, data, datalen, ts);
+    return svrbfd__pq_ctx_read(ctx, path, data, datalen, ts);
   }
   rv = svrbfd_pkt_decode(&pkt, data, datalen); /* 6.8.6 steps 1-6 */
   if (rv != 0) {
@@ -370,7 +370,7 @@ int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
     return bfd_drop(ctx, s, SVRBFD_ERR_PKT_AUTH_MISSING);
   }
   if (pkt.auth_present) {
-    rv = bfd_auth_verify(s, &pkt, data);
+    rv = svrbfd__auth_verify(s, &pkt, data);
     if (rv != 0) {
       if (svrbfd_err_is_fatal(rv)) {
         return rv;
@@ -378,8 +378,8 @@ int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
       return bfd_drop(ctx, s, rv);
     }
   }
-  rv = bfd_session_rx(s, path, &pkt, data, datalen, ts);
-  bfd_session_reschedule(s);
+  rv = svrbfd__session_rx(s, path, &pkt, data, datalen, ts);
+  svrbfd__session_reschedule(s);
   if (rv == SVRBFD_ERR_PKT_ADMIN_DOWN) {
     return bfd_drop(ctx, s, rv);
   }
@@ -419,7 +419,7 @@ static int bfd_check_config(const svrbfd_session_config *cfg) {
       cfg->required_min_echo_rx_us > BFD_MAX_INTERVAL_US) {
     return SVRBFD_ERR_INTERVAL;
   }
-  return bfd_auth_config_check(&cfg->auth);
+  return svrbfd__auth_config_check(&cfg->auth);
 }
 
 int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
@@ -454,12 +454,12 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
     return SVRBFD_ERR_SESSION_EXISTS;
   }
   /* one heap slot per session, so moving a deadline never allocates */
-  rv = bfd_theap_reserve(&ctx->theap, &ctx->mem,
-                         (size_t)ctx->stats.sessions + 1);
+  rv = svrbfd__theap_reserve(&ctx->theap, &ctx->mem,
+                             (size_t)ctx->stats.sessions + 1);
   if (rv != 0) {
     return rv;
   }
-  s = bfd_calloc(&ctx->mem, 1, sizeof(*s));
+  s = svrbfd__calloc(&ctx->mem, 1, sizeof(*s));
   if (s == NULL) {
     return SVRBFD_ERR_NOMEM;
   }
@@ -469,9 +469,9 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
   s->cfg.local.reserved = s->cfg.remote.reserved = 0;
   s->hidx = BFD_THEAP_NONE;
   /* keyed once here, so signing and verifying allocate nothing */
-  rv = bfd_auth_keyed_new(&ctx->mem, &s->cfg.auth, &s->hmac);
+  rv = svrbfd__auth_keyed_new(&ctx->mem, &s->cfg.auth, &s->hmac);
   if (rv != 0) {
-    bfd_free(&ctx->mem, s);
+    svrbfd__free(&ctx->mem, s);
     return rv;
   }
   /* 6.8.1: a random nonzero discriminator, unique in the context. */
@@ -481,19 +481,19 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
   } while (s->local_discr == 0 || bfd_find_by_discr(ctx, s->local_discr));
   ctx->cb.rand((uint8_t *)&s->xmit_seq, sizeof(s->xmit_seq), ctx->user_data);
 
-  ph = bfd_hash_pair(&s->cfg.local, &s->cfg.remote);
+  ph = svrbfd__hash_pair(&s->cfg.local, &s->cfg.remote);
   s->pair_hash = ph;
-  rv = bfd_tab_insert(&ctx->by_discr, &ctx->mem, bfd_hash_u32(s->local_discr),
-                      s);
+  rv = svrbfd__tab_insert(&ctx->by_discr, &ctx->mem,
+                          svrbfd__hash_u32(s->local_discr), s);
   if (rv == 0) {
-    rv = bfd_tab_insert(&ctx->by_pair, &ctx->mem, ph, s);
+    rv = svrbfd__tab_insert(&ctx->by_pair, &ctx->mem, ph, s);
     if (rv != 0) {
-      bfd_tab_remove(&ctx->by_discr, bfd_hash_u32(s->local_discr), s);
+      svrbfd__tab_remove(&ctx->by_discr, svrbfd__hash_u32(s->local_discr), s);
     }
   }
   if (rv != 0) {
-    bfd_auth_keyed_free(&ctx->mem, s->hmac);
-    bfd_free(&ctx->mem, s);
+    svrbfd__auth_keyed_free(&ctx->mem, s->hmac);
+    svrbfd__free(&ctx->mem, s);
     return rv;
   }
 
@@ -525,7 +525,7 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
   }
   ctx->last = s;
   ctx->stats.sessions++;
-  bfd_session_reschedule(s);
+  svrbfd__session_reschedule(s);
   *psession = s;
   return 0;
 }
@@ -536,10 +536,10 @@ void svrbfd_session_del(svrbfd_session *s) {
     return;
   }
   ctx = s->ctx;
-  bfd_ctx_ready_remove(ctx, s);
-  bfd_theap_remove(&ctx->theap, s);
-  bfd_tab_remove(&ctx->by_discr, bfd_hash_u32(s->local_discr), s);
-  bfd_tab_remove(&ctx->by_pair, s->pair_hash, s);
+  svrbfd__ctx_ready_remove(ctx, s);
+  svrbfd__theap_remove(&ctx->theap, s);
+  svrbfd__tab_remove(&ctx->by_discr, svrbfd__hash_u32(s->local_discr), s);
+  svrbfd__tab_remove(&ctx->by_pair, s->pair_hash, s);
   if (s->prev) {
     s->prev->next = s->next;
   } else {
@@ -554,9 +554,9 @@ void svrbfd_session_del(svrbfd_session *s) {
   if (s->state == SVRBFD_STATE_UP) {
     ctx->stats.sessions_up--;
   }
-  bfd_pq_session_free(s);
-  bfd_auth_keyed_free(&ctx->mem, s->hmac);
-  bfd_free(&ctx->mem, s);
+  svrbfd__pq_session_free(s);
+  svrbfd__auth_keyed_free(&ctx->mem, s->hmac);
+  svrbfd__free(&ctx->mem, s);
 }
 
 void svrbfd_ctx_get_stats(const svrbfd_ctx *ctx, svrbfd_ctx_stats *stats) {
@@ -596,7 +596,7 @@ void svrbfd_session_get_info(const svrbfd_session *s,
   info->remote_required_min_rx_us = s->remote_min_rx_us;
   info->remote_required_min_echo_rx_us = s->remote_echo_rx_us;
   info->remote_detect_mult = s->remote_mult;
-  info->tx_interval_ns = bfd_tx_interval_ns(s);
+  info->tx_interval_ns = svrbfd__tx_interval_ns(s);
   info->detect_time_ns = s->detect_at == BFD_NEVER ? 0 : s->detect_time_ns;
   info->poll_active = s->poll_active;
   info->demand_active = s->cfg.demand && s->state == SVRBFD_STATE_UP &&

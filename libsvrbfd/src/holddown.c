@@ -22,7 +22,7 @@ static int bfd_report(svrbfd_session *s, int up, svrbfd_tstamp ts) {
   return 0;
 }
 
-int bfd_hold_on_up(svrbfd_session *s, svrbfd_tstamp ts) {
+int svrbfd__hold_on_up(svrbfd_session *s, svrbfd_tstamp ts) {
   s->decay_at = BFD_NEVER;
   if (s->hold_cur == 0) {
     s->hold_at = BFD_NEVER;
@@ -32,7 +32,7 @@ int bfd_hold_on_up(svrbfd_session *s, svrbfd_tstamp ts) {
   return 0;
 }
 
-int bfd_hold_on_down(svrbfd_session *s, svrbfd_tstamp ts) {
+int svrbfd__hold_on_down(svrbfd_session *s, svrbfd_tstamp ts) {
   s->hold_at = BFD_NEVER;
   s->decay_at = BFD_NEVER;
   if (s->cfg.damping) {
@@ -52,7 +52,7 @@ int bfd_hold_on_down(svrbfd_session *s, svrbfd_tstamp ts) {
   return 0;
 }
 
-int bfd_hold_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
+int svrbfd__hold_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
   if (s->hold_at <= ts) {
     s->hold_at = BFD_NEVER;
     if (s->state == SVRBFD_STATE_UP) {

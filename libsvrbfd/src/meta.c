@@ -9,8 +9,9 @@
 #include "bfd_int.h"
 #include "svr_meta.h"
 
-svrbfd_ssize bfd_meta_encode(uint8_t *buf, size_t buflen, const char *router,
-                             const char *node, int rx_hops) {
+svrbfd_ssize svrbfd__meta_encode(uint8_t *buf, size_t buflen,
+                                 const char *router,
+                                 const char *node, int rx_hops) {
   svr_tlv_writer w;
   if (buflen < SVR_META_HDR_LEN) {
     return SVRBFD_ERR_NOBUF;
@@ -67,7 +68,7 @@ static int bfd_meta_walk(bfd_meta *m, const uint8_t *p, size_t len) {
   return rv == 0 ? 0 : -1;
 }
 
-int bfd_meta_decode(bfd_meta *m, const uint8_t *p, size_t len) {
+int svrbfd__meta_decode(bfd_meta *m, const uint8_t *p, size_t len) {
   svr_meta_hdr h;
   memset(m, 0, sizeof(*m));
   m->rx_hops = -1;

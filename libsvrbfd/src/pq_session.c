@@ -34,8 +34,8 @@ struct bfd_pq_ctx {
   size_t head, n;
 };
 
-void bfd_pq_ctx_free(svrbfd_ctx *ctx) {
-  bfd_free(&ctx->mem, ctx->pq);
+void svrbfd__pq_ctx_free(svrbfd_ctx *ctx) {
+  svrbfd__free(&ctx->mem, ctx->pq);
   ctx->pq = NULL;
 }
 
@@ -76,7 +76,7 @@ static void pq_ready_remove(svrbfd_session *s) {
   s->pq_rnext = NULL;
 }
 
-void bfd_pq_session_free(svrbfd_session *s) {
+void svrbfd__pq_session_free(svrbfd_session *s) {
   pq_ready_remove(s);
   svrbfd_pq_path_del(s->pq);
   s->pq = NULL;
@@ -84,7 +84,7 @@ void bfd_pq_session_free(svrbfd_session *s) {
 
 /* The session's echo deadline for the heap (never while it waits on the
  * ready list: write_pkt takes it from there). */
-svrbfd_tstamp bfd_pq_session_deadline(const svrbfd_session *s) {
+svrbfd_tstamp svrbfd__pq_session_deadline(const svrbfd_session *s) {
   if (s->pq == NULL || s->on_pq_ready) {
     return BFD_NEVER;
   }
@@ -96,7 +96,7 @@ static int pq_echo_allowed(const svrbfd_session *s) {
          s->remote_echo_rx_us != 0;
 }
 
-int bfd_pq_session_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
+int svrbfd__pq_session_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
   int rv;
   if (s->pq == NULL || s->on_pq_ready ||
       svrbfd_pq_path_get_expiry(s->pq) > ts) {
@@ -117,8 +117,8 @@ int bfd_pq_session_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
   return 0;
 }
 
-void bfd_pq_on_state(svrbfd_session *s, svrbfd_state old, svrbfd_state ns,
-                     svrbfd_tstamp ts) {
+void svrbfd__pq_on_state(svrbfd_session *s, svrbfd_state old, svrbfd_state ns,
+                         svrbfd_tstamp ts) {
   if (s->pq == NULL) {
     return;
   }
@@ -135,7 +135,7 @@ static int pq_burst_done(svrbfd_pq_path *pq, const svrbfd_pq_result *res,
   svrbfd_session *s = ud;
   (void)pq;
   if (res->received == 0 && res->sent > 0) {
-    return bfd_session_echo_failed(s, res->finished);
+    return svrbfd__session_echo_failed(s, res->finished);
   }
   return 0;
 }
@@ -152,7 +152,7 @@ int svrbfd_session_set_link_test(svrbfd_session *s,
   if (s->pq) {
     rv = svrbfd_pq_path_set_link_test(s->pq, settings->link_test_interval_ns,
                                       settings->link_test_length);
-    bfd_session_reschedule(s);
+    svrbfd__session_reschedule(s);
     return rv;
   }
   st = *settings;
@@ -166,7 +166,7 @@ int svrbfd_session_set_link_test(svrbfd_session *s,
   if (s->state == SVRBFD_STATE_UP) {
     svrbfd_pq_path_start(s->pq, ts);
   }
-  bfd_session_reschedule(s);
+  svrbfd__session_reschedule(s);
   return 0;
 }
 
@@ -183,35 +183,35 @@ static svrbfd_session *pq_session_of_peer(const svrbfd_ctx *ctx,
   svrbfd_session *s;
   svrbfd_addr any;
   size_t pos = (size_t)-1;
-  uint64_t h = bfd_hash_pair(&path->local, &path->remote);
-  while ((s = bfd_tab_next(&ctx->by_pair, h, &pos)) != NULL) {
-    if (bfd_addr_ip_equal(&s->cfg.local, &path->local) &&
-        bfd_addr_ip_equal(&s->cfg.remote, &path->remote)) {
+  uint64_t h = svrbfd__hash_pair(&path->local, &path->remote);
+  while ((s = svrbfd__tab_next(&ctx->by_pair, h, &pos)) != NULL) {
+    if (svrbfd__addr_ip_equal(&s->cfg.local, &path->local) &&
+        svrbfd__addr_ip_equal(&s->cfg.remote, &path->remote)) {
       return s;
     }
   }
   memset(&any, 0, sizeof(any));
-  h = bfd_hash_pair(&any, &path->remote);
+  h = svrbfd__hash_pair(&any, &path->remote);
   pos = (size_t)-1;
-  while ((s = bfd_tab_next(&ctx->by_pair, h, &pos)) != NULL) {
+  while ((s = svrbfd__tab_next(&ctx->by_pair, h, &pos)) != NULL) {
     if (s->cfg.local.family == 0 &&
-        bfd_addr_ip_equal(&s->cfg.remote, &path->remote)) {
+        svrbfd__addr_ip_equal(&s->cfg.remote, &path->remote)) {
       return s;
     }
   }
   for (s = ctx->first; s; s = s->next) {
-    if ((bfd_addr_ip_equal(&s->cfg.remote, &path->remote) ||
-         (s->seen_remote && bfd_addr_ip_equal(&s->dest, &path->remote))) &&
+    if ((svrbfd__addr_ip_equal(&s->cfg.remote, &path->remote) ||
+         (s->seen_remote && svrbfd__addr_ip_equal(&s->dest, &path->remote))) &&
         (s->cfg.local.family == 0 ||
-         bfd_addr_ip_equal(&s->cfg.local, &path->local))) {
+         svrbfd__addr_ip_equal(&s->cfg.local, &path->local))) {
       return s;
     }
   }
   return NULL;
 }
 
-int bfd_pq_ctx_read(svrbfd_ctx *ctx, const svrbfd_path *path,
-                    const uint8_t *data, size_t datalen, svrbfd_tstamp ts) {
+int svrbfd__pq_ctx_read(svrbfd_ctx *ctx, const svrbfd_path *path,
+                        const uint8_t *data, size_t datalen, svrbfd_tstamp ts) {
   svrbfd_pq_echo e;
   int rv = svrbfd_pq_echo_decode(&e, data, datalen);
   if (rv != 0) {
@@ -225,7 +225,7 @@ int bfd_pq_ctx_read(svrbfd_ctx *ctx, const svrbfd_path *path,
       return SVRBFD_ERR_PKT_NO_SESSION;
     }
     if (ctx->pq == NULL) {
-      ctx->pq = bfd_calloc(&ctx->mem, 1, sizeof(*ctx->pq));
+      ctx->pq = svrbfd__calloc(&ctx->mem, 1, sizeof(*ctx->pq));
       if (ctx->pq == NULL) {
         return SVRBFD_ERR_NOMEM;
       }
@@ -247,9 +247,9 @@ int bfd_pq_ctx_read(svrbfd_ctx *ctx, const svrbfd_path *path,
   }
   {
     svrbfd_session *s = NULL;
-    uint64_t h = bfd_hash_u32(e.token);
+    uint64_t h = svrbfd__hash_u32(e.token);
     size_t pos = (size_t)-1;
-    while ((s = bfd_tab_next(&ctx->by_discr, h, &pos)) != NULL) {
+    while ((s = svrbfd__tab_next(&ctx->by_discr, h, &pos)) != NULL) {
       if (s->local_discr == e.token) {
         break;
       }
@@ -260,15 +260,16 @@ int bfd_pq_ctx_read(svrbfd_ctx *ctx, const svrbfd_path *path,
     }
     ctx->stats_echo.rx_replies++;
     rv = svrbfd_pq_path_read_echo(s->pq, &e, ts);
-    bfd_session_reschedule(s); /* an all-answered burst is due at once */
+    svrbfd__session_reschedule(s); /* an all-answered burst is due at once */
     return rv;
   }
 }
 
 /* ---- context: send ----------------------------------------------------------- */
 
-svrbfd_ssize bfd_pq_ctx_write(svrbfd_ctx *ctx, svrbfd_path *path, uint8_t *buf,
-                              size_t buflen, svrbfd_tstamp ts) {
+svrbfd_ssize svrbfd__pq_ctx_write(svrbfd_ctx *ctx, svrbfd_path *path,
+                                  uint8_t *buf,
+                                  size_t buflen, svrbfd_tstamp ts) {
   /* reflections first: their peers are timing them */
   while (ctx->pq && ctx->pq->n > 0) {
     pq_reflect_item *it = &ctx->pq->q[ctx->pq->head];
@@ -304,7 +305,7 @@ svrbfd_ssize bfd_pq_ctx_write(svrbfd_ctx *ctx, svrbfd_path *path, uint8_t *buf,
       }
     }
     pq_ready_remove(s);
-    bfd_session_reschedule(s);
+    svrbfd__session_reschedule(s);
     if (n > 0) {
       path->local = s->cfg.local;
       if (path->local.port == 0) {
@@ -326,6 +327,6 @@ void svrbfd_ctx_get_echo_stats(const svrbfd_ctx *ctx,
   }
 }
 
-int bfd_pq_ctx_pending(const svrbfd_ctx *ctx) {
+int svrbfd__pq_ctx_pending(const svrbfd_ctx *ctx) {
   return (ctx->pq && ctx->pq->n > 0) || ctx->pq_rhead != NULL;
 }

@@ -10,7 +10,7 @@
 static uint32_t bfd_max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
 /* 6.8.2/6.8.3: max(bfd.DesiredMinTxInterval in force, RemoteMinRxInterval). */
-uint64_t bfd_tx_interval_ns(const svrbfd_session *s) {
+uint64_t svrbfd__tx_interval_ns(const svrbfd_session *s) {
   return (uint64_t)bfd_max_u32(s->used_tx_us, s->remote_min_rx_us) *
          SVRBFD_MICROSECONDS;
 }
@@ -30,7 +30,7 @@ static int bfd_local_demand_active(const svrbfd_session *s) {
 }
 
 /* 6.8.7: when periodic Control packets may be sent. */
-int bfd_session_periodic_allowed(const svrbfd_session *s) {
+int svrbfd__session_periodic_allowed(const svrbfd_session *s) {
   if (s->cfg.passive && s->remote_discr == 0) {
     return 0; /* 6.1: passive waits for the peer */
   }
@@ -46,13 +46,13 @@ int bfd_session_periodic_allowed(const svrbfd_session *s) {
 
 static void bfd_mark_tx_now(svrbfd_session *s) {
   s->tx_due = 1;
-  bfd_ctx_ready_push(s->ctx, s);
+  svrbfd__ctx_ready_push(s->ctx, s);
 }
 
 /* Starts or stops the periodic timer after a change; an interval that got
  * shorter takes effect now rather than after the old, longer one. */
 static void bfd_arm_tx(svrbfd_session *s, svrbfd_tstamp ts) {
-  if (!bfd_session_periodic_allowed(s)) {
+  if (!svrbfd__session_periodic_allowed(s)) {
     s->next_tx = BFD_NEVER;
     return;
   }
@@ -61,9 +61,9 @@ static void bfd_arm_tx(svrbfd_session *s, svrbfd_tstamp ts) {
       s->next_tx = ts;
     }
   } else if (s->next_tx > ts) {
-    uint64_t iv = bfd_tx_interval_ns(s);
+    uint64_t iv = svrbfd__tx_interval_ns(s);
     if (s->next_tx > ts + iv) {
-      s->next_tx = ts + bfd_jitter(iv, s->detect_mult, &s->ctx->rng);
+      s->next_tx = ts + svrbfd__jitter(iv, s->detect_mult, &s->ctx->rng);
     }
   }
 }
@@ -86,7 +86,7 @@ static void bfd_start_poll(svrbfd_session *s, svrbfd_tstamp ts) {
   s->poll_active = 1;
   if (bfd_local_demand_active(s) && s->detect_at == BFD_NEVER) {
     /* 6.8.4 Demand mode: our mult x max(DesiredMinTx, RemoteMinRx). */
-    s->detect_at = ts + (uint64_t)s->detect_mult * bfd_tx_interval_ns(s);
+    s->detect_at = ts + (uint64_t)s->detect_mult * svrbfd__tx_interval_ns(s);
   }
   bfd_arm_tx(s, ts);
 }
@@ -173,7 +173,7 @@ static int bfd_set_state(svrbfd_session *s, svrbfd_state ns, svrbfd_diag diag,
   bfd_update_desired(s, ts);
   bfd_check_demand_bit(s, ts);
   bfd_mark_tx_now(s); /* 6.8.7: do not delay a state change */
-  bfd_pq_on_state(s, old, ns, ts); /* echo tests run while Up (6.8.9) */
+  svrbfd__pq_on_state(s, old, ns, ts); /* echo tests run while Up (6.8.9) */
   /* The protocol state change is reported before the path status it
    * causes (hold-down 0 reports "up" at once), so a host always sees
    * session_state(.., UP) before path_status(.., 1). */
@@ -184,16 +184,16 @@ static int bfd_set_state(svrbfd_session *s, svrbfd_state ns, svrbfd_diag diag,
   /* The hold-down bookkeeping runs even after a failed callback, so the
    * session stays consistent; the first error is returned. */
   if (old == SVRBFD_STATE_UP) {
-    hrv = bfd_hold_on_down(s, ts);
+    hrv = svrbfd__hold_on_down(s, ts);
   }
   if (ns == SVRBFD_STATE_UP && hrv == 0) {
-    hrv = bfd_hold_on_up(s, ts);
+    hrv = svrbfd__hold_on_up(s, ts);
   }
   return rv != 0 ? rv : hrv;
 }
 
 static int bfd_addr_equal(const svrbfd_addr *a, const svrbfd_addr *b) {
-  return bfd_addr_ip_equal(a, b) && a->port == b->port;
+  return svrbfd__addr_ip_equal(a, b) && a->port == b->port;
 }
 
 /* SVR mode answers the observed source address and port (NAT); RFC 5881
@@ -228,7 +228,7 @@ static void bfd_take_metadata(svrbfd_session *s, const svrbfd_pkt *pkt) {
   if (pkt->trailer_len == 0 || s->cfg.mode != SVRBFD_MODE_SVR) {
     return;
   }
-  if (bfd_meta_decode(&m, pkt->trailer, pkt->trailer_len) != 0) {
+  if (svrbfd__meta_decode(&m, pkt->trailer, pkt->trailer_len) != 0) {
     s->ctx->stats.rx_bad_metadata++;
     return;
   }
@@ -244,16 +244,16 @@ static void bfd_take_metadata(svrbfd_session *s, const svrbfd_pkt *pkt) {
 }
 
 /* 6.8.6 steps 11-19, for a packet that passed every check. */
-int bfd_session_rx(svrbfd_session *s, const svrbfd_path *path,
-                   const svrbfd_pkt *pkt, const uint8_t *data, size_t len,
-                   svrbfd_tstamp ts) {
+int svrbfd__session_rx(svrbfd_session *s, const svrbfd_path *path,
+                       const svrbfd_pkt *pkt, const uint8_t *data, size_t len,
+                       svrbfd_tstamp ts) {
   svrbfd_state rs = (svrbfd_state)pkt->state;
   int rv;
   (void)data;
   (void)len;
 
   s->rx_packets++;
-  if (bfd_auth_has_seq(s->cfg.auth.type)) {
+  if (svrbfd__auth_has_seq(s->cfg.auth.type)) {
     /* Only now that the digest verified (6.7.3 hardening). */
     s->rcv_seq = pkt->auth_seq;
     s->rcv_seq_known = 1;
@@ -283,7 +283,7 @@ int bfd_session_rx(svrbfd_session *s, const svrbfd_path *path,
   }
   /* step 14 */
   s->detect_time_ns = bfd_detect_time_ns(s);
-  if (bfd_auth_has_seq(s->cfg.auth.type)) {
+  if (svrbfd__auth_has_seq(s->cfg.auth.type)) {
     s->seq_reset_at = ts + 2 * s->detect_time_ns; /* 6.8.1 AuthSeqKnown */
   }
   /* step 15 */
@@ -326,7 +326,7 @@ int bfd_session_rx(svrbfd_session *s, const svrbfd_path *path,
   /* step 18: answer a Poll with Final at once */
   if (pkt->poll) {
     s->final_pending = 1;
-    bfd_ctx_ready_push(s->ctx, s);
+    svrbfd__ctx_ready_push(s->ctx, s);
   }
   /* step 19 */
   bfd_arm_detect(s);
@@ -346,10 +346,11 @@ static uint16_t bfd_local_port(const svrbfd_session *s) {
 }
 
 /* 6.8.7: builds the packet for this session; 0 when nothing may be sent. */
-svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
-                               uint8_t *buf, size_t buflen, svrbfd_tstamp ts) {
+svrbfd_ssize svrbfd__session_build(svrbfd_session *s, svrbfd_path *path,
+                                   uint8_t *buf, size_t buflen,
+                                   svrbfd_tstamp ts) {
   svrbfd_pkt p;
-  size_t alen = bfd_auth_section_len(&s->cfg.auth);
+  size_t alen = svrbfd__auth_section_len(&s->cfg.auth);
   size_t len = SVRBFD_MIN_PKT_LEN + alen;
   size_t total = len;
   int final = s->final_pending;
@@ -381,21 +382,21 @@ svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
   p.required_min_echo_rx_us = s->cfg.required_min_echo_rx_us;
   (void)svrbfd_pkt_encode(buf, buflen, &p);
   if (s->cfg.mode == SVRBFD_MODE_SVR && s->cfg.send_metadata) {
-    svrbfd_ssize m = bfd_meta_encode(buf + len, buflen - len,
-                                     s->ctx->router_name, s->ctx->node_name,
-                                     s->rx_hops);
+    svrbfd_ssize m = svrbfd__meta_encode(buf + len, buflen - len,
+                                         s->ctx->router_name, s->ctx->node_name,
+                                         s->rx_hops);
     if (m < 0) {
       return SVRBFD_ERR_NOBUF;
     }
     total += (size_t)m;
   }
   if (alen) {
-    int rv = bfd_auth_sign(s->hmac, &s->cfg.auth, s->xmit_seq, buf,
-                           len);
+    int rv = svrbfd__auth_sign(s->hmac, &s->cfg.auth, s->xmit_seq, buf,
+                               len);
     if (rv != 0) {
       return rv;
     }
-    if (bfd_auth_has_seq(s->cfg.auth.type)) {
+    if (svrbfd__auth_has_seq(s->cfg.auth.type)) {
       s->xmit_seq++; /* 6.7.3: every packet (required when meticulous) */
     }
   }
@@ -408,11 +409,11 @@ svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
   s->final_pending = 0;
   s->tx_due = 0;
   s->tx_packets++;
-  if (!bfd_session_periodic_allowed(s)) {
+  if (!svrbfd__session_periodic_allowed(s)) {
     s->next_tx = BFD_NEVER;
   } else if (s->next_tx == BFD_NEVER || s->next_tx <= ts) {
-    s->next_tx = ts + bfd_jitter(bfd_tx_interval_ns(s), s->detect_mult,
-                                 &s->ctx->rng);
+    s->next_tx = ts + svrbfd__jitter(svrbfd__tx_interval_ns(s), s->detect_mult,
+                                     &s->ctx->rng);
   }
   return (svrbfd_ssize)total;
 }
@@ -420,7 +421,7 @@ svrbfd_ssize bfd_session_build(svrbfd_session *s, svrbfd_path *path,
 /* A whole echo burst lost (pq_session.c).  In Demand mode nothing else
  * watches the path, so the session goes Down with Diag 2 (RFC 5880 6.6,
  * 6.8.5); otherwise the async detection timer is the judge. */
-int bfd_session_echo_failed(svrbfd_session *s, svrbfd_tstamp ts) {
+int svrbfd__session_echo_failed(svrbfd_session *s, svrbfd_tstamp ts) {
   int rv;
   if (!bfd_local_demand_active(s)) {
     return 0;
@@ -431,19 +432,19 @@ int bfd_session_echo_failed(svrbfd_session *s, svrbfd_tstamp ts) {
   s->poll_active = 0;
   s->last_sent_d = 0;
   bfd_arm_tx(s, ts);
-  bfd_session_reschedule(s);
+  svrbfd__session_reschedule(s);
   return rv;
 }
 
-int bfd_session_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
+int svrbfd__session_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
   int rv = 0;
   if (s->next_tx <= ts) {
     /* Schedule the following packet now, so the heap moves once per
      * packet (the ready list carries this one to write_pkt). */
     bfd_mark_tx_now(s);
-    s->next_tx = bfd_session_periodic_allowed(s)
-                     ? ts + bfd_jitter(bfd_tx_interval_ns(s), s->detect_mult,
-                                       &s->ctx->rng)
+    s->next_tx = svrbfd__session_periodic_allowed(s)
+                     ? ts + svrbfd__jitter(svrbfd__tx_interval_ns(s),
+                                           s->detect_mult, &s->ctx->rng)
                      : BFD_NEVER;
   }
   if (s->detect_at <= ts) {
@@ -465,9 +466,9 @@ int bfd_session_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
     s->rcv_seq_known = 0; /* 6.8.1: after 2x Detection Time */
   }
   if (rv == 0) {
-    rv = bfd_hold_expiry(s, ts);
+    rv = svrbfd__hold_expiry(s, ts);
   }
-  bfd_session_reschedule(s);
+  svrbfd__session_reschedule(s);
   return rv;
 }
 
@@ -485,7 +486,7 @@ int svrbfd_session_set_admin_down(svrbfd_session *s, int down,
     rv = 0;
   }
   bfd_arm_tx(s, ts);
-  bfd_session_reschedule(s);
+  svrbfd__session_reschedule(s);
   return rv;
 }
 
@@ -506,7 +507,7 @@ int svrbfd_session_set_timers(svrbfd_session *s, uint32_t desired_min_tx_us,
   s->cfg.required_min_rx_us = required_min_rx_us;
   s->cfg.detect_mult = detect_mult;
   bfd_update_desired(s, ts);
-  bfd_session_reschedule(s);
+  svrbfd__session_reschedule(s);
   return 0;
 }
 
@@ -517,6 +518,6 @@ int svrbfd_session_poll(svrbfd_session *s, svrbfd_tstamp ts) {
   if (!s->poll_active) {
     bfd_start_poll(s, ts);
   }
-  bfd_session_reschedule(s);
+  svrbfd__session_reschedule(s);
   return 0;
 }

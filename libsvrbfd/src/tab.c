@@ -18,15 +18,15 @@ static size_t bfd_tab_pow2(size_t n) {
   return c;
 }
 
-int bfd_tab_init(bfd_tab *t, const svrbfd_mem *mem, size_t hint) {
+int svrbfd__tab_init(bfd_tab *t, const svrbfd_mem *mem, size_t hint) {
   t->cap = bfd_tab_pow2(hint * 2);
   t->n = 0;
-  t->ents = bfd_calloc(mem, t->cap, sizeof(*t->ents));
+  t->ents = svrbfd__calloc(mem, t->cap, sizeof(*t->ents));
   return t->ents ? 0 : SVRBFD_ERR_NOMEM;
 }
 
-void bfd_tab_free(bfd_tab *t, const svrbfd_mem *mem) {
-  bfd_free(mem, t->ents);
+void svrbfd__tab_free(bfd_tab *t, const svrbfd_mem *mem) {
+  svrbfd__free(mem, t->ents);
   t->ents = NULL;
   t->cap = t->n = 0;
 }
@@ -41,11 +41,11 @@ static void bfd_tab_place(bfd_tab_ent *ents, size_t cap, uint64_t hash,
   ents[i].s = s;
 }
 
-int bfd_tab_insert(bfd_tab *t, const svrbfd_mem *mem, uint64_t hash,
-                   svrbfd_session *s) {
+int svrbfd__tab_insert(bfd_tab *t, const svrbfd_mem *mem, uint64_t hash,
+                       svrbfd_session *s) {
   if ((t->n + 1) * 2 > t->cap) {
     size_t ncap = t->cap * 2, i;
-    bfd_tab_ent *nents = bfd_calloc(mem, ncap, sizeof(*nents));
+    bfd_tab_ent *nents = svrbfd__calloc(mem, ncap, sizeof(*nents));
     if (nents == NULL) {
       return SVRBFD_ERR_NOMEM;
     }
@@ -54,7 +54,7 @@ int bfd_tab_insert(bfd_tab *t, const svrbfd_mem *mem, uint64_t hash,
         bfd_tab_place(nents, ncap, t->ents[i].hash, t->ents[i].s);
       }
     }
-    bfd_free(mem, t->ents);
+    svrbfd__free(mem, t->ents);
     t->ents = nents;
     t->cap = ncap;
   }
@@ -63,7 +63,7 @@ int bfd_tab_insert(bfd_tab *t, const svrbfd_mem *mem, uint64_t hash,
   return 0;
 }
 
-void bfd_tab_remove(bfd_tab *t, uint64_t hash, const svrbfd_session *s) {
+void svrbfd__tab_remove(bfd_tab *t, uint64_t hash, const svrbfd_session *s) {
   size_t mask = t->cap - 1, i = (size_t)hash & mask, j;
   while (t->ents[i].s != s) {
     if (t->ents[i].s == NULL) {
@@ -91,7 +91,7 @@ void bfd_tab_remove(bfd_tab *t, uint64_t hash, const svrbfd_session *s) {
   t->n--;
 }
 
-svrbfd_session *bfd_tab_next(const bfd_tab *t, uint64_t hash, size_t *pos) {
+svrbfd_session *svrbfd__tab_next(const bfd_tab *t, uint64_t hash, size_t *pos) {
   size_t mask = t->cap - 1;
   size_t i = *pos == (size_t)-1 ? (size_t)hash & mask : (*pos + 1) & mask;
   while (t->ents[i].s != NULL) {
@@ -105,7 +105,7 @@ svrbfd_session *bfd_tab_next(const bfd_tab *t, uint64_t hash, size_t *pos) {
 }
 
 
-uint64_t bfd_hash_u32(uint32_t v) { return svr_mix64((uint64_t)v + 1); }
+uint64_t svrbfd__hash_u32(uint32_t v) { return svr_mix64((uint64_t)v + 1); }
 
 static uint64_t bfd_hash_ip(uint64_t h, const svrbfd_addr *a) {
   size_t n = a->family == 4 ? 4 : a->family == 6 ? 16 : 0, i;
@@ -116,11 +116,12 @@ static uint64_t bfd_hash_ip(uint64_t h, const svrbfd_addr *a) {
   return svr_mix64(h);
 }
 
-uint64_t bfd_hash_pair(const svrbfd_addr *local, const svrbfd_addr *remote) {
+uint64_t svrbfd__hash_pair(const svrbfd_addr *local,
+                           const svrbfd_addr *remote) {
   return bfd_hash_ip(bfd_hash_ip(0x51ed270b27c8a6d3ULL, local), remote);
 }
 
-int bfd_addr_ip_equal(const svrbfd_addr *a, const svrbfd_addr *b) {
+int svrbfd__addr_ip_equal(const svrbfd_addr *a, const svrbfd_addr *b) {
   size_t n;
   if (a->family != b->family) {
     return 0;

@@ -59,7 +59,7 @@ static void theap_sift_down(bfd_theap *h, size_t i) {
   theap_place(h, i, &e);
 }
 
-int bfd_theap_reserve(bfd_theap *h, const svrbfd_mem *mem, size_t n) {
+int svrbfd__theap_reserve(bfd_theap *h, const svrbfd_mem *mem, size_t n) {
   bfd_theap_ent *a;
   size_t cap;
   if (n <= h->cap) {
@@ -72,27 +72,27 @@ int bfd_theap_reserve(bfd_theap *h, const svrbfd_mem *mem, size_t n) {
     }
     cap *= 2;
   }
-  a = bfd_malloc(mem, cap * sizeof(*a));
+  a = svrbfd__malloc(mem, cap * sizeof(*a));
   if (a == NULL) {
     return SVRBFD_ERR_NOMEM;
   }
   if (h->len) {
     memcpy(a, h->a, h->len * sizeof(*a));
   }
-  bfd_free(mem, h->a);
+  svrbfd__free(mem, h->a);
   h->a = a;
   h->cap = cap;
   return 0;
 }
 
-void bfd_theap_free(bfd_theap *h, const svrbfd_mem *mem) {
-  bfd_free(mem, h->a);
+void svrbfd__theap_free(bfd_theap *h, const svrbfd_mem *mem) {
+  svrbfd__free(mem, h->a);
   memset(h, 0, sizeof(*h));
 }
 
 static uint64_t theap_next_seq(bfd_theap *h) { return h->next_seq++; }
 
-void bfd_theap_set(bfd_theap *h, svrbfd_session *s, uint64_t key) {
+void svrbfd__theap_set(bfd_theap *h, svrbfd_session *s, uint64_t key) {
   bfd_theap_ent e;
   if (s->hidx != BFD_THEAP_NONE) {
     size_t i = s->hidx;
@@ -105,7 +105,7 @@ void bfd_theap_set(bfd_theap *h, svrbfd_session *s, uint64_t key) {
     theap_sift_up(h, s->hidx);
     return;
   }
-  /* len < cap: bfd_theap_reserve() ran when the session was created */
+  /* len < cap: svrbfd__theap_reserve() ran when the session was created */
   e.key = key;
   e.seq = theap_next_seq(h);
   e.s = s;
@@ -115,7 +115,7 @@ void bfd_theap_set(bfd_theap *h, svrbfd_session *s, uint64_t key) {
   theap_sift_up(h, s->hidx);
 }
 
-void bfd_theap_remove(bfd_theap *h, svrbfd_session *s) {
+void svrbfd__theap_remove(bfd_theap *h, svrbfd_session *s) {
   size_t i = s->hidx;
   if (i == BFD_THEAP_NONE) {
     return;

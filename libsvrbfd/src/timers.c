@@ -5,7 +5,7 @@
 #include "bfd_int.h"
 
 /* xorshift64*: fast, deterministic, seeded from the host's rand callback. */
-uint64_t bfd_rng_next(uint64_t *state) {
+uint64_t svrbfd__rng_next(uint64_t *state) {
   uint64_t x = *state;
   if (x == 0) {
     x = 0x9e3779b97f4a7c15ULL;
@@ -22,8 +22,9 @@ uint64_t bfd_rng_next(uint64_t *state) {
  * 10-25 % when bfd.DetectMult is 1, so the result is in [75 %, 100 %]
  * ([75 %, 90 %]).  Drawn in steps of 0.01 % of the interval.
  */
-uint64_t bfd_jitter(uint64_t interval_ns, uint8_t detect_mult, uint64_t *rng) {
-  uint64_t r = bfd_rng_next(rng) >> 11;
+uint64_t svrbfd__jitter(uint64_t interval_ns, uint8_t detect_mult,
+                        uint64_t *rng) {
+  uint64_t r = svrbfd__rng_next(rng) >> 11;
   uint64_t lo = detect_mult == 1 ? 1000 : 0; /* reduction in 1/10000 */
   uint64_t span = 2500 - lo + 1;
   uint64_t red = lo + r % span;

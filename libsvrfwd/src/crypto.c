@@ -49,7 +49,7 @@
 #include "fwd_int.h"
 #include "svr_endian.h"
 
-size_t fwd_tag_len(svrfwd_cipher c) {
+size_t svrfwd__tag_len(svrfwd_cipher c) {
   switch (c) {
   case SVRFWD_CIPHER_AES256_GCM: return FWD_GCM_TAG;
   case SVRFWD_CIPHER_NONE: return 0;
@@ -57,7 +57,7 @@ size_t fwd_tag_len(svrfwd_cipher c) {
   }
 }
 
-size_t fwd_prefix_len(svrfwd_cipher c) {
+size_t svrfwd__prefix_len(svrfwd_cipher c) {
   switch (c) {
   case SVRFWD_CIPHER_AES256_GCM: return FWD_PREFIX_GCM;
   case SVRFWD_CIPHER_NONE: return 0;
@@ -65,18 +65,18 @@ size_t fwd_prefix_len(svrfwd_cipher c) {
   }
 }
 
-int fwd_skey_init(fwd_skey *k) {
+int svrfwd__skey_init(fwd_skey *k) {
   memset(k, 0, sizeof(*k));
   k->enc = EVP_CIPHER_CTX_new();
   k->dec = EVP_CIPHER_CTX_new();
   if (!k->enc || !k->dec) {
-    fwd_skey_free(k);
+    svrfwd__skey_free(k);
     return SVRFWD_ERR_NOMEM;
   }
   return 0;
 }
 
-void fwd_skey_free(fwd_skey *k) {
+void svrfwd__skey_free(fwd_skey *k) {
   EVP_CIPHER_CTX_free(k->enc);
   EVP_CIPHER_CTX_free(k->dec);
   k->enc = k->dec = NULL;
@@ -113,8 +113,8 @@ static const EVP_CIPHER *cipher_for(EVP_CIPHER_CTX *e, const EVP_CIPHER *ci) {
   return cur && EVP_CIPHER_nid(cur) == EVP_CIPHER_nid(ci) ? NULL : ci;
 }
 
-int fwd_skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
-                 const uint8_t *mac_key, size_t mac_key_len) {
+int svrfwd__skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
+                     const uint8_t *mac_key, size_t mac_key_len) {
   int rv = 0;
   k->valid = 0;
   if (c == SVRFWD_CIPHER_AES256_GCM) {
@@ -164,16 +164,16 @@ int fwd_skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
   return rv;
 }
 
-int fwd_skey_prime(fwd_skey *k, svrfwd_cipher c) {
+int svrfwd__skey_prime(fwd_skey *k, svrfwd_cipher c) {
   static const uint8_t zero[32];
-  int rv = fwd_skey_set(k, c, zero, zero, sizeof(zero));
+  int rv = svrfwd__skey_set(k, c, zero, zero, sizeof(zero));
   k->valid = 0;
   svr_hmac_sha256_clear(&k->mac);
   return rv;
 }
 
-int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
-                    const uint8_t uuid[16]) {
+int svrfwd__skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
+                        const uint8_t uuid[16]) {
   uint8_t key[32], mac_key[32];
   int rv;
   k->valid = 0;
@@ -184,7 +184,7 @@ int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
     rv = kdf(mac_key, pk, "svrfwd v1 cbc mac", uuid);
   }
   if (rv == 0) {
-    rv = fwd_skey_set(k, c, key, mac_key, sizeof(mac_key));
+    rv = svrfwd__skey_set(k, c, key, mac_key, sizeof(mac_key));
   }
   OPENSSL_cleanse(key, sizeof(key));
   OPENSSL_cleanse(mac_key, sizeof(mac_key));
@@ -200,7 +200,7 @@ static void nonce12(uint8_t n[16], uint64_t seq, uint32_t dir) {
   memset(n + 12, 0, 4);
 }
 
-int fwd_cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir) {
+int svrfwd__cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir) {
   static const uint8_t zero[16];
   uint8_t blk[16];
   int n = 0;
@@ -212,8 +212,8 @@ int fwd_cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir) {
   return 0;
 }
 
-int fwd_mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p,
-            size_t len) {
+int svrfwd__mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p,
+                size_t len) {
   return svr_hmac_sha256_compute(&k->mac, p, len, out) == 0 ? 0
                                                             : SVRFWD_ERR_CRYPTO;
 }
@@ -310,9 +310,10 @@ static svrfwd_ssize gcm_open_fast(fwd_skey *k, uint64_t seq, uint32_t dir,
 }
 #endif
 
-svrfwd_ssize fwd_seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
-                      const uint8_t *aad, size_t aadlen, uint8_t *pt,
-                      size_t ptlen) {
+svrfwd_ssize svrfwd__seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq,
+                          uint32_t dir,
+                          const uint8_t *aad, size_t aadlen, uint8_t *pt,
+                          size_t ptlen) {
   uint8_t iv[16];
   int n = 0, n2 = 0;
   if (c == SVRFWD_CIPHER_AES256_GCM) {
@@ -333,16 +334,17 @@ svrfwd_ssize fwd_seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
     }
     return (svrfwd_ssize)(ptlen + FWD_GCM_TAG);
   } else {
-    if (fwd_cbc_iv(k, iv, seq, dir) != 0) {
+    if (svrfwd__cbc_iv(k, iv, seq, dir) != 0) {
       return SVRFWD_ERR_CRYPTO;
     }
-    return fwd_cbc_seal_iv(k, iv, aad, aadlen, pt, ptlen);
+    return svrfwd__cbc_seal_iv(k, iv, aad, aadlen, pt, ptlen);
   }
 }
 
-svrfwd_ssize fwd_open(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
-                      const uint8_t *aad, size_t aadlen, uint8_t *ct,
-                      size_t ctlen) {
+svrfwd_ssize svrfwd__open(fwd_skey *k, svrfwd_cipher c, uint64_t seq,
+                          uint32_t dir,
+                          const uint8_t *aad, size_t aadlen, uint8_t *ct,
+                          size_t ctlen) {
   uint8_t iv[16];
   int n = 0, n2 = 0;
   if (c == SVRFWD_CIPHER_AES256_GCM) {
@@ -371,13 +373,13 @@ svrfwd_ssize fwd_open(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
     return (svrfwd_ssize)len;
   } else {
     /* the IV is only needed once the HMAC verified */
-    return fwd_cbc_open_iv(k, seq, dir, NULL, aad, aadlen, ct, ctlen);
+    return svrfwd__cbc_open_iv(k, seq, dir, NULL, aad, aadlen, ct, ctlen);
   }
 }
 
-svrfwd_ssize fwd_cbc_seal_iv(fwd_skey *k, const uint8_t iv[16],
-                             const uint8_t *aad, size_t aadlen, uint8_t *pt,
-                             size_t ptlen) {
+svrfwd_ssize svrfwd__cbc_seal_iv(fwd_skey *k, const uint8_t iv[16],
+                                 const uint8_t *aad, size_t aadlen, uint8_t *pt,
+                                 size_t ptlen) {
   size_t pad = 16 - ptlen % 16, ctlen = ptlen + pad;
   int n = 0;
   memset(pt + ptlen, (int)pad, pad); /* PKCS#7 */
@@ -386,15 +388,15 @@ svrfwd_ssize fwd_cbc_seal_iv(fwd_skey *k, const uint8_t iv[16],
       (size_t)n != ctlen) {
     return SVRFWD_ERR_CRYPTO;
   }
-  if (fwd_mac(k, pt + ctlen, aad, aadlen + ctlen) != 0) {
+  if (svrfwd__mac(k, pt + ctlen, aad, aadlen + ctlen) != 0) {
     return SVRFWD_ERR_CRYPTO;
   }
   return (svrfwd_ssize)(ctlen + FWD_HMAC_TAG);
 }
 
-svrfwd_ssize fwd_cbc_open_iv(fwd_skey *k, uint64_t seq, uint32_t dir,
-                             const uint8_t *fixed_iv, const uint8_t *aad,
-                             size_t aadlen, uint8_t *ct, size_t ctlen) {
+svrfwd_ssize svrfwd__cbc_open_iv(fwd_skey *k, uint64_t seq, uint32_t dir,
+                                 const uint8_t *fixed_iv, const uint8_t *aad,
+                                 size_t aadlen, uint8_t *ct, size_t ctlen) {
   uint8_t want[32], iv[16];
   size_t len, pad, i;
   int n = 0;
@@ -402,7 +404,7 @@ svrfwd_ssize fwd_cbc_open_iv(fwd_skey *k, uint64_t seq, uint32_t dir,
     return SVRFWD_ERR_PKT_AUTH;
   }
   len = ctlen - FWD_HMAC_TAG;
-  if (fwd_mac(k, want, aad, aadlen + len) != 0) {
+  if (svrfwd__mac(k, want, aad, aadlen + len) != 0) {
     return SVRFWD_ERR_CRYPTO;
   }
   if (CRYPTO_memcmp(want, ct + len, FWD_HMAC_TAG) != 0) {
@@ -410,7 +412,7 @@ svrfwd_ssize fwd_cbc_open_iv(fwd_skey *k, uint64_t seq, uint32_t dir,
   }
   if (fixed_iv != NULL) {
     memcpy(iv, fixed_iv, sizeof(iv));
-  } else if (fwd_cbc_iv(k, iv, seq, dir) != 0) {
+  } else if (svrfwd__cbc_iv(k, iv, seq, dir) != 0) {
     return SVRFWD_ERR_CRYPTO;
   }
   if (EVP_DecryptInit_ex(k->dec, NULL, NULL, NULL, iv) != 1 ||

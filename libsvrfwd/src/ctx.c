@@ -3,7 +3,7 @@
 
 #include "fwd_int.h"
 
-void fwd_peer_free(svrfwd_peer *p, svrfwd_close_reason why);
+void svrfwd__peer_free(svrfwd_peer *p, svrfwd_close_reason why);
 
 int svrfwd_ctx_new_versioned(svrfwd_ctx **pctx, int cbv,
                              const svrfwd_callbacks *cb, int sv,
@@ -27,9 +27,9 @@ int svrfwd_ctx_new_versioned(svrfwd_ctx **pctx, int cbv,
     return SVRFWD_ERR_INVALID_ARGUMENT;
   }
   if (!mem) {
-    mem = fwd_mem_default();
+    mem = svrfwd__mem_default();
   }
-  ctx = fwd_calloc(mem, 1, sizeof(*ctx));
+  ctx = svrfwd__calloc(mem, 1, sizeof(*ctx));
   if (!ctx) {
     return SVRFWD_ERR_NOMEM;
   }
@@ -43,9 +43,9 @@ int svrfwd_ctx_new_versioned(svrfwd_ctx **pctx, int cbv,
   ctx->user_data = user_data;
   cb->rand((uint8_t *)&seed, sizeof(seed), user_data);
   /* about one bucket per key: lan, wan and UUID of every session */
-  rv = fwd_table_init(&ctx->table, settings->max_sessions * 3, seed, mem);
+  rv = svrfwd__table_init(&ctx->table, settings->max_sessions * 3, seed, mem);
   if (rv != 0) {
-    fwd_free(mem, ctx);
+    svrfwd__free(mem, ctx);
     return rv;
   }
   svr_heap_init(&ctx->heap);
@@ -59,11 +59,11 @@ void svrfwd_ctx_del(svrfwd_ctx *ctx) {
     return;
   }
   while (ctx->peers) {
-    fwd_peer_free(ctx->peers, SVRFWD_CLOSE_CTX);
+    svrfwd__peer_free(ctx->peers, SVRFWD_CLOSE_CTX);
   }
   mem = ctx->mem;
-  fwd_table_free(&ctx->table, &mem);
-  fwd_free(&mem, ctx);
+  svrfwd__table_free(&ctx->table, &mem);
+  svrfwd__free(&mem, ctx);
 }
 
 void svrfwd_ctx_get_stats(const svrfwd_ctx *ctx, svrfwd_ctx_stats *stats) {

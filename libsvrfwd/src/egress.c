@@ -24,7 +24,7 @@ static void copy_bytes(char *dst, svrfwd_bytes b) {
  * session, or NULL for a first packet (the session |uuid| of |peer| that
  * does not exist yet).  Changes nothing but the packet: a key no slot of
  * |s| holds is derived into the peer's probe, and *pkey says which key
- * opened it, for fwd_rx_key_commit() once the packet is accepted. */
+ * opened it, for svrfwd__rx_key_commit() once the packet is accepted. */
 static int open_checked(svrfwd_ctx *ctx, svrfwd_peer *peer,
                         const svrfwd_session *s, const uint8_t uuid[16],
                         uint32_t key_id, uint64_t seq, uint64_t time_ms,
@@ -39,7 +39,7 @@ static int open_checked(svrfwd_ctx *ctx, svrfwd_peer *peer,
     if (seq == 0) {
       return SVRFWD_ERR_PKT_REPLAY; /* sequences start at 1 */
     }
-  } else if ((rv = fwd_replay_check(s, seq)) != 0) {
+  } else if ((rv = svrfwd__replay_check(s, seq)) != 0) {
     return rv;
   }
   if (c != SVRFWD_CIPHER_AES256_GCM) {
@@ -50,12 +50,12 @@ static int open_checked(svrfwd_ctx *ctx, svrfwd_peer *peer,
       return SVRFWD_ERR_PKT_STALE;
     }
   }
-  if ((rv = fwd_rx_key(peer, s, uuid, key_id, ts, &sk)) != 0) {
+  if ((rv = svrfwd__rx_key(peer, s, uuid, key_id, ts, &sk)) != 0) {
     return rv;
   }
   /* direction 0 = from the originator; a new session's peer is it */
-  n = fwd_open(sk, c, seq, s && s->originator ? 1 : 0, aad, aadlen, ct,
-               ctlen);
+  n = svrfwd__open(sk, c, seq, s && s->originator ? 1 : 0, aad, aadlen, ct,
+                   ctlen);
   if (n < 0) {
     return (int)n;
   }
@@ -101,8 +101,8 @@ static int mirror_check(svrfwd_ctx *ctx, const fwd_pkt *pp,
     return SVRFWD_ERR_PKT_META_TLV;
   }
   mi->orig_proto = orig_proto;
-  fwd_flow_swap(&mi->lan, &m->fwd_ctx);
-  if (fwd_table_find(&ctx->table, &mi->lan, FWD_KEY_LAN)) {
+  svrfwd__flow_swap(&mi->lan, &m->fwd_ctx);
+  if (svrfwd__table_find(&ctx->table, &mi->lan, FWD_KEY_LAN)) {
     return SVRFWD_ERR_PKT_COLLISION;
   }
   return 0;
@@ -144,19 +144,21 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     return SVRFWD_ERR_INVALID_ARGUMENT;
   }
   ip = buf->base + buf->off;
-  rv = fwd_pkt_parse(&pp, ip, buf->len);
+  rv = svrfwd__pkt_parse(&pp, ip, buf->len);
   if (rv != 0) {
-    return fwd_drop(ctx, rv);
+    return svrfwd__drop(ctx, rv);
   }
   if (pp.flow.proto != 6 && pp.flow.proto != 17) {
-    return fwd_drop(ctx, SVRFWD_ERR_PKT_UNSUPPORTED); /* waypoints: TCP/UDP */
+    /* waypoints: TCP/UDP */
+    return svrfwd__drop(ctx, SVRFWD_ERR_PKT_UNSUPPORTED);
   }
   pay = pp.l4 + pp.l4hlen;
   plen = pp.len - pp.l3len - pp.l4hlen;
-  hn = fwd_table_find(&ctx->table, &pp.flow, FWD_KEY_WAN);
+  hn = svrfwd__table_find(&ctx->table, &pp.flow, FWD_KEY_WAN);
   if (hn) {
     s = (svrfwd_session *)(void *)((char *)hn - offsetof(svrfwd_session, wan));
-  } else if ((hn = fwd_table_find(&ctx->table, &pp.flow, FWD_KEY_WAN_OLD))) {
+  } else if ((hn = svrfwd__table_find(&ctx->table, &pp.flow,
+                                      FWD_KEY_WAN_OLD))) {
     /* the peer has not switched to the pair we moved to yet */
     s = (svrfwd_session *)(void *)((char *)hn -
                                    offsetof(svrfwd_session, wan_old));
@@ -166,11 +168,11 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     peer = s->peer;
   } else {
     if (!svr_meta_has_cookie(pay, plen)) {
-      return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
+      return svrfwd__drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
     }
-    peer = fwd_peer_find(ctx, pp.flow.dst, pp.flow.src, pp.flow.family);
+    peer = svrfwd__peer_find(ctx, pp.flow.dst, pp.flow.src, pp.flow.family);
     if (!peer) {
-      return fwd_drop(ctx, SVRFWD_ERR_PKT_UNKNOWN_PEER);
+      return svrfwd__drop(ctx, SVRFWD_ERR_PKT_UNKNOWN_PEER);
     }
   }
   c = peer->cfg.cipher;
@@ -181,18 +183,18 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     svr_meta_hdr h;
     rv = svr_meta_hdr_decode(&h, pay, plen);
     if (rv != SVR_META_OK) {
-      return fwd_drop(ctx, fwd_meta_map_err(rv));
+      return svrfwd__drop(ctx, svrfwd__meta_map_err(rv));
     }
     memset(&m, 0, sizeof(m));
-    rv = fwd_meta_tlvs(&m, h.hdr_tlvs, h.hdr_tlvs_len, 1);
+    rv = svrfwd__meta_tlvs(&m, h.hdr_tlvs, h.hdr_tlvs_len, 1);
     if (rv != 0) {
-      return fwd_drop(ctx, rv);
+      return svrfwd__drop(ctx, rv);
     }
     if (h.hdr_len == SVR_META_HDR_LEN && h.payload_len == 0 &&
         c == SVRFWD_CIPHER_NONE) {
       /* false-positive marker: only on an existing session */
       if (!s) {
-        return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
+        return svrfwd__drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
       }
       data = pay + SVR_META_HDR_LEN;
       dlen = plen - SVR_META_HDR_LEN;
@@ -206,12 +208,12 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
           /* plaintext: the UUID is among the payload TLVs */
           svrfwd_meta pm;
           memset(&pm, 0, sizeof(pm));
-          if (fwd_meta_tlvs(&pm, h.payload_tlvs, h.payload_len, 0) == 0 &&
+          if (svrfwd__meta_tlvs(&pm, h.payload_tlvs, h.payload_len, 0) == 0 &&
               (pm.present & SVRFWD_META_UUID)) {
-            known = fwd_session_by_uuid(ctx, pm.uuid);
+            known = svrfwd__session_by_uuid(ctx, pm.uuid);
           }
         } else if (m.present & SVRFWD_META_UUID) {
-          known = fwd_session_by_uuid(ctx, m.uuid);
+          known = svrfwd__session_by_uuid(ctx, m.uuid);
         }
         if (known) {
           /* a session we know on a tuple we do not: it may have moved to
@@ -219,12 +221,12 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
            * it (its keys, its replay window) before anything changes */
           if (known->peer->cfg.cipher != c ||
               known->lan.key.family != pp.flow.family) {
-            return fwd_drop(ctx, SVRFWD_ERR_PKT_UNSUPPORTED);
+            return svrfwd__drop(ctx, SVRFWD_ERR_PKT_UNSUPPORTED);
           }
           if (c != SVRFWD_CIPHER_NONE &&
               (m.present & SVRFWD_META_SECURITY_ID) &&
-              !fwd_peer_has_key(peer, m.security_id)) {
-            return fwd_drop(ctx, SVRFWD_ERR_PKT_KEY_UNKNOWN);
+              !svrfwd__peer_has_key(peer, m.security_id)) {
+            return svrfwd__drop(ctx, SVRFWD_ERR_PKT_KEY_UNKNOWN);
           }
           path = peer;
           s = known;
@@ -242,19 +244,19 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
           need |= SVRFWD_META_TIME;
         }
         if ((m.in_header & need) != need) {
-          return fwd_drop(ctx, SVRFWD_ERR_PKT_META_MISSING);
+          return svrfwd__drop(ctx, SVRFWD_ERR_PKT_META_MISSING);
         }
         if (!first && memcmp(m.uuid, s->uuid, 16) != 0) {
-          return fwd_drop(ctx, SVRFWD_ERR_PKT_COLLISION);
+          return svrfwd__drop(ctx, SVRFWD_ERR_PKT_COLLISION);
         }
         rv = open_checked(ctx, peer, first ? NULL : s, m.uuid, m.security_id,
                           m.seq, m.time_ms, pay, h.hdr_len, pay + h.hdr_len,
                           plen - h.hdr_len, ts, &rxkey, &ptlen);
         if (rv != 0) {
-          return rv <= -300 ? fwd_drop(ctx, rv) : rv;
+          return rv <= -300 ? svrfwd__drop(ctx, rv) : rv;
         }
         if (h.payload_len > ptlen) {
-          return fwd_drop(ctx, SVRFWD_ERR_PKT_META_PAYLEN);
+          return svrfwd__drop(ctx, SVRFWD_ERR_PKT_META_PAYLEN);
         }
         ptlvs = pay + h.hdr_len;
         pt_avail = ptlen;
@@ -262,13 +264,13 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
         ptlvs = h.payload_tlvs;
         pt_avail = plen - h.hdr_len;
       }
-      rv = fwd_meta_tlvs(&m, ptlvs, h.payload_len, 0);
+      rv = svrfwd__meta_tlvs(&m, ptlvs, h.payload_len, 0);
       if (rv != 0) {
-        return fwd_drop(ctx, rv);
+        return svrfwd__drop(ctx, rv);
       }
       if (c != SVRFWD_CIPHER_NONE) {
         if (!(m.present & SVRFWD_META_L4_CKSUM)) {
-          return fwd_drop(ctx, SVRFWD_ERR_PKT_META_MISSING);
+          return svrfwd__drop(ctx, SVRFWD_ERR_PKT_META_MISSING);
         }
         orig_cksum = m.l4_cksum;
         have_cksum = 1;
@@ -278,25 +280,25 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
         mirror_info mi;
         rv = mirror_check(ctx, &pp, &m, &mi);
         if (rv != 0) {
-          return fwd_drop(ctx, rv);
+          return svrfwd__drop(ctx, rv);
         }
         if (ctx->stats.sessions >= ctx->settings.max_sessions) {
-          return fwd_drop(ctx, SVRFWD_ERR_PKT_SESSIONS_FULL);
+          return svrfwd__drop(ctx, SVRFWD_ERR_PKT_SESSIONS_FULL);
         }
-        if ((rv = fwd_session_new(ctx, peer, &fresh)) != 0) {
+        if ((rv = svrfwd__session_new(ctx, peer, &fresh)) != 0) {
           return rv;
         }
         s = fresh;
         mirror_fill(s, &pp, &m, &mi);
-        if (rxkey && (rv = fwd_rx_key_commit(s, rxkey)) != 0) {
+        if (rxkey && (rv = svrfwd__rx_key_commit(s, rxkey)) != 0) {
           goto fail;
         }
       } else {
-        if (path && (rv = fwd_migrate_check(s, &pp, &m)) != 0) {
-          return fwd_drop(ctx, rv);
+        if (path && (rv = svrfwd__migrate_check(s, &pp, &m)) != 0) {
+          return svrfwd__drop(ctx, rv);
         }
         /* accepted: a key the session did not hold yet joins it */
-        if (rxkey && (rv = fwd_rx_key_commit(s, rxkey)) != 0) {
+        if (rxkey && (rv = svrfwd__rx_key_commit(s, rxkey)) != 0) {
           return rv;
         }
         if (path) {
@@ -322,24 +324,24 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
         }
       }
       if (c != SVRFWD_CIPHER_NONE) {
-        fwd_replay_update(s, m.seq);
+        svrfwd__replay_update(s, m.seq);
       }
       data = (uint8_t *)ptlvs + h.payload_len;
       dlen = pt_avail - h.payload_len;
       had_meta = 1;
       if (fresh) {
-        fwd_session_link(ctx, s, ts);
+        svrfwd__session_link(ctx, s, ts);
         fresh = NULL;
       }
       if (moved) {
-        fwd_migrate_adopt(ctx, s, path, &pp, ts);
+        svrfwd__migrate_adopt(ctx, s, path, &pp, ts);
       }
     }
   } else if (c != SVRFWD_CIPHER_NONE) {
-    size_t pre = fwd_prefix_len(c), ptlen = 0;
+    size_t pre = svrfwd__prefix_len(c), ptlen = 0;
     uint64_t seq, tms = 0;
-    if (plen < pre + 2 + fwd_tag_len(c)) {
-      return fwd_drop(ctx, SVRFWD_ERR_PKT_AUTH);
+    if (plen < pre + 2 + svrfwd__tag_len(c)) {
+      return svrfwd__drop(ctx, SVRFWD_ERR_PKT_AUTH);
     }
     seq = svr_get_be64(pay + 4);
     if (c != SVRFWD_CIPHER_AES256_GCM) {
@@ -348,15 +350,15 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     rv = open_checked(ctx, peer, s, s->uuid, svr_get_be32(pay), seq, tms,
                       pay, pre, pay + pre, plen - pre, ts, &rxkey, &ptlen);
     if (rv != 0) {
-      return fwd_drop(ctx, rv);
+      return svrfwd__drop(ctx, rv);
     }
     if (ptlen < 2) {
-      return fwd_drop(ctx, SVRFWD_ERR_PKT_AUTH);
+      return svrfwd__drop(ctx, SVRFWD_ERR_PKT_AUTH);
     }
-    if ((rv = fwd_rx_key_commit(s, rxkey)) != 0) {
+    if ((rv = svrfwd__rx_key_commit(s, rxkey)) != 0) {
       return rv;
     }
-    fwd_replay_update(s, seq);
+    svrfwd__replay_update(s, seq);
     orig_cksum = svr_get_be16(pay + pre);
     have_cksum = 1;
     data = pay + pre + 2;
@@ -368,7 +370,7 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       s->meta_tx = 0; /* a forward packet without metadata: peer got ours */
     }
     if (s->wan_old_on) {
-      fwd_migrate_retire_old(ctx, s, ts); /* the peer uses the new pair */
+      svrfwd__migrate_retire_old(ctx, s, ts); /* the peer uses the new pair */
     }
   }
 
@@ -378,7 +380,7 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   carried = pp.flow.proto != s->orig_proto;
   hmove = carried ? pp.l3len : pp.l3len + pp.l4hlen;
   if ((size_t)(data - ip) < hmove) {
-    return fwd_drop(ctx, SVRFWD_ERR_PKT_MALFORMED);
+    return svrfwd__drop(ctx, SVRFWD_ERR_PKT_MALFORMED);
   }
   nip = data - hmove;
   memmove(nip, ip, hmove);
@@ -387,29 +389,29 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   pp.l4 = nip + pp.l3len;
   if (carried) {
     fwd_pkt tp;
-    fwd_pkt_set_proto(&pp, s->orig_proto);
-    fwd_pkt_set_len(&pp, newlen);
-    rv = fwd_pkt_parse(&tp, nip, newlen);
+    svrfwd__pkt_set_proto(&pp, s->orig_proto);
+    svrfwd__pkt_set_len(&pp, newlen);
+    rv = svrfwd__pkt_parse(&tp, nip, newlen);
     if (rv != 0) {
-      return fwd_drop(ctx, rv);
+      return svrfwd__drop(ctx, rv);
     }
     pp = tp;
     /* the TCP or ICMP header travelled untouched: with the original
      * addresses back, its checksum is right again */
-    fwd_pkt_rewrite(&pp, &s->to_host, 0);
+    svrfwd__pkt_rewrite(&pp, &s->to_host, 0);
   } else {
-    fwd_pkt_set_len(&pp, newlen);
+    svrfwd__pkt_set_len(&pp, newlen);
     if (have_cksum) {
-      fwd_pkt_rewrite(&pp, &s->to_host, 0);
-      svr_put_be16(pp.l4 + fwd_l4_cksum_off(pp.flow.proto), orig_cksum);
+      svrfwd__pkt_rewrite(&pp, &s->to_host, 0);
+      svr_put_be16(pp.l4 + svrfwd__l4_cksum_off(pp.flow.proto), orig_cksum);
     } else if (stripped) {
-      fwd_pkt_rewrite(&pp, &s->to_host, 0);
-      fwd_pkt_l4_cksum(&pp);
+      svrfwd__pkt_rewrite(&pp, &s->to_host, 0);
+      svrfwd__pkt_l4_cksum(&pp);
     } else {
-      fwd_pkt_rewrite(&pp, &s->to_host, 1); /* RFC 1624 */
+      svrfwd__pkt_rewrite(&pp, &s->to_host, 1); /* RFC 1624 */
     }
   }
-  fwd_session_touch(s, pp.tcp_flags, 0, ts);
+  svrfwd__session_touch(s, pp.tcp_flags, 0, ts);
   buf->off = (size_t)(nip - buf->base);
   buf->len = newlen;
   s->rx_packets++;
@@ -429,7 +431,7 @@ int svrfwd_ctx_egress(svrfwd_ctx *ctx, svrfwd_buf *buf,
 
 fail:
   if (fresh) {
-    fwd_session_discard(ctx, fresh);
+    svrfwd__session_discard(ctx, fresh);
   }
-  return rv <= -300 ? fwd_drop(ctx, rv) : rv;
+  return rv <= -300 ? svrfwd__drop(ctx, rv) : rv;
 }

@@ -82,7 +82,7 @@ const svrfwd_info *svrfwd_version(int least) {
   return least > SVRFWD_VERSION_NUM ? NULL : &fwd_info;
 }
 
-int fwd_drop(svrfwd_ctx *ctx, int code) {
+int svrfwd__drop(svrfwd_ctx *ctx, int code) {
   if (code <= -300 && code > -300 - SVRFWD_NUM_DROP_REASONS) {
     ctx->stats.drop[-code - 300]++;
   }

@@ -13,10 +13,10 @@
 #include "svrfwd/svrfwd.h"
 
 /* ---- memory (mem.c) ---- */
-void *fwd_malloc(const svrfwd_mem *mem, size_t n);
-void *fwd_calloc(const svrfwd_mem *mem, size_t nmemb, size_t n);
-void fwd_free(const svrfwd_mem *mem, void *p);
-const svrfwd_mem *fwd_mem_default(void);
+void *svrfwd__malloc(const svrfwd_mem *mem, size_t n);
+void *svrfwd__calloc(const svrfwd_mem *mem, size_t nmemb, size_t n);
+void svrfwd__free(const svrfwd_mem *mem, void *p);
+const svrfwd_mem *svrfwd__mem_default(void);
 
 /* ---- packet parse (pkt.c) ---- */
 #define FWD_PROTO_ICMP 1
@@ -47,23 +47,23 @@ typedef struct fwd_pkt {
   uint8_t icmp_type; /* ICMP echo: 8/0 (128/129 for ICMPv6) */
 } fwd_pkt;
 
-int fwd_pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len);
+int svrfwd__pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len);
 /* Rewrites addresses/ports to |f| with RFC 1624 updates of the IPv4 header
  * checksum and (if |l4cksum|) the L4 checksum. */
-void fwd_pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum);
+void svrfwd__pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum);
 /* Offset of the L4 checksum in the L4 header for |proto|. */
-size_t fwd_l4_cksum_off(uint8_t proto);
+size_t svrfwd__l4_cksum_off(uint8_t proto);
 /* Fixes length fields (IP total/payload, UDP length) after a size change. */
-void fwd_pkt_set_len(fwd_pkt *pp, size_t newlen);
+void svrfwd__pkt_set_len(fwd_pkt *pp, size_t newlen);
 /* Full L4 checksum computation (pseudo header + segment). */
-void fwd_pkt_l4_cksum(fwd_pkt *pp);
-void fwd_pkt_set_proto(fwd_pkt *pp, uint8_t proto);
+void svrfwd__pkt_l4_cksum(fwd_pkt *pp);
+void svrfwd__pkt_set_proto(fwd_pkt *pp, uint8_t proto);
 /* Lowers the MSS option of the TCP header of |pp| to |limit| (never
  * raises it) with an RFC 1624 update of the TCP checksum.  Returns 1 if it
  * changed the option, 0 if not (no option, already small enough). */
-int fwd_tcp_clamp_mss(fwd_pkt *pp, uint16_t limit);
-void fwd_pkt_set_ttl(fwd_pkt *pp, uint8_t ttl);
-uint8_t fwd_pkt_ttl(const fwd_pkt *pp);
+int svrfwd__tcp_clamp_mss(fwd_pkt *pp, uint16_t limit);
+void svrfwd__pkt_set_ttl(fwd_pkt *pp, uint8_t ttl);
+uint8_t svrfwd__pkt_ttl(const fwd_pkt *pp);
 
 /* ---- flow hash table (table.c) ---- */
 typedef struct fwd_hnode {
@@ -84,15 +84,15 @@ typedef struct fwd_table {
   uint64_t seed;
 } fwd_table;
 
-int fwd_table_init(fwd_table *t, size_t nbuckets, uint64_t seed,
-                   const svrfwd_mem *mem);
-void fwd_table_free(fwd_table *t, const svrfwd_mem *mem);
-fwd_hnode *fwd_table_find(const fwd_table *t, const svrfwd_flow *key,
-                          uint8_t kind);
-void fwd_table_insert(fwd_table *t, fwd_hnode *n);
-void fwd_table_remove(fwd_table *t, fwd_hnode *n);
-int fwd_flow_eq(const svrfwd_flow *a, const svrfwd_flow *b);
-void fwd_flow_swap(svrfwd_flow *out, const svrfwd_flow *in);
+int svrfwd__table_init(fwd_table *t, size_t nbuckets, uint64_t seed,
+                       const svrfwd_mem *mem);
+void svrfwd__table_free(fwd_table *t, const svrfwd_mem *mem);
+fwd_hnode *svrfwd__table_find(const fwd_table *t, const svrfwd_flow *key,
+                              uint8_t kind);
+void svrfwd__table_insert(fwd_table *t, fwd_hnode *n);
+void svrfwd__table_remove(fwd_table *t, fwd_hnode *n);
+int svrfwd__flow_eq(const svrfwd_flow *a, const svrfwd_flow *b);
+void svrfwd__flow_swap(svrfwd_flow *out, const svrfwd_flow *in);
 
 /* ---- crypto (crypto.c) ---- */
 #define FWD_MAX_KEY 64
@@ -133,53 +133,56 @@ typedef struct fwd_skey {
 #define FWD_PREFIX_GCM 12
 #define FWD_PREFIX_CBC 20
 
-int fwd_skey_init(fwd_skey *k);
-void fwd_skey_free(fwd_skey *k);
+int svrfwd__skey_init(fwd_skey *k);
+void svrfwd__skey_free(fwd_skey *k);
 /* Keys |k| for |c| with a zero key and leaves it invalid: the provider's
- * contexts exist afterwards, so a later fwd_skey_derive() into |k|
+ * contexts exist afterwards, so a later svrfwd__skey_derive() into |k|
  * allocates nothing. */
-int fwd_skey_prime(fwd_skey *k, svrfwd_cipher c);
+int svrfwd__skey_prime(fwd_skey *k, svrfwd_cipher c);
 /* Derives the session key slot for |c| from the peer key and the session
- * UUID (docs/libsvrfwd.md section 4) and keys it with fwd_skey_set(). */
-int fwd_skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
-                    const uint8_t uuid[16]);
+ * UUID (docs/libsvrfwd.md section 4) and keys it with svrfwd__skey_set(). */
+int svrfwd__skey_derive(fwd_skey *k, svrfwd_cipher c, const fwd_peer_key *pk,
+                        const uint8_t uuid[16]);
 /* Keys |k| for |c| with given keys: |enc_key| 32 bytes (GCM, CBC-256) or 16
  * (CBC-128); the CBC modes' HMAC-SHA256 key |mac_key| (any length, ignored
  * for GCM).  Derivation uses it; tests use it for published vectors. */
-int fwd_skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
-                 const uint8_t *mac_key, size_t mac_key_len);
+int svrfwd__skey_set(fwd_skey *k, svrfwd_cipher c, const uint8_t *enc_key,
+                     const uint8_t *mac_key, size_t mac_key_len);
 /* Seals: |aad| authenticated, |pt| (ptlen) encrypted in place, the tag
  * written after the ciphertext.  Returns ciphertext+tag length or < 0.
  * In the CBC modes |aad| must lie directly before |pt| (and before |ct| in
- * fwd_open): the HMAC runs over aad..ciphertext as one span. */
-svrfwd_ssize fwd_seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
-                      const uint8_t *aad, size_t aadlen, uint8_t *pt,
-                      size_t ptlen);
+ * svrfwd__open): the HMAC runs over aad..ciphertext as one span. */
+svrfwd_ssize svrfwd__seal(fwd_skey *k, svrfwd_cipher c, uint64_t seq,
+                          uint32_t dir,
+                          const uint8_t *aad, size_t aadlen, uint8_t *pt,
+                          size_t ptlen);
 /* Opens in place: |ct| holds ciphertext + tag (ctlen).  Returns plaintext
  * length, SVRFWD_ERR_PKT_AUTH, or a fatal error. */
-svrfwd_ssize fwd_open(fwd_skey *k, svrfwd_cipher c, uint64_t seq, uint32_t dir,
-                      const uint8_t *aad, size_t aadlen, uint8_t *ct,
-                      size_t ctlen);
-/* The CBC modes' pieces, which fwd_seal/fwd_open compose (exposed so
+svrfwd_ssize svrfwd__open(fwd_skey *k, svrfwd_cipher c, uint64_t seq,
+                          uint32_t dir,
+                          const uint8_t *aad, size_t aadlen, uint8_t *ct,
+                          size_t ctlen);
+/* The CBC modes' pieces, which svrfwd__seal/svrfwd__open compose (exposed so
  * tests can drive them with a fixed IV):
- *   fwd_cbc_iv:      IV = AES(K, dir || seq || 0^4) with |k|'s key;
- *   fwd_cbc_seal_iv: PKCS#7 pad |pt| in place, CBC-encrypt with |iv|,
+ *   svrfwd__cbc_iv:      IV = AES(K, dir || seq || 0^4) with |k|'s key;
+ *   svrfwd__cbc_seal_iv: PKCS#7 pad |pt| in place, CBC-encrypt with |iv|,
  *                    append HMAC-SHA256(aad || ciphertext); returns
  *                    ciphertext + tag length;
- *   fwd_cbc_open_iv: checks the HMAC first, then decrypts with |fixed_iv|
+ *   svrfwd__cbc_open_iv: checks the HMAC first, then decrypts with |fixed_iv|
  *                    or, when NULL, the IV of |seq|, |dir|, and unpads;
  *                    returns the plaintext length or SVRFWD_ERR_PKT_AUTH;
- *   fwd_mac:         HMAC-SHA256 of |p| with |k|'s MAC key. */
-int fwd_cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir);
-svrfwd_ssize fwd_cbc_seal_iv(fwd_skey *k, const uint8_t iv[16],
-                             const uint8_t *aad, size_t aadlen, uint8_t *pt,
-                             size_t ptlen);
-svrfwd_ssize fwd_cbc_open_iv(fwd_skey *k, uint64_t seq, uint32_t dir,
-                             const uint8_t *fixed_iv, const uint8_t *aad,
-                             size_t aadlen, uint8_t *ct, size_t ctlen);
-int fwd_mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p, size_t len);
-size_t fwd_tag_len(svrfwd_cipher c);
-size_t fwd_prefix_len(svrfwd_cipher c);
+ *   svrfwd__mac:         HMAC-SHA256 of |p| with |k|'s MAC key. */
+int svrfwd__cbc_iv(fwd_skey *k, uint8_t iv[16], uint64_t seq, uint32_t dir);
+svrfwd_ssize svrfwd__cbc_seal_iv(fwd_skey *k, const uint8_t iv[16],
+                                 const uint8_t *aad, size_t aadlen, uint8_t *pt,
+                                 size_t ptlen);
+svrfwd_ssize svrfwd__cbc_open_iv(fwd_skey *k, uint64_t seq, uint32_t dir,
+                                 const uint8_t *fixed_iv, const uint8_t *aad,
+                                 size_t aadlen, uint8_t *ct, size_t ctlen);
+int svrfwd__mac(const fwd_skey *k, uint8_t out[32], const uint8_t *p,
+                size_t len);
+size_t svrfwd__tag_len(svrfwd_cipher c);
+size_t svrfwd__prefix_len(svrfwd_cipher c);
 
 /* ---- waypoint allocator: svrfwd_wpalloc (waypoint.c) ---- */
 
@@ -201,7 +204,7 @@ struct svrfwd_peer {
   size_t nsessions;
   /* A received packet's key that no session slot holds is derived here and
    * moves into the session only once the packet verified (session.c
-   * fwd_rx_key): a forged packet allocates nothing and changes no
+   * svrfwd__rx_key): a forged packet allocates nothing and changes no
    * session.  Primed for the peer's cipher; unused with no encryption. */
   fwd_skey rx_probe;
 };
@@ -263,69 +266,70 @@ struct svrfwd_ctx {
 };
 
 /* session.c */
-int fwd_session_new(svrfwd_ctx *ctx, svrfwd_peer *peer, svrfwd_session **ps);
-void fwd_session_link(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts);
-void fwd_session_discard(svrfwd_ctx *ctx, svrfwd_session *s);
-void fwd_session_close(svrfwd_ctx *ctx, svrfwd_session *s,
-                       svrfwd_close_reason why, svrfwd_tstamp ts);
-void fwd_session_touch(svrfwd_session *s, uint8_t tcp_flags, int from_lan,
-                       svrfwd_tstamp ts);
+int svrfwd__session_new(svrfwd_ctx *ctx, svrfwd_peer *peer,
+                        svrfwd_session **ps);
+void svrfwd__session_link(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts);
+void svrfwd__session_discard(svrfwd_ctx *ctx, svrfwd_session *s);
+void svrfwd__session_close(svrfwd_ctx *ctx, svrfwd_session *s,
+                           svrfwd_close_reason why, svrfwd_tstamp ts);
+void svrfwd__session_touch(svrfwd_session *s, uint8_t tcp_flags, int from_lan,
+                           svrfwd_tstamp ts);
 /* The session key for |id|, deriving it when the peer has the key.  Returns
  * 0 or SVRFWD_ERR_PKT_KEY_UNKNOWN / _KEY_EXPIRED / fatal. */
-int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
-                    svrfwd_tstamp ts, fwd_skey **pk);
+int svrfwd__session_key(svrfwd_session *s, uint32_t id, int for_tx,
+                        svrfwd_tstamp ts, fwd_skey **pk);
 /* The key to open a packet of security ID |id| from |peer| for the session
  * |s|, or for a session not created yet (|s| NULL, UUID |uuid|): a slot of
  * |s| that holds it, else derived into peer->rx_probe without touching |s|.
- * Returns as fwd_session_key.  Once the packet verified,
- * fwd_rx_key_commit() moves a probe key into a slot of |s| (0 or
+ * Returns as svrfwd__session_key.  Once the packet verified,
+ * svrfwd__rx_key_commit() moves a probe key into a slot of |s| (0 or
  * SVRFWD_ERR_NOMEM). */
-int fwd_rx_key(svrfwd_peer *peer, const svrfwd_session *s,
-               const uint8_t uuid[16], uint32_t id, svrfwd_tstamp ts,
-               fwd_skey **pk);
-int fwd_rx_key_commit(svrfwd_session *s, fwd_skey *k);
-int fwd_replay_check(const svrfwd_session *s, uint64_t seq);
-void fwd_replay_update(svrfwd_session *s, uint64_t seq);
+int svrfwd__rx_key(svrfwd_peer *peer, const svrfwd_session *s,
+                   const uint8_t uuid[16], uint32_t id, svrfwd_tstamp ts,
+                   fwd_skey **pk);
+int svrfwd__rx_key_commit(svrfwd_session *s, fwd_skey *k);
+int svrfwd__replay_check(const svrfwd_session *s, uint64_t seq);
+void svrfwd__replay_update(svrfwd_session *s, uint64_t seq);
 
 /* peer.c */
-svrfwd_peer *fwd_peer_find(const svrfwd_ctx *ctx, const uint8_t *local,
-                           const uint8_t *remote, uint8_t family);
-const fwd_peer_key *fwd_peer_tx_key(const svrfwd_peer *peer);
+svrfwd_peer *svrfwd__peer_find(const svrfwd_ctx *ctx, const uint8_t *local,
+                               const uint8_t *remote, uint8_t family);
+const fwd_peer_key *svrfwd__peer_tx_key(const svrfwd_peer *peer);
 /* 1 if |id| is installed on the peer (current, pending or overlapping). */
-int fwd_peer_has_key(const svrfwd_peer *peer, uint32_t id);
+int svrfwd__peer_has_key(const svrfwd_peer *peer, uint32_t id);
 
 /* migrate.c: sessions moving between peer paths (docs section 9) */
-svrfwd_session *fwd_session_by_uuid(const svrfwd_ctx *ctx,
-                                    const uint8_t uuid[16]);
-void fwd_uuid_key(svrfwd_flow *k, const uint8_t uuid[16]);
+svrfwd_session *svrfwd__session_by_uuid(const svrfwd_ctx *ctx,
+                                        const uint8_t uuid[16]);
+void svrfwd__uuid_key(svrfwd_flow *k, const uint8_t uuid[16]);
 /* Metadata for session |s| came on a tuple that is none of its wan keys:
  * checks that it names |s| (context, outer protocol).  Returns 0 or
  * SVRFWD_ERR_PKT_COLLISION / _META_MISSING / _META_TLV. */
-int fwd_migrate_check(const svrfwd_session *s, const fwd_pkt *pp,
-                      const svrfwd_meta *m);
+int svrfwd__migrate_check(const svrfwd_session *s, const fwd_pkt *pp,
+                          const svrfwd_meta *m);
 /* Moves |s| to the peer router's choice: wan key |pp->flow| on |np|. */
-void fwd_migrate_adopt(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_peer *np,
-                       const fwd_pkt *pp, svrfwd_tstamp ts);
+void svrfwd__migrate_adopt(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_peer *np,
+                           const fwd_pkt *pp, svrfwd_tstamp ts);
 /* The peer uses the new wan key: forget the previous one. */
-void fwd_migrate_retire_old(svrfwd_ctx *ctx, svrfwd_session *s,
-                            svrfwd_tstamp ts);
+void svrfwd__migrate_retire_old(svrfwd_ctx *ctx, svrfwd_session *s,
+                                svrfwd_tstamp ts);
 
 /* ingress.c: the metadata of the next packet of |s| */
-void fwd_build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
-                    svrfwd_cipher c, uint32_t key_id, uint64_t seq,
-                    uint16_t l4cksum, svrfwd_tstamp ts, svrfwd_meta *m);
+void svrfwd__build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
+                        svrfwd_cipher c, uint32_t key_id, uint64_t seq,
+                        uint16_t l4cksum, svrfwd_tstamp ts, svrfwd_meta *m);
 
 /* pmtu.c */
 /* Fast-path growth of a packet of |s| (worst case), svrfwd_peer_overhead. */
-size_t fwd_session_overhead(const svrfwd_session *s);
+size_t svrfwd__session_overhead(const svrfwd_session *s);
 /* The MSS a SYN of |s| may carry: path MTU - IP - TCP - overhead. */
-uint16_t fwd_mss_limit(const svrfwd_session *s);
+uint16_t svrfwd__mss_limit(const svrfwd_session *s);
 
 /* meta.c internal: decode one TLV area into m. */
-int fwd_meta_tlvs(svrfwd_meta *m, const uint8_t *p, size_t len, int header);
-int fwd_meta_map_err(int rv);
+int svrfwd__meta_tlvs(svrfwd_meta *m, const uint8_t *p, size_t len, int header);
+int svrfwd__meta_map_err(int rv);
 
 /* ctx.c */
-int fwd_drop(svrfwd_ctx *ctx, int code);
+int svrfwd__drop(svrfwd_ctx *ctx, int code);
 
 #endif /* SVRFWD_INT_H */

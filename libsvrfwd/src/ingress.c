@@ -60,7 +60,7 @@ static int create_session(svrfwd_ctx *ctx, const fwd_pkt *pp,
   if (svrfwd_wpalloc_alloc(wa, &self_port, &peer_port, ts) != 0) {
     return SVRFWD_ERR_PKT_WAYPOINTS;
   }
-  rv = fwd_session_new(ctx, peer, &s);
+  rv = svrfwd__session_new(ctx, peer, &s);
   if (rv != 0) {
     svrfwd_wpalloc_free(wa, self_port, peer_port, ts);
     return rv;
@@ -86,21 +86,21 @@ static int create_session(svrfwd_ctx *ctx, const fwd_pkt *pp,
   copy_name(s->tenant, route->tenant);
   copy_name(s->service, route->service);
   copy_name(s->peer_router, peer->name);
-  if (fwd_table_find(&ctx->table, &s->wan.key, FWD_KEY_WAN) ||
-      fwd_table_find(&ctx->table, &s->wan.key, FWD_KEY_WAN_OLD)) {
+  if (svrfwd__table_find(&ctx->table, &s->wan.key, FWD_KEY_WAN) ||
+      svrfwd__table_find(&ctx->table, &s->wan.key, FWD_KEY_WAN_OLD)) {
     svrfwd_wpalloc_free(wa, self_port, peer_port, ts);
-    fwd_session_discard(ctx, s);
+    svrfwd__session_discard(ctx, s);
     return SVRFWD_ERR_PKT_COLLISION;
   }
-  fwd_session_link(ctx, s, ts);
+  svrfwd__session_link(ctx, s, ts);
   *ps = s;
   return 0;
 }
 
 /* Fills the metadata of the next packet of |s| (forward or reverse). */
-void fwd_build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
-                    svrfwd_cipher c, uint32_t key_id, uint64_t seq,
-                    uint16_t l4cksum, svrfwd_tstamp ts, svrfwd_meta *m) {
+void svrfwd__build_meta(const svrfwd_ctx *ctx, const svrfwd_session *s,
+                        svrfwd_cipher c, uint32_t key_id, uint64_t seq,
+                        uint16_t l4cksum, svrfwd_tstamp ts, svrfwd_meta *m) {
   memset(m, 0, sizeof(*m));
   if (c != SVRFWD_CIPHER_NONE) {
     m->present |= SVRFWD_META_SECURITY_ID | SVRFWD_META_SEQ |
@@ -150,7 +150,8 @@ static size_t wire_len(const fwd_pkt *pp, const svrfwd_session *s,
   if (c == SVRFWD_CIPHER_NONE) {
     return pp->l3len + ol4 + region;
   }
-  aad = mbuf ? (size_t)(svr_get_be16(mbuf + 8) & 0x0fff) : fwd_prefix_len(c);
+  aad = mbuf ? (size_t)(svr_get_be16(mbuf + 8) & 0x0fff)
+             : svrfwd__prefix_len(c);
   pt = region - aad;
   if (c == SVRFWD_CIPHER_AES256_GCM) {
     return pp->l3len + ol4 + aad + pt + FWD_GCM_TAG;
@@ -182,18 +183,18 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     return SVRFWD_ERR_INVALID_ARGUMENT;
   }
   ip = buf->base + buf->off;
-  rv = fwd_pkt_parse(&pp, ip, buf->len);
+  rv = svrfwd__pkt_parse(&pp, ip, buf->len);
   if (rv != 0) {
-    return fwd_drop(ctx, rv);
+    return svrfwd__drop(ctx, rv);
   }
-  hn = fwd_table_find(&ctx->table, &pp.flow, FWD_KEY_LAN);
+  hn = svrfwd__table_find(&ctx->table, &pp.flow, FWD_KEY_LAN);
   if (hn) {
     s = (svrfwd_session *)(void *)((char *)hn - offsetof(svrfwd_session, lan));
   } else {
     if (fwd_proto_is_icmp(pp.flow.proto) &&
         !fwd_icmp_is_request(pp.flow.proto, pp.icmp_type)) {
       /* only an echo request opens an ICMP session, never a reply */
-      return fwd_drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
+      return svrfwd__drop(ctx, SVRFWD_ERR_PKT_NO_SESSION);
     }
     if (!route) {
       /* a question to the host (which route?), not a drop: the host
@@ -202,7 +203,7 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     }
     rv = create_session(ctx, &pp, route, ts, &s);
     if (rv != 0) {
-      return rv <= -300 ? fwd_drop(ctx, rv) : rv;
+      return rv <= -300 ? svrfwd__drop(ctx, rv) : rv;
     }
   }
   peer = s->peer;
@@ -210,32 +211,32 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   tcpfl = pp.tcp_flags;
   inner_len = pp.len;
   with_meta = s->meta_tx;
-  orig_cksum = svr_get_be16(pp.l4 + fwd_l4_cksum_off(pp.flow.proto));
+  orig_cksum = svr_get_be16(pp.l4 + svrfwd__l4_cksum_off(pp.flow.proto));
   data = pp.l4 + pp.l4hlen;
   plen = pp.len - pp.l3len - pp.l4hlen;
 
   if (c != SVRFWD_CIPHER_NONE) {
-    tk = fwd_peer_tx_key(peer);
+    tk = svrfwd__peer_tx_key(peer);
     if (!tk) {
       return SVRFWD_ERR_NO_KEY;
     }
-    rv = fwd_session_key(s, tk->id, 1, ts, &sk);
+    rv = svrfwd__session_key(s, tk->id, 1, ts, &sk);
     if (rv != 0) {
-      return rv <= -300 ? fwd_drop(ctx, rv) : rv;
+      return rv <= -300 ? svrfwd__drop(ctx, rv) : rv;
     }
     seq = s->tx_seq + 1;
   }
   if (with_meta) {
     svrfwd_meta m;
     svrfwd_ssize n;
-    fwd_build_meta(ctx, s, c, tk ? tk->id : 0, seq, orig_cksum, ts, &m);
+    svrfwd__build_meta(ctx, s, c, tk ? tk->id : 0, seq, orig_cksum, ts, &m);
     n = svrfwd_meta_encode(mbuf, sizeof(mbuf), &m, NULL);
     if (n < 0) {
       return SVRFWD_ERR_NOBUF;
     }
     mlen = (size_t)n;
   } else if (c != SVRFWD_CIPHER_NONE) {
-    mlen = fwd_prefix_len(c) + 2;
+    mlen = svrfwd__prefix_len(c) + 2;
   } else if (!s->transformed && svr_meta_has_cookie(data, plen)) {
     /* false-positive marker: the payload itself starts with the cookie */
     svr_meta_hdr_encode(mbuf, SVR_META_HDR_LEN, 0);
@@ -243,24 +244,24 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     marker = 1;
   }
   grow = mlen + (s->transformed ? 8 : 0);
-  tagroom = c == SVRFWD_CIPHER_NONE ? 0 : fwd_tag_len(c) + 16;
+  tagroom = c == SVRFWD_CIPHER_NONE ? 0 : svrfwd__tag_len(c) + 16;
   if (buf->off < grow || buf->cap - buf->off - pp.len < tagroom) {
     return SVRFWD_ERR_NOBUF;
   }
   newlen = pp.len + grow + (c == SVRFWD_CIPHER_NONE ? 0 : tagroom);
   if (newlen > 65535 + (pp.flow.family == 6 ? 40 : 0)) {
-    return fwd_drop(ctx, SVRFWD_ERR_PKT_TOO_BIG);
+    return svrfwd__drop(ctx, SVRFWD_ERR_PKT_TOO_BIG);
   }
   if (peer->path_mtu && pp.flow.family == 4 &&
       (svr_get_be16(pp.ip + 6) & 0x4000)) {
-    if (pp.len + fwd_session_overhead(s) > peer->path_mtu) {
+    if (pp.len + svrfwd__session_overhead(s) > peer->path_mtu) {
       /* DF set and too big for the path even on the fast path (RFC 1191):
        * the buffer is untouched, so the host can quote it in an ICMP
        * "fragmentation needed" */
       if (psession) {
         *psession = s;
       }
-      return fwd_drop(ctx, SVRFWD_ERR_PKT_PATH_MTU);
+      return svrfwd__drop(ctx, SVRFWD_ERR_PKT_PATH_MTU);
     }
     if (with_meta &&
         wire_len(&pp, s, c, mbuf, mlen) > peer->path_mtu) {
@@ -278,12 +279,12 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   if (s->orig_proto == 6 && (tcpfl & 0x02) && peer->path_mtu) {
     /* SYN or SYN-ACK, either direction: clamp the MSS option (RFC 6691) */
     uint16_t oc = orig_cksum;
-    fwd_tcp_clamp_mss(&pp, fwd_mss_limit(s));
+    svrfwd__tcp_clamp_mss(&pp, svrfwd__mss_limit(s));
     orig_cksum = svr_get_be16(pp.l4 + 16);
     if (with_meta && c != SVRFWD_CIPHER_NONE && orig_cksum != oc) {
       /* the original checksum travels in the metadata: encode it again */
       svrfwd_meta m;
-      fwd_build_meta(ctx, s, c, tk->id, seq, orig_cksum, ts, &m);
+      svrfwd__build_meta(ctx, s, c, tk->id, seq, orig_cksum, ts, &m);
       if (svrfwd_meta_encode(mbuf, sizeof(mbuf), &m, NULL) !=
           (svrfwd_ssize)mlen) {
         return SVRFWD_ERR_NOBUF;
@@ -302,7 +303,7 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     pp.l4hlen = 8;
     memcpy(pp.l4, pp.l4 + 8 + mlen, 4); /* ports, rewritten below */
     memset(pp.l4 + 4, 0, 4);
-    fwd_pkt_set_proto(&pp, 17);
+    svrfwd__pkt_set_proto(&pp, 17);
     pp.tcp_flags = 0;
   } else {
     pp.l4 = nip + pp.l3len;
@@ -318,7 +319,7 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       memcpy(gap, mbuf, mlen);
       aadlen = svr_get_be16(gap + 8) & 0x0fff;
     } else {
-      aadlen = fwd_prefix_len(c);
+      aadlen = svrfwd__prefix_len(c);
       svr_put_be32(gap, tk->id);
       svr_put_be64(gap + 4, seq);
       if (c != SVRFWD_CIPHER_AES256_GCM) {
@@ -327,8 +328,8 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
       svr_put_be16(gap + aadlen, orig_cksum);
     }
     pt = gap + aadlen;
-    ct = fwd_seal(sk, c, seq, s->originator ? 0 : 1, gap, aadlen, pt,
-                  (size_t)(nip + newlen - pt));
+    ct = svrfwd__seal(sk, c, seq, s->originator ? 0 : 1, gap, aadlen, pt,
+                      (size_t)(nip + newlen - pt));
     if (ct < 0) {
       return (int)ct;
     }
@@ -337,27 +338,27 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   } else if (mlen) {
     memcpy(gap, mbuf, mlen);
   }
-  fwd_pkt_set_len(&pp, newlen);
+  svrfwd__pkt_set_len(&pp, newlen);
   if (c == SVRFWD_CIPHER_NONE && grow == 0) {
-    fwd_pkt_rewrite(&pp, &s->to_peer, 1); /* RFC 1624 */
+    svrfwd__pkt_rewrite(&pp, &s->to_peer, 1); /* RFC 1624 */
   } else {
-    fwd_pkt_rewrite(&pp, &s->to_peer, 0);
+    svrfwd__pkt_rewrite(&pp, &s->to_peer, 0);
     if (pp.flow.proto == 17 && pp.flow.family == 4 &&
         c != SVRFWD_CIPHER_NONE) {
       /* IPv4 UDP may omit the checksum; the AEAD tag covers the payload */
       svr_put_be16(pp.l4 + 6, 0);
     } else {
-      fwd_pkt_l4_cksum(&pp);
+      svrfwd__pkt_l4_cksum(&pp);
     }
   }
   if (peer->cfg.ttl_mode != SVRFWD_TTL_OFF) {
     unsigned pad = peer->cfg.ttl_mode == SVRFWD_TTL_FIXED
                        ? peer->cfg.ttl_padding
                        : peer->hops;
-    unsigned ttl = fwd_pkt_ttl(&pp) + pad;
-    fwd_pkt_set_ttl(&pp, (uint8_t)(ttl > 255 ? 255 : ttl));
+    unsigned ttl = svrfwd__pkt_ttl(&pp) + pad;
+    svrfwd__pkt_set_ttl(&pp, (uint8_t)(ttl > 255 ? 255 : ttl));
   }
-  fwd_session_touch(s, tcpfl, 1, ts);
+  svrfwd__session_touch(s, tcpfl, 1, ts);
   buf->off = (size_t)(nip - buf->base);
   buf->len = newlen;
   s->tx_packets++;

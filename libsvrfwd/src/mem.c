@@ -7,17 +7,17 @@
 static const svrfwd_mem libc_mem = {NULL, svr_libc_malloc, svr_libc_free,
                                     svr_libc_calloc, svr_libc_realloc};
 
-const svrfwd_mem *fwd_mem_default(void) { return &libc_mem; }
+const svrfwd_mem *svrfwd__mem_default(void) { return &libc_mem; }
 
-void *fwd_malloc(const svrfwd_mem *mem, size_t n) {
+void *svrfwd__malloc(const svrfwd_mem *mem, size_t n) {
   return mem->malloc(n, mem->user_data);
 }
 
-void *fwd_calloc(const svrfwd_mem *mem, size_t nmemb, size_t n) {
+void *svrfwd__calloc(const svrfwd_mem *mem, size_t nmemb, size_t n) {
   return mem->calloc(nmemb, n, mem->user_data);
 }
 
-void fwd_free(const svrfwd_mem *mem, void *p) {
+void svrfwd__free(const svrfwd_mem *mem, void *p) {
   if (p) {
     mem->free(p, mem->user_data);
   }

@@ -137,7 +137,8 @@ static int want_len(const svr_tlv *t, uint16_t n) {
   return t->len == n ? 0 : SVRFWD_ERR_PKT_META_TLV;
 }
 
-int fwd_meta_tlvs(svrfwd_meta *m, const uint8_t *p, size_t len, int header) {
+int svrfwd__meta_tlvs(svrfwd_meta *m, const uint8_t *p, size_t len,
+                      int header) {
   svr_tlv_iter it;
   svr_tlv t;
   int rv;
@@ -260,7 +261,7 @@ int fwd_meta_tlvs(svrfwd_meta *m, const uint8_t *p, size_t len, int header) {
   return rv == 0 ? 0 : SVRFWD_ERR_PKT_META_TLV;
 }
 
-int fwd_meta_map_err(int rv) {
+int svrfwd__meta_map_err(int rv) {
   switch (rv) {
   case SVR_META_ERR_SHORT: return SVRFWD_ERR_PKT_META_SHORT;
   case SVR_META_ERR_COOKIE: return SVRFWD_ERR_PKT_META_COOKIE;
@@ -279,14 +280,14 @@ svrfwd_ssize svrfwd_meta_decode(svrfwd_meta *m, const uint8_t *p, size_t len) {
   }
   rv = svr_meta_hdr_decode(&h, p, len);
   if (rv != SVR_META_OK) {
-    return fwd_meta_map_err(rv);
+    return svrfwd__meta_map_err(rv);
   }
   memset(m, 0, sizeof(*m));
   m->hdr_len = h.hdr_len;
   m->payload_len = h.payload_len;
-  rv = fwd_meta_tlvs(m, h.hdr_tlvs, h.hdr_tlvs_len, 1);
+  rv = svrfwd__meta_tlvs(m, h.hdr_tlvs, h.hdr_tlvs_len, 1);
   if (rv == 0) {
-    rv = fwd_meta_tlvs(m, h.payload_tlvs, h.payload_tlvs_len, 0);
+    rv = svrfwd__meta_tlvs(m, h.payload_tlvs, h.payload_tlvs_len, 0);
   }
   return rv ? rv : (svrfwd_ssize)h.total_len;
 }

@@ -22,26 +22,26 @@
 
 #define container_of(p, T, m) ((T *)(void *)((char *)(p)-offsetof(T, m)))
 
-void fwd_uuid_key(svrfwd_flow *k, const uint8_t uuid[16]) {
+void svrfwd__uuid_key(svrfwd_flow *k, const uint8_t uuid[16]) {
   memset(k, 0, sizeof(*k)); /* family 0: no packet tuple has it */
   memcpy(k->src, uuid, 16);
 }
 
-svrfwd_session *fwd_session_by_uuid(const svrfwd_ctx *ctx,
-                                    const uint8_t uuid[16]) {
+svrfwd_session *svrfwd__session_by_uuid(const svrfwd_ctx *ctx,
+                                        const uint8_t uuid[16]) {
   svrfwd_flow k;
   fwd_hnode *n;
-  fwd_uuid_key(&k, uuid);
-  n = fwd_table_find(&ctx->table, &k, FWD_KEY_UUID);
+  svrfwd__uuid_key(&k, uuid);
+  n = svrfwd__table_find(&ctx->table, &k, FWD_KEY_UUID);
   return n ? container_of(n, svrfwd_session, uid) : NULL;
 }
 
-void fwd_migrate_retire_old(svrfwd_ctx *ctx, svrfwd_session *s,
-                            svrfwd_tstamp ts) {
+void svrfwd__migrate_retire_old(svrfwd_ctx *ctx, svrfwd_session *s,
+                                svrfwd_tstamp ts) {
   if (!s->wan_old_on) {
     return;
   }
-  fwd_table_remove(&ctx->table, &s->wan_old);
+  svrfwd__table_remove(&ctx->table, &s->wan_old);
   if (s->old_wp_own) {
     svrfwd_wpalloc_free(s->old_wp_own, s->old_self_port, s->old_peer_port,
                         ts);
@@ -58,7 +58,7 @@ void fwd_migrate_retire_old(svrfwd_ctx *ctx, svrfwd_session *s,
  * current one since the last move), so the current one is released.
  */
 static void demote_wan(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts) {
-  fwd_table_remove(&ctx->table, &s->wan);
+  svrfwd__table_remove(&ctx->table, &s->wan);
   if (s->wan_old_on) {
     if (s->wp_own) {
       svrfwd_wpalloc_free(s->wp_own, s->self_port, s->peer_port, ts);
@@ -69,7 +69,7 @@ static void demote_wan(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts) {
     s->old_self_port = s->self_port;
     s->old_peer_port = s->peer_port;
     s->old_peer = s->peer;
-    fwd_table_insert(&ctx->table, &s->wan_old);
+    svrfwd__table_insert(&ctx->table, &s->wan_old);
     s->wan_old_on = 1;
   }
   s->wp_own = NULL;
@@ -79,8 +79,8 @@ static void demote_wan(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts) {
 static void set_wan(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_peer *np,
                     const svrfwd_flow *wan) {
   s->wan.key = *wan;
-  fwd_table_insert(&ctx->table, &s->wan);
-  fwd_flow_swap(&s->to_peer, &s->wan.key);
+  svrfwd__table_insert(&ctx->table, &s->wan);
+  svrfwd__flow_swap(&s->to_peer, &s->wan.key);
   s->transformed = s->orig_proto != wan->proto;
   if (np != s->peer) {
     s->peer->nsessions--;
@@ -128,8 +128,8 @@ int svrfwd_session_set_peer(svrfwd_session *s, svrfwd_peer *np,
   memcpy(wan.dst, np->cfg.local_waypoint.addr, alen);
   wan.sport = peer_port;
   wan.dport = self_port;
-  if (fwd_table_find(&ctx->table, &wan, FWD_KEY_WAN) ||
-      fwd_table_find(&ctx->table, &wan, FWD_KEY_WAN_OLD)) {
+  if (svrfwd__table_find(&ctx->table, &wan, FWD_KEY_WAN) ||
+      svrfwd__table_find(&ctx->table, &wan, FWD_KEY_WAN_OLD)) {
     /* a pair the peer router chose: the two routers' ranges disagree */
     svrfwd_wpalloc_free(wa, self_port, peer_port, ts);
     return SVRFWD_ERR_PORT_RANGE;
@@ -144,8 +144,8 @@ int svrfwd_session_set_peer(svrfwd_session *s, svrfwd_peer *np,
   return 0;
 }
 
-int fwd_migrate_check(const svrfwd_session *s, const fwd_pkt *pp,
-                      const svrfwd_meta *m) {
+int svrfwd__migrate_check(const svrfwd_session *s, const fwd_pkt *pp,
+                          const svrfwd_meta *m) {
   svrfwd_flow want;
   uint8_t orig = s->orig_proto;
   /* from the originator: its forward context; towards it: the reverse */
@@ -156,8 +156,8 @@ int fwd_migrate_check(const svrfwd_session *s, const fwd_pkt *pp,
   if (!(m->present & need)) {
     return SVRFWD_ERR_PKT_COLLISION;
   }
-  fwd_flow_swap(&want, s->originator ? &m->rev_ctx : &m->fwd_ctx);
-  if (!fwd_flow_eq(&want, &s->lan.key)) {
+  svrfwd__flow_swap(&want, s->originator ? &m->rev_ctx : &m->fwd_ctx);
+  if (!svrfwd__flow_eq(&want, &s->lan.key)) {
     return SVRFWD_ERR_PKT_COLLISION; /* same UUID, another flow */
   }
   /* the outer protocol: TCP or UDP itself, or UDP carrying TCP or ICMP
@@ -174,8 +174,8 @@ int fwd_migrate_check(const svrfwd_session *s, const fwd_pkt *pp,
   return 0;
 }
 
-void fwd_migrate_adopt(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_peer *np,
-                       const fwd_pkt *pp, svrfwd_tstamp ts) {
+void svrfwd__migrate_adopt(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_peer *np,
+                           const fwd_pkt *pp, svrfwd_tstamp ts) {
   demote_wan(ctx, s, ts);
   set_wan(ctx, s, np, &pp->flow);
   s->moving = 0;

@@ -7,8 +7,8 @@
 
 #define FWD_RESERVED_KEY_ID 0x4C48DBC6u /* first 4 cookie bytes */
 
-svrfwd_peer *fwd_peer_find(const svrfwd_ctx *ctx, const uint8_t *local,
-                           const uint8_t *remote, uint8_t family) {
+svrfwd_peer *svrfwd__peer_find(const svrfwd_ctx *ctx, const uint8_t *local,
+                               const uint8_t *remote, uint8_t family) {
   svrfwd_peer *p;
   size_t alen = family == 6 ? 16 : 4;
   for (p = ctx->peers; p; p = p->next) {
@@ -21,11 +21,11 @@ svrfwd_peer *fwd_peer_find(const svrfwd_ctx *ctx, const uint8_t *local,
   return NULL;
 }
 
-const fwd_peer_key *fwd_peer_tx_key(const svrfwd_peer *peer) {
+const fwd_peer_key *svrfwd__peer_tx_key(const svrfwd_peer *peer) {
   return peer->active >= 0 ? &peer->keys[peer->active] : NULL;
 }
 
-int fwd_peer_has_key(const svrfwd_peer *peer, uint32_t id) {
+int svrfwd__peer_has_key(const svrfwd_peer *peer, uint32_t id) {
   int i;
   for (i = 0; i < FWD_PEER_KEYS; i++) {
     if (peer->keys[i].used && peer->keys[i].id == id) {
@@ -52,11 +52,11 @@ int svrfwd_peer_add_versioned(svrfwd_ctx *ctx, svrfwd_peer **ppeer, int v,
   if ((fam != 4 && fam != 6) || cfg->remote_waypoint.family != fam) {
     return SVRFWD_ERR_ADDRESS;
   }
-  if (fwd_peer_find(ctx, cfg->local_waypoint.addr, cfg->remote_waypoint.addr,
-                    fam)) {
+  if (svrfwd__peer_find(ctx, cfg->local_waypoint.addr,
+                        cfg->remote_waypoint.addr, fam)) {
     return SVRFWD_ERR_PEER_EXISTS;
   }
-  p = fwd_calloc(&ctx->mem, 1, sizeof(*p));
+  p = svrfwd__calloc(&ctx->mem, 1, sizeof(*p));
   if (!p) {
     return SVRFWD_ERR_NOMEM;
   }
@@ -75,12 +75,12 @@ int svrfwd_peer_add_versioned(svrfwd_ctx *ctx, svrfwd_peer **ppeer, int v,
   if ((rv = svrfwd_wpalloc_new(&p->wp_tcp, &wc, &ctx->mem)) != 0 ||
       (rv = svrfwd_wpalloc_new(&p->wp_udp, &wc, &ctx->mem)) != 0 ||
       (cfg->cipher != SVRFWD_CIPHER_NONE &&
-       ((rv = fwd_skey_init(&p->rx_probe)) != 0 ||
-        (rv = fwd_skey_prime(&p->rx_probe, cfg->cipher)) != 0))) {
-    fwd_skey_free(&p->rx_probe);
+       ((rv = svrfwd__skey_init(&p->rx_probe)) != 0 ||
+        (rv = svrfwd__skey_prime(&p->rx_probe, cfg->cipher)) != 0))) {
+    svrfwd__skey_free(&p->rx_probe);
     svrfwd_wpalloc_del(p->wp_tcp);
     svrfwd_wpalloc_del(p->wp_udp);
-    fwd_free(&ctx->mem, p);
+    svrfwd__free(&ctx->mem, p);
     return rv;
   }
   p->next = ctx->peers;
@@ -89,20 +89,20 @@ int svrfwd_peer_add_versioned(svrfwd_ctx *ctx, svrfwd_peer **ppeer, int v,
   return 0;
 }
 
-void fwd_peer_free(svrfwd_peer *p, svrfwd_close_reason why);
-void fwd_peer_free(svrfwd_peer *p, svrfwd_close_reason why) {
+void svrfwd__peer_free(svrfwd_peer *p, svrfwd_close_reason why);
+void svrfwd__peer_free(svrfwd_peer *p, svrfwd_close_reason why) {
   svrfwd_ctx *ctx = p->ctx;
   svrfwd_session *s, *nx;
   svrfwd_peer **pp;
   for (s = ctx->sessions; s; s = nx) {
     nx = s->next;
     if (s->peer == p) {
-      fwd_session_close(ctx, s, why, 0);
+      svrfwd__session_close(ctx, s, why, 0);
     }
   }
   for (s = ctx->sessions; s; s = s->next) {
     if (s->wan_old_on && s->old_peer == p) {
-      fwd_migrate_retire_old(ctx, s, 0); /* moved away from this path */
+      svrfwd__migrate_retire_old(ctx, s, 0); /* moved away from this path */
     }
   }
   for (pp = &ctx->peers; *pp; pp = &(*pp)->next) {
@@ -113,14 +113,14 @@ void fwd_peer_free(svrfwd_peer *p, svrfwd_close_reason why) {
   }
   svrfwd_wpalloc_del(p->wp_tcp);
   svrfwd_wpalloc_del(p->wp_udp);
-  fwd_skey_free(&p->rx_probe);
+  svrfwd__skey_free(&p->rx_probe);
   OPENSSL_cleanse(p->keys, sizeof(p->keys));
-  fwd_free(&ctx->mem, p);
+  svrfwd__free(&ctx->mem, p);
 }
 
 void svrfwd_peer_del(svrfwd_peer *p) {
   if (p) {
-    fwd_peer_free(p, SVRFWD_CLOSE_PEER);
+    svrfwd__peer_free(p, SVRFWD_CLOSE_PEER);
   }
 }
 

@@ -13,7 +13,7 @@
 #include "svr_cksum.h"
 #include "svr_endian.h"
 
-int fwd_pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len) {
+int svrfwd__pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len) {
   size_t l3, l4h;
   uint8_t proto;
   memset(&pp->flow, 0, sizeof(pp->flow));
@@ -107,7 +107,7 @@ int fwd_pkt_parse(fwd_pkt *pp, uint8_t *ip, size_t len) {
   return 0;
 }
 
-size_t fwd_l4_cksum_off(uint8_t proto) {
+size_t svrfwd__l4_cksum_off(uint8_t proto) {
   return proto == 6 ? 16 : (fwd_proto_is_icmp(proto) ? 2 : 6);
 }
 
@@ -127,11 +127,11 @@ static uint16_t apply_delta(uint16_t c, uint32_t delta) {
   return (uint16_t)~svr_cksum_fold((uint32_t)(uint16_t)~c + delta);
 }
 
-void fwd_pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum) {
+void svrfwd__pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum) {
   size_t alen = pp->flow.family == 6 ? 16 : 4;
   uint8_t *src = pp->flow.family == 6 ? pp->ip + 8 : pp->ip + 12;
   uint8_t *dst = src + alen;
-  uint8_t *ck = pp->l4 + fwd_l4_cksum_off(pp->flow.proto);
+  uint8_t *ck = pp->l4 + svrfwd__l4_cksum_off(pp->flow.proto);
   int icmp = fwd_proto_is_icmp(pp->flow.proto);
   uint32_t da = delta_addr(delta_addr(0, src, f->src, alen), dst, f->dst,
                            alen); /* at most 16 words: no overflow */
@@ -170,7 +170,7 @@ void fwd_pkt_rewrite(fwd_pkt *pp, const svrfwd_flow *f, int l4cksum) {
   pp->flow.dport = f->dport;
 }
 
-void fwd_pkt_set_len(fwd_pkt *pp, size_t newlen) {
+void svrfwd__pkt_set_len(fwd_pkt *pp, size_t newlen) {
   if (pp->flow.family == 4) {
     uint16_t c = svr_get_be16(pp->ip + 10);
     c = svr_cksum_update16(c, svr_get_be16(pp->ip + 2), (uint16_t)newlen);
@@ -185,7 +185,7 @@ void fwd_pkt_set_len(fwd_pkt *pp, size_t newlen) {
   pp->len = newlen;
 }
 
-void fwd_pkt_set_proto(fwd_pkt *pp, uint8_t proto) {
+void svrfwd__pkt_set_proto(fwd_pkt *pp, uint8_t proto) {
   if (pp->flow.family == 4) {
     uint16_t c = svr_get_be16(pp->ip + 10);
     c = svr_cksum_update16(c, (uint16_t)((pp->ip[8] << 8) | pp->ip[9]),
@@ -198,11 +198,11 @@ void fwd_pkt_set_proto(fwd_pkt *pp, uint8_t proto) {
   pp->flow.proto = proto;
 }
 
-uint8_t fwd_pkt_ttl(const fwd_pkt *pp) {
+uint8_t svrfwd__pkt_ttl(const fwd_pkt *pp) {
   return pp->flow.family == 4 ? pp->ip[8] : pp->ip[7];
 }
 
-void fwd_pkt_set_ttl(fwd_pkt *pp, uint8_t ttl) {
+void svrfwd__pkt_set_ttl(fwd_pkt *pp, uint8_t ttl) {
   if (pp->flow.family == 4) {
     uint16_t c = svr_get_be16(pp->ip + 10);
     c = svr_cksum_update16(c, (uint16_t)((pp->ip[8] << 8) | pp->ip[9]),
@@ -214,10 +214,10 @@ void fwd_pkt_set_ttl(fwd_pkt *pp, uint8_t ttl) {
   }
 }
 
-void fwd_pkt_l4_cksum(fwd_pkt *pp) {
+void svrfwd__pkt_l4_cksum(fwd_pkt *pp) {
   size_t alen = pp->flow.family == 6 ? 16 : 4;
   size_t l4len = pp->len - pp->l3len;
-  uint8_t *ck = pp->l4 + fwd_l4_cksum_off(pp->flow.proto);
+  uint8_t *ck = pp->l4 + svrfwd__l4_cksum_off(pp->flow.proto);
   uint8_t ph[4];
   uint32_t s;
   uint16_t c;
@@ -260,7 +260,7 @@ static void patch16(uint8_t *l4, size_t off, const uint8_t nb[2],
   svr_put_be16(ck, (uint16_t)~svr_cksum_fold(sum));
 }
 
-int fwd_tcp_clamp_mss(fwd_pkt *pp, uint16_t limit) {
+int svrfwd__tcp_clamp_mss(fwd_pkt *pp, uint16_t limit) {
   uint8_t *o = pp->l4 + 20, *end = pp->l4 + pp->l4hlen;
   while (o < end) {
     size_t olen;

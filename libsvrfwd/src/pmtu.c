@@ -66,15 +66,15 @@ svrfwd_ssize svrfwd_peer_overhead(const svrfwd_peer *peer, uint8_t proto) {
   return (svrfwd_ssize)fast_overhead(peer->cfg.cipher, carried);
 }
 
-size_t fwd_session_overhead(const svrfwd_session *s) {
+size_t svrfwd__session_overhead(const svrfwd_session *s) {
   return fast_overhead(s->peer->cfg.cipher, s->transformed);
 }
 
-uint16_t fwd_mss_limit(const svrfwd_session *s) {
+uint16_t svrfwd__mss_limit(const svrfwd_session *s) {
   /* RFC 879 / RFC 6691: MSS = MTU - fixed IP header - fixed TCP header;
    * the path MTU is at least 576 (1280), so this is positive */
   size_t iph = s->lan.key.family == 6 ? 40 : 20;
-  return (uint16_t)(s->peer->path_mtu - iph - 20 - fwd_session_overhead(s));
+  return (uint16_t)(s->peer->path_mtu - iph - 20 - svrfwd__session_overhead(s));
 }
 
 svrfwd_ssize svrfwd_session_frag_needed(const svrfwd_session *s,
@@ -102,7 +102,7 @@ svrfwd_ssize svrfwd_session_frag_needed(const svrfwd_session *s,
   }
   /* the fast path's growth: a first-round-trip packet that only its
    * metadata makes too big is sent without DF instead (ingress) */
-  over = fwd_session_overhead(s);
+  over = svrfwd__session_overhead(s);
   /* RFC 1191 section 4: the next-hop MTU, here the inner packet size that
    * fits the path; never below the IPv4 minimum of 68 (RFC 791) */
   mtu = s->peer->path_mtu > over + 68 ? s->peer->path_mtu - (uint32_t)over

@@ -9,10 +9,11 @@
 
 #define container_of(p, T, m) ((T *)(void *)((char *)(p)-offsetof(T, m)))
 
-int fwd_session_new(svrfwd_ctx *ctx, svrfwd_peer *peer, svrfwd_session **ps) {
+int svrfwd__session_new(svrfwd_ctx *ctx, svrfwd_peer *peer,
+                        svrfwd_session **ps) {
   svrfwd_session *s;
   int rv;
-  s = fwd_calloc(&ctx->mem, 1, sizeof(*s));
+  s = svrfwd__calloc(&ctx->mem, 1, sizeof(*s));
   if (!s) {
     return SVRFWD_ERR_NOMEM;
   }
@@ -24,8 +25,8 @@ int fwd_session_new(svrfwd_ctx *ctx, svrfwd_peer *peer, svrfwd_session **ps) {
   svr_heap_node_init(&s->timer);
   if (peer->cfg.cipher != SVRFWD_CIPHER_NONE) {
     /* the second key slot gets its cipher contexts at the first rekey */
-    if ((rv = fwd_skey_init(&s->skeys[0])) != 0) {
-      fwd_free(&ctx->mem, s);
+    if ((rv = svrfwd__skey_init(&s->skeys[0])) != 0) {
+      svrfwd__free(&ctx->mem, s);
       return rv;
     }
   }
@@ -34,12 +35,12 @@ int fwd_session_new(svrfwd_ctx *ctx, svrfwd_peer *peer, svrfwd_session **ps) {
 }
 
 static void session_free(svrfwd_ctx *ctx, svrfwd_session *s) {
-  fwd_skey_free(&s->skeys[0]);
-  fwd_skey_free(&s->skeys[1]);
-  fwd_free(&ctx->mem, s);
+  svrfwd__skey_free(&s->skeys[0]);
+  svrfwd__skey_free(&s->skeys[1]);
+  svrfwd__free(&ctx->mem, s);
 }
 
-void fwd_session_discard(svrfwd_ctx *ctx, svrfwd_session *s) {
+void svrfwd__session_discard(svrfwd_ctx *ctx, svrfwd_session *s) {
   session_free(ctx, s);
 }
 
@@ -57,13 +58,14 @@ static svrfwd_tstamp deadline(const svrfwd_session *s) {
                                                   : s->last_active + s->timeout;
 }
 
-void fwd_session_link(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts) {
-  fwd_flow_swap(&s->to_peer, &s->wan.key);
-  fwd_flow_swap(&s->to_host, &s->lan.key);
-  fwd_uuid_key(&s->uid.key, s->uuid);
-  fwd_table_insert(&ctx->table, &s->lan);
-  fwd_table_insert(&ctx->table, &s->wan);
-  fwd_table_insert(&ctx->table, &s->uid);
+void svrfwd__session_link(svrfwd_ctx *ctx, svrfwd_session *s,
+                          svrfwd_tstamp ts) {
+  svrfwd__flow_swap(&s->to_peer, &s->wan.key);
+  svrfwd__flow_swap(&s->to_host, &s->lan.key);
+  svrfwd__uuid_key(&s->uid.key, s->uuid);
+  svrfwd__table_insert(&ctx->table, &s->lan);
+  svrfwd__table_insert(&ctx->table, &s->wan);
+  svrfwd__table_insert(&ctx->table, &s->uid);
   s->next = ctx->sessions;
   s->prev = NULL;
   if (ctx->sessions) {
@@ -82,16 +84,16 @@ void fwd_session_link(svrfwd_ctx *ctx, svrfwd_session *s, svrfwd_tstamp ts) {
   }
 }
 
-void fwd_session_close(svrfwd_ctx *ctx, svrfwd_session *s,
-                       svrfwd_close_reason why, svrfwd_tstamp ts) {
+void svrfwd__session_close(svrfwd_ctx *ctx, svrfwd_session *s,
+                           svrfwd_close_reason why, svrfwd_tstamp ts) {
   if (ctx->cb.session_closed) {
     ctx->cb.session_closed(ctx, s, why, ctx->user_data);
   }
-  fwd_table_remove(&ctx->table, &s->lan);
-  fwd_table_remove(&ctx->table, &s->wan);
-  fwd_table_remove(&ctx->table, &s->uid);
+  svrfwd__table_remove(&ctx->table, &s->lan);
+  svrfwd__table_remove(&ctx->table, &s->wan);
+  svrfwd__table_remove(&ctx->table, &s->uid);
   if (s->wan_old_on) {
-    fwd_migrate_retire_old(ctx, s, ts);
+    svrfwd__migrate_retire_old(ctx, s, ts);
   }
   svr_heap_remove(&ctx->heap, &s->timer);
   if (s->prev) {
@@ -111,8 +113,8 @@ void fwd_session_close(svrfwd_ctx *ctx, svrfwd_session *s,
   session_free(ctx, s);
 }
 
-void fwd_session_touch(svrfwd_session *s, uint8_t fl, int from_lan,
-                       svrfwd_tstamp ts) {
+void svrfwd__session_touch(svrfwd_session *s, uint8_t fl, int from_lan,
+                           svrfwd_tstamp ts) {
   svrfwd_ctx *ctx = s->peer->ctx;
   if (ts > s->last_active) {
     s->last_active = ts;
@@ -150,11 +152,11 @@ int svrfwd_ctx_handle_expiry(svrfwd_ctx *ctx, svrfwd_tstamp ts) {
       svr_heap_update(&ctx->heap, n, d);
       continue;
     }
-    fwd_session_close(ctx, s,
-                      s->rst ? SVRFWD_CLOSE_RST
+    svrfwd__session_close(ctx, s,
+                          s->rst ? SVRFWD_CLOSE_RST
                              : (s->closing ? SVRFWD_CLOSE_FIN
                                            : SVRFWD_CLOSE_IDLE),
-                      ts);
+                          ts);
   }
   return 0;
 }
@@ -200,18 +202,18 @@ static int free_slot(svrfwd_session *s, fwd_skey **pslot) {
   } else if (!s->skeys[1].valid) {
     slot = &s->skeys[1];
   } else {
-    const fwd_peer_key *tx = fwd_peer_tx_key(s->peer);
+    const fwd_peer_key *tx = svrfwd__peer_tx_key(s->peer);
     slot = (tx && s->skeys[0].id == tx->id) ? &s->skeys[1] : &s->skeys[0];
   }
-  if (!slot->enc && (rv = fwd_skey_init(slot)) != 0) {
+  if (!slot->enc && (rv = svrfwd__skey_init(slot)) != 0) {
     return rv;
   }
   *pslot = slot;
   return 0;
 }
 
-int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
-                    svrfwd_tstamp ts, fwd_skey **pk) {
+int svrfwd__session_key(svrfwd_session *s, uint32_t id, int for_tx,
+                        svrfwd_tstamp ts, fwd_skey **pk) {
   svrfwd_peer *peer = s->peer;
   const fwd_peer_key *pkey = NULL;
   fwd_skey *slot;
@@ -226,7 +228,7 @@ int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
   if ((rv = free_slot(s, &slot)) != 0) {
     return rv;
   }
-  rv = fwd_skey_derive(slot, peer->cfg.cipher, pkey, s->uuid);
+  rv = svrfwd__skey_derive(slot, peer->cfg.cipher, pkey, s->uuid);
   if (rv != 0) {
     return rv;
   }
@@ -234,9 +236,9 @@ int fwd_session_key(svrfwd_session *s, uint32_t id, int for_tx,
   return 0;
 }
 
-int fwd_rx_key(svrfwd_peer *peer, const svrfwd_session *s,
-               const uint8_t uuid[16], uint32_t id, svrfwd_tstamp ts,
-               fwd_skey **pk) {
+int svrfwd__rx_key(svrfwd_peer *peer, const svrfwd_session *s,
+                   const uint8_t uuid[16], uint32_t id, svrfwd_tstamp ts,
+                   fwd_skey **pk) {
   const fwd_peer_key *pkey = NULL;
   fwd_skey *slot;
   int rv;
@@ -250,8 +252,8 @@ int fwd_rx_key(svrfwd_peer *peer, const svrfwd_session *s,
   if (!peer->rx_probe.enc) {
     return SVRFWD_ERR_CRYPTO; /* a peer without a cipher has no keys */
   }
-  rv = fwd_skey_derive(&peer->rx_probe, peer->cfg.cipher, pkey,
-                       s ? s->uuid : uuid);
+  rv = svrfwd__skey_derive(&peer->rx_probe, peer->cfg.cipher, pkey,
+                           s ? s->uuid : uuid);
   if (rv != 0) {
     return rv;
   }
@@ -259,7 +261,7 @@ int fwd_rx_key(svrfwd_peer *peer, const svrfwd_session *s,
   return 0;
 }
 
-int fwd_rx_key_commit(svrfwd_session *s, fwd_skey *k) {
+int svrfwd__rx_key_commit(svrfwd_session *s, fwd_skey *k) {
   svrfwd_peer *peer = s->peer;
   fwd_skey *slot, t;
   int rv;
@@ -275,13 +277,13 @@ int fwd_rx_key_commit(svrfwd_session *s, fwd_skey *k) {
   t = *slot;
   *slot = *k;
   *k = t;
-  if (fwd_skey_prime(k, peer->cfg.cipher) != 0) {
+  if (svrfwd__skey_prime(k, peer->cfg.cipher) != 0) {
     k->valid = 0; /* still usable: the next derivation keys it in full */
   }
   return 0;
 }
 
-int fwd_replay_check(const svrfwd_session *s, uint64_t seq) {
+int svrfwd__replay_check(const svrfwd_session *s, uint64_t seq) {
   if (seq == 0) {
     return SVRFWD_ERR_PKT_REPLAY;
   }
@@ -295,7 +297,7 @@ int fwd_replay_check(const svrfwd_session *s, uint64_t seq) {
   return 0;
 }
 
-void fwd_replay_update(svrfwd_session *s, uint64_t seq) {
+void svrfwd__replay_update(svrfwd_session *s, uint64_t seq) {
   if (seq > s->rx_top) {
     uint64_t shift = seq - s->rx_top;
     s->rx_bitmap = shift >= FWD_REPLAY_WINDOW ? 0 : s->rx_bitmap << shift;
@@ -308,7 +310,7 @@ void fwd_replay_update(svrfwd_session *s, uint64_t seq) {
 
 void svrfwd_session_get_info(const svrfwd_session *s,
                              svrfwd_session_info *info) {
-  const fwd_peer_key *k = fwd_peer_tx_key(s->peer);
+  const fwd_peer_key *k = svrfwd__peer_tx_key(s->peer);
   memset(info, 0, sizeof(*info));
   memcpy(info->uuid, s->uuid, 16);
   info->originator = s->originator;

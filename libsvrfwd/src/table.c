@@ -7,11 +7,11 @@
 
 #include "fwd_int.h"
 
-int fwd_flow_eq(const svrfwd_flow *a, const svrfwd_flow *b) {
+int svrfwd__flow_eq(const svrfwd_flow *a, const svrfwd_flow *b) {
   return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-void fwd_flow_swap(svrfwd_flow *out, const svrfwd_flow *in) {
+void svrfwd__flow_swap(svrfwd_flow *out, const svrfwd_flow *in) {
   svrfwd_flow t = *in;
   memcpy(t.src, in->dst, sizeof(t.src));
   memcpy(t.dst, in->src, sizeof(t.dst));
@@ -41,13 +41,13 @@ static uint64_t flow_hash(const fwd_table *t, const svrfwd_flow *k) {
   return mix(h, t->seed >> 7);
 }
 
-int fwd_table_init(fwd_table *t, size_t nbuckets, uint64_t seed,
-                   const svrfwd_mem *mem) {
+int svrfwd__table_init(fwd_table *t, size_t nbuckets, uint64_t seed,
+                       const svrfwd_mem *mem) {
   size_t n = 16;
   while (n < nbuckets && n < ((size_t)1 << 30)) {
     n <<= 1;
   }
-  t->buckets = fwd_calloc(mem, n, sizeof(*t->buckets));
+  t->buckets = svrfwd__calloc(mem, n, sizeof(*t->buckets));
   if (!t->buckets) {
     return SVRFWD_ERR_NOMEM;
   }
@@ -56,24 +56,24 @@ int fwd_table_init(fwd_table *t, size_t nbuckets, uint64_t seed,
   return 0;
 }
 
-void fwd_table_free(fwd_table *t, const svrfwd_mem *mem) {
-  fwd_free(mem, t->buckets);
+void svrfwd__table_free(fwd_table *t, const svrfwd_mem *mem) {
+  svrfwd__free(mem, t->buckets);
   t->buckets = NULL;
 }
 
-fwd_hnode *fwd_table_find(const fwd_table *t, const svrfwd_flow *key,
-                          uint8_t kind) {
+fwd_hnode *svrfwd__table_find(const fwd_table *t, const svrfwd_flow *key,
+                              uint8_t kind) {
   uint64_t h = flow_hash(t, key);
   fwd_hnode *n;
   for (n = t->buckets[h & t->mask]; n; n = n->next) {
-    if (n->hash == h && n->kind == kind && fwd_flow_eq(&n->key, key)) {
+    if (n->hash == h && n->kind == kind && svrfwd__flow_eq(&n->key, key)) {
       return n;
     }
   }
   return NULL;
 }
 
-void fwd_table_insert(fwd_table *t, fwd_hnode *n) {
+void svrfwd__table_insert(fwd_table *t, fwd_hnode *n) {
   size_t b;
   n->hash = flow_hash(t, &n->key);
   b = (size_t)(n->hash & t->mask);
@@ -81,7 +81,7 @@ void fwd_table_insert(fwd_table *t, fwd_hnode *n) {
   t->buckets[b] = n;
 }
 
-void fwd_table_remove(fwd_table *t, fwd_hnode *n) {
+void svrfwd__table_remove(fwd_table *t, fwd_hnode *n) {
   fwd_hnode **pp = &t->buckets[n->hash & t->mask];
   while (*pp) {
     if (*pp == n) {

@@ -49,9 +49,9 @@ int svrfwd_wpalloc_new(svrfwd_wpalloc **pwa, const svrfwd_wp_config *cfg,
     return SVRFWD_ERR_INVALID_ARGUMENT;
   }
   if (!mem) {
-    mem = fwd_mem_default();
+    mem = svrfwd__mem_default();
   }
-  wa = fwd_calloc(mem, 1, sizeof(*wa));
+  wa = svrfwd__calloc(mem, 1, sizeof(*wa));
   if (!wa) {
     return SVRFWD_ERR_NOMEM;
   }
@@ -73,7 +73,7 @@ int svrfwd_wpalloc_new(svrfwd_wpalloc **pwa, const svrfwd_wp_config *cfg,
     }
     if (!range_ok(cfg->self_start_port, cfg->self_end_port) ||
         !range_ok(ps, pe)) {
-      fwd_free(mem, wa);
+      svrfwd__free(mem, wa);
       return SVRFWD_ERR_PORT_RANGE;
     }
     nself = (uint32_t)cfg->self_end_port - cfg->self_start_port + 1;
@@ -81,7 +81,7 @@ int svrfwd_wpalloc_new(svrfwd_wpalloc **pwa, const svrfwd_wp_config *cfg,
     wa->sstep = wa->pstep = 1;
     if (cfg->lower) {
       if (nself < 2) {
-        fwd_free(mem, wa);
+        svrfwd__free(mem, wa);
         return SVRFWD_ERR_PORT_RANGE;
       }
       wa->s0 = cfg->self_start_port;
@@ -90,7 +90,7 @@ int svrfwd_wpalloc_new(svrfwd_wpalloc **pwa, const svrfwd_wp_config *cfg,
       wa->np = npeer;
     } else {
       if (npeer < 2) {
-        fwd_free(mem, wa);
+        svrfwd__free(mem, wa);
         return SVRFWD_ERR_PORT_RANGE;
       }
       wa->s0 = cfg->self_start_port;
@@ -102,8 +102,9 @@ int svrfwd_wpalloc_new(svrfwd_wpalloc **pwa, const svrfwd_wp_config *cfg,
   space = (uint64_t)wa->ns * wa->np;
   wa->limit = cfg->max_waypoints < space ? cfg->max_waypoints : space;
   wa->quarantine_ns = cfg->quarantine_ns;
-  wa->ring_idx = fwd_malloc(mem, (size_t)wa->limit * sizeof(uint32_t));
-  wa->ring_ready = fwd_malloc(mem, (size_t)wa->limit * sizeof(svrfwd_tstamp));
+  wa->ring_idx = svrfwd__malloc(mem, (size_t)wa->limit * sizeof(uint32_t));
+  wa->ring_ready = svrfwd__malloc(mem,
+                                  (size_t)wa->limit * sizeof(svrfwd_tstamp));
   if (!wa->ring_idx || !wa->ring_ready) {
     svrfwd_wpalloc_del(wa);
     return SVRFWD_ERR_NOMEM;
@@ -118,9 +119,9 @@ void svrfwd_wpalloc_del(svrfwd_wpalloc *wa) {
     return;
   }
   mem = wa->mem;
-  fwd_free(&mem, wa->ring_idx);
-  fwd_free(&mem, wa->ring_ready);
-  fwd_free(&mem, wa);
+  svrfwd__free(&mem, wa->ring_idx);
+  svrfwd__free(&mem, wa->ring_ready);
+  svrfwd__free(&mem, wa);
 }
 
 int svrfwd_wpalloc_alloc(svrfwd_wpalloc *wa, uint16_t *self_port,

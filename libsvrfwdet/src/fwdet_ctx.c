@@ -972,7 +972,7 @@ static int frag_input(svrfwdet_ctx *ctx, uint8_t family, const uint8_t *src,
     }
   }
   memset(&info, 0, sizeof(info));
-  rv = fwdet_tcp_parse(&info, f->first, f->first_len, f->total);
+  rv = svrfwdet__tcp_parse(&info, f->first, f->first_len, f->total);
   if (rv == 0) {
     info.src.family = info.dst.family = family;
     memcpy(info.src.addr, f->src, alen);
@@ -1068,7 +1068,7 @@ int svrfwdet_ctx_read_ip(svrfwdet_ctx *ctx, const uint8_t *pkt, size_t len,
         /* an atomic fragment (RFC 8200 section 4.5): treat as whole */
         svrfwdet_probe_info ai;
         memset(&ai, 0, sizeof(ai));
-        rv = fwdet_tcp_parse(&ai, pkt + 48, total - 48, total - 48);
+        rv = svrfwdet__tcp_parse(&ai, pkt + 48, total - 48, total - 48);
         if (rv != 0) {
           return rv;
         }

@@ -36,13 +36,13 @@
 #define FWDET_MIN_MTU_V4 576
 #define FWDET_MIN_MTU_V6 1280
 
-size_t fwdet_probe_payload_len(svrfwdet_kind kind);
-uint8_t fwdet_probe_flags(svrfwdet_kind kind);
+size_t svrfwdet__probe_payload_len(svrfwdet_kind kind);
+uint8_t svrfwdet__probe_flags(svrfwdet_kind kind);
 
 /* Parses a TCP segment (header + payload) of a probe; |seg_total| is the
  * whole segment length when known (it may exceed |len| for a fragment's
  * leading bytes).  Fills kind/path_id/burst/flags/payload_len. */
-int fwdet_tcp_parse(svrfwdet_probe_info *info, const uint8_t *tcp, size_t len,
-                    size_t seg_total);
+int svrfwdet__tcp_parse(svrfwdet_probe_info *info, const uint8_t *tcp,
+                        size_t len, size_t seg_total);
 
 #endif /* FWDET_INT_H */

@@ -16,12 +16,12 @@
 #define IPPROTO_TCP_NUM 6
 #define IP6_NH_FRAGMENT 44
 
-size_t fwdet_probe_payload_len(svrfwdet_kind kind) {
+size_t svrfwdet__probe_payload_len(svrfwdet_kind kind) {
   return kind == SVRFWDET_KIND_JUMBO ? SVRFWDET_JUMBO_PAYLOAD
                                      : SVRFWDET_SMALL_PAYLOAD;
 }
 
-uint8_t fwdet_probe_flags(svrfwdet_kind kind) {
+uint8_t svrfwdet__probe_flags(svrfwdet_kind kind) {
   switch (kind) {
   case SVRFWDET_KIND_SYN:
   case SVRFWDET_KIND_JUMBO:
@@ -66,13 +66,13 @@ svrfwdet_ssize svrfwdet_probe_encode(uint8_t *buf, size_t buflen,
     return SVRFWDET_ERR_INVALID_ARGUMENT;
   }
   iphl = pr->src.family == 4 ? IP4_HDR_LEN : IP6_HDR_LEN;
-  plen = fwdet_probe_payload_len(pr->kind);
+  plen = svrfwdet__probe_payload_len(pr->kind);
   tcplen = TCP_HDR_LEN + plen;
   total = iphl + tcplen;
   if (buflen < total) {
     return SVRFWDET_ERR_NOBUF;
   }
-  flags = fwdet_probe_flags(pr->kind);
+  flags = svrfwdet__probe_flags(pr->kind);
   ttl = pr->ttl ? pr->ttl : 64;
 
   /* IP header */
@@ -231,8 +231,8 @@ svrfwdet_ssize svrfwdet_ip_fragment(uint8_t *buf, size_t buflen,
   return SVRFWDET_ERR_INVALID_ARGUMENT;
 }
 
-int fwdet_tcp_parse(svrfwdet_probe_info *info, const uint8_t *tcp, size_t len,
-                    size_t seg_total) {
+int svrfwdet__tcp_parse(svrfwdet_probe_info *info, const uint8_t *tcp,
+                        size_t len, size_t seg_total) {
   size_t thl, plen;
   const uint8_t *pl;
   uint16_t dport;
@@ -255,7 +255,7 @@ int fwdet_tcp_parse(svrfwdet_probe_info *info, const uint8_t *tcp, size_t len,
   if (memcmp(pl, FWDET_MAGIC, FWDET_MAGIC_LEN) != 0 ||
       pl[8] != FWDET_ID_VERSION || pl[9] >= SVRFWDET_NKINDS ||
       svr_get_be16(pl + 10) != plen ||
-      plen != fwdet_probe_payload_len((svrfwdet_kind)pl[9])) {
+      plen != svrfwdet__probe_payload_len((svrfwdet_kind)pl[9])) {
     return SVRFWDET_ERR_IP_NOT_PROBE;
   }
   info->kind = (svrfwdet_kind)pl[9];
@@ -310,7 +310,7 @@ int svrfwdet_probe_parse(svrfwdet_probe_info *info, const uint8_t *p,
   } else {
     return SVRFWDET_ERR_IP_MALFORMED;
   }
-  rv = fwdet_tcp_parse(&tmp, p + iphl, total - iphl, total - iphl);
+  rv = svrfwdet__tcp_parse(&tmp, p + iphl, total - iphl, total - iphl);
   if (rv != 0) {
     return rv;
   }

@@ -83,7 +83,7 @@ void svrpmtu_ctx_del(svrpmtu_ctx *ctx) {
   ctx->mem.free(ctx, ctx->mem.user_data);
 }
 
-void svrpmtu_ctx_tx_enqueue(svrpmtu_ctx *ctx, svrpmtu_path *p) {
+void svrpmtu__ctx_tx_enqueue(svrpmtu_ctx *ctx, svrpmtu_path *p) {
   if (p->tx_queued) {
     return;
   }
@@ -97,7 +97,7 @@ void svrpmtu_ctx_tx_enqueue(svrpmtu_ctx *ctx, svrpmtu_path *p) {
   ctx->tx_tail = p;
 }
 
-void svrpmtu_ctx_tx_remove(svrpmtu_ctx *ctx, svrpmtu_path *p) {
+void svrpmtu__ctx_tx_remove(svrpmtu_ctx *ctx, svrpmtu_path *p) {
   svrpmtu_path **pp, *prev = NULL;
   if (!p->tx_queued) {
     return;
@@ -115,9 +115,9 @@ void svrpmtu_ctx_tx_remove(svrpmtu_ctx *ctx, svrpmtu_path *p) {
   p->tx_next = NULL;
 }
 
-int svrpmtu_ctx_emit(svrpmtu_ctx *ctx, svrpmtu_path *path,
-                     svrpmtu_event_type type, uint16_t size, uint16_t pmtu,
-                     uint16_t old_pmtu, uint32_t count, svrpmtu_tstamp ts) {
+int svrpmtu__ctx_emit(svrpmtu_ctx *ctx, svrpmtu_path *path,
+                      svrpmtu_event_type type, uint16_t size, uint16_t pmtu,
+                      uint16_t old_pmtu, uint32_t count, svrpmtu_tstamp ts) {
   svrpmtu_event ev;
   if (!ctx->cb.path_event) {
     return 0;
@@ -165,7 +165,7 @@ int svrpmtu_ctx_read_pkt(svrpmtu_ctx *ctx, const svrpmtu_addr *remote,
       q = &ctx->ackq[(ctx->ackq_head + ctx->ackq_len) %
                      ctx->settings.ack_queue_len];
       m.udp_len = (uint16_t)pktlen;
-      if (svrpmtu_ack_encode(q->buf, sizeof(q->buf), &m) < 0) {
+      if (svrpmtu__ack_encode(q->buf, sizeof(q->buf), &m) < 0) {
         rv = SVRPMTU_ERR_NOBUF; /* cannot happen: the slot fits an ack */
       } else {
         q->remote = *remote;
@@ -175,7 +175,7 @@ int svrpmtu_ctx_read_pkt(svrpmtu_ctx *ctx, const svrpmtu_addr *remote,
     }
   } else if (rv == 0) {
     svrpmtu_path *p = path_by_id(ctx, m.path_id);
-    rv = p ? svrpmtu_path_on_ack(p, &m, ts) : SVRPMTU_ERR_PKT_UNKNOWN;
+    rv = p ? svrpmtu__path_on_ack(p, &m, ts) : SVRPMTU_ERR_PKT_UNKNOWN;
     if (rv == 0) {
       ctx->stats.rx_acks++;
     }
@@ -206,7 +206,7 @@ int svrpmtu_ctx_read_ptb(svrpmtu_ctx *ctx, const svrpmtu_ptb *ptb,
     ctx->stats.ptb_ignored++;
     return SVRPMTU_ERR_PTB_NOT_OURS;
   }
-  rv = svrpmtu_path_on_ptb(p, &m, ptb->mtu, ts);
+  rv = svrpmtu__path_on_ptb(p, &m, ptb->mtu, ts);
   if (rv == 0) {
     ctx->stats.ptb_accepted++;
   } else if (rv > SVRPMTU_ERR_FATAL) {
@@ -242,11 +242,11 @@ svrpmtu_ssize svrpmtu_ctx_write_pkt(svrpmtu_ctx *ctx, svrpmtu_addr *remote,
   if (!p) {
     return 0;
   }
-  n = svrpmtu_path_write_probe(p, buf, buflen, ts);
+  n = svrpmtu__path_write_probe(p, buf, buflen, ts);
   if (n < 0) {
     return n;
   }
-  svrpmtu_ctx_tx_remove(ctx, p);
+  svrpmtu__ctx_tx_remove(ctx, p);
   *remote = p->cfg.remote;
   ctx->stats.tx_probes++;
   return n;
@@ -268,7 +268,7 @@ int svrpmtu_ctx_handle_expiry(svrpmtu_ctx *ctx, svrpmtu_tstamp ts) {
   while ((n = svr_heap_min(&ctx->heap)) != NULL && n->key <= ts) {
     svrpmtu_path *p = (svrpmtu_path *)(void *)n;
     svr_heap_remove(&ctx->heap, n);
-    rv = svrpmtu_path_on_expiry(p, ts);
+    rv = svrpmtu__path_on_expiry(p, ts);
     if (rv != 0) {
       return rv;
     }

@@ -15,8 +15,8 @@
 /* Base header + kind TLV + probe/ack TLV. */
 #define SVRPMTU_HDR_LEN (SVR_META_HDR_LEN + 6 + 4 + SVRPMTU_TLV_PROBE_LEN)
 
-svrpmtu_ssize svrpmtu_ack_encode(uint8_t *buf, size_t buflen,
-                                 const svrpmtu_msg *msg);
+svrpmtu_ssize svrpmtu__ack_encode(uint8_t *buf, size_t buflen,
+                                  const svrpmtu_msg *msg);
 
 /* ---- search (svrpmtu_search.c) --------------------------------------- */
 
@@ -52,23 +52,23 @@ typedef struct svrpmtu_search {
 } svrpmtu_search;
 
 /* Largest size still believed to pass: below the smallest lost size. */
-uint16_t svrpmtu_search_upper(const svrpmtu_search *s);
+uint16_t svrpmtu__search_upper(const svrpmtu_search *s);
 /* The next size to probe, in (lo or base-1, upper + 1].  Sets *confirm when
  * it is the lost size right above lo, to be probed to MAX_PROBES losses.
- * Call only while svrpmtu_search_done() is 0. */
-uint16_t svrpmtu_search_next(const svrpmtu_search *s, int *confirm);
+ * Call only while svrpmtu__search_done() is 0. */
+uint16_t svrpmtu__search_next(const svrpmtu_search *s, int *confirm);
 /* 1 when A is known (lo == hi, lo > 0), -1 when even base is too big, else 0 */
-int svrpmtu_search_done(const svrpmtu_search *s);
+int svrpmtu__search_done(const svrpmtu_search *s);
 /* What a confirm round of |size| starts from: its losses so far, or on a
  * lossy path only those with no ack of any size since.  0 if not stacked. */
-unsigned svrpmtu_search_losses(const svrpmtu_search *s, uint16_t size);
+unsigned svrpmtu__search_losses(const svrpmtu_search *s, uint16_t size);
 /* |size| was acked: lo rises, stacked sizes <= it are dropped. */
-void svrpmtu_search_acked(svrpmtu_search *s, uint16_t size);
+void svrpmtu__search_acked(svrpmtu_search *s, uint16_t size);
 /* Every probe of a round of |size| was lost, |losses| in all: proof at
  * MAX_PROBES (hi = size - 1), else a hint on the stack. */
-void svrpmtu_search_lost(svrpmtu_search *s, uint16_t size, unsigned losses);
+void svrpmtu__search_lost(svrpmtu_search *s, uint16_t size, unsigned losses);
 /* hi = |hi| if lower (a validated PTB); drops stacked sizes above it. */
-void svrpmtu_search_cap(svrpmtu_search *s, uint16_t hi);
+void svrpmtu__search_cap(svrpmtu_search *s, uint16_t hi);
 
 /* ---- paths and context ------------------------------------------------ */
 
@@ -140,21 +140,21 @@ struct svrpmtu_ctx {
 };
 
 /* svrpmtu_path.c */
-int svrpmtu_path_on_ack(svrpmtu_path *path, const svrpmtu_msg *m,
-                        svrpmtu_tstamp ts);
-int svrpmtu_path_on_ptb(svrpmtu_path *path, const svrpmtu_msg *m,
-                        uint32_t mtu, svrpmtu_tstamp ts);
-int svrpmtu_path_on_expiry(svrpmtu_path *path, svrpmtu_tstamp ts);
+int svrpmtu__path_on_ack(svrpmtu_path *path, const svrpmtu_msg *m,
+                         svrpmtu_tstamp ts);
+int svrpmtu__path_on_ptb(svrpmtu_path *path, const svrpmtu_msg *m,
+                         uint32_t mtu, svrpmtu_tstamp ts);
+int svrpmtu__path_on_expiry(svrpmtu_path *path, svrpmtu_tstamp ts);
 /* Fills the probe to send; returns its UDP length. */
-svrpmtu_ssize svrpmtu_path_write_probe(svrpmtu_path *path, uint8_t *buf,
-                                       size_t buflen, svrpmtu_tstamp ts);
-const svrpmtu_sent *svrpmtu_path_find_sent(const svrpmtu_path *path,
-                                           const svrpmtu_msg *m);
+svrpmtu_ssize svrpmtu__path_write_probe(svrpmtu_path *path, uint8_t *buf,
+                                        size_t buflen, svrpmtu_tstamp ts);
+const svrpmtu_sent *svrpmtu__path_find_sent(const svrpmtu_path *path,
+                                            const svrpmtu_msg *m);
 /* svrpmtu_ctx.c */
-void svrpmtu_ctx_tx_enqueue(svrpmtu_ctx *ctx, svrpmtu_path *path);
-void svrpmtu_ctx_tx_remove(svrpmtu_ctx *ctx, svrpmtu_path *path);
-int svrpmtu_ctx_emit(svrpmtu_ctx *ctx, svrpmtu_path *path,
-                     svrpmtu_event_type type, uint16_t size, uint16_t pmtu,
-                     uint16_t old_pmtu, uint32_t count, svrpmtu_tstamp ts);
+void svrpmtu__ctx_tx_enqueue(svrpmtu_ctx *ctx, svrpmtu_path *path);
+void svrpmtu__ctx_tx_remove(svrpmtu_ctx *ctx, svrpmtu_path *path);
+int svrpmtu__ctx_emit(svrpmtu_ctx *ctx, svrpmtu_path *path,
+                      svrpmtu_event_type type, uint16_t size, uint16_t pmtu,
+                      uint16_t old_pmtu, uint32_t count, svrpmtu_tstamp ts);
 
 #endif /* SVRPMTU_INT_H */

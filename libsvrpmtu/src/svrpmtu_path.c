@@ -64,7 +64,7 @@ static void reset_probes(svrpmtu_path *p) {
 static void drop_probe(svrpmtu_path *p) {
   reset_probes(p);
   p->cur_size = 0;
-  svrpmtu_ctx_tx_remove(p->ctx, p);
+  svrpmtu__ctx_tx_remove(p->ctx, p);
 }
 
 static int complete(svrpmtu_path *p, svrpmtu_tstamp ts) {
@@ -77,8 +77,8 @@ static int complete(svrpmtu_path *p, svrpmtu_tstamp ts) {
   p->next_run = after(ts, p->cfg.interval_ns);
   p->next_confirm = after(ts, p->cfg.confirm_interval_ns);
   schedule(p);
-  return svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_COMPLETE, 0, p->pmtu, old,
-                          p->search_probes, ts);
+  return svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_COMPLETE, 0, p->pmtu, old,
+                           p->search_probes, ts);
 }
 
 static int unresolvable(svrpmtu_path *p, svrpmtu_tstamp ts) {
@@ -88,13 +88,13 @@ static int unresolvable(svrpmtu_path *p, svrpmtu_tstamp ts) {
   p->unresolvable++;
   p->next_run = after(ts, p->cfg.interval_ns);
   schedule(p);
-  return svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_UNRESOLVABLE, p->s.base, 0, 0,
-                          p->search_probes, ts);
+  return svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_UNRESOLVABLE, p->s.base, 0, 0,
+                           p->search_probes, ts);
 }
 
 /* Picks the next size (or finishes) and queues a probe of it. */
 static int step(svrpmtu_path *p, svrpmtu_tstamp ts) {
-  int d = svrpmtu_search_done(&p->s);
+  int d = svrpmtu__search_done(&p->s);
   uint16_t first = p->s.lo ? p->s.lo : (uint16_t)(p->s.base - 1);
   uint16_t size;
   int confirm = 0;
@@ -104,19 +104,19 @@ static int step(svrpmtu_path *p, svrpmtu_tstamp ts) {
   if (d < 0) {
     return unresolvable(p, ts);
   }
-  if (p->ptb_next > first && p->ptb_next <= svrpmtu_search_upper(&p->s)) {
+  if (p->ptb_next > first && p->ptb_next <= svrpmtu__search_upper(&p->s)) {
     size = p->ptb_next;
   } else {
-    size = svrpmtu_search_next(&p->s, &confirm);
+    size = svrpmtu__search_next(&p->s, &confirm);
   }
   p->ptb_next = 0;
   reset_probes(p);
   p->cur_size = size;
   /* One probe per size while searching; the size right above lo goes on
    * until MAX_PROBES losses in all (svrpmtu_search.c). */
-  p->cur_losses = (uint8_t)svrpmtu_search_losses(&p->s, size);
+  p->cur_losses = (uint8_t)svrpmtu__search_losses(&p->s, size);
   p->cur_budget = confirm ? (uint8_t)(SVRPMTU_MAX_PROBES - p->cur_losses) : 1;
-  svrpmtu_ctx_tx_enqueue(p->ctx, p);
+  svrpmtu__ctx_tx_enqueue(p->ctx, p);
   schedule(p);
   return 0;
 }
@@ -137,8 +137,8 @@ static int start_search(svrpmtu_path *p, uint16_t hi, uint16_t hint,
   p->search_probes = 0;
   p->searches++;
   p->next_run = UINT64_MAX;
-  rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_SEARCH_START, 0, p->pmtu, 0, 0,
-                        ts);
+  rv = svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_SEARCH_START, 0, p->pmtu, 0, 0,
+                         ts);
   if (rv != 0) {
     return rv;
   }
@@ -150,8 +150,8 @@ static int black_hole(svrpmtu_path *p, uint16_t too_big, uint16_t hint,
   int rv;
   /* RFC 8899 section 4.3: fall back to the base size and search down. */
   p->pmtu = p->cfg.base_mtu;
-  rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_BLACK_HOLE, too_big, p->pmtu, 0,
-                        0, ts);
+  rv = svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_BLACK_HOLE, too_big, p->pmtu, 0,
+                         0, ts);
   if (rv != 0) {
     return rv;
   }
@@ -160,8 +160,8 @@ static int black_hole(svrpmtu_path *p, uint16_t too_big, uint16_t hint,
   return rv;
 }
 
-const svrpmtu_sent *svrpmtu_path_find_sent(const svrpmtu_path *p,
-                                           const svrpmtu_msg *m) {
+const svrpmtu_sent *svrpmtu__path_find_sent(const svrpmtu_path *p,
+                                            const svrpmtu_msg *m) {
   unsigned i;
   for (i = 0; i < SVRPMTU_RECENT; i++) {
     const svrpmtu_sent *s = &p->recent[i];
@@ -173,8 +173,8 @@ const svrpmtu_sent *svrpmtu_path_find_sent(const svrpmtu_path *p,
   return NULL;
 }
 
-svrpmtu_ssize svrpmtu_path_write_probe(svrpmtu_path *p, uint8_t *buf,
-                                       size_t buflen, svrpmtu_tstamp ts) {
+svrpmtu_ssize svrpmtu__path_write_probe(svrpmtu_path *p, uint8_t *buf,
+                                        size_t buflen, svrpmtu_tstamp ts) {
   svrpmtu_msg m;
   svrpmtu_sent *s;
   uint8_t nb[8];
@@ -227,14 +227,14 @@ svrpmtu_ssize svrpmtu_path_write_probe(svrpmtu_path *p, uint8_t *buf,
   } else {
     p->retry_at = UINT64_MAX;
   }
-  svrpmtu_ctx_tx_remove(p->ctx, p); /* sent: off the queue before scheduling */
+  svrpmtu__ctx_tx_remove(p->ctx, p); /* sent: off the queue before scheduling */
   schedule(p);
   return n;
 }
 
-int svrpmtu_path_on_ack(svrpmtu_path *p, const svrpmtu_msg *m,
-                        svrpmtu_tstamp ts) {
-  const svrpmtu_sent *sent = svrpmtu_path_find_sent(p, m);
+int svrpmtu__path_on_ack(svrpmtu_path *p, const svrpmtu_msg *m,
+                         svrpmtu_tstamp ts) {
+  const svrpmtu_sent *sent = svrpmtu__path_find_sent(p, m);
   uint16_t size;
   int rv;
   if (!sent) {
@@ -250,8 +250,8 @@ int svrpmtu_path_on_ack(svrpmtu_path *p, const svrpmtu_msg *m,
   }
   if (p->state == SVRPMTU_STATE_COMPLETE && p->confirming) {
     if (size >= p->pmtu) {
-      rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_PROBE_ACKED, size, 0, 0,
-                            p->cur_sent, ts);
+      rv = svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_PROBE_ACKED, size, 0, 0,
+                             p->cur_sent, ts);
       drop_probe(p);
       p->confirming = 0;
       p->next_confirm = after(ts, p->cfg.confirm_interval_ns);
@@ -263,22 +263,22 @@ int svrpmtu_path_on_ack(svrpmtu_path *p, const svrpmtu_msg *m,
   if (p->state != SVRPMTU_STATE_SEARCHING) {
     return 0; /* late ack after the search ended */
   }
-  rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_PROBE_ACKED, size, 0, 0,
-                        size == p->cur_size ? p->cur_sent : 1, ts);
+  rv = svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_PROBE_ACKED, size, 0, 0,
+                         size == p->cur_size ? p->cur_sent : 1, ts);
   if (rv != 0) {
     return rv;
   }
   /* Raises lo; a late ack beats an earlier "too big" or lost probe. */
-  svrpmtu_search_acked(&p->s, size);
+  svrpmtu__search_acked(&p->s, size);
   if (p->cur_size != 0 && p->cur_size <= p->s.lo) {
     return step(p, ts); /* what we were probing is now known to pass */
   }
   return 0;
 }
 
-int svrpmtu_path_on_ptb(svrpmtu_path *p, const svrpmtu_msg *m, uint32_t mtu,
-                        svrpmtu_tstamp ts) {
-  const svrpmtu_sent *sent = svrpmtu_path_find_sent(p, m);
+int svrpmtu__path_on_ptb(svrpmtu_path *p, const svrpmtu_msg *m, uint32_t mtu,
+                         svrpmtu_tstamp ts) {
+  const svrpmtu_sent *sent = svrpmtu__path_find_sent(p, m);
   uint16_t size, hint;
   int rv;
   if (!sent) {
@@ -293,7 +293,7 @@ int svrpmtu_path_on_ptb(svrpmtu_path *p, const svrpmtu_msg *m, uint32_t mtu,
   }
   hint = (uint16_t)mtu;
   p->ptbs++;
-  rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_PTB, size, hint, 0, 0, ts);
+  rv = svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_PTB, size, hint, 0, 0, ts);
   if (rv != 0) {
     return rv;
   }
@@ -308,14 +308,14 @@ int svrpmtu_path_on_ptb(svrpmtu_path *p, const svrpmtu_msg *m, uint32_t mtu,
   }
   /* The router that saw our probe cannot forward more than |mtu|: that is
    * an upper bound, never a result (the PMTU only grows on acks). */
-  svrpmtu_search_cap(&p->s, (uint16_t)(size - 1));
+  svrpmtu__search_cap(&p->s, (uint16_t)(size - 1));
   if (hint != 0 && hint >= p->s.lo && hint < p->s.hi &&
       hint >= p->cfg.base_mtu) {
-    svrpmtu_search_cap(&p->s, hint);
+    svrpmtu__search_cap(&p->s, hint);
   }
   p->ptb_next = hint; /* 0: none */
-  rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_SIZE_TOO_BIG, size, hint, 0, 0,
-                        ts);
+  rv = svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_SIZE_TOO_BIG, size, hint, 0, 0,
+                         ts);
   if (rv != 0) {
     return rv;
   }
@@ -325,7 +325,7 @@ int svrpmtu_path_on_ptb(svrpmtu_path *p, const svrpmtu_msg *m, uint32_t mtu,
   return 0;
 }
 
-int svrpmtu_path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
+int svrpmtu__path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
   int rv;
   unsigned i;
   uint16_t size = p->cur_size;
@@ -338,8 +338,8 @@ int svrpmtu_path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
     p->in_flight--;
     p->cur_losses++;
     p->losses++;
-    rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_PROBE_LOST, size, 0, 0,
-                          p->cur_losses, ts);
+    rv = svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_PROBE_LOST, size, 0, 0,
+                           p->cur_losses, ts);
     if (rv != 0) {
       return rv;
     }
@@ -347,24 +347,24 @@ int svrpmtu_path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
   if (size != 0 && p->cur_losses < SVRPMTU_MAX_PROBES &&
       p->cur_sent < p->cur_budget && !p->tx_queued &&
       (p->in_flight == 0 || ts >= p->retry_at)) {
-    svrpmtu_ctx_tx_enqueue(p->ctx, p); /* the same size again */
+    svrpmtu__ctx_tx_enqueue(p->ctx, p); /* the same size again */
   }
   if (size != 0 && p->cur_losses >= SVRPMTU_MAX_PROBES) {
-    rv = svrpmtu_ctx_emit(p->ctx, p, SVRPMTU_EV_SIZE_TOO_BIG, size, 0, 0,
-                          p->cur_losses, ts);
+    rv = svrpmtu__ctx_emit(p->ctx, p, SVRPMTU_EV_SIZE_TOO_BIG, size, 0, 0,
+                           p->cur_losses, ts);
     if (rv != 0) {
       return rv;
     }
     if (p->state == SVRPMTU_STATE_COMPLETE && p->confirming) {
       return black_hole(p, size, size, ts);
     }
-    svrpmtu_search_lost(&p->s, size, p->cur_losses);
+    svrpmtu__search_lost(&p->s, size, p->cur_losses);
     return step(p, ts);
   }
   if (size != 0 && p->state == SVRPMTU_STATE_SEARCHING && p->in_flight == 0 &&
       p->cur_sent >= p->cur_budget) {
     /* The round's probes are all lost: below this size from now on. */
-    svrpmtu_search_lost(&p->s, size, p->cur_losses);
+    svrpmtu__search_lost(&p->s, size, p->cur_losses);
     return step(p, ts);
   }
   if ((p->state == SVRPMTU_STATE_COMPLETE ||
@@ -378,7 +378,7 @@ int svrpmtu_path_on_expiry(svrpmtu_path *p, svrpmtu_tstamp ts) {
     p->confirming = 1;
     reset_probes(p);
     p->cur_size = p->pmtu;
-    svrpmtu_ctx_tx_enqueue(p->ctx, p);
+    svrpmtu__ctx_tx_enqueue(p->ctx, p);
   }
   schedule(p);
   return 0;
@@ -494,7 +494,7 @@ void svrpmtu_path_del(svrpmtu_path *p) {
   }
   ctx = p->ctx;
   svr_heap_remove(&ctx->heap, &p->timer);
-  svrpmtu_ctx_tx_remove(ctx, p);
+  svrpmtu__ctx_tx_remove(ctx, p);
   ctx->paths[p->id - 1] = NULL;
   ctx->npaths--;
   ctx->mem.free(p, ctx->mem.user_data);
@@ -510,7 +510,7 @@ int svrpmtu_path_suspect_black_hole(svrpmtu_path *p, svrpmtu_tstamp ts) {
     return 0;
   }
   p->next_confirm = ts;
-  return svrpmtu_path_on_expiry(p, ts);
+  return svrpmtu__path_on_expiry(p, ts);
 }
 
 int svrpmtu_path_set_max_mtu(svrpmtu_path *p, uint16_t max_mtu,

@@ -102,7 +102,7 @@ static double side_bits(double m, double sl) {
   return h < 0 ? 0 : h;
 }
 
-int svrpmtu_search_done(const svrpmtu_search *s) {
+int svrpmtu__search_done(const svrpmtu_search *s) {
   if (s->lo > 0 && s->lo >= s->hi) {
     return 1;
   }
@@ -112,11 +112,11 @@ int svrpmtu_search_done(const svrpmtu_search *s) {
   return 0;
 }
 
-uint16_t svrpmtu_search_upper(const svrpmtu_search *s) {
+uint16_t svrpmtu__search_upper(const svrpmtu_search *s) {
   return s->nfail ? (uint16_t)(s->fail[s->nfail - 1] - 1) : s->hi;
 }
 
-unsigned svrpmtu_search_losses(const svrpmtu_search *s, uint16_t size) {
+unsigned svrpmtu__search_losses(const svrpmtu_search *s, uint16_t size) {
   unsigned i;
   for (i = 0; i < s->nfail; i++) {
     if (s->fail[i] == size) {
@@ -143,7 +143,7 @@ static void prune(svrpmtu_search *s) {
   s->nfail = (uint8_t)n;
 }
 
-void svrpmtu_search_acked(svrpmtu_search *s, uint16_t size) {
+void svrpmtu__search_acked(svrpmtu_search *s, uint16_t size) {
   s->acks++;
   if (size > s->lo) {
     s->lo = size;
@@ -154,20 +154,20 @@ void svrpmtu_search_acked(svrpmtu_search *s, uint16_t size) {
   prune(s);
 }
 
-void svrpmtu_search_cap(svrpmtu_search *s, uint16_t hi) {
+void svrpmtu__search_cap(svrpmtu_search *s, uint16_t hi) {
   if (hi < s->hi) {
     s->hi = hi;
   }
   prune(s);
 }
 
-void svrpmtu_search_lost(svrpmtu_search *s, uint16_t size, unsigned losses) {
+void svrpmtu__search_lost(svrpmtu_search *s, uint16_t size, unsigned losses) {
   unsigned i;
   if (size <= s->lo || size > s->hi) {
     return; /* already decided */
   }
   if (losses >= SVRPMTU_MAX_PROBES) {
-    svrpmtu_search_cap(s, (uint16_t)(size - 1));
+    svrpmtu__search_cap(s, (uint16_t)(size - 1));
     return;
   }
   for (i = 0; i < s->nfail; i++) {
@@ -202,9 +202,9 @@ void svrpmtu_search_lost(svrpmtu_search *s, uint16_t size, unsigned losses) {
   s->nfail++;
 }
 
-uint16_t svrpmtu_search_next(const svrpmtu_search *s, int *confirm) {
+uint16_t svrpmtu__search_next(const svrpmtu_search *s, int *confirm) {
   unsigned first = s->lo ? s->lo : (unsigned)s->base - 1u;
-  unsigned upper = svrpmtu_search_upper(s);
+  unsigned upper = svrpmtu__search_upper(s);
   unsigned a, p, best = upper;
   double m = 0, sl = 0, mf = 0, sf = 0, best_cost = HUGE_VAL;
   size_t c1 = 0, c2 = 0;

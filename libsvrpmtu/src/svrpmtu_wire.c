@@ -171,8 +171,8 @@ svrpmtu_ssize svrpmtu_probe_encode(uint8_t *buf, size_t buflen,
   return (svrpmtu_ssize)n;
 }
 
-svrpmtu_ssize svrpmtu_ack_encode(uint8_t *buf, size_t buflen,
-                                 const svrpmtu_msg *msg) {
+svrpmtu_ssize svrpmtu__ack_encode(uint8_t *buf, size_t buflen,
+                                  const svrpmtu_msg *msg) {
   svrpmtu_msg m;
   if (buflen < SVRPMTU_ACK_LEN) {
     return SVRPMTU_ERR_NOBUF;
@@ -198,5 +198,5 @@ svrpmtu_ssize svrpmtu_ack_build(uint8_t *buf, size_t buflen,
     return SVRPMTU_ERR_PKT_KIND;
   }
   m.udp_len = (uint16_t)probelen; /* what arrived (== what was sent) */
-  return svrpmtu_ack_encode(buf, buflen, &m);
+  return svrpmtu__ack_encode(buf, buflen, &m);
 }
