@@ -333,6 +333,107 @@ static int own_alarm_active(cnd *d, uint32_t num) {
   return active;
 }
 
+/* A router node's new run (HELLO with a non-zero epoch): the alarms still
+ * active from an earlier run of that node are cleared.  That run has
+ * ended (a journal keeps a run's epoch across restarts, so a journaled
+ * router never gets here), and nothing else would ever clear them: the new
+ * run knows only what it raises itself, and numbers its alarms from 1 again
+ * when it has no journal, so its raise #1 would silently replace the old
+ * run's #1.  Each clear is stored as an event of the old run (its next
+ * sequence number), so the history shows raise and clear.  The epoch of an
+ * active alarm is that of its latest raise event; alarms from routers
+ * without epochs (0) are left alone.  Returns the number cleared. */
+static size_t end_earlier_runs(cnd *d, const dconn *c) {
+  sqlite3 *db = conductor_store_db(d->store);
+  sqlite3_stmt *s = NULL, *q = NULL;
+  conductor_alarm *v = NULL;
+  uint64_t *ep = NULL;
+  size_t n = 0, cap = 0, i, done = 0;
+  uint64_t now = cglue_unix_ns();
+  if (c->epoch == 0 ||
+      sqlite3_prepare_v2(
+          db,
+          "SELECT a.alarm_num, a.severity, a.source, a.category, a.message, "
+          "(SELECT e.epoch FROM alarm_events e WHERE e.router=a.router AND "
+          "e.node=a.node AND e.alarm_num=a.alarm_num AND e.op=1 "
+          "ORDER BY e.received_ns DESC, e.seq DESC LIMIT 1) FROM alarms a "
+          "WHERE a.router=?1 AND a.node=?2",
+          -1, &s, NULL) != SQLITE_OK) {
+    return 0;
+  }
+  sqlite3_bind_text(s, 1, c->router, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 2, c->node, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    uint64_t e = (uint64_t)sqlite3_column_int64(s, 5);
+    if (sqlite3_column_type(s, 5) == SQLITE_NULL || e == 0 || e == c->epoch) {
+      continue;
+    }
+    if (n == cap) {
+      size_t nc = cap ? cap * 2 : 16;
+      conductor_alarm *nv = realloc(v, nc * sizeof(*v));
+      uint64_t *ne;
+      if (nv == NULL) {
+        break;
+      }
+      v = nv;
+      ne = realloc(ep, nc * sizeof(*ep));
+      if (ne == NULL) {
+        break;
+      }
+      ep = ne;
+      cap = nc;
+    }
+    memset(&v[n], 0, sizeof(v[n]));
+    v[n].alarm_num = (uint32_t)sqlite3_column_int64(s, 0);
+    v[n].severity = (uint8_t)sqlite3_column_int(s, 1);
+    snprintf(v[n].source, sizeof v[n].source, "%s",
+             (const char *)sqlite3_column_text(s, 2));
+    snprintf(v[n].category, sizeof v[n].category, "%s",
+             (const char *)sqlite3_column_text(s, 3));
+    snprintf(v[n].message, sizeof v[n].message, "%s",
+             (const char *)sqlite3_column_text(s, 4));
+    ep[n++] = e;
+  }
+  sqlite3_finalize(s);
+  if (n &&
+      sqlite3_prepare_v2(db,
+                         "SELECT COALESCE(max(seq),0)+1 FROM alarm_events "
+                         "WHERE router=?1 AND node=?2 AND epoch=?3",
+                         -1, &q, NULL) == SQLITE_OK &&
+      conductor_store_begin(d->store) == 0) {
+    for (i = 0; i < n; i++) {
+      sqlite3_reset(q);
+      sqlite3_bind_text(q, 1, c->router, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(q, 2, c->node, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(q, 3, (sqlite3_int64)ep[i]);
+      if (sqlite3_step(q) != SQLITE_ROW) {
+        continue;
+      }
+      v[i].seq = (uint64_t)sqlite3_column_int64(q, 0);
+      v[i].op = CONDUCTOR_ALARM_CLEAR;
+      v[i].time_ns = now;
+      if (conductor_store_add_alarm2(d->store, c->router, c->node, ep[i],
+                                     &v[i], now) == 1) {
+        done++;
+      }
+    }
+    if (conductor_store_commit(d->store) != 0) {
+      clog_(d, 0, "store: %s", conductor_store_errmsg(d->store));
+      conductor_store_rollback(d->store);
+      done = 0;
+    }
+  }
+  sqlite3_finalize(q);
+  if (done) {
+    clog_(d, 1, "router %s node %s: new run (epoch %llu): cleared %zu alarm(s) "
+                "of its earlier run(s)", c->router, c->node,
+          (unsigned long long)c->epoch, done);
+  }
+  free(v);
+  free(ep);
+  return done;
+}
+
 /* Inside a transaction. */
 static void own_alarm(cnd *d, int raise, uint32_t num, uint8_t sev,
                       const char *category, const char *msg) {
@@ -655,6 +756,7 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
         }
       }
     }
+    end_earlier_runs(d, c);
     c->since_ns = cglue_unix_ns();
     c->last_ka_ns = c->since_ns;
     queue_row(d, c, "connected", 2);
