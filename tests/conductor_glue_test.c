@@ -169,7 +169,8 @@ static void test_journal_survives_router(void) {
 
 /* Issue 14: a router node without a journal starts at seq 1 on every
  * run.  Each run has its own epoch, so the second run's alarms are stored,
- * not acknowledged as duplicates of the first run's. */
+ * not acknowledged as duplicates of the first run's; and the first run's
+ * alarms, still active when the second run says HELLO, are cleared. */
 static void test_restart_without_journal(void) {
   rtr *rs[2] = {NULL, NULL};
   int run, k;
@@ -183,11 +184,19 @@ static void test_restart_without_journal(void) {
     CU_ASSERT_TRUE(run_until(all_acked, rs, 20000));
     stop_router(rs[0]);
   }
-  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='nr'"), 40);
+  /* 20 raises per run, and the 20 clears of run 1's alarms that the
+   * conductor stored when run 2 began (events of run 1, seq 21..40) */
+  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='nr'"), 60);
   CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='nr' AND "
                      "message='second run'"), 20);
+  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarm_events WHERE node='nr' AND "
+                     "message='first run' AND op=2 AND seq>20"), 20);
   CU_ASSERT_EQUAL(q1("SELECT count(DISTINCT epoch) FROM alarm_events WHERE "
                      "node='nr' AND epoch!=0"), 2);
+  /* only the second run's alarms are active */
+  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarms WHERE node='nr'"), 20);
+  CU_ASSERT_EQUAL(q1("SELECT count(*) FROM alarms WHERE node='nr' AND "
+                     "message='second run'"), 20);
 }
 
 /* A journal written before epochs (no 'H' record) whose alarm seq 1 the
