@@ -6,3 +6,9 @@ if(NOT SVR_SANITIZE AND NOT SVR_FUZZ)
   svr_add_script_test(NAME install_consumer LABEL unit
                       SCRIPT install_consumer.sh TIMEOUT 180)
 endif()
+# Every error code in the public headers has a strerror message
+# (tests/strerror_check.sh builds a program from the headers' #defines).
+if(NOT SVR_SANITIZE AND NOT SVR_FUZZ)
+  svr_add_script_test(NAME strerror_check LABEL unit
+                      SCRIPT strerror_check.sh TIMEOUT 60)
+endif()

@@ -61,6 +61,8 @@ const char *conductor_strerror(int liberr) {
     return "not found";
   case CONDUCTOR_ERR_NOMEM:
     return "out of memory";
+  case CONDUCTOR_ERR_FATAL:
+    return "fatal error";
   default:
     return liberr < CONDUCTOR_ERR_FATAL ? "fatal error" : "unknown error";
   }

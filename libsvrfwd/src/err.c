@@ -44,6 +44,7 @@ const char *svrfwd_strerror(int e) {
     return "DF set and too big for the path MTU";
   case SVRFWD_ERR_NOMEM: return "out of memory";
   case SVRFWD_ERR_CRYPTO: return "libcrypto failure";
+  case SVRFWD_ERR_FATAL: return "fatal error";
   default: return "unknown error";
   }
 }

@@ -48,6 +48,8 @@ const char *svrfwdet_strerror(int e) {
     return "not a firewall-detector probe";
   case SVRFWDET_ERR_NOMEM:
     return "out of memory";
+  case SVRFWDET_ERR_FATAL:
+    return "fatal error";
   default:
     return "unknown error";
   }

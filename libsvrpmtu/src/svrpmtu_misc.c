@@ -47,6 +47,8 @@ const char *svrpmtu_strerror(int e) {
     return "out of memory";
   case SVRPMTU_ERR_CALLBACK_FAILURE:
     return "callback failed";
+  case SVRPMTU_ERR_FATAL:
+    return "fatal error";
   default:
     return "unknown error";
   }
