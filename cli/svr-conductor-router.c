@@ -130,12 +130,17 @@ static void logger(int level, const char *text, void *ud) {
           text);
 }
 
+static int g_rtr_stopped;
+
 static void finish(int code) {
   if (g_exit >= 0) {
     return;
   }
   g_exit = code;
-  rtr_stop(g_rtr);
+  if (g_rtr) {
+    rtr_stop(g_rtr); /* (from inside rtr_new: main stops it afterwards) */
+    g_rtr_stopped = 1;
+  }
   uv_close((uv_handle_t *)&g_tick, NULL);
   uv_close((uv_handle_t *)&g_flood, NULL);
   uv_close((uv_handle_t *)&g_sig[0], NULL);
@@ -447,6 +452,13 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   uv_loop_init(&g_loop);
   g_start = uv_hrtime();
+  /* The handles exist before the router does: a connection refused at
+   * once ends a --once run from inside rtr_new (on_link_fail -> finish),
+   * which closes them (they were closed uninitialised: uv_close aborted). */
+  uv_timer_init(&g_loop, &g_tick);
+  uv_idle_init(&g_loop, &g_flood);
+  uv_signal_init(&g_loop, &g_sig[0]);
+  uv_signal_init(&g_loop, &g_sig[1]);
   rv = rtr_new(&g_rtr, &g_loop, &o, err, sizeof err);
   if (rv != 0) {
     fprintf(stderr, "svr-conductor-router: %s\n", err);
@@ -480,16 +492,18 @@ int main(int argc, char **argv) {
     printf("cleared %s.%s:%u\n", o.node, o.router, raised_num[k]);
   }
   fflush(stdout);
-  uv_timer_init(&g_loop, &g_tick);
-  uv_timer_start(&g_tick, on_tick, 50, 50);
-  uv_idle_init(&g_loop, &g_flood);
-  if (g_flood_left) {
-    uv_idle_start(&g_flood, on_flood);
+  if (g_exit >= 0) {
+    if (!g_rtr_stopped) {
+      rtr_stop(g_rtr); /* finished while rtr_new ran: handles are closing */
+    }
+  } else {
+    uv_timer_start(&g_tick, on_tick, 50, 50);
+    if (g_flood_left) {
+      uv_idle_start(&g_flood, on_flood);
+    }
+    uv_signal_start(&g_sig[0], on_signal, SIGTERM);
+    uv_signal_start(&g_sig[1], on_signal, SIGINT);
   }
-  uv_signal_init(&g_loop, &g_sig[0]);
-  uv_signal_start(&g_sig[0], on_signal, SIGTERM);
-  uv_signal_init(&g_loop, &g_sig[1]);
-  uv_signal_start(&g_sig[1], on_signal, SIGINT);
   uv_run(&g_loop, UV_RUN_DEFAULT);
   rtr_del(g_rtr);
   uv_loop_close(&g_loop);

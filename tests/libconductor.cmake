@@ -14,6 +14,8 @@ if(TARGET svr-conductor)
                       SCRIPT conductor_loopback.sh TIMEOUT 180)
 endif()
 if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_once LABEL sim
+                      SCRIPT conductor_once.sh TIMEOUT 120)
   svr_add_script_test(NAME conductor_unenroll LABEL sim
                       SCRIPT conductor_unenroll.sh TIMEOUT 90)
 endif()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# conductor_once: `svr-conductor-router run --once` against a port where
+# nothing listens exits 3 ("refused or failed", as its --help says) with
+# the reason, every time (issue 17: it aborted in uv_close, exit 134, 4 of
+# 4 runs: the refusal came while the router was being created, before the
+# program's own handles existed).  Loopback, no root.
+. "$SVR_SOURCE_DIR/tests/lib/netns.sh"
+. "$SVR_SOURCE_DIR/tests/conductor_lib.sh"
+cd "$SVR_TMP"
+"$ROUTER" keygen rr.key >/dev/null
+: >kh
+# a port nobody listens on: bind one, note it, close it
+P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+ok=0
+for i in 1 2 3 4 5; do
+  timeout 20 "$ROUTER" run --router rr --node n1 --key rr.key --known-hosts kh \
+    --conductor "127.0.0.1:$P" --once >out.$i 2>err.$i
+  rc=$?
+  if [ $rc = 3 ] && grep -q "Connection refused" err.$i; then
+    ok=$((ok + 1))
+  else
+    echo "run $i: exit $rc: $(tr '\n' ' ' <err.$i)"
+  fi
+done
+[ $ok = 5 ] && svr_pass "--once against a closed port: exit 3 with 'Connection refused', 5 of 5 runs" ||
+  svr_fail "--once against a closed port: $ok of 5 runs exited 3 with the reason"
+svr_finish
