@@ -41,9 +41,18 @@ PY
 rss0=$(rss_kb $C1_PID)
 # ssh's stdout goes to a pipe whose reader only sleeps
 # (stdin stays open after the frames: EOF would close the channel)
-svr_bg - bash -c "{ cat flood.bin; sleep 600; } | ssh -F /dev/null -p $P -o BatchMode=yes \
+# (bounded: the pipeline ends by itself after 120 s; killed as a tree below)
+svr_bg - bash -c "{ cat flood.bin; sleep 120; } | ssh -F /dev/null -p $P -o BatchMode=yes \
   -o StrictHostKeyChecking=yes -o UserKnownHostsFile='$SVR_TMP/kh' -o IdentitiesOnly=yes \
-  -i rk burl-corp@127.0.0.1 -s svr-conductor | sleep 600"
+  -i rk burl-corp@127.0.0.1 -s svr-conductor | sleep 120"
+FLOOD_PID=$SVR_LAST_PID
+# kill_tree PID: the process and every descendant (the cleanup trap kills
+# only the PID it recorded; the pipeline's subshell and sleeps outlived it)
+kill_tree() {
+  local c
+  for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$c"; done
+  kill "$1" 2>/dev/null
+}
 if svr_wait_for 60 "grep -q 'send buffer over' '$C1_LOG'"; then
   svr_pass "conductor closed the router that does not read: $(grep -o 'router burl-corp.*send buffer over.*' "$C1_LOG" | head -1)"
 else
@@ -58,6 +67,7 @@ grow=$(( (rss1 - rss0) / 1024 ))
   --timeout 10 >/dev/null 2>good.log &&
   svr_pass "a router that reads is still served" || { svr_fail "good router"; cat good.log; }
 kill $C1_PID; svr_wait_for 10 "! kill -0 $C1_PID 2>/dev/null"
+kill_tree "$FLOOD_PID"
 c=$(grep -o 'counters: .*' "$C1_LOG")
 [[ "$c" =~ send\ buffer\ ([1-9][0-9]*) ]] && svr_pass "counter: $c" || svr_fail "counters: '$c'"
 svr_finish
