@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bfd_core: throughput of the libsvrbfd core (read_pkt + state machine +
  * timers + write_pkt), no sockets.  Two contexts with N sessions each are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bfd_floor: the cost floor for moving BFD-sized datagrams, for
  * bench/bfd_scale.sh.  One UDP socket, one sendto() per packet sent and one

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/bfd_scale.sh [--quick] [--window S] [--frr-max N] [--frr-up S]
 #                    [--mode rfc5881|svr]
 #                    [--n "N1 N2.."] [--intervals "MS1 MS2.."]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bfd_scale_core: libsvrbfd alone, no kernel.  Two contexts with N sessions
  * each exchange packets in memory on a simulated clock (1 ms steps, zero

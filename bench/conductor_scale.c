@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * conductor_scale: one conductor node (a child process: svr-conductor's
  * glue, SQLite WAL, synchronous=EXTRA) and N simulated router nodes (this

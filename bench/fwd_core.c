@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bench/fwd_core: packets per second through libsvrfwd's ingress (router A)
  * and egress (router B) with AES-256-GCM on an established UDP session (the

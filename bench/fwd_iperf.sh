@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/fwd_iperf.sh [--quick] [--secs N]
 #
 # Data-plane benchmark (issue 12; not a ctest test; needs root).  One topology

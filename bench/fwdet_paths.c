@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bench/fwdet_paths: libsvrfwdet cost per peer path as the number of paths
  * on one context grows.  For N paths: create them (10.1.x.y remotes, one

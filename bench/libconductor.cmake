@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # conductor_scale: N simulated router nodes (libssh clients) against one
 # conductor node process; prints CPU %, RSS and alarm commit latency.
 if(TARGET conductor_uv)

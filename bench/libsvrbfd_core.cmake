@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # bfd_core: packets per second through the libsvrbfd sans-I/O receive and
 # transmit path (no sockets): two contexts, 10,000 sessions each, on a
 # virtual clock, against an independent minimal RFC 5880 decoder written in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/pmtu_probes: probes to converge, libsvrpmtu vs quiche-style binary
 # search vs Linux-SCTP-style stepping (same simulated path, same timers, same
 # confirmation rule; as published too).

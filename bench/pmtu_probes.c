@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bench/pmtu_probes: probes and simulated time for path MTU discovery to
  * converge, libsvrpmtu against two published algorithms re-implemented

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Forwarding glue (cli/glue/fwd_tun.c, fwd_offload.c): TUN/TAP device with
 # virtio-net offloads, user-space GSO/GRO, rtnetlink rules and routes, the
 # nftables tables.  No library dependency; svr-router links it.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libconductor front ends: the libuv glue (conductor node + router node, a
 # small static library reused by bench/), svr-conductor (daemon and show
 # commands) and svr-conductor-router (router-side test program).

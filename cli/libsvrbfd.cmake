@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrbfd front end: the libuv glue (cli/glue/bfd_uv.c) and svr-bfd.
 # The glue is a small static library so examples/ and bench/ can reuse it;
 # it is never installed (hosts write or copy their own glue).

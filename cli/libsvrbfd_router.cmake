@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router: the router daemon (libsvrbfd BFD + echo path quality on the
 # libuv glue, libsvrpmtu path MTU, libsvrfwdet UDP transform via the fwdet
 # glue: svrfwdet_glue from cli/libsvrfwdet.cmake), peer alarms to the conductor

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrfwdet front end: Linux glue (raw IP sender, AF_PACKET tap, nftables)
 # and svr-fwdet.  Needs no libuv: one poll() loop.
 if(TARGET svrfwdet)

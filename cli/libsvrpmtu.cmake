@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-pmtu: path MTU probe / responder (libsvrpmtu + Linux socket glue).
 if(TARGET svrpmtu)
   add_executable(svr-pmtu svr-pmtu.c glue/pmtu_sock.c)

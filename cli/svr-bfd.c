@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-bfd: run BFD sessions (libsvrbfd) from the command line.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-conductor-router: the router side of the management channel as a
  * stand-alone program (the rtr object of cli/glue/conductor_router.c is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-conductor: a conductor node (daemon) and its show/enroll commands.
  * The show commands read the node's SQLite database directly (read-only,

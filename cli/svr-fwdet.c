@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-fwdet: the SVR firewall detector from the command line.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-pmtu: path MTU discovery over the SVR peer-path port with libsvrpmtu.
  *

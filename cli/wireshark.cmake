@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The Wireshark/tshark dissector for svr-suite's packets (docs/wireshark.md):
 # installed to share/svr-suite/wireshark/; load it with
 #   tshark -X lua_script:<prefix>/share/svr-suite/wireshark/svr.lua

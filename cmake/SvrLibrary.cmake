@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # svr_add_library(): one protocol library, built shared and static from one
 # source list (see docs/architecture.md "Build and ABI").
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-suite internal: the Internet checksum (RFC 1071) and its incremental
  * update (RFC 1624).  Header-only so every library gets its own private copy

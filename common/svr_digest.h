@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-suite internal: digests and HMAC-SHA256 that allocate nothing.
  * Header-only so every library gets its own private copy with no exported

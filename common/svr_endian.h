@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-suite internal: big-endian load/store helpers (never installed).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-suite internal: a 64-bit integer mixer for hash tables (the splitmix64
  * finaliser: every input bit affects every output bit, so sequential ids or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-suite internal: intrusive binary min-heap for timers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-suite internal: libc behind the allocator callbacks every library
  * takes (malloc, free, calloc, realloc, each with the host's user_data),

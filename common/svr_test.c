@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* svr-suite internal: CUnit helpers for tests/ (see svr_test.h). */
 #include "svr_test.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bfd_poll.c: libsvrbfd with nothing but poll(2) -- the core needs no
  * particular event loop.

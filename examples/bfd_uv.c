@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bfd_uv.c: the smallest useful host for libsvrbfd in a libuv loop.
  *

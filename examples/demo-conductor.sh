@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-conductor demo: a conductor node and two router nodes on the SSH
 # management channel.  Each router node authenticates with its own Ed25519
 # key (enrolled on the conductor) and pins the conductor's host key; it raises

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router data-plane demo: real traffic through two SVR routers.
 #
 #   client ----- routerA ============ routerB ----- server

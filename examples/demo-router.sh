@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router demo: three routers in a full mesh peer over BFD, measure each
 # path with echo bursts, and router-a prints `show peers detail`.  router-a
 # also reports to a conductor node (svr-conductor on its loopback): when

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The README's main job: builds svr-suite and runs a small live network.
 #
 #   1. two svr-bfd endpoints bring a BFD peer path Up and print the table;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrbfd examples: the same tiny host twice, once in a libuv loop and once
 # with plain poll(2), to show the core needs no particular event loop.
 if(TARGET svrbfd)

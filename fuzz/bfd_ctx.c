@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: one libsvrbfd context driven by a fuzzed script of received
  * packets, fuzzed timestamps (monotonic, with jumps), API calls and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: svrbfd_pkt_decode on arbitrary bytes.  A decoded packet must
  * re-encode to the same 24 mandatory bytes, its pointers must stay inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: the libconductor IPC stream decoder.  The input is a byte
  * stream as it arrives on the SSH channel: frames are cut with

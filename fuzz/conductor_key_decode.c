@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: the libconductor KEY and KEY_ACK decoder (rekey, IPC
  * version 3).  Input: byte 0 picks the message type (even: KEY, odd:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: arbitrary packets into libsvrfwd's egress side.
  *

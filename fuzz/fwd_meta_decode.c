@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: libsvrfwd's SVR metadata decoder.  Whatever decodes must
  * re-encode to the same TLV set and decode again to the same length of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: the firewall-detector control datagram decoder, and the
  * context's read path for it (a request creates a responder record, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: captured IP packets into a responder context (probe parser,
  * IPv4/IPv6 fragment reassembly, RST check).  The input is a sequence of

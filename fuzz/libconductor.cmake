@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libconductor fuzz target: the IPC frame stream decoder.
 if(TARGET conductor_static)
   svr_add_fuzzer(NAME conductor_frame SOURCES conductor_frame.c

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrbfd fuzz targets (seed corpora in corpus/<target>/).
 #   bfd_pkt_decode  svrbfd_pkt_decode + re-encode + metadata trailer parse
 #   bfd_ctx         a context driven by fuzzed packets, timestamps, API calls

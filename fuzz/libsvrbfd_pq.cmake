@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrbfd path quality: the echo datagram decoder (seed corpus in
 # fuzz/corpus/pq_echo_decode/).
 svr_add_fuzzer(NAME pq_echo_decode SOURCES pq_echo_decode.c LIBS svrbfd_static)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: a libsvrpmtu context driven by the input.  The input is a
  * script of records: op (1 byte), time step (2 bytes, ms), length (2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: libsvrpmtu's probe/ack decoder, both as a datagram and as an
  * ICMP quote, and the responder's ack builder.  Checks the invariants the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: echo tests owned by BFD sessions.  Two libsvrbfd contexts
  * joined by an in-memory link reach Up by themselves; the fuzzed script

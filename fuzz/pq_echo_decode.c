@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Fuzz target: the echo datagram decoder, the reflector, and a path reading
  * the datagram as a reply (libsvrbfd path quality).  The first 8 input bytes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Replay driver for fuzz targets in builds without libFuzzer: runs every file
  * named on the command line (directories are walked one level deep) through

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Replays every fuzz target's committed corpus, then runs each target under
 # libFuzzer for a number of executions and prints one line per target:
 # executions, seconds, executions per second, new corpus entries, crashes.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bfd_interop_bird (label interop, root): RFC 5880 authentication against
 # BIRD 2 (FRR 8.4's bfdd has none; lab-recipes section 2).
 #   A (svr-bfd --rfc5881) 10.93.0.1 --veth-- 10.93.0.2 B (bird), key id 7

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bfd_interop_frr (label interop, root): svr-bfd --rfc5881 against FRR's bfdd
 # 8.4 run alone in a namespace (lab-recipes section 1: -P 0, own vty dir).
 #   A (svr-bfd) 10.92.0.1 --veth-- 10.92.0.2 B (bfdd), 300 ms / 300 ms, mult 3

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bfd_interop_frr_multihop (label interop, root): svr-bfd --rfc5883 against
 # FRR's bfdd 8.4 (run alone, lab-recipes section 1) across a router:
 #   A (svr-bfd) 10.93.1.1 -- 10.93.1.2 R 10.93.2.1 -- 10.93.2.2 B (bfdd)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bfd_loopback (label sim, no root): two svr-bfd processes over 127.0.0.1 and
 # 127.0.0.2 on a random port.  Asserts:
 #   1. both `--once` processes reach Up and exit 0; each learns the other's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bfd_netns (label netns, root): svr-bfd across network namespaces.
 #   A 10.90.0.1 --veth-- B 10.90.0.2
 #     1. both Up (SVR mode, 100 ms, mult 3: detection time 300 ms); B sees

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrbfd packet codec and authentication: vectors from
  * /work/shared reference/rfc-algorithms.md section 1.3 (the SHA1 and MD5

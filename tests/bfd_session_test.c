@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrbfd session and context unit tests: one context, packets from a
  * scripted peer, literal timestamps.  RFC 5880 sections cited per test.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* In-memory simulated network for libsvrbfd tests (see bfd_sim.h). */
 #include "bfd_sim.h"
 

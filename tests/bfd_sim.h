@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * In-memory simulated network for libsvrbfd tests: two nodes (contexts)
  * joined by a link with a per-direction delay, random loss, a cut switch and

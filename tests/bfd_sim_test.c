@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrbfd simulation tests (label sim): two contexts over the in-memory
  * link of bfd_sim.c with delay, loss, cuts and a NAT.  Public API only, so

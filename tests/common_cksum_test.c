@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the Internet checksum helpers (common/svr_cksum.h). */
 #include "svr_cksum.h"
 #include "svr_endian.h"

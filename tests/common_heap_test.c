@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the intrusive expiry heap (common/svr_heap.h). */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the SVR metadata block and TLV codec (common/svr_meta.h). */
 #include <string.h>
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # "No connectivity" alarm identities (label sim, loopback, no root): issue 14
 # item 6.  Router r2 connects with a node name chosen so that the 31-bit
 # FNV-1a hash of "r2.m103380" equals that of "r1.n152768" (found in 2 s; a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libconductor IPC frame codec: vectors, round trips, malformed frames;
  * HELLO with and without the epoch (IPC versions 2 and 1); KEY and KEY_ACK
  * (version 3) with every malformed-input error. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Connection set-up time (label sim, loopback, no root): 30 router runs in a
 # row, each connecting, sending HELLO and one alarm and exiting once it is
 # acknowledged, each within 700 ms (about 0.08 s on an idle machine).

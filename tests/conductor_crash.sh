@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Crash tests (loopback).  No kill -9 is raced against a timer: each crash
 # is a process killing itself with SIGKILL at a point the test chose
 # (--fault-kill-at, a testing aid of both programs), so every run crashes

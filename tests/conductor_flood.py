@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Half-open connection flood against a conductor (tests/conductor_flood.sh).
 
 Holds COUNT TCP connections to HOST:PORT open without ever sending a byte

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Half-open connection flood (label sim, loopback, no root): issue 14 item 3.
 #  1. A conductor under `ulimit -n 1024`; 1,100 TCP connections that never
 #     send a byte, from 30 source addresses (a third of them from

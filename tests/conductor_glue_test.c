@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libconductor glue in one process, one uv loop, the way svr-router embeds
  * the router side: a conductor node (cnd) and three router nodes (rtr) on

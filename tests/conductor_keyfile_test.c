@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * conductor_key_generate(): the private key file never exists with a mode
  * that lets anyone but its owner read it, and an existing file is never

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Helpers for the libconductor loopback tests (sourced after lib/netns.sh).
 # Everything lives in $SVR_TMP; processes are started with svr_bg (killed by
 # PID on exit); conductors listen on 127.0.0.1 with a port the kernel picks

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # libconductor on loopback, two conductor nodes and several routers:
 # alarms raised on routers appear in `show alarms` on both conductor nodes;
 # an unknown router key is refused and logged; a changed conductor host key

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # conductor_once: `svr-conductor-router run --once` against a port where
 # nothing listens exits 3 ("refused or failed", as its --help says) with
 # the reason, every time (issue 17: it aborted in uv_close, exit 134, 4 of

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # OpenSSH's client against the conductor's SSH port: the host key it serves
 # is the one pinned (ssh-keyscan, StrictHostKeyChecking), a changed key is
 # refused by OpenSSH too, only public key authentication is offered

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Conductor-driven rekey into the data plane (issue 15): a conductor node in
 # namespace M, reachable from routers A and B over management links
 # (A 10.9.1.1 - M 10.9.1.2, B 10.9.2.1 - M 10.9.2.2), the security element

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Conductor-driven rekey when a router cannot take the key (label sim, no
 # root): a conductor node and two svr-routers on 127.0.0.0/8 with one peer
 # path and no data plane (forwarding disabled), both with a conductor link,

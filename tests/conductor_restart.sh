@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A router that restarts must not have its alarms acknowledged and dropped
 # (issue 14, data loss items 1 and 2).  Loopback, no root.
 #  1. Without a journal (no --state-dir, the default) a router run starts

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A router that stops reading (label interop: OpenSSH's ssh client as the
 # router; loopback, no root): issue 14 item 4.
 #  1. HELLO and then 1,000,000 KEEPALIVEs (32 MB) over the svr-conductor

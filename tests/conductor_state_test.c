@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libconductor sans-I/O state machines driven with literal timestamps:
  * alarm outbox (send window, ack, reconnect, ack timeout, restore),
  * duplicate filter, keepalive, reconnect backoff, entitlement meter. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libconductor SQLite store: dedup by (router, node, epoch, seq), active
  * alarms, monthly entitlement peak, enrolment, shelving, WAL mode and
  * synchronous=EXTRA; the migration of a database of the schema before

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-conductor unenroll (label sim, loopback, no root): revoking a router's
 # key while it is connected.
 #  1. r1 and r2 enrolled and connected (show assets: connected).

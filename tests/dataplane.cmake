@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Data-plane tests (issue 12): two svr-routers forwarding between a client
 # and a server namespace; `ctest -R dataplane` runs them all.  Root and
 # namespaces (label netns); tests/lib/dataplane.sh builds the topology.

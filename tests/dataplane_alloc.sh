@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The data plane allocates nothing per packet (issue 12): both routers run
 # under a malloc-counting preload (tests/malloc_count.c); during at least 20 MB of a
 # steady transfer through them (the session exists already) neither router

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Bad input on router B's waypoint ports (issue 12): dropped, counted by
 # reason, no crash, no session created.
 #

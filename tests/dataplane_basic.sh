@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Data plane end to end (issue 12): client C - routerA - routerB - server S in
 # namespaces, two svr-routers forwarding with AES-256-GCM.
 #   - ping and a UDP echo from C to S get their answers;

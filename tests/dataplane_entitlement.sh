@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Entitlement from really forwarded bytes (issue 12): the figure svr-router
 # gives its entitlement meter once a second is the core's ingress + egress
 # bytes (show stats --json ingress_bytes, egress_bytes: inner IP packets,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Data plane and peer-path state (issue 12): two peer paths between routerA
 # and routerB (192.168.50.0/24 and 192.168.51.0/24), BFD at 100 ms x 3.
 #   - an iperf3 TCP flow from C to S keeps moving data after the path it

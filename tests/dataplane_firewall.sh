@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Data plane across a stateful firewall (issue 12): TCP sessions are carried
 # as UDP once the firewall detector's verdict says transform, and as TCP
 # again once the firewall is gone and the verdict is back (auto-detect).

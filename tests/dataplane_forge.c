@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Forges the first packet of an SVR session the way a router with another
  * key would send it, for tests/dataplane_badinput.sh: a libsvrfwd context

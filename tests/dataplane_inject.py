@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Raw frames on a data-plane link, for tests/dataplane_badinput.sh.
 
 Standard library only (AF_PACKET sockets); run inside a namespace with

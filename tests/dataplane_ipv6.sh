@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # dataplane_ipv6: the data plane end to end over IPv6 (client fd01::2 -
 # routerA - fd50::/64 - routerB - server fd02::2; waypoints, BFD and the
 # service all IPv6):

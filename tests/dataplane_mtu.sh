@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Data plane over a path whose MTU is 1400 (issue 12):
 #   - a 20 MB TCP transfer never fragments: TCP MSS is clamped from the path
 #     MTU minus our overhead, so no IP fragment and no packet above 1400

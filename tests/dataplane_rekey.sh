@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Rekey in the middle of a transfer (issue 12): a 50 MB curl through the two
 # routers (rate-limited so it lasts several seconds) while both routers take
 # three new keys in turn (key add on both, then key activate on both, ids

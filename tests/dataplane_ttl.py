@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """UDP probes with a chosen TTL, for dataplane_ttl.sh.
 
   dataplane_ttl.py serve ADDR PORT

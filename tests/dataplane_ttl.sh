@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # TTL through the routers (issue 12): each svr-router is one routed hop, as
 # plain kernel routing over the same namespaces (RFC 1812 5.3.1), in both
 # directions.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Automatic TTL padding from BFD's hop count (issue 12): with a routed hop M
 # between the routers,
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The Wireshark dissector (cli/wireshark/svr.lua) against a capture of
 # packets that the libraries build themselves (tests/dissector_gen.c),
 # decoded by the real tshark: label interop.

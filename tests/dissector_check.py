@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Checks tshark's JSON output (-T json -V, with cli/wireshark/svr.lua)
 against the expectations tests/dissector_gen.c wrote.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Writes a capture of svr-suite packets, each built by the libraries
  * themselves, and what a dissector must find in each: the input of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # dissector_svr: tshark with cli/wireshark/svr.lua decodes every packet kind
 # svr-suite sends (BFD + SVR trailer, echo, PMTU, detector report and TCP
 # probes, data-plane first and fast-path packets for GCM, CBC+HMAC and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwd: the fast path allocates nothing.  Every allocation is counted,
  * libsvrfwd's (through svrfwd_mem) and libcrypto's (through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwd crypto: tamper and replay rejection, key overlap and expiry,
  * unknown keys, the time-based HMAC window, key installation rules; and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Writes seed inputs for fuzz/fwd_egress.c: real outputs of router A's
  * ingress, as records of [length (2 bytes, big-endian)][IPv4 packet].

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Forwarding glue (cli/glue/fwd_offload.c, fwd_tun.c): user-space GSO/GRO on
 # literal packets (unit), and a TUN device with offloads, FIB rules, routes
 # and the nftables table on real traffic in namespaces (netns).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwd: SVR metadata encode/decode for every TLV, byte-exact against
  * the layouts of the digest (DESIGN.md section 4 / reference section 1.5),

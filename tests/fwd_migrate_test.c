@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwd sim: sessions moving between two peer paths of the same pair
  * of routers (path failover).  A and B are joined by path 1 (203.0.113.1 -

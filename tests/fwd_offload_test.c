@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Tests of user-space GSO and GRO (cli/glue/fwd_offload.h) on literal
  * packets.  Every checksum is verified by recomputation with the reference

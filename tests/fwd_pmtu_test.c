@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwd path MTU: TCP MSS clamping on SYNs (RFC 879, RFC 6691) with an
  * RFC 1624 checksum update, the DF check at ingress, and the ICMP

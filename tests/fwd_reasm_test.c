@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * IPv4 reassembly of the data plane (cli/glue/fwd_reasm.c): fragments in
  * order, reversed, duplicated, overlapping consistently and not, a second

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwd sim: two routers in memory (A: client side, B: server side),
  * client and server flows through them.  Checks that bytes arrive intact

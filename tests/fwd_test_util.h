@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Helpers for the libsvrfwd tests: packet builders, checksum checks, a
  * two-router fixture.  Header-only (static functions). */
 #ifndef FWD_TEST_UTIL_H

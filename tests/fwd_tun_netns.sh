@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Forwarding glue on real traffic (label netns, root): cli/glue/fwd_tun.c and
 # fwd_offload.c driven by tests/fwd_tun_probe.c.
 #

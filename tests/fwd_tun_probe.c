@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Test helper for fwd_tun_netns.sh (test code, not part of the suite).
  *

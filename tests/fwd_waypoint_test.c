@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the libsvrfwd waypoint allocator. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwdet contexts over a simulated path: sender A with one peer path,
  * responder B, a "firewall" between them that drops chosen probe kinds or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwdet request/report codec: round trips, the exact byte layout,
  * and one specific error per malformation.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-fwdet across a real stateful firewall (label netns, root).
 #
 #   A a0 10.96.1.1 -- f0 10.96.1.2 [F] f1 10.96.2.1 -- b0 10.96.2.2 B

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwdet probe builders, fragmenter and parser.  Checksums are checked
  * with an independent implementation written here (32-bit word sums, no

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrfwdet probes decoded by an independent dissector: tshark must see
 # every probe as TCP with a good checksum (IPv4 header checksum too), the
 # right flags and ports, and reassemble the jumbo SYN's fragments (IPv4 and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs the Debian packages listed in tests/packages.txt that are missing.
 # As root it runs apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The installed tree as a vendor uses it (tests/install_consumer.sh): install
 # to a temporary prefix, pkg-config (shared and --static), find_package and
 # the programs' RUNPATH.  Not in sanitizer builds: a consumer linking the

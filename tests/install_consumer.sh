@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # install_consumer: what a vendor does with the installed tree, from the
 # docs alone.  `cmake --install` to a temporary prefix that was not the
 # configured one, then:

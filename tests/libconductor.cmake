@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libconductor tests (docs/libconductor.md section 7).
 if(TARGET conductor)
   svr_add_test(NAME conductor_codec_test LABEL unit

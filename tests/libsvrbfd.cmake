@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrbfd tests: unit (codec, auth, state machine with literal
 # timestamps) and sim (two contexts over the in-memory lossy link).
 # They link the static library so internal helpers (src/bfd_int.h) are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-bfd, the libuv glue and the examples: real-socket tests (scripts).
 #   bfd_loopback     sim      two processes on 127.0.0.1/127.0.0.2, no root
 #   bfd_netns        netns    namespaces: Up, link cut -> Down in detect time, NAT

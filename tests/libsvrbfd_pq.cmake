@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrbfd path quality (echo bursts, loss, jitter, MOS): docs/libsvrbfd-pq.md.
 svr_add_test(NAME pq_mos_test LABEL unit SOURCES pq_mos_test.c LIBS svrbfd_static m)
 svr_add_test(NAME pq_echo_test LABEL unit SOURCES pq_echo_test.c LIBS svrbfd_static)

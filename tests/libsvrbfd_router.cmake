@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router (cli/router/): config parser and show formatting (unit), the
 # daemon on loopback (sim) and in namespaces (netns).  docs/svr-router.md.
 if(TARGET svrrouter_core)

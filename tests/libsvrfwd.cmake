@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrfwd tests (tests/fwd_*_test.c); helpers in fwd_test_util.h.
 # Registered unconditionally: a missing source is a configure error, never a
 # silently dropped test.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrfwdet tests (docs/libsvrfwdet.md section 7).
 svr_add_test(NAME fwdet_pkt_test LABEL unit SOURCES fwdet_pkt_test.c
              LIBS svrfwdet_static)

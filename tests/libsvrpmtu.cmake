@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # libsvrpmtu tests (docs/libsvrpmtu.md).
 if(TARGET svrpmtu)
   svr_add_test(NAME pmtu_wire_test LABEL unit SOURCES pmtu_wire_test.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * LD_PRELOAD shim for tests: counts malloc, calloc and realloc calls of a
  * process into an 8-byte counter in the file named by SVR_MALLOC_COUNT_FILE

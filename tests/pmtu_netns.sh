@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-pmtu across namespaces A - R - B (reference/lab-recipes.md section 4):
 #   A a0 10.97.1.1/24 (1500) -- r0 10.97.1.2 [R forwards] r1 10.97.2.1 (MTU 1400) -- b0 10.97.2.2 B (1400)
 # 1. ICMP allowed: R's "fragmentation needed" reaches A; svr-pmtu validates it

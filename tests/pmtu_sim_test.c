@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrpmtu over a simulated network: a prober context A and a responder
  * context B joined by a path with a settable MTU (IP bytes), one-way delay,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Probe/ack codec and configuration checks of libsvrpmtu (unit). */
 #include <string.h>
 

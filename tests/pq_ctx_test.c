@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Echo tests owned by BFD sessions (label sim): two libsvrbfd contexts over
  * a simulated link; the contexts dispatch, reflect and schedule echo

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of the echo datagram codec and the reflector (libsvrbfd pq). */
 #include <string.h>
 

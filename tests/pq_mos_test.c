@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of the burst arithmetic and the E-model MOS (libsvrbfd pq). */
 #include <math.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unit tests of the echo burst scheduler (libsvrbfd pq), with literal
  * timestamps: spacing, the peer's min echo interval, timeouts, duplicates,

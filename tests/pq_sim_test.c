@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Path quality over a simulated link (label sim): one path sends echo bursts,
  * a reflector on the far side answers after a processing delay, and the link

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router BFD authentication and dynamic damping (label sim, no root):
 # three routers on 127.0.0.4-6, authentication-type sha256 (HMAC-SHA256).
 #  1. router-a and router-b share the key: their path comes up.

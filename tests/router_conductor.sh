@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router's conductor link (label sim, no root): a conductor node
 # (svr-conductor, SQLite) on 127.0.0.1 and two routers on 127.0.0.2/3 with
 # one peer path between them; router-a has 'conductor 127.0.0.1:PORT'.

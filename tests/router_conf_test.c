@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router configuration parser: a valid file with inheritance, and one
  * case per kind of error (message with file:line, nonzero result).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router configuration errors through the program (label unit): every
 # kind of error prints FILE:LINE: message and exits 2, both for `check` and
 # for a start; a start that cannot bind or finds its control socket taken

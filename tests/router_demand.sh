@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router hub and spoke (label netns, root): the spoke asks for RFC 5880
 # Demand mode, the hub stops periodic BFD toward it, and echo tests become
 # what watches the path.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* svr-router show peers formatting: uptime, table cells, JSON. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router UDP transform detection (libsvrfwdet composed in the daemon)
 # across namespaces A - FW - B with a stateful firewall in FW.
 # docs/svr-router.md (show udp-transform).

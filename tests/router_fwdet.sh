@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router UDP transform detection across namespaces (the recipe of
 # tests/fwdet_netns.sh):
 #   A a0 10.96.1.1/24 -- f0 10.96.1.2 [FW forwards] f1 10.96.2.1 -- b0 10.96.2.2 B

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Schema check of `svr-router show peers [detail] --json` (docs/svr-router.md).
 
 Usage: router_json_check.py [--detail] [--expect-peers N] [--expect-up N] < json

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router on loopback (label sim, no root): three routers on 127.0.0.1-3
 # in a mesh.  Checks peering, show peers [detail] (table and --json, schema
 # checked field by field), SIGHUP keeping unchanged sessions, changing BFD

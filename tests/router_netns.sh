@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router in network namespaces (label netns, root): three routers in a
 # mesh, each link impaired differently.
 #

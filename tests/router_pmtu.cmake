@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router path MTU discovery (libsvrpmtu composed in the daemon) across
 # namespaces A - R - B with a 1400-byte R-B link.  docs/svr-router.md.
 if(TARGET svr-router)

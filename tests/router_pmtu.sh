@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # svr-router path MTU discovery across namespaces A - R - B (the recipe of
 # tests/pmtu_netns.sh):
 #   A a0 10.96.1.1/24 (1500) -- r0 10.96.1.2 [R forwards] r1 10.96.2.1 (MTU 1400) -- b0 10.96.2.2 B (1400)

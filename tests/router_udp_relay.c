@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * UDP impairment relay for svr-router tests (this kernel has no netem).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The test command of the README: installs what is missing (as root), builds
 # with warnings as errors, and runs every test.  Unit and simulator tests run
 # two at a time; tests with namespaces and real peers run one at a time (they

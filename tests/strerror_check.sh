@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # strerror_check: every error code a public header defines has its own
 # message in its library's strerror (issue 16 item 12: svrpmtu, svrfwd and
 # svrfwdet said "unknown error" for their own *_ERR_FATAL).  The codes are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # symbols_check: every global symbol a shipped library defines carries that
 # library's prefix (docs/architecture.md "Build and ABI"):
 #   - the shared library exports only the public prefix (svrbfd_...);

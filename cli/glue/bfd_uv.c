@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bfd_uv.c: libsvrbfd <-> UDP sockets in a libuv loop.  See bfd_uv.h for the
  * socket layout.  Linux only (recvmmsg, sendmmsg, IP_PKTINFO, getrandom).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bfd_uv: binds one libsvrbfd context to real UDP sockets in a libuv loop.
  *

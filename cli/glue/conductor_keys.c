@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Conductor key manager (ckm): the data-plane keys of security elements,
  * generated, stored and pushed by a conductor node (docs/libconductor.md

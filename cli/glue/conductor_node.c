@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Conductor node glue: libuv + libconductor transport + store.
  *

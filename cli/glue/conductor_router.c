@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Router-node glue: one SSH client per conductor node, driven by libuv
  * (uv_poll on the libssh socket, one uv_timer per link for the handshake

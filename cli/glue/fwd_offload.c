@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * User-space GSO and GRO (fwd_offload.h): what the kernel's tcp_gso_segment,
  * __udp_gso_segment and tcp_gro_receive do, on flat caller buffers.

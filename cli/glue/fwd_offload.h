@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * User-space GSO and GRO for the data plane (docs/dataplane.md).
  *

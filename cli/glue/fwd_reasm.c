@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * IPv4 reassembly for the data plane (fwd_reasm.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * IPv4 reassembly of the outer UDP fragments a peer router sends (RFC 791
  * section 3.2, RFC 815 hole tracking by 8-byte blocks).  A first-round-trip

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Forwarding glue (fwd_tun.h): the TUN/TAP device with virtio-net offloads,
  * rtnetlink FIB rules and routes, sysctls, and the nftables tables.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Forwarding glue: the Linux side of the SVR data plane (docs/dataplane.md).
  *

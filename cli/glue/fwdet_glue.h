@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fwdet glue: binds one libsvrfwdet context to Linux sockets.
  *

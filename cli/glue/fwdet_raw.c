@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fwdet glue: raw IP sender, AF_PACKET tap with a BPF filter, UDP control
  * socket and the nftables RST-silencing table (fwdet_glue.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Linux glue for libsvrpmtu: a UDP socket that sends probes with DF set
  * without consulting the kernel's cached PMTU (IP_PMTUDISC_PROBE /

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Linux socket glue for libsvrpmtu (see pmtu_glue.h). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router configuration: the file format (docs/svr-router.md), its parser
  * and the validated data model.  Parsing is all-or-nothing: a file with any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router control socket: a Unix domain stream socket (mode 0660) on
  * which the running daemon answers one command per connection.

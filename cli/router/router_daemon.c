@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router daemon: one router node.  Composes libsvrbfd (BFD peer-path
  * detection and, owned by each session, echo path quality) on the shared

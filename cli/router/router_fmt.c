@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router: formatting of `show peers [detail]` (table and JSON).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router: `show peers [detail]` as a table (modelled on the product's
  * PCLI output) and as JSON (schema in docs/svr-router.md).  Pure functions,

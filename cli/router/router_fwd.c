@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router: the data plane (docs/dataplane.md).  One libsvrfwd context per
  * router, fed from two kernel devices:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router: UDP transform (firewall detector, libsvrfwdet) on every peer
  * path.  One context per router; one detector path per adjacency while its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router: data-plane keys pushed by the conductor (IPC version 3 KEY
  * messages, docs/libconductor.md section 2.5 and 8).

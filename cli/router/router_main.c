@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr-router: command line.  `svr-router -c FILE` runs the daemon;
  * `svr-router -c FILE check` validates a configuration; `svr-router show

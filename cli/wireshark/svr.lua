@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- svr.lua: Wireshark/tshark dissector for the packets svr-suite puts on the
 -- wire (docs/wire-format.md, docs/wireshark.md).
 --

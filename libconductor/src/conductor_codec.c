@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * IPC frame codec (sans-I/O): docs/libconductor.md section 2.
  *

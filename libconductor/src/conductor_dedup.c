@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Conductor-side duplicate filter (sans-I/O): which alarm sequence numbers
  * of one router node's connection are already committed.  It remembers a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libconductor internal: the default allocator behind conductor_mem. */
 #ifndef CONDUCTOR_MEM_H
 #define CONDUCTOR_MEM_H

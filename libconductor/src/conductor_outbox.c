@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Router-side alarm outbox (sans-I/O): every alarm stays here until the
  * conductor acknowledges it, which it does only after the alarm is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A conductor node's database (SQLite, WAL, synchronous=EXTRA): enrolled
  * router keys, alarm events (deduplicated by router, node, epoch, seq), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Small sans-I/O timers: keepalive detection, reconnect backoff and the
  * entitlement meter.

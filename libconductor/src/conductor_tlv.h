@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libconductor internal: TLV numbers of the IPC frame body, in the
  * svr-suite private range reserved for libconductor (common/svr_meta.h,

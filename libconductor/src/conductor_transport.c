@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SSH transport of the management channel (libssh, non-blocking).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Authentication: RFC 5880 sections 4.2-4.4 (formats) and 6.7 (procedures),
  * plus our HMAC-SHA256 type 240 (docs/libsvrbfd.md "HMAC-SHA256").  Digests

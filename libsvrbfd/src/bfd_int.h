@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrbfd internal definitions: the context and session objects and the
  * functions the source files share.  Never installed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The context: sessions, their discriminator and address tables, the
  * expiry heap and the ready list, and the sans-I/O entry points

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Error, state and diagnostic names. */
 #include "bfd_int.h"
 

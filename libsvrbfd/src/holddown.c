@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Hold-down and dynamic damping of the reported peer-path status
  * (docs/libsvrbfd.md "Hold-down and damping").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Allocator plumbing: the caller's svrbfd_mem or libc. */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The SVR metadata trailer that follows the BFD Length in SVR mode
  * (docs/libsvrbfd.md "Metadata trailer"): one common/svr_meta.h block whose

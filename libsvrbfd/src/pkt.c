@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Control packet codec: RFC 5880 section 4.1 (mandatory section), 4.2-4.4
  * (authentication section shape) and the stateless checks of 6.8.6 steps 1-6.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Echo datagram codec and reflector (docs/libsvrbfd-pq.md).
  *

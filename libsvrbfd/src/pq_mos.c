@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Burst arithmetic: mean RTT, jitter, loss and the E-model MOS.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Echo burst scheduler of one peer path: when requests are due, matching
  * replies to requests, and evaluating a burst once its last request has had

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Path quality owned by BFD sessions: the context dispatches echo datagrams
  * (SVR control datagrams of the echo kinds) received on the peer-path port,

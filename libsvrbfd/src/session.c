@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * One BFD session: the RFC 5880 state machine (6.2, 6.8.6), timer
  * negotiation with Poll/Final (6.5, 6.8.2-6.8.4), Demand mode (6.6),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Open-addressing hash tables owned by the context: sessions by local
  * discriminator (RFC 5880 6.8.6 step 7) and by (local IP, remote IP) for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The context's timer heap: one entry per session that has a deadline, in
  * a binary min-heap stored as an array, ordered by (deadline, sequence) so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Timer helpers: the transmit jitter of RFC 5880 section 6.8.7 and its
  * generator.  Negotiation itself lives with the session (session.c).

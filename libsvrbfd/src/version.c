@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Runtime version information. */
 #include "bfd_int.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Per-session encryption and integrity (docs/libsvrfwd.md section 4).
  *

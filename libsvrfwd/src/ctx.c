@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The context: settings, callbacks, flow table, expiry heap, stats. */
 #include <string.h>
 

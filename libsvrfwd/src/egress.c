@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Egress: a packet from a peer on a waypoint.  The cookie is checked first,
  * then integrity and replay; first-packet metadata creates the mirrored

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Error strings, version information, settings defaults. */
 #include <string.h>
 

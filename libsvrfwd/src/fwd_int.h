@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libsvrfwd internals shared by the src/ files (never installed). */
 #ifndef SVRFWD_INT_H
 #define SVRFWD_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Ingress: a packet entering the SVR fabric towards a peer.  New flows get a
  * session and a waypoint pair; the packet is rewritten to the waypoints,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Allocator plumbing: the host's svrfwd_mem or libc's. */
 #include <stdlib.h>
 

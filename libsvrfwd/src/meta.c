@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SVR metadata codec (docs/libsvrfwd.md section 3): the 12-byte base header
  * of common/svr_meta.h, then header TLVs, then payload TLVs.  The decoder

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Sessions moving between peer paths of one peer router (path failover,
  * docs/libsvrfwd.md section 9).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Peer paths: waypoint addresses, allocators, keys, transform, hop count. */
 #include <string.h>
 

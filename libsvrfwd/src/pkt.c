@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * IPv4/IPv6 + TCP/UDP/ICMP echo header parsing and rewriting, with RFC 1624
  * incremental checksum updates for address and port changes.

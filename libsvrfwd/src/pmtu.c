@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Path MTU on a peer path (docs/libsvrfwd.md section 8): what a packet
  * grows by on the path, the TCP MSS clamp applied to SYNs at ingress, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Sessions: creation (the only allocation of the packet path), linking into
  * the flow table and the expiry heap, aging (TCP FIN/RST, idle timeouts),

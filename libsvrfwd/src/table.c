@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Flow table: chained hash of 5-tuples, keyed with a random seed from the
  * host's rand callback (no hash flooding by chosen ports).  Nodes are

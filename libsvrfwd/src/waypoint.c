@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Waypoint port allocator, one per peer path and protocol.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The detector context: peer paths (sender side: bursts, report timeout,
  * decision), responder records (receiver side: which probes of which burst

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Request and report control datagrams: an SVR metadata block (cookie,
  * version, lengths) whose header TLVs are the control kind

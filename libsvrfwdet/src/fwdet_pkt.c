@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Probe packets: building complete IPv4/IPv6 + TCP datagrams, fragmenting
  * them in user space (raw IP_HDRINCL sockets never fragment, raw(7)), and

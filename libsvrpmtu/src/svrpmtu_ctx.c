@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The context: owns every path, one expiry heap, the queue of probes due
  * and the queue of acks to send; dispatches received datagrams and PTBs.

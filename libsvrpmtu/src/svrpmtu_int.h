@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libsvrpmtu internals (not installed). */
 #ifndef SVRPMTU_INT_H
 #define SVRPMTU_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * One peer path: the DPLPMTUD state machine (RFC 8899 section 5.2) for an
  * acknowledged packetization layer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Probe and ack datagrams: SVR control datagrams (DESIGN.md section 4) of
  * kind SVR_CTRL_PMTU_PROBE / SVR_CTRL_PMTU_ACK.  Layout in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shell helpers for the svr-bfd tests (sourced after tests/lib/netns.sh).
 #
 #   SVR_BFD            path of the svr-bfd binary

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Data-plane topology helpers for shell tests and benchmarks (sourced after
 # tests/lib/netns.sh, whose cleanup removes everything created here).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared helpers for shell tests that use network namespaces (sourced).
 #
 #   . "$SVR_SOURCE_DIR/tests/lib/netns.sh"

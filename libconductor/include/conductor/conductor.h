@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libconductor: the router <-> conductor management channel (930/TCP, IPC
  * over SSH).

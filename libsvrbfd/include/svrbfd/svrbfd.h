@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrbfd: sans-I/O BFD (RFC 5880 asynchronous mode, RFC 5881 single hop)
  * for SVR peer paths.

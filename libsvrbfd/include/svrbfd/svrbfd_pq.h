@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrbfd path quality: echo bursts, RTT latency, jitter, loss and MOS
  * per peer path (sans-I/O).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwd: sans-I/O Secure Vector Routing forwarding core.
  *

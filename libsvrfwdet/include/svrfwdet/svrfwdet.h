@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrfwdet: sans-I/O firewall detector for SVR peer paths ("UDP
  * transform" decision).

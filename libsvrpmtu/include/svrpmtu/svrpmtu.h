@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libsvrpmtu: sans-I/O path MTU discovery for SVR peer paths, in the spirit
  * of RFC 8899 (DPLPMTUD) with an acknowledged packetization layer: probes
