@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Error strings. */
+/* Error strings and the library version. */
 #include <conductor/conductor.h>
 
 const char *conductor_strerror(int liberr) {
@@ -70,3 +70,10 @@ const char *conductor_strerror(int liberr) {
 }
 
 int conductor_err_is_fatal(int liberr) { return liberr < CONDUCTOR_ERR_FATAL; }
+
+static const conductor_info version_info = {1, CONDUCTOR_VERSION_NUM,
+                                            CONDUCTOR_VERSION};
+
+const conductor_info *conductor_version(int least_version) {
+  return least_version > CONDUCTOR_VERSION_NUM ? NULL : &version_info;
+}

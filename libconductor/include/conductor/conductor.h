@@ -720,6 +720,21 @@ CONDUCTOR_EXTERN int conductor_key_read_public(const char *path, char *type,
                                                size_t b64_cap, char *fp,
                                                size_t fp_cap);
 
+/* ---- version --------------------------------------------------------- */
+
+typedef struct conductor_info {
+  int age;         /* 1 */
+  int version_num; /* CONDUCTOR_VERSION_NUM of the running library */
+  const char *version_str;
+} conductor_info;
+
+/*
+ * Returns the running library's version, or NULL when it is older than
+ * |least_version| (0 accepts any).  CONDUCTOR_VERSION and
+ * CONDUCTOR_VERSION_NUM (conductor/version.h) give the headers' version.
+ */
+CONDUCTOR_EXTERN const conductor_info *conductor_version(int least_version);
+
 #ifdef __cplusplus
 }
 #endif
