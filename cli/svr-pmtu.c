@@ -5,8 +5,7 @@
  *   svr-pmtu probe --peer ADDR [options]   find the path MTU to a responder
  *   svr-pmtu respond [options]             answer probes
  *
- * Exit: 0 path MTU found (probe) / clean stop (respond), 1 unresolvable,
- * 2 usage error, 3 system error (socket, bind, clock).
+ * Exit status: the suite's table (docs/cli.md, cli/common/svr_cli.h).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -25,11 +24,14 @@
 #include <svrpmtu/svrpmtu.h>
 
 #include "glue/pmtu_glue.h"
+#include "svr_cli.h"
 
-#define EXIT_FOUND 0
-#define EXIT_UNRESOLVABLE 1
-#define EXIT_USAGE 2
-#define EXIT_SYSTEM 3
+#define EXIT_FOUND SVR_EXIT_OK
+#define EXIT_UNRESOLVABLE SVR_EXIT_NEGATIVE
+#define EXIT_USAGE SVR_EXIT_USAGE
+#define EXIT_STOPPED SVR_EXIT_INCONCLUSIVE
+#define EXIT_SYSTEM SVR_EXIT_SYSTEM
+#define EXIT_UNREACHABLE SVR_EXIT_UNREACHABLE
 
 static const char usage_text[] =
     "Usage:\n"
@@ -80,17 +82,29 @@ static const char usage_text[] =
     "common options:\n"
     "  --json           one JSON object per line instead of text\n"
     "  --quiet          print only the result (probe) or nothing (respond)\n"
-    "  --help           this text;  --version  library version\n"
+    "  -h, --help       this text\n"
+    "  -V, --version    program and library version\n"
     "\n"
     "Output (probe): one line per probe outcome, then\n"
     "  result peer 10.98.2.2 pmtu 1400 state complete probes 12 elapsed 3.214s\n"
-    "With --json: {\"event\":\"acked\"|\"lost\"|\"too_big\"|\"ptb\"|\"black_hole\",...}\n"
-    "and {\"event\":\"result\",\"peer\":...,\"pmtu\":N,\"state\":\"complete\"|\"error\",\n"
-    "\"probes\":N,\"elapsed_ms\":N,\"unresolvable\":bool}.\n"
+    "where elapsed is the search's own time (from its first probe).\n"
+    "With --json, one object per line, each with \"event\" and \"time\"\n"
+    "(ISO-8601 UTC): start, search, acked, lost, too_big, ptb, black_hole,\n"
+    "unreachable {\"reason\":\"port_unreachable\"|\"host_unreachable\"|\n"
+    "\"net_unreachable\"|\"prohibited\"}, and result {\"pmtu\":N|null,\n"
+    "\"state\":\"complete\"|\"unresolvable\"|\"unreachable\",\"probes\":N,\n"
+    "\"elapsed_ms\":N,\"unresolvable\":bool,\"previous_pmtu\":N|null,\"run\":N}.\n"
+    "Unknown values are null.\n"
     "\n"
-    "Exit status: 0 path MTU found (probe) or normal end (respond); 1 path MTU\n"
-    "unresolvable (even the base size got no answer); 2 usage error; 3 system\n"
-    "error (socket, bind, interface lookup).\n"
+    "Exit status (the suite's table, docs/cli.md):\n"
+    "  0  path MTU found (probe) or normal end (respond)\n"
+    "  1  path MTU unresolvable: even the base size got no answer\n"
+    "  2  usage error\n"
+    "  3  inconclusive: stopped (SIGINT/SIGTERM) before a result\n"
+    "  4  permission denied (socket, bind)\n"
+    "  5  other system error (socket, bind, interface lookup)\n"
+    "  6  peer unreachable: ICMP port, host or network unreachable (the\n"
+    "     probe stops at the first one), or no route\n"
     "\n"
     "Examples:\n"
     "  svr-pmtu respond --bind 10.98.2.2\n"
@@ -106,11 +120,18 @@ typedef struct app {
   int json, quiet;
   char peer_str[INET6_ADDRSTRLEN];
   uint64_t t0;
+  uint64_t search_t0; /* when the current search started */
   unsigned results;
   int last_state;
   uint16_t last_pmtu;
   uint32_t last_probes;
+  int unreach; /* errno of an ICMP destination unreachable, 0 if none */
 } app;
+
+/* ICMP errors that say nobody answers there: the probe stops at once. */
+static int is_unreach(int e) {
+  return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EACCES;
+}
 
 static void die_usage(const char *fmt, ...) {
   va_list ap;
@@ -149,10 +170,19 @@ static double secs(const app *a, uint64_t ts) {
   return (double)(ts - a->t0) / 1e9;
 }
 
+/* The "time" of a JSON line: now, ISO-8601 UTC (docs/cli.md). */
+static const char *jtime(void) {
+  static char b[SVR_CLI_TIME_LEN];
+  return svr_cli_time_iso(b, sizeof(b), svr_cli_unix_ns());
+}
+
 static int event_cb(svrpmtu_ctx *ctx, svrpmtu_path *path,
                     const svrpmtu_event *ev, void *u) {
   app *a = u;
   (void)ctx;
+  if (ev->type == SVRPMTU_EV_SEARCH_START) {
+    a->search_t0 = ev->ts;
+  }
   if (ev->type == SVRPMTU_EV_COMPLETE || ev->type == SVRPMTU_EV_UNRESOLVABLE) {
     svrpmtu_path_info i;
     svrpmtu_path_get_info(path, &i);
@@ -160,19 +190,34 @@ static int event_cb(svrpmtu_ctx *ctx, svrpmtu_path *path,
     a->last_state = (int)i.state;
     a->last_pmtu = i.pmtu;
     a->last_probes = ev->count;
+    /* elapsed: this search's time (from its first probe), not the
+     * program's */
+    double el = (double)(ev->ts - a->search_t0) / 1e9;
     if (a->json) {
-      printf("{\"event\":\"result\",\"peer\":\"%s\",\"pmtu\":%u,\"state\":\"%s\","
-             "\"probes\":%u,\"elapsed_ms\":%.0f,\"unresolvable\":%s,"
-             "\"previous_pmtu\":%u,\"run\":%u}\n",
-             a->peer_str, i.pmtu, svrpmtu_state_name(i.state), ev->count,
-             secs(a, ev->ts) * 1000, ev->type == SVRPMTU_EV_UNRESOLVABLE ? "true" : "false",
-             ev->old_pmtu, a->results);
+      char pm[16], prev[16];
+      if (ev->type == SVRPMTU_EV_COMPLETE) {
+        snprintf(pm, sizeof(pm), "%u", i.pmtu);
+      } else {
+        snprintf(pm, sizeof(pm), "null");
+      }
+      if (ev->old_pmtu != 0) {
+        snprintf(prev, sizeof(prev), "%u", ev->old_pmtu);
+      } else {
+        snprintf(prev, sizeof(prev), "null");
+      }
+      printf("{\"event\":\"result\",\"time\":\"%s\",\"peer\":\"%s\",\"pmtu\":%s,"
+             "\"state\":\"%s\",\"probes\":%u,\"elapsed_ms\":%.0f,"
+             "\"unresolvable\":%s,\"previous_pmtu\":%s,\"run\":%u}\n",
+             jtime(), a->peer_str, pm,
+             ev->type == SVRPMTU_EV_COMPLETE ? "complete" : "unresolvable",
+             ev->count, el * 1000,
+             ev->type == SVRPMTU_EV_UNRESOLVABLE ? "true" : "false", prev, a->results);
     } else if (ev->type == SVRPMTU_EV_COMPLETE) {
       printf("result peer %s pmtu %u state complete probes %u elapsed %.3fs\n",
-             a->peer_str, i.pmtu, ev->count, secs(a, ev->ts));
+             a->peer_str, i.pmtu, ev->count, el);
     } else {
-      printf("result peer %s pmtu 0 state error probes %u elapsed %.3fs\n",
-             a->peer_str, ev->count, secs(a, ev->ts));
+      printf("result peer %s pmtu unknown state unresolvable probes %u elapsed %.3fs\n",
+             a->peer_str, ev->count, el);
       fprintf(stderr,
               "svr-pmtu: Peer %s path MTU is unresolvable: no ack even for "
               "%u-byte probes (is 'svr-pmtu respond' running there, and is "
@@ -188,14 +233,14 @@ static int event_cb(svrpmtu_ctx *ctx, svrpmtu_path *path,
   switch (ev->type) {
   case SVRPMTU_EV_PROBE_ACKED:
     if (a->json) {
-      printf("{\"event\":\"acked\",\"size\":%u,\"t\":%.3f}\n", ev->size, secs(a, ev->ts));
+      printf("{\"event\":\"acked\",\"time\":\"%s\",\"size\":%u,\"t\":%.3f}\n", jtime(), ev->size, secs(a, ev->ts));
     } else {
       printf("%8.3fs  probe %5u  acked\n", secs(a, ev->ts), ev->size);
     }
     break;
   case SVRPMTU_EV_PROBE_LOST:
     if (a->json) {
-      printf("{\"event\":\"lost\",\"size\":%u,\"losses\":%u,\"t\":%.3f}\n", ev->size,
+      printf("{\"event\":\"lost\",\"time\":\"%s\",\"size\":%u,\"losses\":%u,\"t\":%.3f}\n", jtime(), ev->size,
              ev->count, secs(a, ev->ts));
     } else {
       printf("%8.3fs  probe %5u  no answer (%u/%u)\n", secs(a, ev->ts), ev->size,
@@ -204,14 +249,14 @@ static int event_cb(svrpmtu_ctx *ctx, svrpmtu_path *path,
     break;
   case SVRPMTU_EV_SIZE_TOO_BIG:
     if (a->json) {
-      printf("{\"event\":\"too_big\",\"size\":%u,\"t\":%.3f}\n", ev->size, secs(a, ev->ts));
+      printf("{\"event\":\"too_big\",\"time\":\"%s\",\"size\":%u,\"t\":%.3f}\n", jtime(), ev->size, secs(a, ev->ts));
     } else {
       printf("%8.3fs  size  %5u  too big\n", secs(a, ev->ts), ev->size);
     }
     break;
   case SVRPMTU_EV_PTB:
     if (a->json) {
-      printf("{\"event\":\"ptb\",\"size\":%u,\"mtu\":%u,\"t\":%.3f}\n", ev->size,
+      printf("{\"event\":\"ptb\",\"time\":\"%s\",\"size\":%u,\"mtu\":%u,\"t\":%.3f}\n", jtime(), ev->size,
              ev->pmtu, secs(a, ev->ts));
     } else {
       printf("%8.3fs  probe %5u  ICMP too big, next-hop MTU %u (validated)\n",
@@ -220,7 +265,7 @@ static int event_cb(svrpmtu_ctx *ctx, svrpmtu_path *path,
     break;
   case SVRPMTU_EV_BLACK_HOLE:
     if (a->json) {
-      printf("{\"event\":\"black_hole\",\"size\":%u,\"t\":%.3f}\n", ev->size,
+      printf("{\"event\":\"black_hole\",\"time\":\"%s\",\"size\":%u,\"t\":%.3f}\n", jtime(), ev->size,
              secs(a, ev->ts));
     } else {
       printf("%8.3fs  black hole: %u-byte probes no longer get through\n",
@@ -229,7 +274,7 @@ static int event_cb(svrpmtu_ctx *ctx, svrpmtu_path *path,
     break;
   case SVRPMTU_EV_SEARCH_START:
     if (a->json) {
-      printf("{\"event\":\"search\",\"t\":%.3f}\n", secs(a, ev->ts));
+      printf("{\"event\":\"search\",\"time\":\"%s\",\"t\":%.3f}\n", jtime(), secs(a, ev->ts));
     } else {
       printf("%8.3fs  search starts\n", secs(a, ev->ts));
     }
@@ -263,7 +308,7 @@ static int cmd_probe(int argc, char **argv) {
   static uint8_t buf[65536];
   app a;
   int c, fd, rv, ifmtu, family;
-  int reported_errno[2] = {0, 0};
+  int reported_errno = 0;
 
   memset(&a, 0, sizeof(a));
   optind = 1;
@@ -307,13 +352,15 @@ static int cmd_probe(int argc, char **argv) {
 
   fd = pmtu_socket(family, bind_s ? &bind_sa : NULL, 0, 1, err, sizeof(err));
   if (fd < 0) {
+    int e = errno;
     fprintf(stderr, "svr-pmtu: %s\n", err);
-    return EXIT_SYSTEM;
+    return e == EPERM || e == EACCES ? SVR_EXIT_PERMISSION : EXIT_SYSTEM;
   }
   if (connect(fd, (struct sockaddr *)&peer_sa.ss, peer_sa.len) != 0) {
-    fprintf(stderr, "svr-pmtu: no route to %s: %s\n", a.peer_str, strerror(errno));
+    int e = errno;
+    fprintf(stderr, "svr-pmtu: no route to %s: %s\n", a.peer_str, strerror(e));
     close(fd);
-    return EXIT_SYSTEM;
+    return svr_cli_exit_for_errno(e);
   }
   ifmtu = pmtu_local_iface_mtu(fd, ifname, sizeof(ifname));
   if (ifmtu < 0) {
@@ -346,9 +393,17 @@ static int cmd_probe(int argc, char **argv) {
   cfg.confirm_interval_ns = (uint64_t)confirm * SVRPMTU_SECONDS;
   if (!a.quiet) {
     if (a.json) {
-      printf("{\"event\":\"start\",\"peer\":\"%s\",\"port\":%ld,\"base\":%ld,"
-             "\"max\":%ld,\"interface\":\"%s\",\"interface_mtu\":%d}\n",
-             a.peer_str, port, base, max, ifname, ifmtu);
+      char ifn[80], ifm[16];
+      if (ifmtu > 0) {
+        snprintf(ifn, sizeof(ifn), "\"%s\"", ifname);
+        snprintf(ifm, sizeof(ifm), "%d", ifmtu);
+      } else {
+        snprintf(ifn, sizeof(ifn), "null");
+        snprintf(ifm, sizeof(ifm), "null");
+      }
+      printf("{\"event\":\"start\",\"time\":\"%s\",\"peer\":\"%s\",\"port\":%ld,\"base\":%ld,"
+             "\"max\":%ld,\"interface\":%s,\"interface_mtu\":%s}\n",
+             jtime(), a.peer_str, port, base, max, ifn, ifm);
     } else {
       if (ifmtu > 0) {
         printf("svr-pmtu: probing %s port %ld, sizes %ld..%ld (IP bytes), "
@@ -363,6 +418,7 @@ static int cmd_probe(int argc, char **argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   a.t0 = pmtu_now();
+  a.search_t0 = a.t0;
   if ((rv = svrpmtu_path_new(ctx, &path, &cfg, NULL, a.t0)) != 0) {
     fprintf(stderr, "svr-pmtu: %s\n", svrpmtu_strerror(rv));
     svrpmtu_ctx_del(ctx);
@@ -378,12 +434,17 @@ static int cmd_probe(int argc, char **argv) {
     int wait_ms;
 
     while ((n = svrpmtu_ctx_write_pkt(ctx, &to, buf, sizeof(buf), now)) > 0) {
-      if (send(fd, buf, (size_t)n, 0) < 0 && errno != EMSGSIZE &&
-          errno != ECONNREFUSED && errno != EAGAIN) {
-        fprintf(stderr, "svr-pmtu: send %zd bytes to %s: %s\n", n, a.peer_str,
-                strerror(errno));
+      if (send(fd, buf, (size_t)n, 0) >= 0 || errno == EMSGSIZE || errno == EAGAIN) {
+        /* EMSGSIZE: the error queue carries the local report (read below). */
+        continue;
       }
-      /* EMSGSIZE: the error queue carries the local report (read below). */
+      if (is_unreach(errno)) {
+        /* the error of an earlier ICMP message, reported by send() */
+        a.unreach = errno;
+        break;
+      }
+      fprintf(stderr, "svr-pmtu: send %zd bytes to %s: %s\n", n, a.peer_str,
+              strerror(errno));
     }
     if (n < 0) {
       fprintf(stderr, "svr-pmtu: %s\n", svrpmtu_strerror((int)n));
@@ -416,18 +477,18 @@ static int cmd_probe(int argc, char **argv) {
             printf("%8.3fs  ICMP too big (mtu %u) ignored: %s\n", secs(&a, now),
                    ptb.mtu, svrpmtu_strerror(pr));
           }
-        } else if (!reported_errno[other == ECONNREFUSED ? 0 : 1]) {
+        } else if (is_unreach(other)) {
+          a.unreach = other;
+        } else if (!reported_errno) {
           /* Not a PMTU signal: the probe simply counts as lost.  Say so once. */
-          reported_errno[other == ECONNREFUSED ? 0 : 1] = 1;
-          if (other == ECONNREFUSED) {
-            fprintf(stderr, "svr-pmtu: ICMP port unreachable from %s port %ld "
-                            "(no responder there?)\n", a.peer_str, port);
-          } else {
-            fprintf(stderr, "svr-pmtu: ICMP error toward %s: %s\n", a.peer_str,
-                    strerror(other));
-          }
+          reported_errno = 1;
+          fprintf(stderr, "svr-pmtu: ICMP error toward %s: %s\n", a.peer_str,
+                  strerror(other));
         }
       }
+    }
+    if (a.unreach) {
+      break;
     }
     if (rv > 0 && (pfd.revents & POLLIN)) {
       for (;;) {
@@ -447,9 +508,30 @@ static int cmd_probe(int argc, char **argv) {
   }
   svrpmtu_ctx_del(ctx);
   close(fd);
+  if (a.unreach) {
+    /* Nobody answers there: no size can be learnt, stop at once. */
+    const char *why = svr_cli_unreach_reason(a.unreach);
+    double el = (double)(pmtu_now() - a.search_t0) / 1e9;
+    if (a.json) {
+      printf("{\"event\":\"unreachable\",\"time\":\"%s\",\"peer\":\"%s\",\"port\":%ld,"
+             "\"reason\":\"%s\"}\n", jtime(), a.peer_str, port, why);
+      printf("{\"event\":\"result\",\"time\":\"%s\",\"peer\":\"%s\",\"pmtu\":null,"
+             "\"state\":\"unreachable\",\"probes\":null,\"elapsed_ms\":%.0f,"
+             "\"unresolvable\":false,\"previous_pmtu\":null,\"run\":%u}\n",
+             jtime(), a.peer_str, el * 1000, a.results + 1);
+    } else {
+      printf("result peer %s pmtu unknown state unreachable (%s) elapsed %.3fs\n",
+             a.peer_str, why, el);
+    }
+    fflush(stdout);
+    fprintf(stderr, "svr-pmtu: %s port %ld: %s (ICMP destination unreachable%s)\n",
+            a.peer_str, port, strerror(a.unreach),
+            a.unreach == ECONNREFUSED ? ": no 'svr-pmtu respond' there?" : "");
+    return EXIT_UNREACHABLE;
+  }
   if (a.results == 0) {
     fprintf(stderr, "svr-pmtu: stopped before a result\n");
-    return EXIT_UNRESOLVABLE;
+    return EXIT_STOPPED;
   }
   return a.last_state == SVRPMTU_STATE_COMPLETE ? EXIT_FOUND : EXIT_UNRESOLVABLE;
 }
@@ -489,14 +571,16 @@ static int cmd_respond(int argc, char **argv) {
   }
   fd = pmtu_socket(bind_sa.ss.ss_family, &bind_sa, (uint16_t)port, 0, err, sizeof(err));
   if (fd < 0) {
+    int e = errno;
     fprintf(stderr, "svr-pmtu: %s\n", err);
-    return EXIT_SYSTEM;
+    return e == EPERM || e == EACCES ? SVR_EXIT_PERMISSION : EXIT_SYSTEM;
   }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   if (!quiet) {
     if (json) {
-      printf("{\"event\":\"listening\",\"bind\":\"%s\",\"port\":%ld}\n", bind_s, port);
+      printf("{\"event\":\"listening\",\"time\":\"%s\",\"bind\":\"%s\",\"port\":%ld}\n",
+             jtime(), bind_s, port);
     } else {
       printf("svr-pmtu: answering PMTU probes on %s port %ld\n", bind_s, port);
     }
@@ -540,7 +624,7 @@ static int cmd_respond(int argc, char **argv) {
       if (!quiet) {
         int hdr = from.ss.ss_family == AF_INET ? 28 : 48;
         if (json) {
-          printf("{\"event\":\"ack\",\"from\":\"%s\",\"size\":%zd,\"t\":%.3f}\n", as,
+          printf("{\"event\":\"ack\",\"time\":\"%s\",\"from\":\"%s\",\"size\":%zd,\"t\":%.3f}\n", jtime(), as,
                  r + hdr, (double)(pmtu_now() - t0) / 1e9);
         } else {
           printf("%8.3fs  acked %5zd-byte probe from %s\n",
@@ -562,7 +646,7 @@ int main(int argc, char **argv) {
     fputs(usage_text, stdout);
     return 0;
   }
-  if (!strcmp(argv[1], "--version")) {
+  if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
     const svrpmtu_info *v = svrpmtu_version(0);
     printf("svr-pmtu (libsvrpmtu %s)\n", v->version_str);
     return 0;

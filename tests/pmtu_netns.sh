@@ -10,7 +10,8 @@
 #    above 1400 (nft prerouting; no ICMP at all): exactly 1400 from B.
 # 3. While running (--interval 2, black hole kept), the R-B link drops to
 #    1300: the next run reports exactly 1300.
-# 4. No responder: exit status 1 and the "unresolvable" message.
+# 4. No responder: ICMP port unreachable, exit 6 at once; probes silently
+#    dropped (nft at B): exit status 1 and the "unresolvable" message.
 # 5. Usage errors exit 2.
 # 6. IPv6 (fd97:1::/64 - fd97:2::/64): exactly 1400 with ICMPv6 "packet too
 #    big" allowed, and with R dropping it (black hole).
@@ -130,12 +131,28 @@ else
   cat "$FOLLOW_LOG"; svr_fail "running prober: no first result"
 fi
 
-echo "== 4. no responder on port 1281: unresolvable"
+echo "== 4. no responder on port 1281: ICMP port unreachable stops the probe at once"
 OUT=$SVR_TMP/unres.txt
 ip netns exec "$A" timeout 60 "$PMTU" probe --peer 10.97.2.2 --port 1281 --timeout 100 >"$OUT" 2>"$SVR_TMP/unres.err"
 rc=$?
+echo "   exit $rc: $(head -1 "$SVR_TMP/unres.err")"
+[ "$rc" = 6 ] && grep -q "state unreachable (port_unreachable)" "$OUT" &&
+  svr_pass "no responder: exit 6 (unreachable) at the first ICMP port unreachable" ||
+  { cat "$OUT" "$SVR_TMP/unres.err"; svr_fail "no responder: exit $rc"; }
+echo "== 4b. probes silently dropped at B (no ICMP): unresolvable"
+ip netns exec "$B" nft -f - <<'NFT'
+table inet svr_pmtu_test {
+  chain in {
+    type filter hook input priority 0;
+    udp dport 1282 drop
+  }
+}
+NFT
+ip netns exec "$A" timeout 60 "$PMTU" probe --peer 10.97.2.2 --port 1282 --timeout 100 >"$OUT" 2>"$SVR_TMP/unres.err"
+rc=$?
+ip netns exec "$B" nft delete table inet svr_pmtu_test
 echo "   exit $rc: $(grep -h unresolvable "$SVR_TMP/unres.err" | head -1)"
-[ "$rc" = 1 ] && grep -q "path MTU is unresolvable" "$SVR_TMP/unres.err" && svr_pass "no responder: exit 1, unresolvable" || { cat "$OUT" "$SVR_TMP/unres.err"; svr_fail "no responder: exit $rc"; }
+[ "$rc" = 1 ] && grep -q "path MTU is unresolvable" "$SVR_TMP/unres.err" && svr_pass "silent drop: exit 1, unresolvable" || { cat "$OUT" "$SVR_TMP/unres.err"; svr_fail "silent drop: exit $rc"; }
 
 echo "== 5. usage"
 "$PMTU" probe >/dev/null 2>&1; rc1=$?
