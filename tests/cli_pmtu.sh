@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # cli_pmtu: svr-pmtu probe is honest about what it could not learn
 # (issue 17, docs/cli.md).  Loopback, no root.
 #  - an ICMP port unreachable stops the probe at once: exit 6, a JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* svr_cli: shared helpers of the svr-suite programs (svr_cli.h). */
 #define _GNU_SOURCE
 #include "svr_cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * svr_cli: what every svr-suite program shares (docs/cli.md): the exit
  * status table, the timestamp format of logs and JSON lines, and the
