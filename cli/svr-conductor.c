@@ -78,7 +78,7 @@ static const char usage_text[] =
     "  -h, --help     this text\n"
     "\n"
     "run options:\n"
-    "  --listen ADDR            listen address (default 0.0.0.0)\n"
+    "  --listen ADDR            listen address, numeric (default 0.0.0.0)\n"
     "  --port N                 SSH port (default 930; below 1024 needs root\n"
     "                           or CAP_NET_BIND_SERVICE; 0 picks a free port,\n"
     "                           printed on stdout as \"listening port=N\")\n"

@@ -7,6 +7,9 @@ if(TARGET conductor)
                SOURCES conductor_state_test.c LIBS conductor_static)
   svr_add_test(NAME conductor_keyfile_test LABEL unit
                SOURCES conductor_keyfile_test.c LIBS conductor)
+  # numeric addresses only in the transport: a name is refused, never looked up
+  svr_add_test(NAME conductor_addr_test LABEL unit
+               SOURCES conductor_addr_test.c LIBS conductor)
   svr_add_test(NAME conductor_store_test LABEL unit
                SOURCES conductor_store_test.c LIBS conductor_static PkgConfig::SQLITE3)
 endif()

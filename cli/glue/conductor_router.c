@@ -26,6 +26,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,8 @@ typedef struct ent_report {
 typedef struct rlink {
   rtr *r;
   int idx;
-  char host[256];
+  char host[256]; /* as configured: a name or an address, for logs */
+  char addr[64];  /* numeric address libconductor connects to */
   uint16_t port;
   int state;
   conductor_client *cl;
@@ -706,7 +708,7 @@ static void link_connect(rlink *l) {
   char user[CONDUCTOR_NAME_MAX * 2 + 2];
   int rv;
   snprintf(user, sizeof user, "%s", r->router);
-  rv = conductor_client_new(&l->cl, l->host, l->port, user, r->o.key_path,
+  rv = conductor_client_new(&l->cl, l->addr, l->port, user, r->o.key_path,
                             r->o.known_hosts, r->o.tofu);
   if (rv != 0) {
     char why[600];
@@ -783,6 +785,33 @@ static int parse_hostport(const char *s, char *host, size_t cap,
   return 0;
 }
 
+/*
+ * libconductor takes numeric addresses only (it never blocks): a host name
+ * is resolved here, once, when the router is created (before its loop
+ * runs), to its first address.  0 or a getaddrinfo error.
+ */
+static int numeric_addr(const char *host, char *addr, size_t cap) {
+  struct addrinfo hints, *res = NULL;
+  int rc;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST;
+  if (getaddrinfo(host, NULL, &hints, &res) == 0) {
+    freeaddrinfo(res);
+    snprintf(addr, cap, "%s", host);
+    return 0;
+  }
+  hints.ai_flags = AI_ADDRCONFIG;
+  rc = getaddrinfo(host, NULL, &hints, &res);
+  if (rc != 0) {
+    return rc;
+  }
+  rc = getnameinfo(res->ai_addr, res->ai_addrlen, addr, (socklen_t)cap, NULL,
+                   0, NI_NUMERICHOST);
+  freeaddrinfo(res);
+  return rc;
+}
+
 int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
             size_t errcap) {
   rtr *r;
@@ -840,6 +869,12 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
       snprintf(err, errcap, "bad conductor address \"%s\" (HOST:PORT)",
                o->conductors[i]);
       return CONDUCTOR_ERR_INVALID_ARGUMENT;
+    }
+    rv = numeric_addr(l->host, l->addr, sizeof l->addr);
+    if (rv != 0) {
+      snprintf(err, errcap, "cannot resolve conductor \"%s\": %s", l->host,
+               gai_strerror(rv));
+      return CONDUCTOR_ERR_ADDRESS;
     }
     rv = conductor_outbox_new(&l->ob, NULL, NULL);
     if (rv != 0) {

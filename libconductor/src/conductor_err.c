@@ -18,6 +18,8 @@ const char *conductor_strerror(int liberr) {
     return "acknowledgement for an unknown sequence number";
   case CONDUCTOR_ERR_SEQ_ORDER:
     return "journal sequence numbers out of order";
+  case CONDUCTOR_ERR_ADDRESS:
+    return "not a numeric IPv4 or IPv6 address (resolve host names first)";
   case CONDUCTOR_ERR_FRAME_TOO_LONG:
     return "frame length above the maximum";
   case CONDUCTOR_ERR_FRAME_FLAGS:

@@ -124,7 +124,12 @@ static int flush_channel(ssh_channel ch, bytebuf *b) {
   return flush_channel_(NULL, ch, b, 0);
 }
 
-/* Resolves |host| (numeric or name) for |port|. */
+/*
+ * |host| as a socket address for |port|: a numeric IPv4 or IPv6 address
+ * only (AI_NUMERICHOST), so the resolver is never asked and nothing here
+ * blocks; a host name is CONDUCTOR_ERR_ADDRESS (the host resolves names
+ * itself, asynchronously or before its loop starts).
+ */
 static int resolve(const char *host, uint16_t port, int passive,
                    struct sockaddr_storage *ss, socklen_t *sl) {
   struct addrinfo hints, *res = NULL;
@@ -132,11 +137,14 @@ static int resolve(const char *host, uint16_t port, int passive,
   int rc;
   memset(&hints, 0, sizeof hints);
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = passive ? AI_PASSIVE : 0;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
   snprintf(ps, sizeof ps, "%u", (unsigned)port);
   rc = getaddrinfo(host, ps, &hints, &res);
   if (rc != 0 || res == NULL) {
-    return -1;
+    if (res != NULL) {
+      freeaddrinfo(res);
+    }
+    return CONDUCTOR_ERR_ADDRESS;
   }
   memcpy(ss, res->ai_addr, res->ai_addrlen);
   *sl = res->ai_addrlen;
@@ -357,9 +365,10 @@ int conductor_server_new(conductor_server **psrv, const char *addr,
   }
   /* The bind now owns |key|. */
   if (resolve(addr ? addr : "0.0.0.0", port, 1, &ss, &sl) != 0) {
-    snprintf(srv->err, sizeof srv->err, "cannot resolve listen address %s",
+    snprintf(srv->err, sizeof srv->err,
+             "listen address %s is not a numeric IPv4 or IPv6 address",
              addr ? addr : "0.0.0.0");
-    return CONDUCTOR_ERR_BIND;
+    return CONDUCTOR_ERR_ADDRESS;
   }
   srv->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                    0);
@@ -883,9 +892,12 @@ int conductor_client_new(conductor_client **pcl, const char *host,
     return CONDUCTOR_ERR_SSH;
   }
   if (resolve(host, port, 0, &cl->addr, &cl->addrlen) != 0) {
-    snprintf(cl->err, sizeof cl->err, "cannot resolve conductor %s", host);
+    snprintf(cl->err, sizeof cl->err,
+             "conductor address \"%s\" is not a numeric IPv4 or IPv6 "
+             "address (the library never resolves names)",
+             host);
     cl->state = CONDUCTOR_CLIENT_FAILED;
-    return CONDUCTOR_ERR_IO;
+    return CONDUCTOR_ERR_ADDRESS;
   }
   cl->session = ssh_new();
   if (cl->session == NULL) {

@@ -62,6 +62,7 @@ typedef ptrdiff_t conductor_ssize;
 #define CONDUCTOR_ERR_OUTBOX_FULL (-204)  /* outbox holds max_entries */
 #define CONDUCTOR_ERR_UNKNOWN_SEQ (-205)  /* ack for a seq not in flight */
 #define CONDUCTOR_ERR_SEQ_ORDER (-206)    /* restored seq not increasing */
+#define CONDUCTOR_ERR_ADDRESS (-207)      /* not a numeric IPv4/IPv6 address */
 
 #define CONDUCTOR_ERR_FRAME_TOO_LONG (-300) /* length field > max body */
 #define CONDUCTOR_ERR_FRAME_FLAGS (-301)    /* reserved flags not zero */
