@@ -200,6 +200,8 @@ static void test_bursts(void) {
   setup(0, 20000);
   link_tests(1 * S, 10);
   run_until(g.now + 5 * S);
+  /* the peer allows echo: updating the settings of a running engine is 0 */
+  link_tests(1 * S, 10);
   for (i = 0; i < 2; i++) {
     svrbfd_pq_path *pq = svrbfd_session_get_pq(g.s[i]);
     CU_ASSERT_EQUAL(state(i), SVRBFD_STATE_UP);
@@ -269,9 +271,15 @@ static void test_padded_peer_echo(void) {
   }
 }
 
-/* A peer advertising Required Min Echo RX 0 gets no echo requests. */
+/* A peer advertising Required Min Echo RX 0 (the default) gets no echo
+ * requests, and once its packets have said so, svrbfd_session_set_link_test
+ * returns SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED instead of silently doing nothing
+ * (issue 16 item 14); the engine is kept and its settings updated.  Before
+ * the first packet from the peer the answer is 0 (not known yet). */
 static void test_peer_refuses_echo(void) {
   svrbfd_pq_ctx_stats st;
+  svrbfd_pq_settings ps;
+  svrbfd_session_info in;
   setup(0, 0);
   link_tests(1 * S, 10);
   run_until(g.now + 4 * S);
@@ -280,6 +288,26 @@ static void test_peer_refuses_echo(void) {
   CU_ASSERT_EQUAL(st.tx_requests, 0);
   svrbfd_ctx_get_echo_stats(g.ctx[1], &st);
   CU_ASSERT_EQUAL(st.rx_requests, 0);
+  svrbfd_session_get_info(g.s[0], &in);
+  CU_ASSERT_EQUAL(in.remote_required_min_echo_rx_us, 0);
+  svrbfd_pq_settings_default(&ps);
+  ps.link_test_interval_ns = 2 * S;
+  ps.link_test_length = 5;
+  CU_ASSERT_EQUAL(svrbfd_session_set_link_test(g.s[0], &ps, g.now),
+                  SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED);
+  CU_ASSERT_PTR_NOT_NULL(svrbfd_session_get_pq(g.s[0]));
+  CU_ASSERT_PTR_NOT_NULL(
+      strstr(svrbfd_strerror(SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED), "echo"));
+  run_until(g.now + 4 * S);
+  svrbfd_ctx_get_echo_stats(g.ctx[0], &st);
+  CU_ASSERT_EQUAL(st.tx_requests, 0);
+  teardown();
+  /* a session given its engine after the peer said 0 */
+  setup(0, 0);
+  run_until(g.now + 4 * S);
+  CU_ASSERT_EQUAL(state(0), SVRBFD_STATE_UP);
+  CU_ASSERT_EQUAL(svrbfd_session_set_link_test(g.s[0], &ps, g.now),
+                  SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED);
   teardown();
 }
 

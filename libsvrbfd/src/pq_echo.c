@@ -20,6 +20,8 @@ const char *svrbfd_pq_strerror(int liberr) {
   case SVRBFD_PQ_ERR_NOBUF: return "output buffer too small";
   case SVRBFD_PQ_ERR_VERSION: return "unknown struct version";
   case SVRBFD_PQ_ERR_INTERVAL: return "interval or timeout out of range";
+  case SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED:
+    return "the peer does not allow echo (Required Min Echo RX Interval 0)";
   case SVRBFD_PQ_ERR_PKT_SHORT: return "echo shorter than the SVR header";
   case SVRBFD_PQ_ERR_PKT_COOKIE: return "no SVR cookie";
   case SVRBFD_PQ_ERR_PKT_VERSION: return "SVR metadata version is not 1";

@@ -141,6 +141,11 @@ static int pq_burst_done(svrbfd_pq_path *pq, const svrbfd_pq_result *res,
   return 0;
 }
 
+/* The peer's packets said it receives no echo (RFC 5880 6.8.9). */
+static int pq_peer_refuses(const svrbfd_session *s) {
+  return s->last_rx != 0 && s->remote_echo_rx_us == 0;
+}
+
 int svrbfd_session_set_link_test(svrbfd_session *s,
                                  const svrbfd_pq_settings *settings,
                                  svrbfd_tstamp ts) {
@@ -154,6 +159,9 @@ int svrbfd_session_set_link_test(svrbfd_session *s,
     rv = svrbfd_pq_path_set_link_test(s->pq, settings->link_test_interval_ns,
                                       settings->link_test_length);
     svrbfd__session_reschedule(s);
+    if (rv == 0 && pq_peer_refuses(s)) {
+      return SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED;
+    }
     return rv;
   }
   st = *settings;
@@ -168,7 +176,7 @@ int svrbfd_session_set_link_test(svrbfd_session *s,
     svrbfd_pq_path_start(s->pq, ts);
   }
   svrbfd__session_reschedule(s);
-  return 0;
+  return pq_peer_refuses(s) ? SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED : 0;
 }
 
 svrbfd_pq_path *svrbfd_session_get_pq(const svrbfd_session *s) {

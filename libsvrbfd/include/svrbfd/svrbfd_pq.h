@@ -47,6 +47,8 @@ extern "C" {
 #define SVRBFD_PQ_ERR_NOBUF (-281)    /* output buffer too small */
 #define SVRBFD_PQ_ERR_VERSION (-282)  /* unknown struct version */
 #define SVRBFD_PQ_ERR_INTERVAL (-283) /* interval or timeout out of range */
+#define SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED (-284) /* peer's Required Min Echo RX
+                                               * Interval is 0: no echo */
 
 /* Reasons an echo datagram is not accepted by the decoder or a path. */
 #define SVRBFD_PQ_ERR_PKT_SHORT (-380)    /* shorter than the SVR base header */
@@ -370,7 +372,15 @@ SVRBFD_EXTERN void *svrbfd_pq_path_get_user_data(const svrbfd_pq_path *path);
  * when the peer advertises 0 (RFC 5880 6.8.9).  A burst wholly lost while
  * the session is in Demand mode takes it Down with Diag 2 (echo function
  * failed).  Returns 0, SVRBFD_PQ_ERR_INVALID_ARGUMENT, _VERSION, _INTERVAL
- * or SVRBFD_ERR_NOMEM.
+ * or SVRBFD_ERR_NOMEM (nothing changed), or SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED.
+ *
+ * Echo needs the peer's consent: with default settings (the peer's
+ * required_min_echo_rx_us is 0 unless it configures one) no burst ever
+ * runs.  SVRBFD_PQ_ERR_ECHO_NOT_ALLOWED says the peer's packets already
+ * advertise 0: the engine is set up or updated all the same and starts
+ * when the peer advertises a nonzero interval.  Before the first packet
+ * from the peer the call cannot know and returns 0; later,
+ * svrbfd_session_get_info()'s remote_required_min_echo_rx_us tells.
  */
 SVRBFD_EXTERN int svrbfd_session_set_link_test(
     svrbfd_session *session, const svrbfd_pq_settings *settings,
