@@ -254,6 +254,12 @@ svrpmtu_ssize svrpmtu_ctx_write_pkt(svrpmtu_ctx *ctx, svrpmtu_addr *remote,
 }
 
 svrpmtu_tstamp svrpmtu_ctx_get_expiry(const svrpmtu_ctx *ctx) {
+  if (ctx == NULL) {
+    return SVRPMTU_TSTAMP_MAX;
+  }
+  if (ctx->ackq_len || ctx->tx_head) {
+    return 0; /* an ack or a probe is waiting for write_pkt */
+  }
   return svr_heap_min_key(&ctx->heap);
 }
 

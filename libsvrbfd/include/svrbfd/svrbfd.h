@@ -338,7 +338,9 @@ SVRBFD_EXTERN svrbfd_ssize svrbfd_ctx_write_pkt(svrbfd_ctx *ctx,
                                                 uint8_t *buf, size_t buflen,
                                                 svrbfd_tstamp ts);
 
-/* The next deadline of any session, or SVRBFD_TSTAMP_MAX. */
+/* The next deadline of any session; 0 while packets wait for
+ * svrbfd_ctx_write_pkt() (call it now); SVRBFD_TSTAMP_MAX when nothing is
+ * scheduled (docs/architecture.md "Timers"). */
 SVRBFD_EXTERN svrbfd_tstamp svrbfd_ctx_get_expiry(const svrbfd_ctx *ctx);
 
 /*

@@ -564,7 +564,8 @@ SVRFWD_EXTERN svrfwd_ssize svrfwd_session_frag_needed(
     const svrfwd_session *session, const uint8_t *pkt, size_t pktlen,
     const uint8_t src[4], uint8_t *out, size_t outlen);
 
-/* Next session deadline, or SVRFWD_TSTAMP_MAX. */
+/* Next session deadline, or SVRFWD_TSTAMP_MAX (libsvrfwd queues no output:
+ * docs/architecture.md "Timers"). */
 SVRFWD_EXTERN svrfwd_tstamp svrfwd_ctx_get_expiry(const svrfwd_ctx *ctx);
 /* Ages out sessions whose deadline is <= ts.  Returns 0. */
 SVRFWD_EXTERN int svrfwd_ctx_handle_expiry(svrfwd_ctx *ctx, svrfwd_tstamp ts);

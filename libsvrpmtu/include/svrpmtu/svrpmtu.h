@@ -309,7 +309,9 @@ SVRPMTU_EXTERN svrpmtu_ssize svrpmtu_ctx_write_pkt(svrpmtu_ctx *ctx,
                                                    uint8_t *buf, size_t buflen,
                                                    svrpmtu_tstamp ts);
 
-/* The earliest deadline of any path, or SVRPMTU_TSTAMP_MAX. */
+/* The earliest deadline of any path; 0 while an ack or a probe waits for
+ * svrpmtu_ctx_write_pkt() (call it now); SVRPMTU_TSTAMP_MAX when nothing
+ * is scheduled (docs/architecture.md "Timers"). */
 SVRPMTU_EXTERN svrpmtu_tstamp svrpmtu_ctx_get_expiry(const svrpmtu_ctx *ctx);
 
 /*
