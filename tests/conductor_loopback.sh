@@ -108,14 +108,14 @@ svr_wait_for 20 "[ \"\$(q c1 \"SELECT state FROM connections WHERE router='r3' A
   && svr_wait_for 5 "! \"$COND\" --dir c1 show alarms | grep -q 'No connectivity to r3.n3'" \
   && svr_pass "router node reconnected, alarm cleared" || svr_fail "no reconnect after CONT"
 # router side: a conductor node that stops answering is detected by the
-# keepalives (2 x 1 s) and the router reconnects when it answers again
+# SSH keepalives (2 x 1 s) and the router reconnects when it answers again
 RLOG=$SVR_LAST_LOG
 # Counted before the stop: the router's retry is already waiting in the
 # listen backlog when CONT comes, and its handshake can finish before a
 # count taken after the CONT.
 n0=$(grep -c 'connected to conductor node cnd1' "$RLOG")
 kill -STOP $C1_PID
-svr_wait_for 15 "grep -q 'no answer to 2 keepalives' '$RLOG'" \
+svr_wait_for 15 "grep -q 'no answer to 2 SSH keepalives' '$RLOG'" \
   && svr_pass "router detects a silent conductor node by keepalive" \
   || { svr_fail "router did not detect the stopped conductor"; tail -3 "$RLOG"; }
 kill -CONT $C1_PID

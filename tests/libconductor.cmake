@@ -56,3 +56,11 @@ if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_alarmid LABEL sim
                       SCRIPT conductor_alarmid.sh TIMEOUT 120)
 endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_keepalive_openssh LABEL interop
+                      SCRIPT conductor_keepalive_openssh.sh TIMEOUT 120)
+endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_keepalive_dead LABEL sim
+                      SCRIPT conductor_keepalive_dead.sh TIMEOUT 120)
+endif()

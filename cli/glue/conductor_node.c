@@ -5,9 +5,10 @@
  * Frames from routers are handled as they arrive; alarms and entitlement
  * reports go into a batch that a uv_check handle commits once per loop
  * iteration (one SQLite transaction), and only then are the acks sent.  A
- * 1-second tick detects routers that stopped answering (no frame for
- * ka_interval * (ka_max + 1)), flushes the connection table and runs the
- * link check to the other conductor node.  For tests, the process can
+ * 1-second tick runs the SSH keepalives of authenticated connections
+ * (keepalive@openssh.com when nothing arrived for ka_interval; closed after
+ * ka_max of them went unanswered), flushes the connection table and runs
+ * the link check to the other conductor node.  For tests, the process can
  * SIGKILL itself at a chosen insert or COMMIT of a batch (fault_kind).
  */
 #define _GNU_SOURCE
@@ -155,6 +156,9 @@ struct dconn {
   uint64_t last_ka_ns; /* Unix, last keepalive from the router */
   uint64_t last_rx_mono;
   uint64_t accepted_mono;
+  conductor_keepalive ka; /* SSH keepalives, once authenticated */
+  uint64_t rx_pkts;       /* SSH packets seen at the last tick */
+  int ka_on;
   uint64_t frames_refused; /* by this connection, logged or not */
   rlog rl_frames;
   conductor_dedup dedup;
@@ -1221,11 +1225,52 @@ static void rlog_flush(cnd *d, rlog *r, uint64_t now, const char *what) {
   }
 }
 
+/* SSH-level liveness of an authenticated connection, at each tick: any
+ * packet since the last tick proves the router alive; after ka_interval
+ * without one the conductor asks (keepalive@openssh.com), and after
+ * ka_max unanswered requests it closes the connection.  Returns 0, or -1
+ * when the connection was closed. */
+static int conn_keepalive(cnd *d, dconn *c, uint64_t now) {
+  uint64_t n = conductor_sconn_rx_packets(c->sc);
+  if (!c->ka_on) {
+    c->ka_on = 1;
+    c->rx_pkts = n;
+    conductor_keepalive_init(&c->ka,
+                             (uint64_t)d->o.ka_interval_s * CONDUCTOR_SECONDS,
+                             d->o.ka_max, now);
+  } else if (n != c->rx_pkts) {
+    c->rx_pkts = n;
+    conductor_keepalive_on_rx(&c->ka, now);
+    if (c->hello_done) {
+      c->last_ka_ns = cglue_unix_ns();
+      c->dirty = 1;
+    }
+  }
+  switch (conductor_keepalive_handle_expiry(&c->ka, now)) {
+  case CONDUCTOR_KA_DEAD:
+    clog_(d, 1,
+          "router %s node %s: no answer to %u SSH keepalives (%u s apart), "
+          "silent for %.2f s, closing",
+          c->hello_done ? c->router : conductor_sconn_router(c->sc), c->node,
+          d->o.ka_max, d->o.ka_interval_s,
+          (double)(now - c->ka.last_rx_ts) / 1e9);
+    conductor_sconn_close(c->sc, CONDUCTOR_ERR_CLOSED);
+    return -1;
+  case CONDUCTOR_KA_SEND:
+    if (conductor_sconn_keepalive(c->sc) < 0) {
+      return -1; /* closed: on_sconn_close ran */
+    }
+    update_poll(c);
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
 static void on_tick(uv_timer_t *h) {
   cnd *d = h->data;
   uint64_t now = uv_hrtime();
-  uint64_t dead_ns =
-      (uint64_t)d->o.ka_interval_s * (d->o.ka_max + 1) * CONDUCTOR_SECONDS;
   dconn *c, *next;
   uint64_t grace_ns = (uint64_t)d->o.login_grace_s * CONDUCTOR_SECONDS;
   if (!d->emfile_seen) {
@@ -1251,11 +1296,7 @@ static void on_tick(uv_timer_t *h) {
       conductor_sconn_close(c->sc, CONDUCTOR_ERR_CLOSED);
       continue;
     }
-    if (now - c->last_rx_mono > dead_ns) {
-      clog_(d, 1, "router %s node %s: no keepalive for %u s, closing",
-            c->hello_done ? c->router : conductor_sconn_router(c->sc),
-            c->node, d->o.ka_interval_s * (d->o.ka_max + 1));
-      conductor_sconn_close(c->sc, CONDUCTOR_ERR_CLOSED);
+    if (c->authed && conn_keepalive(d, c, now) != 0) {
       continue;
     }
     /* "Last keepalive" is written every 10 s: one fsync'd transaction per

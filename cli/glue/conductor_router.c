@@ -63,6 +63,9 @@ typedef struct rlink {
   conductor_outbox *ob;
   conductor_keepalive ka;
   uint64_t ka_seq;
+  uint64_t rx_pkts;     /* SSH packets from the conductor seen so far */
+  unsigned ipc_version; /* chosen in HELLO_ACK */
+  int no_conn_alarm;    /* "No connectivity" raised (locally) */
   unsigned attempt;
   uint64_t deadline; /* handshake deadline, monotonic ns */
   char last_err[512];
@@ -354,6 +357,14 @@ static void link_fail(rlink *l, int rv, const char *why) {
   if (r->stopping) {
     return;
   }
+  if (was_up && !l->no_conn_alarm) {
+    /* The product's system/major alarm, raised here on the router: the
+     * conductor node cannot be told over the link that just died. */
+    l->no_conn_alarm = 1;
+    rlog(r, 1, "alarm raised (system/major): No connectivity to "
+               "conductor.%s (%s:%u: %s)",
+         l->peer_node, l->host, (unsigned)l->port, l->last_err);
+  }
   delay = conductor_backoff_delay(l->attempt, r->o.backoff_base_ns,
                                   r->o.backoff_cap_ns, rnd_next(r));
   if (l->attempt < 30) {
@@ -436,7 +447,14 @@ static void handle_frame(rlink *l, const uint8_t *f, size_t len) {
       l->state = L_UP;
       l->attempt = 0;
       snprintf(l->peer_node, sizeof l->peer_node, "%s", m.node);
+      l->ipc_version = m.version;
       conductor_outbox_connected(l->ob, uv_hrtime());
+      if (l->no_conn_alarm) {
+        l->no_conn_alarm = 0;
+        rlog(r, 1, "alarm cleared (system/major): No connectivity to "
+                   "conductor.%s",
+             l->peer_node);
+      }
       for (i = 0; i < l->nent; i++) {
         l->ent[i].inflight = 0;
       }
@@ -532,10 +550,26 @@ static int link_maybe_hello(rlink *l) {
     return -1;
   }
   l->state = L_HELLO;
+  l->ipc_version = 0;
   conductor_keepalive_init(&l->ka, (uint64_t)r->o.ka_interval_s *
                                        CONDUCTOR_SECONDS,
                            r->o.ka_max, uv_hrtime());
+  l->rx_pkts = conductor_client_rx_packets(l->cl);
   return 0;
+}
+
+/* Liveness: any SSH packet from the conductor (a frame, the answer to our
+ * keepalive@openssh.com, its own keepalive request) since the last look. */
+static void link_note_rx(rlink *l) {
+  uint64_t n;
+  if (l->cl == NULL || l->state < L_HELLO) {
+    return;
+  }
+  n = conductor_client_rx_packets(l->cl);
+  if (n != l->rx_pkts) {
+    l->rx_pkts = n;
+    conductor_keepalive_on_rx(&l->ka, uv_hrtime());
+  }
 }
 
 static void link_process(rlink *l) {
@@ -549,9 +583,9 @@ static void link_process(rlink *l) {
   if (link_maybe_hello(l) != 0) {
     return;
   }
+  link_note_rx(l);
   while (l->cl && (n = conductor_client_read_frame(l->cl, buf, sizeof buf)) >
                       0) {
-    conductor_keepalive_on_rx(&l->ka, uv_hrtime());
     handle_frame(l, buf, (size_t)n);
     explicit_bzero(buf, (size_t)n); /* a KEY frame holds key material */
     if (l->cl == NULL) {
@@ -579,7 +613,6 @@ static void link_process(rlink *l) {
     return;
   }
   while ((n = conductor_client_read_frame(l->cl, buf, sizeof buf)) > 0) {
-    conductor_keepalive_on_rx(&l->ka, uv_hrtime());
     handle_frame(l, buf, (size_t)n);
     explicit_bzero(buf, (size_t)n);
     if (l->cl == NULL) {
@@ -653,23 +686,38 @@ static void on_link_timer(uv_timer_t *h) {
     return;
   case L_UP:
   default:
+    /* What arrived and was not read yet counts too. */
+    if (conductor_client_process(l->cl) < 0) {
+      link_fail(l, CONDUCTOR_ERR_CLOSED, conductor_client_errmsg(l->cl));
+      return;
+    }
+    link_note_rx(l);
     switch (conductor_keepalive_handle_expiry(&l->ka, now)) {
     case CONDUCTOR_KA_DEAD: {
-      char why[128];
-      snprintf(why, sizeof why, "no answer to %u keepalives (%u s apart)",
-               r->o.ka_max, r->o.ka_interval_s);
+      char why[160];
+      snprintf(why, sizeof why,
+               "no answer to %u SSH keepalives (%u s apart): conductor "
+               "declared dead, silent for %.2f s",
+               r->o.ka_max, r->o.ka_interval_s,
+               (double)(now - l->ka.last_rx_ts) / 1e9);
       link_fail(l, CONDUCTOR_ERR_CLOSED, why);
       return;
     }
-    case CONDUCTOR_KA_SEND: {
-      conductor_msg m;
-      memset(&m, 0, sizeof m);
-      m.type = CONDUCTOR_MSG_KEEPALIVE;
-      m.seq = ++l->ka_seq;
-      m.time_ns = now;
-      link_send(l, &m);
+    case CONDUCTOR_KA_SEND:
+      if (conductor_client_keepalive(l->cl) != 0) {
+        link_fail(l, CONDUCTOR_ERR_SSH, conductor_client_errmsg(l->cl));
+        return;
+      }
+      if (l->ipc_version < CONDUCTOR_VERSION_SSH_KEEPALIVE) {
+        /* A conductor before IPC version 4 counts only frames. */
+        conductor_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = CONDUCTOR_MSG_KEEPALIVE;
+        m.seq = ++l->ka_seq;
+        m.time_ns = now;
+        link_send(l, &m);
+      }
       break;
-    }
     default:
       break;
     }

@@ -306,6 +306,7 @@ struct conductor_sconn {
   char router[CONDUCTOR_NAME_MAX];
   char *key_b64; /* the key it authenticated with (malloc'ed) */
   void *user_data;
+  struct ssh_counter_struct rcnt; /* SSH packets in and out (libssh) */
 };
 
 static void slog(conductor_server *srv, int level, const char *fmt, ...)
@@ -674,6 +675,7 @@ int conductor_server_accept(conductor_server *srv, conductor_sconn **pc) {
     free(c);
     return CONDUCTOR_ERR_NOMEM;
   }
+  ssh_set_counters(c->session, NULL, &c->rcnt);
   if (ssh_bind_accept_fd(srv->bind, c->session, fd) != SSH_OK) {
     slog(srv, 1, "%s: ssh accept: %s", c->peer, ssh_get_error(srv->bind));
     ssh_free(c->session);
@@ -845,6 +847,51 @@ void conductor_sconn_close(conductor_sconn *c, int reason) {
   }
 }
 
+/* ---- SSH keepalives ------------------------------------------------------ */
+
+/*
+ * keepalive@openssh.com (RFC 4254 section 4: a global request the peer does
+ * not know is answered with SSH_MSG_REQUEST_FAILURE; OpenSSH and libssh
+ * answer this one with SUCCESS or FAILURE, both prove the peer alive).
+ * libssh's ssh_send_keepalive() sends it with want-reply in non-blocking
+ * mode, polls once and leaves the request pending; a later call first
+ * collects that answer (and sends nothing), so two calls in a row send a
+ * new request exactly when the previous one was answered, and none while it
+ * is still outstanding.  The answer itself is counted by libssh's packet
+ * counter, which is what the host watches.
+ */
+static void send_keepalive(ssh_session s) {
+  ssh_send_keepalive(s);
+  ssh_send_keepalive(s);
+}
+
+int conductor_sconn_keepalive(conductor_sconn *c) {
+  int rc;
+  if (c->state != SC_OPEN || c->in_process) {
+    return 0;
+  }
+  /* libssh handles whatever is already readable while it waits for the
+   * answer: channel data reaches on_frame from here, as from process. */
+  c->in_process = 1;
+  send_keepalive(c->session);
+  c->in_process = 0;
+  if (c->state != SC_CLOSING &&
+      (ssh_get_status(c->session) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+    c->state = SC_CLOSING;
+    c->close_reason = CONDUCTOR_ERR_CLOSED;
+  }
+  if (c->state == SC_CLOSING) {
+    rc = c->close_reason;
+    sconn_free(c);
+    return rc ? rc : CONDUCTOR_ERR_CLOSED;
+  }
+  return 0;
+}
+
+uint64_t conductor_sconn_rx_packets(const conductor_sconn *c) {
+  return c->rcnt.in_packets;
+}
+
 /* ---- router node (client) ---------------------------------------------- */
 
 struct conductor_client {
@@ -859,6 +906,7 @@ struct conductor_client {
   struct sockaddr_storage addr;
   socklen_t addrlen;
   bytebuf rx, tx;
+  struct ssh_counter_struct rcnt; /* SSH packets in and out (libssh) */
   char host[256];
   char known_hosts[512];
   char err[512];
@@ -903,6 +951,7 @@ int conductor_client_new(conductor_client **pcl, const char *host,
   if (cl->session == NULL) {
     return CONDUCTOR_ERR_NOMEM;
   }
+  ssh_set_counters(cl->session, NULL, &cl->rcnt);
   ssh_options_set(cl->session, SSH_OPTIONS_HOST, host);
   ssh_options_set(cl->session, SSH_OPTIONS_PORT, &p);
   ssh_options_set(cl->session, SSH_OPTIONS_USER, user ? user : "router");
@@ -1183,4 +1232,21 @@ int conductor_client_send(conductor_client *cl, const uint8_t *frame,
     return CONDUCTOR_ERR_SSH;
   }
   return 0;
+}
+
+int conductor_client_keepalive(conductor_client *cl) {
+  if (cl->state != CONDUCTOR_CLIENT_READY) {
+    return CONDUCTOR_ERR_UNEXPECTED;
+  }
+  send_keepalive(cl->session);
+  if (!ssh_is_connected(cl->session)) {
+    cfail(cl, CONDUCTOR_ERR_CLOSED, "conductor %s:%u disconnected", cl->host,
+          (unsigned)cl->port);
+    return CONDUCTOR_ERR_SSH;
+  }
+  return 0;
+}
+
+uint64_t conductor_client_rx_packets(const conductor_client *cl) {
+  return cl->rcnt.in_packets;
 }

@@ -110,9 +110,13 @@ typedef struct conductor_mem {
 
 #define CONDUCTOR_PORT 930            /* default conductor SSH port */
 #define CONDUCTOR_SUBSYSTEM "svr-conductor" /* SSH subsystem bearing the IPC */
-#define CONDUCTOR_PROTO_VERSION 3     /* highest IPC version we speak; 2:
+#define CONDUCTOR_PROTO_VERSION 4     /* highest IPC version we speak; 2:
                                          HELLO carries the router's epoch;
-                                         3: KEY and KEY_ACK (rekey) */
+                                         3: KEY and KEY_ACK (rekey);
+                                         4: liveness by SSH keepalives */
+/* From this IPC version on, neither side needs KEEPALIVE frames: liveness
+ * is SSH-level (keepalive@openssh.com, docs/libconductor.md 1.2). */
+#define CONDUCTOR_VERSION_SSH_KEEPALIVE 4
 #define CONDUCTOR_FRAME_HDR_LEN 8     /* length(4) type(2) flags(2) */
 #define CONDUCTOR_MAX_BODY_LEN 4096   /* largest body we accept */
 #define CONDUCTOR_MAX_FRAME_LEN (CONDUCTOR_FRAME_HDR_LEN + CONDUCTOR_MAX_BODY_LEN)
@@ -655,6 +659,19 @@ CONDUCTOR_EXTERN void *conductor_sconn_get_user_data(const conductor_sconn *c);
  * object freed before it returns; from inside on_frame the close happens
  * when conductor_sconn_process() returns (which then returns < 0). */
 CONDUCTOR_EXTERN void conductor_sconn_close(conductor_sconn *c, int reason);
+/* SSH-level liveness (docs/libconductor.md 1.2).  Sends a
+ * "keepalive@openssh.com" global request with want-reply (RFC 4254 4) on
+ * an authenticated connection, unless one is still unanswered (the peer
+ * answers in order; a second would prove nothing more).  The answer,
+ * REQUEST_SUCCESS or REQUEST_FAILURE, and anything else the peer sends,
+ * advance conductor_sconn_rx_packets().  Call it outside callbacks, as
+ * conductor_sconn_process(); returns 0, or < 0 after the connection was
+ * closed and freed (on_close ran), like conductor_sconn_process(). */
+CONDUCTOR_EXTERN int conductor_sconn_keepalive(conductor_sconn *c);
+/* SSH packets received from the peer so far (any kind, after the key
+ * exchange's first packets): a host compares it between its keepalive
+ * ticks. */
+CONDUCTOR_EXTERN uint64_t conductor_sconn_rx_packets(const conductor_sconn *c);
 
 typedef enum conductor_client_state {
   CONDUCTOR_CLIENT_CONNECTING = 0,
@@ -702,6 +719,11 @@ CONDUCTOR_EXTERN conductor_ssize conductor_client_read_frame(
 CONDUCTOR_EXTERN int conductor_client_send(conductor_client *cl,
                                            const uint8_t *frame, size_t len);
 CONDUCTOR_EXTERN const char *conductor_client_errmsg(
+    const conductor_client *cl);
+/* As conductor_sconn_keepalive() for the router side (only when READY):
+ * returns 0, CONDUCTOR_ERR_UNEXPECTED (not READY) or CONDUCTOR_ERR_SSH. */
+CONDUCTOR_EXTERN int conductor_client_keepalive(conductor_client *cl);
+CONDUCTOR_EXTERN uint64_t conductor_client_rx_packets(
     const conductor_client *cl);
 
 /* ---- keys ---------------------------------------------------------------- */
