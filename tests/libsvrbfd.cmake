@@ -8,6 +8,9 @@ if(TARGET svrbfd_static)
   svr_add_test(NAME bfd_pkt_test LABEL unit SOURCES bfd_pkt_test.c
                LIBS svrbfd_static PkgConfig::LIBCRYPTO)
   target_include_directories(bfd_pkt_test PRIVATE ${bfd_test_inc})
+  # svrbfd_session_del from inside the session's own callbacks (deferred)
+  svr_add_test(NAME bfd_delete_test LABEL unit SOURCES bfd_delete_test.c
+               LIBS svrbfd_static)
   svr_add_test(NAME bfd_session_test LABEL unit SOURCES bfd_session_test.c
                LIBS svrbfd_static PkgConfig::LIBCRYPTO)
   target_include_directories(bfd_session_test PRIVATE ${bfd_test_inc})

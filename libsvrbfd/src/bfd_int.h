@@ -96,6 +96,10 @@ struct svrbfd_session {
   svrbfd_session *prev, *next;
   /* ready (transmit) list */
   svrbfd_session *rprev, *rnext;
+  /* svrbfd_session_del called from a callback: freed when the library call
+   * that ran the callback returns (ctx->graveyard); reported no more */
+  int deleted;
+  svrbfd_session *gnext;
   int on_ready;
 
   svrbfd_session_config cfg;
@@ -177,6 +181,9 @@ struct svrbfd_ctx {
   struct bfd_pq_ctx *pq;            /* reflection queue, allocated on use */
   svrbfd_session *pq_rhead, *pq_rtail; /* sessions with an echo request due */
   svrbfd_pq_ctx_stats stats_echo;
+  /* > 0 while a library call that may run callbacks is in progress */
+  int busy;
+  svrbfd_session *graveyard; /* deleted from a callback, not yet freed */
 };
 
 /* ---- pq_session.c: echo tests owned by sessions ------------------------ */
@@ -198,6 +205,10 @@ int svrbfd__session_echo_failed(svrbfd_session *s, svrbfd_tstamp ts);
 /* ---- ctx.c ------------------------------------------------------------ */
 void svrbfd__ctx_ready_push(svrbfd_ctx *ctx, svrbfd_session *s);
 void svrbfd__ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s);
+/* Around a public call that may run callbacks: a session deleted from one
+ * is freed by svrbfd__ctx_leave when the outermost call ends. */
+void svrbfd__ctx_enter(svrbfd_ctx *ctx);
+void svrbfd__ctx_leave(svrbfd_ctx *ctx);
 /* Recomputes the session's heap key from its deadlines. */
 void svrbfd__session_reschedule(svrbfd_session *s);
 

@@ -151,7 +151,7 @@ void svrbfd_ctx_del(svrbfd_ctx *ctx) {
 /* ---- ready list and heap ----------------------------------------------- */
 
 void svrbfd__ctx_ready_push(svrbfd_ctx *ctx, svrbfd_session *s) {
-  if (s->on_ready) {
+  if (s->on_ready || s->deleted) {
     return;
   }
   s->on_ready = 1;
@@ -185,6 +185,10 @@ void svrbfd__ctx_ready_remove(svrbfd_ctx *ctx, svrbfd_session *s) {
 
 void svrbfd__session_reschedule(svrbfd_session *s) {
   svrbfd_tstamp k = s->next_tx;
+  if (s->deleted) {
+    svrbfd__theap_remove(&s->ctx->theap, s);
+    return;
+  }
   if (s->detect_at < k) {
     k = s->detect_at;
   }
@@ -220,14 +224,16 @@ svrbfd_tstamp svrbfd_ctx_get_expiry(const svrbfd_ctx *ctx) {
   return ctx->theap.len ? ctx->theap.a[0].key : SVRBFD_TSTAMP_MAX;
 }
 
-int svrbfd_ctx_handle_expiry(svrbfd_ctx *ctx, svrbfd_tstamp ts) {
-  if (ctx == NULL) {
-    return SVRBFD_ERR_INVALID_ARGUMENT;
-  }
+static int bfd_handle_expiry(svrbfd_ctx *ctx, svrbfd_tstamp ts) {
   while (ctx->theap.len && ctx->theap.a[0].key <= ts) {
     svrbfd_session *s = ctx->theap.a[0].s;
+    int rv;
+    if (s->deleted) {
+      svrbfd__theap_remove(&ctx->theap, s);
+      continue;
+    }
     /* echo deadlines first: svrbfd__session_expiry reschedules with them */
-    int rv = svrbfd__pq_session_expiry(s, ts);
+    rv = svrbfd__pq_session_expiry(s, ts);
     if (rv == 0) {
       rv = svrbfd__session_expiry(s, ts);
     }
@@ -236,6 +242,17 @@ int svrbfd_ctx_handle_expiry(svrbfd_ctx *ctx, svrbfd_tstamp ts) {
     }
   }
   return 0;
+}
+
+int svrbfd_ctx_handle_expiry(svrbfd_ctx *ctx, svrbfd_tstamp ts) {
+  int rv;
+  if (ctx == NULL) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  svrbfd__ctx_enter(ctx);
+  rv = bfd_handle_expiry(ctx, ts);
+  svrbfd__ctx_leave(ctx);
+  return rv;
 }
 
 svrbfd_ssize svrbfd_ctx_write_pkt(svrbfd_ctx *ctx, svrbfd_path *path,
@@ -315,16 +332,30 @@ static int bfd_drop(svrbfd_ctx *ctx, svrbfd_session *s, int code) {
   return code;
 }
 
+static int bfd_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
+                        const uint8_t *data, size_t datalen,
+                        svrbfd_tstamp ts);
+
 int svrbfd_ctx_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
+                        const uint8_t *data, size_t datalen,
+                        svrbfd_tstamp ts) {
+  int rv;
+  if (ctx == NULL || path == NULL || (data == NULL && datalen)) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  svrbfd__ctx_enter(ctx);
+  rv = bfd_read_pkt(ctx, path, data, datalen, ts);
+  svrbfd__ctx_leave(ctx);
+  return rv;
+}
+
+static int bfd_read_pkt(svrbfd_ctx *ctx, const svrbfd_path *path,
                         const uint8_t *data, size_t datalen,
                         svrbfd_tstamp ts) {
   svrbfd_pkt pkt;
   svrbfd_session *s;
   int rv;
 
-  if (ctx == NULL || path == NULL || (data == NULL && datalen)) {
-    return SVRBFD_ERR_INVALID_ARGUMENT;
-  }
   ctx->stats.rx_packets++;
   if (svr_demux_classify(data, datalen) == SVR_DEMUX_CONTROL) {
     /* an SVR control datagram: echo request or reply (pq_session.c) */
@@ -531,12 +562,42 @@ int svrbfd_session_new_versioned(svrbfd_ctx *ctx, svrbfd_session **psession,
   return 0;
 }
 
+static void bfd_session_free(svrbfd_session *s);
+
+void svrbfd__ctx_enter(svrbfd_ctx *ctx) { ctx->busy++; }
+
+void svrbfd__ctx_leave(svrbfd_ctx *ctx) {
+  if (--ctx->busy > 0) {
+    return;
+  }
+  while (ctx->graveyard) {
+    svrbfd_session *s = ctx->graveyard;
+    ctx->graveyard = s->gnext;
+    bfd_session_free(s);
+  }
+}
+
+/* From a callback (the context is busy) the session is only marked: the
+ * call that ran the callback may still hold it.  It leaves the ready list,
+ * reports nothing more, and is freed when that call ends. */
 void svrbfd_session_del(svrbfd_session *s) {
   svrbfd_ctx *ctx;
-  if (s == NULL) {
+  if (s == NULL || s->deleted) {
     return;
   }
   ctx = s->ctx;
+  if (ctx->busy) {
+    s->deleted = 1;
+    s->gnext = ctx->graveyard;
+    ctx->graveyard = s;
+    svrbfd__ctx_ready_remove(ctx, s);
+    return;
+  }
+  bfd_session_free(s);
+}
+
+static void bfd_session_free(svrbfd_session *s) {
+  svrbfd_ctx *ctx = s->ctx;
   svrbfd__ctx_ready_remove(ctx, s);
   svrbfd__theap_remove(&ctx->theap, s);
   svrbfd__tab_remove(&ctx->by_discr, svrbfd__hash_u32(s->local_discr), s);
@@ -571,7 +632,13 @@ svrbfd_session *svrbfd_ctx_next_session(const svrbfd_ctx *ctx,
   if (ctx == NULL) {
     return NULL;
   }
-  return prev ? prev->next : ctx->first;
+  {
+    svrbfd_session *n = prev ? prev->next : ctx->first;
+    while (n && n->deleted) { /* deleted from a callback, not yet freed */
+      n = n->next;
+    }
+    return n;
+  }
 }
 
 void svrbfd_session_get_info(const svrbfd_session *s,

@@ -16,7 +16,7 @@
 static int bfd_report(svrbfd_session *s, int up, svrbfd_tstamp ts) {
   svrbfd_ctx *ctx = s->ctx;
   s->reported_up = up;
-  if (ctx->cb.path_status &&
+  if (ctx->cb.path_status && !s->deleted &&
       ctx->cb.path_status(ctx, s, up, ts, ctx->user_data) != 0) {
     return SVRBFD_ERR_CALLBACK_FAILURE;
   }

@@ -44,7 +44,7 @@ void svrbfd__pq_ctx_free(svrbfd_ctx *ctx) {
 
 static void pq_ready_push(svrbfd_session *s) {
   svrbfd_ctx *ctx = s->ctx;
-  if (s->on_pq_ready) {
+  if (s->on_pq_ready || s->deleted) {
     return;
   }
   s->on_pq_ready = 1;

@@ -178,7 +178,7 @@ static int bfd_set_state(svrbfd_session *s, svrbfd_state ns, svrbfd_diag diag,
   /* The protocol state change is reported before the path status it
    * causes (hold-down 0 reports "up" at once), so a host always sees
    * session_state(.., UP) before path_status(.., 1). */
-  if (ctx->cb.session_state &&
+  if (ctx->cb.session_state && !s->deleted &&
       ctx->cb.session_state(ctx, s, old, ns, diag, ts, ctx->user_data) != 0) {
     rv = SVRBFD_ERR_CALLBACK_FAILURE;
   }
@@ -216,7 +216,7 @@ static int bfd_update_dest(svrbfd_session *s, const svrbfd_path *path,
     svrbfd_addr before = s->dest;
     s->dest = obs;
     s->remote_changes++;
-    if (ctx->cb.remote_changed &&
+    if (ctx->cb.remote_changed && !s->deleted &&
         ctx->cb.remote_changed(ctx, s, &before, &obs, ts, ctx->user_data) != 0) {
       return SVRBFD_ERR_CALLBACK_FAILURE;
     }
@@ -476,9 +476,12 @@ int svrbfd__session_expiry(svrbfd_session *s, svrbfd_tstamp ts) {
 int svrbfd_session_set_admin_down(svrbfd_session *s, int down,
                                   svrbfd_tstamp ts) {
   int rv;
-  if (s == NULL) {
+  svrbfd_ctx *ctx;
+  if (s == NULL || s->deleted) {
     return SVRBFD_ERR_INVALID_ARGUMENT;
   }
+  ctx = s->ctx;
+  svrbfd__ctx_enter(ctx);
   if (down) {
     rv = bfd_set_state(s, SVRBFD_STATE_ADMIN_DOWN, SVRBFD_DIAG_ADMIN_DOWN, ts);
   } else if (s->state == SVRBFD_STATE_ADMIN_DOWN) {
@@ -488,6 +491,7 @@ int svrbfd_session_set_admin_down(svrbfd_session *s, int down,
   }
   bfd_arm_tx(s, ts);
   svrbfd__session_reschedule(s);
+  svrbfd__ctx_leave(ctx); /* |s| may be freed here */
   return rv;
 }
 

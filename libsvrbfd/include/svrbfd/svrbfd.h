@@ -444,7 +444,13 @@ SVRBFD_EXTERN int svrbfd_session_new_versioned(svrbfd_ctx *ctx,
   svrbfd_session_new_versioned((C), (P), SVRBFD_SESSION_CONFIG_VERSION,       \
                                (CFG), (U), (TS))
 
-/* Removes and frees a session (sends nothing).  NULL is a no-op. */
+/*
+ * Removes and frees a session (sends nothing).  NULL is a no-op.  Safe from
+ * inside any callback, for the session being reported too: there the
+ * session is reported no more (no further callback), skipped by
+ * svrbfd_ctx_next_session(), and freed before the library call that ran the
+ * callback returns; a second call for it is a no-op.
+ */
 SVRBFD_EXTERN void svrbfd_session_del(svrbfd_session *session);
 
 /*
