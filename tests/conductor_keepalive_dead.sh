@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A peer that stops answering SSH keepalives is declared dead (docs/
 # libconductor.md 1.2), both ways, keepalive interval 2 s x 2 attempts:
 # A. the conductor frozen with SIGSTOP: the router's keepalive@openssh.com

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # SSH keepalives interoperate with OpenSSH (docs/libconductor.md 1.2).
 # 1. OpenSSH's client with ServerAliveInterval=1, ServerAliveCountMax=2 (it
 #    gives up after about 3 s without an answer to its keepalive@openssh.com)
