@@ -87,6 +87,46 @@ for f in $libs; do
   fi
 done
 
+# Version scripts (issue 16 item 7): one naming scheme for the version
+# nodes of the five libraries, <LIBRARY>_<major>.<minor> after the release
+# that added the symbols (SVRBFD_0.1), and explicit symbol lists: a
+# wildcard in a global: section would export a new function silently, so a
+# new export must be a line in the map.  Every symbol a shared library
+# exports carries one of its map's versions.
+for name in "${!PFX[@]}"; do
+  map=$(ls "$SVR_SOURCE_DIR"/lib*/"lib$name.map" 2>/dev/null | head -n 1)
+  [ -n "$map" ] || { svr_fail "lib$name: no version script lib$name.map"; continue; }
+  up=$(echo "$name" | tr a-z A-Z)
+  nodes=$(sed 's|/\*.*\*/||' "$map" | awk '/^[A-Za-z0-9_.]+ *\{/ { print $1 }')
+  badnode=$(echo "$nodes" | grep -vE "^${up}_[0-9]+\.[0-9]+$" || true)
+  if [ -z "$nodes" ] || [ -n "$badnode" ]; then
+    svr_fail "lib$name.map: version node(s) '$(echo $badnode)' not named ${up}_<major>.<minor>"
+  else
+    svr_pass "lib$name.map: version nodes $(echo $nodes)"
+  fi
+  # tokens of global: sections (comments dropped) with a glob character
+  wild=$(sed 's|/\*.*\*/||' "$map" | awk '
+    /global:/ { g = 1; sub(/.*global:/, "") }
+    /local:/  { g = 0 }
+    g { for (i = 1; i <= NF; i++) if ($i ~ /[*?\[]/) print $i }')
+  if [ -n "$wild" ]; then
+    svr_fail "lib$name.map: wildcard(s) in global: $(echo $wild) (list each exported function by name)"
+  else
+    svr_pass "lib$name.map: explicit symbol list, no wildcard"
+  fi
+  so=$(find "$B" -name "lib$name.so" -not -path '*/CMakeFiles/*' | head -n 1)
+  if [ -n "$so" ]; then
+    unv=$(nm -D --defined-only "$so" | awk -v nodes=" $(echo $nodes) " '
+      NF == 3 && $2 != "A" { v = $3; sub(/^[^@]*@+/, "", v)
+                             if (v == $3 || index(nodes, " " v " ") == 0) print $3 }')
+    if [ -n "$unv" ]; then
+      svr_fail "lib$name.so: exports outside the map's versions: $(echo $unv | head -c 300)"
+    else
+      svr_pass "lib$name.so: every export carries a version of lib$name.map"
+    fi
+  fi
+done
+
 # A vendor's program with its own bfd_malloc and fwd_open (different
 # signatures from ours on purpose) links with every static archive.  main()
 # calls into each library, pulling in the members that used to define
