@@ -23,13 +23,15 @@
 #include <svrfwdet/svrfwdet.h>
 
 #include "fwdet_glue.h"
+#include "svr_cli.h"
 
-#define EX_DISABLED 0 /* probe: verdict "transform disabled"; respond: ok */
-#define EX_ENABLED 1  /* probe: verdict "transform enabled" */
-#define EX_USAGE 2
-#define EX_NOREPORT 3 /* probe: no burst was answered */
-#define EX_PRIV 4     /* missing CAP_NET_RAW / CAP_NET_ADMIN */
-#define EX_SYS 5      /* any other system failure */
+/* the suite's exit status table (docs/cli.md) */
+#define EX_DISABLED SVR_EXIT_OK        /* verdict "transform disabled" */
+#define EX_ENABLED SVR_EXIT_NEGATIVE   /* verdict "transform enabled" */
+#define EX_USAGE SVR_EXIT_USAGE
+#define EX_INCONCLUSIVE SVR_EXIT_INCONCLUSIVE /* too few answered bursts */
+#define EX_PRIV SVR_EXIT_PERMISSION    /* missing CAP_NET_RAW / CAP_NET_ADMIN */
+#define EX_SYS SVR_EXIT_SYSTEM         /* any other system failure */
 
 static volatile sig_atomic_t stop_flag;
 
@@ -41,6 +43,8 @@ static void on_signal(int sig) {
 static const char *prog = "svr-fwdet";
 
 static void usage(FILE *f) {
+  svrfwdet_settings d;
+  svrfwdet_settings_default(&d);
   fprintf(f,
 "Usage: %s probe --peer ADDR [OPTIONS]\n"
 "       %s respond [OPTIONS]\n"
@@ -70,11 +74,19 @@ static void usage(FILE *f) {
 "  --peer ADDR            peer address (IPv4 or IPv6), required\n"
 "  --bursts N             bursts to send before printing (default 3 = the\n"
 "                         lost-bursts rule; 0 = until interrupted)\n"
-"  --interval S           detect-interval in seconds, 1-86400 (default 300;\n"
-"                         the first burst goes at once)\n"
-"  --interval-ms MS       detect-interval in milliseconds (tests)\n"
-"  --report-timeout-ms MS wait for a report this long (default 5000, at\n"
-"                         most the interval)\n"
+"  --interval S           seconds between bursts, 1-86400 (default 1: a\n"
+"                         one-shot probe answers in about 3 s; svr-router's\n"
+"                         detector uses the product's 300); the first burst\n"
+"                         goes at once\n"
+"  --interval-ms MS       the same in milliseconds, 10-86400000\n"
+"  --report-timeout-ms MS wait for a report this long, at least the\n"
+"                         responder's collect time (%u ms by default) and at\n"
+"                         most the interval (default 5000, capped to it)\n"
+"  --port N               local UDP port for requests and reports (default\n"
+"                         1280; 0 = any free port, to probe from a host where\n"
+"                         svr-router owns 1280/UDP)\n"
+"  --bind ADDR            local address to probe from (default: the route's\n"
+"                         source address toward the peer)\n"
 "  --lost-bursts N        consecutive losses that set a reason (default 3)\n"
 "  --passed-bursts N      consecutive arrivals that clear it (default 2)\n"
 "  --mode MODE            auto-detect (default), always-transform or disabled\n"
@@ -82,7 +94,8 @@ static void usage(FILE *f) {
 "  --mtu N                fragment the jumbo SYN for this MTU (default: the\n"
 "                         kernel's path MTU toward the peer)\n"
 "  --watch                print one line per burst (with --json: one JSON\n"
-"                         object per line) and the table at the end\n"
+"                         object per line) and the table at the end; on by\n"
+"                         default when standard output is a terminal\n"
 "\n"
 "respond options:\n"
 "  --duration S           exit after S seconds (default: until SIGINT/SIGTERM)\n"
@@ -96,23 +109,30 @@ static void usage(FILE *f) {
 "  --node-name NAME       our node name (default: the host name)\n"
 "  --json                 machine-readable output on stdout\n"
 "  -h, --help             this text\n"
-"  -V, --version          library version\n"
+"  -V, --version          program and library version\n"
 "\n"
 "Privileges: CAP_NET_RAW (raw IP socket to send, AF_PACKET socket to capture)\n"
 "and, for 'respond', CAP_NET_ADMIN (it installs nftables table\n"
 "inet svr_fwdet_<pid> dropping TCP to local ports 1280/1283 in the input hook,\n"
 "so the kernel answers no probe with RST or SYN-ACK; removed on exit).\n"
-"Both sides bind UDP port 1280.\n"
+"The responder binds UDP port 1280; the prober too unless --port says.\n"
 "\n"
-"Exit status:\n"
-"  0  probe: transform disabled (no stateful interference); respond: clean exit\n"
+"Exit status (the suite's table, docs/cli.md):\n"
+"  0  probe: transform disabled: enough bursts (--lost-bursts) were answered\n"
+"     and none kept losing a kind; respond: clean exit\n"
 "  1  probe: transform enabled (the Reason(s) column says why)\n"
 "  2  usage error\n"
-"  3  probe: no burst was answered (peer not running 'respond', or 1280/UDP\n"
-"     blocked); nothing can be concluded\n"
+"  3  probe: inconclusive: fewer answered bursts than --lost-bursts (peer not\n"
+"     running 'respond', 1280/UDP blocked, or interrupted), so no\n"
+"     'no interference' can be concluded\n"
 "  4  missing privilege (CAP_NET_RAW / CAP_NET_ADMIN)\n"
-"  5  other system error (socket, route, nft)\n",
-          prog, prog, prog);
+"  5  other system error (socket, route, nft)\n"
+"\n"
+"Examples:\n"
+"  svr-fwdet respond                       # on the peer\n"
+"  svr-fwdet probe --peer 10.99.0.2        # verdict in about 3 s\n"
+"  svr-fwdet probe --peer 10.99.0.2 --port 0 --json   # beside svr-router\n",
+          prog, prog, prog, (unsigned)(d.collect_ns / SVRFWDET_MILLISECONDS));
 }
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max,
@@ -147,6 +167,7 @@ static void json_str(FILE *f, const char *s) {
 
 typedef struct app {
   int json;
+  int inconclusive; /* probe ended without enough answered bursts */
   int watch;
   unsigned long bursts;
   unsigned long bursts_done;
@@ -185,8 +206,11 @@ static void on_burst(svrfwdet_ctx *ctx, svrfwdet_path *p, uint32_t burst,
   svrfwdet_path_get_info(p, &i);
   svrfwdet_reasons_format(r, sizeof(r), i.reasons);
   if (a->json) {
-    printf("{\"event\":\"burst\",\"burst\":%u,\"answered\":%s,\"arrived\":",
-           burst, arrived >= 0 ? "true" : "false");
+    char tb[SVR_CLI_TIME_LEN];
+    printf("{\"event\":\"burst\",\"time\":\"%s\",\"burst\":%u,\"answered\":%s,"
+           "\"arrived\":",
+           svr_cli_time_iso(tb, sizeof(tb), svr_cli_unix_ns()), burst,
+           arrived >= 0 ? "true" : "false");
     json_kinds(stdout, arrived >= 0 ? (unsigned)arrived : 0u);
     printf(",\"lost\":");
     json_kinds(stdout, arrived >= 0 ? (~(unsigned)arrived) & 0xfu : 0u);
@@ -222,7 +246,12 @@ static void print_table(const app *a, const svrfwdet_ctx *ctx,
   svrfwdet_reasons_format(r, sizeof(r), i.reasons);
   peer = i.peer_router_name[0] ? i.peer_router_name : a->peer_str;
   if (a->json) {
-    printf("{\"router\":");
+    char tb[SVR_CLI_TIME_LEN];
+    printf("{\"event\":\"result\",\"time\":\"%s\",\"verdict\":\"%s\",\"router\":",
+           svr_cli_time_iso(tb, sizeof(tb), svr_cli_unix_ns()),
+           a->inconclusive ? "inconclusive"
+           : i.transform   ? "transform"
+                           : "no_interference");
     json_str(stdout, a->router);
     printf(",\"node\":");
     json_str(stdout, a->node);
@@ -262,6 +291,11 @@ static void print_table(const app *a, const svrfwdet_ctx *ctx,
   printf("\nmode %s, bursts sent %u, answered %u, timed out %u\n",
          svrfwdet_mode_name(i.mode), i.bursts_sent, i.bursts_answered,
          i.bursts_timed_out);
+  printf("verdict: %s\n", a->inconclusive
+                              ? "inconclusive (too few answered bursts to "
+                                "conclude there is no interference)"
+                          : i.transform ? "stateful interference: transform enabled"
+                                        : "no stateful interference");
   printf("request-sent %llu  reply-received %llu  discovery-timeout %llu  "
          "tcp-reset-received %llu  unknown-received %llu\n",
          (unsigned long long)st.request_sent,
@@ -295,7 +329,9 @@ enum {
   O_NO_NFT,
   O_ROUTER,
   O_NODE,
-  O_JSON
+  O_JSON,
+  O_PORT,
+  O_BIND
 };
 
 static const struct option long_opts[] = {
@@ -315,6 +351,8 @@ static const struct option long_opts[] = {
     {"router-name", required_argument, NULL, O_ROUTER},
     {"node-name", required_argument, NULL, O_NODE},
     {"json", no_argument, NULL, O_JSON},
+    {"port", required_argument, NULL, O_PORT},
+    {"bind", required_argument, NULL, O_BIND},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
@@ -349,6 +387,9 @@ int main(int argc, char **argv) {
   svrfwdet_path_config_default(&pc);
   svrfwdet_settings_default(&st);
   a.bursts = SVRFWDET_DEFAULT_LOST_BURSTS;
+  /* a one-shot probe: bursts 1 s apart, not the daemon's 300 s */
+  pc.detect_interval_s = 1;
+  pc.detect_interval_ns = 0;
   if (gethostname(host, sizeof(host)) != 0) {
     snprintf(host, sizeof(host), "localhost");
   }
@@ -407,6 +448,15 @@ int main(int argc, char **argv) {
       if (parse_uint(optarg, 1, 86400000, &v, "--report-timeout-ms")) {
         return EX_USAGE;
       }
+      if ((uint64_t)v * SVRFWDET_MILLISECONDS < st.collect_ns) {
+        /* the responder reports only after collecting for that long: every
+         * burst would time out and nothing could ever be concluded */
+        fprintf(stderr, "%s: --report-timeout-ms %lu is shorter than the "
+                        "responder's collect time (%llu ms): no report could "
+                        "arrive in time\n", prog, v,
+                (unsigned long long)(st.collect_ns / SVRFWDET_MILLISECONDS));
+        return EX_USAGE;
+      }
       pc.report_timeout_ns = (uint64_t)v * SVRFWDET_MILLISECONDS;
       probe_only = 1;
       break;
@@ -446,6 +496,23 @@ int main(int argc, char **argv) {
       break;
     case O_WATCH:
       a.watch = 1;
+      probe_only = 1;
+      break;
+    case O_PORT:
+      if (parse_uint(optarg, 0, 65535, &v, "--port")) {
+        return EX_USAGE;
+      }
+      g.udp_port_set = 1;
+      g.udp_port = (uint16_t)v;
+      probe_only = 1;
+      break;
+    case O_BIND:
+      if (fwdet_glue_parse_addr(&g.udp_bind, optarg) != 0) {
+        fprintf(stderr, "%s: --bind: '%s' is not a numeric IPv4 or IPv6 "
+                        "address\n", prog, optarg);
+        return EX_USAGE;
+      }
+      g.udp_bind_set = 1;
       probe_only = 1;
       break;
     case O_DURATION:
@@ -498,6 +565,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: probe needs --peer ADDR\n", prog);
     return EX_USAGE;
   }
+  if (probe && !a.json && isatty(STDOUT_FILENO)) {
+    a.watch = 1; /* progress per burst on a terminal */
+  }
   if (strlen(a.router) >= SVRFWDET_NAME_MAX ||
       strlen(a.node) >= SVRFWDET_NAME_MAX) {
     fprintf(stderr, "%s: names are limited to %d bytes\n", prog,
@@ -538,6 +608,15 @@ int main(int argc, char **argv) {
       svrfwdet_ctx_del(ctx);
       return glue_exit(rv);
     }
+    if (g.udp_bind_set) {
+      if (g.udp_bind.family != remote.family) {
+        fprintf(stderr, "%s: --bind and --peer are of different address "
+                        "families\n", prog);
+        svrfwdet_ctx_del(ctx);
+        return EX_USAGE;
+      }
+      pc.local = g.udp_bind;
+    }
     pc.remote = remote;
     pc.mtu = mtu ? (uint32_t)mtu : route_mtu;
     rv = fwdet_glue_open(&g, ctx, remote.family,
@@ -565,15 +644,30 @@ int main(int argc, char **argv) {
         return EX_SYS;
       }
     }
-    print_table(&a, ctx, a.path, &g);
     {
       svrfwdet_path_info i;
+      unsigned need = pc.lost_bursts ? pc.lost_bursts
+                                     : SVRFWDET_DEFAULT_LOST_BURSTS;
       svrfwdet_path_get_info(a.path, &i);
-      if (pc.mode == SVRFWDET_MODE_AUTO && i.bursts_answered == 0) {
-        fprintf(stderr, "%s: no burst was answered by %s (is 'svr-fwdet "
-                        "respond' running there, and 1280/UDP open?)\n",
-                prog, a.peer_str);
-        ex = EX_NOREPORT;
+      /* "No interference" needs as many answered bursts as it takes to
+       * find interference; an interrupted run short of its bursts has not
+       * decided either.  A reason found is a decision whatever happens. */
+      a.inconclusive = pc.mode == SVRFWDET_MODE_AUTO && !i.transform &&
+                       (i.bursts_answered < need ||
+                        (stop_flag && a.bursts != 0 && a.bursts_done < a.bursts));
+      print_table(&a, ctx, a.path, &g);
+      if (a.inconclusive) {
+        if (i.bursts_answered == 0) {
+          fprintf(stderr, "%s: no burst was answered by %s (is 'svr-fwdet "
+                          "respond' running there, and 1280/UDP open?)\n",
+                  prog, a.peer_str);
+        } else {
+          fprintf(stderr, "%s: inconclusive: %u of %lu bursts answered, %u "
+                          "needed to conclude there is no interference%s\n",
+                  prog, i.bursts_answered, a.bursts_done, need,
+                  stop_flag ? " (interrupted)" : "");
+        }
+        ex = EX_INCONCLUSIVE;
       } else {
         ex = i.transform ? EX_ENABLED : EX_DISABLED;
       }
@@ -622,7 +716,9 @@ int main(int argc, char **argv) {
     }
     svrfwdet_ctx_get_stats(ctx, &s);
     if (a.json) {
-      printf("{\"router\":");
+      char tb[SVR_CLI_TIME_LEN];
+      printf("{\"event\":\"stats\",\"time\":\"%s\",\"router\":",
+             svr_cli_time_iso(tb, sizeof(tb), svr_cli_unix_ns()));
       json_str(stdout, a.router);
       printf(",\"node\":");
       json_str(stdout, a.node);

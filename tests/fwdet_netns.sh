@@ -22,7 +22,8 @@
 # "enabled" with exactly the reasons above; then the firewall is removed and
 # the verdict must revert once the kinds arrived in 2 consecutive bursts
 # (passed_streak 2 at the flip, still enabled one burst before).
-# Also: exit codes (0 / 1 / 3 / 4), nft counters prove what dropped, and
+# Also: exit codes (0 / 1 / 3 / 4; 3 also for 2 of 3 bursts: inconclusive;
+# 2 for a report timeout below the collect time), nft counters prove what dropped, and
 # with --no-nft B's kernel really does answer probes with RSTs.
 # Bounded: every process has a timeout; cleanup by trap (tests/lib/netns.sh).
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
@@ -93,7 +94,7 @@ watch_case() {
   timeout 30 ip netns exec "$A" "$BIN" probe --peer "$PEER" --interval-ms 700 \
     --report-timeout-ms 600 --bursts 14 --watch --json >"$log" 2>&1 &
   pid=$!; SVR_PIDS+=("$pid")
-  if ! svr_wait_for 15 "grep -c '\"event\"' '$log' | grep -qx 3"; then
+  if ! svr_wait_for 15 "grep -c '\"event\":\"burst\"' '$log' | grep -qx 3"; then
     svr_fail "$name: fewer than 3 bursts"; kill "$pid"; return
   fi
   fw_clear   # firewall removed after burst 3
@@ -101,7 +102,7 @@ watch_case() {
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   res=$(python3 - "$log" "$want" <<'EOPY'
 import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"event"')]
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{"event":"burst"')]
 want = sys.argv[2].split(";") if sys.argv[2] else []
 bad = []
 def kinds(e, k): return e[k]
@@ -141,6 +142,33 @@ start_responder
 echo "== 1: no firewall"
 one_shot none 3 disabled "" 0
 
+echo "== 1b: the defaults answer in seconds (bursts 1 s apart, not 300 s),"
+echo "   and --port 0 probes beside a process that owns 1280/UDP"
+ip netns exec "$A" python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 1280))
+print("bound", flush=True); time.sleep(60)' >"$SVR_TMP/own1280" &
+OWN=$!; SVR_PIDS+=("$OWN")
+svr_wait_for 10 "grep -q bound '$SVR_TMP/own1280'" || svr_fail "could not take 1280/UDP in A"
+timeout 30 ip netns exec "$A" "$BIN" probe --peer "$PEER" --json >"$SVR_TMP/busy.json" 2>"$SVR_TMP/busy.err"; rc=$?
+[ "$rc" = 5 ] && grep -q -- "--port 0" "$SVR_TMP/busy.err" \
+  && svr_pass "1280/UDP taken: exit 5, the message suggests --port 0" \
+  || svr_fail "1280/UDP taken: rc=$rc $(cat "$SVR_TMP/busy.err")"
+timeout 30 ip netns exec "$A" "$BIN" probe --peer "$PEER" --port 0 --json >"$SVR_TMP/defaults.json" 2>"$SVR_TMP/defaults.err"; rc=$?
+[ "$rc" = 0 ] && [ "$(jfield "$SVR_TMP/defaults.json" 'd["bursts_answered"]')" = 3 ] \
+  && [ "$(jfield "$SVR_TMP/defaults.json" 'd["verdict"]')" = no_interference ] \
+  && svr_pass "default settings, --port 0: 3 bursts answered within the 30 s bound, verdict no_interference, exit 0" \
+  || svr_fail "default settings: rc=$rc (124 = still running after 30 s) $(cat "$SVR_TMP/defaults.err")"
+kill "$OWN"; wait "$OWN" 2>/dev/null
+ip netns exec "$A" "$BIN" probe --peer "$PEER" --port 0 --interval 5 --json --watch \
+  >"$SVR_TMP/int.json" 2>"$SVR_TMP/int.err" &
+IPID=$!; SVR_PIDS+=("$IPID")
+svr_wait_for 15 "grep -q '\"event\":\"burst\"' '$SVR_TMP/int.json'" || svr_fail "interrupt: no first burst"
+kill -INT "$IPID"; wait "$IPID"; rc=$?
+[ "$rc" = 3 ] && [ "$(jfield "$SVR_TMP/int.json" 'd["verdict"]')" = inconclusive ] \
+  && svr_pass "interrupted after 1 answered burst: exit 3, verdict inconclusive" \
+  || svr_fail "interrupted: rc=$rc $(cat "$SVR_TMP/int.err")"
+
 echo "== 2: stateful ruleset (ct state invalid drop; tcp flags != syn ct state new drop)"
 fw_stateful() {
 fw_table <<'EON'
@@ -155,7 +183,11 @@ table inet fw {
 EON
 }
 fw_stateful
-one_shot stateful-2bursts 2 disabled "" 0
+# 2 answered bursts of the 3 it takes: not "no interference" but
+# inconclusive (exit 3), though the firewall is there
+one_shot stateful-2bursts 2 disabled "" 3
+[ "$(jfield "$SVR_TMP/stateful-2bursts.json" 'd["verdict"]')" = inconclusive ] &&
+  svr_pass "stateful-2bursts: verdict inconclusive" || svr_fail "stateful-2bursts: verdict not inconclusive"
 fw_clear; fw_stateful
 one_shot stateful 3 enabled "Mid-flow;Out-of-order" 1
 inv=$(fw_counter invalid); nn=$(fw_counter newnonsyn)
@@ -238,9 +270,12 @@ PEER=10.96.2.2
 
 echo "== exit codes and privileges"
 out="$SVR_TMP/noresp.json"
-timeout 20 ip netns exec "$A" "$BIN" probe --peer 10.96.1.2 --bursts 1 --report-timeout-ms 300 --json >"$out" 2>"$SVR_TMP/noresp.err"; rc=$?
+timeout 20 ip netns exec "$A" "$BIN" probe --peer 10.96.1.2 --bursts 1 --report-timeout-ms 500 --json >"$out" 2>"$SVR_TMP/noresp.err"; rc=$?
 [ "$rc" = 3 ] && [ "$(jfield "$out" 'd["stats"]["discovery-timeout"]')" = 1 ] \
   && svr_pass "no responder: exit 3, discovery-timeout 1" || svr_fail "no responder: rc=$rc $(cat "$SVR_TMP/noresp.err")"
+timeout 20 ip netns exec "$A" "$BIN" probe --peer 10.96.2.2 --report-timeout-ms 300 >/dev/null 2>"$SVR_TMP/short.err"; rc=$?
+[ "$rc" = 2 ] && grep -q "collect time" "$SVR_TMP/short.err" \
+  && svr_pass "report timeout below the collect time: exit 2" || svr_fail "short report timeout: rc=$rc $(cat "$SVR_TMP/short.err")"
 timeout 20 ip netns exec "$A" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
   "$BIN" probe --peer 10.96.2.2 --bursts 1 >/dev/null 2>"$SVR_TMP/priv.err"; rc=$?
 [ "$rc" = 4 ] && grep -q CAP_NET_RAW "$SVR_TMP/priv.err" \

@@ -36,6 +36,13 @@ typedef struct fwdet_glue {
   int tap_fd;
   int udp_fd;  /* UDP 1280 of |family| */
   int udp6_fd; /* respond: a second UDP socket for IPv6 (-1 if none) */
+  /* Set before fwdet_glue_open() to bind the UDP control socket elsewhere
+   * than the wildcard address and port 1280 (a probe beside a running
+   * svr-router): */
+  int udp_port_set;      /* 1: use udp_port (0 = an ephemeral port) */
+  uint16_t udp_port;
+  int udp_bind_set;      /* 1: bind to udp_bind (port ignored) */
+  svrfwdet_addr udp_bind;
   int nft_installed;
   unsigned nft_swept; /* stale tables of dead detectors removed at install */
   char nft_table[64];

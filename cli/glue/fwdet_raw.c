@@ -220,17 +220,24 @@ static int open_udp(fwdet_glue *g, int family, int *pfd) {
   if (af == AF_INET6) {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
   }
+  uint16_t port = g->udp_port_set ? g->udp_port : SVRFWDET_PORT_CTRL;
   memset(&any, 0, sizeof(any));
   any.family = (uint8_t)family;
-  sl = to_sockaddr(&ss, &any, SVRFWDET_PORT_CTRL);
+  if (g->udp_bind_set && g->udp_bind.family == family) {
+    any = g->udp_bind;
+  }
+  sl = to_sockaddr(&ss, &any, port);
   if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
     int e = errno;
+    char as[64];
     close(fd);
+    fwdet_glue_format_addr(as, sizeof(as), &any);
     snprintf(g->err, sizeof(g->err),
-             "bind UDP%s port %d: %s (another svr-fwdet or svr-router "
-             "already owns the peer-path port?)",
-             family == 6 ? "v6" : "", SVRFWDET_PORT_CTRL, strerror(e));
-    return -FWDET_GLUE_ESYS;
+             "bind UDP%s %s port %u: %s%s",
+             family == 6 ? "v6" : "", as, (unsigned)port, strerror(e),
+             e == EADDRINUSE ? " (another svr-fwdet or svr-router already "
+                               "owns it? a probe can use --port 0)" : "");
+    return e == EACCES || e == EPERM ? -FWDET_GLUE_EPRIV : -FWDET_GLUE_ESYS;
   }
   *pfd = fd;
   return 0;
