@@ -621,7 +621,7 @@ static void bfd_session_free(svrbfd_session *s) {
   svrbfd__free(&ctx->mem, s);
 }
 
-void svrbfd_ctx_get_stats(const svrbfd_ctx *ctx, svrbfd_ctx_stats *stats) {
+void(svrbfd_ctx_get_stats)(const svrbfd_ctx *ctx, svrbfd_ctx_stats *stats) {
   if (ctx && stats) {
     *stats = ctx->stats;
   }
@@ -641,7 +641,7 @@ svrbfd_session *svrbfd_ctx_next_session(const svrbfd_ctx *ctx,
   }
 }
 
-void svrbfd_session_get_info(const svrbfd_session *s,
+void(svrbfd_session_get_info)(const svrbfd_session *s,
                              svrbfd_session_info *info) {
   if (s == NULL || info == NULL) {
     return;
@@ -701,4 +701,46 @@ void svrbfd_session_set_user_data(svrbfd_session *s, void *user_data) {
 
 svrbfd_ctx *svrbfd_session_get_ctx(const svrbfd_session *s) {
   return s ? s->ctx : NULL;
+}
+
+/* The bytes of svrbfd_ctx_stats that version |v| of it has (0: unknown).  A new
+ * field goes at the end under a new version; V1 then ends where it
+ * ends today (offsetof the first new field). */
+static size_t svrbfd_ctx_get_stats_size(int v) {
+  return v == SVRBFD_CTX_STATS_V1 ? sizeof(svrbfd_ctx_stats) : 0;
+}
+
+int svrbfd_ctx_get_stats_versioned(const svrbfd_ctx *o, int v, svrbfd_ctx_stats *out) {
+  svrbfd_ctx_stats full;
+  size_t n = svrbfd_ctx_get_stats_size(v);
+  if (n == 0) {
+    return SVRBFD_ERR_VERSION;
+  }
+  if (o == NULL || out == NULL) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  (svrbfd_ctx_get_stats)(o, &full);
+  memcpy(out, &full, n);
+  return 0;
+}
+
+/* The bytes of svrbfd_session_info that version |v| of it has (0: unknown).  A new
+ * field goes at the end under a new version; V1 then ends where it
+ * ends today (offsetof the first new field). */
+static size_t svrbfd_session_get_info_size(int v) {
+  return v == SVRBFD_SESSION_INFO_V1 ? sizeof(svrbfd_session_info) : 0;
+}
+
+int svrbfd_session_get_info_versioned(const svrbfd_session *o, int v, svrbfd_session_info *out) {
+  svrbfd_session_info full;
+  size_t n = svrbfd_session_get_info_size(v);
+  if (n == 0) {
+    return SVRBFD_ERR_VERSION;
+  }
+  if (o == NULL || out == NULL) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  (svrbfd_session_get_info)(o, &full);
+  memcpy(out, &full, n);
+  return 0;
 }

@@ -405,10 +405,31 @@ size_t svrbfd_pq_path_get_history(const svrbfd_pq_path *p,
   return k;
 }
 
-void svrbfd_pq_path_get_stats(const svrbfd_pq_path *p, svrbfd_pq_stats *st) {
+void(svrbfd_pq_path_get_stats)(const svrbfd_pq_path *p, svrbfd_pq_stats *st) {
   *st = p->stats;
 }
 
 void *svrbfd_pq_path_get_user_data(const svrbfd_pq_path *p) {
   return p->user_data;
+}
+
+/* The bytes of svrbfd_pq_stats that version |v| of it has (0: unknown).  A new
+ * field goes at the end under a new version; V1 then ends where it
+ * ends today (offsetof the first new field). */
+static size_t svrbfd_pq_path_get_stats_size(int v) {
+  return v == SVRBFD_PQ_STATS_V1 ? sizeof(svrbfd_pq_stats) : 0;
+}
+
+int svrbfd_pq_path_get_stats_versioned(const svrbfd_pq_path *o, int v, svrbfd_pq_stats *out) {
+  svrbfd_pq_stats full;
+  size_t n = svrbfd_pq_path_get_stats_size(v);
+  if (n == 0) {
+    return SVRBFD_PQ_ERR_VERSION;
+  }
+  if (o == NULL || out == NULL) {
+    return SVRBFD_PQ_ERR_INVALID_ARGUMENT;
+  }
+  (svrbfd_pq_path_get_stats)(o, &full);
+  memcpy(out, &full, n);
+  return 0;
 }

@@ -329,7 +329,7 @@ svrbfd_ssize svrbfd__pq_ctx_write(svrbfd_ctx *ctx, svrbfd_path *path,
   return 0;
 }
 
-void svrbfd_ctx_get_echo_stats(const svrbfd_ctx *ctx,
+void(svrbfd_ctx_get_echo_stats)(const svrbfd_ctx *ctx,
                                svrbfd_pq_ctx_stats *stats) {
   if (ctx && stats) {
     *stats = ctx->stats_echo;
@@ -338,4 +338,25 @@ void svrbfd_ctx_get_echo_stats(const svrbfd_ctx *ctx,
 
 int svrbfd__pq_ctx_pending(const svrbfd_ctx *ctx) {
   return (ctx->pq && ctx->pq->n > 0) || ctx->pq_rhead != NULL;
+}
+
+/* The bytes of svrbfd_pq_ctx_stats that version |v| of it has (0: unknown).  A new
+ * field goes at the end under a new version; V1 then ends where it
+ * ends today (offsetof the first new field). */
+static size_t svrbfd_ctx_get_echo_stats_size(int v) {
+  return v == SVRBFD_PQ_CTX_STATS_V1 ? sizeof(svrbfd_pq_ctx_stats) : 0;
+}
+
+int svrbfd_ctx_get_echo_stats_versioned(const svrbfd_ctx *o, int v, svrbfd_pq_ctx_stats *out) {
+  svrbfd_pq_ctx_stats full;
+  size_t n = svrbfd_ctx_get_echo_stats_size(v);
+  if (n == 0) {
+    return SVRBFD_PQ_ERR_VERSION;
+  }
+  if (o == NULL || out == NULL) {
+    return SVRBFD_PQ_ERR_INVALID_ARGUMENT;
+  }
+  (svrbfd_ctx_get_echo_stats)(o, &full);
+  memcpy(out, &full, n);
+  return 0;
 }

@@ -67,6 +67,27 @@ void svrfwd_ctx_del(svrfwd_ctx *ctx) {
   svrfwd__free(&mem, ctx);
 }
 
-void svrfwd_ctx_get_stats(const svrfwd_ctx *ctx, svrfwd_ctx_stats *stats) {
+void(svrfwd_ctx_get_stats)(const svrfwd_ctx *ctx, svrfwd_ctx_stats *stats) {
   *stats = ctx->stats;
+}
+
+/* The bytes of svrfwd_ctx_stats that version |v| of it has (0: unknown).  A new
+ * field goes at the end under a new version; V1 then ends where it
+ * ends today (offsetof the first new field). */
+static size_t svrfwd_ctx_get_stats_size(int v) {
+  return v == SVRFWD_CTX_STATS_V1 ? sizeof(svrfwd_ctx_stats) : 0;
+}
+
+int svrfwd_ctx_get_stats_versioned(const svrfwd_ctx *o, int v, svrfwd_ctx_stats *out) {
+  svrfwd_ctx_stats full;
+  size_t n = svrfwd_ctx_get_stats_size(v);
+  if (n == 0) {
+    return SVRFWD_ERR_VERSION;
+  }
+  if (o == NULL || out == NULL) {
+    return SVRFWD_ERR_INVALID_ARGUMENT;
+  }
+  (svrfwd_ctx_get_stats)(o, &full);
+  memcpy(out, &full, n);
+  return 0;
 }

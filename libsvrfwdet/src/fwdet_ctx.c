@@ -352,7 +352,7 @@ void svrfwdet_ctx_del(svrfwdet_ctx *ctx) {
   ctx_free(ctx, ctx);
 }
 
-void svrfwdet_ctx_get_stats(const svrfwdet_ctx *ctx, svrfwdet_stats *stats) {
+void(svrfwdet_ctx_get_stats)(const svrfwdet_ctx *ctx, svrfwdet_stats *stats) {
   if (ctx && stats) {
     *stats = ctx->stats;
   }
@@ -595,7 +595,7 @@ int svrfwdet_path_set_mode(svrfwdet_path *p, svrfwdet_mode mode,
   return 0;
 }
 
-void svrfwdet_path_get_info(const svrfwdet_path *p, svrfwdet_path_info *i) {
+void(svrfwdet_path_get_info)(const svrfwdet_path *p, svrfwdet_path_info *i) {
   if (!p || !i) {
     return;
   }
@@ -1289,5 +1289,47 @@ svrfwdet_ssize svrfwdet_ctx_write_pkt(svrfwdet_ctx *ctx, svrfwdet_out *out,
     }
     return write_path(ctx, p, out, buf, buflen);
   }
+  return 0;
+}
+
+/* The bytes of svrfwdet_stats that version |v| of it has (0: unknown).  A new
+ * field goes at the end under a new version; V1 then ends where it
+ * ends today (offsetof the first new field). */
+static size_t svrfwdet_ctx_get_stats_size(int v) {
+  return v == SVRFWDET_STATS_V1 ? sizeof(svrfwdet_stats) : 0;
+}
+
+int svrfwdet_ctx_get_stats_versioned(const svrfwdet_ctx *o, int v, svrfwdet_stats *out) {
+  svrfwdet_stats full;
+  size_t n = svrfwdet_ctx_get_stats_size(v);
+  if (n == 0) {
+    return SVRFWDET_ERR_VERSION;
+  }
+  if (o == NULL || out == NULL) {
+    return SVRFWDET_ERR_INVALID_ARGUMENT;
+  }
+  (svrfwdet_ctx_get_stats)(o, &full);
+  memcpy(out, &full, n);
+  return 0;
+}
+
+/* The bytes of svrfwdet_path_info that version |v| of it has (0: unknown).  A new
+ * field goes at the end under a new version; V1 then ends where it
+ * ends today (offsetof the first new field). */
+static size_t svrfwdet_path_get_info_size(int v) {
+  return v == SVRFWDET_PATH_INFO_V1 ? sizeof(svrfwdet_path_info) : 0;
+}
+
+int svrfwdet_path_get_info_versioned(const svrfwdet_path *o, int v, svrfwdet_path_info *out) {
+  svrfwdet_path_info full;
+  size_t n = svrfwdet_path_get_info_size(v);
+  if (n == 0) {
+    return SVRFWDET_ERR_VERSION;
+  }
+  if (o == NULL || out == NULL) {
+    return SVRFWDET_ERR_INVALID_ARGUMENT;
+  }
+  (svrfwdet_path_get_info)(o, &full);
+  memcpy(out, &full, n);
   return 0;
 }

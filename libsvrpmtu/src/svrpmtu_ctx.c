@@ -283,6 +283,27 @@ int svrpmtu_ctx_handle_expiry(svrpmtu_ctx *ctx, svrpmtu_tstamp ts) {
   return 0;
 }
 
-void svrpmtu_ctx_get_stats(const svrpmtu_ctx *ctx, svrpmtu_ctx_stats *stats) {
+void(svrpmtu_ctx_get_stats)(const svrpmtu_ctx *ctx, svrpmtu_ctx_stats *stats) {
   *stats = ctx->stats;
+}
+
+/* The bytes of svrpmtu_ctx_stats that version |v| of it has (0: unknown).  A new
+ * field goes at the end under a new version; V1 then ends where it
+ * ends today (offsetof the first new field). */
+static size_t svrpmtu_ctx_get_stats_size(int v) {
+  return v == SVRPMTU_CTX_STATS_V1 ? sizeof(svrpmtu_ctx_stats) : 0;
+}
+
+int svrpmtu_ctx_get_stats_versioned(const svrpmtu_ctx *o, int v, svrpmtu_ctx_stats *out) {
+  svrpmtu_ctx_stats full;
+  size_t n = svrpmtu_ctx_get_stats_size(v);
+  if (n == 0) {
+    return SVRPMTU_ERR_VERSION;
+  }
+  if (o == NULL || out == NULL) {
+    return SVRPMTU_ERR_INVALID_ARGUMENT;
+  }
+  (svrpmtu_ctx_get_stats)(o, &full);
+  memcpy(out, &full, n);
+  return 0;
 }

@@ -532,7 +532,7 @@ int svrpmtu_path_set_max_mtu(svrpmtu_path *p, uint16_t max_mtu,
   return 0;
 }
 
-void svrpmtu_path_get_info(const svrpmtu_path *p, svrpmtu_path_info *info) {
+void(svrpmtu_path_get_info)(const svrpmtu_path *p, svrpmtu_path_info *info) {
   memset(info, 0, sizeof(*info));
   info->state = p->state;
   info->pmtu = p->pmtu;
@@ -556,4 +556,25 @@ void svrpmtu_path_get_info(const svrpmtu_path *p, svrpmtu_path_info *info) {
 
 void *svrpmtu_path_get_user_data(const svrpmtu_path *p) {
   return p->user_data;
+}
+
+/* The bytes of svrpmtu_path_info that version |v| of it has (0: unknown).  A new
+ * field goes at the end under a new version; V1 then ends where it
+ * ends today (offsetof the first new field). */
+static size_t svrpmtu_path_get_info_size(int v) {
+  return v == SVRPMTU_PATH_INFO_V1 ? sizeof(svrpmtu_path_info) : 0;
+}
+
+int svrpmtu_path_get_info_versioned(const svrpmtu_path *o, int v, svrpmtu_path_info *out) {
+  svrpmtu_path_info full;
+  size_t n = svrpmtu_path_get_info_size(v);
+  if (n == 0) {
+    return SVRPMTU_ERR_VERSION;
+  }
+  if (o == NULL || out == NULL) {
+    return SVRPMTU_ERR_INVALID_ARGUMENT;
+  }
+  (svrpmtu_path_get_info)(o, &full);
+  memcpy(out, &full, n);
+  return 0;
 }

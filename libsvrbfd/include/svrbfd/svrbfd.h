@@ -360,8 +360,18 @@ typedef struct svrbfd_ctx_stats {
   uint64_t sessions_up;
 } svrbfd_ctx_stats;
 
-SVRBFD_EXTERN void svrbfd_ctx_get_stats(const svrbfd_ctx *ctx,
+SVRBFD_EXTERN void (svrbfd_ctx_get_stats)(const svrbfd_ctx *ctx,
                                         svrbfd_ctx_stats *stats);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRBFD_CTX_STATS_VERSION; returns 0,
+ * SVRBFD_ERR_VERSION (unknown version: nothing written) or
+ * SVRBFD_ERR_INVALID_ARGUMENT (NULL).  svrbfd_ctx_get_stats() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRBFD_CTX_STATS_V1 1
+#define SVRBFD_CTX_STATS_VERSION SVRBFD_CTX_STATS_V1
+SVRBFD_EXTERN int svrbfd_ctx_get_stats_versioned(const svrbfd_ctx *ctx,
+    int stats_version, svrbfd_ctx_stats *stats);
+#define svrbfd_ctx_get_stats(O, S) svrbfd_ctx_get_stats_versioned((O), SVRBFD_CTX_STATS_VERSION, (S))
 
 /*
  * Iterates over the sessions in creation order: NULL gives the first, the
@@ -517,8 +527,18 @@ typedef struct svrbfd_session_info {
   svrbfd_auth_type auth_type;
 } svrbfd_session_info;
 
-SVRBFD_EXTERN void svrbfd_session_get_info(const svrbfd_session *session,
+SVRBFD_EXTERN void (svrbfd_session_get_info)(const svrbfd_session *session,
                                            svrbfd_session_info *info);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRBFD_SESSION_INFO_VERSION; returns 0,
+ * SVRBFD_ERR_VERSION (unknown version: nothing written) or
+ * SVRBFD_ERR_INVALID_ARGUMENT (NULL).  svrbfd_session_get_info() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRBFD_SESSION_INFO_V1 1
+#define SVRBFD_SESSION_INFO_VERSION SVRBFD_SESSION_INFO_V1
+SVRBFD_EXTERN int svrbfd_session_get_info_versioned(const svrbfd_session *session,
+    int info_version, svrbfd_session_info *info);
+#define svrbfd_session_get_info(O, S) svrbfd_session_get_info_versioned((O), SVRBFD_SESSION_INFO_VERSION, (S))
 SVRBFD_EXTERN void *svrbfd_session_get_user_data(const svrbfd_session *session);
 SVRBFD_EXTERN void svrbfd_session_set_user_data(svrbfd_session *session,
                                                 void *user_data);

@@ -348,8 +348,18 @@ typedef struct svrbfd_pq_stats {
   uint64_t burst_received; /* evaluated burst (long-run loss) */
 } svrbfd_pq_stats;
 
-SVRBFD_EXTERN void svrbfd_pq_path_get_stats(const svrbfd_pq_path *path,
+SVRBFD_EXTERN void (svrbfd_pq_path_get_stats)(const svrbfd_pq_path *path,
                                             svrbfd_pq_stats *stats);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRBFD_PQ_STATS_VERSION; returns 0,
+ * SVRBFD_PQ_ERR_VERSION (unknown version: nothing written) or
+ * SVRBFD_PQ_ERR_INVALID_ARGUMENT (NULL).  svrbfd_pq_path_get_stats() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRBFD_PQ_STATS_V1 1
+#define SVRBFD_PQ_STATS_VERSION SVRBFD_PQ_STATS_V1
+SVRBFD_EXTERN int svrbfd_pq_path_get_stats_versioned(const svrbfd_pq_path *path,
+    int stats_version, svrbfd_pq_stats *stats);
+#define svrbfd_pq_path_get_stats(O, S) svrbfd_pq_path_get_stats_versioned((O), SVRBFD_PQ_STATS_VERSION, (S))
 
 /* The spacing in force between requests (ns). */
 SVRBFD_EXTERN svrbfd_duration svrbfd_pq_path_tx_spacing(
@@ -403,8 +413,18 @@ typedef struct svrbfd_pq_ctx_stats {
 } svrbfd_pq_ctx_stats;
 
 /* Echo counters of the context. */
-SVRBFD_EXTERN void svrbfd_ctx_get_echo_stats(const svrbfd_ctx *ctx,
+SVRBFD_EXTERN void (svrbfd_ctx_get_echo_stats)(const svrbfd_ctx *ctx,
                                              svrbfd_pq_ctx_stats *stats);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRBFD_PQ_CTX_STATS_VERSION; returns 0,
+ * SVRBFD_PQ_ERR_VERSION (unknown version: nothing written) or
+ * SVRBFD_PQ_ERR_INVALID_ARGUMENT (NULL).  svrbfd_ctx_get_echo_stats() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRBFD_PQ_CTX_STATS_V1 1
+#define SVRBFD_PQ_CTX_STATS_VERSION SVRBFD_PQ_CTX_STATS_V1
+SVRBFD_EXTERN int svrbfd_ctx_get_echo_stats_versioned(const svrbfd_ctx *ctx,
+    int stats_version, svrbfd_pq_ctx_stats *stats);
+#define svrbfd_ctx_get_echo_stats(O, S) svrbfd_ctx_get_echo_stats_versioned((O), SVRBFD_PQ_CTX_STATS_VERSION, (S))
 
 #ifdef __cplusplus
 }

@@ -589,8 +589,18 @@ typedef struct svrfwd_ctx_stats {
   uint64_t drop[SVRFWD_NUM_DROP_REASONS];
 } svrfwd_ctx_stats;
 
-SVRFWD_EXTERN void svrfwd_ctx_get_stats(const svrfwd_ctx *ctx,
+SVRFWD_EXTERN void (svrfwd_ctx_get_stats)(const svrfwd_ctx *ctx,
                                         svrfwd_ctx_stats *stats);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRFWD_CTX_STATS_VERSION; returns 0,
+ * SVRFWD_ERR_VERSION (unknown version: nothing written) or
+ * SVRFWD_ERR_INVALID_ARGUMENT (NULL).  svrfwd_ctx_get_stats() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRFWD_CTX_STATS_V1 1
+#define SVRFWD_CTX_STATS_VERSION SVRFWD_CTX_STATS_V1
+SVRFWD_EXTERN int svrfwd_ctx_get_stats_versioned(const svrfwd_ctx *ctx,
+    int stats_version, svrfwd_ctx_stats *stats);
+#define svrfwd_ctx_get_stats(O, S) svrfwd_ctx_get_stats_versioned((O), SVRFWD_CTX_STATS_VERSION, (S))
 
 /* A session's state (svrfwd_session_get_info). */
 typedef struct svrfwd_session_info {
@@ -649,8 +659,18 @@ SVRFWD_EXTERN int svrfwd_session_set_peer(svrfwd_session *session,
                                           svrfwd_peer *peer, svrfwd_tstamp ts);
 
 /* Fills |info| from |session|.  May be called from a callback. */
-SVRFWD_EXTERN void svrfwd_session_get_info(const svrfwd_session *session,
+SVRFWD_EXTERN void (svrfwd_session_get_info)(const svrfwd_session *session,
                                            svrfwd_session_info *info);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRFWD_SESSION_INFO_VERSION; returns 0,
+ * SVRFWD_ERR_VERSION (unknown version: nothing written) or
+ * SVRFWD_ERR_INVALID_ARGUMENT (NULL).  svrfwd_session_get_info() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRFWD_SESSION_INFO_V1 1
+#define SVRFWD_SESSION_INFO_VERSION SVRFWD_SESSION_INFO_V1
+SVRFWD_EXTERN int svrfwd_session_get_info_versioned(const svrfwd_session *session,
+    int info_version, svrfwd_session_info *info);
+#define svrfwd_session_get_info(O, S) svrfwd_session_get_info_versioned((O), SVRFWD_SESSION_INFO_VERSION, (S))
 
 typedef int (*svrfwd_session_cb)(svrfwd_session *session, void *user_data);
 

@@ -394,8 +394,18 @@ typedef struct svrfwdet_stats {
   uint64_t probes_received;    /* whole probes recognised */
 } svrfwdet_stats;
 
-SVRFWDET_EXTERN void svrfwdet_ctx_get_stats(const svrfwdet_ctx *ctx,
+SVRFWDET_EXTERN void (svrfwdet_ctx_get_stats)(const svrfwdet_ctx *ctx,
                                             svrfwdet_stats *stats);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRFWDET_STATS_VERSION; returns 0,
+ * SVRFWDET_ERR_VERSION (unknown version: nothing written) or
+ * SVRFWDET_ERR_INVALID_ARGUMENT (NULL).  svrfwdet_ctx_get_stats() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRFWDET_STATS_V1 1
+#define SVRFWDET_STATS_VERSION SVRFWDET_STATS_V1
+SVRFWDET_EXTERN int svrfwdet_ctx_get_stats_versioned(const svrfwdet_ctx *ctx,
+    int stats_version, svrfwdet_stats *stats);
+#define svrfwdet_ctx_get_stats(O, S) svrfwdet_ctx_get_stats_versioned((O), SVRFWDET_STATS_VERSION, (S))
 
 /* ---- peer paths ------------------------------------------------------ */
 
@@ -479,8 +489,18 @@ typedef struct svrfwdet_path_info {
   char peer_node_name[SVRFWDET_NAME_MAX];
 } svrfwdet_path_info;
 
-SVRFWDET_EXTERN void svrfwdet_path_get_info(const svrfwdet_path *path,
+SVRFWDET_EXTERN void (svrfwdet_path_get_info)(const svrfwdet_path *path,
                                             svrfwdet_path_info *info);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRFWDET_PATH_INFO_VERSION; returns 0,
+ * SVRFWDET_ERR_VERSION (unknown version: nothing written) or
+ * SVRFWDET_ERR_INVALID_ARGUMENT (NULL).  svrfwdet_path_get_info() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRFWDET_PATH_INFO_V1 1
+#define SVRFWDET_PATH_INFO_VERSION SVRFWDET_PATH_INFO_V1
+SVRFWDET_EXTERN int svrfwdet_path_get_info_versioned(const svrfwdet_path *path,
+    int info_version, svrfwdet_path_info *info);
+#define svrfwdet_path_get_info(O, S) svrfwdet_path_get_info_versioned((O), SVRFWDET_PATH_INFO_VERSION, (S))
 SVRFWDET_EXTERN void *svrfwdet_path_get_user_data(const svrfwdet_path *path);
 
 /* ---- version --------------------------------------------------------- */

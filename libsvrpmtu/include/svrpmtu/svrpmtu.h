@@ -332,8 +332,18 @@ typedef struct svrpmtu_ctx_stats {
   uint64_t tx_acks;
 } svrpmtu_ctx_stats;
 
-SVRPMTU_EXTERN void svrpmtu_ctx_get_stats(const svrpmtu_ctx *ctx,
+SVRPMTU_EXTERN void (svrpmtu_ctx_get_stats)(const svrpmtu_ctx *ctx,
                                           svrpmtu_ctx_stats *stats);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRPMTU_CTX_STATS_VERSION; returns 0,
+ * SVRPMTU_ERR_VERSION (unknown version: nothing written) or
+ * SVRPMTU_ERR_INVALID_ARGUMENT (NULL).  svrpmtu_ctx_get_stats() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRPMTU_CTX_STATS_V1 1
+#define SVRPMTU_CTX_STATS_VERSION SVRPMTU_CTX_STATS_V1
+SVRPMTU_EXTERN int svrpmtu_ctx_get_stats_versioned(const svrpmtu_ctx *ctx,
+    int stats_version, svrpmtu_ctx_stats *stats);
+#define svrpmtu_ctx_get_stats(O, S) svrpmtu_ctx_get_stats_versioned((O), SVRPMTU_CTX_STATS_VERSION, (S))
 
 #define SVRPMTU_PATH_CONFIG_V1 1
 #define SVRPMTU_PATH_CONFIG_VERSION SVRPMTU_PATH_CONFIG_V1
@@ -431,8 +441,18 @@ typedef struct svrpmtu_path_info {
   svrpmtu_addr remote;
 } svrpmtu_path_info;
 
-SVRPMTU_EXTERN void svrpmtu_path_get_info(const svrpmtu_path *path,
+SVRPMTU_EXTERN void (svrpmtu_path_get_info)(const svrpmtu_path *path,
                                           svrpmtu_path_info *info);
+/* Versioned (docs/architecture.md "Output structs"): the library writes
+ * only the bytes of the caller's SVRPMTU_PATH_INFO_VERSION; returns 0,
+ * SVRPMTU_ERR_VERSION (unknown version: nothing written) or
+ * SVRPMTU_ERR_INVALID_ARGUMENT (NULL).  svrpmtu_path_get_info() compiles to it; the
+ * unversioned function stays for binaries built before and writes V1. */
+#define SVRPMTU_PATH_INFO_V1 1
+#define SVRPMTU_PATH_INFO_VERSION SVRPMTU_PATH_INFO_V1
+SVRPMTU_EXTERN int svrpmtu_path_get_info_versioned(const svrpmtu_path *path,
+    int info_version, svrpmtu_path_info *info);
+#define svrpmtu_path_get_info(O, S) svrpmtu_path_get_info_versioned((O), SVRPMTU_PATH_INFO_VERSION, (S))
 SVRPMTU_EXTERN void *svrpmtu_path_get_user_data(const svrpmtu_path *path);
 
 /* "disabled", "searching", "complete", "error". */
