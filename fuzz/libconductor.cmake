@@ -9,3 +9,8 @@ if(TARGET conductor_static)
   svr_add_fuzzer(NAME conductor_key_decode SOURCES conductor_key_decode.c
                  LIBS conductor_static)
 endif()
+# ... and the ADDRESS / PEER_ADDRESS decoder (dynamic peer update).
+if(TARGET conductor_static)
+  svr_add_fuzzer(NAME conductor_address_decode
+                 SOURCES conductor_address_decode.c LIBS conductor_static)
+endif()

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* libconductor IPC frame codec: vectors, round trips, malformed frames;
  * HELLO with and without the epoch (IPC versions 2 and 1); KEY and KEY_ACK
- * (version 3) with every malformed-input error. */
+ * (version 3) with every malformed-input error; ADDRESS and PEER_ADDRESS
+ * (version 5, dynamic peer update) likewise. */
 #include <stdio.h>
 #include <string.h>
 
@@ -491,6 +492,204 @@ static void test_key_malformed(void) {
   CU_ASSERT_EQUAL(conductor_msg_encode(buf, 30, &m), CONDUCTOR_ERR_NOBUF);
 }
 
+/* ---- ADDRESS / PEER_ADDRESS (IPC version 5) ------------------------------ */
+
+/* Literal vector (docs/libconductor.md 2.4): ADDRESS, neighborhood "inet",
+ * interface "wan", 10.0.3.2, port 1280. */
+static const char addr_hex[] = "0000001d" "000c" "0000"
+                               "e0b70004696e6574" "e0b8000377616e"
+                               "e0b900040a000302" "e0ba00020500";
+
+static conductor_msg sample_addr(uint16_t type) {
+  conductor_msg m;
+  memset(&m, 0, sizeof m);
+  m.type = type;
+  snprintf(m.neighborhood, sizeof m.neighborhood, "inet");
+  if (type == CONDUCTOR_MSG_ADDRESS) {
+    snprintf(m.interface, sizeof m.interface, "wan");
+  } else {
+    snprintf(m.peer, sizeof m.peer, "rc");
+    snprintf(m.node, sizeof m.node, "node1");
+  }
+  m.addr_family = 4;
+  m.address[0] = 10;
+  m.address[2] = 3;
+  m.address[3] = 2;
+  m.port = 1280;
+  return m;
+}
+
+static void addr_roundtrip(const conductor_msg *m) {
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_msg d;
+  conductor_ssize n = conductor_msg_encode(buf, sizeof buf, m);
+  CU_ASSERT_FATAL(n > 0);
+  memset(&d, 0, sizeof d);
+  CU_ASSERT_EQUAL_FATAL(conductor_msg_decode(&d, buf, (size_t)n), 0);
+  CU_ASSERT_EQUAL(d.type, m->type);
+  CU_ASSERT_STRING_EQUAL(d.neighborhood, m->neighborhood);
+  CU_ASSERT_STRING_EQUAL(d.interface, m->interface);
+  CU_ASSERT_STRING_EQUAL(d.peer, m->peer);
+  CU_ASSERT_STRING_EQUAL(d.node, m->node);
+  CU_ASSERT_EQUAL(d.addr_family, m->addr_family);
+  CU_ASSERT_EQUAL(memcmp(d.address, m->address, sizeof d.address), 0);
+  CU_ASSERT_EQUAL(d.port, m->port);
+}
+
+static void test_address_vector(void) {
+  uint8_t want[64], buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_msg m = sample_addr(CONDUCTOR_MSG_ADDRESS), d;
+  int n = svr_test_unhex(want, sizeof want, addr_hex);
+  conductor_ssize len = conductor_msg_encode(buf, sizeof buf, &m);
+  CU_ASSERT_EQUAL_FATAL(len, n);
+  CU_ASSERT_EQUAL(memcmp(buf, want, (size_t)n), 0);
+  memset(&d, 0, sizeof d);
+  CU_ASSERT_EQUAL(conductor_msg_decode(&d, want, (size_t)n), 0);
+  CU_ASSERT_EQUAL(d.addr_family, 4);
+  CU_ASSERT_EQUAL(d.port, 1280);
+  CU_ASSERT_STRING_EQUAL(d.interface, "wan");
+  CU_ASSERT_STRING_EQUAL(conductor_msg_type_name(CONDUCTOR_MSG_ADDRESS),
+                         "address");
+  CU_ASSERT_STRING_EQUAL(conductor_msg_type_name(CONDUCTOR_MSG_PEER_ADDRESS),
+                         "peer-address");
+  CU_ASSERT(CONDUCTOR_PROTO_VERSION >= CONDUCTOR_VERSION_DPU);
+}
+
+static void test_address_roundtrip(void) {
+  conductor_msg m = sample_addr(CONDUCTOR_MSG_ADDRESS);
+  size_t i;
+  addr_roundtrip(&m);
+  m = sample_addr(CONDUCTOR_MSG_PEER_ADDRESS);
+  addr_roundtrip(&m);
+  /* IPv6, the longest names, port 65535 */
+  m.addr_family = 6;
+  for (i = 0; i < 16; i++) {
+    m.address[i] = (uint8_t)(0xfd + i);
+  }
+  memset(m.peer, 'p', sizeof m.peer - 1);
+  memset(m.neighborhood, 'n', sizeof m.neighborhood - 1);
+  m.port = 65535;
+  addr_roundtrip(&m);
+}
+
+#define NBH "e0b70004696e6574"
+#define IFN "e0b8000377616e"
+#define A4 "e0b900040a000302"
+#define PORT "e0ba00020500"
+#define APEER "e0b300027263"
+#define ANODE "e0a400056e6f646531"
+
+static void test_address_malformed(void) {
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_msg m;
+  conductor_ssize len;
+  size_t i;
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN A4 PORT, 0);
+  expect(CONDUCTOR_MSG_PEER_ADDRESS, APEER ANODE NBH A4 PORT, 0);
+  expect(CONDUCTOR_MSG_ADDRESS,
+         NBH IFN "e0b90010fd000000000000000000000000000001" PORT, 0);
+  /* each mandatory field missing */
+  expect(CONDUCTOR_MSG_ADDRESS, IFN A4 PORT, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_ADDRESS, NBH A4 PORT, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN PORT, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN A4, CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_PEER_ADDRESS, ANODE NBH A4 PORT,
+         CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_PEER_ADDRESS, APEER NBH A4 PORT,
+         CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_PEER_ADDRESS, APEER ANODE A4 PORT,
+         CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_PEER_ADDRESS, APEER ANODE NBH PORT,
+         CONDUCTOR_ERR_FIELD_MISSING);
+  expect(CONDUCTOR_MSG_PEER_ADDRESS, APEER ANODE NBH A4,
+         CONDUCTOR_ERR_FIELD_MISSING);
+  /* an interface is ADDRESS's field: in PEER_ADDRESS it is skipped */
+  expect(CONDUCTOR_MSG_PEER_ADDRESS, APEER ANODE NBH IFN A4 PORT, 0);
+  /* address: 0, 5, 15 and 17 bytes; unspecified 0.0.0.0 and :: */
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN "e0b90000" PORT,
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN "e0b900050a00030201" PORT,
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_ADDRESS,
+         NBH IFN "e0b9000ffd0000000000000000000000000001" PORT,
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_ADDRESS,
+         NBH IFN "e0b90011fd00000000000000000000000000000001" PORT,
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN "e0b9000400000000" PORT,
+         CONDUCTOR_ERR_FIELD_VALUE);
+  expect(CONDUCTOR_MSG_PEER_ADDRESS,
+         APEER ANODE NBH "e0b9001000000000000000000000000000000000" PORT,
+         CONDUCTOR_ERR_FIELD_VALUE);
+  /* port: 0, one byte, four bytes */
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN A4 "e0ba00020000",
+         CONDUCTOR_ERR_FIELD_VALUE);
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN A4 "e0ba000105",
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN A4 "e0ba000400000500",
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  /* names: empty, 64 bytes, an embedded NUL */
+  expect(CONDUCTOR_MSG_ADDRESS, "e0b70000" IFN A4 PORT,
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_ADDRESS, NBH "e0b80000" A4 PORT,
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  expect(CONDUCTOR_MSG_PEER_ADDRESS, "e0b30000" ANODE NBH A4 PORT,
+         CONDUCTOR_ERR_FIELD_LENGTH);
+  {
+    char body[512];
+    strcpy(body, "e0b70040");
+    for (i = 0; i < 64; i++) {
+      strcat(body, "6e");
+    }
+    strcat(body, IFN A4 PORT);
+    expect(CONDUCTOR_MSG_ADDRESS, body, CONDUCTOR_ERR_FIELD_LENGTH);
+  }
+  expect(CONDUCTOR_MSG_ADDRESS, NBH "e0b80003770061" A4 PORT,
+         CONDUCTOR_ERR_FIELD_VALUE);
+  /* duplicates */
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN A4 A4 PORT,
+         CONDUCTOR_ERR_FIELD_DUPLICATE);
+  expect(CONDUCTOR_MSG_PEER_ADDRESS, APEER ANODE NBH NBH A4 PORT,
+         CONDUCTOR_ERR_FIELD_DUPLICATE);
+  /* truncated TLV */
+  expect(CONDUCTOR_MSG_ADDRESS, NBH IFN PORT "e0b90004" "0a00",
+         CONDUCTOR_ERR_TLV_TRUNCATED);
+  /* every prefix refused, none crashes */
+  m = sample_addr(CONDUCTOR_MSG_PEER_ADDRESS);
+  len = conductor_msg_encode(buf, sizeof buf, &m);
+  CU_ASSERT_FATAL(len > 0);
+  for (i = 0; i < (size_t)len; i++) {
+    CU_ASSERT(conductor_msg_decode(&m, buf, i) < 0);
+  }
+  /* the encoder refuses what the decoder would */
+  m = sample_addr(CONDUCTOR_MSG_ADDRESS);
+  m.addr_family = 5;
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_addr(CONDUCTOR_MSG_ADDRESS);
+  memset(m.address, 0, sizeof m.address);
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_addr(CONDUCTOR_MSG_ADDRESS);
+  m.port = 0;
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_addr(CONDUCTOR_MSG_ADDRESS);
+  m.interface[0] = '\0';
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_addr(CONDUCTOR_MSG_PEER_ADDRESS);
+  m.node[0] = '\0';
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_addr(CONDUCTOR_MSG_PEER_ADDRESS);
+  memset(m.neighborhood, 'x', sizeof m.neighborhood); /* unterminated */
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, sizeof buf, &m),
+                  CONDUCTOR_ERR_INVALID_ARGUMENT);
+  m = sample_addr(CONDUCTOR_MSG_ADDRESS);
+  CU_ASSERT_EQUAL(conductor_msg_encode(buf, 20, &m), CONDUCTOR_ERR_NOBUF);
+}
+
 static void test_names(void) {
   CU_ASSERT_STRING_EQUAL(conductor_severity_name(CONDUCTOR_SEV_CRITICAL),
                          "critical");
@@ -512,6 +711,9 @@ int main(void) {
       {"key_vector", test_key_vector},
       {"key_roundtrip", test_key_roundtrip},
       {"key_malformed", test_key_malformed},
+      {"address_vector", test_address_vector},
+      {"address_roundtrip", test_address_roundtrip},
+      {"address_malformed", test_address_malformed},
       {"names", test_names},
       {NULL, NULL}};
   return svr_test_run("conductor_codec", cases);

@@ -59,6 +59,13 @@ static uint32_t required_fields(uint16_t type) {
   case CONDUCTOR_MSG_KEY_ACK:
     return F(CONDUCTOR_TLV_PEER) | F(CONDUCTOR_TLV_KEY_INDEX) |
            F(CONDUCTOR_TLV_KEY_OP) | F(CONDUCTOR_TLV_ERROR_CODE);
+  case CONDUCTOR_MSG_ADDRESS:
+    return F(CONDUCTOR_TLV_NEIGHBORHOOD) | F(CONDUCTOR_TLV_INTERFACE) |
+           F(CONDUCTOR_TLV_ADDRESS) | F(CONDUCTOR_TLV_PORT);
+  case CONDUCTOR_MSG_PEER_ADDRESS:
+    return F(CONDUCTOR_TLV_PEER) | F(CONDUCTOR_TLV_NODE) |
+           F(CONDUCTOR_TLV_NEIGHBORHOOD) | F(CONDUCTOR_TLV_ADDRESS) |
+           F(CONDUCTOR_TLV_PORT);
   default:
     return 0;
   }
@@ -192,6 +199,29 @@ static int decode_field(conductor_msg *m, const svr_tlv *t) {
     memcpy(m->key, t->value, t->len);
     m->keylen = (uint8_t)t->len;
     return 0;
+  case CONDUCTOR_TLV_NEIGHBORHOOD:
+    return get_str(m->neighborhood, sizeof m->neighborhood, t, 1);
+  case CONDUCTOR_TLV_INTERFACE:
+    return get_str(m->interface, sizeof m->interface, t, 1);
+  case CONDUCTOR_TLV_ADDRESS: {
+    static const uint8_t zero[16];
+    if (t->len != 4 && t->len != 16) {
+      return CONDUCTOR_ERR_FIELD_LENGTH;
+    }
+    if (memcmp(t->value, zero, t->len) == 0) {
+      return CONDUCTOR_ERR_FIELD_VALUE; /* 0.0.0.0 / :: says nowhere */
+    }
+    memcpy(m->address, t->value, t->len);
+    m->addr_family = t->len == 4 ? 4 : 6;
+    return 0;
+  }
+  case CONDUCTOR_TLV_PORT:
+    rv = get_uint(&v, t, 2);
+    if (rv == 0 && v == 0) {
+      return CONDUCTOR_ERR_FIELD_VALUE;
+    }
+    m->port = (uint16_t)v;
+    return rv;
   default:
     return 0; /* unknown TLV: skipped by length, later versions add fields */
   }
@@ -293,6 +323,7 @@ int conductor_msg_decode(conductor_msg *m, const uint8_t *p, size_t len) {
   } else if (tmp.type == CONDUCTOR_MSG_KEY_ACK) {
     allowed |= F(CONDUCTOR_TLV_TEXT);
   }
+  /* ADDRESS / PEER_ADDRESS: no optional fields */
   svr_tlv_iter_init(&it, p + CONDUCTOR_FRAME_HDR_LEN,
                     len - CONDUCTOR_FRAME_HDR_LEN);
   while ((rv = svr_tlv_next(&it, &t)) == 1) {
@@ -351,7 +382,9 @@ conductor_ssize conductor_msg_encode(uint8_t *buf, size_t cap,
       !str_ok(a->source, sizeof a->source) ||
       !str_ok(a->category, sizeof a->category) ||
       !str_ok(a->message, sizeof a->message) ||
-      !str_ok(m->peer, sizeof m->peer)) {
+      !str_ok(m->peer, sizeof m->peer) ||
+      !str_ok(m->neighborhood, sizeof m->neighborhood) ||
+      !str_ok(m->interface, sizeof m->interface)) {
     return CONDUCTOR_ERR_INVALID_ARGUMENT;
   }
   if (cap < CONDUCTOR_FRAME_HDR_LEN) {
@@ -451,6 +484,33 @@ conductor_ssize conductor_msg_encode(uint8_t *buf, size_t cap,
       }
     }
     break;
+  case CONDUCTOR_MSG_ADDRESS:
+  case CONDUCTOR_MSG_PEER_ADDRESS: {
+    static const uint8_t zero[16];
+    size_t alen = m->addr_family == 4 ? 4 : 16;
+    if ((m->addr_family != 4 && m->addr_family != 6) ||
+        memcmp(m->address, zero, alen) == 0 || m->port == 0 ||
+        m->neighborhood[0] == '\0') {
+      return CONDUCTOR_ERR_INVALID_ARGUMENT;
+    }
+    if (m->type == CONDUCTOR_MSG_ADDRESS) {
+      if (m->interface[0] == '\0') {
+        return CONDUCTOR_ERR_INVALID_ARGUMENT;
+      }
+      put_str(&w, CONDUCTOR_TLV_NEIGHBORHOOD, m->neighborhood);
+      put_str(&w, CONDUCTOR_TLV_INTERFACE, m->interface);
+    } else {
+      if (m->peer[0] == '\0' || m->node[0] == '\0') {
+        return CONDUCTOR_ERR_INVALID_ARGUMENT;
+      }
+      put_str(&w, CONDUCTOR_TLV_PEER, m->peer);
+      put_str(&w, CONDUCTOR_TLV_NODE, m->node);
+      put_str(&w, CONDUCTOR_TLV_NEIGHBORHOOD, m->neighborhood);
+    }
+    svr_tlv_put(&w, CONDUCTOR_TLV_ADDRESS, m->address, (uint16_t)alen);
+    svr_tlv_put_u16(&w, CONDUCTOR_TLV_PORT, m->port);
+    break;
+  }
   default:
     return CONDUCTOR_ERR_INVALID_ARGUMENT;
   }
@@ -490,6 +550,10 @@ const char *conductor_msg_type_name(uint16_t type) {
     return "key";
   case CONDUCTOR_MSG_KEY_ACK:
     return "key-ack";
+  case CONDUCTOR_MSG_ADDRESS:
+    return "address";
+  case CONDUCTOR_MSG_PEER_ADDRESS:
+    return "peer-address";
   default:
     return "unknown";
   }

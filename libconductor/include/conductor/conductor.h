@@ -110,13 +110,18 @@ typedef struct conductor_mem {
 
 #define CONDUCTOR_PORT 930            /* default conductor SSH port */
 #define CONDUCTOR_SUBSYSTEM "svr-conductor" /* SSH subsystem bearing the IPC */
-#define CONDUCTOR_PROTO_VERSION 4     /* highest IPC version we speak; 2:
+#define CONDUCTOR_PROTO_VERSION 5     /* highest IPC version we speak; 2:
                                          HELLO carries the router's epoch;
                                          3: KEY and KEY_ACK (rekey);
-                                         4: liveness by SSH keepalives */
+                                         4: liveness by SSH keepalives;
+                                         5: ADDRESS and PEER_ADDRESS
+                                         (dynamic peer update) */
 /* From this IPC version on, neither side needs KEEPALIVE frames: liveness
  * is SSH-level (keepalive@openssh.com, docs/libconductor.md 1.2). */
 #define CONDUCTOR_VERSION_SSH_KEEPALIVE 4
+/* From this IPC version on, ADDRESS and PEER_ADDRESS (dynamic peer update,
+ * docs/libconductor.md 2.6) may be sent. */
+#define CONDUCTOR_VERSION_DPU 5
 #define CONDUCTOR_FRAME_HDR_LEN 8     /* length(4) type(2) flags(2) */
 #define CONDUCTOR_MAX_BODY_LEN 4096   /* largest body we accept */
 #define CONDUCTOR_MAX_FRAME_LEN (CONDUCTOR_FRAME_HDR_LEN + CONDUCTOR_MAX_BODY_LEN)
@@ -138,7 +143,9 @@ typedef enum conductor_msg_type {
   CONDUCTOR_MSG_ENTITLEMENT_ACK = 8, /* conductor -> router, after commit */
   CONDUCTOR_MSG_ERROR = 9,           /* either way: a frame was refused */
   CONDUCTOR_MSG_KEY = 10,            /* conductor -> router (version 3) */
-  CONDUCTOR_MSG_KEY_ACK = 11         /* router -> conductor (version 3) */
+  CONDUCTOR_MSG_KEY_ACK = 11,        /* router -> conductor (version 3) */
+  CONDUCTOR_MSG_ADDRESS = 12,        /* router -> conductor (version 5) */
+  CONDUCTOR_MSG_PEER_ADDRESS = 13    /* conductor -> router (version 5) */
 } conductor_msg_type;
 
 /* KEY op: what the router does with key |key_index| of a security element
@@ -193,6 +200,12 @@ typedef struct conductor_alarm {
  *                 conductor's rekey interval, 0 = absent = never)
  *   KEY_ACK:      peer, key_index, key_op, error_code (0 = done, else a
  *                 negated error of the router), text (optional)
+ *   ADDRESS:      neighborhood, interface, addr_family/address, port: the
+ *                 sending router's learned waypoint address on the
+ *                 interface that this neighborhood uses
+ *   PEER_ADDRESS: peer, node (the peer's node), neighborhood,
+ *                 addr_family/address, port: where router |peer| is now
+ *                 reached in that neighborhood
  * The key material is secret: callers wipe a conductor_msg that held one
  * and never log it. */
 typedef struct conductor_msg {
@@ -224,6 +237,14 @@ typedef struct conductor_msg {
   uint8_t key_op;     /* conductor_key_op */
   uint8_t keylen;     /* bytes of |key| used: 0 or 16-64 */
   uint8_t key[CONDUCTOR_KEY_MAX];
+  /* ADDRESS / PEER_ADDRESS (IPC version 5: dynamic peer update).  The
+   * address is 4 bytes (addr_family 4) or 16 (addr_family 6) on the wire,
+   * never unspecified; the port is not 0. */
+  char neighborhood[CONDUCTOR_NAME_MAX];
+  char interface[CONDUCTOR_NAME_MAX];
+  uint8_t addr_family; /* 4 or 6 */
+  uint8_t address[16]; /* network order; IPv4 in the first 4 bytes */
+  uint16_t port;
 } conductor_msg;
 
 /*
