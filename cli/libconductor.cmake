@@ -4,7 +4,7 @@
 # commands) and svr-conductor-router (router-side test program).
 if(TARGET conductor)
   add_library(conductor_uv STATIC glue/conductor_node.c glue/conductor_router.c
-              glue/conductor_keys.c)
+              glue/conductor_keys.c glue/conductor_dpu.c)
   target_include_directories(conductor_uv PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/glue")
   target_link_libraries(conductor_uv PUBLIC conductor PkgConfig::LIBUV
                         PkgConfig::SQLITE3)

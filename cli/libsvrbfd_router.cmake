@@ -13,6 +13,7 @@ if(TARGET svrbfd_uv AND TARGET svrpmtu AND TARGET svrfwdet AND TARGET conductor_
   add_executable(svr-router router/router_main.c router/router_daemon.c
                             router/router_ctl.c router/router_fwdet.c
                             router/router_alarm.c router/router_fwd.c router/router_keys.c
+                            router/router_dpu.c
                             glue/pmtu_sock.c)
   target_include_directories(svr-router PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/glue"
                              "${SVR_COMMON_DIR}")

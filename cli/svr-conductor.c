@@ -63,9 +63,19 @@ static const char usage_text[] =
     "  security add R1 R2 | security remove R1 R2\n"
     "                           configure a security element: the adjacency\n"
     "                           between routers R1 and R2, whose key this\n"
-    "                           conductor node generates and pushes\n"
+    "                           conductor node generates and pushes, and\n"
+    "                           whose routers learn each other's dynamic\n"
+    "                           addresses\n"
     "  rekey [--router R]       rekey every security element (of router R)\n"
     "                           now; the running daemon starts within 1 s\n"
+    "  show dynamic-peer-update [--router R] [--json]\n"
+    "                           learned addresses (router, node,\n"
+    "                           neighborhood, interface, address) and what\n"
+    "                           each router node was told of its peers'\n"
+    "  sync peer addresses [--router R]\n"
+    "                           push every router (R) its peers' learned\n"
+    "                           addresses again; the running daemon does it\n"
+    "                           within 1 s\n"
     "  shelve ID | unshelve ID  hide / show an active alarm (ID as shown)\n"
     "  keygen FILE              write an Ed25519 key pair FILE (mode 0600),\n"
     "                           FILE.pub; refused if FILE exists\n"
@@ -1129,6 +1139,228 @@ static int show_key_status(int argc, char **argv) {
   return 0;
 }
 
+/* ---- dynamic peer update -------------------------------------------------- */
+
+static int cmd_sync(int argc, char **argv) {
+  static const struct option opts[] = {{"router", required_argument, NULL, 'r'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *router = NULL;
+  conductor_store *st = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  int c, n = 0;
+  if (argc < 3 || strcmp(argv[1], "peer") != 0 ||
+      strcmp(argv[2], "addresses") != 0) {
+    usage_error("expected 'sync peer addresses [--router R]'%s", "");
+  }
+  argc -= 2;
+  argv += 2;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r':
+      check_name("sync peer addresses --router", optarg);
+      router = optarg;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      return 0;
+    default:
+      usage_error("bad option for sync peer addresses%s", "");
+    }
+  }
+  if (optind < argc) {
+    usage_error("sync peer addresses: unexpected argument '%s'", argv[optind]);
+  }
+  if (open_rw(&st) != 0) {
+    return 1;
+  }
+  db = conductor_store_db(st);
+  sqlite3_busy_timeout(db, 5000);
+  /* the routers that have peers: members of a security element */
+  s = prep(db, "SELECT count(*) FROM security_elements WHERE ?1 IS NULL OR "
+               "router_a=?1 OR router_b=?1");
+  if (router) {
+    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
+  }
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    n = sqlite3_column_int(s, 0);
+  }
+  sqlite3_finalize(s);
+  if (n == 0) {
+    conductor_store_close(st);
+    fprintf(stderr, "svr-conductor: no security element%s%s: no router "
+                    "peers with another (svr-conductor security add R1 "
+                    "R2)\n",
+            router ? " with router " : "", router ? router : "");
+    return EXIT_NOTFOUND;
+  }
+  s = prep(db, "INSERT INTO peer_address_sync(router, requested_ns) "
+               "VALUES(?1,?2)");
+  if (router) {
+    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
+  }
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)cglue_unix_ns());
+  c = sqlite3_step(s);
+  sqlite3_finalize(s);
+  conductor_store_close(st);
+  if (c != SQLITE_DONE) {
+    fprintf(stderr, "svr-conductor: %s: sync request not stored\n", g_db);
+    return 1;
+  }
+  printf("peer address sync requested%s%s (%d security element%s)\n",
+         router ? " for router " : "", router ? router : "", n,
+         n == 1 ? "" : "s");
+  return 0;
+}
+
+static int show_dpu(int argc, char **argv) {
+  static const struct option opts[] = {{"router", required_argument, NULL, 'r'},
+                                       {"json", no_argument, NULL, 'j'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  const char *router = NULL;
+  int json = 0, c, first = 1;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  table lt = {8,
+              {"Router", "Node", "Neighborhood", "Interface", "Address",
+               "Port", "Changes", "Updated"},
+              NULL, 0, 0};
+  table pt = {8,
+              {"Router", "Node", "Peer", "Peer Node", "Neighborhood",
+               "Address", "Port", "Pushed"},
+              NULL, 0, 0};
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'r':
+      router = optarg;
+      break;
+    case 'j':
+      json = 1;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      return 0;
+    default:
+      usage_error("bad option for show dynamic-peer-update%s", "");
+    }
+  }
+  if (optind < argc) {
+    usage_error("show dynamic-peer-update: unexpected argument '%s'",
+                argv[optind]);
+  }
+  db = open_ro();
+  s = prep(db, "SELECT router, node, neighborhood, interface, address, "
+               "port, change_count, updated_ns FROM peer_addresses WHERE "
+               "?1 IS NULL OR router=?1 ORDER BY router, node, neighborhood");
+  if (router) {
+    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
+  }
+  if (json) {
+    printf("{\"learned\": [");
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    char port[8], chg[24], when[32];
+    snprintf(port, sizeof port, "%d", sqlite3_column_int(s, 5));
+    snprintf(chg, sizeof chg, "%lld", (long long)sqlite3_column_int64(s, 6));
+    fmt_time(when, sizeof when, sqlite3_column_int64(s, 7));
+    if (json) {
+      printf("%s\n  {\"router\": ", first ? "" : ",");
+      json_str(col(s, 0));
+      printf(", \"node\": ");
+      json_str(col(s, 1));
+      printf(", \"neighborhood\": ");
+      json_str(col(s, 2));
+      printf(", \"interface\": ");
+      json_str(col(s, 3));
+      printf(", \"address\": ");
+      json_str(col(s, 4));
+      printf(", \"port\": %s, \"change_count\": %s, \"updated\": ", port,
+             chg);
+      json_str(when);
+      printf(", \"updated_ns\": %lld}",
+             (long long)sqlite3_column_int64(s, 7));
+      first = 0;
+    } else {
+      char v[8][256];
+      const char *pv[8];
+      int i;
+      for (i = 0; i < 5; i++) {
+        cglue_escape(v[i], sizeof v[i], col(s, i));
+      }
+      snprintf(v[5], sizeof v[5], "%s", port);
+      snprintf(v[6], sizeof v[6], "%s", chg);
+      snprintf(v[7], sizeof v[7], "%s", when);
+      for (i = 0; i < 8; i++) {
+        pv[i] = v[i];
+      }
+      table_add(&lt, pv);
+    }
+  }
+  sqlite3_finalize(s);
+  s = prep(db, "SELECT router, node, peer, peer_node, neighborhood, address, "
+               "port, pushed_ns FROM peer_address_pushes WHERE ?1 IS NULL OR "
+               "router=?1 ORDER BY router, node, peer, peer_node, "
+               "neighborhood");
+  if (router) {
+    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
+  }
+  if (json) {
+    printf("%s],\n \"peers\": [", first ? "" : "\n");
+    first = 1;
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    char port[8], when[32];
+    snprintf(port, sizeof port, "%d", sqlite3_column_int(s, 6));
+    fmt_time(when, sizeof when, sqlite3_column_int64(s, 7));
+    if (json) {
+      printf("%s\n  {\"router\": ", first ? "" : ",");
+      json_str(col(s, 0));
+      printf(", \"node\": ");
+      json_str(col(s, 1));
+      printf(", \"peer\": ");
+      json_str(col(s, 2));
+      printf(", \"peer_node\": ");
+      json_str(col(s, 3));
+      printf(", \"neighborhood\": ");
+      json_str(col(s, 4));
+      printf(", \"address\": ");
+      json_str(col(s, 5));
+      printf(", \"port\": %s, \"pushed\": ", port);
+      json_str(when);
+      printf(", \"pushed_ns\": %lld}", (long long)sqlite3_column_int64(s, 7));
+      first = 0;
+    } else {
+      char v[8][256];
+      const char *pv[8];
+      int i;
+      for (i = 0; i < 6; i++) {
+        cglue_escape(v[i], sizeof v[i], col(s, i));
+      }
+      snprintf(v[6], sizeof v[6], "%s", port);
+      snprintf(v[7], sizeof v[7], "%s", when);
+      for (i = 0; i < 8; i++) {
+        pv[i] = v[i];
+      }
+      table_add(&pt, pv);
+    }
+  }
+  sqlite3_finalize(s);
+  if (json) {
+    printf("%s]}\n", first ? "" : "\n");
+  } else {
+    printf("Learned addresses\n");
+    table_print(&lt);
+    printf("\nPeer addresses (pushed to each router node)\n");
+    table_print(&pt);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
 static int cmd_enroll(int argc, char **argv) {
   char type[64], b64[2048], fp[128], owner[CONDUCTOR_NAME_MAX];
   conductor_store *st = NULL;
@@ -1302,6 +1534,9 @@ int main(int argc, char **argv) {
   if (strcmp(argv[0], "rekey") == 0) {
     return cmd_rekey(argc, argv);
   }
+  if (strcmp(argv[0], "sync") == 0) {
+    return cmd_sync(argc, argv);
+  }
   if (strcmp(argv[0], "keygen") == 0) {
     if (argc != 2) {
       usage_error("keygen needs FILE%s", "");
@@ -1317,7 +1552,7 @@ int main(int argc, char **argv) {
   if (strcmp(argv[0], "show") == 0) {
     if (argc < 2) {
       usage_error("show what? (alarms, entitlement, assets, routers, security "
-                  "key-status)%s",
+                  "key-status, dynamic-peer-update)%s",
                   "");
     }
     argc--;
@@ -1337,6 +1572,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[0], "security") == 0 && argc >= 2 &&
         strcmp(argv[1], "key-status") == 0) {
       return show_key_status(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[0], "dynamic-peer-update") == 0) {
+      return show_dpu(argc, argv);
     }
     usage_error("unknown show target '%s'", argv[0]);
   }

@@ -64,3 +64,8 @@ if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_keepalive_dead LABEL sim
                       SCRIPT conductor_keepalive_dead.sh TIMEOUT 120)
 endif()
+# dynamic peer update across three svr-routers and a conductor (issue 15)
+if(TARGET svr-conductor AND TARGET svr-router)
+  svr_add_script_test(NAME conductor_dpu LABEL netns
+                      SCRIPT conductor_dpu.sh TIMEOUT 240)
+endif()

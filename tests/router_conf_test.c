@@ -26,6 +26,7 @@ static const char good[] =
     "\n"
     "[interface wan1]\n"
     "address fd00::1\n"
+    "dynamic-address ppp0\n"
     "port 2280\n"
     "\n"
     "[neighborhood internet]\n"
@@ -89,6 +90,8 @@ static void test_good(void) {
   CU_ASSERT_EQUAL(c->interfaces[0].address.port, 1280);
   CU_ASSERT_EQUAL(c->interfaces[1].address.port, 2280);
   CU_ASSERT_EQUAL(c->interfaces[1].address.family, 6);
+  CU_ASSERT_STRING_EQUAL(c->interfaces[0].device, "");
+  CU_ASSERT_STRING_EQUAL(c->interfaces[1].device, "ppp0");
   CU_ASSERT_EQUAL(c->n_adjacencies, 2);
   a = &c->adjacencies[0];
   CU_ASSERT_STRING_EQUAL(a->peer, "router-b");
@@ -263,6 +266,13 @@ static const bad_case bad[] = {
     /* data plane */
     {"router r\nforwarding on\n",
      "t.conf:2: forwarding: expected enabled or disabled, got 'on'"},
+    {"router r\n[interface i]\naddress 10.0.0.1\ndynamic-address a-name-too-long0\n",
+     "t.conf:4: dynamic-address: 'a-name-too-long0' is not a device name"},
+    {"router r\n[interface i]\naddress 10.0.0.1\ndynamic-address e/th\n",
+     "t.conf:4: dynamic-address: 'e/th' is not a device name"},
+    {"router r\n[interface i]\naddress 10.0.0.1\ndynamic-address eth0\n"
+     "dynamic-address eth1\n",
+     "t.conf:5: dynamic-address given twice"},
     {"router r\nforwarding-device a-name-too-long0\n",
      "t.conf:2: forwarding-device: 'a-name-too-long0' is not a device name"},
     {"router r\nforwarding-table 254\n",

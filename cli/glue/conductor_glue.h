@@ -134,10 +134,38 @@ void ckm_link_up(ckm *k, void *link, const char *router, const char *node,
                  uint16_t version);
 void ckm_link_down(ckm *k, void *link);
 void ckm_on_ack(ckm *k, void *link, const conductor_msg *key_ack);
+/* The paths of |router| were replaced (dynamic peer update: it and its
+ * peers start new ones with their configured key): every element of it
+ * with an active key pushes that key again (add + activate) to every
+ * connected node of both routers. */
+void ckm_resend(ckm *k, const char *router);
 /* Every second: configuration / rekey requests written by svr-conductor
  * commands, and the rekey interval. */
 void ckm_tick(ckm *k);
 void ckm_get_stats(const ckm *k, uint64_t *rekeys, uint64_t *activations);
+
+/* ---- dynamic peer update (conductor_dpu.c, used by the node) ------------ */
+
+typedef struct cdpu cdpu;
+/* Sends one PEER_ADDRESS to the router connection |link|. */
+typedef void (*cdpu_send_fn)(void *link, const conductor_msg *m, void *ud);
+
+int cdpu_new(cdpu **pp, conductor_store *store, const char *node_name,
+             cdpu_send_fn send, cglue_log_fn log, void *ud);
+void cdpu_del(cdpu *p);
+/* A router node's HELLO was answered with |version|: from version 5 on it
+ * gets the current addresses of every router it peers with. */
+void cdpu_link_up(cdpu *p, void *link, const char *router, const char *node,
+                  uint16_t version);
+void cdpu_link_down(cdpu *p, void *link);
+/* An ADDRESS from |link|: stored; when it changed, pushed to the peers.
+ * Returns 1 (changed and pushed), 0 (unchanged), or a CONDUCTOR_ERR_*
+ * with |why| (answer with ERROR). */
+int cdpu_on_address(cdpu *p, void *link, const conductor_msg *m, char *why,
+                    size_t whycap);
+/* Every second: sync requests written by svr-conductor. */
+void cdpu_tick(cdpu *p);
+void cdpu_get_stats(const cdpu *p, uint64_t *changes, uint64_t *pushes);
 
 /* ---- router node ------------------------------------------------------- */
 
@@ -172,6 +200,13 @@ typedef struct rtr_opts {
   void (*on_key)(int idx, const conductor_msg *key, conductor_msg *ack,
                  void *user_data);
   void *key_data;
+  /* A PEER_ADDRESS from a conductor node (IPC version 5, dynamic peer
+   * update, docs/libconductor.md 2.6): router |m->peer| (node |m->node|)
+   * is now reached at m->address / m->port in neighborhood
+   * |m->neighborhood|.  Names are checked (cglue_name_ok) before.  NULL:
+   * ignored. */
+  void (*on_peer_address)(int idx, const conductor_msg *m, void *user_data);
+  void *peer_address_data;
   cglue_log_fn log;
   void *log_data;
 } rtr_opts;
@@ -184,6 +219,16 @@ int rtr_raise(rtr *r, uint8_t severity, const char *source,
               const char *category, const char *message, uint32_t *num);
 int rtr_clear(rtr *r, uint32_t num, uint8_t severity, const char *source,
               const char *category, const char *message);
+/* Dynamic peer update: this router node's waypoint address in
+ * |neighborhood| (on our interface |interface|) is |address| (4 or 16
+ * bytes, |family| 4 or 6), |port|.  Reported (ADDRESS) to every conductor
+ * node now if its link is up (IPC version 5 or later), and again after
+ * every reconnect; a later call for the same neighborhood replaces it.
+ * Returns 0, CONDUCTOR_ERR_INVALID_ARGUMENT (a bad name, family or port)
+ * or CONDUCTOR_ERR_NOBUF (more than RTR_MAX_ADDRESSES neighborhoods). */
+#define RTR_MAX_ADDRESSES 64
+int rtr_set_address(rtr *r, const char *neighborhood, const char *interface,
+                    int family, const uint8_t *address, uint16_t port);
 /* Largest outbox over the conductors (0 = everything acknowledged). */
 size_t rtr_pending(const rtr *r);
 /* Next sequence number (alarms raised so far + 1). */

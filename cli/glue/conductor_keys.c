@@ -750,6 +750,31 @@ static void on_ack(ckm *k, ckm_link *l, const conductor_msg *m) {
   }
 }
 
+void ckm_resend(ckm *k, const char *router) {
+  size_t i;
+  ckm_link *l;
+  k->busy++;
+  for (i = 0; i < k->nelem; i++) {
+    ckm_elem *e = &k->elem[i];
+    if (!in_elem(e, router) || e->active == 0) {
+      continue;
+    }
+    for (l = k->links; l; l = l->next) {
+      if (!l->dead && in_elem(e, l->router)) {
+        send_key(k, l, i, e->active, CONDUCTOR_KEY_ADD);
+      }
+      if (!l->dead && in_elem(e, l->router)) {
+        send_key(k, l, i, e->active, CONDUCTOR_KEY_ACTIVATE);
+      }
+    }
+    klog(k, 2, "security element %s <-> %s: key %lu pushed again (the "
+               "paths of %s moved)",
+         e->a, e->b, (unsigned long)e->active, router);
+  }
+  k->busy--;
+  sweep(k);
+}
+
 void ckm_tick(ckm *k) {
   int64_t v;
   uint64_t now;

@@ -191,6 +191,7 @@ struct cnd {
   conductor_store *store;
   conductor_server *srv;
   ckm *keys; /* security elements and their keys (conductor_keys.c) */
+  cdpu *dpu; /* dynamic peer update (conductor_dpu.c) */
   uv_poll_t listen_poll;
   uv_timer_t accept_timer; /* accepts paused after EMFILE */
   unsigned accept_delay_ms;
@@ -579,6 +580,9 @@ static void on_sconn_close(conductor_sconn *sc, int reason, void *ud) {
   if (c->hello_done && d->keys) {
     ckm_link_down(d->keys, c);
   }
+  if (c->hello_done && d->dpu) {
+    cdpu_link_down(d->dpu, c);
+  }
   if (c->hello_done && c->replaced) {
     clog_(d, 2, "router %s node %s: old connection closed (reconnected)",
           c->router, c->node);
@@ -620,6 +624,16 @@ static void send_msg(dconn *c, const conductor_msg *m) {
   }
   if (n > 0 && m->type == CONDUCTOR_MSG_KEY) {
     explicit_bzero(buf, (size_t)n); /* key material */
+  }
+}
+
+/* cdpu_send_fn: a PEER_ADDRESS to one router connection. */
+static void dpu_send(void *link, const conductor_msg *m, void *ud) {
+  dconn *c = link;
+  (void)ud;
+  send_msg(c, m);
+  if (c->sc) {
+    update_poll(c);
   }
 }
 
@@ -777,6 +791,9 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
     if (d->keys) {
       ckm_link_up(d->keys, c, c->router, c->node, r.version);
     }
+    if (d->dpu && c->sc) {
+      cdpu_link_up(d->dpu, c, c->router, c->node, r.version);
+    }
     break;
   case CONDUCTOR_MSG_ALARM:
     /* seen() is 1 only for a seq this connection committed and still
@@ -809,6 +826,20 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
   case CONDUCTOR_MSG_KEY_ACK:
     if (d->keys) {
       ckm_on_ack(d->keys, c, &m);
+    }
+    break;
+  case CONDUCTOR_MSG_ADDRESS:
+    if (d->dpu) {
+      char why[160];
+      rv = cdpu_on_address(d->dpu, c, &m, why, sizeof why);
+      if (rv < 0) {
+        refused_frame(c, why);
+        send_error(c, rv, m.type, why);
+      } else if (rv == 1 && d->keys && c->sc) {
+        /* its paths and its peers' were replaced: they start with their
+         * configured keys, so the conductor's active keys go again */
+        ckm_resend(d->keys, c->router);
+      }
     }
     break;
   case CONDUCTOR_MSG_ERROR:
@@ -1318,6 +1349,9 @@ static void on_tick(uv_timer_t *h) {
   if (d->keys) {
     ckm_tick(d->keys);
   }
+  if (d->dpu) {
+    cdpu_tick(d->dpu);
+  }
   if (d->nrows > 0) {
     d->flush_rows = 1;
     on_check(&d->check);
@@ -1556,6 +1590,12 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
     snprintf(err, errcap, "key manager: %s", conductor_strerror(rv));
     return rv;
   }
+  rv = cdpu_new(&d->dpu, d->store, d->node_name, dpu_send, d->o.log,
+                d->o.log_data);
+  if (rv != 0) {
+    snprintf(err, errcap, "dynamic peer update: %s", conductor_strerror(rv));
+    return rv;
+  }
   if (stat(o->host_key, &st) != 0) {
     if (conductor_key_generate(o->host_key) != 0) {
       snprintf(err, errcap, "cannot create host key %s", o->host_key);
@@ -1650,6 +1690,7 @@ void cnd_del(cnd *d) {
   }
   conductor_server_del(d->srv);
   ckm_del(d->keys);
+  cdpu_del(d->dpu);
   conductor_store_close(d->store);
   free(d->batch);
   free(d->rows);

@@ -74,6 +74,14 @@ typedef struct rlink {
   size_t nent;
 } rlink;
 
+/* Dynamic peer update: this router's learned waypoint address per
+ * neighborhood, reported (ADDRESS, IPC version 5) at every link up and at
+ * every change (docs/libconductor.md section 2.6). */
+typedef struct raddr {
+  conductor_msg m; /* type ADDRESS */
+  int sent[RTR_MAX_CONDUCTORS];
+} raddr;
+
 struct rtr {
   uv_loop_t *loop;
   rtr_opts o;
@@ -90,6 +98,12 @@ struct rtr {
   uint64_t bytes_total;
   uint64_t ent_seq;
   uv_timer_t ent_timer;
+  raddr addrs[RTR_MAX_ADDRESSES];
+  size_t naddrs;
+  /* Our copies of the option strings: svr-router's configuration (which
+   * they pointed into) is replaced by every reload and dynamic peer
+   * update, and reconnects read them later. */
+  char key_path[1024], known_hosts[1024], state_dir[1024];
   int stopping;
 };
 
@@ -391,6 +405,7 @@ static int link_send(rlink *l, const conductor_msg *m) {
 }
 
 static void link_pump(rlink *l) {
+  rtr *r = l->r;
   const conductor_alarm *a;
   uint64_t now = uv_hrtime();
   size_t i;
@@ -406,6 +421,16 @@ static void link_pump(rlink *l) {
     if (link_send(l, &m) != 0) {
       link_fail(l, CONDUCTOR_ERR_SSH, conductor_client_errmsg(l->cl));
       return;
+    }
+  }
+  for (i = 0; l->ipc_version >= CONDUCTOR_VERSION_DPU && i < r->naddrs; i++) {
+    raddr *ra = &r->addrs[i];
+    if (!ra->sent[l->idx]) {
+      if (link_send(l, &ra->m) != 0) {
+        link_fail(l, CONDUCTOR_ERR_SSH, conductor_client_errmsg(l->cl));
+        return;
+      }
+      ra->sent[l->idx] = 1;
     }
   }
   for (i = 0; i < l->nent; i++) {
@@ -448,6 +473,9 @@ static void handle_frame(rlink *l, const uint8_t *f, size_t len) {
       l->attempt = 0;
       snprintf(l->peer_node, sizeof l->peer_node, "%s", m.node);
       l->ipc_version = m.version;
+      for (i = 0; i < r->naddrs; i++) {
+        r->addrs[i].sent[l->idx] = 0; /* this node learns them again */
+      }
       conductor_outbox_connected(l->ob, uv_hrtime());
       if (l->no_conn_alarm) {
         l->no_conn_alarm = 0;
@@ -528,6 +556,28 @@ static void handle_frame(rlink *l, const uint8_t *f, size_t len) {
     link_send(l, &a);
     break;
   }
+  case CONDUCTOR_MSG_PEER_ADDRESS:
+    if (l->state != L_UP) {
+      break;
+    }
+    if (!cglue_name_ok(m.peer) || !cglue_name_ok(m.node) ||
+        !cglue_name_ok(m.neighborhood)) {
+      conductor_msg e;
+      memset(&e, 0, sizeof e);
+      e.type = CONDUCTOR_MSG_ERROR;
+      e.error_code = (uint16_t)-CONDUCTOR_ERR_FIELD_VALUE;
+      e.ref_type = m.type;
+      snprintf(e.text, sizeof e.text,
+               "names: 1-63 characters of A-Z a-z 0-9 . _ -");
+      rlog(r, 1, "conductor node %s: peer address refused: %s", l->peer_node,
+           e.text);
+      link_send(l, &e);
+      break;
+    }
+    if (r->o.on_peer_address) {
+      r->o.on_peer_address(l->idx, &m, r->o.peer_address_data);
+    }
+    break;
   default:
     break;
   }
@@ -907,6 +957,23 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
   }
   snprintf(r->router, sizeof r->router, "%s", o->router);
   snprintf(r->node, sizeof r->node, "%s", o->node);
+  if (strlen(o->key_path) >= sizeof r->key_path ||
+      strlen(o->known_hosts) >= sizeof r->known_hosts ||
+      (o->state_dir && strlen(o->state_dir) >= sizeof r->state_dir)) {
+    snprintf(err, errcap, "key, known-hosts or state directory path longer "
+                          "than %zu bytes", sizeof r->key_path - 1);
+    return CONDUCTOR_ERR_INVALID_ARGUMENT;
+  }
+  snprintf(r->key_path, sizeof r->key_path, "%s", o->key_path);
+  snprintf(r->known_hosts, sizeof r->known_hosts, "%s", o->known_hosts);
+  r->o.key_path = r->key_path;
+  r->o.known_hosts = r->known_hosts;
+  if (o->state_dir) {
+    snprintf(r->state_dir, sizeof r->state_dir, "%s", o->state_dir);
+    r->o.state_dir = r->state_dir;
+  }
+  r->o.router = r->router;
+  r->o.node = r->node;
   r->nlinks = o->n_conductors;
   for (i = 0; i < r->nlinks; i++) {
     rlink *l = &r->links[i];
@@ -932,6 +999,7 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
     uv_timer_init(loop, &l->timer);
     l->timer.data = l;
   }
+  memset(r->o.conductors, 0, sizeof r->o.conductors); /* parsed above */
   if (o->state_dir) {
     rv = journal_open(r, err, errcap);
     if (rv != 0) {
@@ -985,6 +1053,48 @@ static int rtr_event(rtr *r, uint8_t op, uint32_t num, uint8_t severity,
       if (r->links[i].cl) {
         link_update_poll(&r->links[i]);
         link_arm(&r->links[i]);
+      }
+    }
+  }
+  return 0;
+}
+
+int rtr_set_address(rtr *r, const char *neighborhood, const char *interface,
+                    int family, const uint8_t *address, uint16_t port) {
+  raddr *a = NULL;
+  size_t i;
+  int k;
+  if (!cglue_name_ok(neighborhood) || !cglue_name_ok(interface) ||
+      (family != 4 && family != 6) || address == NULL || port == 0) {
+    return CONDUCTOR_ERR_INVALID_ARGUMENT;
+  }
+  for (i = 0; i < r->naddrs; i++) {
+    if (strcmp(r->addrs[i].m.neighborhood, neighborhood) == 0) {
+      a = &r->addrs[i];
+    }
+  }
+  if (a == NULL) {
+    if (r->naddrs == RTR_MAX_ADDRESSES) {
+      return CONDUCTOR_ERR_NOBUF;
+    }
+    a = &r->addrs[r->naddrs++];
+    memset(a, 0, sizeof *a);
+    a->m.type = CONDUCTOR_MSG_ADDRESS;
+    snprintf(a->m.neighborhood, sizeof a->m.neighborhood, "%s", neighborhood);
+  }
+  snprintf(a->m.interface, sizeof a->m.interface, "%s", interface);
+  a->m.addr_family = (uint8_t)family;
+  memset(a->m.address, 0, sizeof a->m.address);
+  memcpy(a->m.address, address, family == 4 ? 4 : 16);
+  a->m.port = port;
+  for (k = 0; k < r->nlinks; k++) {
+    rlink *l = &r->links[k];
+    a->sent[k] = 0;
+    if (l->state == L_UP) {
+      link_pump(l);
+      if (l->cl) {
+        link_update_poll(l);
+        link_arm(l);
       }
     }
   }

@@ -113,6 +113,7 @@ struct rt {
   struct rt_fwd *fwd;    /* data plane; NULL = forwarding disabled */
   uint32_t local_alarms; /* alarm numbers without a conductor */
   rt_keys keys;          /* keys pushed by the conductor */
+  struct rt_dpu *dpu;    /* dynamic peer update (router_dpu.c) */
   struct {
     char peer[RC_NAME_MAX];
     rt_alarm a;          /* "Peer <name> is not reachable" */
@@ -124,6 +125,10 @@ struct rt {
 
 /* router_daemon.c */
 int rt_run(const char *cfg_path, int verbose);
+/* Makes |c| the running configuration as a SIGHUP reload does (unchanged
+ * adjacencies keep their session, changed ones are replaced).  Takes |c|
+ * on success; on failure nothing changed and |err| says why. */
+int rt_apply(rt *r, rc_config *c, char *err, size_t errlen);
 /* Fills rows for every path; returns the count (<= RC_MAX_ADJACENCIES). */
 size_t rt_rows(rt *r, rf_row *rows, size_t max);
 void rt_log(rt *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -183,6 +188,16 @@ void rt_fwd_show_sessions(rt *r, rf_buf *b, int json);
 void rt_fwd_show_stats(rt *r, rf_buf *b, int json);
 void rt_fwd_close(rt *r); /* libuv handles */
 void rt_fwd_free(rt *r);  /* context, devices, rules, routes, nft */
+
+/* router_dpu.c: dynamic peer update (docs/svr-router.md). */
+void rt_dpu_prestart(rc_config *c); /* before the first bind */
+int rt_dpu_init(rt *r, char *err, size_t errlen); /* rtnetlink watch */
+void rt_dpu_report(rt *r);          /* our learned addresses -> conductor */
+void rt_dpu_patch(rt *r, rc_config *c); /* re-apply overrides (SIGHUP) */
+void rt_dpu_on_peer(int idx, const conductor_msg *m, void *rt_ptr);
+int rt_dpu_dump_request(int fd);
+void rt_dpu_close(rt *r); /* libuv handles */
+void rt_dpu_free(rt *r);
 
 /* Fills an empty control_socket with /run/svr-router-ROUTER.sock. */
 void rt_default_socket(rc_config *c);

@@ -64,6 +64,8 @@ int rt_alarm_init(rt *r, char *err, size_t errlen) {
   o.log_data = r;
   o.on_key = rt_keys_on_key;
   o.key_data = r;
+  o.on_peer_address = rt_dpu_on_peer;
+  o.peer_address_data = r;
   if (rtr_new(&r->cnd, r->loop, &o, err, errlen) != 0) {
     r->cnd = NULL;
     return -1;

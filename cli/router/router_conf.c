@@ -409,6 +409,7 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
 #define K_FWDTABLE 0x1000u
 #define K_PROTOCOL 0x2000u
 #define K_PEER 0x4000u
+#define K_DYNADDR 0x8000u
 /* rc_adjacency.fwd_set */
 #define F_CIPHER 0x1u
 #define F_KEY 0x2u
@@ -766,6 +767,17 @@ static void key_interface(parser *p, rc_interface *i, const char *key,
     if (once(p, K_ADDRESS, key)) set_addr(p, &i->address, i->address_text, val);
   } else if (strcmp(key, "port") == 0) {
     if (once(p, K_PORT, key)) set_port(p, &i->address.port, val);
+  } else if (strcmp(key, "dynamic-address") == 0) {
+    /* the address is learned on that kernel device (DHCP, PPPoE): the
+     * daemon follows it (rtnetlink) and reports it to the conductor */
+    if (!once(p, K_DYNADDR, key)) return;
+    if (strlen(val) >= RC_DEVNAME_MAX || !name_ok(val) ||
+        strcmp(val, ".") == 0 || strcmp(val, "..") == 0) {
+      perr(p, p->line, "dynamic-address: '%s' is not a device name (1-15 "
+                       "of letters, digits, '-', '_', '.')", val);
+      return;
+    }
+    snprintf(i->device, sizeof(i->device), "%s", val);
   } else {
     perr(p, p->line, "unknown key '%s' in [interface %s]", key, i->name);
   }

@@ -69,6 +69,10 @@ typedef struct rc_interface {
   int line;
   char address_text[64];
   svrbfd_addr address; /* the waypoint address; .port = port */
+  /* dynamic-address DEVICE: the address is learned (DHCP, PPPoE) on that
+   * kernel device; svr-router follows it (router_dpu.c) and reports it to
+   * the conductor.  "" = static. */
+  char device[RC_DEVNAME_MAX];
 } rc_interface;
 
 typedef struct rc_neighborhood {

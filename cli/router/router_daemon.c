@@ -724,6 +724,10 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
   return 0;
 }
 
+int rt_apply(rt *r, rc_config *c, char *err, size_t errlen) {
+  return apply(r, c, err, errlen);
+}
+
 /* ---- signals -------------------------------------------------------------- */
 
 static void close_walk(uv_handle_t *h, void *arg) {
@@ -754,6 +758,7 @@ static void shutdown_now(rt *r) {
   rt_fw_close(r);
   rt_fwd_close(r);
   rt_alarm_stop(r);
+  rt_dpu_close(r);
   if (r->verbose) {
     uv_close((uv_handle_t *)&r->verbose_timer, NULL);
   }
@@ -818,6 +823,9 @@ static void on_signal(uv_signal_t *h, int signum) {
       memcpy(c->tenants, r->cfg->tenants, sizeof(c->tenants));
       memcpy(c->services, r->cfg->services, sizeof(c->services));
     }
+    /* addresses learned or pushed since the start (dynamic peer update)
+     * stay in force over the file's */
+    rt_dpu_patch(r, c);
     if (apply(r, c, err, sizeof(err)) != 0) {
       rt_log(r, "reload rejected, configuration kept: %s", err);
       free(c);
@@ -850,6 +858,7 @@ static void teardown(rt *r) {
   svrpmtu_ctx_del(r->pmtu);
   rt_fw_free(r);
   rt_alarm_free(r);
+  rt_dpu_free(r);
   svrbfd_ctx_del(r->ctx);
   free(r->cfg);
   uv_loop_close(r->loop);
@@ -874,6 +883,8 @@ int rt_run(const char *cfg_path, int verbose) {
     return RT_EXIT_USAGE;
   }
   rt_default_socket(c);
+  /* dynamic-address interfaces start at their device's current address */
+  rt_dpu_prestart(c);
   r.loop = uv_default_loop();
   /* signals first: the control socket appears before the rest is set up
    * (nftables, raw sockets), and a SIGTERM in between must not kill the
@@ -929,6 +940,11 @@ int rt_run(const char *cfg_path, int verbose) {
     teardown(&r);
     return RT_EXIT_FAIL;
   }
+  /* dynamic peer update: follow the dynamic-address devices, report */
+  if (rt_dpu_init(&r, err, sizeof(err)) != 0) {
+    rt_log(&r, "%s: addresses are not followed", err);
+  }
+  rt_dpu_report(&r);
   if (r.verbose) {
     uv_timer_init(r.loop, &r.verbose_timer);
     r.verbose_timer.data = &r;

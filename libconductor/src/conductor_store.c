@@ -113,6 +113,20 @@ static const char schema[] =
     " conductor_node TEXT PRIMARY KEY, interval_ns INTEGER NOT NULL,"
     " next_rekey_ns INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS rekey_requests("
+    " id INTEGER PRIMARY KEY, router TEXT, requested_ns INTEGER NOT NULL);"
+    /* dynamic peer update (docs/libconductor.md section 9) */
+    "CREATE TABLE IF NOT EXISTS peer_addresses("
+    " router TEXT NOT NULL, node TEXT NOT NULL, neighborhood TEXT NOT NULL,"
+    " interface TEXT NOT NULL, address TEXT NOT NULL, port INTEGER NOT NULL,"
+    " updated_ns INTEGER NOT NULL, change_count INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(router,node,neighborhood));"
+    "CREATE TABLE IF NOT EXISTS peer_address_pushes("
+    " router TEXT NOT NULL, node TEXT NOT NULL, conductor_node TEXT NOT NULL,"
+    " peer TEXT NOT NULL, peer_node TEXT NOT NULL,"
+    " neighborhood TEXT NOT NULL, address TEXT NOT NULL,"
+    " port INTEGER NOT NULL, pushed_ns INTEGER NOT NULL,"
+    " PRIMARY KEY(router,node,conductor_node,peer,peer_node,neighborhood));"
+    "CREATE TABLE IF NOT EXISTS peer_address_sync("
     " id INTEGER PRIMARY KEY, router TEXT, requested_ns INTEGER NOT NULL);";
 
 struct conductor_store {
