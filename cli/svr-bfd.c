@@ -8,8 +8,12 @@
  * schema are in docs/svr-bfd.md and in --help.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -24,10 +28,14 @@
 #include <uv.h>
 
 #include "bfd_uv.h"
+#include "svr_cli.h"
 
-#define EXIT_UP 0
-#define EXIT_NOT_UP 1
-#define EXIT_USAGE 2
+/* the suite's exit status table (docs/cli.md) */
+#define EXIT_UP SVR_EXIT_OK
+#define EXIT_NOT_UP SVR_EXIT_NEGATIVE
+#define EXIT_USAGE SVR_EXIT_USAGE
+#define EXIT_STOPPED SVR_EXIT_INCONCLUSIVE
+#define EXIT_UNREACHABLE SVR_EXIT_UNREACHABLE
 
 static const char usage_text[] =
 "Usage: svr-bfd --local ADDR --peer ADDR [options]\n"
@@ -73,9 +81,12 @@ static const char usage_text[] =
 "                          new sessions are added\n"
 "      --router-name NAME  our router name, sent in SVR metadata\n"
 "      --node-name NAME    our node name, sent in SVR metadata\n"
-"      --once              exit 0 as soon as every session has reached Up\n"
-"      --timeout S         exit 1 if not every session reached Up within S s\n"
-"                          (default: wait forever)\n"
+"      --once              exit 0 as soon as every session has reached Up;\n"
+"                          deadline --timeout, 10 s by default (longer when\n"
+"                          2 x mult x tx of a session is longer)\n"
+"      --timeout S         give up if not every session reached Up within\n"
+"                          S s, naming why for each (default: with --once,\n"
+"                          as above; else wait forever)\n"
 "      --duration S        stop after S seconds (as on SIGTERM)\n"
 "      --show-interval S   print the session table every S seconds\n"
 "      --json              JSON lines instead of text (schema: docs/svr-bfd.md)\n"
@@ -105,10 +116,23 @@ static const char usage_text[] =
 "Signals: SIGINT/SIGTERM send AdminDown on every session, print the table\n"
 "and exit; SIGUSR1 prints the table; SIGHUP re-reads --config.\n"
 "\n"
-"Exit status:\n"
+"A session that did not reach Up is named with the reason: ICMP port,\n"
+"host or network unreachable for our packets, the kernel refusing to send\n"
+"them (no route), packets that arrived but were discarded (and why), or\n"
+"no reply at all.\n"
+"\n"
+"Exit status (the suite's table, docs/cli.md):\n"
 "  0  every session reached Up (with --once: as soon as they all are)\n"
-"  1  not every session reached Up (within --timeout, or before exit)\n"
-"  2  usage or configuration error, or a socket could not be opened\n";
+"  1  not every session reached Up by --timeout or --duration, and the peer\n"
+"     gave no sign of being unreachable\n"
+"  2  usage or configuration error, or a socket could not be opened\n"
+"  3  interrupted (SIGINT/SIGTERM) before every session reached Up\n"
+"  6  a session that did not reach Up had its packets answered by ICMP\n"
+"     destination unreachable, or the kernel had no route for them\n"
+"\n"
+"Examples:\n"
+"  svr-bfd -l 10.0.0.1 -p 10.0.0.2 --rfc5881 --once     # is FRR's bfdd Up?\n"
+"  svr-bfd -c /etc/svr-bfd.conf --json --show-interval 10\n";
 
 /* ---- configuration -------------------------------------------------- */
 
@@ -134,6 +158,8 @@ typedef struct sess {
   svrbfd_session *s;
   int is_up;           /* protocol state Up now */
   int was_up;
+  int icmp_errno;      /* last ICMP error for datagrams to the peer, 0 none */
+  uint64_t icmp_errors;
 } sess;
 
 typedef struct app {
@@ -158,6 +184,7 @@ typedef struct app {
   int64_t wall_offset_ns; /* realtime - monotonic */
   int exit_code;
   int stopping;
+  int icmp_unmatched;  /* ICMP errors for no session's peer address */
   uv_signal_t sig_int, sig_term, sig_usr1, sig_hup;
   uv_timer_t t_timeout, t_duration, t_show;
 } app;
@@ -893,6 +920,164 @@ static void reload_config(app *a, const spec *defaults) {
   bfd_uv_kick(a->glue);
 }
 
+/* ---- why a session did not come Up --------------------------------- */
+
+static int addr_is(const svrbfd_addr *a, const struct sockaddr_storage *ss) {
+  if (ss->ss_family == AF_INET && a->family == 4) {
+    return memcmp(a->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4) == 0;
+  }
+  if (ss->ss_family == AF_INET6 && a->family == 6) {
+    return memcmp(a->addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16) == 0;
+  }
+  return 0;
+}
+
+/* The error queue of a socket (IP_RECVERR): ICMP errors for our datagrams,
+ * each with the destination it was sent to.  Kept per session, to say why
+ * a session did not come Up. */
+static void on_errq(void *ud, int fd, const svrbfd_addr *local, svrbfd_tstamp now) {
+  app *a = ud;
+  int k;
+  (void)local, (void)now;
+  for (k = 0; k < BFD_UV_ERRQ_MAX; k++) {
+    struct sockaddr_storage to;
+    uint8_t data[64];
+    union {
+      char b[512];
+      struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {data, sizeof(data)};
+    struct msghdr mh;
+    struct cmsghdr *c;
+    int e = 0;
+    size_t i;
+    memset(&mh, 0, sizeof(mh));
+    memset(&to, 0, sizeof(to));
+    mh.msg_name = &to;
+    mh.msg_namelen = sizeof(to);
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = ctl.b;
+    mh.msg_controllen = sizeof(ctl.b);
+    if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+      return;
+    }
+    for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+          (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+        struct sock_extended_err ee;
+        memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+        if (ee.ee_origin == SO_EE_ORIGIN_ICMP || ee.ee_origin == SO_EE_ORIGIN_ICMP6) {
+          e = (int)ee.ee_errno;
+        }
+      }
+    }
+    if (e == 0 || e == EMSGSIZE) {
+      continue;
+    }
+    for (i = 0; i < a->n; i++) {
+      if (addr_is(&a->sessions[i]->sp.peer, &to)) {
+        a->sessions[i]->icmp_errno = e;
+        a->sessions[i]->icmp_errors++;
+        break;
+      }
+    }
+    if (i == a->n) {
+      a->icmp_unmatched++;
+    }
+  }
+}
+
+static int errno_unreach(int e) {
+  return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH ||
+         e == ENETDOWN || e == EACCES || e == EPERM;
+}
+
+/* Names why |se| has not been Up: a short JSON reason and a sentence.
+ * Returns 1 when the peer is unreachable (ICMP or no route). */
+static int why_not_up(const app *a, const sess *se, const char **reason,
+                      char *text, size_t cap) {
+  bfd_uv_stats gs;
+  svrbfd_session_info in;
+  char p[80];
+  bfd_uv_get_stats(a->glue, &gs);
+  svrbfd_session_get_info(se->s, &in);
+  bfd_addr_str(&se->sp.peer, 0, p, sizeof(p));
+  if (se->icmp_errno) {
+    *reason = svr_cli_unreach_reason(se->icmp_errno);
+    if (*reason == NULL) {
+      *reason = "icmp_error";
+    }
+    snprintf(text, cap, "%llu ICMP error(s) for our packets to %s: %s%s",
+             (unsigned long long)se->icmp_errors, p, strerror(se->icmp_errno),
+             se->icmp_errno == ECONNREFUSED
+                 ? " (port unreachable: no BFD listener on that port there)"
+                 : "");
+    return errno_unreach(se->icmp_errno);
+  }
+  if (gs.tx_errors > 0 && gs.last_tx_errno != 0) {
+    *reason = errno_unreach(gs.last_tx_errno) ? "no_route" : "send_error";
+    snprintf(text, cap, "the kernel refused %llu datagram(s): %s",
+             (unsigned long long)gs.tx_errors, strerror(gs.last_tx_errno));
+    return errno_unreach(gs.last_tx_errno);
+  }
+  if (in.state == SVRBFD_STATE_INIT) {
+    *reason = "stuck_in_init";
+    snprintf(text, cap, "%s answered but never confirmed (Init): does it "
+                        "receive our packets?", p);
+    return 0;
+  }
+  if (gs.rx_rejected > 0) {
+    *reason = "rejected";
+    snprintf(text, cap, "%llu packet(s) arrived and were discarded, last: %s",
+             (unsigned long long)gs.rx_rejected,
+             svrbfd_strerror(gs.last_rx_reject));
+    return 0;
+  }
+  *reason = "no_reply";
+  snprintf(text, cap, "no BFD packet and no ICMP error from %s (not running "
+                      "BFD there, another port or mode, or a silent drop?)", p);
+  return 0;
+}
+
+/* Prints why each session that never reached Up did not, and returns the
+ * exit status for a deadline: UNREACHABLE if any of them is, else NOT_UP. */
+static int report_not_up(app *a) {
+  size_t i, shown = 0, missing = 0;
+  int unreach = 0;
+  char t[48];
+  fmt_time(a, bfd_uv_now(), t, sizeof(t), a->json);
+  for (i = 0; i < a->n; i++) {
+    sess *se = a->sessions[i];
+    const char *reason;
+    char text[256], l[64], p[80];
+    if (se->was_up) {
+      continue;
+    }
+    missing++;
+    unreach |= why_not_up(a, se, &reason, text, sizeof(text));
+    if (shown >= 20 && !a->json) {
+      continue;
+    }
+    shown++;
+    bfd_addr_str(&se->sp.local, 0, l, sizeof(l));
+    bfd_addr_str(&se->sp.peer, 0, p, sizeof(p));
+    if (a->json) {
+      printf("{\"event\":\"not_up\",\"time\":%s,\"local\":\"%s\",\"peer\":\"%s\","
+             "\"reason\":\"%s\",\"detail\":", t, l, p, reason);
+      json_str(stdout, text);
+      printf("}\n");
+    } else {
+      fprintf(stderr, "svr-bfd: %s -> %s not Up: %s\n", l, p, text);
+    }
+  }
+  if (!a->json && missing > shown) {
+    fprintf(stderr, "svr-bfd: ... and %zu more sessions not Up\n", missing - shown);
+  }
+  fflush(stdout);
+  return unreach ? EXIT_UNREACHABLE : EXIT_NOT_UP;
+}
+
 /* ---- main loop ------------------------------------------------------ */
 
 static spec g_defaults; /* the command-line defaults, for SIGHUP */
@@ -926,8 +1111,12 @@ static void on_signal(uv_signal_t *h, int signum) {
     print_table(a);
   } else if (signum == SIGHUP) {
     reload_config(a, &g_defaults);
+  } else if (a->all_up_once) {
+    stop(a, EXIT_UP);
   } else {
-    stop(a, a->all_up_once ? EXIT_UP : EXIT_NOT_UP);
+    /* interrupted before an answer: inconclusive, but say what we saw */
+    (void)report_not_up(a);
+    stop(a, EXIT_STOPPED);
   }
 }
 
@@ -938,13 +1127,13 @@ static void on_timeout(uv_timer_t *t) {
       fprintf(stderr, "svr-bfd: %zu of %zu sessions reached Up in %.1f s\n",
               a->n_reached, a->n, a->timeout_s);
     }
-    stop(a, EXIT_NOT_UP);
+    stop(a, report_not_up(a));
   }
 }
 
 static void on_duration(uv_timer_t *t) {
   app *a = t->data;
-  stop(a, a->all_up_once ? EXIT_UP : EXIT_NOT_UP);
+  stop(a, a->all_up_once ? EXIT_UP : report_not_up(a));
 }
 
 static void on_show(uv_timer_t *t) { print_table(t->data); }
@@ -1167,6 +1356,22 @@ int main(int argc, char **argv) {
   if (rc != 0) {
     fprintf(stderr, "svr-bfd: %s\n", strerror(-rc));
     return EXIT_USAGE;
+  }
+  if ((rc = bfd_uv_set_errq_handler(a.glue, on_errq, &a)) != 0) {
+    fprintf(stderr, "svr-bfd: IP_RECVERR: %s\n", strerror(-rc));
+    return SVR_EXIT_SYSTEM;
+  }
+  if (a.once && a.timeout_s <= 0) {
+    /* --once has a deadline of its own (as ping -w): 10 s, or two
+     * detection times of the slowest session if that is longer */
+    a.timeout_s = 10;
+    for (i = 0; i < nspecs; i++) {
+      uint32_t iv = specs[i].tx_ms > specs[i].rx_ms ? specs[i].tx_ms : specs[i].rx_ms;
+      double d = 2.0 * specs[i].mult * iv / 1000.0;
+      if (d > a.timeout_s) {
+        a.timeout_s = d;
+      }
+    }
   }
   for (i = 0; i < nspecs; i++) {
     if (add_session(&a, &specs[i], a.config) != 0) {

@@ -4,7 +4,9 @@
 # 127.0.0.2 on a random port.  Asserts:
 #   1. both `--once` processes reach Up and exit 0; each learns the other's
 #      router name from the SVR metadata;
-#   2. a peer that never answers gives exit 1 at --timeout (not before);
+#   2. nobody listening gives exit 6 at --timeout (not before) naming the
+#      ICMP port unreachable; a silent peer exit 1 "no_reply"; --once has a
+#      10 s deadline of its own; SIGINT before Up exits 3;
 #   3. SIGTERM sends AdminDown: the peer goes Down with diag 3 (neighbor
 #      signaled session down) well before its 2 s detection time;
 #   4. bad flags and bad config lines exit 2 naming the problem;
@@ -38,16 +40,49 @@ else
   svr_fail "peer router names seen: A='$NA' B='$NB' (want rB, rA)"
 fi
 
-# 2. nobody answers: exit 1 after --timeout
+# 2. nobody listens: ICMP port unreachable, named, exit 6 after --timeout;
+#    a silent peer (a socket that swallows): "no reply", exit 1; --once
+#    alone has a deadline of its own; SIGINT before Up: exit 3
 t0=$(date +%s%N)
 "$SVR_BFD" -l 127.0.0.1 -p 127.0.0.3 $T --once --timeout 1 >"$SVR_TMP/alone.log" 2>&1
 RC=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-if [ "$RC" = 1 ] && [ "$ms" -ge 1000 ] && [ "$ms" -lt 5000 ]; then
-  svr_pass "no peer: exit 1 after ${ms} ms (--timeout 1)"
+if [ "$RC" = 6 ] && [ "$ms" -ge 1000 ] && [ "$ms" -lt 5000 ] &&
+   grep -q '"event":"not_up".*"reason":"port_unreachable"' "$SVR_TMP/alone.log"; then
+  svr_pass "no listener: exit 6 after ${ms} ms (--timeout 1), reason port_unreachable"
 else
-  svr_fail "no peer: exit $RC after ${ms} ms"; cat "$SVR_TMP/alone.log"
+  svr_fail "no listener: exit $RC after ${ms} ms"; cat "$SVR_TMP/alone.log"
 fi
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.4", int(sys.argv[1])))
+print("bound", flush=True)
+t = time.time()
+while time.time() - t < 60: s.recv(65536)
+' "$PORT" >"$SVR_TMP/sink.out" &
+SINK=$!; SVR_PIDS+=($SINK)
+svr_wait_for 10 "grep -q bound '$SVR_TMP/sink.out'" || svr_fail "sink did not bind"
+"$SVR_BFD" -l 127.0.0.1 -p 127.0.0.4 $T --once --timeout 1 >"$SVR_TMP/silent.log" 2>&1
+RC=$?
+if [ "$RC" = 1 ] && grep -q '"event":"not_up".*"reason":"no_reply"' "$SVR_TMP/silent.log"; then
+  svr_pass "silent peer: exit 1, reason no_reply"
+else
+  svr_fail "silent peer: exit $RC"; cat "$SVR_TMP/silent.log"
+fi
+timeout 40 "$SVR_BFD" -l 127.0.0.1 -p 127.0.0.4 --port "$PORT" --once >"$SVR_TMP/deadline.log" 2>&1
+RC=$?
+if [ "$RC" = 1 ] && grep -q "reached Up in 10.0 s" "$SVR_TMP/deadline.log"; then
+  svr_pass "--once without --timeout: gave up at its own 10 s deadline, exit 1"
+else
+  svr_fail "--once without --timeout: exit $RC (124: no deadline)"; cat "$SVR_TMP/deadline.log"
+fi
+"$SVR_BFD" -l 127.0.0.1 -p 127.0.0.4 $T >"$SVR_TMP/int.log" 2>&1 &
+IP=$!; SVR_PIDS+=($IP)
+svr_wait_for 10 "grep -q '\"event\":\"start\"' '$SVR_TMP/int.log'" || svr_fail "no start line"
+kill -INT $IP; wait $IP; RC=$?
+[ "$RC" = 3 ] && svr_pass "SIGINT before Up: exit 3 (inconclusive)" ||
+  { svr_fail "SIGINT before Up: exit $RC"; cat "$SVR_TMP/int.log"; }
+kill $SINK; wait $SINK 2>/dev/null
 
 # 3. graceful exit sends AdminDown.  Detection time is 20 x 100 ms = 2 s, so
 # a Down well under 1 s after SIGTERM can only come from the AdminDown packet.
@@ -90,7 +125,7 @@ printf 'router-name r1\nsession local=127.0.0.1 peer=127.0.0.2 tx=abc\n' >"$SVR_
 usage_case "bad.conf:2: tx=abc: interval must be" -c "$SVR_TMP/bad.conf"
 printf 'session local=127.0.0.1 peer=::1\n' >"$SVR_TMP/bad2.conf"
 usage_case "bad2.conf:1: local and peer addresses are of different families" -c "$SVR_TMP/bad2.conf"
-if "$SVR_BFD" --help | grep -q '^Exit status:'; then
+if "$SVR_BFD" --help | grep -q '^Exit status'; then
   svr_pass "--help documents exit status"
 else
   svr_fail "--help"

@@ -698,6 +698,7 @@ static void rx_one(bfd_uv *g, bfd_uv_sock *s, bfd_uv_rxmsg *m,
   }
   if (rc != 0) {
     g->stats.rx_rejected++;
+    g->stats.last_rx_reject = rc;
     if (svrbfd_err_is_fatal(rc)) {
       fprintf(stderr, "svrbfd_ctx_read_pkt: %s\n", svrbfd_strerror(rc));
     }

@@ -53,6 +53,7 @@ typedef struct bfd_uv_stats {
   uint64_t rx_datagrams;
   uint64_t rx_syscalls;
   uint64_t rx_rejected;   /* read_pkt returned a discard code */
+  int last_rx_reject;     /* the last such code (svrbfd_strerror names it) */
   uint64_t tx_datagrams;  /* accepted by the kernel */
   uint64_t tx_syscalls;
   uint64_t tx_errors;     /* datagrams the kernel refused (e.g. no route) */
