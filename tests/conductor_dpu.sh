@@ -28,6 +28,9 @@
 #     down for 3 s (more than twice the bound of 2; nothing tells them);
 #     the conductor back (same database and port): the routers reconnect,
 #     C reports, A and B come Up at 10.7.0.34.
+#  5. C restarted with the file still at 10.7.0.3: it starts at the
+#     device's address 10.7.0.34 (logged) and every path is up again; the
+#     conductor counts no change.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
 svr_require_root "network namespaces"
 R="$SVR_BUILD_DIR/cli/svr-router"
@@ -209,9 +212,24 @@ else
 fi
 got=$(dpu '[(l["address"], l["change_count"]) for l in d["learned"]]')
 [ "$got" = "[('10.7.0.34', 2)]" ] && svr_pass "learned 10.7.0.34, 2 changes" || svr_fail "learned after return: $got"
+
+echo "== 5. C restarted with its file still saying 10.7.0.3"
+kill "${PID[C]}"
+svr_wait_for 10 "! kill -0 ${PID[C]} 2>/dev/null" || svr_fail "router C did not stop"
+svr_bg C "$R" -c "$SVR_TMP/C.conf" run
+LOG[C]=$SVR_LAST_LOG; PID[C]=$SVR_LAST_PID
+svr_wait_for 10 "grep -q 'interface wan: 10.7.0.3 is not on cW, starting at its address 10.7.0.34' '${LOG[C]}'" &&
+  svr_pass "restart: C starts at the device's address 10.7.0.34, not the file's" ||
+  svr_fail "C restart: $(head -3 "${LOG[C]}")"
+svr_wait_for 20 'up A routerC 10.7.0.34 && up B routerC 10.7.0.34 && up C routerA 10.7.0.1 && up C routerB 10.7.0.2' &&
+  svr_pass "after C's restart every path to and from C is up at 10.7.0.34" ||
+  svr_fail "after C's restart: $(show C)"
+got=$(dpu '[(l["address"], l["change_count"]) for l in d["learned"]]')
+[ "$got" = "[('10.7.0.34', 2)]" ] && svr_pass "C's report after the restart is no change (still 2 changes)" ||
+  svr_fail "learned after C's restart: $got"
 for x in A B C; do
   kill -0 "${PID[$x]}" 2>/dev/null && ! grep -q 'svr-router\[router.\]: stopped' "${LOG[$x]}" ||
     svr_fail "router$x is no longer running: $(tail -2 "${LOG[$x]}")"
 done
-svr_pass "all three routers still running (no restart was needed)"
+svr_pass "all three routers running at the end (none crashed)"
 svr_finish
