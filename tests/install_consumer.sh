@@ -84,4 +84,33 @@ if cmake -S "$SVR_TMP/cm" -B "$SVR_TMP/cm/build" -DCMAKE_PREFIX_PATH="$pfx" \
 else
   svr_fail "find_package consumer: $(tail -n 15 "$SVR_TMP/cm.log")"
 fi
+
+# Issue 16 item 5: a consumer that only wants svr::svrpmtu (and the static
+# svr::svrbfd_static, whose libcrypto comes through OpenSSL::Crypto) needs no
+# pkg-config (PKG_CONFIG_EXECUTABLE points nowhere, as on a machine without
+# it: the old package's find_dependency(PkgConfig) failed there), and
+# find_package leaves none of our dependency variables (LIBCRYPTO_*,
+# LIBSSH_*, SQLITE3_*) in its scope.
+mkdir -p "$SVR_TMP/np"
+cat >"$SVR_TMP/np/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.16)
+project(consumer C)
+find_package(svr-suite REQUIRED)
+get_cmake_property(vars VARIABLES)
+foreach(v ${vars})
+  if(v MATCHES "^(LIBCRYPTO|LIBSSH|SQLITE3)_")
+    message(FATAL_ERROR "find_package(svr-suite) leaked ${v}")
+  endif()
+endforeach()
+add_executable(consumer ../consumer.c)
+target_link_libraries(consumer PRIVATE svr::svrpmtu svr::svrbfd_static)
+CM
+if cmake -S "$SVR_TMP/np" -B "$SVR_TMP/np/build" -DCMAKE_PREFIX_PATH="$pfx" \
+     -DPKG_CONFIG_EXECUTABLE=/nonexistent/pkg-config >"$SVR_TMP/np.log" 2>&1 &&
+   cmake --build "$SVR_TMP/np/build" >>"$SVR_TMP/np.log" 2>&1 &&
+   out=$(LD_LIBRARY_PATH="$pfx/lib" "$SVR_TMP/np/build/consumer"); then
+  svr_pass "find_package(svr-suite) without pkg-config, no leaked variables: svr::svrpmtu + svr::svrbfd_static ($out)"
+else
+  svr_fail "consumer without pkg-config: $(grep -E 'Error|leaked|PkgConfig' "$SVR_TMP/np.log" | head -n 5)"
+fi
 svr_finish
