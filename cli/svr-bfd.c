@@ -151,6 +151,7 @@ typedef struct spec {
   int demand;
   int metadata;        /* -1 = mode default */
   svrbfd_auth auth;
+  unsigned line;       /* config file line, 0 = command line */
 } spec;
 
 typedef struct sess {
@@ -775,11 +776,56 @@ static int add_session(app *a, const spec *sp, const char *where) {
 
 /* Reads the config file.  |specs| gets the session lines.  Returns 0, or -1
  * after printing "file:line: problem". */
+/* Two session lines for the same local address, peer, mode and port
+ * would be one session twice: each duplicate is an error naming both
+ * lines.  Sorted, so 100,000 sessions cost n log n. */
+static int spec_key_cmp(const spec *a, const spec *b) {
+  int ma = a->rfc5883 ? 2 : a->rfc5881, mb = b->rfc5883 ? 2 : b->rfc5881;
+  int c;
+  if (ma != mb) return ma - mb;
+  if (a->port != b->port) return a->port - b->port;
+  if (a->local.family != b->local.family) return a->local.family - b->local.family;
+  if ((c = memcmp(a->local.addr, b->local.addr, 16)) != 0) return c;
+  if (a->peer.family != b->peer.family) return a->peer.family - b->peer.family;
+  return memcmp(a->peer.addr, b->peer.addr, 16);
+}
+
+static int spec_ptr_cmp(const void *x, const void *y) {
+  const spec *a = *(const spec *const *)x, *b = *(const spec *const *)y;
+  int c = spec_key_cmp(a, b);
+  return c ? c : (a->line < b->line ? -1 : a->line > b->line);
+}
+
+static unsigned check_duplicates(const char *path, const spec *specs, size_t n) {
+  const spec **ix;
+  size_t i;
+  unsigned nerr = 0;
+  if (n < 2 || (ix = malloc(n * sizeof(*ix))) == NULL) {
+    return 0;
+  }
+  for (i = 0; i < n; i++) {
+    ix[i] = &specs[i];
+  }
+  qsort(ix, n, sizeof(*ix), spec_ptr_cmp);
+  for (i = 1; i < n; i++) {
+    if (spec_key_cmp(ix[i - 1], ix[i]) == 0) {
+      char l[64], p[64];
+      bfd_addr_str(&ix[i]->local, 0, l, sizeof(l));
+      bfd_addr_str(&ix[i]->peer, 0, p, sizeof(p));
+      fprintf(stderr, "%s:%u: duplicate session %s -> %s (already at line %u)\n",
+              path, ix[i]->line, l, p, ix[i - 1]->line);
+      nerr++;
+    }
+  }
+  free(ix);
+  return nerr;
+}
+
 static int read_config(app *a, const char *path, const spec *defaults,
                        spec **specs, size_t *nspecs) {
   FILE *f = fopen(path, "r");
   char line[1024];
-  unsigned lineno = 0;
+  unsigned lineno = 0, nerr = 0;
   size_t cap = 0;
   *specs = NULL;
   *nspecs = 0;
@@ -793,7 +839,7 @@ static int read_config(app *a, const char *path, const spec *defaults,
     if (!strchr(line, '\n') && !feof(f)) {
       fprintf(stderr, "%s:%u: line longer than %zu bytes\n", path, lineno,
               sizeof(line) - 2);
-      goto fail;
+      goto fail; /* the rest of the file cannot be read line by line */
     }
     if ((hash = strchr(line, '#')) != NULL) {
       *hash = '\0';
@@ -808,32 +854,41 @@ static int read_config(app *a, const char *path, const spec *defaults,
       if (!name || strtok_r(NULL, " \t\r\n", &save)) {
         fprintf(stderr, "%s:%u: %s takes exactly one name\n", path, lineno,
                 tok);
-        goto fail;
+        nerr++;
+        continue;
       }
       if (strlen(name) >= SVRBFD_NAME_MAX) {
         fprintf(stderr, "%s:%u: %s longer than %d bytes\n", path, lineno, tok,
                 SVRBFD_NAME_MAX - 1);
-        goto fail;
+        nerr++;
+        continue;
       }
       snprintf(dst, SVRBFD_NAME_MAX, "%s", name);
     } else if (strcmp(tok, "session") == 0) {
       spec sp = *defaults;
       const char *err;
+      int bad = 0;
       sp.local.family = 0;
       sp.peer.family = 0;
+      sp.line = lineno;
       while ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
         char *eq = strchr(tok, '=');
         if (eq) {
           *eq = '\0';
         }
         if ((err = spec_set(&sp, tok, eq ? eq + 1 : NULL)) != NULL) {
+          /* every bad item of the line, then the next line */
           fprintf(stderr, "%s:%u: %s\n", path, lineno, err);
-          goto fail;
+          bad = 1;
         }
       }
-      if ((err = spec_check(&sp)) != NULL) {
+      if (!bad && (err = spec_check(&sp)) != NULL) {
         fprintf(stderr, "%s:%u: %s\n", path, lineno, err);
-        goto fail;
+        bad = 1;
+      }
+      if (bad) {
+        nerr++;
+        continue;
       }
       if (*nspecs == cap) {
         size_t nc = cap ? cap * 2 : 16;
@@ -850,10 +905,17 @@ static int read_config(app *a, const char *path, const spec *defaults,
       fprintf(stderr,
               "%s:%u: unknown item '%s' (router-name, node-name, session)\n",
               path, lineno, tok);
-      goto fail;
+      nerr++;
     }
   }
   fclose(f);
+  nerr += check_duplicates(path, *specs, *nspecs);
+  if (nerr > 0) {
+    fprintf(stderr, "svr-bfd: %s: %u error%s\n", path, nerr, nerr == 1 ? "" : "s");
+    free(*specs);
+    *specs = NULL;
+    return -1;
+  }
   return 0;
 fail:
   fclose(f);

@@ -125,6 +125,17 @@ printf 'router-name r1\nsession local=127.0.0.1 peer=127.0.0.2 tx=abc\n' >"$SVR_
 usage_case "bad.conf:2: tx=abc: interval must be" -c "$SVR_TMP/bad.conf"
 printf 'session local=127.0.0.1 peer=::1\n' >"$SVR_TMP/bad2.conf"
 usage_case "bad2.conf:1: local and peer addresses are of different families" -c "$SVR_TMP/bad2.conf"
+# every error of a file, each with its line, duplicates included
+printf 'session local=127.0.0.1 peer=127.0.0.2 mult=40\nsession local=127.0.0.1 peer=127.0.0.2\nsession local=127.0.0.1 peer=127.0.0.2 tx=200\nsession local=127.0.0.1 peer=10.0.0.300\nfoo\n' >"$SVR_TMP/bad3.conf"
+out=$("$SVR_BFD" -c "$SVR_TMP/bad3.conf" 2>&1); rc=$?
+if [ "$rc" = 2 ] && grep -qF "bad3.conf:1: mult=40" <<<"$out" &&
+   grep -qF "bad3.conf:3: duplicate session 127.0.0.1 -> 127.0.0.2 (already at line 2)" <<<"$out" &&
+   grep -qF "bad3.conf:4: peer=10.0.0.300" <<<"$out" && grep -qF "bad3.conf:5: unknown item 'foo'" <<<"$out" &&
+   grep -qF "4 errors" <<<"$out"; then
+  svr_pass "config: all 4 errors reported with their lines, the duplicate included"
+else
+  svr_fail "config errors: rc $rc: $out"
+fi
 if "$SVR_BFD" --help | grep -q '^Exit status'; then
   svr_pass "--help documents exit status"
 else

@@ -91,6 +91,36 @@ for f in "$SVR_SOURCE_DIR"/examples/router-*.conf; do
   else svr_fail "example $f: $("$R" -c "$f" check 2>&1)"; fi
 done
 
+# a bad address is one error, not also "has no 'address'" (issue 17)
+for sec in adjacency interface; do
+  if [ $sec = adjacency ]; then
+    txt="$H
+[adjacency p]
+neighborhood n
+address 10.77.0.300"
+  else
+    txt="router r
+control-socket $T/r.sock
+[interface i]
+address 10.77.0.300"
+  fi
+  printf '%s\n' "$txt" >"$T/one_$sec.conf"
+  out=$("$R" -c "$T/one_$sec.conf" check 2>&1); rc=$?
+  if [ $rc -eq 2 ] && grep -qF "'10.77.0.300' is not an IPv4 or IPv6 address" <<<"$out" &&
+     ! grep -q "has no 'address'" <<<"$out" && grep -q "1 error" <<<"$out"; then
+    svr_pass "bad $sec address: one error"
+  else svr_fail "bad $sec address: knock-on errors (rc $rc): $out"; fi
+done
+
+# a control socket in a directory that does not exist says so (libuv calls
+# it "permission denied")
+sed "s#^control-socket .*#control-socket $T/missing/r.sock#" "$T/good.conf" >"$T/nodir.conf"
+out=$(timeout 10 "$R" -c "$T/nodir.conf" 2>&1); rc=$?
+if [ $rc -ne 0 ] && grep -qF "directory $T/missing: No such file or directory" <<<"$out" &&
+   ! grep -qi "permission denied" <<<"$out"; then
+  svr_pass "control socket in a missing directory: ENOENT named"
+else svr_fail "control socket in a missing directory (rc $rc): $out"; fi
+
 # cannot bind (address not on this host): exit 1, no control socket left
 printf '%s\n' "router r
 control-socket $T/nb.sock

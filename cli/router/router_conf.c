@@ -449,6 +449,9 @@ static void set_addr(parser *p, svrbfd_addr *a, char *text, const char *val) {
   if (rc_addr_parse(a, val) != 0) {
     perr(p, p->line, "address: '%s' is not an IPv4 or IPv6 address", val);
     a->port = port;
+    /* keep the text: the section has an address, a bad one already
+     * reported; the "has no 'address'" check must not report it again */
+    snprintf(text, 64, "%s", val);
     return;
   }
   a->port = port;
@@ -1022,7 +1025,9 @@ static void finish(parser *p) {
   for (i = 0; i < c->n_interfaces; i++) {
     rc_interface *it = &c->interfaces[i];
     if (it->address.family == 0) {
-      perr(p, it->line, "[interface %s] has no 'address'", it->name);
+      if (it->address_text[0] == '\0') {
+        perr(p, it->line, "[interface %s] has no 'address'", it->name);
+      }
       continue;
     }
     for (j = 0; j < i; j++) {
@@ -1061,7 +1066,9 @@ static void finish(parser *p) {
       continue;
     }
     if (a->remote.family == 0) {
-      perr(p, a->line, "[adjacency %s] has no 'address'", a->peer);
+      if (a->address_text[0] == '\0') {
+        perr(p, a->line, "[adjacency %s] has no 'address'", a->peer);
+      }
       continue;
     }
     for (j = 0; j < c->n_neighborhoods; j++) {

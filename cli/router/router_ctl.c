@@ -237,7 +237,27 @@ int rt_ctl_listen(rt *r, const char *path, char *err, size_t errlen) {
     rc = uv_listen((uv_stream_t *)&r->ctl, 16, on_connection);
   }
   if (rc != 0) {
-    snprintf(err, errlen, "control socket %s: %s", path, uv_strerror(rc));
+    /* libuv reports a missing directory as EACCES (for Windows' sake):
+     * name the real cause */
+    char dir[256];
+    const char *slash = strrchr(path, '/');
+    struct stat ds;
+    if (slash == NULL) {
+      snprintf(dir, sizeof(dir), ".");
+    } else if (slash == path) {
+      snprintf(dir, sizeof(dir), "/");
+    } else {
+      snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    }
+    if (rc == UV_EACCES && stat(dir, &ds) != 0) {
+      snprintf(err, errlen, "control socket %s: directory %s: %s", path, dir,
+               strerror(errno));
+    } else if (rc == UV_EACCES && !S_ISDIR(ds.st_mode)) {
+      snprintf(err, errlen, "control socket %s: %s is not a directory", path,
+               dir);
+    } else {
+      snprintf(err, errlen, "control socket %s: %s", path, uv_strerror(rc));
+    }
     return -1;
   }
   return 0;
