@@ -27,7 +27,8 @@
 #define EXIT_TIMEOUT 4
 
 static const char usage_text[] =
-    "Usage: svr-conductor-router keygen FILE\n"
+    "Usage: svr-conductor-router --help | --version\n"
+    "       svr-conductor-router keygen FILE\n"
     "       svr-conductor-router run --router R --node N --key FILE\n"
     "              --known-hosts FILE --conductor HOST:PORT\n"
     "              [--conductor HOST:PORT] [OPTIONS]\n"
@@ -307,6 +308,12 @@ int main(int argc, char **argv) {
   if (argc >= 2 &&
       (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     fputs(usage_text, stdout);
+    return 0;
+  }
+  if (argc >= 2 &&
+      (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
+    printf("svr-conductor-router (libconductor %s)\n",
+           conductor_version(0)->version_str);
     return 0;
   }
   if (argc < 2 || strcmp(argv[1], "run") != 0) {

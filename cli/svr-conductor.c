@@ -86,6 +86,7 @@ static const char usage_text[] =
     "                 DIR/ssh_host_ed25519_key (created on first run)\n"
     "  --db FILE      database file (overrides DIR/conductor.db)\n"
     "  -h, --help     this text\n"
+    "  -V, --version  program and library version\n"
     "\n"
     "run options:\n"
     "  --listen ADDR            listen address, numeric (default 0.0.0.0)\n"
@@ -1482,12 +1483,16 @@ int main(int argc, char **argv) {
   static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
                                        {"db", required_argument, NULL, 'b'},
                                        {"help", no_argument, NULL, 'h'},
+                                       {"version", no_argument, NULL, 'V'},
                                        {NULL, 0, NULL, 0}};
   int c;
   const char *db = NULL;
   /* Global options stop at the command word. */
-  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
     switch (c) {
+    case 'V':
+      printf("svr-conductor (libconductor %s)\n", conductor_version(0)->version_str);
+      return 0;
     case 'd':
       snprintf(g_dir, sizeof g_dir, "%s", optarg);
       break;

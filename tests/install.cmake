@@ -12,6 +12,8 @@ endif()
 if(NOT SVR_SANITIZE AND NOT SVR_FUZZ)
   svr_add_script_test(NAME strerror_check LABEL unit
                       SCRIPT strerror_check.sh TIMEOUT 60)
+  svr_add_script_test(NAME cli_version LABEL unit
+                      SCRIPT cli_version.sh TIMEOUT 60)
   # every library's <name>_version() against its version.h (issue 16 item 9)
   svr_add_script_test(NAME version_check LABEL unit
                       SCRIPT version_check.sh TIMEOUT 60)
