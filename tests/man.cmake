@@ -5,3 +5,7 @@
 if(SVR_BUILD_CLI)
   svr_add_script_test(NAME man_check LABEL unit SCRIPT man_check.sh TIMEOUT 60)
 endif()
+if(SVR_BUILD_CLI AND NOT SVR_SANITIZE AND NOT SVR_FUZZ)
+  svr_add_script_test(NAME systemd_units_check LABEL unit
+                      SCRIPT systemd_units_check.sh TIMEOUT 60)
+endif()
