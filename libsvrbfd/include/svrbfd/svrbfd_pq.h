@@ -10,8 +10,8 @@
  * svrbfd_pq_reflect(), adding its own receive and transmit timestamps so the
  * time the reflector held the packet is subtracted from the round trip.
  * When the burst is over (last request sent + reply timeout) the path
- * computes one svrbfd_pq_result: mean RTT, jitter, loss and the E-model MOS
- * of DESIGN.md section 4, keeps it as the last result and in a rolling
+ * computes one svrbfd_pq_result: mean RTT, jitter, loss and the simplified
+ * E-model MOS (svrbfd_pq_mos()), keeps it as the last result and in a rolling
  * history, and reports it through the burst_done callback.
  *
  * A path object can be driven on its own, like a context:
@@ -135,7 +135,9 @@ SVRBFD_EXTERN svrbfd_ssize svrbfd_pq_reflect(uint8_t *buf, size_t buflen,
 /* ---- MOS ------------------------------------------------------------- */
 
 /*
- * E-model shortcut of DESIGN.md section 4 (reference/rfc-algorithms.md 2.1):
+ * The simplified E-model network tools publish (PingPlotter's knowledge-base
+ * article "How is MOS calculated in PingPlotter Pro?", NetBeez); the R to
+ * MOS curve is ITU-T G.107 Annex B:
  *   EL = latency + 2 * jitter + 10 (ms)
  *   R  = 93.2 - EL / 40 if EL < 160, else 93.2 - (EL - 120) / 10
  *   R -= 2.5 * loss_pct
