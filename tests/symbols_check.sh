@@ -30,7 +30,7 @@ declare -A INTERNAL=(
   [svrbfd_uv]="cli glue, svr-bfd and svr-router only"
   [svrfwd_glue]="cli glue, svr-router only"
   [svrfwdet_glue]="cli glue, svr-fwdet and svr-router only"
-  [svrrouter_core]="svr-router only"
+  [svrrouter_core]="svr-router and svr-ports only"
   [svrtest]="CUnit helpers of the tests"
   [svr_malloc_count]="test preload that interposes malloc on purpose")
 

@@ -22,8 +22,8 @@
 
 #include "fwd_int.h"
 
-#define WP_DEFAULT_FIRST 16385
-#define WP_DEFAULT_LAST 65533
+#define WP_DEFAULT_FIRST SVRFWD_WP_DEFAULT_FIRST
+#define WP_DEFAULT_LAST SVRFWD_WP_DEFAULT_LAST
 
 struct svrfwd_wpalloc {
   svrfwd_mem mem;

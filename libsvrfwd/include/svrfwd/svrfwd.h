@@ -260,6 +260,12 @@ SVRFWD_EXTERN svrfwd_ssize svrfwd_meta_decode(svrfwd_meta *m, const uint8_t *p,
  * half of that range for its peer.  Pairs are handed out round-robin, freed
  * pairs wait |quarantine_ns| before reuse; allocate and free are O(1).
  */
+/* The default waypoint port range (TCP and UDP, both routers of a pair):
+ * what a firewall between two forwarding routers must let through
+ * (svr-ports, docs/svr-ports.md). */
+#define SVRFWD_WP_DEFAULT_FIRST 16385
+#define SVRFWD_WP_DEFAULT_LAST 65533
+
 typedef struct svrfwd_wp_config {
   uint16_t self_start_port, self_end_port; /* 0 = default even/odd rule */
   uint16_t peer_start_port, peer_end_port; /* with a range: the peer's */
