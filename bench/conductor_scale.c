@@ -2,8 +2,8 @@
 /*
  * conductor_scale: one conductor node (a child process: svr-conductor's
  * glue, SQLite WAL, synchronous=EXTRA) and N simulated router nodes (this
- * process: N rtr objects, each its own libssh client, SSH keepalive frames
- * every --keepalive s) on loopback.  After every router is connected it
+ * process: N rtr objects, each its own libssh client, SSH keepalives
+ * (keepalive@openssh.com) every --keepalive s on both sides) on loopback.  After every router is connected it
  * measures, over --duration seconds with --alarm-rate alarms per second
  * spread over random routers: the conductor process's CPU % of one core
  * and RSS, and the receive -> COMMIT latency of alarms.  Prints key=value
@@ -15,6 +15,14 @@
  *
  *   conductor_scale [--routers N] [--alarm-rate R] [--duration S]
  *                   [--keepalive S] [--connect-rate C]     (N default 10000)
+ *                   [--fleet-rekey] [--connect-timeout S (600)]
+ *       --fleet-rekey: each simulated router is a router of its own (r0,
+ *       r1, ..., own key), the security elements pair r0-r1, r2-r3, ...;
+ *       after the steady window, one rekey of the whole fleet is asked for
+ *       as `svr-conductor rekey` does (a rekey_requests row) and timed
+ *       until every router took ADD and ACTIVATE of the new key (and
+ *       REMOVE of the old, from the second rekey of an element on), with
+ *       the conductor's CPU over that time.
  *   conductor_scale --peer-sshd N [--duration S] [--keepalive S]
  *       the peer comparison: N raw clients against our conductor node and
  *       against OpenSSH sshd in the same run (see run_peer()).
@@ -37,6 +45,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
 #include <uv.h>
 
 #include "conductor_glue.h"
@@ -48,6 +57,9 @@ static unsigned duration_s = 30;
 static unsigned ka_s = 5;
 static unsigned connect_rate = 500; /* new routers per second */
 static unsigned peer_n = 0;         /* --peer-sshd N: compare with sshd */
+static int fleet = 0;               /* --fleet-rekey */
+static unsigned connect_timeout_s = 600; /* --connect-timeout S */
+static char db_path[300];
 
 static char tmpdir[] = "/tmp/conductor_scale.XXXXXX";
 
@@ -70,7 +82,7 @@ static void child_on_signal(uv_signal_t *h, int signum) {
 
 static void child_log(int level, const char *text, void *ud) {
   (void)ud;
-  if (level == 0) {
+  if (level == 0 || (level == 1 && getenv("BENCH_DEBUG"))) {
     fprintf(stderr, "conductor: %s\n", text);
   }
 }
@@ -141,9 +153,108 @@ static uint64_t rnd(void) {
 
 static void quiet(int level, const char *text, void *ud) {
   (void)ud;
-  if (level == 0) {
+  if (level == 0 || (level == 1 && getenv("BENCH_DEBUG"))) {
     fprintf(stderr, "router: %s\n", text);
   }
+}
+
+/* ---- --fleet-rekey: the routers' side of a rekey ------------------------- */
+
+static uint32_t *key_done; /* per router: highest index activated */
+static uint32_t rekey_target;
+static unsigned n_rekeyed;
+static uint64_t t_rekey0, t_rekey_done;
+static uint64_t key_msgs;
+
+static void on_key(int idx, const conductor_msg *key, conductor_msg *ack,
+                   void *ud) {
+  unsigned i = (unsigned)(uintptr_t)ud;
+  (void)idx;
+  (void)ack; /* taken: error_code 0 */
+  key_msgs++;
+  if (key->key_op == CONDUCTOR_KEY_ACTIVATE && key->key_index > key_done[i]) {
+    key_done[i] = key->key_index;
+    if (rekey_target && key->key_index >= rekey_target) {
+      n_rekeyed++;
+      if (n_rekeyed == n_routers) {
+        t_rekey_done = uv_hrtime();
+      }
+    }
+  }
+}
+
+/* What `svr-conductor rekey` does: a request row the daemon takes within
+ * a second (it watches data_version). */
+static int request_rekey(void) {
+  sqlite3 *db;
+  int rc;
+  if (sqlite3_open(db_path, &db) != SQLITE_OK) {
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 10000);
+  rc = sqlite3_exec(db,
+                    "INSERT INTO rekey_requests(router, requested_ns) "
+                    "VALUES(NULL, 0)",
+                    NULL, NULL, NULL);
+  sqlite3_close(db);
+  return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* N router keys and enrolments, N/2 security elements, one transaction. */
+static int make_fleet(void) {
+  conductor_store *st = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *el = NULL;
+  char dir[320], path[340], pub[350], type[64], b64[1024], fp[128],
+      name[32], name2[32];
+  unsigned i;
+  int rv = 0;
+  snprintf(dir, sizeof dir, "%s/keys", tmpdir);
+  if (mkdir(dir, 0700) != 0 || conductor_store_open(&st, db_path, 0) != 0) {
+    return -1;
+  }
+  db = conductor_store_db(st);
+  sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  if (sqlite3_prepare_v2(db,
+                         "INSERT OR IGNORE INTO security_elements(router_a, "
+                         "router_b, created_ns) VALUES(?1,?2,0)",
+                         -1, &el, NULL) != SQLITE_OK) {
+    rv = -1;
+  }
+  for (i = 0; i < n_routers && rv == 0; i++) {
+    snprintf(path, sizeof path, "%s/r%u", dir, i);
+    snprintf(pub, sizeof pub, "%s.pub", path);
+    snprintf(name, sizeof name, "r%u", i);
+    if (conductor_key_generate(path) != 0 ||
+        conductor_key_read_public(pub, type, sizeof type, b64, sizeof b64, fp,
+                                  sizeof fp) != 0 ||
+        conductor_store_enroll(st, name, type, b64, fp) != 0) {
+      rv = -1;
+      break;
+    }
+    if (i % 2 == 1) {
+      /* router_a < router_b as text */
+      snprintf(name2, sizeof name2, "r%u", i - 1);
+      sqlite3_reset(el);
+      if (strcmp(name2, name) < 0) {
+        sqlite3_bind_text(el, 1, name2, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(el, 2, name, -1, SQLITE_TRANSIENT);
+      } else {
+        sqlite3_bind_text(el, 1, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(el, 2, name2, -1, SQLITE_TRANSIENT);
+      }
+      if (sqlite3_step(el) != SQLITE_DONE) {
+        rv = -1;
+      }
+    }
+  }
+  sqlite3_finalize(el);
+  if (sqlite3_exec(db, rv == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
+      SQLITE_OK) {
+    rv = -1;
+  }
+  conductor_store_close(st);
+  return rv;
 }
 
 static void on_start(uv_timer_t *h) {
@@ -152,10 +263,20 @@ static void on_start(uv_timer_t *h) {
     rtr_opts o;
     char node[32], err[256];
     memset(&o, 0, sizeof o);
+    char rname[32], rkey[300];
     snprintf(node, sizeof node, "node%u", n_started);
     o.router = "bench";
     o.node = node;
     o.key_path = key_path;
+    if (fleet) {
+      snprintf(rname, sizeof rname, "r%u", n_started);
+      snprintf(rkey, sizeof rkey, "%s/keys/r%u", tmpdir, n_started);
+      o.router = rname;
+      o.node = "n1";
+      o.key_path = strdup(rkey); /* read at every connect: kept for good */
+      o.on_key = on_key;
+      o.key_data = (void *)(uintptr_t)n_started;
+    }
     o.known_hosts = kh_path;
     o.tofu = 0;
     o.conductors[0] = conductor_addr;
@@ -719,8 +840,16 @@ static void on_phase(uv_timer_t *h) {
   }
   if (phase == 0) {
     if (getenv("BENCH_DEBUG")) {
-      fprintf(stderr, "t=%.1f started=%u up=%u\n",
-              (double)(now - t_begin) / 1e9, n_started, up);
+      DIR *fdd = opendir("/proc/self/fd");
+      unsigned nfd = 0;
+      while (fdd && readdir(fdd)) {
+        nfd++;
+      }
+      if (fdd) {
+        closedir(fdd);
+      }
+      fprintf(stderr, "t=%.1f started=%u up=%u fds=%u\n",
+              (double)(now - t_begin) / 1e9, n_started, up, nfd);
     }
     if (up == n_routers) {
       t_connected = now;
@@ -738,9 +867,9 @@ static void on_phase(uv_timer_t *h) {
       phase = 1;
       /* settle one keepalive period, then measure */
       uv_timer_start(&phase_timer, on_phase, ka_s * 1000u, 0);
-    } else if (now - t_begin > 600ull * 1000000000ull) {
-      fprintf(stderr, "only %u of %u routers connected after 600 s\n", up,
-              n_routers);
+    } else if (now - t_begin > connect_timeout_s * 1000000000ull) {
+      fprintf(stderr, "only %u of %u routers connected after %u s\n", up,
+              n_routers, connect_timeout_s);
       printf("routers=%u\nconnected=%u\n", n_routers, up);
       kill(child, SIGKILL);
       exit(1);
@@ -792,6 +921,63 @@ static void on_phase(uv_timer_t *h) {
     }
     fflush(stdout);
     uv_timer_stop(&alarm_timer);
+    if (!fleet) {
+      uv_stop(&loop);
+      return;
+    }
+    /* one rekey of the whole fleet */
+    rekey_target = 1;
+    for (i = 0; i < n_routers; i++) {
+      if (key_done[i] + 1 > rekey_target) {
+        rekey_target = key_done[i] + 1;
+      }
+    }
+    for (i = 0, n_rekeyed = 0; i < n_routers; i++) {
+      n_rekeyed += key_done[i] >= rekey_target;
+    }
+    c_ticks0 = proc_ticks(child);
+    key_msgs = 0;
+    t_rekey0 = uv_hrtime();
+    if (request_rekey() != 0) {
+      fprintf(stderr, "cannot store the rekey request\n");
+      uv_stop(&loop);
+      return;
+    }
+    phase = 3;
+    uv_timer_start(&phase_timer, on_phase, 100, 100);
+    return;
+  }
+  if (phase == 3) {
+    double secs = (double)(now - t_rekey0) / 1e9;
+    if (t_rekey_done == 0 && secs < 600) {
+      return;
+    }
+    uv_timer_stop(&phase_timer);
+    printf("rekey_routers=%u\nrekey_elements=%u\nrekey_index=%u\n",
+           n_routers, n_routers / 2, (unsigned)rekey_target);
+    if (t_rekey_done) {
+      double rs = (double)(t_rekey_done - t_rekey0) / 1e9;
+      printf("rekey_completion_s=%.2f\n", rs);
+      printf("rekey_conductor_cpu_pct=%.2f\n",
+             100.0 * (double)(proc_ticks(child) - c_ticks0) /
+                 (double)sysconf(_SC_CLK_TCK) / rs);
+    } else {
+      printf("rekey_completion_s=none (%u of %u routers activated key %u "
+             "within 600 s)\n",
+             n_rekeyed, n_routers, (unsigned)rekey_target);
+    }
+    printf("rekey_key_messages_at_routers=%llu\n"
+           "rekey_routers_up_at_end=%u\nconductor_rss_mib_after_rekey=%.1f\n",
+           (unsigned long long)key_msgs, up,
+           (double)proc_rss_kib(child) / 1024.0);
+    if (n_routers >= GOAL_ROUTERS && t_rekey_done && up == n_routers) {
+      printf("goal_rekey_ratio=%.3f\n",
+             (double)(t_rekey_done - t_rekey0) / 1e9 / 60.0);
+    } else {
+      printf("goal_rekey=none (routers=%u, Up %u, %s)\n", n_routers, up,
+             t_rekey_done ? "completed" : "not completed");
+    }
+    fflush(stdout);
     uv_stop(&loop);
   }
 }
@@ -816,11 +1002,15 @@ int main(int argc, char **argv) {
       peer_n = (unsigned)atoi(argv[++i]);
     } else if (strcmp(argv[i], "--connect-rate") == 0 && i + 1 < argc) {
       connect_rate = (unsigned)atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--fleet-rekey") == 0) {
+      fleet = 1;
+    } else if (strcmp(argv[i], "--connect-timeout") == 0 && i + 1 < argc) {
+      connect_timeout_s = (unsigned)atoi(argv[++i]);
     } else {
       fprintf(stderr,
               "usage: conductor_scale [--routers N] [--alarm-rate R] "
               "[--duration S] [--keepalive S] [--connect-rate C] "
-              "[--peer-sshd N]\n");
+              "[--fleet-rekey] [--connect-timeout S] [--peer-sshd N]\n");
       return 2;
     }
   }
@@ -845,6 +1035,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   snprintf(db, sizeof db, "%s/conductor.db", tmpdir);
+  snprintf(db_path, sizeof db_path, "%s", db);
   snprintf(hk, sizeof hk, "%s/host_key", tmpdir);
   snprintf(key_path, sizeof key_path, "%s/router_key", tmpdir);
   snprintf(kh_path, sizeof kh_path, "%s/known_hosts", tmpdir);
@@ -866,6 +1057,16 @@ int main(int argc, char **argv) {
       return 1;
     }
     conductor_store_close(s);
+  }
+  if (fleet) {
+    uint64_t t0 = uv_hrtime();
+    key_done = calloc(n_routers, sizeof *key_done);
+    if (key_done == NULL || make_fleet() != 0) {
+      fprintf(stderr, "cannot make the fleet's keys and elements\n");
+      return 1;
+    }
+    printf("fleet_setup_s=%.1f\n", (double)(uv_hrtime() - t0) / 1e9);
+    fflush(stdout);
   }
   if (pipe(pfd) != 0) {
     perror("pipe");

@@ -142,6 +142,10 @@ void ckm_resend(ckm *k, const char *router);
 /* Every second: configuration / rekey requests written by svr-conductor
  * commands, and the rekey interval. */
 void ckm_tick(ckm *k);
+/* Once per event-loop turn, outside any other transaction: the database
+ * writes queued since the last call in one transaction, then the KEYs held
+ * back for them. */
+void ckm_flush(ckm *k);
 void ckm_get_stats(const ckm *k, uint64_t *rekeys, uint64_t *activations);
 
 /* ---- dynamic peer update (conductor_dpu.c, used by the node) ------------ */

@@ -24,6 +24,17 @@
  * Per router node and element, key_status keeps the rekey index the node
  * acknowledged activating, when, how many changes and how many errors
  * (show security key-status).  The key material is never logged.
+ *
+ * Scale (10,000 routers, bench/conductor_scale --fleet-rekey): routers are
+ * found by name in a hash table that lists each router's elements and
+ * connected nodes, links by their handle in another, so an ack, a send to
+ * an element or a catch-up costs the router's own elements and nodes, not
+ * the whole fleet; a link keeps state only for its router's elements.
+ * Database writes (keys, element indexes, key status) are queued and done
+ * by ckm_flush() in one transaction per event-loop turn, and the KEYs that
+ * follow them are sent only after that COMMIT: a fleet rekey costs a few
+ * fsyncs, not three per element, and a key is never activated on the
+ * routers before the database says so.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -47,6 +58,8 @@ typedef struct ckm_elem {
   int seen;   /* reload bookkeeping */
 } ckm_elem;
 
+typedef struct ckm_rt ckm_rt;
+
 typedef struct ckm_le { /* one link's view of one element */
   uint32_t add, act;    /* highest index acknowledged on this connection */
   int loaded;           /* status row read */
@@ -58,9 +71,42 @@ typedef struct ckm_link {
   void *h;
   int dead; /* gone while ckm was busy: freed by sweep() */
   char router[CONDUCTOR_NAME_MAX], node[CONDUCTOR_NAME_MAX];
-  ckm_le *le; /* [k->nelem_cap] */
-  struct ckm_link *next;
+  ckm_rt *rt;
+  ckm_le *le; /* [rt->capel]: le[j] is about element rt->el[j] */
+  struct ckm_link *rnext; /* the router's links */
+  struct ckm_link *hnext; /* hash chain by handle */
+  struct ckm_link *dnext; /* dead list */
 } ckm_link;
+
+/* One router name: its elements and its connected nodes. */
+struct ckm_rt {
+  char name[CONDUCTOR_NAME_MAX];
+  size_t *el;
+  size_t nel, capel;
+  ckm_link *links;
+  ckm_rt *hnext;
+};
+
+#define CKM_HBUCKETS 16384u
+
+/* A database write queued for ckm_flush(). */
+enum { W_ELEM = 1, W_KEY, W_DELKEYS, W_STATUS };
+typedef struct ckm_write {
+  int kind;
+  char a[CONDUCTOR_NAME_MAX], b[CONDUCTOR_NAME_MAX]; /* element; status:
+                                                      * router, peer */
+  char node[CONDUCTOR_NAME_MAX];
+  uint32_t i1, i2;        /* active, pending / key index / below */
+  uint8_t key[CKM_KEYLEN];
+  uint64_t last_ns, changes, errors;
+  char *error; /* status: last error text (malloc'ed) or NULL */
+} ckm_write;
+
+/* A KEY held back until the writes before it are committed. */
+typedef struct ckm_out {
+  void *h;
+  conductor_msg m;
+} ckm_out;
 
 struct ckm {
   conductor_store *store;
@@ -73,7 +119,13 @@ struct ckm {
   void *ud;
   ckm_elem *elem;
   size_t nelem, nelem_cap;
-  ckm_link *links;
+  ckm_rt *rt_hash[CKM_HBUCKETS];
+  ckm_link *link_hash[CKM_HBUCKETS];
+  ckm_link *dead_links;
+  ckm_write *w;
+  size_t nw, capw;
+  ckm_out *out;
+  size_t nout, capout;
   int64_t data_version;
   uint64_t rekeys_started, activations;
   /* A send may close a connection at once (its send buffer is full), and
@@ -133,37 +185,41 @@ static int load_key(ckm *k, const ckm_elem *e, uint32_t index, uint8_t *out) {
   return rv;
 }
 
+static ckm_write *wq(ckm *k, int kind) {
+  ckm_write *w;
+  if (k->nw == k->capw) {
+    size_t cap = k->capw ? 2 * k->capw : 256;
+    ckm_write *p = realloc(k->w, cap * sizeof *p);
+    if (p == NULL) {
+      klog(k, 0, "key store: out of memory");
+      return NULL;
+    }
+    k->w = p;
+    k->capw = cap;
+  }
+  w = &k->w[k->nw++];
+  memset(w, 0, sizeof *w);
+  w->kind = kind;
+  return w;
+}
+
 static void save_elem(ckm *k, const ckm_elem *e) {
-  sqlite3_stmt *s;
-  if (sqlite3_prepare_v2(k->db,
-                         "UPDATE security_elements SET active_index=?3, "
-                         "pending_index=?4 WHERE router_a=?1 AND router_b=?2",
-                         -1, &s, NULL) != SQLITE_OK) {
-    return;
+  ckm_write *w = wq(k, W_ELEM);
+  if (w) {
+    snprintf(w->a, sizeof w->a, "%s", e->a);
+    snprintf(w->b, sizeof w->b, "%s", e->b);
+    w->i1 = e->active;
+    w->i2 = e->pending;
   }
-  sqlite3_bind_text(s, 1, e->a, -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 2, e->b, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 3, e->active);
-  sqlite3_bind_int64(s, 4, e->pending);
-  if (sqlite3_step(s) != SQLITE_DONE) {
-    klog(k, 0, "key store: %s", sqlite3_errmsg(k->db));
-  }
-  sqlite3_finalize(s);
 }
 
 static void delete_keys_below(ckm *k, const ckm_elem *e, uint32_t index) {
-  sqlite3_stmt *s;
-  if (sqlite3_prepare_v2(k->db,
-                         "DELETE FROM security_keys WHERE router_a=?1 AND "
-                         "router_b=?2 AND key_index<?3",
-                         -1, &s, NULL) != SQLITE_OK) {
-    return;
+  ckm_write *w = wq(k, W_DELKEYS);
+  if (w) {
+    snprintf(w->a, sizeof w->a, "%s", e->a);
+    snprintf(w->b, sizeof w->b, "%s", e->b);
+    w->i1 = index;
   }
-  sqlite3_bind_text(s, 1, e->a, -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 2, e->b, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 3, index);
-  sqlite3_step(s);
-  sqlite3_finalize(s);
 }
 
 static const char *other(const ckm_elem *e, const char *router) {
@@ -174,10 +230,12 @@ static int in_elem(const ckm_elem *e, const char *router) {
   return !e->gone && (strcmp(e->a, router) == 0 || strcmp(e->b, router) == 0);
 }
 
+static ckm_le *le_of(ckm_link *l, size_t ei);
+
 static void status_load(ckm *k, ckm_link *l, size_t ei) {
-  ckm_le *le = &l->le[ei];
+  ckm_le *le = le_of(l, ei);
   sqlite3_stmt *s;
-  if (le->loaded) {
+  if (le == NULL || le->loaded) {
     return;
   }
   le->loaded = 1;
@@ -201,40 +259,126 @@ static void status_load(ckm *k, ckm_link *l, size_t ei) {
   sqlite3_finalize(s);
 }
 
+static ckm_le *le_of(ckm_link *l, size_t ei);
+
 static void status_save(ckm *k, ckm_link *l, size_t ei, const char *error) {
-  ckm_le *le = &l->le[ei];
-  sqlite3_stmt *s;
-  if (sqlite3_prepare_v2(
-          k->db,
-          "INSERT INTO key_status(router, node, peer, conductor_node, "
-          "rekey_index, last_rekey_ns, change_count, error_count, "
-          "last_error, updated_ns) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) "
-          "ON CONFLICT(router, node, peer, conductor_node) DO UPDATE SET "
-          "rekey_index=?5, last_rekey_ns=?6, change_count=?7, "
-          "error_count=?8, last_error=coalesce(?9, last_error), "
-          "updated_ns=?10",
-          -1, &s, NULL) != SQLITE_OK) {
-    klog(k, 0, "key store: %s", sqlite3_errmsg(k->db));
+  ckm_le *le = le_of(l, ei);
+  ckm_write *w = le ? wq(k, W_STATUS) : NULL;
+  if (w == NULL) {
     return;
   }
-  sqlite3_bind_text(s, 1, l->router, -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 2, l->node, -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 3, other(&k->elem[ei], l->router), -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 4, k->node_name, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 5, le->index);
-  sqlite3_bind_int64(s, 6, (sqlite3_int64)le->last_rekey_ns);
-  sqlite3_bind_int64(s, 7, (sqlite3_int64)le->changes);
-  sqlite3_bind_int64(s, 8, (sqlite3_int64)le->errors);
-  if (error) {
-    sqlite3_bind_text(s, 9, error, -1, SQLITE_TRANSIENT);
-  } else {
-    sqlite3_bind_null(s, 9);
+  snprintf(w->a, sizeof w->a, "%s", l->router);
+  snprintf(w->node, sizeof w->node, "%s", l->node);
+  snprintf(w->b, sizeof w->b, "%s", other(&k->elem[ei], l->router));
+  w->i1 = le->index;
+  w->last_ns = le->last_rekey_ns;
+  w->changes = le->changes;
+  w->errors = le->errors;
+  w->error = error ? strdup(error) : NULL;
+}
+
+/* Runs the queued writes in one transaction, then sends the KEYs held
+ * back for them.  Called once per event-loop turn. */
+void ckm_flush(ckm *k) {
+  static const char *const sql[] = {
+      NULL,
+      "UPDATE security_elements SET active_index=?3, pending_index=?4 WHERE "
+      "router_a=?1 AND router_b=?2",
+      "INSERT OR REPLACE INTO security_keys(router_a, router_b, key_index, "
+      "key, created_ns) VALUES(?1,?2,?3,?4,?5)",
+      "DELETE FROM security_keys WHERE router_a=?1 AND router_b=?2 AND "
+      "key_index<?3",
+      "INSERT INTO key_status(router, node, peer, conductor_node, "
+      "rekey_index, last_rekey_ns, change_count, error_count, last_error, "
+      "updated_ns) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON "
+      "CONFLICT(router, node, peer, conductor_node) DO UPDATE SET "
+      "rekey_index=?5, last_rekey_ns=?6, change_count=?7, error_count=?8, "
+      "last_error=coalesce(?9, last_error), updated_ns=?10"};
+  sqlite3_stmt *st[5] = {NULL, NULL, NULL, NULL, NULL};
+  size_t i;
+  int ok = 1, kind;
+  uint64_t now = cglue_unix_ns();
+  if (k->nw == 0 && k->nout == 0) {
+    return;
   }
-  sqlite3_bind_int64(s, 10, (sqlite3_int64)cglue_unix_ns());
-  if (sqlite3_step(s) != SQLITE_DONE) {
-    klog(k, 0, "key store: %s", sqlite3_errmsg(k->db));
+  if (k->nw > 0) {
+    ok = exec(k, "BEGIN IMMEDIATE") == 0;
+    for (kind = 1; ok && kind <= W_STATUS; kind++) {
+      ok = sqlite3_prepare_v2(k->db, sql[kind], -1, &st[kind], NULL) ==
+           SQLITE_OK;
+    }
+    for (i = 0; ok && i < k->nw; i++) {
+      ckm_write *w = &k->w[i];
+      sqlite3_stmt *s = st[w->kind];
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+      sqlite3_bind_text(s, 1, w->a, -1, SQLITE_STATIC);
+      sqlite3_bind_text(s, 2, w->b, -1, SQLITE_STATIC);
+      switch (w->kind) {
+      case W_ELEM:
+        sqlite3_bind_int64(s, 3, w->i1);
+        sqlite3_bind_int64(s, 4, w->i2);
+        break;
+      case W_KEY:
+        sqlite3_bind_int64(s, 3, w->i1);
+        sqlite3_bind_blob(s, 4, w->key, CKM_KEYLEN, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)now);
+        break;
+      case W_DELKEYS:
+        sqlite3_bind_int64(s, 3, w->i1);
+        break;
+      default: /* W_STATUS: a = router, b = peer */
+        sqlite3_bind_text(s, 2, w->node, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, w->b, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, k->node_name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, w->i1);
+        sqlite3_bind_int64(s, 6, (sqlite3_int64)w->last_ns);
+        sqlite3_bind_int64(s, 7, (sqlite3_int64)w->changes);
+        sqlite3_bind_int64(s, 8, (sqlite3_int64)w->errors);
+        if (w->error) {
+          sqlite3_bind_text(s, 9, w->error, -1, SQLITE_STATIC);
+        } else {
+          sqlite3_bind_null(s, 9);
+        }
+        sqlite3_bind_int64(s, 10, (sqlite3_int64)now);
+        break;
+      }
+      ok = sqlite3_step(s) == SQLITE_DONE;
+    }
+    for (kind = 1; kind <= W_STATUS; kind++) {
+      sqlite3_finalize(st[kind]);
+    }
+    if (!ok || exec(k, "COMMIT") != 0) {
+      klog(k, 0, "key store: %zu writes not stored: %s; the keys waiting "
+                 "for them are not sent",
+           k->nw, sqlite3_errmsg(k->db));
+      exec(k, "ROLLBACK");
+      ok = 0;
+    }
+    for (i = 0; i < k->nw; i++) {
+      explicit_bzero(k->w[i].key, CKM_KEYLEN);
+      free(k->w[i].error);
+    }
+    k->nw = 0;
   }
-  sqlite3_finalize(s);
+  k->busy++;
+  for (i = 0; i < k->nout; i++) {
+    ckm_link *l;
+    if (ok) {
+      /* the link may have gone since: look it up again */
+      for (l = k->link_hash[((uintptr_t)k->out[i].h >> 4) % CKM_HBUCKETS]; l;
+           l = l->hnext) {
+        if (l->h == k->out[i].h && !l->dead) {
+          k->send(l->h, &k->out[i].m, k->ud);
+          break;
+        }
+      }
+    }
+    explicit_bzero(&k->out[i].m, sizeof k->out[i].m);
+  }
+  k->nout = 0;
+  k->busy--;
+  sweep(k);
 }
 
 static void save_schedule(ckm *k) {
@@ -254,9 +398,72 @@ static void save_schedule(ckm *k) {
 
 /* ---- links ---------------------------------------------------------------- */
 
+static unsigned name_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) {
+    h = (h ^ (uint8_t)*s) * 16777619u;
+  }
+  return h % CKM_HBUCKETS;
+}
+
+static ckm_rt *rt_get(ckm *k, const char *name, int create) {
+  unsigned b = name_hash(name);
+  ckm_rt *r;
+  for (r = k->rt_hash[b]; r; r = r->hnext) {
+    if (strcmp(r->name, name) == 0) {
+      return r;
+    }
+  }
+  if (!create || (r = calloc(1, sizeof *r)) == NULL) {
+    return NULL;
+  }
+  snprintf(r->name, sizeof r->name, "%s", name);
+  r->hnext = k->rt_hash[b];
+  k->rt_hash[b] = r;
+  return r;
+}
+
+/* Element |ei| joins router |r|: every link of |r| gets a slot for it. */
+static int rt_add_elem(ckm_rt *r, size_t ei) {
+  ckm_link *l;
+  if (r->nel == r->capel) {
+    size_t cap = r->capel ? 2 * r->capel : 2;
+    size_t *p = realloc(r->el, cap * sizeof *p);
+    if (p == NULL) {
+      return -1;
+    }
+    r->el = p;
+    for (l = r->links; l; l = l->rnext) {
+      ckm_le *q = realloc(l->le, cap * sizeof *q);
+      if (q == NULL) {
+        return -1;
+      }
+      memset(q + r->capel, 0, (cap - r->capel) * sizeof *q);
+      l->le = q;
+    }
+    r->capel = cap;
+  }
+  r->el[r->nel++] = ei;
+  return 0;
+}
+
+static ckm_le *le_of(ckm_link *l, size_t ei) {
+  size_t j;
+  for (j = 0; j < l->rt->nel; j++) {
+    if (l->rt->el[j] == ei) {
+      return &l->le[j];
+    }
+  }
+  return NULL;
+}
+
+static unsigned ptr_hash(const void *h) {
+  return (unsigned)(((uintptr_t)h >> 4) % CKM_HBUCKETS);
+}
+
 static ckm_link *find_link(ckm *k, void *h) {
   ckm_link *l;
-  for (l = k->links; l; l = l->next) {
+  for (l = k->link_hash[ptr_hash(h)]; l; l = l->hnext) {
     if (!l->dead && l->h == h) {
       return l;
     }
@@ -279,15 +486,40 @@ static void send_key(ckm *k, ckm_link *l, size_t ei, uint32_t index,
            CKM_KEYLEN);
     m.keylen = CKM_KEYLEN;
   }
-  k->send(l->h, &m, k->ud);
+  if (k->nw > 0 || k->nout > 0) {
+    /* after the writes queued before it (ckm_flush), in order */
+    if (k->nout == k->capout) {
+      size_t cap = k->capout ? 2 * k->capout : 256;
+      ckm_out *p = realloc(k->out, cap * sizeof *p);
+      if (p == NULL) {
+        klog(k, 0, "key manager: out of memory, a KEY not sent");
+        explicit_bzero(&m, sizeof m);
+        return;
+      }
+      k->out = p;
+      k->capout = cap;
+    }
+    k->out[k->nout].h = l->h;
+    k->out[k->nout].m = m;
+    k->nout++;
+  } else {
+    k->send(l->h, &m, k->ud);
+  }
   explicit_bzero(&m, sizeof m);
 }
 
 static void send_all(ckm *k, size_t ei, uint32_t index, uint8_t op) {
+  const ckm_elem *e = &k->elem[ei];
+  ckm_rt *r[2];
   ckm_link *l;
-  for (l = k->links; l; l = l->next) {
-    if (!l->dead && in_elem(&k->elem[ei], l->router)) {
-      send_key(k, l, ei, index, op);
+  int i;
+  r[0] = rt_get(k, e->a, 0);
+  r[1] = rt_get(k, e->b, 0);
+  for (i = 0; i < 2; i++) {
+    for (l = r[i] ? r[i]->links : NULL; l; l = l->rnext) {
+      if (!l->dead) {
+        send_key(k, l, ei, index, op);
+      }
     }
   }
 }
@@ -296,22 +528,27 @@ static void send_all(ckm *k, size_t ei, uint32_t index, uint8_t op) {
  * acknowledged |index| in phase |op|. */
 static int all_acked(ckm *k, size_t ei, uint32_t index, uint8_t op) {
   const ckm_elem *e = &k->elem[ei];
+  ckm_rt *r[2];
   ckm_link *l;
-  int have_a = 0, have_b = 0;
-  for (l = k->links; l; l = l->next) {
-    if (l->dead || !in_elem(e, l->router)) {
-      continue;
-    }
-    if ((op == CONDUCTOR_KEY_ADD ? l->le[ei].add : l->le[ei].act) < index) {
-      return 0;
-    }
-    if (strcmp(l->router, e->a) == 0) {
-      have_a = 1;
-    } else {
-      have_b = 1;
+  int i, have[2] = {0, 0};
+  if (e->gone) {
+    return 0;
+  }
+  r[0] = rt_get(k, e->a, 0);
+  r[1] = rt_get(k, e->b, 0);
+  for (i = 0; i < 2; i++) {
+    for (l = r[i] ? r[i]->links : NULL; l; l = l->rnext) {
+      ckm_le *le;
+      if (l->dead || (le = le_of(l, ei)) == NULL) {
+        continue;
+      }
+      if ((op == CONDUCTOR_KEY_ADD ? le->add : le->act) < index) {
+        return 0;
+      }
+      have[i] = 1;
     }
   }
-  return have_a && have_b;
+  return have[0] && have[1];
 }
 
 static void start_rekey(ckm *k, size_t ei);
@@ -353,10 +590,8 @@ static void check_remove(ckm *k, size_t ei) {
 
 static void start_rekey(ckm *k, size_t ei) {
   ckm_elem *e = &k->elem[ei];
-  sqlite3_stmt *s;
   uint32_t n;
   uint8_t key[CKM_KEYLEN];
-  int ok;
   if (e->pending) {
     e->wanted = 1; /* after the pending one is activated */
     return;
@@ -367,36 +602,19 @@ static void start_rekey(ckm *k, size_t ei) {
          (unsigned long)n);
     return;
   }
-  if (exec(k, "BEGIN IMMEDIATE") != 0) {
-    explicit_bzero(key, sizeof key);
-    return;
-  }
-  ok = sqlite3_prepare_v2(k->db,
-                          "INSERT OR REPLACE INTO security_keys(router_a, "
-                          "router_b, key_index, key, created_ns) "
-                          "VALUES(?1,?2,?3,?4,?5)",
-                          -1, &s, NULL) == SQLITE_OK;
-  if (ok) {
-    sqlite3_bind_text(s, 1, e->a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, e->b, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, n);
-    sqlite3_bind_blob(s, 4, key, sizeof key, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 5, (sqlite3_int64)cglue_unix_ns());
-    ok = sqlite3_step(s) == SQLITE_DONE;
-    sqlite3_finalize(s);
+  {
+    ckm_write *w = wq(k, W_KEY);
+    if (w == NULL) {
+      explicit_bzero(key, sizeof key);
+      return;
+    }
+    snprintf(w->a, sizeof w->a, "%s", e->a);
+    snprintf(w->b, sizeof w->b, "%s", e->b);
+    w->i1 = n;
+    memcpy(w->key, key, CKM_KEYLEN);
   }
   e->pending = n;
-  if (ok) {
-    save_elem(k, e);
-  }
-  if (!ok || exec(k, "COMMIT") != 0) {
-    klog(k, 0, "security element %s <-> %s: key %lu not stored: %s", e->a,
-         e->b, (unsigned long)n, sqlite3_errmsg(k->db));
-    exec(k, "ROLLBACK");
-    e->pending = 0;
-    explicit_bzero(key, sizeof key);
-    return;
-  }
+  save_elem(k, e); /* in the same transaction as the key (ckm_flush) */
   memcpy(e->key_pending, key, CKM_KEYLEN);
   explicit_bzero(key, sizeof key);
   k->rekeys_started++;
@@ -408,20 +626,9 @@ static void start_rekey(ckm *k, size_t ei) {
 
 /* ---- configuration -------------------------------------------------------- */
 
-static int grow_links(ckm *k, size_t cap) {
-  ckm_link *l;
-  for (l = k->links; l; l = l->next) {
-    ckm_le *p = realloc(l->le, cap * sizeof *p);
-    if (p == NULL) {
-      return -1;
-    }
-    memset(p + k->nelem_cap, 0, (cap - k->nelem_cap) * sizeof *p);
-    l->le = p;
-  }
-  return 0;
-}
-
-static ckm_elem *add_elem(ckm *k) {
+static ckm_elem *add_elem(ckm *k, const char *a, const char *b) {
+  ckm_rt *ra, *rb;
+  size_t ei;
   if (k->nelem == k->nelem_cap) {
     size_t cap = k->nelem_cap ? 2 * k->nelem_cap : 16;
     ckm_elem *p = realloc(k->elem, cap * sizeof *p);
@@ -429,13 +636,32 @@ static ckm_elem *add_elem(ckm *k) {
       return NULL;
     }
     k->elem = p;
-    if (grow_links(k, cap) != 0) {
-      return NULL;
-    }
     k->nelem_cap = cap;
   }
-  memset(&k->elem[k->nelem], 0, sizeof k->elem[0]);
-  return &k->elem[k->nelem++];
+  ra = rt_get(k, a, 1);
+  rb = rt_get(k, b, 1);
+  ei = k->nelem;
+  if (ra == NULL || rb == NULL || rt_add_elem(ra, ei) != 0 ||
+      rt_add_elem(rb, ei) != 0) {
+    return NULL; /* (a slot of ra may stay: harmless, never matched) */
+  }
+  memset(&k->elem[ei], 0, sizeof k->elem[0]);
+  snprintf(k->elem[ei].a, sizeof k->elem[ei].a, "%s", a);
+  snprintf(k->elem[ei].b, sizeof k->elem[ei].b, "%s", b);
+  k->nelem++;
+  return &k->elem[ei];
+}
+
+static ckm_elem *find_elem(ckm *k, const char *a, const char *b) {
+  ckm_rt *r = rt_get(k, a, 0);
+  size_t j;
+  for (j = 0; r && j < r->nel; j++) {
+    ckm_elem *e = &k->elem[r->el[j]];
+    if (!e->gone && strcmp(e->a, a) == 0 && strcmp(e->b, b) == 0) {
+      return e;
+    }
+  }
+  return NULL;
 }
 
 /* (Re)reads security_elements: new ones are added (with the keys the
@@ -460,19 +686,12 @@ static void load_elements(ckm *k) {
     if (a == NULL || b == NULL) {
       continue;
     }
-    for (i = 0; i < k->nelem; i++) {
-      if (!k->elem[i].gone && strcmp(k->elem[i].a, a) == 0 &&
-          strcmp(k->elem[i].b, b) == 0) {
-        e = &k->elem[i];
-      }
-    }
+    e = find_elem(k, a, b);
     if (e == NULL) {
-      e = add_elem(k);
+      e = add_elem(k, a, b);
       if (e == NULL) {
         break;
       }
-      snprintf(e->a, sizeof e->a, "%s", a);
-      snprintf(e->b, sizeof e->b, "%s", b);
       e->active = (uint32_t)sqlite3_column_int64(s, 2);
       e->pending = (uint32_t)sqlite3_column_int64(s, 3);
       if (e->active && load_key(k, e, e->active, e->key_active) != 0) {
@@ -581,15 +800,43 @@ int ckm_new(ckm **pk, conductor_store *store, const char *node_name,
 }
 
 void ckm_del(ckm *k) {
-  ckm_link *l, *next;
+  unsigned b;
+  size_t i;
   if (k == NULL) {
     return;
   }
-  for (l = k->links; l; l = next) {
-    next = l->next;
+  ckm_flush(k);
+  for (b = 0; b < CKM_HBUCKETS; b++) {
+    ckm_rt *r, *rn;
+    for (r = k->rt_hash[b]; r; r = rn) {
+      ckm_link *l, *ln;
+      rn = r->hnext;
+      for (l = r->links; l; l = ln) {
+        ln = l->rnext;
+        free(l->le);
+        free(l);
+      }
+      free(r->el);
+      free(r);
+    }
+  }
+  while (k->dead_links) {
+    ckm_link *l = k->dead_links;
+    k->dead_links = l->dnext;
     free(l->le);
     free(l);
   }
+  for (i = 0; i < k->nw; i++) {
+    free(k->w[i].error);
+  }
+  if (k->w) {
+    explicit_bzero(k->w, k->capw * sizeof *k->w);
+  }
+  free(k->w);
+  if (k->out) {
+    explicit_bzero(k->out, k->capout * sizeof *k->out);
+  }
+  free(k->out);
   if (k->elem) {
     explicit_bzero(k->elem, k->nelem_cap * sizeof *k->elem);
   }
@@ -600,34 +847,39 @@ void ckm_del(ckm *k) {
 void ckm_link_up(ckm *k, void *h, const char *router, const char *node,
                  uint16_t version) {
   ckm_link *l;
-  size_t i;
+  ckm_rt *r;
+  size_t j;
+  unsigned b;
   if (version < 3) {
-    int n = 0;
-    for (i = 0; i < k->nelem; i++) {
-      n += in_elem(&k->elem[i], router);
-    }
-    if (n) {
+    r = rt_get(k, router, 0);
+    if (r && r->nel) {
       klog(k, 1, "router %s node %s speaks IPC v%u: it cannot take keys of "
-                 "its %d security element(s)",
-           router, node, (unsigned)version, n);
+                 "its %zu security element(s)",
+           router, node, (unsigned)version, r->nel);
     }
     return;
   }
+  r = rt_get(k, router, 1);
   l = calloc(1, sizeof *l);
-  if (l == NULL || (k->nelem_cap &&
-                    (l->le = calloc(k->nelem_cap, sizeof *l->le)) == NULL)) {
+  if (r == NULL || l == NULL ||
+      (r->capel && (l->le = calloc(r->capel, sizeof *l->le)) == NULL)) {
     free(l);
     return;
   }
   l->h = h;
+  l->rt = r;
   snprintf(l->router, sizeof l->router, "%s", router);
   snprintf(l->node, sizeof l->node, "%s", node);
-  l->next = k->links;
-  k->links = l;
+  l->rnext = r->links;
+  r->links = l;
+  b = ptr_hash(h);
+  l->hnext = k->link_hash[b];
+  k->link_hash[b] = l;
   /* catch up: the active key, then the pending one */
   k->busy++;
-  for (i = 0; i < k->nelem; i++) {
-    if (!in_elem(&k->elem[i], router)) {
+  for (j = 0; j < r->nel; j++) {
+    size_t i = r->el[j];
+    if (k->elem[i].gone) {
       continue;
     }
     status_load(k, l, i);
@@ -646,26 +898,33 @@ void ckm_link_up(ckm *k, void *h, const char *router, const char *node,
 }
 
 /* Frees the links that went down and, with one node fewer to wait for,
- * lets the elements move on. */
+ * lets their routers' elements move on. */
 static void sweep(ckm *k) {
-  while (k->busy == 0 && k->ndead > 0) {
-    ckm_link **pp = &k->links, *l;
-    size_t i;
-    while ((l = *pp) != NULL) {
-      if (l->dead) {
-        *pp = l->next;
-        free(l->le);
-        free(l);
-      } else {
-        pp = &l->next;
+  while (k->busy == 0 && k->dead_links) {
+    ckm_link *l = k->dead_links, **pp;
+    ckm_rt *r = l->rt;
+    size_t j;
+    k->dead_links = l->dnext;
+    k->ndead--;
+    for (pp = &r->links; *pp; pp = &(*pp)->rnext) {
+      if (*pp == l) {
+        *pp = l->rnext;
+        break;
       }
     }
-    k->ndead = 0;
+    for (pp = &k->link_hash[ptr_hash(l->h)]; *pp; pp = &(*pp)->hnext) {
+      if (*pp == l) {
+        *pp = l->hnext;
+        break;
+      }
+    }
+    free(l->le);
+    free(l);
     k->busy++;
-    for (i = 0; i < k->nelem; i++) {
-      if (!k->elem[i].gone) {
-        check_activate(k, i);
-        check_remove(k, i);
+    for (j = 0; j < r->nel; j++) {
+      if (!k->elem[r->el[j]].gone) {
+        check_activate(k, r->el[j]);
+        check_remove(k, r->el[j]);
       }
     }
     k->busy--;
@@ -678,6 +937,8 @@ void ckm_link_down(ckm *k, void *h) {
     return;
   }
   l->dead = 1;
+  l->dnext = k->dead_links;
+  k->dead_links = l;
   k->ndead++;
   sweep(k);
 }
@@ -696,9 +957,10 @@ void ckm_on_ack(ckm *k, void *h, const conductor_msg *m) {
 }
 
 static void on_ack(ckm *k, ckm_link *l, const conductor_msg *m) {
-  size_t i, ei = SIZE_MAX;
+  size_t j, ei = SIZE_MAX;
   ckm_le *le;
-  for (i = 0; i < k->nelem; i++) {
+  for (j = 0; j < l->rt->nel; j++) {
+    size_t i = l->rt->el[j];
     if (in_elem(&k->elem[i], l->router) &&
         strcmp(other(&k->elem[i], l->router), m->peer) == 0) {
       ei = i;
@@ -710,7 +972,7 @@ static void on_ack(ckm *k, ckm_link *l, const conductor_msg *m) {
          l->router, l->node, m->peer);
     return;
   }
-  le = &l->le[ei];
+  le = le_of(l, ei);
   status_load(k, l, ei);
   if (m->error_code != 0) {
     le->errors++;
@@ -751,20 +1013,28 @@ static void on_ack(ckm *k, ckm_link *l, const conductor_msg *m) {
 }
 
 void ckm_resend(ckm *k, const char *router) {
-  size_t i;
-  ckm_link *l;
+  ckm_rt *rt = rt_get(k, router, 0);
+  size_t j;
   k->busy++;
-  for (i = 0; i < k->nelem; i++) {
+  for (j = 0; rt && j < rt->nel; j++) {
+    size_t i = rt->el[j];
     ckm_elem *e = &k->elem[i];
+    ckm_rt *r[2];
+    ckm_link *l;
+    int side;
     if (!in_elem(e, router) || e->active == 0) {
       continue;
     }
-    for (l = k->links; l; l = l->next) {
-      if (!l->dead && in_elem(e, l->router)) {
-        send_key(k, l, i, e->active, CONDUCTOR_KEY_ADD);
-      }
-      if (!l->dead && in_elem(e, l->router)) {
-        send_key(k, l, i, e->active, CONDUCTOR_KEY_ACTIVATE);
+    r[0] = rt_get(k, e->a, 0);
+    r[1] = rt_get(k, e->b, 0);
+    for (side = 0; side < 2; side++) {
+      for (l = r[side] ? r[side]->links : NULL; l; l = l->rnext) {
+        if (!l->dead) {
+          send_key(k, l, i, e->active, CONDUCTOR_KEY_ADD);
+        }
+        if (!l->dead) {
+          send_key(k, l, i, e->active, CONDUCTOR_KEY_ACTIVATE);
+        }
       }
     }
     klog(k, 2, "security element %s <-> %s: key %lu pushed again (the "

@@ -1122,6 +1122,9 @@ static void on_check(uv_check_t *h) {
   size_t i;
   uint64_t now_unix, done, batch_new = 0;
   int rv = 0;
+  if (d->keys) {
+    ckm_flush(d->keys); /* key writes of this turn, then their KEYs */
+  }
   /* Connection rows alone wait for the 1-second tick: a commit costs an
    * fsync, and 10,000 routers reconnecting must not cost 10,000 of them. */
   if (d->nbatch == 0 && (d->nrows == 0 || !d->flush_rows)) {
