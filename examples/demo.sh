@@ -3,6 +3,8 @@
 # The README's main job: builds svr-suite and runs a small live network.
 #
 #   1. two svr-bfd endpoints bring a BFD peer path Up and print the table;
+#      svr-pmtu finds the path MTU between them and (as root) svr-fwdet
+#      probes it for a stateful firewall;
 #   2. three svr-router daemons peer in a mesh, measure every path with echo
 #      bursts and print `show peers detail` (latency, jitter, loss, MOS);
 #      router-c is killed and router-a's peer alarms appear on a conductor;
@@ -61,9 +63,35 @@ echo
 echo "==== 1. svr-bfd ($mode): a BFD peer path between router-a ($addrA) and router-b ($addrB)"
 "${runB[@]}" "$bfd" --local "$addrB" --peer "$addrA" --router-name router-b \
   --node-name node1 --tx 300 --rx 300 --hold-down 0 >"$tmp/b.log" 2>&1 &
-pids+=($!)
+bfdB=$!
+pids+=($bfdB)
+echo "\$ svr-bfd --local $addrA --peer $addrB --router-name router-a --node-name node1 --tx 300 --rx 300 --hold-down 0 --once"
 "${runA[@]}" "$bfd" --local "$addrA" --peer "$addrB" --router-name router-a \
   --node-name node1 --tx 300 --rx 300 --hold-down 0 --once --timeout 10
+echo "(--once stops as soon as the path is Up; its last line, 'up -> admin-down',"
+echo " is the probe telling router-b it leaves on purpose: intended)"
+
+echo
+echo "==== 1b. svr-pmtu: the path MTU between them (a responder on router-b)"
+"${runB[@]}" "$build/cli/svr-pmtu" respond --bind "$addrB" --port 1290 --quiet &
+pids+=($!)
+for _ in $(seq 50); do "${runB[@]}" ss -Hlun "sport = :1290" | grep -q . && break; sleep 0.1; done
+echo "\$ svr-pmtu probe --peer $addrB --port 1290 --max 9000"
+"${runA[@]}" "$build/cli/svr-pmtu" probe --peer "$addrB" --port 1290 --max 9000 --quiet
+kill "$bfdB" 2>/dev/null || true; wait "$bfdB" 2>/dev/null || true  # frees 1280/UDP
+if [ "$(id -u)" = 0 ]; then
+  echo
+  echo "==== 1c. svr-fwdet: is there a stateful firewall between them? (about 3 s)"
+  "${runB[@]}" "$build/cli/svr-fwdet" respond --router-name router-b --node-name node1 \
+    >"$tmp/fwdet-b.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do grep -q responding "$tmp/fwdet-b.log" 2>/dev/null && break; sleep 0.1; done
+  echo "\$ svr-fwdet probe --peer $addrB --port 0"
+  "${runA[@]}" "$build/cli/svr-fwdet" probe --peer "$addrB" --port 0 \
+    --router-name router-a --node-name node1 || true
+else
+  echo "(svr-fwdet probe needs CAP_NET_RAW: run the demo as root to see it)"
+fi
 
 echo
 echo "==== 2. svr-router: three routers peering in a mesh, alarms to a conductor"
@@ -82,3 +110,13 @@ if [ "$(id -u)" = 0 ]; then
 else
   echo "== demo finished: parts 1-3 worked; part 4 (the data plane) needs root"
 fi
+cat <<'EON'
+
+What to try next:
+  - the man pages: svr-router(1), svr-bfd(1), libsvrbfd(3) ... once
+    installed with 'cmake --install build' (sources in man/);
+  - your own routers: examples/router-a.conf, checked by
+    'svr-router -c FILE check' (docs/svr-router.md);
+  - the firewall rules they need: 'svr-ports --format nft examples/router-a.conf';
+  - the data plane in detail: docs/dataplane.md; the tests: tests/run.sh.
+EON
