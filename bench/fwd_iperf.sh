@@ -10,11 +10,12 @@
 #   kernel   plain kernel routing, no tunnel, no encryption: the ceiling
 #   wggo     wireguard-go from Debian (userspace, TUN, ChaCha20-Poly1305),
 #            inner MTU 1420: the userspace-VPN anchor to beat
-#   ours_tcp svr-router in A and B ($SVR_BUILD_DIR/cli/svr-router, default
+#   ours     svr-router in A and B ($SVR_BUILD_DIR/cli/svr-router, default
 #            ./build): SVR forwarding with AES-256-GCM, TCP carried as TCP
-#            (the default on a path without a stateful firewall)
-#   ours     the same with udp-transform-mode always-transform: TCP carried
-#            inside UDP, as wireguard-go carries it (the last line's figure)
+#            (the product's default on a path without a stateful firewall;
+#            the last line's figure)
+#   ours_ut  the same with udp-transform-mode always-transform: TCP carried
+#            inside UDP, as wireguard-go carries it (printed beside it)
 #
 # For each, C -> S through A and B, in this order:
 #   ping                        50 pings at 10 ms on the idle path: RTT min/avg/max in ms
@@ -44,15 +45,18 @@
 # On two shared cores the sender, the receiver and both forwarders compete,
 # so for the kernel the iperf3 sender is usually the limit.
 #
-# Output: key=value lines, one per measurement, `side=kernel|wggo|ours`.  A side
-# that failed prints `side=X error=... detail="..."` and stops.  Last line:
+# Output: key=value lines, one per measurement, `side=kernel|wggo|ours|ours_ut`
+# (for ours and ours_ut also how the routers moved packets: `peer_input`
+# ring or tap, `wire_output` raw or tun, from show stats).  A side that
+# failed prints `side=X error=... detail="..."` and stops.  Last line:
 #
-#   tcp_gbps ours=X wggo=Y kernel=Z ratio_wggo=X/Y ratio_kernel=X/Z
+#   tcp_gbps ours=X wggo=Y kernel=Z ratio_wggo=X/Y ratio_kernel=X/Z ours_ut=U ratio_wggo_ut=U/Y ratio_kernel_ut=U/Z
 #
 # (single-stream TCP in Gbit/s; ratios computed to 2 decimals: ratio_wggo > 1
 # means ours beats wireguard-go, ratio_kernel is the fraction of the kernel
-# ceiling we reach).  A side with errors shows n/a and so does every ratio
-# involving it; exit 0 only when all three sides measured without error.
+# ceiling we reach; ours is TCP as TCP, ours_ut TCP inside UDP).  A side with
+# errors shows n/a, and a run in which any side had an error prints every
+# ratio as n/a; exit 0 only when all four sides measured without error.
 # The machine is shared: compare figures of one run, not across runs.
 #
 #   --quick     2 s TCP runs, 1 s UDP steps, 4 search steps, no confirmation
@@ -256,10 +260,11 @@ fi
 dp_wg_down
 
 # (c) our routers, nothing else routing 10.1/24 <-> 10.2/24, in both ways
-# SVR carries TCP: ours_tcp as TCP (the default while the firewall detector
-# sees no firewall: every wire segment is its own packet and syscall), and
-# ours with udp-transform-mode always-transform (TCP inside UDP, as
-# wireguard-go always carries it: the UDP packets leave as GSO super-packets)
+# SVR carries TCP: ours as TCP (the default while the firewall detector sees
+# no firewall: the outer segments leave in sendmmsg batches and arrive
+# through an AF_PACKET ring), and ours_ut with udp-transform-mode
+# always-transform (TCP inside UDP, as wireguard-go always carries it: the
+# UDP packets leave as GSO super-packets)
 ours_run() {  # SIDE [KEY VALUE]...
   local side=$1; shift
   dp_router_conf A hold-down-time 0ms "$@" >/dev/null
@@ -267,23 +272,31 @@ ours_run() {  # SIDE [KEY VALUE]...
   if dp_routers_up "$UP_WAIT" 2>"$SVR_TMP/routers.err"; then
     UNREACH_NOTE="although every svr-router peer path is up on A and B"
     measure "$side"
+    for r in A B; do
+      "$DP_ROUTER" -c "$SVR_TMP/router$r.conf" show stats --json 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print("side=%s router=%s peer_input=%s wire_output=%s tx_wire=%d tx_wire_writes=%d tx_host=%d tx_host_writes=%d ring_drops=%d"
+      % (sys.argv[1], sys.argv[2], d.get("peer_input", "?"), d.get("wire_output", "?"), d["tx_wire"],
+         d["tx_wire_writes"], d["tx_host"], d["tx_host_writes"], d.get("ring_drops", 0)))' "$side" "$r" || true
+    done
   else
     fail "$side" routers_not_up "$(cat "$SVR_TMP/routers.err")"
   fi
   dp_routers_down
 }
-ours_run ours_tcp
-ours_run ours udp-transform-mode always-transform
+ours_run ours
+ours_run ours_ut udp-transform-mode always-transform
 
 val() { if [ -n "${ERR[$1]:-}" ] || [ -z "${TCP1[$1]:-}" ]; then echo n/a; else fmt "${TCP1[$1]}" 2; fi; }
 ratio() {
-  if [ "$(val "$1")" = n/a ] || [ "$(val "$2")" = n/a ]; then echo n/a
+  if [ -n "${ERR[*]:-}" ] || [ "$(val "$1")" = n/a ] || [ "$(val "$2")" = n/a ]; then echo n/a
   else awk -v a="${TCP1[$1]}" -v b="${TCP1[$2]}" 'BEGIN { printf "%.2f", a / b }'; fi
 }
-echo "ours_modes ours=always-transform ours_tcp=outer-tcp tcp_gbps_ours_tcp=$(val ours_tcp)" \
-     "ratio_wggo_ours_tcp=$(ratio ours_tcp wggo)"
+echo "ours_modes ours=tcp-as-tcp ours_ut=always-transform"
 echo "tcp_gbps ours=$(val ours) wggo=$(val wggo) kernel=$(val kernel)" \
-     "ratio_wggo=$(ratio ours wggo) ratio_kernel=$(ratio ours kernel)"
-if [ "$(val ours)" != n/a ] && [ "$(val ours_tcp)" != n/a ] &&
+     "ratio_wggo=$(ratio ours wggo) ratio_kernel=$(ratio ours kernel)" \
+     "ours_ut=$(val ours_ut) ratio_wggo_ut=$(ratio ours_ut wggo) ratio_kernel_ut=$(ratio ours_ut kernel)"
+if [ "$(val ours)" != n/a ] && [ "$(val ours_ut)" != n/a ] &&
    [ "$(val wggo)" != n/a ] && [ "$(val kernel)" != n/a ]; then exit 0; fi
 exit 1

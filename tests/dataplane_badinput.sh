@@ -18,9 +18,11 @@
 #   a3  20 with a bad L4 header (UDP length, TCP data offset)    malformed
 #   a4  20 random payloads of >= 30 bytes on the session's own
 #       waypoint pair (read as the fast-path prefix)             key-unknown
-#   b   a packet of the session that B never got (held back by an nft
-#       ingress drop in B, captured before it), one ciphertext byte
-#       flipped and one tag byte flipped                         auth 2
+#   b   a packet of the session that B never got (held back: an nft
+#       postrouting rule in A moves it to UDP port 9, which B's data
+#       plane does not take; captured on B's link and its waypoint port
+#       put back), one ciphertext byte flipped and one tag byte
+#       flipped                                                  auth 2
 #       then the untouched original: delivered (the client's echo comes
 #       back), and sent again                                    replay 1
 #   c   the session's first packet (metadata, sequence 1) and its second
@@ -188,25 +190,30 @@ inj A random aB "$TPL" --proto udp --count 20 --pair "$ASP:$BDP" --min-len 30 --
 settle s3 20; snap s4
 expect s3 s4 "a4: 20 random payloads on the session's own waypoint pair" "key-unknown=20" "egress_packets=0"
 
-# ---- b: a packet B never got, tampered, then the original, then again
-dp_exec B nft -f - <<EOF
-table netdev dpt_hold {
-  chain in {
-    type filter hook ingress device "bA" priority -600; policy accept;
-    ip saddr 192.168.50.1 udp dport $BDP counter drop
+# ---- b: a packet B never got, tampered, then the original, then again.
+# B's data plane reads its waypoint packets from an AF_PACKET socket, which
+# sees a frame before any nft hook of B's could drop it; so the packet is
+# held back in A, whose postrouting (forwarded from the TUN device or sent
+# from a raw socket alike) moves it to UDP port 9, outside the waypoint
+# ports: B's data plane never takes it, and it is captured on B's link
+dp_exec A nft -f - <<EOF
+table ip dpt_hold {
+  chain post {
+    type filter hook postrouting priority 0; policy accept;
+    ip saddr 192.168.50.1 udp dport $BDP counter udp dport set 9
   }
 }
 EOF
 svr_bg B "$PY" "$INJ" capture bA "$SVR_TMP/held.hex" --count 1 --timeout 20 \
-  --src 192.168.50.1 --dst 192.168.50.2 --proto 17 --dport "$BDP"
+  --src 192.168.50.1 --dst 192.168.50.2 --proto 17 --dport 9
 CAP=$SVR_LAST_PID
 svr_wait_for 10 "[ -e held.hex ]" || svr_fail "capture did not start"
 svr_bg C "$PY" udpone.py 40001 "held-$$" 30 "$SVR_TMP/held.result"
 CLI=$SVR_LAST_PID
 dp_forget "$CAP" || svr_fail "the held packet was not captured"
-held_drops=$(dp_exec B nft list table netdev dpt_hold | grep -o 'packets [0-9]*' | awk '{print $2}')
-dp_exec B nft delete table netdev dpt_hold
-H=$(cat held.hex); inj B info "$H" >h.json
+held_drops=$(dp_exec A nft list table ip dpt_hold | grep -o 'packets [0-9]*' | awk '{print $2}')
+dp_exec A nft delete table ip dpt_hold
+H=$(inj B setdport "$(cat held.hex)" "$BDP"); inj B info "$H" >h.json
 [ "$held_drops" = 1 ] && [ "$(jget h.json 'd["seq"]')" = 4 ] \
   && svr_pass "held back: the session's packet with sequence 4 captured and dropped before B's data plane" \
   || svr_fail "held packet: nft drops '$held_drops', $(cat h.json)"

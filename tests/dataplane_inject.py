@@ -28,6 +28,8 @@ Standard library only (AF_PACKET sockets); run inside a namespace with
   cut HEX N                    the L4 payload cut to N bytes (lengths and
                                checksums fixed)
   setsrc HEX IP                another IPv4 source (checksums fixed)
+  setdport HEX PORT            another TCP/UDP destination port (checksums
+                               fixed)
   info HEX                     JSON: src, dst, proto, sport, dport, plen,
                                cookie (payload starts with the SVR cookie),
                                hdr_len (metadata header length), seq (of
@@ -280,6 +282,9 @@ def main():
     c = sub.add_parser("setsrc")
     c.add_argument("hex")
     c.add_argument("ip")
+    c = sub.add_parser("setdport")
+    c.add_argument("hex")
+    c.add_argument("port", type=int)
     c = sub.add_parser("info")
     c.add_argument("hex")
     a = p.parse_args()
@@ -300,6 +305,12 @@ def main():
     if a.cmd == "setsrc":
         f = bytearray(bytes.fromhex(a.hex))
         f[14 + 12:14 + 16] = socket.inet_aton(a.ip)
+        print(fix(bytes(f)).hex())
+        return 0
+    if a.cmd == "setdport":
+        f = bytearray(bytes.fromhex(a.hex))
+        l4 = parse(f)[3]
+        f[l4 + 2:l4 + 4] = struct.pack("!H", a.port)
         print(fix(bytes(f)).hex())
         return 0
     if a.cmd == "info":

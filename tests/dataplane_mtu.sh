@@ -23,7 +23,7 @@ dp_router_conf B >/dev/null
 dp_routers_up 30 || { svr_fail "routers did not come up"; svr_finish; }
 RA="$DP_ROUTER -c $SVR_TMP/routerA.conf"
 
-svr_bg A tshark -n -i aB -w "$SVR_TMP/ab.pcap" -f "ip"
+svr_bg A tshark -n -i aB -s 128 -B 64 -w "$SVR_TMP/ab.pcap" -f "ip"
 CAP_PID=$SVR_LAST_PID
 svr_wait_for 10 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
 

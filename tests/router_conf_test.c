@@ -277,6 +277,12 @@ static const bad_case bad[] = {
      "t.conf:2: forwarding-device: 'a-name-too-long0' is not a device name"},
     {"router r\nforwarding-table 254\n",
      "t.conf:2: forwarding-table: expected 1..2147483647 but not 253-255"},
+    {"router r\nforwarding-peer-input ring\n",
+     "t.conf:2: forwarding-peer-input: expected auto or tap, got 'ring'"},
+    {"router r\nforwarding-peer-input tap\nforwarding-peer-input auto\n",
+     "t.conf:3: forwarding-peer-input given twice in this section"},
+    {"router r\nbusy-poll-us 1001\n",
+     "t.conf:2: busy-poll-us: expected 0..1000, got '1001'"},
     {"router r\n[tenant t]\nprefix 10.1.0.1/24\n",
      "t.conf:3: prefix: '10.1.0.1/24' is not ADDRESS/LENGTH with the host "
      "bits zero"},
@@ -340,7 +346,7 @@ static const bad_case bad[] = {
 
 static const char fwd_good[] =
     "router a\nforwarding enabled\nforwarding-device svrA\n"
-    "forwarding-table 77\n"
+    "forwarding-table 77\nforwarding-peer-input tap\nbusy-poll-us 50\n"
     "[interface i]\naddress 10.0.0.1\n[neighborhood n]\ninterface i\n"
     "[adjacency b]\nneighborhood n\naddress 10.0.0.2\n"
     "security-key "
@@ -366,6 +372,8 @@ static void test_fwd_good(void) {
   CU_ASSERT_EQUAL(c->forwarding, 1);
   CU_ASSERT_STRING_EQUAL(c->forwarding_device, "svrA");
   CU_ASSERT_EQUAL(c->forwarding_table, 77);
+  CU_ASSERT_EQUAL(c->forwarding_peer_tap, 1);
+  CU_ASSERT_EQUAL(c->busy_poll_us, 50);
   CU_ASSERT_EQUAL(a->cipher, 0);
   CU_ASSERT_EQUAL(a->keylen, 32);
   CU_ASSERT_EQUAL(a->key[0], 0x00);
@@ -395,6 +403,8 @@ static void test_fwd_good(void) {
   CU_ASSERT_EQUAL(c->forwarding, 0);
   CU_ASSERT_STRING_EQUAL(c->forwarding_device, "svr0");
   CU_ASSERT_EQUAL(c->forwarding_table, RC_FWD_TABLE_DEFAULT);
+  CU_ASSERT_EQUAL(c->forwarding_peer_tap, 0);
+  CU_ASSERT_EQUAL(c->busy_poll_us, 0);
   free(c);
 }
 

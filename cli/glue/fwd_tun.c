@@ -8,7 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
+#include <linux/filter.h>
 #include <linux/fib_rules.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -26,6 +30,7 @@
 #include <unistd.h>
 
 #include "fwd_tun.h"
+#include "svr_endian.h"
 
 #define NEEDS_ADMIN                                                            \
   "needs CAP_NET_ADMIN (run as root, or 'setcap cap_net_admin+ep' the "        \
@@ -237,6 +242,399 @@ int fwd_tun_write(fwd_tun *t, const struct virtio_net_hdr *vh,
     return -1;
   }
   return fail(err, errlen, errno, "write to %s", t->name);
+}
+
+/* ---- AF_PACKET receive ring ---------------------------------------------- */
+
+/* A classic BPF program under construction: jumps name labels, resolved
+ * into the relative offsets of struct sock_filter at the end. */
+enum { L_ACCEPT = 0, L_REJECT, L_V4, L_V4OK, L_PORT4, L_V6, L_V6OK, L_PORT6,
+       L_NEXT0 };
+#define BPF_MAX_INSNS 256
+#define BPF_MAX_LABELS (L_NEXT0 + 64)
+
+typedef struct bpf_prog_b {
+  struct sock_filter ins[BPF_MAX_INSNS];
+  int jt[BPF_MAX_INSNS], jf[BPF_MAX_INSNS]; /* label, -1 = next */
+  int label_at[BPF_MAX_LABELS];
+  unsigned n;
+  int overflow;
+} bpf_prog_b;
+
+static void bpf_op(bpf_prog_b *b, uint16_t code, uint32_t k, int jt, int jf) {
+  if (b->n == BPF_MAX_INSNS) {
+    b->overflow = 1;
+    return;
+  }
+  b->ins[b->n].code = code;
+  b->ins[b->n].k = k;
+  b->jt[b->n] = jt;
+  b->jf[b->n] = jf;
+  b->n++;
+}
+
+static void bpf_label(bpf_prog_b *b, int l) { b->label_at[l] = (int)b->n; }
+
+static int bpf_resolve(bpf_prog_b *b) {
+  unsigned i;
+  if (b->overflow) {
+    return -1;
+  }
+  for (i = 0; i < b->n; i++) {
+    int t[2] = {b->jt[i], b->jf[i]}, j;
+    uint8_t off[2] = {0, 0};
+    for (j = 0; j < 2; j++) {
+      int d;
+      if (t[j] < 0) {
+        continue;
+      }
+      d = b->label_at[t[j]] - (int)i - 1;
+      if (b->label_at[t[j]] < 0 || d < 0 || d > 255) {
+        return -1;
+      }
+      off[j] = (uint8_t)d;
+    }
+    if (BPF_CLASS(b->ins[i].code) == BPF_JMP &&
+        BPF_OP(b->ins[i].code) == BPF_JA) {
+      b->ins[i].k = off[0];
+    } else {
+      b->ins[i].jt = off[0];
+      b->ins[i].jf = off[1];
+    }
+  }
+  return 0;
+}
+
+/* The filter of fwd_ring_open(): frames start at the Ethernet header. */
+static int ring_filter(bpf_prog_b *b, const fwd_prefix *addrs, size_t n,
+                       uint16_t lo, uint16_t hi) {
+  size_t i;
+  int w, next = L_NEXT0;
+  memset(b, 0, sizeof(*b));
+  for (i = 0; i < BPF_MAX_LABELS; i++) {
+    b->label_at[i] = -1;
+  }
+  bpf_op(b, BPF_LD | BPF_H | BPF_ABS, 12, -1, -1);
+  bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, 0x0800, L_V4, -1);
+  bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, L_V6, L_REJECT);
+  bpf_label(b, L_V4);
+  bpf_op(b, BPF_LD | BPF_W | BPF_ABS, 14 + 16, -1, -1);
+  for (i = 0; i < n; i++) {
+    if (addrs[i].family == 4) {
+      bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, svr_get_be32(addrs[i].addr), L_V4OK,
+             -1);
+    }
+  }
+  bpf_op(b, BPF_JMP | BPF_JA, 0, L_REJECT, -1);
+  bpf_label(b, L_V4OK);
+  bpf_op(b, BPF_LD | BPF_H | BPF_ABS, 14 + 6, -1, -1);
+  bpf_op(b, BPF_JMP | BPF_JSET | BPF_K, 0x3fff, L_ACCEPT, -1); /* fragment */
+  bpf_op(b, BPF_LD | BPF_B | BPF_ABS, 14 + 9, -1, -1);
+  bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, 6, L_PORT4, -1);
+  bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, 17, L_PORT4, L_REJECT);
+  bpf_label(b, L_PORT4);
+  bpf_op(b, BPF_LDX | BPF_B | BPF_MSH, 14, -1, -1);
+  bpf_op(b, BPF_LD | BPF_H | BPF_IND, 14 + 2, -1, -1);
+  bpf_op(b, BPF_JMP | BPF_JGE | BPF_K, lo, -1, L_REJECT);
+  bpf_op(b, BPF_JMP | BPF_JGT | BPF_K, hi, L_REJECT, L_ACCEPT);
+  bpf_label(b, L_V6);
+  for (i = 0; i < n; i++) {
+    if (addrs[i].family != 6) {
+      continue;
+    }
+    if (next == BPF_MAX_LABELS) {
+      return -1;
+    }
+    for (w = 0; w < 4; w++) {
+      bpf_op(b, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(14 + 24 + 4 * w), -1,
+             -1);
+      bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, svr_get_be32(addrs[i].addr + 4 * w),
+             w == 3 ? L_V6OK : -1, next);
+    }
+    bpf_label(b, next++);
+  }
+  bpf_op(b, BPF_JMP | BPF_JA, 0, L_REJECT, -1);
+  bpf_label(b, L_V6OK);
+  bpf_op(b, BPF_LD | BPF_B | BPF_ABS, 14 + 6, -1, -1);
+  bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, 6, L_PORT6, -1);
+  bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, 17, L_PORT6, L_REJECT);
+  bpf_label(b, L_PORT6);
+  bpf_op(b, BPF_LD | BPF_H | BPF_ABS, 14 + 40 + 2, -1, -1);
+  bpf_op(b, BPF_JMP | BPF_JGE | BPF_K, lo, -1, L_REJECT);
+  bpf_op(b, BPF_JMP | BPF_JGT | BPF_K, hi, L_REJECT, L_ACCEPT);
+  bpf_label(b, L_ACCEPT);
+  bpf_op(b, BPF_RET | BPF_K, 0x40000, -1, -1);
+  bpf_label(b, L_REJECT);
+  bpf_op(b, BPF_RET | BPF_K, 0, -1, -1);
+  return bpf_resolve(b);
+}
+
+int fwd_ring_open(fwd_ring *r, const char *dev, const fwd_prefix *addrs,
+                  size_t n_addrs, uint16_t port_lo, uint16_t port_hi,
+                  char *err, size_t errlen) {
+  struct tpacket_req req;
+  struct sockaddr_ll sll;
+  struct sock_fprog fp;
+  bpf_prog_b *b;
+  int v = TPACKET_V2, one = 1, e;
+  memset(r, 0, sizeof(*r));
+  r->fd = -1;
+  if (dev == NULL || strlen(dev) == 0 || strlen(dev) >= sizeof(r->dev)) {
+    snprintf(err, errlen, "packet ring: bad device name");
+    errno = EINVAL;
+    return -1;
+  }
+  snprintf(r->dev, sizeof(r->dev), "%s", dev);
+  r->ifindex = (int)if_nametoindex(dev);
+  if (r->ifindex == 0) {
+    return fail(err, errlen, errno, "packet ring on %s", dev);
+  }
+  b = malloc(sizeof(*b));
+  if (b == NULL) {
+    return fail(err, errlen, ENOMEM, "packet ring on %s", dev);
+  }
+  if (ring_filter(b, addrs, n_addrs, port_lo, port_hi) != 0) {
+    free(b);
+    snprintf(err, errlen, "packet ring on %s: too many waypoint addresses "
+                          "for the BPF filter", dev);
+    errno = EINVAL;
+    return -1;
+  }
+  /* protocol 0: no frame arrives before the filter and the ring are set */
+  r->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (r->fd < 0) {
+    e = errno;
+    free(b);
+    return fail(err, errlen, e, "AF_PACKET socket for %s", dev);
+  }
+  fp.len = (unsigned short)b->n;
+  fp.filter = b->ins;
+  if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) != 0) {
+    e = errno;
+    free(b);
+    fwd_ring_close(r);
+    return fail(err, errlen, e, "packet ring on %s: SO_ATTACH_FILTER", dev);
+  }
+  free(b);
+  if (setsockopt(r->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) != 0 ||
+      setsockopt(r->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) != 0 ||
+      setsockopt(r->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+                 sizeof(one)) != 0 ||
+      setsockopt(r->fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof(one)) !=
+          0) {
+    e = errno;
+    fwd_ring_close(r);
+    return fail(err, errlen, e, "packet ring on %s: TPACKET_V2, "
+                                "PACKET_VNET_HDR, PACKET_IGNORE_OUTGOING or "
+                                "PACKET_COPY_THRESH", dev);
+  }
+  {
+    /* the socket queue holds the super-packets cut in the ring */
+    int rcv = 8 << 20;
+    if (setsockopt(r->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) !=
+        0) {
+      setsockopt(r->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    }
+  }
+  memset(&req, 0, sizeof(req));
+  req.tp_frame_size = FWD_RING_FRAME;
+  req.tp_block_size = 1u << 16;
+  req.tp_frame_nr = FWD_RING_FRAMES;
+  req.tp_block_nr = FWD_RING_FRAMES / (req.tp_block_size / FWD_RING_FRAME);
+  if (setsockopt(r->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) != 0) {
+    e = errno;
+    fwd_ring_close(r);
+    return fail(err, errlen, e, "packet ring on %s: PACKET_RX_RING", dev);
+  }
+  r->map_len = (size_t)req.tp_block_size * req.tp_block_nr;
+  r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE,
+                MAP_SHARED | MAP_LOCKED | MAP_POPULATE, r->fd, 0);
+  if (r->map == MAP_FAILED) {
+    r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd,
+                  0);
+  }
+  if (r->map == MAP_FAILED) {
+    e = errno;
+    r->map = NULL;
+    fwd_ring_close(r);
+    return fail(err, errlen, e, "packet ring on %s: mmap", dev);
+  }
+  memset(&sll, 0, sizeof(sll));
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL); /* a tap: before netdev ingress */
+  sll.sll_ifindex = r->ifindex;
+  if (bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+    e = errno;
+    fwd_ring_close(r);
+    return fail(err, errlen, e, "packet ring on %s: bind", dev);
+  }
+  return 0;
+}
+
+void fwd_ring_close(fwd_ring *r) {
+  if (r->map) {
+    munmap(r->map, r->map_len);
+  }
+  r->map = NULL;
+  if (r->fd >= 0) {
+    close(r->fd);
+  }
+  r->fd = -1;
+}
+
+static struct tpacket2_hdr *ring_frame(fwd_ring *r) {
+  return (struct tpacket2_hdr *)(void *)(r->map +
+                                         (size_t)r->head * FWD_RING_FRAME);
+}
+
+const uint8_t *fwd_ring_next(fwd_ring *r, struct virtio_net_hdr *vh,
+                             size_t *len, uint8_t *big, size_t bigcap) {
+  for (;;) {
+    struct tpacket2_hdr *h = ring_frame(r);
+    uint32_t st = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+    const uint8_t *p;
+    if (!(st & TP_STATUS_USER)) {
+      return NULL;
+    }
+    r->frames++;
+    p = (const uint8_t *)h + h->tp_mac;
+    if (st & TP_STATUS_COPY) {
+      /* cut in the ring; the whole frame is on the socket queue, with its
+       * virtio-net header first */
+      struct iovec iov[2];
+      struct msghdr m;
+      ssize_t n;
+      iov[0].iov_base = vh;
+      iov[0].iov_len = sizeof(*vh);
+      iov[1].iov_base = big;
+      iov[1].iov_len = bigcap;
+      memset(&m, 0, sizeof(m));
+      m.msg_iov = iov;
+      m.msg_iovlen = 2;
+      n = recvmsg(r->fd, &m, MSG_DONTWAIT | MSG_TRUNC);
+      if (n >= (ssize_t)sizeof(*vh) && (size_t)n - sizeof(*vh) <= bigcap) {
+        r->copies++;
+        *len = (size_t)n - sizeof(*vh);
+        return big;
+      }
+      r->cut++;
+      fwd_ring_release(r);
+      continue;
+    }
+    if (h->tp_snaplen < h->tp_len || h->tp_mac < sizeof(*vh)) {
+      r->cut++;
+      fwd_ring_release(r);
+      continue;
+    }
+    memcpy(vh, p - sizeof(*vh), sizeof(*vh));
+    *len = h->tp_snaplen;
+    return p;
+  }
+}
+
+void fwd_ring_release(fwd_ring *r) {
+  struct tpacket2_hdr *h = ring_frame(r);
+  __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+  r->head = (r->head + 1) % FWD_RING_FRAMES;
+}
+
+uint64_t fwd_ring_drops(fwd_ring *r) {
+  struct tpacket_stats st;
+  socklen_t l = sizeof(st);
+  if (r->fd < 0 ||
+      getsockopt(r->fd, SOL_PACKET, PACKET_STATISTICS, &st, &l) != 0) {
+    return 0;
+  }
+  return st.tp_drops;
+}
+
+/* ---- raw IP sockets ------------------------------------------------------- */
+
+int fwd_raw_open(fwd_raw *r, char *err, size_t errlen) {
+  int buf = 4 << 20, e4 = 0, i;
+  r->fd4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                  IPPROTO_RAW);
+  if (r->fd4 < 0) {
+    e4 = errno;
+  }
+  r->fd6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                  IPPROTO_RAW);
+  if (r->fd4 < 0 && r->fd6 < 0) {
+    return fail(err, errlen, e4, "raw IP socket");
+  }
+  for (i = 0; i < 2; i++) {
+    int fd = i ? r->fd6 : r->fd4, zero = 0;
+    if (fd < 0) {
+      continue;
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) != 0) {
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+    }
+    /* IPPROTO_RAW receives nothing; keep its queue small all the same */
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero));
+  }
+  return 0;
+}
+
+void fwd_raw_close(fwd_raw *r) {
+  if (r->fd4 >= 0) {
+    close(r->fd4);
+  }
+  if (r->fd6 >= 0) {
+    close(r->fd6);
+  }
+  r->fd4 = r->fd6 = -1;
+}
+
+int fwd_raw_send(fwd_raw *r, int family, uint8_t *const *pkt,
+                 const size_t *len, unsigned n, int *errs) {
+  struct mmsghdr m[FWD_RAW_BATCH];
+  struct iovec iov[FWD_RAW_BATCH];
+  union {
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+  } to[FWD_RAW_BATCH];
+  int fd = family == 4 ? r->fd4 : r->fd6, calls = 0;
+  unsigned i, done = 0;
+  if (fd < 0 || n > FWD_RAW_BATCH) {
+    errno = fd < 0 ? EAFNOSUPPORT : EINVAL;
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    errs[i] = 0;
+    memset(&to[i], 0, sizeof(to[i]));
+    memset(&m[i], 0, sizeof(m[i]));
+    if (family == 4) {
+      to[i].v4.sin_family = AF_INET;
+      memcpy(&to[i].v4.sin_addr, pkt[i] + 16, 4);
+      m[i].msg_hdr.msg_namelen = sizeof(to[i].v4);
+    } else {
+      to[i].v6.sin6_family = AF_INET6;
+      memcpy(&to[i].v6.sin6_addr, pkt[i] + 24, 16);
+      m[i].msg_hdr.msg_namelen = sizeof(to[i].v6);
+    }
+    iov[i].iov_base = pkt[i];
+    iov[i].iov_len = len[i];
+    m[i].msg_hdr.msg_name = &to[i];
+    m[i].msg_hdr.msg_iov = &iov[i];
+    m[i].msg_hdr.msg_iovlen = 1;
+  }
+  while (done < n) {
+    int k = sendmmsg(fd, m + done, n - done, 0);
+    calls++;
+    if (k > 0) {
+      done += (unsigned)k;
+      continue;
+    }
+    if (k < 0 && errno == EINTR) {
+      continue;
+    }
+    /* the packet at |done| was refused (EAGAIN, ENOBUFS, EMSGSIZE, ...):
+     * the caller decides; send the rest */
+    errs[done] = k < 0 ? errno : EIO;
+    done++;
+  }
+  return calls;
 }
 
 /* ---- rtnetlink ----------------------------------------------------------- */
@@ -781,7 +1179,7 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
                       const char *tap_name, const fwd_nft_wp *wps,
                       size_t n_wps, uint16_t port_lo, uint16_t port_hi,
                       uint32_t mark) {
-  char ports[32], addr[64];
+  char ports[32], addr[64], verdict[48];
   size_t i, j;
   int rv = 0;
   if (port_lo == 0 && port_hi == 0) {
@@ -790,6 +1188,13 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
     snprintf(ports, sizeof(ports), " th dport %u", port_lo);
   } else {
     snprintf(ports, sizeof(ports), " th dport %u-%u", port_lo, port_hi);
+  }
+  /* ring mode (no TAP): the AF_PACKET socket took its copy before the
+   * ingress hook, and the kernel must not see the packet */
+  if (tap_name) {
+    snprintf(verdict, sizeof(verdict), "fwd to \"%s\"", tap_name);
+  } else {
+    snprintf(verdict, sizeof(verdict), "drop");
   }
   /* "add, delete, define" in one transaction: replaces our own tables
    * atomically on a second call */
@@ -836,18 +1241,18 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
        * is a waypoint packet; the daemon reassembles them and writes what
        * is not one back to the kernel through the TUN device */
       rv |= sb_printf(b,
-                      "    %s daddr %s%s meta l4proto { tcp, udp }%s fwd to "
-                      "\"%s\"\n",
+                      "    %s daddr %s%s %s { tcp, udp }%s %s\n",
                       wps[j].addr.family == 4 ? "ip" : "ip6",
                       wp_text(addr, sizeof(addr), &wps[j].addr),
                       wps[j].addr.family == 4 ? " ip frag-off & 0x3fff == 0"
                                               : "",
-                      ports, tap_name);
+                      wps[j].addr.family == 6 && !tap_name ? "ip6 nexthdr"
+                                                           : "meta l4proto",
+                      ports, verdict);
       if (wps[j].addr.family == 4) {
         rv |= sb_printf(b,
-                        "    ip daddr %s ip frag-off & 0x3fff != 0 fwd to "
-                        "\"%s\"\n",
-                        wp_text(addr, sizeof(addr), &wps[j].addr), tap_name);
+                        "    ip daddr %s ip frag-off & 0x3fff != 0 %s\n",
+                        wp_text(addr, sizeof(addr), &wps[j].addr), verdict);
       }
     }
     rv |= sb_printf(b, "  }\n");
@@ -864,7 +1269,7 @@ int fwd_nft_install(fwd_nft *n, const char *tun_name, const char *tap_name,
   nft_sb b = {NULL, 0, 0};
   char table[48], out[1024];
   size_t i;
-  if (!dev_name_ok(tun_name) || (n_wps > 0 && !dev_name_ok(tap_name))) {
+  if (!dev_name_ok(tun_name) || (tap_name && !dev_name_ok(tap_name))) {
     snprintf(err, errlen, "nftables: bad device name '%s' / '%s'",
              tun_name ? tun_name : "", tap_name ? tap_name : "");
     errno = EINVAL;

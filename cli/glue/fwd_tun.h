@@ -13,8 +13,12 @@
  *   routes    rtnetlink: routes in the data plane's table, policy rules
  *             (FIB rules with from/to/ipproto/dport/fwmark), per-device
  *             sysctls (accept_local, rp_filter, forwarding).
- *   nftables  "svr_fwd_<pid>": a netdev ingress rule hands waypoint packets
- *             addressed to this router straight to the TUN device (nft
+ *   peers     waypoint packets addressed to this router come in through an
+ *             AF_PACKET TPACKET_V2 ring per peer-facing interface (or a
+ *             TAP device); waypoint TCP packets leave through raw IP
+ *             sockets, many per sendmmsg().
+ *   nftables  "svr_fwd_<pid>": a netdev ingress rule drops the waypoint
+ *             packets the ring took (or hands them to the TAP device, nft
  *             `fwd`), and a ct mark makes replies of sessions this router
  *             restored follow a policy rule back to the TUN device.
  *
@@ -91,13 +95,101 @@ ptrdiff_t fwd_tun_read(fwd_tun *t, struct virtio_net_hdr *vh, uint8_t *buf,
 int fwd_tun_write(fwd_tun *t, const struct virtio_net_hdr *vh,
                   const uint8_t *pkt, size_t len, char *err, size_t errlen);
 
-/* ---- rtnetlink ----------------------------------------------------------- */
-
 typedef struct fwd_prefix {
   uint8_t family; /* 4 or 6 */
   uint8_t len;    /* prefix length */
   uint8_t addr[16];
 } fwd_prefix;
+
+/* ---- AF_PACKET receive ring (waypoint packets from peers) ---------------- */
+
+/*
+ * A TPACKET_V2 receive ring (PACKET_RX_RING, mmap) on one peer-facing
+ * interface, with a virtio-net header before each frame (PACKET_VNET_HDR),
+ * PACKET_IGNORE_OUTGOING, and a classic BPF filter (SO_ATTACH_FILTER) that
+ * passes only what the nft netdev rule drops in ring mode (fwd_nft_install
+ * with |tap_name| NULL): TCP and UDP to one of |addrs| with a destination
+ * port in |port_lo|..|port_hi|, and every IPv4 fragment to one of |addrs|.
+ * The socket is bound with ETH_P_ALL, so the kernel hands it the frame
+ * before the netdev ingress hook drops it.  Frames are FWD_RING_FRAME bytes:
+ * a frame that does not fit (a GSO super-packet) is cut in the ring and
+ * queued whole on the socket (PACKET_COPY_THRESH), where fwd_ring_next()
+ * reads it with one recv.  TPACKET_V2 and not V3: a V3 block reaches user
+ * space only when it is full or its retire timer (1 ms at least) fires, so
+ * a lone packet (a ping, a TCP ACK) would wait up to that long
+ * (docs/dataplane.md section 1).
+ * Returns 0, or -1 (err filled; r->fd is -1).
+ */
+#define FWD_RING_FRAME 2048u
+#define FWD_RING_FRAMES 2048u
+
+typedef struct fwd_ring {
+  int fd;             /* -1 when closed */
+  int ifindex;
+  char dev[16];
+  uint8_t *map;
+  size_t map_len;
+  unsigned head;      /* next frame to look at */
+  uint64_t frames;    /* frames taken */
+  uint64_t copies;    /* of them read whole from the socket queue */
+  uint64_t cut;       /* cut with no copy queued: dropped */
+} fwd_ring;
+
+int fwd_ring_open(fwd_ring *r, const char *dev, const fwd_prefix *addrs,
+                  size_t n_addrs, uint16_t port_lo, uint16_t port_hi,
+                  char *err, size_t errlen);
+void fwd_ring_close(fwd_ring *r);
+
+/*
+ * The next frame of the ring, or NULL when none is ready: *vh gets its
+ * virtio-net header, the result points at the Ethernet header, *len is the
+ * frame length (vh->csum_start and hdr_len count the Ethernet header, as
+ * with a TAP device).  A frame cut in the ring is read whole into |big|
+ * (|bigcap| >= FWD_PKT_MAX + 14) and the result points there.  The frame
+ * stays valid until fwd_ring_release(), which must follow each non-NULL
+ * result before the next call.  No syscall unless a frame was cut.
+ */
+const uint8_t *fwd_ring_next(fwd_ring *r, struct virtio_net_hdr *vh,
+                             size_t *len, uint8_t *big, size_t bigcap);
+void fwd_ring_release(fwd_ring *r);
+
+/* Frames the kernel dropped because the ring was full, since the last
+ * call (PACKET_STATISTICS tp_drops; 0 when it cannot tell). */
+uint64_t fwd_ring_drops(fwd_ring *r);
+
+/* ---- raw IP sockets (waypoint packets to peers) -------------------------- */
+
+/*
+ * One IPPROTO_RAW socket per family (IP_HDRINCL / IPV6_HDRINCL implied):
+ * fwd_raw_send() hands up to FWD_RAW_BATCH complete IP packets to the
+ * kernel in one sendmmsg().  The kernel routes them as locally originated
+ * packets: it does not decrement their TTL (docs/dataplane.md section 1).
+ */
+#define FWD_RAW_BATCH 64
+
+typedef struct fwd_raw {
+  int fd4, fd6;       /* -1 when that family could not be opened */
+} fwd_raw;
+
+/* Opens both sockets (4 MiB send buffers).  Returns 0 when at least one
+ * family works, -1 otherwise (err filled). */
+int fwd_raw_open(fwd_raw *r, char *err, size_t errlen);
+void fwd_raw_close(fwd_raw *r);
+
+/*
+ * Sends |n| packets of family |family| (4 or 6), packet i at |pkt|[i] with
+ * length |len|[i], each to its IP destination, with as few sendmmsg() calls
+ * as the kernel allows (one unless it stops early).  |errs|[i] gets 0 for a
+ * packet the kernel took, else the errno it refused it with (EAGAIN,
+ * ENOBUFS: queue full; EMSGSIZE: longer than the device MTU, which a raw
+ * socket never fragments; ENETUNREACH ...); the rest still go.  Returns the
+ * number of sendmmsg() calls, or -1 when the family has no socket (errno
+ * EAFNOSUPPORT; nothing sent).
+ */
+int fwd_raw_send(fwd_raw *r, int family, uint8_t *const *pkt,
+                 const size_t *len, unsigned n, int *errs);
+
+/* ---- rtnetlink ----------------------------------------------------------- */
 
 typedef struct fwd_rule {
   uint32_t priority;  /* FRA_PRIORITY */
@@ -159,8 +251,12 @@ typedef struct fwd_nft_wp {
  *     unreachable), and GSO super-packets arrive whole (measured: up to
  *     65212-byte frames).  Hook priority -500; one chain "wp<i>" per
  *     device; no netdev table when n_wps is 0 (|tap_name| may be NULL
- *     then); port_lo = port_hi = 0 matches any port.  IPv4 fragments after
- *     the first carry no ports and are left to the kernel;
+ *     then); port_lo = port_hi = 0 matches any port.  Every IPv4 fragment
+ *     to a waypoint address is handed over too (a later fragment carries
+ *     no ports: the daemon reassembles).  With |tap_name| NULL the rules
+ *     `drop` instead (ring mode: fwd_ring_open's socket took a copy before
+ *     the hook ran), and IPv6 matches `ip6 nexthdr { tcp, udp }` (what the
+ *     ring's BPF filter can see);
  *   - table inet svr_fwd_<pid>: a prerouting chain (priority mangle) that
  *     gives connections whose first packet came from |tun_name| ct mark
  *     |mark| (`iifname "<tun>" ct direction original ct mark set M`) and

@@ -410,6 +410,8 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
 #define K_PROTOCOL 0x2000u
 #define K_PEER 0x4000u
 #define K_DYNADDR 0x8000u
+#define K_FWDINPUT 0x10000u
+#define K_BUSYPOLL 0x20000u
 /* rc_adjacency.fwd_set */
 #define F_CIPHER 0x1u
 #define F_KEY 0x2u
@@ -531,6 +533,24 @@ static void key_global(parser *p, const char *key, const char *val) {
       return;
     }
     c->forwarding_table = v;
+  } else if (strcmp(key, "forwarding-peer-input") == 0) {
+    if (!once(p, K_FWDINPUT, key)) return;
+    if (strcmp(val, "auto") == 0) {
+      c->forwarding_peer_tap = 0;
+    } else if (strcmp(val, "tap") == 0) {
+      c->forwarding_peer_tap = 1;
+    } else {
+      perr(p, p->line, "forwarding-peer-input: expected auto or tap, got "
+                       "'%s'", val);
+    }
+  } else if (strcmp(key, "busy-poll-us") == 0) {
+    uint32_t v;
+    if (!once(p, K_BUSYPOLL, key)) return;
+    if (parse_u32(val, 0, 1000, &v)) {
+      perr(p, p->line, "busy-poll-us: expected 0..1000, got '%s'", val);
+      return;
+    }
+    c->busy_poll_us = v;
   } else if (!bfd_key(p, &c->bfd, key, val)) {
     perr(p, p->line, "unknown key '%s' at router level", key);
   }

@@ -159,6 +159,8 @@ typedef struct rc_config {
   int forwarding;                        /* forwarding enabled|disabled */
   char forwarding_device[RC_DEVNAME_MAX]; /* TUN device, default svr0 */
   uint32_t forwarding_table;             /* table and fwmark */
+  int forwarding_peer_tap;               /* forwarding-peer-input tap */
+  uint32_t busy_poll_us;                 /* busy-poll-us, 0 = off */
   rc_tenant tenants[RC_MAX_TENANTS];
   size_t n_tenants;
   rc_service services[RC_MAX_SERVICES];

@@ -8,8 +8,11 @@
  *                (ct mark -> fwmark rule); we write back the rewritten
  *                waypoint packets and the restored host packets, and the
  *                kernel routes them on.
- *   svr0w (TAP)  waypoint packets addressed to this router, handed over by
- *                an nft netdev ingress `fwd` before the kernel sees them.
+ *   rings        waypoint packets addressed to this router: an AF_PACKET
+ *                ring per peer-facing interface sees them before the nft
+ *                netdev ingress rule drops them (with forwarding-peer-input
+ *                tap, or without a ring: the TAP svr0w, nft `fwd`).
+ *   raw sockets  waypoint TCP packets to peers, up to 64 per sendmmsg().
  *
  * A read may return a 64 KiB super-packet (TSO/USO); fwd_offload.c cuts it
  * into the segments the wire needs, each goes through libsvrfwd, and
@@ -81,14 +84,35 @@ typedef struct udp_batch {
   uint64_t *writes; /* counter of the writes it made */
 } udp_batch;
 
+#define FWD_TX_CAP (FWD_SEG_CAP + FWD_RAW_BATCH * 2048)
+
 typedef struct rt_fwd {
   rt *r;
   svrfwd_ctx *ctx;
   fwd_tun tun, tap;
   fwd_nft nft;
   uv_poll_t tun_poll, tap_poll;
+  /* waypoint packets from peers: an AF_PACKET ring per peer-facing device
+   * (ring mode), or the TAP device (tap mode) */
+  fwd_ring rings[RC_MAX_INTERFACES];
+  uv_poll_t ring_poll[RC_MAX_INTERFACES];
+  size_t n_rings;
+  int ring_mode;
+  uint64_t ring_drops; /* PACKET_STATISTICS tp_drops, summed */
+  /* waypoint TCP packets to peers: sendmmsg on raw IP sockets, built in
+   * place in |txbuf| (packet i at tx_pkt[i]); tx_family 0 = none pending */
+  fwd_raw raw;
+  int raw_ok;
+  uint8_t *txbuf;
+  size_t tx_off;
+  uint8_t *tx_pkt[FWD_RAW_BATCH];
+  size_t tx_len[FWD_RAW_BATCH];
+  unsigned tx_n;
+  int tx_family;
+  uint64_t tx_raw_refused;
+  uint64_t busy_polls; /* loop turns that found work while busy polling */
   uv_timer_t timer, tick;
-  int handles; /* libuv handles initialised */
+  int handles; /* libuv handles initialised (16: ring polls) */
   uint8_t *in, *seg, *gro_buf, *reasm_buf;
   fwd_gro gro;
   /* outer UDP packets to one peer waypoint pair (wb), and restored UDP
@@ -287,6 +311,60 @@ static int sysctl_set(rt_fwd *f, const char *path, const char *val, char *err,
   return fwd_sysctl(path, val, err, errlen);
 }
 
+static void close_rings(rt_fwd *f) {
+  size_t i;
+  for (i = 0; i < f->n_rings; i++) {
+    fwd_ring_close(&f->rings[i]);
+  }
+  f->n_rings = 0;
+  f->ring_mode = 0;
+}
+
+/* Where waypoint packets from peers come in: an AF_PACKET ring on every
+ * device with a waypoint address (its filter: that device's addresses),
+ * or, when forwarding-peer-input is tap or a ring cannot be set up, the
+ * TAP device the nft rule `fwd`s them to. */
+static int open_peer_input(rt_fwd *f, const fwd_nft_wp *wps, size_t nw,
+                           char *err, size_t errlen) {
+  rt *r = f->r;
+  char tapname[RC_DEVNAME_MAX + 2], rerr[256];
+  size_t i, j;
+  rerr[0] = '\0';
+  if (!r->cfg->forwarding_peer_tap && nw > 0) {
+    f->ring_mode = 1;
+    for (i = 0; i < nw && f->ring_mode; i++) {
+      fwd_prefix addrs[RC_MAX_INTERFACES];
+      size_t na = 0;
+      int first = 1;
+      for (j = 0; j < i; j++) {
+        first &= strcmp(wps[j].dev, wps[i].dev) != 0;
+      }
+      if (!first) {
+        continue;
+      }
+      for (j = i; j < nw; j++) {
+        if (strcmp(wps[j].dev, wps[i].dev) == 0) {
+          addrs[na++] = wps[j].addr;
+        }
+      }
+      if (fwd_ring_open(&f->rings[f->n_rings], wps[i].dev, addrs, na,
+                        FWD_WP_LO, FWD_WP_HI, rerr, sizeof(rerr)) != 0) {
+        close_rings(f);
+        break;
+      }
+      f->n_rings++;
+    }
+    if (f->ring_mode) {
+      return 0;
+    }
+    rt_log(r, "forwarding: no AF_PACKET ring (%s): waypoint packets from "
+              "peers through the TAP device", rerr);
+  }
+  snprintf(tapname, sizeof(tapname), "%.13sw", r->cfg->forwarding_device);
+  /* a TAP device carries an Ethernet header within 65535 */
+  return fwd_tun_open(&f->tap, tapname, 65535 - 14, 1, err, errlen);
+}
+
 static int kernel_setup(rt_fwd *f, char *err, size_t errlen) {
   rt *r = f->r;
   rc_config *c = r->cfg;
@@ -348,7 +426,11 @@ static int kernel_setup(rt_fwd *f, char *err, size_t errlen) {
     }
     nw++;
   }
-  if (fwd_nft_install(&f->nft, f->tun.name, f->tap.name, wps, nw, FWD_WP_LO,
+  if (open_peer_input(f, wps, nw, err, errlen) != 0) {
+    return -1;
+  }
+  if (fwd_nft_install(&f->nft, f->tun.name,
+                      f->ring_mode ? NULL : f->tap.name, wps, nw, FWD_WP_LO,
                       FWD_WP_HI, c->forwarding_table, NULL, 0, err,
                       errlen) != 0) {
     return -1;
@@ -791,32 +873,105 @@ static void ttl_give_back(uint8_t *ip, size_t len) {
   }
 }
 
-/* A waypoint packet for the wire. */
+/* Sends the pending waypoint packets of txbuf: one sendmmsg() for all. */
+static void tx_flush(rt_fwd *f) {
+  int errs[FWD_RAW_BATCH], calls;
+  unsigned i;
+  if (f->tx_n > 0) {
+    calls = fwd_raw_send(&f->raw, f->tx_family, f->tx_pkt, f->tx_len,
+                         f->tx_n, errs);
+    if (calls > 0) {
+      f->tx_wire_writes += (uint64_t)calls;
+    }
+    for (i = 0; calls > 0 && i < f->tx_n; i++) {
+      int e = errs[i];
+      if (e == 0) {
+        continue;
+      }
+      f->tx_raw_refused++;
+      if (e == EMSGSIZE) {
+        /* above the device MTU (the metadata of a session's first packets
+         * after a move to another path): a raw socket never fragments, so
+         * the kernel forwards it from the TUN device, fragmenting it as
+         * any router does (the peer reassembles) */
+        ttl_give_back(f->tx_pkt[i], f->tx_len[i]);
+        f->tx_wire_writes++;
+        write_tun(f, NULL, f->tx_pkt[i], f->tx_len[i]);
+      } else if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+        f->drop[FD_TX_FULL]++;
+      } else {
+        f->drop[FD_TX_ERROR]++;
+        note_err(f, "send", strerror(e));
+      }
+    }
+  }
+  f->tx_n = 0;
+  f->tx_off = 0;
+  f->tx_family = 0;
+}
+
+/* Where the next packet from the TUN device is built: in txbuf behind the
+ * pending ones (with room for the largest), so that what leaves for the
+ * wire is sent from where the core wrote it. */
+static uint8_t *tx_work(rt_fwd *f) {
+  if (!f->raw_ok) {
+    return f->seg;
+  }
+  if (f->tx_n == FWD_RAW_BATCH || FWD_TX_CAP - f->tx_off < FWD_SEG_CAP) {
+    tx_flush(f);
+  }
+  return f->txbuf + f->tx_off;
+}
+
+/* A waypoint packet for the wire.  UDP (transform) joins a UDP GSO
+ * super-packet written to the TUN device, which the kernel routes (and
+ * decrements: the TTL is given back first).  Anything else is queued for
+ * the raw socket when it was built in txbuf: locally originated, the
+ * kernel does not decrement it, and the router's one hop was the
+ * decrement into the TUN device. */
 static void wire_out(rt_fwd *f, uint8_t *p, size_t len) {
-  ttl_give_back(p, len);
+  int fam = p[0] >> 4;
   f->tx_wire++;
   if (ub_fits(f, p, len)) {
+    ttl_give_back(p, len);
     ub_add(f, &f->wb, p, len);
     return;
   }
   ub_flush(f, &f->wb);
+  if (f->raw_ok && p >= f->txbuf && p + len <= f->txbuf + FWD_TX_CAP &&
+      ((fam == 4 && f->raw.fd4 >= 0) || (fam == 6 && f->raw.fd6 >= 0))) {
+    size_t end;
+    if (f->tx_n > 0 && f->tx_family != fam) {
+      tx_flush(f); /* p stays where it is; the batch starts again there */
+    }
+    f->tx_family = fam;
+    f->tx_pkt[f->tx_n] = p;
+    f->tx_len[f->tx_n] = len;
+    f->tx_n++;
+    end = (size_t)(p + len - f->txbuf);
+    f->tx_off = (end + 63) & ~(size_t)63;
+    return;
+  }
+  ttl_give_back(p, len);
   f->tx_wire_writes++;
   write_tun(f, NULL, p, len);
 }
 
-/* One wire-sized packet from the TUN device: into the fabric. */
-static void one_ingress(rt_fwd *f, size_t len, svrfwd_tstamp now) {
+/* One wire-sized packet from the TUN device (at |w| + SVRFWD_HEADROOM,
+ * with FWD_SEG_CAP bytes around it): into the fabric. */
+static void one_ingress(rt_fwd *f, uint8_t *w, size_t len,
+                        svrfwd_tstamp now) {
   rt *r = f->r;
   svrfwd_buf b;
   svrfwd_session *s = NULL;
   int rv;
-  b.base = f->seg;
+  b.base = w;
   b.cap = FWD_SEG_CAP;
   b.off = SVRFWD_HEADROOM;
   b.len = len;
   rv = svrfwd_ctx_ingress(f->ctx, &b, NULL, &s, now);
   if (rv == SVRFWD_ERR_PKT_NO_SESSION) {
-    const uint8_t *ip = f->seg + SVRFWD_HEADROOM;
+    const uint8_t *ip = w + SVRFWD_HEADROOM;
     const char *tenant;
     int why;
     const rc_service *sv = policy(r, ip, len, &tenant, &why);
@@ -884,12 +1039,17 @@ static void process(rt_fwd *f, const struct virtio_net_hdr *vh,
   if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
     f->rx_super++;
   }
-  while ((n = fwd_gso_next(&g, f->seg + SVRFWD_HEADROOM, 65535)) > 0) {
+  for (;;) {
+    uint8_t *w = egress ? f->seg : tx_work(f);
+    n = fwd_gso_next(&g, w + SVRFWD_HEADROOM, 65535);
+    if (n <= 0) {
+      break;
+    }
     f->segments++;
     if (egress) {
       one_egress(f, (size_t)n, now);
     } else {
-      one_ingress(f, (size_t)n, now);
+      one_ingress(f, w, (size_t)n, now);
     }
   }
   if (n < 0) {
@@ -911,7 +1071,78 @@ static int is_waypoint_pkt(const uint8_t *ip, size_t len) {
   return dport >= FWD_WP_LO && dport <= FWD_WP_HI;
 }
 
-static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
+/* What a batch leaves pending: the joined super-packets for hosts, the
+ * UDP GSO super-packet and the raw batch for the wire. */
+static void drain_end(rt_fwd *f) {
+  flush_gro(f);
+  ub_flush(f, &f->hb);
+  ub_flush(f, &f->wb);
+  tx_flush(f);
+  arm_timer(f);
+}
+
+/* One frame from a peer (ring or TAP): an Ethernet frame; offsets in the
+ * virtio-net header count its header too. */
+static void peer_frame(rt_fwd *f, struct virtio_net_hdr *vh, const uint8_t *p,
+                       size_t len, svrfwd_tstamp now) {
+  uint16_t et;
+  f->rx_tap++;
+  if (len < 15) {
+    f->drop[FD_MALFORMED]++;
+    return;
+  }
+  et = (uint16_t)(p[12] << 8 | p[13]);
+  if (et != 0x0800 && et != 0x86dd) {
+    return; /* not IP: nothing of ours */
+  }
+  p += 14;
+  len -= 14;
+  if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+    vh->csum_start = (uint16_t)(vh->csum_start >= 14 ? vh->csum_start - 14
+                                                     : 0);
+  }
+  vh->hdr_len = (uint16_t)(vh->hdr_len >= 14 ? vh->hdr_len - 14 : 0);
+  if (fwd_reasm_is_fragment(p, len)) {
+    ptrdiff_t whole = fwd_reasm_add(&f->reasm, p, len, now, f->reasm_buf,
+                                    FWD_REASM_MAX);
+    if (whole <= 0) {
+      return; /* more to come, or a bad fragment (counted) */
+    }
+    memset(vh, 0, sizeof(*vh));
+    p = f->reasm_buf;
+    len = (size_t)whole;
+    if (!is_waypoint_pkt(p, len)) {
+      /* for this host, not for the data plane (a large ping to our
+       * address, the firewall detector's jumbo SYN to port 1280): back
+       * to the kernel, which delivers it locally as if it had
+       * reassembled it itself */
+      write_tun(f, NULL, p, len);
+      f->frags_returned++;
+      return;
+    }
+  }
+  process(f, vh, p, len, 1, now);
+}
+
+/* Up to FWD_BUDGET frames of a peer ring: no syscall per frame. */
+static int drain_ring(rt_fwd *f, fwd_ring *rg) {
+  struct virtio_net_hdr vh;
+  svrfwd_tstamp now = now_ns();
+  int i;
+  for (i = 0; i < FWD_BUDGET; i++) {
+    size_t len;
+    const uint8_t *p = fwd_ring_next(rg, &vh, &len, f->in, FWD_IN_CAP);
+    if (p == NULL) {
+      break;
+    }
+    peer_frame(f, &vh, p, len, now);
+    fwd_ring_release(rg);
+  }
+  return i;
+}
+
+/* Up to FWD_BUDGET reads from the TUN (or TAP) device. */
+static int drain(rt_fwd *f, fwd_tun *dev, int egress) {
   struct virtio_net_hdr vh;
   char err[256];
   int i;
@@ -929,69 +1160,61 @@ static void drain(rt_fwd *f, fwd_tun *dev, int egress) {
     }
     len = (size_t)n;
     if (egress) {
-      /* TAP: an Ethernet frame; offsets in the header count it too */
-      uint16_t et;
-      f->rx_tap++;
-      if (len < 15) {
-        f->drop[FD_MALFORMED]++;
-        continue;
-      }
-      et = (uint16_t)(p[12] << 8 | p[13]);
-      if (et != 0x0800 && et != 0x86dd) {
-        continue; /* not IP: nothing of ours */
-      }
-      p += 14;
-      len -= 14;
-      if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-        vh.csum_start = (uint16_t)(vh.csum_start >= 14 ? vh.csum_start - 14
-                                                       : 0);
-      }
-      vh.hdr_len = (uint16_t)(vh.hdr_len >= 14 ? vh.hdr_len - 14 : 0);
-      if (fwd_reasm_is_fragment(p, len)) {
-        ptrdiff_t whole = fwd_reasm_add(&f->reasm, p, len, now, f->reasm_buf,
-                                        FWD_REASM_MAX);
-        if (whole <= 0) {
-          continue; /* more to come, or a bad fragment (counted) */
-        }
-        memset(&vh, 0, sizeof(vh));
-        p = f->reasm_buf;
-        len = (size_t)whole;
-        if (!is_waypoint_pkt(p, len)) {
-          /* for this host, not for the data plane (a large ping to our
-           * address, the firewall detector's jumbo SYN to port 1280): back
-           * to the kernel, which delivers it locally as if it had
-           * reassembled it itself */
-          write_tun(f, NULL, p, len);
-          f->frags_returned++;
-          continue;
-        }
-      }
-    } else {
-      f->rx_tun++;
-      if (len >= 40 && (p[0] >> 4) == 6 && p[24] == 0xff) {
-        /* IPv6 multicast routed into the device: the kernel's own MLD
-         * reports for the groups the device joins (no address, no DAD or
-         * router solicitation: fwd_tun.c); never a flow of a host */
-        f->local_mcast++;
-        continue;
-      }
-      if (fwd_reasm_is_fragment(p, len)) {
-        ptrdiff_t whole = fwd_reasm_add(&f->reasm_in, p, len, now,
-                                        f->reasm_buf, FWD_REASM_MAX);
-        if (whole <= 0) {
-          continue;
-        }
-        memset(&vh, 0, sizeof(vh));
-        p = f->reasm_buf;
-        len = (size_t)whole;
-      }
+      peer_frame(f, &vh, p, len, now);
+      continue;
     }
-    process(f, &vh, p, len, egress, now);
+    f->rx_tun++;
+    if (len >= 40 && (p[0] >> 4) == 6 && p[24] == 0xff) {
+      /* IPv6 multicast routed into the device: the kernel's own MLD
+       * reports for the groups the device joins (no address, no DAD or
+       * router solicitation: fwd_tun.c); never a flow of a host */
+      f->local_mcast++;
+      continue;
+    }
+    if (fwd_reasm_is_fragment(p, len)) {
+      ptrdiff_t whole = fwd_reasm_add(&f->reasm_in, p, len, now,
+                                      f->reasm_buf, FWD_REASM_MAX);
+      if (whole <= 0) {
+        continue;
+      }
+      memset(&vh, 0, sizeof(vh));
+      p = f->reasm_buf;
+      len = (size_t)whole;
+    }
+    process(f, &vh, p, len, 0, now);
   }
-  flush_gro(f);
-  ub_flush(f, &f->hb);
-  ub_flush(f, &f->wb);
-  arm_timer(f);
+  return i;
+}
+
+/* busy-poll-us: after a batch, look for the next packet for up to that
+ * long before going back to the event loop (which sleeps in epoll_wait):
+ * the rings cost a memory read per look, the TUN (and TAP) device a
+ * non-blocking read.  A wake-up from epoll costs tens of microseconds on
+ * a VM; the answer to what we just sent often comes sooner.  Bounded: at
+ * most one batch found, then back to the loop (BFD's timers run there). */
+static void busy_poll(rt_fwd *f) {
+  uint64_t us = f->r->cfg->busy_poll_us;
+  svrfwd_tstamp end;
+  size_t i;
+  if (us == 0 || f->r->stopping) {
+    return;
+  }
+  end = now_ns() + us * 1000u;
+  do {
+    int n = 0;
+    for (i = 0; i < f->n_rings; i++) {
+      n += drain_ring(f, &f->rings[i]);
+    }
+    if (!f->ring_mode && f->tap.fd >= 0) {
+      n += drain(f, &f->tap, 1);
+    }
+    n += drain(f, &f->tun, 0);
+    if (n > 0) {
+      f->busy_polls++;
+      drain_end(f);
+      return;
+    }
+  } while (now_ns() < end);
 }
 
 static void on_tun(uv_poll_t *h, int status, int events) {
@@ -999,6 +1222,8 @@ static void on_tun(uv_poll_t *h, int status, int events) {
   (void)events;
   if (status == 0) {
     drain(f, &f->tun, 0);
+    drain_end(f);
+    busy_poll(f);
   }
 }
 
@@ -1007,7 +1232,47 @@ static void on_tap(uv_poll_t *h, int status, int events) {
   (void)events;
   if (status == 0) {
     drain(f, &f->tap, 1);
+    drain_end(f);
+    busy_poll(f);
   }
+}
+
+/* "AF_PACKET ring (TPACKET_V2) on eth1, eth2" or "TAP device svr0w". */
+static const char *peer_input_name(rt_fwd *f) {
+  static char buf[160];
+  size_t i, l;
+  if (!f->ring_mode) {
+    snprintf(buf, sizeof(buf), "TAP device %s", f->tap.name);
+    return buf;
+  }
+  l = (size_t)snprintf(buf, sizeof(buf), "AF_PACKET ring (TPACKET_V2) on");
+  for (i = 0; i < f->n_rings && l < sizeof(buf); i++) {
+    l += (size_t)snprintf(buf + l, sizeof(buf) - l, "%s %s", i ? "," : "",
+                          f->rings[i].dev);
+  }
+  return buf;
+}
+
+static void on_ring(uv_poll_t *h, int status, int events) {
+  rt_fwd *f = h->data;
+  size_t i = (size_t)(h - f->ring_poll);
+  (void)events;
+  if (i >= f->n_rings) {
+    return;
+  }
+  if (status < 0) {
+    /* the device went down (the socket reports ENETDOWN; the kernel
+     * hooks the socket in again when it comes back up) and libuv stopped
+     * watching: take the error and watch again */
+    int e = 0;
+    socklen_t l = sizeof(e);
+    getsockopt(f->rings[i].fd, SOL_SOCKET, SO_ERROR, &e, &l);
+    uv_poll_start(h, UV_READABLE, on_ring);
+    return;
+  }
+  drain_ring(f, &f->rings[i]);
+  drain_end(f);
+  busy_poll(f);
 }
 
 /* ---- timers ----------------------------------------------------------------- */
@@ -1280,7 +1545,7 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   rt_fwd *f;
   svrfwd_callbacks cb;
   svrfwd_settings st;
-  char tapname[RC_DEVNAME_MAX + 2];
+  char rawerr[256];
   size_t i;
   int rc;
   if (!r->cfg->forwarding) {
@@ -1293,6 +1558,7 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   }
   f->r = r;
   f->tun.fd = f->tap.fd = -1;
+  f->raw.fd4 = f->raw.fd6 = -1;
   r->fwd = f;
   f->in = malloc(FWD_IN_CAP);
   f->seg = malloc(FWD_SEG_CAP);
@@ -1300,10 +1566,11 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   f->reasm_buf = malloc(FWD_REASM_MAX);
   f->wb.buf = malloc(65536);
   f->hb.buf = malloc(65536);
+  f->txbuf = malloc(FWD_TX_CAP);
   f->wb.writes = &f->tx_wire_writes;
   f->hb.writes = &f->tx_host_writes;
   if (!f->in || !f->seg || !f->gro_buf || !f->reasm_buf || !f->wb.buf ||
-      !f->hb.buf ||
+      !f->hb.buf || !f->txbuf ||
       fwd_reasm_init(&f->reasm, 2 * SVRFWD_SECONDS) != 0 ||
       fwd_reasm_init(&f->reasm_in, 2 * SVRFWD_SECONDS) != 0) {
     snprintf(err, errlen, "forwarding: out of memory");
@@ -1329,27 +1596,39 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
                    errlen) != 0) {
     return -1;
   }
-  snprintf(tapname, sizeof(tapname), "%.13sw", r->cfg->forwarding_device);
-  /* a TAP device carries an Ethernet header within 65535 */
-  if (fwd_tun_open(&f->tap, tapname, 65535 - 14, 1, err, errlen) != 0) {
-    return -1;
-  }
   if (kernel_setup(f, err, errlen) != 0) {
     return -1;
   }
+  if (fwd_raw_open(&f->raw, rawerr, sizeof(rawerr)) == 0) {
+    f->raw_ok = 1;
+  } else {
+    rt_log(r, "forwarding: %s: waypoint packets to peers through the TUN "
+              "device, one write each", rawerr);
+  }
   uv_poll_init(r->loop, &f->tun_poll, f->tun.fd);
-  uv_poll_init(r->loop, &f->tap_poll, f->tap.fd);
   uv_timer_init(r->loop, &f->timer);
   uv_timer_init(r->loop, &f->tick);
   f->tun_poll.data = f->tap_poll.data = f->timer.data = f->tick.data = f;
-  f->handles = 1 | 2 | 4 | 8;
+  f->handles = 1 | 4 | 8;
   uv_poll_start(&f->tun_poll, UV_READABLE, on_tun);
-  uv_poll_start(&f->tap_poll, UV_READABLE, on_tap);
+  if (f->ring_mode) {
+    for (i = 0; i < f->n_rings; i++) {
+      uv_poll_init(r->loop, &f->ring_poll[i], f->rings[i].fd);
+      f->ring_poll[i].data = f;
+      uv_poll_start(&f->ring_poll[i], UV_READABLE, on_ring);
+    }
+    f->handles |= 16;
+  } else {
+    uv_poll_init(r->loop, &f->tap_poll, f->tap.fd);
+    f->handles |= 2;
+    uv_poll_start(&f->tap_poll, UV_READABLE, on_tap);
+  }
   uv_timer_start(&f->tick, on_tick, 1000, 1000);
-  rt_log(r, "forwarding: %s (TUN, offloads 0x%x) and %s (TAP), table %u, "
-            "%zu rule(s), %zu route(s), %zu service(s)", f->tun.name,
-         f->tun.offloads, f->tap.name, r->cfg->forwarding_table, f->n_rules,
-         f->n_routes, r->cfg->n_services);
+  rt_log(r, "forwarding: %s (TUN, offloads 0x%x), table %u, %zu rule(s), "
+            "%zu route(s), %zu service(s); from peers: %s; to peers: %s",
+         f->tun.name, f->tun.offloads, r->cfg->forwarding_table, f->n_rules,
+         f->n_routes, r->cfg->n_services, peer_input_name(f),
+         f->raw_ok ? "raw IP sockets (sendmmsg)" : "TUN device writes");
   return 0;
 }
 
@@ -1362,6 +1641,12 @@ void rt_fwd_close(rt *r) {
   if (f->handles & 2) uv_close((uv_handle_t *)&f->tap_poll, NULL);
   if (f->handles & 4) uv_close((uv_handle_t *)&f->timer, NULL);
   if (f->handles & 8) uv_close((uv_handle_t *)&f->tick, NULL);
+  if (f->handles & 16) {
+    size_t i;
+    for (i = 0; i < f->n_rings; i++) {
+      uv_close((uv_handle_t *)&f->ring_poll[i], NULL);
+    }
+  }
   f->handles = 0;
 }
 
@@ -1378,6 +1663,9 @@ void rt_fwd_free(rt *r) {
   svrfwd_ctx_del(f->ctx);
   fwd_tun_close(&f->tun);
   fwd_tun_close(&f->tap);
+  close_rings(f);
+  fwd_raw_close(&f->raw);
+  free(f->txbuf);
   free(f->in);
   free(f->seg);
   free(f->gro_buf);
@@ -1566,6 +1854,7 @@ void rt_fwd_show_sessions(rt *r, rf_buf *b, int json) {
 void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
   rt_fwd *f = r->fwd;
   svrfwd_ctx_stats st;
+  uint64_t ring_copies = 0, ring_cut = 0;
   int i;
   if (f == NULL) {
     if (json) {
@@ -1576,9 +1865,22 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
     return;
   }
   svrfwd_ctx_get_stats(f->ctx, &st);
+  for (i = 0; i < (int)f->n_rings; i++) {
+    f->ring_drops += fwd_ring_drops(&f->rings[i]);
+    ring_copies += f->rings[i].copies;
+    ring_cut += f->rings[i].cut;
+  }
   if (json) {
     rf_printf(b, "{\"forwarding\": true, \"device\": ");
     rf_json_str(b, f->tun.name);
+    rf_printf(b, ", \"peer_input\": \"%s\", \"peer_input_detail\": ",
+              f->ring_mode ? "ring" : "tap");
+    rf_json_str(b, peer_input_name(f));
+    rf_printf(b, ", \"wire_output\": \"%s\", \"ring_drops\": %" PRIu64
+                 ", \"ring_copies\": %" PRIu64 ", \"ring_cut\": %" PRIu64
+                 ", \"tx_raw_refused\": %" PRIu64 ", \"busy_polls\": %" PRIu64,
+              f->raw_ok ? "raw" : "tun", f->ring_drops, ring_copies, ring_cut,
+              f->tx_raw_refused, f->busy_polls);
     rf_printf(b, ", \"rx_tun\": %" PRIu64 ", \"rx_tap\": %" PRIu64
                  ", \"rx_super_packets\": %" PRIu64 ", \"segments\": %" PRIu64
                  ", \"tx_wire\": %" PRIu64 ", \"tx_wire_writes\": %" PRIu64 ", \"tx_host\": %" PRIu64
@@ -1616,6 +1918,11 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
   rf_printf(b, "Device %s: %" PRIu64 " read (%" PRIu64 " super-packets), %"
                PRIu64 " from peers, %" PRIu64 " segments\n",
             f->tun.name, f->rx_tun, f->rx_super, f->rx_tap, f->segments);
+  rf_printf(b, "From peers: %s (%" PRIu64 " dropped with the ring full, %"
+               PRIu64 " super-packets read whole, %" PRIu64 " cut); to peers: "
+               "%s\n", peer_input_name(f), f->ring_drops, ring_copies,
+            ring_cut, f->raw_ok ? "raw IP sockets (sendmmsg)"
+                                : "TUN device writes");
   rf_printf(b, "Sent: %" PRIu64 " to peers in %" PRIu64 " writes, %" PRIu64
                " to hosts in %" PRIu64 " writes, %" PRIu64 " ICMP errors\n",
             f->tx_wire, f->tx_wire_writes, f->tx_host, f->tx_host_writes,
