@@ -892,15 +892,62 @@ static int cmd_security(int argc, char **argv) {
   return 0;
 }
 
+/* What `rekey` and `sync peer addresses` share: the running node takes
+ * the request from table |req_table| (the command's name |what|); refused when
+ * no security element has |router| (NULL: any).  Returns the exit status;
+ * |*n| = the elements concerned. */
+static int post_element_request(const char *router, const char *req_table,
+                                const char *what, const char *none, int *n) {
+  conductor_store *st = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  char sql[128];
+  int c;
+  *n = 0;
+  if (open_rw(&st) != 0) {
+    return 1;
+  }
+  db = conductor_store_db(st);
+  sqlite3_busy_timeout(db, 5000);
+  s = prep(db, "SELECT count(*) FROM security_elements WHERE ?1 IS NULL OR "
+               "router_a=?1 OR router_b=?1");
+  if (router) {
+    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
+  }
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    *n = sqlite3_column_int(s, 0);
+  }
+  sqlite3_finalize(s);
+  if (*n == 0) {
+    conductor_store_close(st);
+    fprintf(stderr, "svr-conductor: no security element%s%s: %s "
+                    "(svr-conductor security add R1 R2)\n",
+            router ? " with router " : "", router ? router : "", none);
+    return EXIT_NOTFOUND;
+  }
+  snprintf(sql, sizeof sql, "INSERT INTO %s(router, requested_ns) VALUES(?1,?2)",
+           req_table);
+  s = prep(db, sql);
+  if (router) {
+    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
+  }
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)cglue_unix_ns());
+  c = sqlite3_step(s);
+  sqlite3_finalize(s);
+  conductor_store_close(st);
+  if (c != SQLITE_DONE) {
+    fprintf(stderr, "svr-conductor: %s: %s request not stored\n", g_db, what);
+    return 1;
+  }
+  return 0;
+}
+
 static int cmd_rekey(int argc, char **argv) {
   static const struct option opts[] = {{"router", required_argument, NULL, 'r'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *router = NULL;
-  conductor_store *st = NULL;
-  sqlite3 *db;
-  sqlite3_stmt *s;
-  int c, n = 0;
+  int c, n = 0, rv;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
@@ -918,39 +965,9 @@ static int cmd_rekey(int argc, char **argv) {
   if (optind < argc) {
     usage_error("rekey: unexpected argument '%s'", argv[optind]);
   }
-  if (open_rw(&st) != 0) {
-    return 1;
-  }
-  db = conductor_store_db(st);
-  sqlite3_busy_timeout(db, 5000);
-  s = prep(db, "SELECT count(*) FROM security_elements WHERE ?1 IS NULL OR "
-               "router_a=?1 OR router_b=?1");
-  if (router) {
-    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
-  }
-  if (sqlite3_step(s) == SQLITE_ROW) {
-    n = sqlite3_column_int(s, 0);
-  }
-  sqlite3_finalize(s);
-  if (n == 0) {
-    conductor_store_close(st);
-    fprintf(stderr, "svr-conductor: no security element%s%s: nothing to "
-                    "rekey (svr-conductor security add R1 R2)\n",
-            router ? " with router " : "", router ? router : "");
-    return EXIT_NOTFOUND;
-  }
-  s = prep(db, "INSERT INTO rekey_requests(router, requested_ns) "
-               "VALUES(?1,?2)");
-  if (router) {
-    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
-  }
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)cglue_unix_ns());
-  c = sqlite3_step(s);
-  sqlite3_finalize(s);
-  conductor_store_close(st);
-  if (c != SQLITE_DONE) {
-    fprintf(stderr, "svr-conductor: %s: rekey request not stored\n", g_db);
-    return 1;
+  if ((rv = post_element_request(router, "rekey_requests", "rekey",
+                                 "nothing to rekey", &n)) != 0) {
+    return rv;
   }
   printf("rekey requested for %d security element%s\n", n, n == 1 ? "" : "s");
   return 0;
@@ -1147,10 +1164,7 @@ static int cmd_sync(int argc, char **argv) {
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *router = NULL;
-  conductor_store *st = NULL;
-  sqlite3 *db;
-  sqlite3_stmt *s;
-  int c, n = 0;
+  int c, n = 0, rv;
   if (argc < 3 || strcmp(argv[1], "peer") != 0 ||
       strcmp(argv[2], "addresses") != 0) {
     usage_error("expected 'sync peer addresses [--router R]'%s", "");
@@ -1174,41 +1188,9 @@ static int cmd_sync(int argc, char **argv) {
   if (optind < argc) {
     usage_error("sync peer addresses: unexpected argument '%s'", argv[optind]);
   }
-  if (open_rw(&st) != 0) {
-    return 1;
-  }
-  db = conductor_store_db(st);
-  sqlite3_busy_timeout(db, 5000);
-  /* the routers that have peers: members of a security element */
-  s = prep(db, "SELECT count(*) FROM security_elements WHERE ?1 IS NULL OR "
-               "router_a=?1 OR router_b=?1");
-  if (router) {
-    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
-  }
-  if (sqlite3_step(s) == SQLITE_ROW) {
-    n = sqlite3_column_int(s, 0);
-  }
-  sqlite3_finalize(s);
-  if (n == 0) {
-    conductor_store_close(st);
-    fprintf(stderr, "svr-conductor: no security element%s%s: no router "
-                    "peers with another (svr-conductor security add R1 "
-                    "R2)\n",
-            router ? " with router " : "", router ? router : "");
-    return EXIT_NOTFOUND;
-  }
-  s = prep(db, "INSERT INTO peer_address_sync(router, requested_ns) "
-               "VALUES(?1,?2)");
-  if (router) {
-    sqlite3_bind_text(s, 1, router, -1, SQLITE_STATIC);
-  }
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)cglue_unix_ns());
-  c = sqlite3_step(s);
-  sqlite3_finalize(s);
-  conductor_store_close(st);
-  if (c != SQLITE_DONE) {
-    fprintf(stderr, "svr-conductor: %s: sync request not stored\n", g_db);
-    return 1;
+  if ((rv = post_element_request(router, "peer_address_sync", "sync",
+                                 "no router peers with another", &n)) != 0) {
+    return rv;
   }
   printf("peer address sync requested%s%s (%d security element%s)\n",
          router ? " for router " : "", router ? router : "", n,
