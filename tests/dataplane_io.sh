@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # How the routers move packets (docs/dataplane.md section 1), TCP carried as
 # TCP (the default):
 #   - default (forwarding-peer-input auto): both routers take waypoint
