@@ -35,6 +35,9 @@ if(TARGET conductor_uv)
   svr_add_test(NAME conductor_glue_test LABEL sim
                SOURCES conductor_glue_test.c
                LIBS conductor_uv PkgConfig::SQLITE3 TIMEOUT 120)
+  svr_add_test(NAME conductor_rekey_interval_test LABEL unit
+               SOURCES conductor_rekey_interval_test.c
+               LIBS conductor_uv PkgConfig::SQLITE3)
 endif()
 if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_restart LABEL interop

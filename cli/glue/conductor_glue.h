@@ -123,11 +123,15 @@ typedef struct ckm ckm;
 /* Sends one KEY to the router connection |link| (wipe nothing: ckm does). */
 typedef void (*ckm_send_fn)(void *link, const conductor_msg *m, void *ud);
 
+/* The key manager's clock, Unix ns (the rekey schedule, key-status times). */
+typedef uint64_t (*ckm_clock_fn)(void *clock_ud);
+
 /* Loads the security elements and their keys from |store|; |interval_ns|
- * 0 = rekey-interval never. */
+ * 0 = rekey-interval never.  |clock| NULL = cglue_unix_ns(); tests pass
+ * their own to step the rekey schedule with literal timestamps. */
 int ckm_new(ckm **pk, conductor_store *store, const char *node_name,
             uint64_t interval_ns, ckm_send_fn send, cglue_log_fn log,
-            void *ud);
+            void *ud, ckm_clock_fn clock, void *clock_ud);
 void ckm_del(ckm *k);
 /* A router node's HELLO was answered with |version|: catch it up. */
 void ckm_link_up(ckm *k, void *link, const char *router, const char *node,
@@ -147,6 +151,8 @@ void ckm_tick(ckm *k);
  * back for them. */
 void ckm_flush(ckm *k);
 void ckm_get_stats(const ckm *k, uint64_t *rekeys, uint64_t *activations);
+/* Unix ns of the next interval rekey, 0 = never. */
+uint64_t ckm_next_rekey(const ckm *k);
 
 /* ---- dynamic peer update (conductor_dpu.c, used by the node) ------------ */
 

@@ -117,6 +117,8 @@ struct ckm {
   ckm_send_fn send;
   cglue_log_fn log;
   void *ud;
+  ckm_clock_fn clock;
+  void *clock_ud;
   ckm_elem *elem;
   size_t nelem, nelem_cap;
   ckm_rt *rt_hash[CKM_HBUCKETS];
@@ -136,6 +138,10 @@ struct ckm {
 };
 
 static void sweep(ckm *k);
+
+static uint64_t ckm_now(const ckm *k) {
+  return k->clock ? k->clock(k->clock_ud) : cglue_unix_ns();
+}
 
 static void klog(ckm *k, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -297,7 +303,7 @@ void ckm_flush(ckm *k) {
   sqlite3_stmt *st[5] = {NULL, NULL, NULL, NULL, NULL};
   size_t i;
   int ok = 1, kind;
-  uint64_t now = cglue_unix_ns();
+  uint64_t now = ckm_now(k);
   if (k->nw == 0 && k->nout == 0) {
     return;
   }
@@ -760,12 +766,15 @@ static void take_requests(ckm *k) {
 
 int ckm_new(ckm **pk, conductor_store *store, const char *node_name,
             uint64_t interval_ns, ckm_send_fn send, cglue_log_fn log,
-            void *ud) {
+            void *ud, ckm_clock_fn clock, void *clock_ud) {
   ckm *k = calloc(1, sizeof *k);
-  uint64_t now = cglue_unix_ns();
+  uint64_t now;
   if (k == NULL) {
     return CONDUCTOR_ERR_NOMEM;
   }
+  k->clock = clock;
+  k->clock_ud = clock_ud;
+  now = ckm_now(k);
   k->store = store;
   k->db = conductor_store_db(store);
   snprintf(k->node_name, sizeof k->node_name, "%s", node_name);
@@ -1002,7 +1011,7 @@ static void on_ack(ckm *k, ckm_link *l, const conductor_msg *m) {
     if (m->key_index != le->index) {
       le->index = m->key_index;
       le->changes++;
-      le->last_rekey_ns = cglue_unix_ns();
+      le->last_rekey_ns = ckm_now(k);
       status_save(k, l, ei, NULL);
     }
     check_remove(k, ei);
@@ -1055,7 +1064,7 @@ void ckm_tick(ckm *k) {
     load_elements(k);
     take_requests(k);
   }
-  now = cglue_unix_ns();
+  now = ckm_now(k);
   if (k->interval_ns && now >= k->next_rekey_ns) {
     k->next_rekey_ns = now + k->interval_ns;
     save_schedule(k);
@@ -1063,6 +1072,10 @@ void ckm_tick(ckm *k) {
   }
   k->busy--;
   sweep(k);
+}
+
+uint64_t ckm_next_rekey(const ckm *k) {
+  return k->interval_ns ? k->next_rekey_ns : 0;
 }
 
 void ckm_get_stats(const ckm *k, uint64_t *rekeys, uint64_t *activations) {

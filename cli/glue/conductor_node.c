@@ -1588,7 +1588,7 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
     return CONDUCTOR_ERR_DB;
   }
   rv = ckm_new(&d->keys, d->store, d->node_name, d->o.rekey_interval_ns,
-               key_send, d->o.log, d->o.log_data);
+               key_send, d->o.log, d->o.log_data, NULL, NULL);
   if (rv != 0) {
     snprintf(err, errcap, "key manager: %s", conductor_strerror(rv));
     return rv;
