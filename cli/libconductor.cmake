@@ -4,12 +4,13 @@
 # commands) and svr-conductor-router (router-side test program).
 if(TARGET conductor)
   add_library(conductor_uv STATIC glue/conductor_node.c glue/conductor_router.c
-              glue/conductor_keys.c glue/conductor_dpu.c)
+              glue/conductor_keys.c glue/conductor_dpu.c
+              glue/conductor_admin.c glue/conductor_radmin.c)
   target_include_directories(conductor_uv PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/glue")
   target_link_libraries(conductor_uv PUBLIC conductor PkgConfig::LIBUV
-                        PkgConfig::SQLITE3)
+                        PkgConfig::SQLITE3 ${SVR_CRYPTO_TARGET} util)
 
-  add_executable(svr-conductor svr-conductor.c)
+  add_executable(svr-conductor svr-conductor.c svr-conductor-admin.c)
   target_link_libraries(svr-conductor PRIVATE conductor_uv)
   add_executable(svr-conductor-router svr-conductor-router.c)
   target_link_libraries(svr-conductor-router PRIVATE conductor_uv)

@@ -77,9 +77,19 @@ static const char usage_text[] =
     "  --once                   exit 3 on the first refused or failed\n"
     "                           connection instead of retrying\n"
     "  --timeout S              exit 4 after S seconds (default: never)\n"
+    "  --log-dir DIR            the log retriever serves the regular files\n"
+    "                           of DIR (default: none; svr-conductor logs)\n"
+    "  --no-remote-login        refuse shell connect from the conductor\n"
+    "                           (svr-conductor connect; allowed by default)\n"
+    "  --shell FILE             shell run for svr-conductor connect\n"
+    "                           (default /bin/sh)\n"
     "  -v, --verbose            log connection events\n"
     "\n"
     "Testing aid (never in production):\n"
+    "  --test-log-drop-after BYTES\n"
+    "                           drop the connection to the conductor once,\n"
+    "                           right after sending BYTES bytes of log files\n"
+    "                           (the log retriever must resume)\n"
     "  --fault-kill-at journal:K\n"
     "                           kill this process with SIGKILL (as kill -9\n"
     "                           would) right after the K-th alarm it raises\n"
@@ -283,6 +293,10 @@ int main(int argc, char **argv) {
       {"once", no_argument, NULL, 'o'},
       {"timeout", required_argument, NULL, 't'},
       {"fault-kill-at", required_argument, NULL, 'X'},
+      {"log-dir", required_argument, NULL, 'L'},
+      {"no-remote-login", no_argument, NULL, 'N'},
+      {"shell", required_argument, NULL, 'S'},
+      {"test-log-drop-after", required_argument, NULL, 'D'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -400,6 +414,19 @@ int main(int argc, char **argv) {
       break;
     case 'X':
       g_fault_k = fault_arg(optarg);
+      break;
+    case 'L':
+      o.log_dir = optarg;
+      break;
+    case 'N':
+      o.no_remote_login = 1;
+      break;
+    case 'S':
+      o.shell = optarg;
+      break;
+    case 'D':
+      o.test_log_drop_after =
+          (uint64_t)num_arg("--test-log-drop-after", optarg, 1, 1L << 40);
       break;
     case 'v':
       g_verbose = 1;

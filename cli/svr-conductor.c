@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "conductor_glue.h"
+#include "svr-conductor-admin.h"
 
 #define EXIT_USAGE 2
 #define EXIT_NOTFOUND 3
@@ -79,6 +80,26 @@ static const char usage_text[] =
     "  shelve ID | unshelve ID  hide / show an active alarm (ID as shown)\n"
     "  keygen FILE              write an Ed25519 key pair FILE (mode 0600),\n"
     "                           FILE.pub; refused if FILE exists\n"
+    "  logs --router R [--node N] [--json] [ADMIN OPTIONS]\n"
+    "                           the router's log files (name, size, mtime)\n"
+    "  logs --router R --get NAME [-o FILE] [ADMIN OPTIONS]\n"
+    "                           download one (FILE, default NAME; written\n"
+    "                           to FILE.part first, resumed from there after\n"
+    "                           a lost connection, checked by SHA-256)\n"
+    "  connect --router R [--node N] [ADMIN OPTIONS]\n"
+    "                           interactive shell on the router (a PTY),\n"
+    "                           over the router's own connection; exits with\n"
+    "                           the shell's exit status\n"
+    "\n"
+    "ADMIN OPTIONS (logs, connect: an administrator logs in to the running\n"
+    "conductor node, which relays to the router):\n"
+    "  --conductor ADDR:PORT    the conductor node (default 127.0.0.1:930)\n"
+    "  --key FILE               administrator's private key, listed in the\n"
+    "                           node's --admin-keys (default\n"
+    "                           ~/.ssh/id_ed25519)\n"
+    "  --known-hosts FILE       the node's pinned host key (default\n"
+    "                           ~/.ssh/known_hosts)\n"
+    "  --timeout S              give up after S s (default 60)\n"
     "\n"
     "Global options:\n"
     "  --dir DIR      state directory (default /var/lib/svr-conductor): the\n"
@@ -123,6 +144,9 @@ static const char usage_text[] =
     "                           element every T: 'never' (default), N\n"
     "                           minutes (1-720) or N with a unit s, m or h\n"
     "                           (1 s to 720 h)\n"
+    "  --admin-keys FILE        administrators allowed to use logs and\n"
+    "                           connect: OpenSSH authorized_keys lines, the\n"
+    "                           comment is the name logged (default: none)\n"
     "  -v, --verbose            log every connection (default: warnings)\n"
     "\n"
     "Testing aid (never in production):\n"
@@ -290,6 +314,7 @@ static int cmd_run(int argc, char **argv) {
       {"max-send-buffer", required_argument, NULL, 'B'},
       {"fault-kill-at", required_argument, NULL, 'F'},
       {"rekey-interval", required_argument, NULL, 'X'},
+      {"admin-keys", required_argument, NULL, 'a'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -358,6 +383,9 @@ static int cmd_run(int argc, char **argv) {
       break;
     case 'X':
       o.rekey_interval_ns = interval_arg(optarg);
+      break;
+    case 'a':
+      o.admin_keys = optarg;
       break;
     case 'v':
       g_verbose = 1;
@@ -1523,6 +1551,12 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[0], "sync") == 0) {
     return cmd_sync(argc, argv);
+  }
+  if (strcmp(argv[0], "logs") == 0) {
+    return svr_conductor_logs(argc, argv);
+  }
+  if (strcmp(argv[0], "connect") == 0) {
+    return svr_conductor_connect(argc, argv);
   }
   if (strcmp(argv[0], "keygen") == 0) {
     if (argc != 2) {

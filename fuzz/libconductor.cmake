@@ -14,3 +14,9 @@ if(TARGET conductor_static)
   svr_add_fuzzer(NAME conductor_address_decode
                  SOURCES conductor_address_decode.c LIBS conductor_static)
 endif()
+# ... and the administration decoder (log retriever, shell, repository
+# status: IPC version 6).
+if(TARGET conductor_static)
+  svr_add_fuzzer(NAME conductor_admin_decode
+                 SOURCES conductor_admin_decode.c LIBS conductor_static)
+endif()

@@ -72,3 +72,18 @@ if(TARGET svr-conductor AND TARGET svr-router)
   svr_add_script_test(NAME conductor_dpu LABEL netns
                       SCRIPT conductor_dpu.sh TIMEOUT 240)
 endif()
+# administration streams (issue 20): log retriever and shell connect
+if(TARGET conductor)
+  svr_add_test(NAME conductor_admin_test LABEL unit
+               SOURCES conductor_admin_test.c LIBS conductor)
+endif()
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_logs LABEL sim
+                      SCRIPT conductor_logs.sh TIMEOUT 120)
+  svr_add_script_test(NAME conductor_logs_resume LABEL sim
+                      SCRIPT conductor_logs_resume.sh TIMEOUT 120)
+  svr_add_script_test(NAME conductor_logs_traversal LABEL sim
+                      SCRIPT conductor_logs_traversal.sh TIMEOUT 120)
+  svr_add_script_test(NAME conductor_shell LABEL sim
+                      SCRIPT conductor_shell.sh TIMEOUT 180)
+endif()

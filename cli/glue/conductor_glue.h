@@ -77,6 +77,9 @@ typedef struct cnd_opts {
   /* Answers queued for a router that does not read them; beyond, the
    * connection is closed.  Default CONDUCTOR_SEND_LIMIT_DEFAULT (256 KiB). */
   size_t max_send_buffer;
+  /* Administrators (shell connect, log retriever): OpenSSH authorized_keys
+   * file, read at each administrator login; NULL: nobody. */
+  const char *admin_keys;
   int fault_kind; /* CND_FAULT_NONE (0), CND_FAULT_INSERT, CND_FAULT_COMMIT */
   uint64_t rekey_interval_ns; /* rekey-interval; 0 = never (the default) */
   uint64_t fault_k;
@@ -217,6 +220,17 @@ typedef struct rtr_opts {
    * ignored. */
   void (*on_peer_address)(int idx, const conductor_msg *m, void *user_data);
   void *peer_address_data;
+  /* Administration (IPC version 6, docs/libconductor.md 2.7): the
+   * directory whose regular files the log retriever serves (NULL: none),
+   * remote login (shell connect) refused when |no_remote_login|, the shell
+   * it runs (NULL: /bin/sh).  |test_log_drop_after|: a testing aid, the
+   * link is dropped once, after that many log bytes were sent (0: never). */
+  const char *log_dir;
+  int no_remote_login;
+  const char *shell;
+  uint64_t test_log_drop_after;
+  /* Repository / software proxy checks (off when NULL). */
+  const char *repo_url;
   cglue_log_fn log;
   void *log_data;
 } rtr_opts;
@@ -250,5 +264,63 @@ void rtr_set_forwarded_bytes(rtr *r, uint64_t bytes_total);
 /* Closes the handles (on the next loop turn); then rtr_del. */
 void rtr_stop(rtr *r);
 void rtr_del(rtr *r);
+
+/* ---- conductor-side administration relay (conductor_admin.c) ---------- */
+
+/* The SSH user name of an administrator's connection (any other user name
+ * is a router's). */
+#define CADM_SSH_USER "svr-admin"
+
+typedef struct cadm cadm;
+typedef struct cadm_opts {
+  const char *admin_keys; /* authorized_keys file; NULL: no administrator */
+  /* A connected router node of |router| (|node| NULL: any) speaking IPC
+   * version 6 or later if there is one; its node name and version. */
+  void *(*find)(const char *router, const char *node, char *node_out,
+                uint16_t *version, void *ud);
+  void (*send)(void *link, const uint8_t *frame, size_t len, void *ud);
+  uint64_t (*now)(void *ud); /* monotonic ns */
+  void *ud;
+  cglue_log_fn log;
+  void *log_data;
+} cadm_opts;
+int cadm_new(cadm **pa, const cadm_opts *o);
+void cadm_del(cadm *a);
+/* 0 and the administrator's name if |key_b64| is listed, else -1. */
+int cadm_authorize(cadm *a, const char *key_b64, char *name, size_t cap);
+void cadm_on_admin_frame(cadm *a, void *admin, const char *admin_name,
+                         const char *admin_peer, const uint8_t *f,
+                         size_t len);
+/* An administration frame from a router link: relayed.  Returns 0 or a
+ * CONDUCTOR_ERR_* (answer ERROR). */
+int cadm_on_router_frame(cadm *a, void *link, const uint8_t *f, size_t len);
+/* A connection (administrator's or router's) is gone. */
+void cadm_link_down(cadm *a, void *link);
+
+/* ---- router-side administration (conductor_radmin.c, used by rtr) ------ */
+
+typedef struct radmin radmin;
+typedef struct radmin_opts {
+  const char *log_dir;
+  int no_remote_login;
+  const char *shell;
+  uint64_t drop_after;
+  /* Sends one frame on conductor link |idx| (< 0: gone); returns 0 or < 0
+   * when the link failed. */
+  int (*send)(int idx, const conductor_admin *m, void *ud);
+  /* Test hook: drop link |idx| now. */
+  void (*drop)(int idx, const char *why, void *ud);
+  void *ud;
+  cglue_log_fn log;
+  void *log_data;
+} radmin_opts;
+int radmin_new(radmin **pra, uv_loop_t *loop, const radmin_opts *o);
+/* An administration frame (conductor_admin_type()) from link |idx|. */
+void radmin_on_frame(radmin *ra, int idx, const char *peer_node,
+                     const uint8_t *f, size_t len);
+/* Link |idx| went down: its shells are hung up. */
+void radmin_link_down(radmin *ra, int idx);
+void radmin_stop(radmin *ra);
+void radmin_del(radmin *ra);
 
 #endif /* CONDUCTOR_GLUE_H */

@@ -149,6 +149,8 @@ struct dconn {
   int replaced;        /* a newer connection of the same node took over */
   int dirty;           /* connection row needs writing */
   int poll_events;
+  int kill_sendbuf;    /* administration relay overran the send buffer */
+  uint16_t version;    /* IPC version chosen in HELLO_ACK */
   char router[CONDUCTOR_NAME_MAX];
   char node[CONDUCTOR_NAME_MAX];
   uint64_t epoch;      /* the router run's identity, from HELLO (0: none) */
@@ -192,6 +194,7 @@ struct cnd {
   conductor_server *srv;
   ckm *keys; /* security elements and their keys (conductor_keys.c) */
   cdpu *dpu; /* dynamic peer update (conductor_dpu.c) */
+  cadm *adm; /* administration relay (conductor_admin.c) */
   uv_poll_t listen_poll;
   uv_timer_t accept_timer; /* accepts paused after EMFILE */
   unsigned accept_delay_ms;
@@ -210,6 +213,7 @@ struct cnd {
   conn_row *rows;
   size_t nrows, caprows;
   uint64_t own_seq; /* sequence of this node's own alarm events */
+  unsigned n_kill;  /* connections flagged kill_sendbuf */
   cnd_stats stats;
   int stopping;
   int flush_rows; /* set by the tick: write connection rows now */
@@ -573,6 +577,9 @@ static void on_sconn_close(conductor_sconn *sc, int reason, void *ud) {
   }
   c->sc = NULL;
   d->nconns--;
+  if (d->adm) {
+    cadm_link_down(d->adm, c);
+  }
   if (!c->authed) {
     c->authed = 1;
     d->n_unauth--;
@@ -701,12 +708,38 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
   dconn *c = conductor_sconn_get_user_data(sc);
   conductor_msg m, r;
   int rv;
+  uint16_t ftype = (uint16_t)((frame[4] << 8) | frame[5]);
   c->last_rx_mono = uv_hrtime();
+  if (conductor_sconn_router(sc)[0] == '@') {
+    /* an administrator's connection (docs/libconductor.md 2.7) */
+    if (d->adm) {
+      cadm_on_admin_frame(d->adm, c, conductor_sconn_router(sc) + 1,
+                          conductor_sconn_peer(sc), frame, len);
+    }
+    return;
+  }
+  if (conductor_admin_type(ftype)) {
+    char t[128];
+    if (!c->hello_done || c->version < CONDUCTOR_VERSION_ADMIN) {
+      snprintf(t, sizeof t, "%s before HELLO_ACK of IPC version 6 (type %u)",
+               "administration message", (unsigned)ftype);
+      refused_frame(c, t);
+      send_error(c, CONDUCTOR_ERR_UNEXPECTED, ftype, t);
+      return;
+    }
+    rv = d->adm ? cadm_on_router_frame(d->adm, c, frame, len) : 0;
+    if (rv != 0) {
+      snprintf(t, sizeof t, "%s (type %u)", conductor_strerror(rv),
+               (unsigned)ftype);
+      refused_frame(c, t);
+      send_error(c, rv, ftype, t);
+    }
+    return;
+  }
   rv = conductor_msg_decode(&m, frame, len);
   if (rv != 0) {
     /* The decoder fills |m| only on success: the type comes from the frame
      * header (the transport delivers only whole frames, >= 8 bytes). */
-    uint16_t ftype = (uint16_t)((frame[4] << 8) | frame[5]);
     char t[128];
     snprintf(t, sizeof t, "%s (type %u)", conductor_strerror(rv),
              (unsigned)ftype);
@@ -787,6 +820,7 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
                     ? m.version_max
                     : CONDUCTOR_PROTO_VERSION;
     snprintf(r.node, sizeof r.node, "%s", d->node_name);
+    c->version = r.version;
     send_msg(c, &r);
     if (d->keys) {
       ckm_link_up(d->keys, c, c->router, c->node, r.version);
@@ -1125,6 +1159,16 @@ static void on_check(uv_check_t *h) {
   if (d->keys) {
     ckm_flush(d->keys); /* key writes of this turn, then their KEYs */
   }
+  if (d->n_kill) {
+    dconn *c, *next;
+    d->n_kill = 0;
+    for (c = d->conns; c; c = next) {
+      next = c->next;
+      if (c->kill_sendbuf && c->sc) {
+        conductor_sconn_close(c->sc, CONDUCTOR_ERR_NOBUF);
+      }
+    }
+  }
   /* Connection rows alone wait for the 1-second tick: a commit costs an
    * fsync, and 10,000 routers reconnecting must not cost 10,000 of them. */
   if (d->nbatch == 0 && (d->nrows == 0 || !d->flush_rows)) {
@@ -1224,8 +1268,9 @@ static void check_enrolment(cnd *d) {
       continue;
     }
     router = c->hello_done ? c->router : conductor_sconn_router(c->sc);
-    if (router[0] == '\0') {
-      continue; /* not authenticated yet: its key is checked when it is */
+    if (router[0] == '\0' || router[0] == '@') {
+      continue; /* not authenticated yet: its key is checked when it is;
+                   administrators: their key file is read at each login */
     }
     {
       char owner[CONDUCTOR_NAME_MAX];
@@ -1472,8 +1517,10 @@ static void on_auth_refused(const conductor_auth_refusal *r, void *ud) {
     return;
   }
   if (r->key_type) {
-    clog_(d, 1, "%s: refused unknown router key %s %s (user %s, attempt %d "
-          "of %d)%s", r->peer, r->key_type, r->fingerprint, r->user,
+    clog_(d, 1, "%s: refused unknown %s key %s %s (user %s, attempt %d "
+          "of %d)%s", r->peer,
+          strcmp(r->user, CADM_SSH_USER) == 0 ? "administrator" : "router",
+          r->key_type, r->fingerprint, r->user,
           r->attempt, r->max_attempts,
           r->closing ? ": closing after 6 failed authentication attempts"
                      : "");
@@ -1494,12 +1541,67 @@ static int authorize(conductor_server *srv, const char *user,
                      void *ud) {
   cnd *d = ud;
   (void)srv;
-  (void)user;
   (void)key_type;
+  if (user != NULL && strcmp(user, CADM_SSH_USER) == 0) {
+    /* An administrator: its name, marked with '@' (never a router name's
+     * first character), is the connection's "router". */
+    char name[CONDUCTOR_NAME_MAX - 1];
+    if (d->adm == NULL ||
+        cadm_authorize(d->adm, key_b64, name, sizeof name) != 0) {
+      return -1;
+    }
+    snprintf(router, CONDUCTOR_NAME_MAX, "@%s", name);
+    return 0;
+  }
   return conductor_store_lookup_key(d->store, key_b64, router,
                                     CONDUCTOR_NAME_MAX) == 0
              ? 0
              : -1;
+}
+
+/* cadm_opts callbacks */
+static void *adm_find(const char *router, const char *node, char *node_out,
+                      uint16_t *version, void *ud) {
+  cnd *d = ud;
+  dconn *c, *best = NULL;
+  for (c = d->conns; c; c = c->next) {
+    if (c->sc == NULL || !c->hello_done || strcmp(c->router, router) != 0 ||
+        (node && strcmp(c->node, node) != 0)) {
+      continue;
+    }
+    if (best == NULL || c->version > best->version) {
+      best = c;
+    }
+  }
+  if (best) {
+    snprintf(node_out, CONDUCTOR_NAME_MAX, "%s", best->node);
+    *version = best->version;
+  }
+  return best;
+}
+
+static void adm_send(void *link, const uint8_t *frame, size_t len, void *ud) {
+  dconn *c = link;
+  cnd *d = ud;
+  if (c->sc == NULL || c->kill_sendbuf) {
+    return;
+  }
+  if (conductor_sconn_send(c->sc, frame, len) == CONDUCTOR_ERR_NOBUF) {
+    /* closed from the check handle, not from inside the relay */
+    d->stats.sendbuf_closed++;
+    clog_(d, 1, "%s (%s): send buffer over %zu bytes (it does not read), "
+          "closing", conductor_sconn_router(c->sc), conductor_sconn_peer(c->sc),
+          d->o.max_send_buffer);
+    c->kill_sendbuf = 1;
+    d->n_kill++;
+    return;
+  }
+  update_poll(c);
+}
+
+static uint64_t adm_now(void *ud) {
+  (void)ud;
+  return uv_hrtime();
 }
 
 int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
@@ -1592,6 +1694,23 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
   if (rv != 0) {
     snprintf(err, errcap, "key manager: %s", conductor_strerror(rv));
     return rv;
+  }
+  {
+    cadm_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.admin_keys = o->admin_keys;
+    ao.find = adm_find;
+    ao.send = adm_send;
+    ao.now = adm_now;
+    ao.ud = d;
+    ao.log = d->o.log;
+    ao.log_data = d->o.log_data;
+    rv = cadm_new(&d->adm, &ao);
+    if (rv != 0) {
+      snprintf(err, errcap, "out of memory");
+      return rv;
+    }
+    d->o.admin_keys = NULL;
   }
   rv = cdpu_new(&d->dpu, d->store, d->node_name, dpu_send, d->o.log,
                 d->o.log_data);
@@ -1694,6 +1813,7 @@ void cnd_del(cnd *d) {
   conductor_server_del(d->srv);
   ckm_del(d->keys);
   cdpu_del(d->dpu);
+  cadm_del(d->adm);
   conductor_store_close(d->store);
   free(d->batch);
   free(d->rows);

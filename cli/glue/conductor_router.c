@@ -105,6 +105,7 @@ struct rtr {
    * update, and reconnects read them later. */
   char key_path[1024], known_hosts[1024], state_dir[1024];
   int stopping;
+  radmin *admin; /* log retriever and shell (IPC version 6) */
 };
 
 static void rlog(rtr *r, int level, const char *fmt, ...)
@@ -365,6 +366,9 @@ static void link_fail(rlink *l, int rv, const char *why) {
   int was_up = l->state == L_UP;
   snprintf(l->last_err, sizeof l->last_err, "%s", why);
   link_teardown(l);
+  if (r->admin) {
+    radmin_link_down(r->admin, l->idx);
+  }
   if (r->o.on_link_fail) {
     r->o.on_link_fail(l->idx, rv, l->last_err, r->o.log_data);
   }
@@ -452,8 +456,16 @@ static void link_pump(rlink *l) {
 static void handle_frame(rlink *l, const uint8_t *f, size_t len) {
   rtr *r = l->r;
   conductor_msg m;
-  int rv = conductor_msg_decode(&m, f, len);
+  int rv;
   size_t i;
+  if (conductor_admin_type((uint16_t)((f[4] << 8) | f[5]))) {
+    if (l->state == L_UP && l->ipc_version >= CONDUCTOR_VERSION_ADMIN &&
+        r->admin) {
+      radmin_on_frame(r->admin, l->idx, l->peer_node, f, len);
+    }
+    return;
+  }
+  rv = conductor_msg_decode(&m, f, len);
   if (rv != 0) {
     conductor_msg e;
     rlog(r, 1, "conductor %s:%u sent a bad frame: %s", l->host,
@@ -910,6 +922,42 @@ static int numeric_addr(const char *host, char *addr, size_t cap) {
   return rc;
 }
 
+static void link_update_poll(rlink *l);
+
+/* radmin_opts.send: one administration frame on link |idx|. */
+static int admin_send(int idx, const conductor_admin *m, void *ud) {
+  rtr *r = ud;
+  rlink *l;
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_ssize n;
+  if (idx < 0 || idx >= r->nlinks) {
+    return -1;
+  }
+  l = &r->links[idx];
+  if (l->state != L_UP || l->cl == NULL) {
+    return -1;
+  }
+  n = conductor_admin_encode(buf, sizeof buf, m);
+  if (n < 0) {
+    rlog(r, 0, "administration frame %u not encoded: %s", (unsigned)m->type,
+         conductor_strerror((int)n));
+    return (int)n;
+  }
+  if (conductor_client_send(l->cl, buf, (size_t)n) != 0) {
+    link_fail(l, CONDUCTOR_ERR_SSH, conductor_client_errmsg(l->cl));
+    return -1;
+  }
+  link_update_poll(l);
+  return 0;
+}
+
+static void admin_drop(int idx, const char *why, void *ud) {
+  rtr *r = ud;
+  if (idx >= 0 && idx < r->nlinks && r->links[idx].cl) {
+    link_fail(&r->links[idx], CONDUCTOR_ERR_CLOSED, why);
+  }
+}
+
 int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
             size_t errcap) {
   rtr *r;
@@ -1010,6 +1058,30 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
     rlog(r, 2, "no journal: alarm seq from 1, epoch %llu",
          (unsigned long long)r->epoch);
   }
+  {
+    radmin_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.log_dir = o->log_dir;
+    ao.no_remote_login = o->no_remote_login;
+    ao.shell = o->shell;
+    ao.drop_after = o->test_log_drop_after;
+    ao.send = admin_send;
+    ao.drop = admin_drop;
+    ao.ud = r;
+    ao.log = o->log;
+    ao.log_data = o->log_data;
+    rv = radmin_new(&r->admin, loop, &ao);
+    if (rv != 0) {
+      snprintf(err, errcap, "out of memory");
+      return rv;
+    }
+    if (o->test_log_drop_after) {
+      rlog(r, 1, "test hook armed: the link drops once after %llu log bytes",
+           (unsigned long long)o->test_log_drop_after);
+    }
+  }
+  r->o.log_dir = NULL; /* copied by radmin */
+  r->o.shell = NULL;
   conductor_meter_init(&r->meter, r->o.ent_sample_ns, r->o.ent_report_ns,
                        uv_hrtime(), 0);
   uv_timer_init(loop, &r->ent_timer);
@@ -1149,6 +1221,9 @@ int rtr_links_up(const rtr *r) {
 void rtr_stop(rtr *r) {
   int i;
   r->stopping = 1;
+  if (r->admin) {
+    radmin_stop(r->admin);
+  }
   for (i = 0; i < r->nlinks; i++) {
     link_teardown(&r->links[i]);
     uv_close((uv_handle_t *)&r->links[i].timer, NULL);
@@ -1164,6 +1239,7 @@ void rtr_del(rtr *r) {
   for (i = 0; i < r->nlinks; i++) {
     conductor_outbox_del(r->links[i].ob);
   }
+  radmin_del(r->admin);
   if (r->jfd >= 0) {
     close(r->jfd);
   }

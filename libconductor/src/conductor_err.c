@@ -62,6 +62,8 @@ const char *conductor_strerror(int liberr) {
     return "cannot bind the listen address";
   case CONDUCTOR_ERR_NOT_FOUND:
     return "not found";
+  case CONDUCTOR_ERR_DENIED:
+    return "refused by policy";
   case CONDUCTOR_ERR_NOMEM:
     return "out of memory";
   case CONDUCTOR_ERR_FATAL:

@@ -86,6 +86,7 @@ typedef ptrdiff_t conductor_ssize;
 #define CONDUCTOR_ERR_AGAIN (-407)       /* would block: poll, then retry */
 #define CONDUCTOR_ERR_BIND (-408)        /* cannot bind the listen port */
 #define CONDUCTOR_ERR_NOT_FOUND (-409)   /* no such router / alarm */
+#define CONDUCTOR_ERR_DENIED (-410)      /* refused by policy (admin) */
 
 #define CONDUCTOR_ERR_FATAL (-500)
 #define CONDUCTOR_ERR_NOMEM (-501)
@@ -110,18 +111,24 @@ typedef struct conductor_mem {
 
 #define CONDUCTOR_PORT 930            /* default conductor SSH port */
 #define CONDUCTOR_SUBSYSTEM "svr-conductor" /* SSH subsystem bearing the IPC */
-#define CONDUCTOR_PROTO_VERSION 5     /* highest IPC version we speak; 2:
+#define CONDUCTOR_PROTO_VERSION 6     /* highest IPC version we speak; 2:
                                          HELLO carries the router's epoch;
                                          3: KEY and KEY_ACK (rekey);
                                          4: liveness by SSH keepalives;
                                          5: ADDRESS and PEER_ADDRESS
-                                         (dynamic peer update) */
+                                         (dynamic peer update);
+                                         6: administration streams (log
+                                         retriever, shell connect,
+                                         repository checks) */
 /* From this IPC version on, neither side needs KEEPALIVE frames: liveness
  * is SSH-level (keepalive@openssh.com, docs/libconductor.md 1.2). */
 #define CONDUCTOR_VERSION_SSH_KEEPALIVE 4
 /* From this IPC version on, ADDRESS and PEER_ADDRESS (dynamic peer update,
  * docs/libconductor.md 2.6) may be sent. */
 #define CONDUCTOR_VERSION_DPU 5
+/* From this IPC version on, the administration messages (LOG_*, SHELL_*,
+ * REPO_STATUS; docs/libconductor.md 2.7) may be sent. */
+#define CONDUCTOR_VERSION_ADMIN 6
 #define CONDUCTOR_FRAME_HDR_LEN 8     /* length(4) type(2) flags(2) */
 #define CONDUCTOR_MAX_BODY_LEN 4096   /* largest body we accept */
 #define CONDUCTOR_MAX_FRAME_LEN (CONDUCTOR_FRAME_HDR_LEN + CONDUCTOR_MAX_BODY_LEN)
@@ -145,7 +152,21 @@ typedef enum conductor_msg_type {
   CONDUCTOR_MSG_KEY = 10,            /* conductor -> router (version 3) */
   CONDUCTOR_MSG_KEY_ACK = 11,        /* router -> conductor (version 3) */
   CONDUCTOR_MSG_ADDRESS = 12,        /* router -> conductor (version 5) */
-  CONDUCTOR_MSG_PEER_ADDRESS = 13    /* conductor -> router (version 5) */
+  CONDUCTOR_MSG_PEER_ADDRESS = 13,   /* conductor -> router (version 5) */
+  /* Administration streams (version 6): conductor_admin_decode(), not
+   * conductor_msg_decode() (which answers CONDUCTOR_ERR_UNKNOWN_TYPE). */
+  CONDUCTOR_MSG_LOG_LIST = 14,     /* conductor -> router */
+  CONDUCTOR_MSG_LOG_FILE = 15,     /* router -> conductor: one file */
+  CONDUCTOR_MSG_LOG_GET = 16,      /* conductor -> router: a byte range */
+  CONDUCTOR_MSG_LOG_DATA = 17,     /* router -> conductor: a chunk */
+  CONDUCTOR_MSG_LOG_END = 18,      /* router -> conductor: list/range done */
+  CONDUCTOR_MSG_SHELL_OPEN = 19,   /* conductor -> router */
+  CONDUCTOR_MSG_SHELL_DATA = 20,   /* either way */
+  CONDUCTOR_MSG_SHELL_RESIZE = 21, /* conductor -> router */
+  CONDUCTOR_MSG_SHELL_ACK = 22,    /* conductor -> router: bytes consumed */
+  CONDUCTOR_MSG_SHELL_EXIT = 23,   /* router -> conductor */
+  CONDUCTOR_MSG_SHELL_CLOSE = 24,  /* conductor -> router */
+  CONDUCTOR_MSG_REPO_STATUS = 25   /* router -> conductor */
 } conductor_msg_type;
 
 /* KEY op: what the router does with key |key_index| of a security element
@@ -280,6 +301,69 @@ CONDUCTOR_EXTERN int conductor_msg_decode(conductor_msg *m, const uint8_t *p,
  */
 CONDUCTOR_EXTERN conductor_ssize conductor_msg_encode(uint8_t *buf, size_t cap,
                                                       const conductor_msg *m);
+
+/*
+ * Administration messages (IPC version 6, docs/libconductor.md 2.7): one
+ * struct for the log retriever (LOG_*), the shell (SHELL_*) and the
+ * repository checks (REPO_STATUS).  Every one carries |stream|, a non-zero
+ * number the requester chose; the answers carry it back.  On an
+ * administrator's connection to the conductor node the requests also name
+ * |router| (and optionally |node|); the conductor node relays them to that
+ * router's connection under a stream number of its own.  Which fields
+ * count:
+ *   LOG_LIST:     stream; user (optional: the administrator, for logs)
+ *   LOG_FILE:     stream, name, size, mtime_ns
+ *   LOG_GET:      stream, name, offset, length; user; size (optional,
+ *                 has_size: also hash the first |size| bytes and put the
+ *                 SHA-256 in LOG_END)
+ *   LOG_DATA:     stream, offset, data/datalen (1-CONDUCTOR_ADMIN_DATA_MAX)
+ *   LOG_END:      stream, error_code (0 = done); optional size and
+ *                 mtime_ns (has_size), sha256 (has_sha256), text
+ *   SHELL_OPEN:   stream, user, rows, cols; optional term
+ *   SHELL_DATA:   stream, data/datalen (1-CONDUCTOR_ADMIN_DATA_MAX)
+ *   SHELL_RESIZE: stream, rows, cols
+ *   SHELL_ACK:    stream, length (bytes of SHELL_DATA written out)
+ *   SHELL_EXIT:   stream, error_code (0: the shell ran); optional
+ *                 exit_status (has_exit_status), text
+ *   SHELL_CLOSE:  stream
+ *   REPO_STATUS:  stream (0 allowed: unsolicited), name (the URL checked),
+ *                 error_code (0 = reachable), mtime_ns (when checked),
+ *                 length (latency, ns); optional text
+ * router and node (optional in each request) are names of 1-63 bytes,
+ * user 1-63, term 1-31, name 1-255, text 0-255; none may hold a NUL.
+ * |data| points into the decoded frame: it is valid while that buffer is.
+ */
+#define CONDUCTOR_ADMIN_DATA_MAX 4000 /* bytes of data per frame */
+#define CONDUCTOR_ADMIN_NAME_MAX 256  /* file name / URL, with NUL */
+typedef struct conductor_admin {
+  uint16_t type;
+  uint16_t error_code; /* negated CONDUCTOR_ERR_* (0 = none) */
+  uint32_t stream;
+  uint16_t rows, cols;
+  uint8_t has_size, has_sha256, has_exit_status;
+  uint32_t exit_status; /* exit code 0-255, or 128 + signal */
+  uint64_t offset, length, size, mtime_ns;
+  char router[CONDUCTOR_NAME_MAX];
+  char node[CONDUCTOR_NAME_MAX];
+  char user[CONDUCTOR_NAME_MAX];
+  char term[32];
+  char name[CONDUCTOR_ADMIN_NAME_MAX];
+  char text[CONDUCTOR_TEXT_MAX];
+  uint8_t sha256[32];
+  const uint8_t *data;
+  size_t datalen;
+} conductor_admin;
+
+/* 1 if |type| is one of the administration messages above. */
+CONDUCTOR_EXTERN int conductor_admin_type(uint16_t type);
+/* Decodes one complete frame of an administration message, as
+ * conductor_msg_decode() (same errors; CONDUCTOR_ERR_UNKNOWN_TYPE for a
+ * type that is not one).  Fills |m| only on success. */
+CONDUCTOR_EXTERN int conductor_admin_decode(conductor_admin *m,
+                                            const uint8_t *p, size_t len);
+/* Encodes |m| as one frame; as conductor_msg_encode(). */
+CONDUCTOR_EXTERN conductor_ssize conductor_admin_encode(
+    uint8_t *buf, size_t cap, const conductor_admin *m);
 
 /* Names: "hello", "alarm", ...; "unknown" otherwise. */
 CONDUCTOR_EXTERN const char *conductor_msg_type_name(uint16_t type);
