@@ -22,6 +22,8 @@ if(TARGET svr-conductor)
                       SCRIPT conductor_once.sh TIMEOUT 120)
   svr_add_script_test(NAME conductor_unenroll LABEL sim
                       SCRIPT conductor_unenroll.sh TIMEOUT 90)
+  svr_add_script_test(NAME conductor_fd_reuse LABEL sim
+                      SCRIPT conductor_fd_reuse.sh TIMEOUT 120)
 endif()
 if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_openssh LABEL interop

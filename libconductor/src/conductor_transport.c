@@ -972,10 +972,20 @@ void conductor_client_del(conductor_client *cl) {
     ssh_channel_free(cl->channel);
   }
   if (cl->session) {
+    /* libssh closes a descriptor given with SSH_OPTIONS_FD only when the
+     * connection failed under it (EOF, socket error, DISCONNECT received:
+     * ssh_get_fd() is then -1); ssh_disconnect() and ssh_free() leave an
+     * open one to its owner.  Close it here, or every connection the router
+     * ends itself (key refused, conductor dead, handshake timeout) leaks a
+     * socket in CLOSE-WAIT. */
+    int still_open = cl->tcp_connected && ssh_get_fd(cl->session) == cl->fd;
     if (cl->tcp_connected) {
       ssh_disconnect(cl->session);
     }
     ssh_free(cl->session);
+    if (still_open) {
+      close(cl->fd);
+    }
   }
   if (cl->fd >= 0 && !cl->tcp_connected) {
     close(cl->fd);
