@@ -101,6 +101,12 @@ static int run_child(int wfd, const char *db, const char *hk) {
   o.node_name = "cnd1";
   o.ka_interval_s = ka_s;
   o.log = child_log;
+  /* Every simulated router connects from 127.0.0.1, where a fleet has one
+   * address per router: the per-address limit on unauthenticated
+   * connections (16 by default, against one host opening many) would
+   * make this one address wait its turn, so it gets the total limit. */
+  o.max_unauth = 256;
+  o.max_unauth_per_addr = 256;
   uv_loop_init(&loop);
   if (cnd_new(&child_cnd, &loop, &o, err, sizeof err) != 0) {
     fprintf(stderr, "conductor: %s\n", err);
@@ -1136,6 +1142,13 @@ int main(int argc, char **argv) {
                      (double)st.alarms_committed
                : 0.0,
            (double)st.commit_latency_ns_max / 1e6);
+    printf("conn_refused_addr=%llu\nconn_refused_fds=%llu\n"
+           "conn_evicted=%llu\naccept_emfile=%llu\nlogin_timeouts=%llu\n",
+           (unsigned long long)st.conn_refused_addr,
+           (unsigned long long)st.conn_refused_fds,
+           (unsigned long long)st.conn_evicted,
+           (unsigned long long)st.accept_emfile,
+           (unsigned long long)st.login_timeouts);
   }
   waitpid(child, NULL, 0);
   child = 0;
