@@ -20,3 +20,8 @@ if(TARGET conductor_static)
   svr_add_fuzzer(NAME conductor_admin_decode
                  SOURCES conductor_admin_decode.c LIBS conductor_static)
 endif()
+# ... and the asset channel decoder (4505/4506).
+if(TARGET conductor_asset)
+  svr_add_fuzzer(NAME conductor_asset_decode SOURCES conductor_asset_decode.c
+                 LIBS conductor_asset)
+endif()

@@ -89,3 +89,8 @@ if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_shell LABEL sim
                       SCRIPT conductor_shell.sh TIMEOUT 180)
 endif()
+# the asset channel core (4505/4506): codec vectors and schedules
+if(TARGET conductor_asset)
+  svr_add_test(NAME conductor_asset_test LABEL unit
+               SOURCES conductor_asset_test.c LIBS conductor_asset)
+endif()

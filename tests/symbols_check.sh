@@ -26,6 +26,7 @@ declare -A PFX=([svrbfd]=svrbfd_ [svrpmtu]=svrpmtu_ [svrfwdet]=svrfwdet_
 # into our own programs (cli/) or tests, so no vendor links them.
 declare -A INTERNAL=(
   [conductor_uv]="cli glue, svr-conductor and svr-conductor-router only"
+  [conductor_asset]="asset channel core: cli glue, its unit test and fuzz target only"
   [svr_cli]="cli/common helpers of the front ends only"
   [svrbfd_uv]="cli glue, svr-bfd and svr-router only"
   [svrfwd_glue]="cli glue, svr-router only"
