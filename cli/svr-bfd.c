@@ -81,9 +81,12 @@ static const char usage_text[] =
 "                          new sessions are added\n"
 "      --router-name NAME  our router name, sent in SVR metadata\n"
 "      --node-name NAME    our node name, sent in SVR metadata\n"
-"      --once              exit 0 as soon as every session has reached Up;\n"
-"                          deadline --timeout, 10 s by default (longer when\n"
-"                          2 x mult x tx of a session is longer)\n"
+"      --once              probe: exit 0 as soon as every peer has shown it\n"
+"                          hears us; the peer is never brought past Init, so\n"
+"                          it counts no session Up and sees no flap when we\n"
+"                          exit (docs/cli.md); deadline --timeout, 10 s by\n"
+"                          default (longer when 2 x mult x tx of a session is\n"
+"                          longer)\n"
 "      --timeout S         give up if not every session reached Up within\n"
 "                          S s, naming why for each (default: with --once,\n"
 "                          as above; else wait forever)\n"
@@ -131,7 +134,7 @@ static const char usage_text[] =
 "     destination unreachable, or the kernel had no route for them\n"
 "\n"
 "Examples:\n"
-"  svr-bfd -l 10.0.0.1 -p 10.0.0.2 --rfc5881 --once     # is FRR's bfdd Up?\n"
+"  svr-bfd -l 10.0.0.1 -p 10.0.0.2 --rfc5881 --once     # does FRR's bfdd answer?\n"
 "  svr-bfd -c /etc/svr-bfd.conf --json --show-interval 10\n";
 
 /* ---- configuration -------------------------------------------------- */
@@ -769,6 +772,11 @@ static int add_session(app *a, const spec *sp, const char *where) {
             bfd_addr_str(&sp->peer, 0, p, sizeof(p)), svrbfd_strerror(rc));
     free(se);
     return -1;
+  }
+  if (a->once) {
+    /* a probe: the peer stops at Init, never counts a session Up, so
+     * our exit is no flap for it (docs/cli.md, "svr-bfd --once") */
+    (void)svrbfd_session_set_probe(se->s, 1);
   }
   a->sessions[a->n++] = se;
   return 0;

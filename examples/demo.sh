@@ -68,8 +68,9 @@ pids+=($bfdB)
 echo "\$ svr-bfd --local $addrA --peer $addrB --router-name router-a --node-name node1 --tx 300 --rx 300 --hold-down 0 --once"
 "${runA[@]}" "$bfd" --local "$addrA" --peer "$addrB" --router-name router-a \
   --node-name node1 --tx 300 --rx 300 --hold-down 0 --once --timeout 10
-echo "(--once stops as soon as the path is Up; its last line, 'up -> admin-down',"
-echo " is the probe telling router-b it leaves on purpose: intended)"
+echo "(--once is a probe: 'down -> up' means router-b answered; router-b itself"
+echo " went no further than Init, and the last line, 'up -> admin-down', is the"
+echo " probe telling it that it leaves on purpose: intended, no flap for router-b)"
 
 echo
 echo "==== 1b. svr-pmtu: the path MTU between them (a responder on router-b)"

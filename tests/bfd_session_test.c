@@ -1538,6 +1538,100 @@ static void test_callback_order(void) {
   svrbfd_ctx_del(ctx);
 }
 
+/* Probe role (svrbfd_session_set_probe): the session learns that the peer
+ * hears us without ever bringing the peer past Init.  It answers a peer's
+ * Down with a Down that reflects the peer's discriminator (never Init),
+ * reports Up when the peer's packet shows it received ours (Init, Up, or a
+ * Down carrying our discriminator: another prober), and keeps advertising
+ * Down once "Up". */
+static void test_probe(void) {
+  svrbfd_ctx *ctx = mkctx();
+  svrbfd_session_config cfg;
+  svrbfd_session *s;
+  svrbfd_session_info info;
+  svrbfd_pkt p;
+  peer pp;
+  mkcfg(&cfg);
+  s = mksess(ctx, &cfg, 1000);
+  CU_ASSERT_EQUAL(svrbfd_session_set_probe(NULL, 1), SVRBFD_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(svrbfd_session_set_probe(s, 1), 0);
+  CU_ASSERT(take(ctx, 1000, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(p.your_discr, 0);
+  /* the peer's Down (it has not heard us yet): stay Down, reflect it now */
+  peer_default(&pp);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 2000), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(R.nstate, 0);
+  CU_ASSERT(take(ctx, 2000, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(p.your_discr, PEER);
+  /* the peer went Init: it hears us; we report Up but still send Down */
+  pp.state = SVRBFD_STATE_INIT;
+  pp.your = info.local_discr;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 3000), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  CU_ASSERT_EQUAL(R.nstate, 1);
+  CU_ASSERT_EQUAL(R.old[0], SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(R.nw[0], SVRBFD_STATE_UP);
+  CU_ASSERT(take(ctx, 3000, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(p.your_discr, PEER);
+  /* periodic packets stay Down too; the peer's Init keeps us Up */
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 3500 * MS), 0);
+  CU_ASSERT_EQUAL(svrbfd_ctx_handle_expiry(ctx, 4 * SEC), 0);
+  while (take(ctx, 4 * SEC, &p, NULL, NULL) > 0) {
+    CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_DOWN);
+  }
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  CU_ASSERT_EQUAL(info.remote_state, SVRBFD_STATE_INIT);
+  /* AdminDown at the end goes out as AdminDown */
+  CU_ASSERT_EQUAL(svrbfd_session_set_admin_down(s, 1, 5 * SEC), 0);
+  CU_ASSERT(take(ctx, 5 * SEC, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_ADMIN_DOWN);
+  svrbfd_session_del(s);
+
+  /* another prober: its Down reflecting our discriminator means Up, and
+   * its later Downs keep us Up; a Down without it (it restarted) is Down */
+  R.nstate = 0;
+  s = mksess(ctx, &cfg, 6 * SEC);
+  CU_ASSERT_EQUAL(svrbfd_session_set_probe(s, 1), 0);
+  drain(ctx, 6 * SEC);
+  svrbfd_session_get_info(s, &info);
+  peer_default(&pp);
+  pp.your = info.local_discr;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 6 * SEC + 1000), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  CU_ASSERT(take(ctx, 6 * SEC + 1000, &p, NULL, NULL) > 0);
+  CU_ASSERT_EQUAL(p.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(p.your_discr, PEER);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 6 * SEC + 2000), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_UP);
+  pp.your = 0;
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 6 * SEC + 3000), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_DOWN);
+  CU_ASSERT_EQUAL(info.local_diag, SVRBFD_DIAG_NEIGHBOR_DOWN);
+  svrbfd_session_del(s);
+
+  /* not a prober: the same Down moves it to Init (6.8.6) */
+  R.nstate = 0;
+  s = mksess(ctx, &cfg, 7 * SEC);
+  CU_ASSERT_EQUAL(svrbfd_session_set_probe(s, 1), 0);
+  CU_ASSERT_EQUAL(svrbfd_session_set_probe(s, 0), 0);
+  drain(ctx, 7 * SEC);
+  peer_default(&pp);
+  CU_ASSERT_EQUAL(feed(ctx, &pp, 7 * SEC + 1000), 0);
+  svrbfd_session_get_info(s, &info);
+  CU_ASSERT_EQUAL(info.state, SVRBFD_STATE_INIT);
+  svrbfd_ctx_del(ctx);
+}
+
 static const svr_test_case cases[] = {
     {"config errors", test_config_errors},
     {"three-way handshake, Up/Down rows", test_three_way_handshake},
@@ -1562,6 +1656,7 @@ static const svr_test_case cases[] = {
     {"metadata trailer and NAT rebinding", test_metadata_and_nat},
     {"demand mode bits and polls", test_demand_bits},
     {"passive role", test_passive},
+    {"probe role: the peer never past Init", test_probe},
     {"100,000 sessions in one context", test_many_sessions},
     {"IPv6 and wildcard local address", test_ipv6_wildcard},
     {"steady state allocates nothing (lib and libcrypto, every auth type)",

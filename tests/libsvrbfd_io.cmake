@@ -5,6 +5,7 @@
 #   bfd_interop_frr  interop  RFC 5881 against FRR bfdd 8.4 (start order, timers, cut)
 #   bfd_interop_frr_multihop interop  RFC 5883 against FRR bfdd across a router
 #   bfd_interop_bird interop  RFC 5880 authentication against BIRD 2
+#   bfd_probe_frr    interop  svr-bfd --once against FRR bfdd: the peer never Up
 if(TARGET svr-bfd)
   svr_add_script_test(NAME bfd_loopback LABEL sim SCRIPT bfd_loopback.sh TIMEOUT 60)
 endif()
@@ -20,4 +21,7 @@ if(TARGET svr-bfd)
 endif()
 if(TARGET svr-bfd)
   svr_add_script_test(NAME bfd_interop_bird LABEL interop SCRIPT bfd_interop_bird.sh TIMEOUT 120)
+endif()
+if(TARGET svr-bfd)
+  svr_add_script_test(NAME bfd_probe_frr LABEL interop SCRIPT bfd_probe_frr.sh TIMEOUT 120)
 endif()

@@ -99,6 +99,7 @@ struct svrbfd_session {
   /* svrbfd_session_del called from a callback: freed when the library call
    * that ran the callback returns (ctx->graveyard); reported no more */
   int deleted;
+  int probe; /* svrbfd_session_set_probe: never advertise Init or Up */
   svrbfd_session *gnext;
   int on_ready;
 

@@ -249,6 +249,7 @@ int svrbfd__session_rx(svrbfd_session *s, const svrbfd_path *path,
                        const svrbfd_pkt *pkt, const uint8_t *data, size_t len,
                        svrbfd_tstamp ts) {
   svrbfd_state rs = (svrbfd_state)pkt->state;
+  uint32_t old_remote_discr = s->remote_discr;
   int rv;
   (void)data;
   (void)len;
@@ -299,6 +300,14 @@ int svrbfd__session_rx(svrbfd_session *s, const svrbfd_path *path,
       if (s->state != SVRBFD_STATE_DOWN) {
         rv = bfd_set_state(s, SVRBFD_STATE_DOWN, SVRBFD_DIAG_NEIGHBOR_DOWN, ts);
       }
+    } else if (s->state == SVRBFD_STATE_DOWN && s->probe) {
+      /* probe role: Up once the peer shows it heard us, never Init */
+      if (rs == SVRBFD_STATE_INIT || rs == SVRBFD_STATE_UP ||
+          pkt->your_discr != 0) {
+        rv = bfd_set_state(s, SVRBFD_STATE_UP, SVRBFD_DIAG_NONE, ts);
+      } else if (old_remote_discr != pkt->my_discr) {
+        bfd_mark_tx_now(s); /* reflect its discriminator at once */
+      }
     } else if (s->state == SVRBFD_STATE_DOWN) {
       if (rs == SVRBFD_STATE_DOWN) {
         rv = bfd_set_state(s, SVRBFD_STATE_INIT, SVRBFD_DIAG_NONE, ts);
@@ -310,7 +319,8 @@ int svrbfd__session_rx(svrbfd_session *s, const svrbfd_path *path,
         rv = bfd_set_state(s, SVRBFD_STATE_UP, SVRBFD_DIAG_NONE, ts);
       }
     } else { /* Up */
-      if (rs == SVRBFD_STATE_DOWN) {
+      /* a prober peer keeps sending Down with our discriminator */
+      if (rs == SVRBFD_STATE_DOWN && !(s->probe && pkt->your_discr != 0)) {
         rv = bfd_set_state(s, SVRBFD_STATE_DOWN, SVRBFD_DIAG_NEIGHBOR_DOWN, ts);
       }
     }
@@ -370,6 +380,9 @@ svrbfd_ssize svrbfd__session_build(svrbfd_session *s, svrbfd_path *path,
   p.version = 1;
   p.diag = (uint8_t)s->local_diag;
   p.state = (uint8_t)s->state;
+  if (s->probe && s->state != SVRBFD_STATE_ADMIN_DOWN) {
+    p.state = SVRBFD_STATE_DOWN; /* probe role: never Init or Up */
+  }
   p.final = (uint8_t)final;
   p.poll = (uint8_t)(s->poll_active && !final); /* never both (6.5) */
   p.auth_present = alen ? 1 : 0;
@@ -493,6 +506,14 @@ int svrbfd_session_set_admin_down(svrbfd_session *s, int down,
   svrbfd__session_reschedule(s);
   svrbfd__ctx_leave(ctx); /* |s| may be freed here */
   return rv;
+}
+
+int svrbfd_session_set_probe(svrbfd_session *s, int on) {
+  if (s == NULL || s->deleted) {
+    return SVRBFD_ERR_INVALID_ARGUMENT;
+  }
+  s->probe = on ? 1 : 0;
+  return 0;
 }
 
 int svrbfd_session_set_timers(svrbfd_session *s, uint32_t desired_min_tx_us,

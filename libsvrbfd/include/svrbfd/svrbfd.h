@@ -471,6 +471,22 @@ SVRBFD_EXTERN int svrbfd_session_set_admin_down(svrbfd_session *session,
                                                 int down, svrbfd_tstamp ts);
 
 /*
+ * Probe role (on = 1), for a host that only wants to know whether the peer
+ * runs BFD and hears us, and then goes away, without the peer ever counting
+ * a session Up (and its clients seeing a flap when we leave).  The session
+ * never advertises Init or Up: every packet says Down (AdminDown once set)
+ * and reflects the peer's discriminator.  A peer's Down no longer moves it
+ * to Init; it reports Up (session_state Down -> Up) as soon as a packet
+ * from the peer shows it received ours: state Init or Up, or a Down that
+ * carries our discriminator (another prober).  A standard peer therefore
+ * stops at Init and falls back to Down after its Detection Time, or at
+ * once on our AdminDown.  Set it before the first packet arrives, off by
+ * default; on = 0 restores RFC 5880 behaviour.  Returns 0 or
+ * SVRBFD_ERR_INVALID_ARGUMENT.
+ */
+SVRBFD_EXTERN int svrbfd_session_set_probe(svrbfd_session *session, int on);
+
+/*
  * Changes the local timers; while Up this runs a Poll Sequence (RFC 5880
  * section 6.8.3: a slower transmit rate or a faster receive rate only take
  * effect once the peer answered with Final).  Returns 0,
