@@ -8,6 +8,6 @@ if(TARGET svrbfd)
   target_link_libraries(svrbfd_uv PUBLIC svrbfd PkgConfig::LIBUV)
 
   add_executable(svr-bfd svr-bfd.c)
-  target_link_libraries(svr-bfd PRIVATE svrbfd_uv svr_cli)
+  target_link_libraries(svr-bfd PRIVATE svrbfd_uv svr_cli svr_ctl)
   install(TARGETS svr-bfd RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 endif()

@@ -29,6 +29,7 @@
 
 #include "bfd_uv.h"
 #include "svr_cli.h"
+#include "svr_ctl.h"
 
 /* the suite's exit status table (docs/cli.md) */
 #define EXIT_UP SVR_EXIT_OK
@@ -40,6 +41,7 @@
 static const char usage_text[] =
 "Usage: svr-bfd --local ADDR --peer ADDR [options]\n"
 "       svr-bfd --config FILE [options]\n"
+"       svr-bfd show [--json] --control PATH\n"
 "\n"
 "Runs BFD (RFC 5880 asynchronous mode) sessions with libsvrbfd and reports\n"
 "their state.  SVR mode (default) speaks on the SVR peer-path port 1280/UDP,\n"
@@ -93,12 +95,21 @@ static const char usage_text[] =
 "      --duration S        stop after S seconds (as on SIGTERM)\n"
 "      --show-interval S   print the session table every S seconds\n"
 "      --json              JSON lines instead of text (schema: docs/svr-bfd.md)\n"
+"      --control PATH      answer 'svr-bfd show' on this Unix socket (mode\n"
+"                          0660; default: none); with show, the socket of\n"
+"                          the svr-bfd to ask\n"
 "  -q, --quiet             no per-session events; tables show the summary only\n"
 "      --bind-any          one wildcard socket per port and family for every\n"
 "                          local address (IP_PKTINFO) instead of one socket per\n"
 "                          local address; for thousands of local addresses\n"
 "  -h, --help              this text\n"
 "  -V, --version           library and program version\n"
+"\n"
+"Commands:\n"
+"  show [--json]           ask the svr-bfd listening on --control PATH for\n"
+"                          its session table and summary (as on SIGUSR1;\n"
+"                          --json: one JSON document); also 'show peers',\n"
+"                          'show bfd peers'\n"
 "\n"
 "Output: one line per state change (time, local, peer, old -> new state,\n"
 "diagnostic), per reported path status change (after hold-down) and per\n"
@@ -117,7 +128,8 @@ static const char usage_text[] =
 "Errors name the file and line: 'bfd.conf:3: mult=40: outside 3..20'.\n"
 "\n"
 "Signals: SIGINT/SIGTERM send AdminDown on every session, print the table\n"
-"and exit; SIGUSR1 prints the table; SIGHUP re-reads --config.\n"
+"and exit; SIGUSR1 prints the table (to our standard output; 'svr-bfd show'\n"
+"prints it where it is asked); SIGHUP re-reads --config.\n"
 "\n"
 "A session that did not reach Up is named with the reason: ICMP port,\n"
 "host or network unreachable for our packets, the kernel refusing to send\n"
@@ -128,14 +140,18 @@ static const char usage_text[] =
 "  0  every session reached Up (with --once: as soon as they all are)\n"
 "  1  not every session reached Up by --timeout or --duration, and the peer\n"
 "     gave no sign of being unreachable\n"
-"  2  usage or configuration error, or a socket could not be opened\n"
+"  2  usage or configuration error, or a socket could not be opened; show:\n"
+"     the daemon did not know the command\n"
 "  3  interrupted (SIGINT/SIGTERM) before every session reached Up\n"
+"  5  the control socket could not be opened (show: no svr-bfd answers there)\n"
 "  6  a session that did not reach Up had its packets answered by ICMP\n"
 "     destination unreachable, or the kernel had no route for them\n"
 "\n"
 "Examples:\n"
 "  svr-bfd -l 10.0.0.1 -p 10.0.0.2 --rfc5881 --once     # does FRR's bfdd answer?\n"
-"  svr-bfd -c /etc/svr-bfd.conf --json --show-interval 10\n";
+"  svr-bfd -c /etc/svr-bfd.conf --json --show-interval 10\n"
+"  svr-bfd -c /etc/svr-bfd.conf --control /run/svr-bfd.sock &\n"
+"  svr-bfd show --json --control /run/svr-bfd.sock | jq .summary\n";
 
 /* ---- configuration -------------------------------------------------- */
 
@@ -183,6 +199,8 @@ typedef struct app {
   double duration_s;
   double show_interval_s;
   const char *config;
+  const char *control; /* --control PATH */
+  svr_ctl *ctl;
   char router_name[SVRBFD_NAME_MAX];
   char node_name[SVRBFD_NAME_MAX];
   int64_t wall_offset_ns; /* realtime - monotonic */
@@ -578,7 +596,10 @@ static int cb_remote(svrbfd_ctx *ctx, svrbfd_session *s,
   return 0;
 }
 
-static void print_table(app *a) {
+/* The session table and the summary, to |f|: text, JSON lines (a "table"
+ * and a "summary" event) or, with |doc|, one JSON document ("show" event
+ * with "sessions" and "summary") for the control socket. */
+static void print_table_to(app *a, FILE *f, int json, int quiet, int doc) {
   svrbfd_ctx_stats cs;
   bfd_uv_stats gs;
   svrbfd_tstamp now = bfd_uv_now();
@@ -592,12 +613,13 @@ static void print_table(app *a) {
     svrbfd_session_get_info(a->sessions[i]->s, &in);
     downs += in.down_count;
   }
-  fmt_time(a, now, t, sizeof(t), a->json);
-  if (!a->quiet) {
-    if (a->json) {
-      printf("{\"event\":\"table\",\"time\":%s,\"sessions\":[", t);
+  fmt_time(a, now, t, sizeof(t), json);
+  if (!quiet) {
+    if (json) {
+      fprintf(f, "{\"event\":\"%s\",\"time\":%s,\"sessions\":[",
+              doc ? "show" : "table", t);
     } else {
-      printf("%-16s %-22s %-10s %-22s %-10s %6s %6s %9s %4s %-16s %s\n",
+      fprintf(f, "%-16s %-22s %-10s %-22s %-10s %6s %6s %9s %4s %-16s %s\n",
              "LOCAL", "PEER", "STATE", "DIAG", "REM-DISCR", "TX-MS", "RX-MS",
              "DETECT-MS", "HOPS", "PEER-ROUTER", "UPTIME");
     }
@@ -613,10 +635,10 @@ static void print_table(app *a) {
       if (in.state == SVRBFD_STATE_UP && now >= in.up_since) {
         uptime = (double)(now - in.up_since) / 1e9;
       }
-      if (a->json) {
+      if (json) {
         char lp[80];
         bfd_addr_str(&in.local, 1, lp, sizeof(lp));
-        printf("%s{\"local\":\"%s\",\"peer\":\"%s\",\"local_endpoint\":\"%s\","
+        fprintf(f, "%s{\"local\":\"%s\",\"peer\":\"%s\",\"local_endpoint\":\"%s\","
                "\"remote_endpoint\":\"%s\",\"remote_port\":%u,"
                "\"mode\":\"%s\",\"state\":\"%s\",\"remote_state\":\"%s\","
                "\"diag\":\"%s\",\"remote_diag\":\"%s\",\"up\":%s,"
@@ -639,10 +661,10 @@ static void print_table(app *a) {
                in.remote_required_min_rx_us / 1e3, in.remote_detect_mult,
                (double)in.tx_interval_ns / 1e6,
                (double)in.detect_time_ns / 1e6, in.rx_hops, in.peer_rx_hops);
-        json_str(stdout, in.peer_router_name);
-        printf(",\"peer_node\":");
-        json_str(stdout, in.peer_node_name);
-        printf(",\"uptime_s\":%.3f,\"poll_active\":%s,\"auth\":\"%s\","
+        json_str(f, in.peer_router_name);
+        fprintf(f, ",\"peer_node\":");
+        json_str(f, in.peer_node_name);
+        fprintf(f, ",\"uptime_s\":%.3f,\"poll_active\":%s,\"auth\":\"%s\","
                "\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64 ","
                "\"rx_drops\":%" PRIu64 ",\"auth_failures\":%" PRIu64 ","
                "\"up_count\":%" PRIu64 ",\"down_count\":%" PRIu64 ","
@@ -665,7 +687,7 @@ static void print_table(app *a) {
         } else {
           snprintf(up, sizeof(up), "-");
         }
-        printf("%-16s %-22s %-10s %-22.22s %-10" PRIu32
+        fprintf(f, "%-16s %-22s %-10s %-22.22s %-10" PRIu32
                " %6.0f %6.0f %9.0f %4s %-16s %s\n",
                l, r, svrbfd_state_name(in.state),
                svrbfd_diag_name(in.local_diag), in.remote_discr,
@@ -676,23 +698,28 @@ static void print_table(app *a) {
                (double)in.detect_time_ns / 1e6, hops, nm, up);
       }
     }
-    if (a->json) {
-      printf("]}\n");
+    if (json) {
+      fputs(doc ? "]," : "]}\n", f);
     }
   }
   svrbfd_ctx_get_stats(a->ctx, &cs);
   bfd_uv_get_stats(a->glue, &gs);
-  if (a->json) {
-    printf("{\"event\":\"summary\",\"time\":%s,\"sessions\":%zu,\"up\":%zu,"
+  if (json) {
+    if (doc) {
+      fprintf(f, "\"summary\":{");
+    } else {
+      fprintf(f, "{\"event\":\"summary\",\"time\":%s,", t);
+    }
+    fprintf(f, "\"sessions\":%zu,\"up\":%zu,"
            "\"down_events\":%" PRIu64 ",\"tx_packets\":%" PRIu64
            ",\"rx_packets\":%" PRIu64 ",\"rx_accepted\":%" PRIu64
            ",\"tx_errors\":%" PRIu64 ",\"tx_syscalls\":%" PRIu64
-           ",\"rx_syscalls\":%" PRIu64 ",\"rx_rejected\":%" PRIu64 "}\n",
-           t, a->n, a->n_up, downs, gs.tx_datagrams, gs.rx_datagrams,
+           ",\"rx_syscalls\":%" PRIu64 ",\"rx_rejected\":%" PRIu64 "}%s\n",
+           a->n, a->n_up, downs, gs.tx_datagrams, gs.rx_datagrams,
            cs.rx_accepted, gs.tx_errors, gs.tx_syscalls, gs.rx_syscalls,
-           gs.rx_rejected);
+           gs.rx_rejected, doc ? "}" : "");
   } else {
-    printf("summary: time=%s sessions=%zu up=%zu down_events=%" PRIu64
+    fprintf(f, "summary: time=%s sessions=%zu up=%zu down_events=%" PRIu64
            " tx_packets=%" PRIu64 " rx_packets=%" PRIu64
            " rx_accepted=%" PRIu64 " tx_errors=%" PRIu64
            " tx_syscalls=%" PRIu64 " rx_syscalls=%" PRIu64
@@ -701,7 +728,27 @@ static void print_table(app *a) {
            cs.rx_accepted, gs.tx_errors, gs.tx_syscalls, gs.rx_syscalls,
            gs.rx_rejected);
   }
-  fflush(stdout);
+  fflush(f);
+}
+
+static void print_table(app *a) {
+  print_table_to(a, stdout, a->json, a->quiet, 0);
+}
+
+/* The control socket (--control): one command per connection. */
+static const char *ctl_handler(void *user_data, const char *line, FILE *out) {
+  app *a = user_data;
+  if (strcmp(line, "show") == 0 || strcmp(line, "show peers") == 0 ||
+      strcmp(line, "show bfd peers") == 0) {
+    print_table_to(a, out, 0, 0, 0);
+  } else if (strcmp(line, "show json") == 0 ||
+             strcmp(line, "show peers json") == 0 ||
+             strcmp(line, "show bfd peers json") == 0) {
+    print_table_to(a, out, 1, 0, 1);
+  } else {
+    return "unknown command (show [json], show bfd peers [json])";
+  }
+  return NULL;
 }
 
 /* ---- sessions ------------------------------------------------------- */
@@ -1160,6 +1207,8 @@ static void stop(app *a, int code) {
   a->stopping = 1;
   a->exit_code = code;
   print_table(a); /* the state reached, before we take it down */
+  svr_ctl_close(a->ctl);
+  a->ctl = NULL;
   /* Tell every peer we are going away on purpose (RFC 5880 6.8.16). */
   for (i = 0; i < a->n; i++) {
     svrbfd_session_set_admin_down(a->sessions[i]->s, 1, bfd_uv_now());
@@ -1250,7 +1299,7 @@ int main(int argc, char **argv) {
   enum {
     O_RFC5881 = 256, O_PORT, O_TX, O_RX, O_MULT, O_HOLD, O_PASSIVE, O_DEMAND,
     O_AUTH, O_META, O_COUNT, O_RNAME, O_NNAME, O_ONCE, O_TIMEOUT, O_DURATION,
-    O_SHOW, O_JSON, O_BIND_ANY, O_RFC5883, O_MIN_TTL
+    O_SHOW, O_JSON, O_BIND_ANY, O_RFC5883, O_MIN_TTL, O_CONTROL
   };
   static const struct option opts[] = {
       {"local", required_argument, NULL, 'l'},
@@ -1276,6 +1325,7 @@ int main(int argc, char **argv) {
       {"duration", required_argument, NULL, O_DURATION},
       {"show-interval", required_argument, NULL, O_SHOW},
       {"json", no_argument, NULL, O_JSON},
+      {"control", required_argument, NULL, O_CONTROL},
       {"quiet", no_argument, NULL, 'q'},
       {"bind-any", no_argument, NULL, O_BIND_ANY},
       {"help", no_argument, NULL, 'h'},
@@ -1336,6 +1386,12 @@ int main(int argc, char **argv) {
     case O_DURATION: a.duration_s = parse_seconds("--duration", optarg); break;
     case O_SHOW: a.show_interval_s = parse_seconds("--show-interval", optarg); break;
     case O_JSON: a.json = 1; break;
+    case O_CONTROL:
+      if (*optarg == '\0') {
+        die_usage("--control: empty path");
+      }
+      a.control = optarg;
+      break;
     case 'q': a.quiet = 1; break;
     case O_BIND_ANY: a.bind_any = 1; break;
     case 'h': fputs(usage_text, stdout); return 0;
@@ -1352,6 +1408,26 @@ int main(int argc, char **argv) {
         die_usage("--%s", err);
       }
     }
+  }
+  if (optind < argc && strcmp(argv[optind], "show") == 0) {
+    /* svr-bfd show [peers | bfd peers] [--json] --control PATH */
+    int k = optind + 1;
+    if (k < argc && strcmp(argv[k], "peers") == 0) {
+      k++;
+    } else if (k + 1 < argc && strcmp(argv[k], "bfd") == 0 &&
+               strcmp(argv[k + 1], "peers") == 0) {
+      k += 2;
+    } else if (k < argc) {
+      die_usage("show: unknown object '%s' (show, show peers, show bfd peers)",
+                argv[k]);
+    }
+    if (k < argc) {
+      die_usage("unexpected argument '%s'", argv[k]);
+    }
+    if (!a.control) {
+      die_usage("show needs --control PATH (the socket of the running svr-bfd)");
+    }
+    return svr_ctl_request("svr-bfd", a.control, a.json ? "show json" : "show");
   }
   if (optind < argc) {
     die_usage("unexpected argument '%s'", argv[optind]);
@@ -1477,6 +1553,14 @@ int main(int argc, char **argv) {
   check.data = &a;
   uv_check_start(&check, on_check);
 
+  if (a.control) {
+    char msg[512];
+    if (svr_ctl_listen(&a.ctl, a.loop, a.control, ctl_handler, &a, msg,
+                       sizeof(msg)) != 0) {
+      fprintf(stderr, "svr-bfd: %s\n", msg);
+      return SVR_EXIT_SYSTEM;
+    }
+  }
   /* Signal handlers are in place: scripts may wait for this line. */
   {
     char t[48];

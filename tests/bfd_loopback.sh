@@ -12,7 +12,12 @@
 #   4. bad flags and bad config lines exit 2 naming the problem;
 #   5. one process, several sessions from a config file: two local addresses
 #      (one socket each) and one address with an SVR and an RFC 5881 session
-#      (three sockets), so transmit batches switch sockets; all reach Up.
+#      (three sockets), so transmit batches switch sockets; all reach Up;
+#   6. the control socket: `svr-bfd show [--json] --control PATH` asks a
+#      running svr-bfd for its table (text and one JSON document with both
+#      sessions Up); a second daemon on a live socket is refused (exit 5), a
+#      missing directory named; no daemon there: exit 5; an unknown command
+#      exit 2; the socket file is gone after the daemon exits.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
 . "$SVR_SOURCE_DIR/tests/lib/bfd_io.sh"
 
@@ -172,4 +177,66 @@ if [ "$RA" = 0 ] && [ "$RB" = 0 ] && [ "$ua" -ge 4 ] && [ "$ub" -ge 4 ] &&
 else
   svr_fail "multi-session: exit $RA/$RB, up events $ua/$ub, discarded $rja/$rjb"; cat "$LA" "$LB"
 fi
+
+# 6. control socket
+CS=$SVR_TMP/bfd.sock
+svr_bg - "$SVR_BFD" -l 127.0.0.1 -p 127.0.0.2 $T --control "$CS"
+PA=$SVR_LAST_PID; LA=$SVR_LAST_LOG
+svr_bg - "$SVR_BFD" -l 127.0.0.2 -p 127.0.0.1 $T
+PB=$SVR_LAST_PID; LB=$SVR_LAST_LOG
+if svr_wait_for 10 "[ -n \"\$(bfd_state_time '$LA' up)\" ] && [ -S '$CS' ]"; then
+  txt=$("$SVR_BFD" show --control "$CS" 2>&1); rc=$?
+  js=$("$SVR_BFD" show --json --control "$CS" 2>&1); rcj=$?
+  if [ "$rc" = 0 ] && grep -q '^LOCAL .*STATE' <<<"$txt" && grep -q '^127.0.0.1 .* up ' <<<"$txt" &&
+     grep -q '^summary:.* sessions=1 up=1' <<<"$txt"; then
+    svr_pass "svr-bfd show: the running daemon's table, session up"
+  else
+    svr_fail "svr-bfd show: exit $rc: $txt"
+  fi
+  if [ "$rcj" = 0 ] && python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["event"] == "show" and "time" in d, d
+s = d["sessions"]
+assert len(s) == 1 and s[0]["local"] == "127.0.0.1" and s[0]["state"] == "up", s
+assert d["summary"]["sessions"] == 1 and d["summary"]["up"] == 1, d["summary"]
+' "$js"; then
+    svr_pass "svr-bfd show --json: one JSON document, session up, summary"
+  else
+    svr_fail "svr-bfd show --json: exit $rcj: $js"
+  fi
+  out=$("$SVR_BFD" -l 127.0.0.3 -p 127.0.0.4 $T --control "$CS" 2>&1); rc=$?
+  if [ "$rc" = 5 ] && grep -q "another daemon answers there" <<<"$out"; then
+    svr_pass "a second daemon on a live control socket: exit 5, named"
+  else
+    svr_fail "second daemon on $CS: exit $rc: $out"
+  fi
+  out=$(python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"reboot\n")
+print(s.recv(4096).decode(), end="")' "$CS" 2>&1)
+  if grep -q '^error: unknown command' <<<"$out"; then
+    svr_pass "unknown command on the socket: 'error: unknown command ...'"
+  else
+    svr_fail "unknown command answered: $out"
+  fi
+else
+  svr_fail "control socket daemon not Up / no socket"; cat "$LA"
+fi
+kill "$PA" "$PB" 2>/dev/null; wait "$PA" "$PB" 2>/dev/null
+if [ ! -e "$CS" ]; then svr_pass "control socket removed at exit"; else svr_fail "$CS left behind"; fi
+out=$("$SVR_BFD" show --control "$CS" 2>&1); rc=$?
+if [ "$rc" = 5 ] && grep -q "cannot reach the daemon at $CS" <<<"$out"; then
+  svr_pass "show without a daemon: exit 5, 'cannot reach the daemon'"
+else
+  svr_fail "show without a daemon: exit $rc: $out"
+fi
+out=$("$SVR_BFD" -l 127.0.0.1 -p 127.0.0.2 $T --control "$SVR_TMP/nodir/bfd.sock" --duration 1 2>&1); rc=$?
+if [ "$rc" = 5 ] && grep -q "directory $SVR_TMP/nodir: No such file or directory" <<<"$out"; then
+  svr_pass "control socket in a missing directory: exit 5, named"
+else
+  svr_fail "missing directory: exit $rc: $out"
+fi
+usage_case "show needs --control PATH" show
+usage_case "show: unknown object 'routes' (show, show peers, show bfd peers)" show routes --control "$CS"
 svr_finish

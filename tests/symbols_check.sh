@@ -28,6 +28,7 @@ declare -A INTERNAL=(
   [conductor_uv]="cli glue, svr-conductor and svr-conductor-router only"
   [conductor_asset]="asset channel core: cli glue, its unit test and fuzz target only"
   [svr_cli]="cli/common helpers of the front ends only"
+  [svr_ctl]="cli/common control socket of the daemons only"
   [svrbfd_uv]="cli glue, svr-bfd and svr-router only"
   [svrfwd_glue]="cli glue, svr-router only"
   [svrfwdet_glue]="cli glue, svr-fwdet and svr-router only"
