@@ -83,6 +83,13 @@ static const char usage_text[] =
     "                           (svr-conductor connect; allowed by default)\n"
     "  --shell FILE             shell run for svr-conductor connect\n"
     "                           (default /bin/sh)\n"
+    "  --software-repository SOURCE\n"
+    "                           internet-only (default: no check, nothing\n"
+    "                           sent), conductor-only or prefer-conductor:\n"
+    "                           check the conductor-hosted repository every\n"
+    "                           20 s (answer within 5 s); the status is\n"
+    "                           logged at each change and shown by the\n"
+    "                           conductor (show software repository)\n"
     "  -v, --verbose            log connection events\n"
     "\n"
     "Testing aid (never in production):\n"
@@ -90,6 +97,9 @@ static const char usage_text[] =
     "                           drop the connection to the conductor once,\n"
     "                           right after sending BYTES bytes of log files\n"
     "                           (the log retriever must resume)\n"
+    "  --test-repo-interval-ms MS\n"
+    "                           repository checks every MS ms instead of\n"
+    "                           20 s\n"
     "  --fault-kill-at journal:K\n"
     "                           kill this process with SIGKILL (as kill -9\n"
     "                           would) right after the K-th alarm it raises\n"
@@ -297,6 +307,8 @@ int main(int argc, char **argv) {
       {"no-remote-login", no_argument, NULL, 'N'},
       {"shell", required_argument, NULL, 'S'},
       {"test-log-drop-after", required_argument, NULL, 'D'},
+      {"software-repository", required_argument, NULL, 'Q'},
+      {"test-repo-interval-ms", required_argument, NULL, 'I'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -423,6 +435,14 @@ int main(int argc, char **argv) {
       break;
     case 'S':
       o.shell = optarg;
+      break;
+    case 'Q':
+      o.repo_source = optarg;
+      break;
+    case 'I':
+      o.repo_interval_ns = (uint64_t)num_arg("--test-repo-interval-ms", optarg,
+                                             10, 3600000) *
+                           CONDUCTOR_MILLISECONDS;
       break;
     case 'D':
       o.test_log_drop_after =

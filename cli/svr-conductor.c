@@ -73,6 +73,10 @@ static const char usage_text[] =
     "                           learned addresses (router, node,\n"
     "                           neighborhood, interface, address) and what\n"
     "                           each router node was told of its peers'\n"
+    "  show software repository [--router R] [--json]\n"
+    "                           the repository this node hosts and each\n"
+    "                           router node's last check of it (status,\n"
+    "                           latency, when), as the routers report them\n"
     "  sync peer addresses [--router R]\n"
     "                           push every router (R) its peers' learned\n"
     "                           addresses again; the running daemon does it\n"
@@ -144,6 +148,11 @@ static const char usage_text[] =
     "                           element every T: 'never' (default), N\n"
     "                           minutes (1-720) or N with a unit s, m or h\n"
     "                           (1 s to 720 h)\n"
+    "  --repository URL         the software repository / proxy this node\n"
+    "                           hosts for routers whose repository source is\n"
+    "                           conductor-only or prefer-conductor; their\n"
+    "                           checks are answered with it (default: none:\n"
+    "                           answered unavailable)\n"
     "  --admin-keys FILE        administrators allowed to use logs and\n"
     "                           connect: OpenSSH authorized_keys lines, the\n"
     "                           comment is the name logged (default: none)\n"
@@ -315,6 +324,7 @@ static int cmd_run(int argc, char **argv) {
       {"fault-kill-at", required_argument, NULL, 'F'},
       {"rekey-interval", required_argument, NULL, 'X'},
       {"admin-keys", required_argument, NULL, 'a'},
+      {"repository", required_argument, NULL, 'Y'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -386,6 +396,9 @@ static int cmd_run(int argc, char **argv) {
       break;
     case 'a':
       o.admin_keys = optarg;
+      break;
+    case 'Y':
+      o.repository = optarg;
       break;
     case 'v':
       g_verbose = 1;
@@ -821,6 +834,96 @@ static int show_routers(int argc, char **argv) {
   sqlite3_finalize(s);
   if (a.json) {
     printf("%s]\n", first ? "" : "\n");
+  } else {
+    table_print(&t);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
+/* show software repository: what this node hosts and the routers' checks
+ * of it (docs/libconductor.md 2.8). */
+static int show_repository(int argc, char **argv) {
+  show_args a;
+  sqlite3 *db;
+  sqlite3_stmt *s;
+  table t = {8, {"Router", "Node", "Conductor", "Source", "Status",
+                 "Latency(ms)", "Last Check", "Reason"}, NULL, 0, 0};
+  int first = 1;
+  parse_show(argc, argv, &a, 0);
+  db = open_ro();
+  if (sqlite3_table_column_metadata(db, NULL, "repo_status", "router", NULL,
+                                    NULL, NULL, NULL, NULL) != SQLITE_OK) {
+    if (a.json) {
+      printf("{\"hosted\": [], \"routers\": []}\n");
+    } else {
+      printf("No repository checks yet (no conductor node of this version "
+             "ran on this database).\n");
+    }
+    sqlite3_close(db);
+    return 0;
+  }
+  s = prep(db, "SELECT conductor_node, repository FROM repo_hosted ORDER BY 1");
+  if (a.json) {
+    printf("{\"hosted\": [");
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    if (a.json) {
+      printf("%s{\"conductor_node\": ", first ? "" : ", ");
+      json_str(col(s, 0));
+      printf(", \"repository\": ");
+      json_str(col(s, 1));
+      printf("}");
+    } else {
+      printf("Conductor node %s hosts: %s\n", col(s, 0),
+             col(s, 1)[0] ? col(s, 1) : "no software repository");
+    }
+    first = 0;
+  }
+  sqlite3_finalize(s);
+  s = prep(db, "SELECT router, node, conductor_node, source, status, "
+               "latency_ns, checked_ns, reason, probe_ns, probes FROM "
+               "repo_status WHERE (?1 IS NULL OR router=?1) ORDER BY 1, 2, 3");
+  if (a.router) {
+    sqlite3_bind_text(s, 1, a.router, -1, SQLITE_STATIC);
+  }
+  first = 1;
+  if (a.json) {
+    printf("], \"routers\": [");
+  }
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    char lat[32], when[32];
+    snprintf(lat, sizeof lat, "%.3f", (double)sqlite3_column_int64(s, 5) / 1e6);
+    fmt_time(when, sizeof when, sqlite3_column_int64(s, 6));
+    if (a.json) {
+      printf("%s\n  {\"router\": ", first ? "" : ",");
+      json_str(col(s, 0));
+      printf(", \"node\": ");
+      json_str(col(s, 1));
+      printf(", \"conductor_node\": ");
+      json_str(col(s, 2));
+      printf(", \"source\": ");
+      json_str(col(s, 3));
+      printf(", \"status\": ");
+      json_str(col(s, 4));
+      printf(", \"reason\": ");
+      json_str(col(s, 7));
+      printf(", \"latency_ns\": %lld, \"checked_ns\": %lld, \"probe_ns\": "
+             "%lld, \"probes\": %lld}",
+             (long long)sqlite3_column_int64(s, 5),
+             (long long)sqlite3_column_int64(s, 6),
+             (long long)sqlite3_column_int64(s, 8),
+             (long long)sqlite3_column_int64(s, 9));
+    } else {
+      const char *v[8] = {col(s, 0), col(s, 1), col(s, 2), col(s, 3),
+                          col(s, 4), lat,       when,      col(s, 7)};
+      table_add(&t, v);
+    }
+    first = 0;
+  }
+  sqlite3_finalize(s);
+  if (a.json) {
+    printf("%s]}\n", first ? "" : "\n");
   } else {
     table_print(&t);
   }
@@ -1596,6 +1699,10 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[0], "dynamic-peer-update") == 0) {
       return show_dpu(argc, argv);
+    }
+    if (strcmp(argv[0], "software") == 0 && argc >= 2 &&
+        strcmp(argv[1], "repository") == 0) {
+      return show_repository(argc - 1, argv + 1);
     }
     usage_error("unknown show target '%s'", argv[0]);
   }

@@ -88,6 +88,8 @@ if(TARGET svr-conductor)
                       SCRIPT conductor_logs_traversal.sh TIMEOUT 120)
   svr_add_script_test(NAME conductor_shell LABEL sim
                       SCRIPT conductor_shell.sh TIMEOUT 180)
+  svr_add_script_test(NAME conductor_repository LABEL sim
+                      SCRIPT conductor_repository.sh TIMEOUT 180)
 endif()
 # the asset channel core (4505/4506): codec vectors and schedules
 if(TARGET conductor_asset)

@@ -57,6 +57,12 @@ expect_error duplicate     "$H
 expect_error twice         "router r
 router s"                                     "2: router given twice"
 expect_error no_router     "node n"           "1: missing 'router NAME'"
+expect_error remote_login  "router r
+remote-login maybe"                           "2: remote-login: expected enabled or disabled, got 'maybe'"
+expect_error sw_repository "router r
+software-repository ftp"                      "2: software-repository: expected conductor-only, prefer-conductor or internet-only, got 'ftp'"
+expect_error log_dir       "router r
+conductor-log-dir logs"                       "2: conductor-log-dir: expected an absolute path"
 expect_error required      "$H
 [adjacency p]
 neighborhood n"                               "8: [adjacency p] has no 'address'"

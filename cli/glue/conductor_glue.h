@@ -80,6 +80,10 @@ typedef struct cnd_opts {
   /* Administrators (shell connect, log retriever): OpenSSH authorized_keys
    * file, read at each administrator login; NULL: nobody. */
   const char *admin_keys;
+  /* The software repository / proxy this node hosts for its routers
+   * (docs/libconductor.md 2.8; a URL or path, named in the answers to the
+   * routers' checks); NULL: none (checks are answered "unavailable"). */
+  const char *repository;
   int fault_kind; /* CND_FAULT_NONE (0), CND_FAULT_INSERT, CND_FAULT_COMMIT */
   uint64_t rekey_interval_ns; /* rekey-interval; 0 = never (the default) */
   uint64_t fault_k;
@@ -229,8 +233,15 @@ typedef struct rtr_opts {
   int no_remote_login;
   const char *shell;
   uint64_t test_log_drop_after;
-  /* Repository / software proxy checks (off when NULL). */
-  const char *repo_url;
+  /* Conductor-hosted software repository / proxy (docs/libconductor.md
+   * 2.8): the product's software-update repository source-type.  NULL or
+   * "internet-only" (the default): no check, nothing is sent;
+   * "conductor-only" or "prefer-conductor": every repo_interval_ns (0: 20
+   * s) a REPO_STATUS probe goes to each conductor node, and one not
+   * answered within repo_timeout_ns (0: 5 s) is a failed check. */
+  const char *repo_source;
+  uint64_t repo_interval_ns;
+  uint64_t repo_timeout_ns;
   cglue_log_fn log;
   void *log_data;
 } rtr_opts;
@@ -261,6 +272,21 @@ uint64_t rtr_next_seq(const rtr *r);
 int rtr_links_up(const rtr *r);
 /* The forwarded-byte counter, for the entitlement meter. */
 void rtr_set_forwarded_bytes(rtr *r, uint64_t bytes_total);
+/* Repository check state of conductor link |idx| (docs/libconductor.md
+ * 2.8).  Returns 0, or -1 when checks are off or |idx| is out of range. */
+typedef struct rtr_repo_info {
+  const char *source;   /* "conductor-only" / "prefer-conductor" */
+  char conductor[300];  /* the conductor node (name, else host:port) */
+  const char *status;   /* "reachable", "unreachable", "pending" */
+  char reason[CONDUCTOR_TEXT_MAX]; /* why unreachable ("" otherwise) */
+  char repository[CONDUCTOR_ADMIN_NAME_MAX]; /* what the node hosts */
+  uint64_t latency_ns;  /* of the last answered check */
+  uint64_t last_check_ns; /* Unix ns (0: none yet) */
+  uint64_t checks, failures, bytes_sent;
+} rtr_repo_info;
+int rtr_repo_status(const rtr *r, int idx, rtr_repo_info *out);
+int rtr_n_conductors(const rtr *r);
+
 /* Closes the handles (on the next loop turn); then rtr_del. */
 void rtr_stop(rtr *r);
 void rtr_del(rtr *r);

@@ -150,6 +150,9 @@ struct dconn {
   int dirty;           /* connection row needs writing */
   int poll_events;
   int kill_sendbuf;    /* administration relay overran the send buffer */
+  int repo_dirty;      /* a repository check to write (repo_status) */
+  conductor_admin *repo; /* the router's last REPO_STATUS probe, or NULL */
+  uint64_t repo_rx_ns, repo_probes;
   uint16_t version;    /* IPC version chosen in HELLO_ACK */
   char router[CONDUCTOR_NAME_MAX];
   char node[CONDUCTOR_NAME_MAX];
@@ -214,6 +217,7 @@ struct cnd {
   size_t nrows, caprows;
   uint64_t own_seq; /* sequence of this node's own alarm events */
   unsigned n_kill;  /* connections flagged kill_sendbuf */
+  int repo_dirty;   /* some connection has a repository check to write */
   cnd_stats stats;
   int stopping;
   int flush_rows; /* set by the tick: write connection rows now */
@@ -541,6 +545,7 @@ static void queue_row(cnd *d, const dconn *c, const char *state, int raise) {
 
 static void dconn_unref(dconn *c) {
   if (--c->refs == 0) {
+    free(c->repo);
     free(c);
   }
 }
@@ -702,6 +707,92 @@ static void refused_frame(dconn *c, const char *why) {
   }
 }
 
+/* A router's repository check (docs/libconductor.md 2.8): its last result
+ * is kept for the repo_status table, and the probe answered with what
+ * this node hosts. */
+static int repo_probe(cnd *d, dconn *c, const uint8_t *frame, size_t len) {
+  conductor_admin m, a;
+  uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+  conductor_ssize n;
+  int rv = conductor_admin_decode(&m, frame, len);
+  if (rv != 0) {
+    return rv;
+  }
+  if (c->repo == NULL && (c->repo = malloc(sizeof *c->repo)) == NULL) {
+    return CONDUCTOR_ERR_NOMEM;
+  }
+  *c->repo = m;
+  c->repo->data = NULL;
+  c->repo->datalen = 0;
+  c->repo_rx_ns = cglue_unix_ns();
+  c->repo_probes++;
+  c->repo_dirty = 1;
+  d->repo_dirty = 1;
+  memset(&a, 0, sizeof a);
+  a.type = CONDUCTOR_MSG_REPO_STATUS;
+  a.stream = m.stream;
+  a.mtime_ns = c->repo_rx_ns;
+  if (d->o.repository) {
+    snprintf(a.name, sizeof a.name, "%s", d->o.repository);
+  } else {
+    snprintf(a.name, sizeof a.name, "none");
+    a.error_code = (uint16_t)-CONDUCTOR_ERR_NOT_FOUND;
+    snprintf(a.text, sizeof a.text,
+             "conductor node %s hosts no software repository", d->node_name);
+  }
+  n = conductor_admin_encode(buf, sizeof buf, &a);
+  if (n > 0 && c->sc) {
+    conductor_sconn_send(c->sc, buf, (size_t)n);
+  }
+  return 0;
+}
+
+/* Writes the repository checks that changed (each tick, one transaction). */
+static void repo_write(cnd *d) {
+  sqlite3 *db = conductor_store_db(d->store);
+  sqlite3_stmt *st = NULL;
+  dconn *c;
+  if (!d->repo_dirty) {
+    return;
+  }
+  d->repo_dirty = 0;
+  if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+    return;
+  }
+  if (sqlite3_prepare_v2(db,
+                         "INSERT OR REPLACE INTO repo_status(router, node, "
+                         "conductor_node, source, status, reason, latency_ns, "
+                         "checked_ns, probe_ns, probes) VALUES "
+                         "(?,?,?,?,?,?,?,?,?,?)",
+                         -1, &st, NULL) == SQLITE_OK) {
+    for (c = d->conns; c; c = c->next) {
+      const conductor_admin *m = c->repo;
+      const char *status;
+      if (!c->repo_dirty || m == NULL || !c->hello_done) {
+        continue;
+      }
+      c->repo_dirty = 0;
+      status = m->error_code ? "unreachable"
+               : m->mtime_ns ? "reachable" : "pending";
+      sqlite3_reset(st);
+      sqlite3_bind_text(st, 1, c->router, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 2, c->node, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 3, d->node_name, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 4, m->name, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 6, m->error_code ? m->text : "", -1,
+                        SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 7, (sqlite3_int64)m->length);
+      sqlite3_bind_int64(st, 8, (sqlite3_int64)m->mtime_ns);
+      sqlite3_bind_int64(st, 9, (sqlite3_int64)c->repo_rx_ns);
+      sqlite3_bind_int64(st, 10, (sqlite3_int64)c->repo_probes);
+      sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
 static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
                      void *ud) {
   cnd *d = ud;
@@ -727,7 +818,11 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
       send_error(c, CONDUCTOR_ERR_UNEXPECTED, ftype, t);
       return;
     }
-    rv = d->adm ? cadm_on_router_frame(d->adm, c, frame, len) : 0;
+    if (ftype == CONDUCTOR_MSG_REPO_STATUS) {
+      rv = repo_probe(d, c, frame, len);
+    } else {
+      rv = d->adm ? cadm_on_router_frame(d->adm, c, frame, len) : 0;
+    }
     if (rv != 0) {
       snprintf(t, sizeof t, "%s (type %u)", conductor_strerror(rv),
                (unsigned)ftype);
@@ -1394,6 +1489,7 @@ static void on_tick(uv_timer_t *h) {
   rlog_flush(d, &d->rl_grace, now, "login timeouts");
   rlog_flush(d, &d->rl_sendbuf, now, "send-buffer closes");
   check_enrolment(d);
+  repo_write(d);
   if (d->keys) {
     ckm_tick(d->keys);
   }
@@ -1688,6 +1784,35 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
     snprintf(err, errcap, "database %s: %s", o->db_path,
              sqlite3_errmsg(conductor_store_db(d->store)));
     return CONDUCTOR_ERR_DB;
+  }
+  /* Repository checks of the routers (docs/libconductor.md 2.8) and what
+   * this node hosts, for svr-conductor show software repository. */
+  if (sqlite3_exec(conductor_store_db(d->store),
+                   "CREATE TABLE IF NOT EXISTS repo_status(router TEXT NOT "
+                   "NULL, node TEXT NOT NULL, conductor_node TEXT NOT NULL, "
+                   "source TEXT NOT NULL, status TEXT NOT NULL, reason TEXT "
+                   "NOT NULL, latency_ns INTEGER NOT NULL, checked_ns INTEGER "
+                   "NOT NULL, probe_ns INTEGER NOT NULL, probes INTEGER NOT "
+                   "NULL, PRIMARY KEY(router, node, conductor_node)) WITHOUT "
+                   "ROWID;"
+                   "CREATE TABLE IF NOT EXISTS repo_hosted(conductor_node "
+                   "TEXT PRIMARY KEY, repository TEXT NOT NULL) WITHOUT ROWID",
+                   NULL, NULL, NULL) != SQLITE_OK) {
+    snprintf(err, errcap, "database %s: %s", o->db_path,
+             sqlite3_errmsg(conductor_store_db(d->store)));
+    return CONDUCTOR_ERR_DB;
+  }
+  {
+    sqlite3_stmt *hs = NULL;
+    if (sqlite3_prepare_v2(conductor_store_db(d->store),
+                           "INSERT OR REPLACE INTO repo_hosted VALUES (?, ?)",
+                           -1, &hs, NULL) == SQLITE_OK) {
+      sqlite3_bind_text(hs, 1, d->node_name, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(hs, 2, o->repository ? o->repository : "", -1,
+                        SQLITE_TRANSIENT);
+      sqlite3_step(hs);
+      sqlite3_finalize(hs);
+    }
   }
   rv = ckm_new(&d->keys, d->store, d->node_name, d->o.rekey_interval_ns,
                key_send, d->o.log, d->o.log_data, NULL, NULL);

@@ -72,6 +72,14 @@ typedef struct rlink {
   char peer_node[CONDUCTOR_NAME_MAX];
   ent_report ent[16];
   size_t nent;
+  /* repository checks (docs/libconductor.md 2.8) */
+  uint32_t repo_seq;       /* stream of the probe in flight */
+  uint64_t repo_sent;      /* monotonic ns it was sent (0: none) */
+  uint64_t repo_next;      /* monotonic ns the next is due */
+  int repo_state;          /* 0 pending, 1 reachable, 2 unreachable */
+  char repo_reason[CONDUCTOR_TEXT_MAX];
+  char repo_name[CONDUCTOR_ADMIN_NAME_MAX];
+  uint64_t repo_latency, repo_checked, repo_checks, repo_failures, repo_bytes;
 } rlink;
 
 /* Dynamic peer update: this router's learned waypoint address per
@@ -106,6 +114,9 @@ struct rtr {
   char key_path[1024], known_hosts[1024], state_dir[1024];
   int stopping;
   radmin *admin; /* log retriever and shell (IPC version 6) */
+  char repo_source[32]; /* "" = repository checks off */
+  uv_timer_t repo_timer;
+  int repo_timer_on;
 };
 
 static void rlog(rtr *r, int level, const char *fmt, ...)
@@ -369,6 +380,7 @@ static void link_fail(rlink *l, int rv, const char *why) {
   if (r->admin) {
     radmin_link_down(r->admin, l->idx);
   }
+  l->repo_sent = 0; /* the next tick reports the link down */
   if (r->o.on_link_fail) {
     r->o.on_link_fail(l->idx, rv, l->last_err, r->o.log_data);
   }
@@ -453,12 +465,131 @@ static void link_pump(rlink *l) {
   }
 }
 
+/* ---- repository checks (docs/libconductor.md 2.8) ---------------------- */
+
+static const char *const repo_states[] = {"pending", "reachable",
+                                          "unreachable"};
+
+static void repo_result(rlink *l, int state, const char *reason) {
+  rtr *r = l->r;
+  int changed = state != l->repo_state ||
+                (state == 2 && strcmp(reason, l->repo_reason) != 0);
+  l->repo_state = state;
+  snprintf(l->repo_reason, sizeof l->repo_reason, "%s", reason);
+  l->repo_checked = cglue_unix_ns();
+  l->repo_checks++;
+  if (state == 2) {
+    l->repo_failures++;
+  }
+  if (changed) {
+    rlog(r, state == 2 ? 1 : 2,
+         "software repository (%s) via conductor node %s: %s%s%s",
+         r->repo_source, l->peer_node[0] ? l->peer_node : l->host,
+         repo_states[state], state == 2 ? ": " : "", reason);
+  }
+}
+
+static void repo_answer(rlink *l, const uint8_t *f, size_t len) {
+  conductor_admin m;
+  char t[2 * CONDUCTOR_TEXT_MAX];
+  if (l->r->repo_source[0] == '\0' ||
+      conductor_admin_decode(&m, f, len) != 0 || l->repo_sent == 0 ||
+      m.stream != l->repo_seq) {
+    return; /* not ours, or late: the timeout counted it */
+  }
+  l->repo_latency = uv_hrtime() - l->repo_sent;
+  l->repo_sent = 0;
+  snprintf(l->repo_name, sizeof l->repo_name, "%s", m.name);
+  cglue_escape(t, sizeof t, m.text);
+  repo_result(l, m.error_code ? 2 : 1, m.error_code ? t : "");
+}
+
+static int admin_send(int idx, const conductor_admin *m, void *ud);
+
+static void on_repo_timer(uv_timer_t *h) {
+  rtr *r = h->data;
+  uint64_t now = uv_hrtime();
+  int i;
+  for (i = 0; i < r->nlinks; i++) {
+    rlink *l = &r->links[i];
+    if (l->repo_sent && now - l->repo_sent >= r->o.repo_timeout_ns) {
+      char why[96];
+      l->repo_sent = 0;
+      snprintf(why, sizeof why, "no answer within %.1f s",
+               (double)r->o.repo_timeout_ns / 1e9);
+      repo_result(l, 2, why);
+    }
+    if (now < l->repo_next || l->repo_sent) {
+      continue;
+    }
+    l->repo_next = now + r->o.repo_interval_ns;
+    if (l->state != L_UP) {
+      repo_result(l, 2, "conductor node not connected");
+    } else if (l->ipc_version < CONDUCTOR_VERSION_ADMIN) {
+      repo_result(l, 2, "conductor node speaks IPC below version 6");
+    } else {
+      conductor_admin m;
+      uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+      memset(&m, 0, sizeof m);
+      m.type = CONDUCTOR_MSG_REPO_STATUS;
+      if (++l->repo_seq == 0) {
+        l->repo_seq = 1;
+      }
+      m.stream = l->repo_seq;
+      snprintf(m.name, sizeof m.name, "%s", r->repo_source);
+      /* the probe reports the previous result to the conductor node */
+      m.error_code = l->repo_state == 2 ? (uint16_t)-CONDUCTOR_ERR_CLOSED : 0;
+      snprintf(m.text, sizeof m.text, "%s",
+               l->repo_state == 2 ? l->repo_reason
+                                  : repo_states[l->repo_state]);
+      m.mtime_ns = l->repo_checked;
+      m.length = l->repo_latency;
+      l->repo_bytes += (uint64_t)conductor_admin_encode(buf, sizeof buf, &m);
+      l->repo_sent = now;
+      if (admin_send(i, &m, r) != 0) {
+        l->repo_sent = 0;
+      }
+    }
+  }
+}
+
+int rtr_n_conductors(const rtr *r) { return r->nlinks; }
+
+int rtr_repo_status(const rtr *r, int idx, rtr_repo_info *out) {
+  const rlink *l;
+  if (r->repo_source[0] == '\0' || idx < 0 || idx >= r->nlinks) {
+    return -1;
+  }
+  l = &r->links[idx];
+  memset(out, 0, sizeof *out);
+  out->source = r->repo_source;
+  if (l->peer_node[0]) {
+    snprintf(out->conductor, sizeof out->conductor, "%s", l->peer_node);
+  } else {
+    snprintf(out->conductor, sizeof out->conductor, "%s:%u", l->host,
+             (unsigned)l->port);
+  }
+  out->status = repo_states[l->repo_state];
+  snprintf(out->reason, sizeof out->reason, "%s", l->repo_reason);
+  snprintf(out->repository, sizeof out->repository, "%s", l->repo_name);
+  out->latency_ns = l->repo_latency;
+  out->last_check_ns = l->repo_checked;
+  out->checks = l->repo_checks;
+  out->failures = l->repo_failures;
+  out->bytes_sent = l->repo_bytes;
+  return 0;
+}
+
 static void handle_frame(rlink *l, const uint8_t *f, size_t len) {
   rtr *r = l->r;
   conductor_msg m;
   int rv;
   size_t i;
   if (conductor_admin_type((uint16_t)((f[4] << 8) | f[5]))) {
+    if ((uint16_t)((f[4] << 8) | f[5]) == CONDUCTOR_MSG_REPO_STATUS) {
+      repo_answer(l, f, len);
+      return;
+    }
     if (l->state == L_UP && l->ipc_version >= CONDUCTOR_VERSION_ADMIN &&
         r->admin) {
       radmin_on_frame(r->admin, l->idx, l->peer_node, f, len);
@@ -483,6 +614,7 @@ static void handle_frame(rlink *l, const uint8_t *f, size_t len) {
     if (l->state == L_HELLO) {
       l->state = L_UP;
       l->attempt = 0;
+      l->repo_next = 0; /* a repository check at once */
       snprintf(l->peer_node, sizeof l->peer_node, "%s", m.node);
       l->ipc_version = m.version;
       for (i = 0; i < r->naddrs; i++) {
@@ -1080,6 +1212,37 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
            (unsigned long long)o->test_log_drop_after);
     }
   }
+  if (o->repo_source && strcmp(o->repo_source, "internet-only") != 0) {
+    if (strcmp(o->repo_source, "conductor-only") != 0 &&
+        strcmp(o->repo_source, "prefer-conductor") != 0) {
+      snprintf(err, errcap, "software repository source \"%s\": expected "
+               "conductor-only, prefer-conductor or internet-only",
+               o->repo_source);
+      return CONDUCTOR_ERR_INVALID_ARGUMENT;
+    }
+    snprintf(r->repo_source, sizeof r->repo_source, "%s", o->repo_source);
+    if (r->o.repo_interval_ns == 0) {
+      r->o.repo_interval_ns = 20 * CONDUCTOR_SECONDS;
+    }
+    if (r->o.repo_timeout_ns == 0) {
+      r->o.repo_timeout_ns = 5 * CONDUCTOR_SECONDS;
+    }
+    uv_timer_init(loop, &r->repo_timer);
+    r->repo_timer.data = r;
+    r->repo_timer_on = 1;
+    {
+      uint64_t tick = r->o.repo_interval_ns < CONDUCTOR_SECONDS
+                          ? r->o.repo_interval_ns
+                          : CONDUCTOR_SECONDS;
+      uint64_t ms = tick / 1000000 ? tick / 1000000 : 1;
+      uv_timer_start(&r->repo_timer, on_repo_timer, ms, ms);
+    }
+    rlog(r, 2, "software repository checks (%s): every %.1f s, answer "
+         "within %.1f s", r->repo_source,
+         (double)r->o.repo_interval_ns / 1e9,
+         (double)r->o.repo_timeout_ns / 1e9);
+  }
+  r->o.repo_source = NULL;
   r->o.log_dir = NULL; /* copied by radmin */
   r->o.shell = NULL;
   conductor_meter_init(&r->meter, r->o.ent_sample_ns, r->o.ent_report_ns,
@@ -1229,6 +1392,9 @@ void rtr_stop(rtr *r) {
     uv_close((uv_handle_t *)&r->links[i].timer, NULL);
   }
   uv_close((uv_handle_t *)&r->ent_timer, NULL);
+  if (r->repo_timer_on) {
+    uv_close((uv_handle_t *)&r->repo_timer, NULL);
+  }
 }
 
 void rtr_del(rtr *r) {

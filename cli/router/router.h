@@ -152,6 +152,7 @@ void rt_alarm_pmtu(rt *r, rt_path *p, int unresolvable);
 void rt_alarm_retire(rt *r, rt_path *p);            /* adjacency removed */
 /* `show alarms [json]`: the active ones and the conductor link. */
 void rt_alarm_show(rt *r, rf_buf *b, int json);
+void rt_repo_show(rt *r, rf_buf *b, int json);
 /* Any alarm (category "peer", "platform"...): raised once until cleared. */
 void rt_alarm_raise(rt *r, rt_alarm *a, uint8_t sev, const char *category,
                     const char *source, const char *message);

@@ -66,6 +66,9 @@ int rt_alarm_init(rt *r, char *err, size_t errlen) {
   o.key_data = r;
   o.on_peer_address = rt_dpu_on_peer;
   o.peer_address_data = r;
+  o.log_dir = c->conductor_log_dir[0] ? c->conductor_log_dir : NULL;
+  o.no_remote_login = c->remote_login_disabled;
+  o.repo_source = c->software_repository[0] ? c->software_repository : NULL;
   if (rtr_new(&r->cnd, r->loop, &o, err, errlen) != 0) {
     r->cnd = NULL;
     return -1;
@@ -265,6 +268,58 @@ static size_t collect(const rt *r, const rt_alarm **out, size_t max) {
     out[j] = a;
   }
   return n;
+}
+
+/* show software repository (docs/libconductor.md 2.8): this router's
+ * checks of the conductor-hosted repository, one row per conductor node. */
+void rt_repo_show(rt *r, rf_buf *b, int json) {
+  const rc_config *c = r->cfg;
+  int i, n = r->cnd ? rtr_n_conductors(r->cnd) : 0, rows = 0;
+  const char *src = c->software_repository[0] ? c->software_repository
+                                              : "internet-only";
+  if (json) {
+    rf_printf(b, "{\"source\":");
+    rf_json_str(b, src);
+    rf_printf(b, ",\"conductors\":[");
+  } else {
+    rf_printf(b, "Software repository source: %s%s\n", src,
+              r->cnd && strcmp(src, "internet-only") != 0
+                  ? ""
+                  : " (no conductor-hosted repository checks)");
+  }
+  for (i = 0; i < n; i++) {
+    rtr_repo_info ri;
+    if (rtr_repo_status(r->cnd, i, &ri) != 0) {
+      continue;
+    }
+    if (json) {
+      rf_printf(b, "%s{\"conductor\":", rows ? "," : "");
+      rf_json_str(b, ri.conductor);
+      rf_printf(b, ",\"status\":\"%s\",\"reason\":", ri.status);
+      rf_json_str(b, ri.reason);
+      rf_printf(b, ",\"repository\":");
+      rf_json_str(b, ri.repository);
+      rf_printf(b, ",\"latency_ns\":%llu,\"last_check_ns\":%llu,"
+                "\"checks\":%llu,\"failures\":%llu,\"bytes_sent\":%llu}",
+                (unsigned long long)ri.latency_ns,
+                (unsigned long long)ri.last_check_ns,
+                (unsigned long long)ri.checks,
+                (unsigned long long)ri.failures,
+                (unsigned long long)ri.bytes_sent);
+    } else {
+      if (rows == 0) {
+        rf_printf(b, "%-16s %-12s %-11s %7s %7s  %s\n", "Conductor", "Status",
+                  "Latency(ms)", "Checks", "Failed", "Repository / Reason");
+      }
+      rf_printf(b, "%-16s %-12s %11.3f %7llu %7llu  %s\n", ri.conductor,
+                ri.status, (double)ri.latency_ns / 1e6,
+                (unsigned long long)ri.checks,
+                (unsigned long long)ri.failures,
+                ri.reason[0] ? ri.reason : ri.repository);
+    }
+    rows++;
+  }
+  rf_printf(b, json ? "]}\n" : "");
 }
 
 void rt_alarm_show(rt *r, rf_buf *b, int json) {

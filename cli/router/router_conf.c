@@ -412,6 +412,9 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
 #define K_DYNADDR 0x8000u
 #define K_FWDINPUT 0x10000u
 #define K_BUSYPOLL 0x20000u
+#define K_CLOGDIR 0x40000u
+#define K_RLOGIN 0x80000u
+#define K_SWREPO 0x100000u
 /* rc_adjacency.fwd_set */
 #define F_CIPHER 0x1u
 #define F_KEY 0x2u
@@ -504,6 +507,34 @@ static void key_global(parser *p, const char *key, const char *val) {
       return;
     }
     snprintf(dst, RC_FILE_MAX, "%s", val);
+  } else if (strcmp(key, "conductor-log-dir") == 0) {
+    if (!once(p, K_CLOGDIR, key)) return;
+    if (strlen(val) >= RC_FILE_MAX || val[0] != '/') {
+      perr(p, p->line, "%s: expected an absolute path shorter than %d bytes",
+           key, RC_FILE_MAX);
+      return;
+    }
+    snprintf(c->conductor_log_dir, RC_FILE_MAX, "%s", val);
+  } else if (strcmp(key, "remote-login") == 0) {
+    if (!once(p, K_RLOGIN, key)) return;
+    if (strcmp(val, "enabled") == 0) {
+      c->remote_login_disabled = 0;
+    } else if (strcmp(val, "disabled") == 0) {
+      c->remote_login_disabled = 1;
+    } else {
+      perr(p, p->line, "remote-login: expected enabled or disabled, got '%s'",
+           val);
+    }
+  } else if (strcmp(key, "software-repository") == 0) {
+    if (!once(p, K_SWREPO, key)) return;
+    if (strcmp(val, "conductor-only") != 0 &&
+        strcmp(val, "prefer-conductor") != 0 &&
+        strcmp(val, "internet-only") != 0) {
+      perr(p, p->line, "software-repository: expected conductor-only, "
+           "prefer-conductor or internet-only, got '%s'", val);
+      return;
+    }
+    snprintf(c->software_repository, sizeof c->software_repository, "%s", val);
   } else if (strcmp(key, "forwarding") == 0) {
     if (!once(p, K_FWD, key)) return;
     if (strcmp(val, "enabled") == 0) {

@@ -148,6 +148,13 @@ typedef struct rc_config {
   char conductor_key[RC_FILE_MAX];         /* router private key */
   char conductor_known_hosts[RC_FILE_MAX]; /* pinned conductor host keys */
   char conductor_state_dir[RC_FILE_MAX];   /* alarm journal; "" = memory */
+  /* Administration over the conductor link (docs/libconductor.md 2.7,
+   * 2.8): the log retriever's directory ("" = none), remote login (shell
+   * connect) disabled, the software repository source ("" or
+   * internet-only: no checks). */
+  char conductor_log_dir[RC_FILE_MAX];
+  int remote_login_disabled;
+  char software_repository[32];
   rc_bfd bfd; /* router-level defaults */
   rc_interface interfaces[RC_MAX_INTERFACES];
   size_t n_interfaces;

@@ -10,6 +10,7 @@
  *   show sessions [json]
  *   show stats [json]
  *   show security key-status [json]
+ *   show software repository [json]
  *   key add PEER ID HEX      install a data-plane key on every path to PEER
  *   key activate PEER ID     send with it (the previous one overlaps)
  * the daemon answers "ok\n" followed by the output, or "error: TEXT\n",
@@ -119,6 +120,12 @@ static void answer(ctl_conn *c) {
              (n == 3 || strcmp(words[3], "json") == 0)) {
     rf_printf(&c->out, "ok\n");
     rt_keys_show(c->r, &c->out, n == 4);
+  } else if (n >= 3 && n <= 4 && strcmp(words[0], "show") == 0 &&
+             strcmp(words[1], "software") == 0 &&
+             strcmp(words[2], "repository") == 0 &&
+             (n == 3 || strcmp(words[3], "json") == 0)) {
+    rf_printf(&c->out, "ok\n");
+    rt_repo_show(c->r, &c->out, n == 4);
   } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
              strcmp(words[1], "sessions") == 0 && i == n && !detail) {
     rf_printf(&c->out, "ok\n");
@@ -131,7 +138,8 @@ static void answer(ctl_conn *c) {
     rf_printf(&c->out, "error: unknown command (expected: show peers "
                        "[detail] [json], show udp-transform [json], show "
                        "alarms [json], show sessions [json], show stats "
-                       "[json] or show security key-status [json])\n");
+                       "[json], show security key-status [json] or show "
+                       "software repository [json])\n");
   }
   if (c->out.failed || c->out.p == NULL) {
     uv_close((uv_handle_t *)&c->pipe, conn_closed);

@@ -23,6 +23,7 @@ static const char usage_text[] =
 "       svr-router [-c FILE | -s SOCKET] show sessions [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show stats [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show security key-status [--json]\n"
+"       svr-router [-c FILE | -s SOCKET] show software repository [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] key add PEER ID < HEXKEY\n"
 "       svr-router [-c FILE | -s SOCKET] key activate PEER ID\n"
 "\n"
@@ -66,6 +67,11 @@ static const char usage_text[] =
 "                      keys from the conductor: key manager state, rekey\n"
 "                      index, last and next rekey, key change count and\n"
 "                      errors, per peer the installed and active index\n"
+"  show software repository\n"
+"                      checks of the conductor-hosted software repository\n"
+"                      (software-repository conductor-only or\n"
+"                      prefer-conductor): status, latency, checks per\n"
+"                      conductor node\n"
 "  key add PEER ID     install data-plane key ID (hex, 16..64 bytes, read\n"
 "                      from standard input, never from the command line)\n"
 "                      on every path to router PEER; packets with it are\n"
@@ -195,6 +201,11 @@ int main(int argc, char **argv) {
       what = "security key-status";
       ut = 1;
       first = optind + 3;
+    } else if (strcmp(what, "software") == 0 && optind + 2 < argc &&
+               strcmp(argv[optind + 2], "repository") == 0) {
+      what = "software repository";
+      ut = 1;
+      first = optind + 3;
     } else if (strcmp(what, "udp-transform") == 0 || strcmp(what, "sessions") == 0 ||
         strcmp(what, "stats") == 0) {
       ut = 1;
@@ -204,7 +215,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "svr-router: usage: show peers [detail] [--json] | "
                       "show udp-transform [--json] | show alarms [--json] | "
                       "show sessions [--json] | show stats [--json] | "
-                      "show security key-status [--json]\n");
+                      "show security key-status [--json] | "
+                      "show software repository [--json]\n");
       return RT_EXIT_USAGE;
     }
     for (i = first; i < argc; i++) {
