@@ -5,6 +5,9 @@
 # key (enrolled on the conductor) and pins the conductor's host key; it raises
 # an alarm, which the conductor stores in SQLite and acknowledges; then one
 # router node is stopped and the conductor raises "No connectivity" for it.
+# Before that, an administrator lists router-a's log files and downloads
+# one through router-a's own connection (svr-conductor logs, checked by
+# SHA-256).
 #
 #   as root:   the conductor in its own network namespace, the router nodes
 #              in another, joined by a veth link (10.78.0.0/24)
@@ -66,8 +69,13 @@ for r in router-a router-b; do
   "$RN" keygen "$tmp/$r.key" >/dev/null
   "$C" --dir "$tmp/cnd1" enroll "$r" "$tmp/$r.key.pub"
 done
+"$C" keygen "$tmp/admin.key" >/dev/null
+echo "$(cut -d' ' -f1,2 "$tmp/admin.key.pub") demo-admin" >"$tmp/admins"
+mkdir -p "$tmp/router-a.logs"
+head -c 5000000 /dev/urandom | base64 >"$tmp/router-a.logs/router.log"
 "${runC[@]}" "$C" --dir "$tmp/cnd1" run --listen "$caddr" --port "$port" \
-  --node cnd1 --keepalive-interval 1 --keepalive-max 3 -v >"$tmp/cnd1.log" 2>&1 &
+  --node cnd1 --keepalive-interval 1 --keepalive-max 3 \
+  --admin-keys "$tmp/admins" -v >"$tmp/cnd1.log" 2>&1 &
 pids+=($!)
 wait_for 10 "grep -q 'listening port=' '$tmp/cnd1.log'" || {
   echo "conductor did not start:"; cat "$tmp/cnd1.log"; exit 1; }
@@ -81,7 +89,7 @@ for r in router-a router-b; do
     --known-hosts "$tmp/known_hosts" --conductor "$caddr:$port" \
     --state-dir "$tmp/$r.state" --keepalive-interval 1 --bandwidth-bps 11940000 \
     --entitlement-report-s 6 --raise "info:system:$r node1 started (demo alarm)" \
-    -v >"$tmp/$r.log" 2>&1 &
+    --log-dir "$tmp/$r.logs" -v >"$tmp/$r.log" 2>&1 &
   rpid[$r]=$!
   pids+=($!)
 done
@@ -95,6 +103,15 @@ echo "== svr-conductor show assets"
 echo
 echo "== svr-conductor show alarms (stored in SQLite before each was acknowledged)"
 "$C" --dir "$tmp/cnd1" show alarms
+
+echo
+adm=(--conductor "$caddr:$port" --key "$tmp/admin.key" --known-hosts "$tmp/known_hosts")
+echo "== svr-conductor logs --router router-a (through router-a's own connection)"
+"${runC[@]}" "$C" logs --router router-a "${adm[@]}"
+echo "== svr-conductor logs --router router-a --get router.log"
+"${runC[@]}" "$C" logs --router router-a --get router.log -o "$tmp/router-a.router.log" "${adm[@]}"
+cmp -s "$tmp/router-a.logs/router.log" "$tmp/router-a.router.log" || {
+  echo "downloaded log differs"; exit 1; }
 
 echo
 echo "== stopping router-b's node (kill -9): the conductor notices the silence"
