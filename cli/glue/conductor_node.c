@@ -146,6 +146,7 @@ struct dconn {
   int refs;            /* 1 while open + one per batch item */
   int hello_done;
   int authed;          /* the SSH key was accepted (counted in n_unauth before) */
+  dconn *unext, *uprev; /* the list of unauthenticated ones, while !authed */
   int replaced;        /* a newer connection of the same node took over */
   int dirty;           /* connection row needs writing */
   int poll_events;
@@ -206,6 +207,8 @@ struct cnd {
   unsigned n_unauth;       /* of which not yet authenticated */
   unsigned max_conns;      /* RLIMIT_NOFILE - fd_reserve */
   dconn **unauth;          /* scratch for admit(): max_unauth entries */
+  dconn *unauth_list;      /* the connections not yet authenticated, newest
+                            * first: admit() walks these, not every one */
   rlog rl_addr, rl_evict, rl_fds, rl_accept, rl_grace, rl_sendbuf;
   rlog rl_auth; /* refused authentication attempts: 20 lines per 10 s */
   uv_check_t check;
@@ -567,6 +570,25 @@ static void list_remove(cnd *d, dconn *c) {
   c->prev = c->next = NULL;
 }
 
+/* A connection leaves the unauthenticated count and list: its key was
+ * accepted, or it closed. */
+static void mark_authed(cnd *d, dconn *c) {
+  if (c->authed) {
+    return;
+  }
+  c->authed = 1;
+  d->n_unauth--;
+  if (c->uprev) {
+    c->uprev->unext = c->unext;
+  } else if (d->unauth_list == c) {
+    d->unauth_list = c->unext;
+  }
+  if (c->unext) {
+    c->unext->uprev = c->uprev;
+  }
+  c->uprev = c->unext = NULL;
+}
+
 /* Transport callback: the sconn is going away. */
 static void on_sconn_close(conductor_sconn *sc, int reason, void *ud) {
   cnd *d = ud;
@@ -585,10 +607,7 @@ static void on_sconn_close(conductor_sconn *sc, int reason, void *ud) {
   if (d->adm) {
     cadm_link_down(d->adm, c);
   }
-  if (!c->authed) {
-    c->authed = 1;
-    d->n_unauth--;
-  }
+  mark_authed(d, c);
   if (c->hello_done && d->keys) {
     ckm_link_down(d->keys, c);
   }
@@ -987,8 +1006,7 @@ static void on_frame(conductor_sconn *sc, const uint8_t *frame, size_t len,
 /* A connection leaves the unauthenticated count once its key is accepted. */
 static void note_auth(dconn *c) {
   if (!c->authed && c->sc && conductor_sconn_router(c->sc)[0] != '\0') {
-    c->authed = 1;
-    c->d->n_unauth--;
+    mark_authed(c->d, c);
   }
 }
 
@@ -1082,8 +1100,8 @@ static int admit(cnd *d, conductor_sconn *sc) {
     refuse_conn(d, sc, &d->rl_fds, &d->stats.conn_refused_fds, t);
     return 0;
   }
-  for (o = d->conns; o; o = o->next) {
-    if (o->sc == NULL || o->authed) {
+  for (o = d->unauth_list; o; o = o->unext) {
+    if (o->sc == NULL) {
       continue;
     }
     if (nun < d->o.max_unauth) {
@@ -1187,6 +1205,11 @@ static void on_listen(uv_poll_t *h, int status, int events) {
       d->conns->prev = c;
     }
     d->conns = c;
+    c->unext = d->unauth_list;
+    if (d->unauth_list) {
+      d->unauth_list->uprev = c;
+    }
+    d->unauth_list = c;
     c->poll_events = UV_READABLE;
     uv_poll_start(&c->poll, UV_READABLE, on_conn_poll);
     /* The client speaks first (its banner may already be here). */
