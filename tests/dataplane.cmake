@@ -4,7 +4,8 @@
 # namespaces (label netns); tests/lib/dataplane.sh builds the topology.
 if(TARGET svr-router)
   foreach(t basic:240 failover:180 mtu:180 rekey:180 alloc:180 firewall:240
-            ttl:120 entitlement:180 ttlpad:180 ipv6:180 io:180)
+            ttl:120 entitlement:180 ttlpad:180 ipv6:180 io:180
+            ownconn:180)
     string(REPLACE ":" ";" nt "${t}")
     list(GET nt 0 name)
     list(GET nt 1 secs)
@@ -20,7 +21,7 @@ if(TARGET svr-router)
   add_executable(dataplane_forge dataplane_forge.c)
   target_link_libraries(dataplane_forge PRIVATE svrfwd_static)
   svr_add_script_test(NAME dataplane_badinput LABEL netns
-                      SCRIPT dataplane_badinput.sh TIMEOUT 120)
+                      SCRIPT dataplane_badinput.sh TIMEOUT 240)
   # conductor-driven rekey into the data plane (issue 15)
   if(TARGET svr-conductor)
     svr_add_script_test(NAME conductor_rekey LABEL netns

@@ -414,8 +414,8 @@ int main(int argc, char **argv) {
   if (mark) {
     char script[4096];
     if (fwd_nft_install(&nft, tun.name, tap_name ? tap.name : NULL, wps, n_wps,
-                        port_lo, port_hi, mark, script, sizeof(script), err,
-                        sizeof(err)) != 0) {
+                        NULL, 0, port_lo, port_hi, mark, script,
+                        sizeof(script), err, sizeof(err)) != 0) {
       fprintf(stderr, "FAIL nft: %s\n", err);
       return 1;
     }

@@ -246,16 +246,18 @@ int fwd_tun_write(fwd_tun *t, const struct virtio_net_hdr *vh,
 
 /* ---- AF_PACKET receive ring ---------------------------------------------- */
 
-/* A classic BPF program under construction: jumps name labels, resolved
- * into the relative offsets of struct sock_filter at the end. */
-enum { L_ACCEPT = 0, L_REJECT, L_V4, L_V4OK, L_PORT4, L_V6, L_V6OK, L_PORT6,
-       L_NEXT0 };
-#define BPF_MAX_INSNS 256
+/* A classic BPF program under construction: jumps name labels (>= 0),
+ * the next instruction (-1) or a relative offset (REL(n): skip n), resolved
+ * into the offsets of struct sock_filter at the end. */
+enum { L_ACCEPT = 0, L_REJECT, L_V4, L_V4OK, L_V4SRC, L_PORT4, L_V6, L_V6OK,
+       L_V6SRC, L_PORT6, L_NEXT0 };
+#define BPF_MAX_INSNS 4096 /* BPF_MAXINSNS */
 #define BPF_MAX_LABELS (L_NEXT0 + 64)
+#define REL(n) (-2 - (n))
 
 typedef struct bpf_prog_b {
   struct sock_filter ins[BPF_MAX_INSNS];
-  int jt[BPF_MAX_INSNS], jf[BPF_MAX_INSNS]; /* label, -1 = next */
+  int jt[BPF_MAX_INSNS], jf[BPF_MAX_INSNS];
   int label_at[BPF_MAX_LABELS];
   unsigned n;
   int overflow;
@@ -282,32 +284,40 @@ static int bpf_resolve(bpf_prog_b *b) {
   }
   for (i = 0; i < b->n; i++) {
     int t[2] = {b->jt[i], b->jf[i]}, j;
-    uint8_t off[2] = {0, 0};
+    int ja = BPF_CLASS(b->ins[i].code) == BPF_JMP &&
+             BPF_OP(b->ins[i].code) == BPF_JA;
+    int off[2] = {0, 0};
     for (j = 0; j < 2; j++) {
-      int d;
-      if (t[j] < 0) {
+      if (t[j] == -1) {
         continue;
       }
-      d = b->label_at[t[j]] - (int)i - 1;
-      if (b->label_at[t[j]] < 0 || d < 0 || d > 255) {
+      if (t[j] < -1) {
+        off[j] = -2 - t[j];
+      } else if (b->label_at[t[j]] < 0) {
+        return -1;
+      } else {
+        off[j] = b->label_at[t[j]] - (int)i - 1;
+      }
+      /* a conditional jump reaches 255 ahead, BPF_JA anywhere ahead */
+      if (off[j] < 0 || (!ja && off[j] > 255)) {
         return -1;
       }
-      off[j] = (uint8_t)d;
     }
-    if (BPF_CLASS(b->ins[i].code) == BPF_JMP &&
-        BPF_OP(b->ins[i].code) == BPF_JA) {
-      b->ins[i].k = off[0];
+    if (ja) {
+      b->ins[i].k = (uint32_t)off[0];
     } else {
-      b->ins[i].jt = off[0];
-      b->ins[i].jf = off[1];
+      b->ins[i].jt = (uint8_t)off[0];
+      b->ins[i].jf = (uint8_t)off[1];
     }
   }
   return 0;
 }
 
-/* The filter of fwd_ring_open(): frames start at the Ethernet header. */
+/* The filter of fwd_ring_open(): frames start at the Ethernet header.  With
+ * |peers| NULL the source is not checked. */
 static int ring_filter(bpf_prog_b *b, const fwd_prefix *addrs, size_t n,
-                       uint16_t lo, uint16_t hi) {
+                       const fwd_prefix *peers, size_t np, uint16_t lo,
+                       uint16_t hi) {
   size_t i;
   int w, next = L_NEXT0;
   memset(b, 0, sizeof(*b));
@@ -327,6 +337,20 @@ static int ring_filter(bpf_prog_b *b, const fwd_prefix *addrs, size_t n,
   }
   bpf_op(b, BPF_JMP | BPF_JA, 0, L_REJECT, -1);
   bpf_label(b, L_V4OK);
+  if (peers) {
+    /* the source is one of the peers: each compare falls through to a
+     * long jump (peers may be many) or skips it */
+    bpf_op(b, BPF_LD | BPF_W | BPF_ABS, 14 + 12, -1, -1);
+    for (i = 0; i < np; i++) {
+      if (peers[i].family == 4) {
+        bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, svr_get_be32(peers[i].addr), -1,
+               REL(1));
+        bpf_op(b, BPF_JMP | BPF_JA, 0, L_V4SRC, -1);
+      }
+    }
+    bpf_op(b, BPF_JMP | BPF_JA, 0, L_REJECT, -1);
+  }
+  bpf_label(b, L_V4SRC);
   bpf_op(b, BPF_LD | BPF_H | BPF_ABS, 14 + 6, -1, -1);
   bpf_op(b, BPF_JMP | BPF_JSET | BPF_K, 0x3fff, L_ACCEPT, -1); /* fragment */
   bpf_op(b, BPF_LD | BPF_B | BPF_ABS, 14 + 9, -1, -1);
@@ -355,6 +379,24 @@ static int ring_filter(bpf_prog_b *b, const fwd_prefix *addrs, size_t n,
   }
   bpf_op(b, BPF_JMP | BPF_JA, 0, L_REJECT, -1);
   bpf_label(b, L_V6OK);
+  if (peers) {
+    /* per peer: four words compared, a mismatch skips the rest of its
+     * block, the last match falls through to a long jump */
+    for (i = 0; i < np; i++) {
+      if (peers[i].family != 6) {
+        continue;
+      }
+      for (w = 0; w < 4; w++) {
+        bpf_op(b, BPF_LD | BPF_W | BPF_ABS, (uint32_t)(14 + 8 + 4 * w), -1,
+               -1);
+        bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K,
+               svr_get_be32(peers[i].addr + 4 * w), -1, REL((3 - w) * 2 + 1));
+      }
+      bpf_op(b, BPF_JMP | BPF_JA, 0, L_V6SRC, -1);
+    }
+    bpf_op(b, BPF_JMP | BPF_JA, 0, L_REJECT, -1);
+  }
+  bpf_label(b, L_V6SRC);
   bpf_op(b, BPF_LD | BPF_B | BPF_ABS, 14 + 6, -1, -1);
   bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, 6, L_PORT6, -1);
   bpf_op(b, BPF_JMP | BPF_JEQ | BPF_K, 17, L_PORT6, L_REJECT);
@@ -369,13 +411,49 @@ static int ring_filter(bpf_prog_b *b, const fwd_prefix *addrs, size_t n,
   return bpf_resolve(b);
 }
 
+int fwd_ring_set_filter(fwd_ring *r, const fwd_prefix *addrs, size_t n_addrs,
+                        const fwd_prefix *peers, size_t n_peers,
+                        uint16_t port_lo, uint16_t port_hi, char *err,
+                        size_t errlen) {
+  struct sock_fprog fp;
+  bpf_prog_b *b = malloc(sizeof(*b));
+  int e;
+  if (b == NULL) {
+    return fail(err, errlen, ENOMEM, "packet ring on %s", r->dev);
+  }
+  r->any_source = 0;
+  if (ring_filter(b, addrs, n_addrs, peers, n_peers, port_lo, port_hi) !=
+      0) {
+    /* too many peers for one program: the source is checked by the
+     * caller (the nft rule checks it with a set either way) */
+    r->any_source = 1;
+    if (ring_filter(b, addrs, n_addrs, NULL, 0, port_lo, port_hi) != 0) {
+      free(b);
+      snprintf(err, errlen, "packet ring on %s: too many waypoint "
+                            "addresses for the BPF filter", r->dev);
+      errno = EINVAL;
+      return -1;
+    }
+  }
+  fp.len = (unsigned short)b->n;
+  fp.filter = b->ins;
+  /* attaching again replaces the running filter at once */
+  if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) != 0) {
+    e = errno;
+    free(b);
+    return fail(err, errlen, e, "packet ring on %s: SO_ATTACH_FILTER",
+                r->dev);
+  }
+  free(b);
+  return 0;
+}
+
 int fwd_ring_open(fwd_ring *r, const char *dev, const fwd_prefix *addrs,
-                  size_t n_addrs, uint16_t port_lo, uint16_t port_hi,
-                  char *err, size_t errlen) {
+                  size_t n_addrs, const fwd_prefix *peers, size_t n_peers,
+                  uint16_t port_lo, uint16_t port_hi, char *err,
+                  size_t errlen) {
   struct tpacket_req req;
   struct sockaddr_ll sll;
-  struct sock_fprog fp;
-  bpf_prog_b *b;
   int v = TPACKET_V2, one = 1, e;
   memset(r, 0, sizeof(*r));
   r->fd = -1;
@@ -389,33 +467,18 @@ int fwd_ring_open(fwd_ring *r, const char *dev, const fwd_prefix *addrs,
   if (r->ifindex == 0) {
     return fail(err, errlen, errno, "packet ring on %s", dev);
   }
-  b = malloc(sizeof(*b));
-  if (b == NULL) {
-    return fail(err, errlen, ENOMEM, "packet ring on %s", dev);
-  }
-  if (ring_filter(b, addrs, n_addrs, port_lo, port_hi) != 0) {
-    free(b);
-    snprintf(err, errlen, "packet ring on %s: too many waypoint addresses "
-                          "for the BPF filter", dev);
-    errno = EINVAL;
-    return -1;
-  }
   /* protocol 0: no frame arrives before the filter and the ring are set */
   r->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (r->fd < 0) {
-    e = errno;
-    free(b);
-    return fail(err, errlen, e, "AF_PACKET socket for %s", dev);
+    return fail(err, errlen, errno, "AF_PACKET socket for %s", dev);
   }
-  fp.len = (unsigned short)b->n;
-  fp.filter = b->ins;
-  if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) != 0) {
+  if (fwd_ring_set_filter(r, addrs, n_addrs, peers, n_peers, port_lo,
+                          port_hi, err, errlen) != 0) {
     e = errno;
-    free(b);
     fwd_ring_close(r);
-    return fail(err, errlen, e, "packet ring on %s: SO_ATTACH_FILTER", dev);
+    errno = e;
+    return -1;
   }
-  free(b);
   if (setsockopt(r->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) != 0 ||
       setsockopt(r->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) != 0 ||
       setsockopt(r->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
@@ -1175,10 +1238,48 @@ static const char *wp_text(char *buf, size_t len, const fwd_prefix *p) {
   return buf;
 }
 
+/* The elements of the peer sets: " a, b" for |family|, "" when none. */
+static int nft_peer_elems(nft_sb *b, const fwd_prefix *peers, size_t n,
+                          int family) {
+  char addr[64];
+  size_t i;
+  int rv = 0, first = 1;
+  for (i = 0; i < n; i++) {
+    fwd_prefix one = peers[i];
+    if (one.family != family) {
+      continue;
+    }
+    one.len = 0; /* a host address */
+    rv |= sb_printf(b, "%s %s", first ? "" : ",",
+                    wp_text(addr, sizeof(addr), &one));
+    first = 0;
+  }
+  return rv;
+}
+
+/* "add element" lines that fill the peer sets of |table|. */
+static int nft_peer_adds(nft_sb *b, const char *table,
+                         const fwd_prefix *peers, size_t n) {
+  int rv = 0, fam;
+  size_t i;
+  for (fam = 4; fam <= 6; fam += 2) {
+    int any = 0;
+    for (i = 0; i < n; i++) {
+      any |= peers[i].family == fam;
+    }
+    if (any) {
+      rv |= sb_printf(b, "add element netdev %s peers%d {", table, fam);
+      rv |= nft_peer_elems(b, peers, n, fam);
+      rv |= sb_printf(b, " }\n");
+    }
+  }
+  return rv;
+}
+
 static int nft_script(nft_sb *b, const char *table, const char *tun_name,
                       const char *tap_name, const fwd_nft_wp *wps,
-                      size_t n_wps, uint16_t port_lo, uint16_t port_hi,
-                      uint32_t mark) {
+                      size_t n_wps, const fwd_prefix *peers, size_t n_peers,
+                      uint16_t port_lo, uint16_t port_hi, uint32_t mark) {
   char ports[32], addr[64], verdict[48];
   size_t i, j;
   int rv = 0;
@@ -1216,7 +1317,12 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
   if (n_wps == 0) {
     return rv;
   }
-  rv |= sb_printf(b, "table netdev %s {\n", table);
+  /* waypoint packets are taken from peers only: anything else to our
+   * address and a port in the range (the replies to this host's own
+   * connections from ephemeral ports, which lie in it) is the kernel's */
+  rv |= sb_printf(b, "table netdev %s {\n"
+                     "  set peers4 { type ipv4_addr; }\n"
+                     "  set peers6 { type ipv6_addr; }\n", table);
   for (i = 0; i < n_wps; i++) {
     int first = 1;
     for (j = 0; j < i; j++) {
@@ -1240,9 +1346,16 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
        * fragments were), so only the reassembled datagram tells whether it
        * is a waypoint packet; the daemon reassembles them and writes what
        * is not one back to the kernel through the TUN device */
+      const char *ipf = wps[j].addr.family == 4 ? "ip" : "ip6";
+      char src[32];
+      if (peers) {
+        snprintf(src, sizeof(src), "%s saddr @peers%d ", ipf,
+                 wps[j].addr.family);
+      } else {
+        src[0] = '\0';
+      }
       rv |= sb_printf(b,
-                      "    %s daddr %s%s %s { tcp, udp }%s %s\n",
-                      wps[j].addr.family == 4 ? "ip" : "ip6",
+                      "    %s%s daddr %s%s %s { tcp, udp }%s %s\n", src, ipf,
                       wp_text(addr, sizeof(addr), &wps[j].addr),
                       wps[j].addr.family == 4 ? " ip frag-off & 0x3fff == 0"
                                               : "",
@@ -1251,18 +1364,23 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
                       ports, verdict);
       if (wps[j].addr.family == 4) {
         rv |= sb_printf(b,
-                        "    ip daddr %s ip frag-off & 0x3fff != 0 %s\n",
-                        wp_text(addr, sizeof(addr), &wps[j].addr), verdict);
+                        "    %sip daddr %s ip frag-off & 0x3fff != 0 %s\n",
+                        src, wp_text(addr, sizeof(addr), &wps[j].addr),
+                        verdict);
       }
     }
     rv |= sb_printf(b, "  }\n");
   }
   rv |= sb_printf(b, "}\n");
+  if (peers) {
+    rv |= nft_peer_adds(b, table, peers, n_peers);
+  }
   return rv;
 }
 
 int fwd_nft_install(fwd_nft *n, const char *tun_name, const char *tap_name,
-                    const fwd_nft_wp *wps, size_t n_wps, uint16_t port_lo,
+                    const fwd_nft_wp *wps, size_t n_wps,
+                    const fwd_prefix *peers, size_t n_peers, uint16_t port_lo,
                     uint16_t port_hi, uint32_t mark, char *script_out,
                     size_t script_len, char *err, size_t errlen) {
   static const char *const f[] = {"-f", "-", NULL};
@@ -1292,8 +1410,16 @@ int fwd_nft_install(fwd_nft *n, const char *tun_name, const char *tap_name,
   }
   nft_sweep_stale();
   snprintf(table, sizeof(table), "svr_fwd_%ld", (long)getpid());
-  if (nft_script(&b, table, tun_name, tap_name, wps, n_wps, port_lo, port_hi,
-                 mark) != 0) {
+  for (i = 0; peers && i < n_peers; i++) {
+    if (peers[i].family != 4 && peers[i].family != 6) {
+      snprintf(err, errlen, "nftables: peer %zu: address family %u", i,
+               peers[i].family);
+      errno = EINVAL;
+      return -1;
+    }
+  }
+  if (nft_script(&b, table, tun_name, tap_name, wps, n_wps, peers, n_peers,
+                 port_lo, port_hi, mark) != 0) {
     free(b.p);
     snprintf(err, errlen, "nftables: out of memory");
     errno = ENOMEM;
@@ -1316,6 +1442,49 @@ int fwd_nft_install(fwd_nft *n, const char *tun_name, const char *tap_name,
   free(b.p);
   snprintf(n->table, sizeof(n->table), "%s", table);
   n->installed = 1;
+  n->peer_sets = n_wps > 0 && peers != NULL;
+  return 0;
+}
+
+int fwd_nft_set_peers(fwd_nft *n, const fwd_prefix *peers, size_t n_peers,
+                      char *err, size_t errlen) {
+  static const char *const f[] = {"-f", "-", NULL};
+  nft_sb b = {NULL, 0, 0};
+  char out[1024];
+  size_t i;
+  int rv;
+  if (!n->installed || !n->peer_sets) {
+    return 0;
+  }
+  for (i = 0; i < n_peers; i++) {
+    if (peers[i].family != 4 && peers[i].family != 6) {
+      snprintf(err, errlen, "nftables: peer %zu: address family %u", i,
+               peers[i].family);
+      errno = EINVAL;
+      return -1;
+    }
+  }
+  /* one transaction: the sets never stand empty in between */
+  rv = sb_printf(&b, "flush set netdev %s peers4\nflush set netdev %s "
+                     "peers6\n", n->table, n->table);
+  rv |= nft_peer_adds(&b, n->table, peers, n_peers);
+  if (rv != 0) {
+    free(b.p);
+    snprintf(err, errlen, "nftables: out of memory");
+    errno = ENOMEM;
+    return -1;
+  }
+  if (run_nft(f, b.p, out, sizeof(out)) != 0) {
+    size_t l = strlen(out);
+    while (l > 0 && (out[l - 1] == '\n' || out[l - 1] == ' ')) {
+      out[--l] = '\0';
+    }
+    free(b.p);
+    snprintf(err, errlen, "nftables peer sets of %s: %s", n->table, out);
+    errno = EPERM;
+    return -1;
+  }
+  free(b.p);
   return 0;
 }
 

@@ -108,8 +108,15 @@ typedef struct fwd_prefix {
  * interface, with a virtio-net header before each frame (PACKET_VNET_HDR),
  * PACKET_IGNORE_OUTGOING, and a classic BPF filter (SO_ATTACH_FILTER) that
  * passes only what the nft netdev rule drops in ring mode (fwd_nft_install
- * with |tap_name| NULL): TCP and UDP to one of |addrs| with a destination
- * port in |port_lo|..|port_hi|, and every IPv4 fragment to one of |addrs|.
+ * with |tap_name| NULL): TCP and UDP from one of |peers| to one of |addrs|
+ * with a destination port in |port_lo|..|port_hi|, and every IPv4 fragment
+ * from one of |peers| to one of |addrs| (|peers| NULL: from anywhere).  The
+ * source matters: replies to this host's own connections come to the same
+ * address, from ephemeral ports inside the waypoint range (32768-60999 by
+ * default), and are the kernel's.  Up to about 2000 IPv4 or 450 IPv6 peers
+ * fit in one program (4096 instructions); with more, the filter passes any
+ * source and sets r->any_source: the caller then ignores frames from
+ * elsewhere, which the nft rule (a set) leaves to the kernel.
  * The socket is bound with ETH_P_ALL, so the kernel hands it the frame
  * before the netdev ingress hook drops it.  Frames are FWD_RING_FRAME bytes:
  * a frame that does not fit (a GSO super-packet) is cut in the ring and
@@ -133,11 +140,20 @@ typedef struct fwd_ring {
   uint64_t frames;    /* frames taken */
   uint64_t copies;    /* of them read whole from the socket queue */
   uint64_t cut;       /* cut with no copy queued: dropped */
+  int any_source;     /* the filter does not check the source (too many
+                       * peers for one program): the caller must */
 } fwd_ring;
 
 int fwd_ring_open(fwd_ring *r, const char *dev, const fwd_prefix *addrs,
-                  size_t n_addrs, uint16_t port_lo, uint16_t port_hi,
-                  char *err, size_t errlen);
+                  size_t n_addrs, const fwd_prefix *peers, size_t n_peers,
+                  uint16_t port_lo, uint16_t port_hi, char *err,
+                  size_t errlen);
+/* Replaces the ring's filter (peers added or removed: a SIGHUP reload, a
+ * dynamic peer update); the kernel swaps it at once. */
+int fwd_ring_set_filter(fwd_ring *r, const fwd_prefix *addrs, size_t n_addrs,
+                        const fwd_prefix *peers, size_t n_peers,
+                        uint16_t port_lo, uint16_t port_hi, char *err,
+                        size_t errlen);
 void fwd_ring_close(fwd_ring *r);
 
 /*
@@ -229,6 +245,7 @@ int fwd_sysctl(const char *path, const char *value, char *err, size_t errlen);
 
 typedef struct fwd_nft {
   int installed;
+  int peer_sets;     /* the netdev table has the sets peers4 / peers6 */
   char table[48];
 } fwd_nft;
 
@@ -243,8 +260,11 @@ typedef struct fwd_nft_wp {
  * dead routers: svr_fwd_<pid> of any family whose pid is gone), replacing
  * this process's own atomically when called again, and removes them again
  * in fwd_nft_remove():
- *   - table netdev svr_fwd_<pid>: an ingress chain per device of |wps| that
- *     sends TCP and UDP packets to that waypoint address with a destination
+ *   - table netdev svr_fwd_<pid>: named sets peers4 and peers6 holding
+ *     |peers| (the adjacencies' addresses; fwd_nft_set_peers() replaces
+ *     them), and an ingress chain per device of |wps| that sends TCP and
+ *     UDP packets from a peer (`ip saddr @peers4`; with |peers| NULL from
+ *     anywhere, and no sets) to that waypoint address with a destination
  *     port in |port_lo|..|port_hi| straight to the TAP device
  *     (`fwd to "<tap_name>"`; see fwd_tun_open for why a TAP): the kernel
  *     never routes, tracks or answers them (no RST, no ICMP port
@@ -270,9 +290,14 @@ typedef struct fwd_nft_wp {
  * script.  Returns 0 or -1 (err filled with nft's own message).
  */
 int fwd_nft_install(fwd_nft *n, const char *tun_name, const char *tap_name,
-                    const fwd_nft_wp *wps, size_t n_wps, uint16_t port_lo, uint16_t port_hi,
-                    uint32_t mark, char *script_out, size_t script_len,
-                    char *err, size_t errlen);
+                    const fwd_nft_wp *wps, size_t n_wps,
+                    const fwd_prefix *peers, size_t n_peers, uint16_t port_lo,
+                    uint16_t port_hi, uint32_t mark, char *script_out,
+                    size_t script_len, char *err, size_t errlen);
+/* Replaces the elements of the peer sets in one nft transaction (no-op
+ * when the table was installed without them).  0 or -1 (err filled). */
+int fwd_nft_set_peers(fwd_nft *n, const fwd_prefix *peers, size_t n_peers,
+                      char *err, size_t errlen);
 /* Deletes the table if installed (best effort, errors ignored). */
 void fwd_nft_remove(fwd_nft *n);
 

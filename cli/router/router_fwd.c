@@ -56,8 +56,6 @@
 #define FWD_RULE_PREF 1000       /* first FIB rule priority we use */
 #define FWD_MAX_RULES 512
 #define FWD_MAX_ROUTES (RC_MAX_SERVICES * RC_MAX_PREFIXES + 2)
-#define FWD_WP_LO 16385          /* waypoint ports (docs/libsvrfwd.md 5) */
-#define FWD_WP_HI 65533
 
 /* Drops and events of the glue itself (the core counts its own). */
 enum {
@@ -98,6 +96,15 @@ typedef struct rt_fwd {
   uv_poll_t ring_poll[RC_MAX_INTERFACES];
   size_t n_rings;
   int ring_mode;
+  int any_source;      /* a ring's filter passes every source: check it */
+  /* waypoint addresses (and their devices) and the peers' addresses
+   * (sorted): the ring filters and the nft rules take waypoint packets
+   * from these peers only; the peer set follows the paths */
+  fwd_nft_wp wps[RC_MAX_INTERFACES];
+  size_t n_wps;
+  fwd_prefix peers[RC_MAX_ADJACENCIES];
+  size_t n_peers;
+  uv_timer_t peers_timer;
   uint64_t ring_drops; /* PACKET_STATISTICS tp_drops, summed */
   /* waypoint TCP packets to peers: sendmmsg on raw IP sockets, built in
    * place in |txbuf| (packet i at tx_pkt[i]); tx_family 0 = none pending */
@@ -112,7 +119,7 @@ typedef struct rt_fwd {
   uint64_t tx_raw_refused;
   uint64_t busy_polls; /* loop turns that found work while busy polling */
   uv_timer_t timer, tick;
-  int handles; /* libuv handles initialised (16: ring polls) */
+  int handles; /* libuv handles initialised (16: ring polls, 32: peers) */
   uint8_t *in, *seg, *gro_buf, *reasm_buf;
   fwd_gro gro;
   /* outer UDP packets to one peer waypoint pair (wb), and restored UDP
@@ -318,7 +325,101 @@ static void close_rings(rt_fwd *f) {
   }
   f->n_rings = 0;
   f->ring_mode = 0;
+  f->any_source = 0;
 }
+
+static int prefix_cmp(const void *a, const void *b) {
+  const fwd_prefix *x = a, *y = b;
+  if (x->family != y->family) {
+    return x->family < y->family ? -1 : 1;
+  }
+  return memcmp(x->addr, y->addr, 16);
+}
+
+/* The peers' addresses: every path's remote waypoint, sorted, once each. */
+static size_t collect_peers(rt *r, fwd_prefix *out) {
+  size_t i, n = 0, k;
+  for (i = 0; i < r->n_paths; i++) {
+    const svrbfd_addr *a = &r->paths[i]->adj.remote;
+    if (r->paths[i]->fpeer == NULL || (a->family != 4 && a->family != 6)) {
+      continue;
+    }
+    memset(&out[n], 0, sizeof(out[n]));
+    out[n].family = a->family;
+    out[n].len = a->family == 4 ? 32 : 128;
+    memcpy(out[n].addr, a->addr, a->family == 4 ? 4 : 16);
+    n++;
+  }
+  qsort(out, n, sizeof(*out), prefix_cmp);
+  for (i = 0, k = 0; i < n; i++) {
+    if (k == 0 || prefix_cmp(&out[k - 1], &out[i]) != 0) {
+      out[k++] = out[i];
+    }
+  }
+  return k;
+}
+
+/* 1 if the IP packet |ip| comes from a peer (only asked when a ring's
+ * filter could not check it). */
+static int from_peer(const rt_fwd *f, const uint8_t *ip, size_t len) {
+  fwd_prefix k;
+  memset(&k, 0, sizeof(k));
+  if (len >= 20 && ip[0] >> 4 == 4) {
+    k.family = 4;
+    k.len = 32;
+    memcpy(k.addr, ip + 12, 4);
+  } else if (len >= 40 && ip[0] >> 4 == 6) {
+    k.family = 6;
+    k.len = 128;
+    memcpy(k.addr, ip + 8, 16);
+  } else {
+    return 0;
+  }
+  return bsearch(&k, f->peers, f->n_peers, sizeof(k), prefix_cmp) != NULL;
+}
+
+/* The ring filters' addresses of ring |rg|: the waypoints on its device. */
+static size_t ring_addrs(const rt_fwd *f, const char *dev, fwd_prefix *out) {
+  size_t j, na = 0;
+  for (j = 0; j < f->n_wps; j++) {
+    if (strcmp(f->wps[j].dev, dev) == 0) {
+      out[na++] = f->wps[j].addr;
+    }
+  }
+  return na;
+}
+
+/* Paths came or went (a SIGHUP reload, a dynamic peer update): the ring
+ * filters and the nft peer sets take the new peer addresses. */
+static void refresh_peers(rt_fwd *f) {
+  fwd_prefix np[RC_MAX_ADJACENCIES], addrs[RC_MAX_INTERFACES];
+  size_t n = collect_peers(f->r, np), i;
+  char err[256];
+  int any = 0;
+  if (n == f->n_peers && memcmp(np, f->peers, n * sizeof(np[0])) == 0) {
+    return;
+  }
+  memcpy(f->peers, np, n * sizeof(np[0]));
+  f->n_peers = n;
+  for (i = 0; i < f->n_rings; i++) {
+    size_t na = ring_addrs(f, f->rings[i].dev, addrs);
+    if (fwd_ring_set_filter(&f->rings[i], addrs, na, f->peers, f->n_peers,
+                            SVRFWD_WP_DEFAULT_FIRST, SVRFWD_WP_DEFAULT_LAST,
+                            err, sizeof(err)) != 0) {
+      note_err(f, "ring filter", err);
+    }
+    any |= f->rings[i].any_source;
+  }
+  f->any_source = any;
+  if (fwd_nft_set_peers(&f->nft, f->peers, f->n_peers, err, sizeof(err)) !=
+      0) {
+    note_err(f, "peer set", err);
+  }
+  rt_log(f->r, "forwarding: waypoint packets taken from %zu peer "
+               "address(es)", f->n_peers);
+}
+
+static void on_peers_timer(uv_timer_t *t) { refresh_peers(t->data); }
 
 /* Where waypoint packets from peers come in: an AF_PACKET ring on every
  * device with a waypoint address (its filter: that device's addresses),
@@ -348,10 +449,12 @@ static int open_peer_input(rt_fwd *f, const fwd_nft_wp *wps, size_t nw,
         }
       }
       if (fwd_ring_open(&f->rings[f->n_rings], wps[i].dev, addrs, na,
-                        FWD_WP_LO, FWD_WP_HI, rerr, sizeof(rerr)) != 0) {
+                        f->peers, f->n_peers, SVRFWD_WP_DEFAULT_FIRST,
+                        SVRFWD_WP_DEFAULT_LAST, rerr, sizeof(rerr)) != 0) {
         close_rings(f);
         break;
       }
+      f->any_source |= f->rings[f->n_rings].any_source;
       f->n_rings++;
     }
     if (f->ring_mode) {
@@ -426,13 +529,17 @@ static int kernel_setup(rt_fwd *f, char *err, size_t errlen) {
     }
     nw++;
   }
+  memcpy(f->wps, wps, nw * sizeof(wps[0]));
+  f->n_wps = nw;
+  f->n_peers = collect_peers(r, f->peers);
   if (open_peer_input(f, wps, nw, err, errlen) != 0) {
     return -1;
   }
   if (fwd_nft_install(&f->nft, f->tun.name,
-                      f->ring_mode ? NULL : f->tap.name, wps, nw, FWD_WP_LO,
-                      FWD_WP_HI, c->forwarding_table, NULL, 0, err,
-                      errlen) != 0) {
+                      f->ring_mode ? NULL : f->tap.name, wps, nw, f->peers,
+                      f->n_peers, SVRFWD_WP_DEFAULT_FIRST,
+                      SVRFWD_WP_DEFAULT_LAST, c->forwarding_table, NULL, 0,
+                      err, errlen) != 0) {
     return -1;
   }
   /* table T: the marked replies (any destination), and one route per
@@ -1068,7 +1175,7 @@ static int is_waypoint_pkt(const uint8_t *ip, size_t len) {
     return 0;
   }
   dport = svr_get_be16(ip + ihl + 2);
-  return dport >= FWD_WP_LO && dport <= FWD_WP_HI;
+  return dport >= SVRFWD_WP_DEFAULT_FIRST && dport <= SVRFWD_WP_DEFAULT_LAST;
 }
 
 /* What a batch leaves pending: the joined super-packets for hosts, the
@@ -1134,6 +1241,11 @@ static int drain_ring(rt_fwd *f, fwd_ring *rg) {
     const uint8_t *p = fwd_ring_next(rg, &vh, &len, f->in, FWD_IN_CAP);
     if (p == NULL) {
       break;
+    }
+    if (rg->any_source && (len < 14 || !from_peer(f, p + 14, len - 14))) {
+      /* not from a peer: the nft rule left it to the kernel */
+      fwd_ring_release(rg);
+      continue;
     }
     peer_frame(f, &vh, p, len, now);
     fwd_ring_release(rg);
@@ -1352,6 +1464,14 @@ static int peer_add(rt_fwd *f, rt_path *p, char *err, size_t errlen) {
   return 0;
 }
 
+/* The peer set is brought up to date once the reload (or dynamic peer
+ * update) that adds and removes paths is done: one nft run for all. */
+static void peers_changed(rt_fwd *f) {
+  if ((f->handles & 32) && !f->r->stopping) {
+    uv_timer_start(&f->peers_timer, on_peers_timer, 0, 0);
+  }
+}
+
 void rt_fwd_path_add(rt *r, rt_path *p) {
   char err[256];
   if (r->fwd == NULL || p->fpeer != NULL) {
@@ -1360,12 +1480,15 @@ void rt_fwd_path_add(rt *r, rt_path *p) {
   if (peer_add(r->fwd, p, err, sizeof(err)) != 0) {
     rt_log(r, "%s", err);
   }
+  peers_changed(r->fwd);
 }
 
 void rt_fwd_path_del(rt *r, rt_path *p) {
-  (void)r;
   svrfwd_peer_del(p->fpeer); /* closes its sessions */
   p->fpeer = NULL;
+  if (r->fwd) {
+    peers_changed(r->fwd);
+  }
 }
 
 typedef struct move_ctx {
@@ -1608,8 +1731,10 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   uv_poll_init(r->loop, &f->tun_poll, f->tun.fd);
   uv_timer_init(r->loop, &f->timer);
   uv_timer_init(r->loop, &f->tick);
+  uv_timer_init(r->loop, &f->peers_timer);
   f->tun_poll.data = f->tap_poll.data = f->timer.data = f->tick.data = f;
-  f->handles = 1 | 4 | 8;
+  f->peers_timer.data = f;
+  f->handles = 1 | 4 | 8 | 32;
   uv_poll_start(&f->tun_poll, UV_READABLE, on_tun);
   if (f->ring_mode) {
     for (i = 0; i < f->n_rings; i++) {
@@ -1641,6 +1766,7 @@ void rt_fwd_close(rt *r) {
   if (f->handles & 2) uv_close((uv_handle_t *)&f->tap_poll, NULL);
   if (f->handles & 4) uv_close((uv_handle_t *)&f->timer, NULL);
   if (f->handles & 8) uv_close((uv_handle_t *)&f->tick, NULL);
+  if (f->handles & 32) uv_close((uv_handle_t *)&f->peers_timer, NULL);
   if (f->handles & 16) {
     size_t i;
     for (i = 0; i < f->n_rings; i++) {
