@@ -7,7 +7,8 @@
 if(TARGET svrbfd_uv AND TARGET svrpmtu AND TARGET svrfwdet AND TARGET conductor_uv
    AND TARGET svrfwd_glue)
   add_library(svrrouter_core STATIC router/router_conf.c router/router_fmt.c)
-  target_include_directories(svrrouter_core PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/router")
+  target_include_directories(svrrouter_core PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/router"
+                             "${SVR_COMMON_DIR}")
   target_link_libraries(svrrouter_core PUBLIC svrbfd)
 
   add_executable(svr-router router/router_main.c router/router_daemon.c

@@ -131,7 +131,7 @@ static void test_good(void) {
   CU_ASSERT_EQUAL(a->bfd.hold_down_ms, 5000);
   CU_ASSERT_FALSE(rc_adjacency_same(&c->adjacencies[0], &c->adjacencies[1]));
   CU_ASSERT_TRUE(rc_adjacency_same(&c->adjacencies[0], &c->adjacencies[0]));
-  free(c);
+  rc_config_free(c);
 }
 
 typedef struct bad_case {
@@ -396,7 +396,7 @@ static void test_fwd_good(void) {
   CU_ASSERT(!rc_prefix_match(&s->prefixes[0], 6, in));
   CU_ASSERT_STRING_EQUAL(rc_prefix_str(&c->tenants[1].prefixes[0], buf,
                                        sizeof(buf)), "10.9.0.0/16");
-  free(c);
+  rc_config_free(c);
   /* defaults */
   c = parse("router a\n", err, sizeof(err), &n);
   CU_ASSERT_EQUAL(n, 0);
@@ -405,7 +405,7 @@ static void test_fwd_good(void) {
   CU_ASSERT_EQUAL(c->forwarding_table, RC_FWD_TABLE_DEFAULT);
   CU_ASSERT_EQUAL(c->forwarding_peer_tap, 0);
   CU_ASSERT_EQUAL(c->busy_poll_us, 0);
-  free(c);
+  rc_config_free(c);
 }
 
 static void test_bad(void) {
@@ -419,7 +419,7 @@ static void test_bad(void) {
       fprintf(stderr, "\nwant: %s\ngot:  %s\n", b->want, err);
       CU_FAIL("message");
     }
-    free(c);
+    rc_config_free(c);
   }
 }
 
@@ -433,12 +433,12 @@ static void test_many_errors(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:2:"));
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:3:"));
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:4:"));
-  free(c);
+  rc_config_free(c);
   /* tiny error buffer: truncated, never overrun */
   c = parse("router r\nmultiplier 1\n", err, 8, &n);
   CU_ASSERT_EQUAL(n, 1);
   CU_ASSERT(strlen(err) < 8);
-  free(c);
+  rc_config_free(c);
 }
 
 static void test_file(void) {
@@ -446,11 +446,78 @@ static void test_file(void) {
   char err[512];
   CU_ASSERT_EQUAL(rc_parse_file(c, "/nonexistent/x.conf", err, sizeof(err)), 1);
   CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/x.conf: cannot open:"));
-  free(c);
+  rc_config_free(c);
+}
+
+/* A head end (docs/scale.md): 10,000 adjacencies parse (the limit was
+ * 256), the duplicate address and per-router key checks still find the
+ * culprit among them, and a copy owns its own array. */
+static char *many(size_t n, const char *extra) {
+  size_t cap = 200 + 80 * n + strlen(extra), len = 0, i;
+  char *t = malloc(cap);
+  CU_ASSERT_FATAL(t != NULL);
+  len += (size_t)snprintf(t + len, cap - len,
+                          "router hub\n[interface i]\naddress 10.64.0.1\n"
+                          "[neighborhood n]\ninterface i\ntopology hub\n");
+  for (i = 0; i < n; i++) {
+    len += (size_t)snprintf(t + len, cap - len,
+                            "[adjacency s%zu]\nneighborhood n\n"
+                            "address 10.128.%zu.%zu\n", i, i / 256, i % 256);
+  }
+  snprintf(t + len, cap - len, "%s", extra);
+  return t;
+}
+
+static void test_many(void) {
+  char err[512];
+  int n;
+  char *t = many(10000, "");
+  rc_config *c = parse(t, err, sizeof(err), &n), *d;
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_EQUAL(c->n_adjacencies, 10000);
+  CU_ASSERT_STRING_EQUAL(c->adjacencies[9999].peer, "s9999");
+  CU_ASSERT_STRING_EQUAL(c->adjacencies[9999].address_text, "10.128.39.15");
+  d = malloc(sizeof(*d));
+  CU_ASSERT_FATAL(d != NULL);
+  CU_ASSERT_EQUAL(rc_config_copy(d, c), 0);
+  CU_ASSERT(d->adjacencies != c->adjacencies);
+  CU_ASSERT_EQUAL(d->n_adjacencies, 10000);
+  CU_ASSERT_STRING_EQUAL(d->adjacencies[5000].peer, "s5000");
+  rc_config_free(c);
+  CU_ASSERT_STRING_EQUAL(d->adjacencies[5000].peer, "s5000");
+  rc_config_free(d);
+  free(t);
+  /* the 10,001st repeats the address of s7000 (line 7 + 3 x 7000) */
+  t = many(10000, "[adjacency dup]\nneighborhood n\naddress 10.128.27.88\n");
+  c = parse(t, err, sizeof(err), &n);
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:30007: [adjacency dup]: "
+                                     "10.128.27.88 port 1280 on interface i "
+                                     "is already the adjacency at line 21007"));
+  rc_config_free(c);
+  free(t);
+  /* a second path to s9000 with another key id */
+  t = many(10000, "[adjacency s9000]\nneighborhood n\naddress 10.200.0.1\n"
+                  "security-key-id 7\n");
+  c = parse(t, err, sizeof(err), &n);
+  CU_ASSERT_EQUAL(n, 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "t.conf:30007: [adjacency s9000]: every "
+                                     "path to one router needs the same"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "(differs from line 27007)"));
+  rc_config_free(c);
+  free(t);
+  /* beyond RC_MAX_ADJACENCIES: refused */
+  t = many(RC_MAX_ADJACENCIES + 1, "");
+  c = parse(t, err, sizeof(err), &n);
+  CU_ASSERT(n >= 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err, "too many adjacencies (at most 16384)"));
+  rc_config_free(c);
+  free(t);
 }
 
 int main(void) {
   static const svr_test_case cases[] = {
+      {"many", test_many},
       {"good", test_good},
       {"bad", test_bad},
       {"fwd_good", test_fwd_good},

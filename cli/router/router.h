@@ -16,6 +16,8 @@
 #include <uv.h>
 
 #include "router_conf.h"
+#include "router_hash.h"
+#include "svr_heap.h"
 #include "conductor_glue.h"
 #include "fwdet_glue.h"
 #include "router_fmt.h"
@@ -52,12 +54,29 @@ typedef struct rt_path {
   uint16_t pmtu_logged;  /* last result logged */
   int pmtu_alarm;        /* "path MTU is unresolvable" raised */
   svrfwdet_path *fp;     /* UDP-transform detection while up, else NULL */
-  rt_alarm a_down;       /* "Peer <name> path is down" */
-  rt_alarm a_mtu;        /* "Peer <name> path MTU is unresolvable" */
+  /* allocated while raised (a head end has thousands of paths, few of
+   * them with an alarm: 632 bytes per path otherwise) */
+  rt_alarm *a_down;      /* "Peer <name> path is down" */
+  rt_alarm *a_mtu;       /* "Peer <name> path MTU is unresolvable" */
   svrfwd_peer *fpeer;    /* data plane (router_fwd.c), NULL = not forwarding */
   uint32_t fwd_pmtu;     /* PMTU discovery's result, 0 = none yet */
   uint32_t fwd_ifmtu;    /* MTU of the interface with our waypoint */
+  /* head-end scale (docs/scale.md section 3) */
+  size_t peer_idx;       /* r->peers entry of adj.peer */
+  struct rt_path *next_same_peer; /* the other paths to that router */
+  svr_heap_node pm_start, fw_start; /* staggered first PMTU search and
+                                       detector burst (r->pm_starts,
+                                       r->fw_starts) */
 } rt_path;
+
+/* One peer router: its "Peer <name> is not reachable" alarm and its paths
+ * (router_alarm.c).  Entries outlive reloads, so an alarm raised before a
+ * reload is cleared by the same entry after it. */
+typedef struct rt_peer {
+  char name[RC_NAME_MAX];
+  rt_alarm *a;    /* "Peer <name> is not reachable", while raised */
+  rt_path *first; /* chained by next_same_peer; rebuilt by every apply */
+} rt_peer;
 
 struct rt_fwd;
 
@@ -92,10 +111,17 @@ struct rt {
   char cfg_path[256];
   svrbfd_ctx *ctx;
   struct bfd_uv *glue;
-  rt_path *paths[RC_MAX_ADJACENCIES];
-  size_t n_paths;
+  rt_path **paths;       /* n_paths of them, in configuration order */
+  size_t n_paths, cap_paths;
+  rh_index by_remote;    /* paths by remote address (PMTU probes) */
+  rh_index by_identity;  /* paths by local + remote (reload matching) */
+  svr_heap pm_starts, fw_starts; /* staggered starts, one timer */
+  uv_timer_t start_timer;
+  int start_timer_init;
+  int if_mtu[RC_MAX_INTERFACES];        /* cached interface MTU, 0 = none */
+  uint64_t if_mtu_at[RC_MAX_INTERFACES]; /* when read (ns) */
   size_t kept;           /* paths kept by the last reload */
-  uv_signal_t sig_term, sig_int, sig_hup;
+  uv_signal_t sig_term, sig_int, sig_hup, sig_pipe;
   uv_timer_t verbose_timer;
   svrpmtu_ctx *pmtu;     /* one PMTU context for every peer path */
   uv_timer_t pmtu_timer; /* its one deadline */
@@ -114,11 +140,9 @@ struct rt {
   uint32_t local_alarms; /* alarm numbers without a conductor */
   rt_keys keys;          /* keys pushed by the conductor */
   struct rt_dpu *dpu;    /* dynamic peer update (router_dpu.c) */
-  struct {
-    char peer[RC_NAME_MAX];
-    rt_alarm a;          /* "Peer <name> is not reachable" */
-  } peer_alarms[RC_MAX_ADJACENCIES];
-  size_t n_peer_alarms;
+  rt_peer *peers;        /* every peer router named since the start */
+  size_t n_peers, cap_peers;
+  rh_index peer_index;   /* peers by name */
   int verbose;
   int stopping;
 };
@@ -129,7 +153,7 @@ int rt_run(const char *cfg_path, int verbose);
  * adjacencies keep their session, changed ones are replaced).  Takes |c|
  * on success; on failure nothing changed and |err| says why. */
 int rt_apply(rt *r, rc_config *c, char *err, size_t errlen);
-/* Fills rows for every path; returns the count (<= RC_MAX_ADJACENCIES). */
+/* Fills rows for every path, at most |max|; returns the count. */
 size_t rt_rows(rt *r, rf_row *rows, size_t max);
 void rt_log(rt *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -150,6 +174,9 @@ int rt_alarm_init(rt *r, char *err, size_t errlen); /* after the config */
 void rt_alarm_path(rt *r, rt_path *p, int up);      /* path status */
 void rt_alarm_pmtu(rt *r, rt_path *p, int unresolvable);
 void rt_alarm_retire(rt *r, rt_path *p);            /* adjacency removed */
+/* Links every path to its peer entry (created on first use); after each
+ * change of r->paths.  0 or -1 (out of memory). */
+int rt_alarm_link_peers(rt *r);
 /* `show alarms [json]`: the active ones and the conductor link. */
 void rt_alarm_show(rt *r, rf_buf *b, int json);
 void rt_repo_show(rt *r, rf_buf *b, int json);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "router_conf.h"
+#include "router_hash.h"
 
 #define RC_BFD_STATE 0x001u
 #define RC_BFD_TX 0x002u
@@ -957,7 +958,22 @@ static void section(parser *p, char *s) {
       perr(p, p->line, "too many adjacencies (at most %d)", RC_MAX_ADJACENCIES);
       return;
     }
+    if (c->n_adjacencies == c->cap_adjacencies) {
+      size_t ncap = c->cap_adjacencies ? 2 * c->cap_adjacencies : 8;
+      rc_adjacency *na;
+      if (ncap > RC_MAX_ADJACENCIES) {
+        ncap = RC_MAX_ADJACENCIES;
+      }
+      na = realloc(c->adjacencies, ncap * sizeof(*na));
+      if (na == NULL) {
+        perr(p, p->line, "out of memory");
+        return;
+      }
+      c->adjacencies = na;
+      c->cap_adjacencies = ncap;
+    }
     a = &c->adjacencies[c->n_adjacencies++];
+    memset(a, 0, sizeof(*a));
     snprintf(a->peer, sizeof(a->peer), "%s", name);
     a->line = p->line;
     a->neighborhood = -1;
@@ -1053,9 +1069,25 @@ static void one_line(parser *p, char *s) {
 }
 
 /* Cross-checks once everything is read. */
+/* Hash of an adjacency's interface, remote address and port. */
+static uint64_t addr_key(const rc_adjacency *a) {
+  uint8_t k[24];
+  memset(k, 0, sizeof(k));
+  memcpy(k, a->remote.addr, 16);
+  k[16] = (uint8_t)a->remote.family;
+  k[17] = (uint8_t)(a->remote.port >> 8);
+  k[18] = (uint8_t)a->remote.port;
+  k[19] = (uint8_t)a->interface;
+  return rh_hash(k, sizeof(k));
+}
+
 static void finish(parser *p) {
   rc_config *c = p->c;
   size_t i, j;
+  rh_index dup;
+  if (rh_init(&dup, c->n_adjacencies) != 0) {
+    perr(p, 1, "out of memory");
+  }
   if (c->router[0] == '\0') {
     perr(p, 1, "missing 'router NAME' (the router name)");
   }
@@ -1167,25 +1199,41 @@ static void finish(parser *p) {
       perr(p, a->line, "[adjacency %s]: maximum-hold-down-time (%u s) must "
                        "exceed hold-down-time", a->peer, eff.max_hold_down_s);
     }
-    for (j = 0; j < i; j++) {
-      const rc_adjacency *o = &c->adjacencies[j];
-      if (o->interface == a->interface &&
-          o->remote.family == a->remote.family &&
-          o->remote.port == a->remote.port &&
-          memcmp(o->remote.addr, a->remote.addr, 16) == 0) {
-        perr(p, a->line, "[adjacency %s]: %s port %u on interface %s is "
-                         "already the adjacency at line %d", a->peer,
-             a->address_text, a->remote.port, c->interfaces[a->interface].name,
-             o->line);
+    /* the first earlier adjacency with this interface, address and port
+     * (an index: a linear scan per adjacency is O(N^2) at 10,000) */
+    if (dup.slot) {
+      uint64_t h = addr_key(a);
+      size_t k, pos;
+      for (k = rh_first(&dup, h); (pos = rh_get(&dup, k)) != RH_NONE;
+           k = rh_next(&dup, k)) {
+        const rc_adjacency *o = &c->adjacencies[pos];
+        if (o->interface == a->interface &&
+            o->remote.family == a->remote.family &&
+            o->remote.port == a->remote.port &&
+            memcmp(o->remote.addr, a->remote.addr, 16) == 0) {
+          perr(p, a->line, "[adjacency %s]: %s port %u on interface %s is "
+                           "already the adjacency at line %d", a->peer,
+               a->address_text, a->remote.port,
+               c->interfaces[a->interface].name, o->line);
+          break;
+        }
+      }
+      if (pos == RH_NONE) {
+        rh_put(&dup, h, i);
       }
     }
   }
+  rh_free(&dup);
 }
 
 /* Data-plane cross-checks: keys per peer router, services and tenants. */
 static void finish_fwd(parser *p) {
   rc_config *c = p->c;
   size_t i, j, k;
+  rh_index byname;
+  if (rh_init(&byname, c->n_adjacencies) != 0) {
+    perr(p, 1, "out of memory");
+  }
   if (c->forwarding_device[0] == '\0') {
     snprintf(c->forwarding_device, sizeof(c->forwarding_device), "svr0");
   }
@@ -1207,18 +1255,33 @@ static void finish_fwd(parser *p) {
                        "security-key (64 hex digits), got %zu bytes", a->peer,
            a->keylen);
     }
-    for (j = 0; j < i; j++) {
-      const rc_adjacency *o = &c->adjacencies[j];
-      if (strcmp(o->peer, a->peer) == 0 &&
-          (o->cipher != a->cipher || o->key_id != a->key_id ||
-           o->keylen != a->keylen || memcmp(o->key, a->key, a->keylen) != 0)) {
-        perr(p, a->line, "[adjacency %s]: every path to one router needs the "
-                         "same encryption, security-key and security-key-id "
-                         "(differs from line %d)", a->peer, o->line);
+    /* against the first adjacency to the same router (an index by name:
+     * a scan of the earlier ones is O(N^2) at 10,000); the earlier ones
+     * that differed from it were reported themselves */
+    if (byname.slot) {
+      uint64_t h = rh_hash_str(a->peer);
+      size_t q, pos;
+      for (q = rh_first(&byname, h); (pos = rh_get(&byname, q)) != RH_NONE;
+           q = rh_next(&byname, q)) {
+        const rc_adjacency *o = &c->adjacencies[pos];
+        if (strcmp(o->peer, a->peer) != 0) {
+          continue;
+        }
+        if (o->cipher != a->cipher || o->key_id != a->key_id ||
+            o->keylen != a->keylen || memcmp(o->key, a->key, a->keylen) != 0) {
+          perr(p, a->line, "[adjacency %s]: every path to one router needs "
+                           "the same encryption, security-key and "
+                           "security-key-id (differs from line %d)", a->peer,
+               o->line);
+        }
         break;
+      }
+      if (pos == RH_NONE) {
+        rh_put(&byname, h, i);
       }
     }
   }
+  rh_free(&byname);
   for (i = 0; i < c->n_tenants; i++) {
     if (c->tenants[i].n_prefixes == 0) {
       perr(p, c->tenants[i].line, "[tenant %s] has no 'prefix'",
@@ -1313,8 +1376,39 @@ int rc_parse_string(rc_config *c, const char *file, const char *text,
   return p.nerr;
 }
 
+void rc_config_release(rc_config *c) {
+  if (c) {
+    free(c->adjacencies);
+    c->adjacencies = NULL;
+    c->n_adjacencies = c->cap_adjacencies = 0;
+  }
+}
+
+void rc_config_free(rc_config *c) {
+  rc_config_release(c);
+  free(c);
+}
+
+int rc_config_copy(rc_config *dst, const rc_config *src) {
+  *dst = *src;
+  dst->adjacencies = NULL;
+  dst->n_adjacencies = dst->cap_adjacencies = 0;
+  if (src->n_adjacencies) {
+    dst->adjacencies = malloc(src->n_adjacencies * sizeof(*dst->adjacencies));
+    if (dst->adjacencies == NULL) {
+      return -1;
+    }
+    memcpy(dst->adjacencies, src->adjacencies,
+           src->n_adjacencies * sizeof(*dst->adjacencies));
+    dst->n_adjacencies = dst->cap_adjacencies = src->n_adjacencies;
+  }
+  return 0;
+}
+
 int rc_parse_file(rc_config *c, const char *file, char *err, size_t errlen) {
-  FILE *f = fopen(file, "r");
+  FILE *f;
+  memset(c, 0, sizeof(*c)); /* no array to release if it cannot be read */
+  f = fopen(file, "r");
   char *buf;
   size_t n = 0, cap = 4096;
   int rv;

@@ -19,7 +19,9 @@
 #define RC_MAX_CONDUCTORS 2
 #define RC_MAX_INTERFACES 32
 #define RC_MAX_NEIGHBORHOODS 64
-#define RC_MAX_ADJACENCIES 256
+/* Adjacencies are a growing array: a head end holds 10,000 peer paths
+ * (docs/scale.md); this is the most one configuration may have. */
+#define RC_MAX_ADJACENCIES 16384
 #define RC_DEFAULT_PORT 1280
 #define RC_MAX_PREFIXES 16     /* per tenant or service */
 #define RC_MAX_TENANTS 32
@@ -160,8 +162,10 @@ typedef struct rc_config {
   size_t n_interfaces;
   rc_neighborhood neighborhoods[RC_MAX_NEIGHBORHOODS];
   size_t n_neighborhoods;
-  rc_adjacency adjacencies[RC_MAX_ADJACENCIES];
+  rc_adjacency *adjacencies; /* n_adjacencies of them (heap; see
+                                rc_config_free and rc_config_copy) */
   size_t n_adjacencies;
+  size_t cap_adjacencies;
   /* Data plane */
   int forwarding;                        /* forwarding enabled|disabled */
   char forwarding_device[RC_DEVNAME_MAX]; /* TUN device, default svr0 */
@@ -184,6 +188,15 @@ int rc_parse_string(rc_config *c, const char *file, const char *text,
 
 /* Same for a file; an unreadable file is one error "file: reason". */
 int rc_parse_file(rc_config *c, const char *file, char *err, size_t errlen);
+
+/* A configuration owns its adjacency array: after rc_parse_string() or
+ * rc_parse_file() (successful or not) release it with rc_config_release(),
+ * or release it and free(c) with rc_config_free() (NULL is a no-op).  A
+ * structure copy would share the array: rc_config_copy() copies it too
+ * (0, or -1 out of memory with |dst| holding no array). */
+void rc_config_release(rc_config *c);
+void rc_config_free(rc_config *c);
+int rc_config_copy(rc_config *dst, const rc_config *src);
 
 /* Fills |b| with the product defaults (set = 0). */
 void rc_bfd_default(rc_bfd *b);

@@ -76,8 +76,9 @@ static void answer(ctl_conn *c) {
   }
   if (n >= 2 && strcmp(words[0], "show") == 0 &&
       strcmp(words[1], "peers") == 0 && i == n) {
-    rf_row *rows = calloc(RC_MAX_ADJACENCIES, sizeof(*rows));
-    size_t nr = rows ? rt_rows(c->r, rows, RC_MAX_ADJACENCIES) : 0;
+    size_t max = c->r->n_paths ? c->r->n_paths : 1;
+    rf_row *rows = calloc(max, sizeof(*rows));
+    size_t nr = rows ? rt_rows(c->r, rows, max) : 0;
     rf_printf(&c->out, "ok\n");
     if (json) {
       rf_json(&c->out, c->r->cfg->router, c->r->cfg->node, rows, nr, detail);
@@ -87,8 +88,9 @@ static void answer(ctl_conn *c) {
     free(rows);
   } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
              strcmp(words[1], "udp-transform") == 0 && i == n && !detail) {
-    rf_ut_row *rows = calloc(RC_MAX_ADJACENCIES, sizeof(*rows));
-    size_t nr = rows ? rt_ut_rows(c->r, rows, RC_MAX_ADJACENCIES) : 0;
+    size_t max = c->r->n_paths ? c->r->n_paths : 1;
+    rf_ut_row *rows = calloc(max, sizeof(*rows));
+    size_t nr = rows ? rt_ut_rows(c->r, rows, max) : 0;
     rf_printf(&c->out, "ok\n");
     if (json) {
       rf_ut_json(&c->out, c->r->cfg->router, c->r->cfg->node, rows, nr);
@@ -199,6 +201,19 @@ static void on_connection(uv_stream_t *server, int status) {
   if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0 ||
       uv_read_start((uv_stream_t *)&c->pipe, conn_alloc, conn_read) != 0) {
     uv_close((uv_handle_t *)&c->pipe, conn_closed);
+    return;
+  }
+  {
+    /* `show peers --json` of 10,000 paths is about 5 MB: a send buffer
+     * that holds most of it lets the loop hand it over in a few writes
+     * rather than one per 200 KB drained by the client (each a wakeup on a
+     * busy host); beyond net.core.wmem_max only with CAP_NET_ADMIN */
+    uv_os_fd_t fd;
+    int sz = 4 << 20;
+    if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) != 0) {
+      (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+    }
   }
 }
 
@@ -282,7 +297,7 @@ void rt_ctl_close(rt *r) {
 int rt_ctl_request(const char *path, const char *cmd) {
   struct sockaddr_un sa;
   struct timeval tv = {5, 0};
-  char buf[4096];
+  static char buf[65536]; /* answers of thousands of paths: fewer reads */
   int fd, first = 1, ok = 0;
   size_t cl = strlen(cmd);
   ssize_t n;

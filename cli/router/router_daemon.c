@@ -46,16 +46,31 @@ void rt_log(rt *r, const char *fmt, ...) {
   va_list ap;
   struct timespec ts;
   struct tm tm;
-  char when[32];
+  char when[32], line[1024];
+  int n, m;
   clock_gettime(CLOCK_REALTIME, &ts);
   gmtime_r(&ts.tv_sec, &tm);
   strftime(when, sizeof(when), "%H:%M:%S", &tm);
-  fprintf(stderr, "%s.%03ld svr-router[%s]: ", when, ts.tv_nsec / 1000000,
-          r->cfg && r->cfg->router[0] ? r->cfg->router : "-");
+  /* one write per line (stderr is unbuffered: three calls were three
+   * writes, 30,000 per 10,000 paths coming up) */
+  n = snprintf(line, sizeof(line), "%s.%03ld svr-router[%s]: ", when,
+               ts.tv_nsec / 1000000,
+               r->cfg && r->cfg->router[0] ? r->cfg->router : "-");
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  if (m < 0 || (size_t)(n + m) >= sizeof(line) - 1) {
+    /* longer than the buffer (a reload's list of errors): as it was */
+    fwrite(line, 1, (size_t)n, stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return;
+  }
+  n += m;
+  line[n++] = '\n';
+  fwrite(line, 1, (size_t)n, stderr);
 }
 
 /* ---- path MTU discovery (libsvrpmtu) ------------------------------------- */
@@ -89,6 +104,23 @@ static int local_if_mtu(const svrbfd_addr *local) {
   return mtu;
 }
 
+/* The MTU of interface |i|'s address, read at most every 10 s (a socket,
+ * a bind and an ioctl per path were 10,000 of each when a head end's paths
+ * came up); -1 when unknown. */
+static int if_mtu(rt *r, const rt_path *p) {
+  int i = p->adj.interface;
+  uint64_t now = now_ns();
+  if (i < 0 || i >= RC_MAX_INTERFACES) {
+    return local_if_mtu(&p->adj.local);
+  }
+  if (r->if_mtu[i] == 0 || now - r->if_mtu_at[i] > 10 * SVRBFD_SECONDS) {
+    int mtu = local_if_mtu(&p->adj.local);
+    r->if_mtu[i] = mtu > 0 ? mtu : -1;
+    r->if_mtu_at[i] = now;
+  }
+  return r->if_mtu[i];
+}
+
 static void pmtu_start(rt *r, rt_path *p) {
   svrpmtu_path_config pc;
   int rc, ifmtu;
@@ -105,7 +137,7 @@ static void pmtu_start(rt *r, rt_path *p) {
   pc.confirm_interval_ns = (svrpmtu_duration)p->adj.bfd.pmtu_confirm_s *
                            SVRPMTU_SECONDS;
   /* never probe beyond our own interface (loopback: 65536 -> 9216) */
-  ifmtu = local_if_mtu(&p->adj.local);
+  ifmtu = if_mtu(r, p);
   if (ifmtu > 0 && ifmtu < pc.max_mtu) {
     pc.max_mtu = ifmtu < pc.base_mtu ? pc.base_mtu : (uint16_t)ifmtu;
   }
@@ -176,19 +208,116 @@ static int cb_pmtu_event(svrpmtu_ctx *ctx, svrpmtu_path *path,
   return 0;
 }
 
-/* The peer path that sends to |remote| (first match). */
+static uint64_t remote_key(int family, const uint8_t *addr, uint16_t port) {
+  uint8_t k[20];
+  memcpy(k, addr, 16);
+  k[16] = (uint8_t)family;
+  k[17] = (uint8_t)(port >> 8);
+  k[18] = (uint8_t)port;
+  k[19] = 0;
+  return rh_hash(k, sizeof(k));
+}
+
+/* The peer path that sends to |remote| (first match, with PMTU running):
+ * an index by remote address (r->by_remote, rebuilt by apply), not a scan
+ * of every path per probe. */
 static rt_path *path_by_remote(rt *r, const svrpmtu_addr *remote) {
-  size_t i;
-  for (i = 0; i < r->n_paths; i++) {
-    rt_path *p = r->paths[i];
+  uint16_t rport = remote->port ? remote->port : SVRPMTU_PORT;
+  size_t i, pos;
+  if (r->by_remote.slot == NULL) {
+    return NULL;
+  }
+  for (i = rh_first(&r->by_remote,
+                    remote_key(remote->family, remote->addr, rport));
+       (pos = rh_get(&r->by_remote, i)) != RH_NONE;
+       i = rh_next(&r->by_remote, i)) {
+    rt_path *p = r->paths[pos];
     uint16_t port = p->adj.remote.port ? p->adj.remote.port : SVRPMTU_PORT;
-    uint16_t rport = remote->port ? remote->port : SVRPMTU_PORT;
     if (p->pm && p->adj.remote.family == remote->family && port == rport &&
         memcmp(p->adj.remote.addr, remote->addr, 16) == 0) {
       return p;
     }
   }
   return NULL;
+}
+
+/* ---- staggered starts ------------------------------------------------------
+ * A path that comes up starts its path MTU search and its first detector
+ * burst after a random delay in [0, W), W = min(interval, 10 ms x paths):
+ * 10,000 paths that come up within seconds would otherwise search and
+ * probe all at once, and stay in step every interval after.  One or two
+ * paths start within 10-20 ms, as before.  One heap per kind, one timer. */
+
+static void on_start_timer(uv_timer_t *t);
+
+static void start_arm(rt *r) {
+  uint64_t a = svr_heap_min_key(&r->pm_starts);
+  uint64_t b = svr_heap_min_key(&r->fw_starts);
+  uint64_t exp = a < b ? a : b, now = now_ns();
+  if (!r->start_timer_init) {
+    return;
+  }
+  if (exp == UINT64_MAX) {
+    uv_timer_stop(&r->start_timer);
+  } else {
+    uint64_t ms = exp > now ? (exp - now + 999999u) / 1000000u : 0;
+    uv_timer_start(&r->start_timer, on_start_timer, ms, 0);
+  }
+}
+
+static void start_later(rt *r, svr_heap *h, svr_heap_node *n,
+                        uint32_t interval_s) {
+  uint64_t w = (uint64_t)r->n_paths * 10u * SVRBFD_MILLISECONDS;
+  uint64_t iv = (uint64_t)interval_s * SVRBFD_SECONDS, x = 0;
+  if (svr_heap_node_linked(n)) {
+    return;
+  }
+  if (w > iv) {
+    w = iv;
+  }
+  bfd_uv_rand((uint8_t *)&x, sizeof(x), NULL);
+  svr_heap_insert(h, n, now_ns() + (w ? x % w : 0));
+  start_arm(r);
+}
+
+static void start_cancel(rt *r, rt_path *p) {
+  svr_heap_remove(&r->pm_starts, &p->pm_start);
+  svr_heap_remove(&r->fw_starts, &p->fw_start);
+}
+
+static void on_start_timer(uv_timer_t *t) {
+  rt *r = t->data;
+  uint64_t now = now_ns();
+  svr_heap_node *n;
+  while ((n = svr_heap_min(&r->pm_starts)) != NULL && n->key <= now) {
+    rt_path *p = (rt_path *)(void *)((char *)n - offsetof(rt_path, pm_start));
+    svr_heap_remove(&r->pm_starts, n);
+    if (p->up_at) {
+      pmtu_start(r, p);
+    }
+  }
+  while ((n = svr_heap_min(&r->fw_starts)) != NULL && n->key <= now) {
+    rt_path *p = (rt_path *)(void *)((char *)n - offsetof(rt_path, fw_start));
+    svr_heap_remove(&r->fw_starts, n);
+    if (p->up_at) {
+      rt_fw_start(r, p);
+    }
+  }
+  start_arm(r);
+}
+
+/* A path is up: its PMTU search and detector start, staggered. */
+static void features_start(rt *r, rt_path *p) {
+  if (r->pmtu != NULL && p->adj.bfd.pmtu_enabled && p->pm == NULL) {
+    start_later(r, &r->pm_starts, &p->pm_start, p->adj.bfd.pmtu_interval_s);
+  }
+  if (p->adj.bfd.ut_mode == SVRFWDET_MODE_AUTO) {
+    if (r->fw != NULL && p->fp == NULL) {
+      start_later(r, &r->fw_starts, &p->fw_start, p->adj.bfd.ut_interval_s);
+    }
+  } else {
+    rt_fw_start(r, p); /* no probes: nothing to stagger */
+  }
 }
 
 static void on_pmtu_timer(uv_timer_t *t);
@@ -334,9 +463,9 @@ static int cb_path(svrbfd_ctx *ctx, svrbfd_session *s, int up, svrbfd_tstamp ts,
   rt_fwd_path_status(r, p, up);
   /* libsvrpmtu calls are allowed here: they touch no libsvrbfd state */
   if (up) {
-    pmtu_start(r, p);
-    rt_fw_start(r, p);
+    features_start(r, p);
   } else {
+    start_cancel(r, p);
     pmtu_stop(r, p);
     rt_fw_stop(r, p);
   }
@@ -363,10 +492,13 @@ static int cb_remote(svrbfd_ctx *ctx, svrbfd_session *s,
 
 static void path_free(rt_path *p) {
   if (p) {
+    start_cancel(p->r, p);
     rt_fwd_path_del(p->r, p);
     svrpmtu_path_del(p->pm);
     svrfwdet_path_del(p->fp);
     svrbfd_session_del(p->s); /* frees its echo engine too */
+    free(p->a_down); /* alarms still raised at exit */
+    free(p->a_mtu);
     free(p);
   }
 }
@@ -376,6 +508,9 @@ static void pq_settings(svrbfd_pq_settings *ps, const rc_adjacency *adj) {
   ps->link_test_interval_ns =
       (svrbfd_duration)adj->bfd.link_test_interval_s * SVRBFD_SECONDS;
   ps->link_test_length = (uint8_t)adj->bfd.link_test_length;
+  /* show peers reports the last burst only: no rolling history (60
+   * results by default, 5 KiB per path) */
+  ps->history_len = 1;
 }
 
 static int path_new(rt *r, const rc_adjacency *adj, rt_path **out, char *err,
@@ -390,6 +525,8 @@ static int path_new(rt *r, const rc_adjacency *adj, rt_path **out, char *err,
   }
   p->adj = *adj;
   p->r = r;
+  svr_heap_node_init(&p->pm_start);
+  svr_heap_node_init(&p->fw_start);
   if (!adj->bfd.enabled) {
     *out = p;
     return 0;
@@ -572,6 +709,11 @@ static int ctx_create(rt *r, const rc_config *c, char *err, size_t errlen) {
     uv_timer_init(r->loop, &r->pmtu_timer);
     r->pmtu_timer.data = r;
     r->pmtu_timer_init = 1;
+    svr_heap_init(&r->pm_starts);
+    svr_heap_init(&r->fw_starts);
+    uv_timer_init(r->loop, &r->start_timer);
+    r->start_timer.data = r;
+    r->start_timer_init = 1;
     /* DF on the peer-path sockets before any is opened */
     (void)bfd_uv_set_ctrl_handler(r->glue, on_ctrl, r, 1);
     /* ICMP too-big reports shorten a search (IP_RECVERR) */
@@ -586,9 +728,43 @@ static int ctx_create(rt *r, const rc_config *c, char *err, size_t errlen) {
  * The glue cannot close one socket, so interfaces that disappear keep their
  * socket until the next start.
  */
+static uint64_t identity_key(const rc_adjacency *a) {
+  uint8_t k[40];
+  memset(k, 0, sizeof(k));
+  memcpy(k, a->local.addr, 16);
+  k[16] = (uint8_t)a->local.family;
+  k[17] = (uint8_t)(a->local.port >> 8);
+  k[18] = (uint8_t)a->local.port;
+  memcpy(k + 20, a->remote.addr, 16);
+  k[36] = (uint8_t)a->remote.family;
+  k[37] = (uint8_t)(a->remote.port >> 8);
+  k[38] = (uint8_t)a->remote.port;
+  return rh_hash(k, sizeof(k));
+}
+
+/* The lookups by remote address and by peer, after r->paths changed. */
+static void reindex(rt *r) {
+  size_t i;
+  rh_free(&r->by_remote);
+  if (rh_init(&r->by_remote, r->n_paths) == 0) {
+    for (i = 0; i < r->n_paths; i++) {
+      const svrbfd_addr *a = &r->paths[i]->adj.remote;
+      rh_put(&r->by_remote,
+             remote_key(a->family, a->addr, a->port ? a->port : SVRPMTU_PORT),
+             i);
+    }
+  } else {
+    rt_log(r, "out of memory: path MTU probes are not sent");
+  }
+  if (rt_alarm_link_peers(r) != 0) {
+    rt_log(r, "out of memory: some peer alarms are not raised");
+  }
+}
+
 static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
-  size_t i, j, kept = 0;
-  rt_path *np[RC_MAX_ADJACENCIES];
+  size_t i, j, k, kept = 0;
+  rt_path **np;
+  rh_index ids;
   rc_config *old = r->cfg;
 
   if (old && (strcmp(old->router, c->router) != 0 ||
@@ -599,6 +775,25 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
   }
   if (r->ctx == NULL && ctx_create(r, c, err, errlen) != 0) {
     return -1;
+  }
+  /* room first: nothing changes if memory is short */
+  if (r->cap_paths < c->n_adjacencies) {
+    rt_path **g = realloc(r->paths, c->n_adjacencies * sizeof(*g));
+    if (g == NULL) {
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    r->paths = g;
+    r->cap_paths = c->n_adjacencies;
+  }
+  np = calloc(c->n_adjacencies + 1, sizeof(*np));
+  if (np == NULL || rh_init(&ids, r->n_paths) != 0) {
+    free(np);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (i = 0; i < r->n_paths; i++) {
+    rh_put(&ids, identity_key(&r->paths[i]->adj), i);
   }
   /* 1. sockets first: a bind failure rejects the configuration */
   for (i = 0; i < c->n_interfaces; i++) {
@@ -612,6 +807,8 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
                c->interfaces[i].address.port,
                bfd_uv_last_error(r->glue)[0] ? bfd_uv_last_error(r->glue)
                                              : strerror(-rc));
+      free(np);
+      rh_free(&ids);
       return -1;
     }
   }
@@ -622,7 +819,10 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
   for (i = 0; i < c->n_adjacencies; i++) {
     const rc_adjacency *a = &c->adjacencies[i];
     np[i] = NULL;
-    for (j = 0; j < r->n_paths; j++) {
+    /* the running path with the same addresses (an index: a scan of every
+     * path per adjacency made a reload of 10,000 O(N^2)) */
+    for (k = rh_first(&ids, identity_key(a));
+         (j = rh_get(&ids, k)) != RH_NONE; k = rh_next(&ids, k)) {
       rt_path *p = r->paths[j];
       if (!p->keep && rc_adjacency_same(&p->adj, a)) {
         int pm_changed = p->adj.bfd.pmtu_enabled != a->bfd.pmtu_enabled ||
@@ -669,16 +869,15 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
           rt_alarm_pmtu(r, p, 0);
         }
         if (pm_changed) {
+          svr_heap_remove(&r->pm_starts, &p->pm_start);
           pmtu_stop(r, p);
-          if (p->up_at) {
-            pmtu_start(r, p);
-          }
         }
         if (ut_changed) {
+          svr_heap_remove(&r->fw_starts, &p->fw_start);
           rt_fw_stop(r, p);
-          if (p->up_at) {
-            rt_fw_start(r, p);
-          }
+        }
+        if ((pm_changed || ut_changed) && p->up_at) {
+          features_start(r, p);
         }
         if (p->s) {
           svrbfd_pq_settings ps;
@@ -719,7 +918,10 @@ static int apply(rt *r, rc_config *c, char *err, size_t errlen) {
   }
   r->n_paths = j;
   r->kept = kept;
-  free(old);
+  reindex(r);
+  free(np);
+  rh_free(&ids);
+  rc_config_free(old);
   bfd_uv_kick(r->glue);
   return 0;
 }
@@ -755,6 +957,10 @@ static void shutdown_now(rt *r) {
   if (r->pmtu_timer_init) {
     uv_close((uv_handle_t *)&r->pmtu_timer, NULL);
   }
+  if (r->start_timer_init) {
+    r->start_timer_init = 0;
+    uv_close((uv_handle_t *)&r->start_timer, NULL);
+  }
   rt_fw_close(r);
   rt_fwd_close(r);
   rt_alarm_stop(r);
@@ -765,6 +971,12 @@ static void shutdown_now(rt *r) {
   uv_close((uv_handle_t *)&r->sig_term, NULL);
   uv_close((uv_handle_t *)&r->sig_int, NULL);
   uv_close((uv_handle_t *)&r->sig_hup, NULL);
+  uv_close((uv_handle_t *)&r->sig_pipe, NULL);
+}
+
+static void on_sigpipe(uv_signal_t *h, int signum) {
+  (void)h;
+  (void)signum; /* the write fails with EPIPE; the connection is closed */
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
@@ -779,7 +991,7 @@ static void on_signal(uv_signal_t *h, int signum) {
     rt_log(r, "SIGHUP: reloading %s", r->cfg_path);
     if (rc_parse_file(c, r->cfg_path, err, sizeof(err)) != 0) {
       rt_log(r, "reload rejected, configuration kept:\n%s", err);
-      free(c);
+      rc_config_free(c);
       return;
     }
     if (c->control_socket[0] &&
@@ -828,7 +1040,7 @@ static void on_signal(uv_signal_t *h, int signum) {
     rt_dpu_patch(r, c);
     if (apply(r, c, err, sizeof(err)) != 0) {
       rt_log(r, "reload rejected, configuration kept: %s", err);
-      free(c);
+      rc_config_free(c);
       return;
     }
     rt_log(r, "reloaded: %zu peer path(s), %zu kept unchanged", r->n_paths,
@@ -854,24 +1066,42 @@ static void teardown(rt *r) {
     path_free(r->paths[i]);
   }
   r->n_paths = 0;
+  free(r->paths);
+  r->paths = NULL;
+  rh_free(&r->by_remote);
   bfd_uv_del(r->glue);
   svrpmtu_ctx_del(r->pmtu);
   rt_fw_free(r);
   rt_alarm_free(r);
   rt_dpu_free(r);
   svrbfd_ctx_del(r->ctx);
-  free(r->cfg);
+  rc_config_free(r->cfg);
   uv_loop_close(r->loop);
 }
 
+static int run(rt *r, const char *cfg_path, int verbose);
+
 int rt_run(const char *cfg_path, int verbose) {
-  rt r;
+  /* on the heap: its fixed tables (keys per peer router) are sized for
+   * RC_MAX_ADJACENCIES, far beyond a stack; calloc leaves the untouched
+   * part unallocated */
+  rt *r = calloc(1, sizeof(*r));
+  int rc;
+  if (r == NULL) {
+    fprintf(stderr, "svr-router: out of memory\n");
+    return RT_EXIT_FAIL;
+  }
+  rc = run(r, cfg_path, verbose);
+  free(r);
+  return rc;
+}
+
+static int run(rt *r, const char *cfg_path, int verbose) {
   rc_config *c = malloc(sizeof(*c));
   char err[8192];
 
-  memset(&r, 0, sizeof(r));
-  r.verbose = verbose;
-  snprintf(r.cfg_path, sizeof(r.cfg_path), "%s", cfg_path);
+  r->verbose = verbose;
+  snprintf(r->cfg_path, sizeof(r->cfg_path), "%s", cfg_path);
   if (c == NULL) {
     fprintf(stderr, "svr-router: out of memory\n");
     return RT_EXIT_FAIL;
@@ -879,83 +1109,88 @@ int rt_run(const char *cfg_path, int verbose) {
   if (rc_parse_file(c, cfg_path, err, sizeof(err)) != 0) {
     fprintf(stderr, "%ssvr-router: configuration rejected, nothing started\n",
             err);
-    free(c);
+    rc_config_free(c);
     return RT_EXIT_USAGE;
   }
   rt_default_socket(c);
   /* dynamic-address interfaces start at their device's current address */
   rt_dpu_prestart(c);
-  r.loop = uv_default_loop();
+  r->loop = uv_default_loop();
   /* signals first: the control socket appears before the rest is set up
    * (nftables, raw sockets), and a SIGTERM in between must not kill the
    * process with its socket left behind; they are handled once the loop
    * runs, when everything exists */
-  uv_signal_init(r.loop, &r.sig_term);
-  uv_signal_init(r.loop, &r.sig_int);
-  uv_signal_init(r.loop, &r.sig_hup);
-  r.sig_term.data = r.sig_int.data = r.sig_hup.data = &r;
-  uv_signal_start(&r.sig_term, on_signal, SIGTERM);
-  uv_signal_start(&r.sig_int, on_signal, SIGINT);
-  uv_signal_start(&r.sig_hup, on_signal, SIGHUP);
-  if (apply(&r, c, err, sizeof(err)) != 0 ||
-      rt_ctl_listen(&r, c->control_socket, err, sizeof(err)) != 0) {
+  uv_signal_init(r->loop, &r->sig_term);
+  uv_signal_init(r->loop, &r->sig_int);
+  uv_signal_init(r->loop, &r->sig_hup);
+  r->sig_term.data = r->sig_int.data = r->sig_hup.data = r;
+  uv_signal_start(&r->sig_term, on_signal, SIGTERM);
+  uv_signal_start(&r->sig_int, on_signal, SIGINT);
+  uv_signal_start(&r->sig_hup, on_signal, SIGHUP);
+  /* a `show` client that gives up (its 5 s timeout) and closes before the
+   * answer is written must not kill the daemon with SIGPIPE: caught and
+   * dropped (caught, not ignored, so programs we run get the default) */
+  uv_signal_init(r->loop, &r->sig_pipe);
+  uv_signal_start(&r->sig_pipe, on_sigpipe, SIGPIPE);
+  if (apply(r, c, err, sizeof(err)) != 0 ||
+      rt_ctl_listen(r, c->control_socket, err, sizeof(err)) != 0) {
     fprintf(stderr, "svr-router: %s\nsvr-router: nothing started\n", err);
-    if (r.cfg == NULL) {
-      free(c);
+    if (r->cfg == NULL) {
+      rc_config_free(c);
     }
     /* no session has transmitted: the loop has not run */
-    r.stopping = 1;
-    r.ctl_open = 0;
-    if (r.glue) {
-      bfd_uv_close(r.glue);
+    r->stopping = 1;
+    r->ctl_open = 0;
+    if (r->glue) {
+      bfd_uv_close(r->glue);
     }
-    uv_walk(r.loop, close_walk, NULL);
-    uv_run(r.loop, UV_RUN_DEFAULT);
-    teardown(&r);
+    uv_walk(r->loop, close_walk, NULL);
+    uv_run(r->loop, UV_RUN_DEFAULT);
+    teardown(r);
     return RT_EXIT_FAIL;
   }
   /* the data plane: devices, routes and rules, or nothing started */
-  if (rt_fwd_init(&r, err, sizeof(err)) != 0) {
+  if (rt_fwd_init(r, err, sizeof(err)) != 0) {
     fprintf(stderr, "svr-router: %s\nsvr-router: nothing started\n", err);
-    r.stopping = 1;
-    rt_ctl_close(&r);
-    bfd_uv_close(r.glue);
-    rt_fwd_close(&r);
-    uv_walk(r.loop, close_walk, NULL);
-    uv_run(r.loop, UV_RUN_DEFAULT);
-    teardown(&r);
+    r->stopping = 1;
+    rt_ctl_close(r);
+    bfd_uv_close(r->glue);
+    rt_fwd_close(r);
+    uv_walk(r->loop, close_walk, NULL);
+    uv_run(r->loop, UV_RUN_DEFAULT);
+    teardown(r);
     return RT_EXIT_FAIL;
   }
   /* UDP transform detection: never fails the start (unavailable instead) */
-  (void)rt_fw_init(&r, r.cfg);
+  (void)rt_fw_init(r, r->cfg);
   /* the conductor link: a bad key or known-hosts file fails the start */
-  if (rt_alarm_init(&r, err, sizeof(err)) != 0) {
+  if (rt_alarm_init(r, err, sizeof(err)) != 0) {
     fprintf(stderr, "svr-router: conductor link: %s\nsvr-router: nothing "
                     "started\n", err);
-    r.stopping = 1;
-    rt_ctl_close(&r);
-    bfd_uv_close(r.glue);
-    uv_walk(r.loop, close_walk, NULL);
-    uv_run(r.loop, UV_RUN_DEFAULT);
-    teardown(&r);
+    r->stopping = 1;
+    rt_ctl_close(r);
+    bfd_uv_close(r->glue);
+    uv_walk(r->loop, close_walk, NULL);
+    uv_run(r->loop, UV_RUN_DEFAULT);
+    teardown(r);
     return RT_EXIT_FAIL;
   }
   /* dynamic peer update: follow the dynamic-address devices, report */
-  if (rt_dpu_init(&r, err, sizeof(err)) != 0) {
-    rt_log(&r, "%s: addresses are not followed", err);
+  if (rt_dpu_init(r, err, sizeof(err)) != 0) {
+    rt_log(r, "%s: addresses are not followed", err);
   }
-  rt_dpu_report(&r);
-  if (r.verbose) {
-    uv_timer_init(r.loop, &r.verbose_timer);
-    r.verbose_timer.data = &r;
-    uv_timer_start(&r.verbose_timer, on_verbose_timer, 500, 500);
+  rt_dpu_report(r);
+  if (r->verbose) {
+    uv_timer_init(r->loop, &r->verbose_timer);
+    r->verbose_timer.data = r;
+    uv_timer_start(&r->verbose_timer, on_verbose_timer, 500, 500);
   }
-  rt_log(&r, "started: node %s, %zu interface(s), %zu peer path(s), control "
-             "socket %s", r.cfg->node, r.cfg->n_interfaces, r.n_paths,
-         r.cfg->control_socket);
-  bfd_uv_kick(r.glue);
-  uv_run(r.loop, UV_RUN_DEFAULT);
-  rt_log(&r, "stopped");
-  teardown(&r);
+  rt_log(r, "started: node %s, %zu interface(s), %zu peer path(s), control "
+             "socket %s", r->cfg->node, r->cfg->n_interfaces, r->n_paths,
+         r->cfg->control_socket);
+  bfd_uv_kick(r->glue);
+  uv_run(r->loop, UV_RUN_DEFAULT);
+  rt_log(r, "stopped");
+  teardown(r);
   return RT_EXIT_OK;
 }

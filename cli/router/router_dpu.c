@@ -145,7 +145,7 @@ static int reapply(rt *r, rc_config *c, const char *why) {
   char err[1024];
   if (rt_apply(r, c, err, sizeof(err)) != 0) {
     rt_log(r, "dynamic peer update (%s) not applied: %s", why, err);
-    free(c);
+    rc_config_free(c);
     return -1;
   }
   rt_log(r, "dynamic peer update (%s): %zu peer path(s), %zu kept unchanged",
@@ -185,11 +185,11 @@ void rt_dpu_report(rt *r) {
 static void move_if(rt *r, dpu_if *f, size_t i, const svrbfd_addr *a) {
   rc_config *c = malloc(sizeof(*c));
   char was[64], now[64];
-  if (c == NULL) {
+  if (c == NULL || rc_config_copy(c, r->cfg) != 0) {
     rt_log(r, "dynamic peer update: out of memory");
+    rc_config_free(c);
     return;
   }
-  *c = *r->cfg;
   snprintf(was, sizeof(was), "%s", c->interfaces[i].address_text);
   set_if_addr(c, i, a);
   snprintf(now, sizeof(now), "%s", c->interfaces[i].address_text);
@@ -508,10 +508,10 @@ void rt_dpu_on_peer(int idx, const conductor_msg *m, void *rt_ptr) {
   }
   *slot = p;
   c = malloc(sizeof(*c));
-  if (c == NULL) {
+  if (c == NULL || rc_config_copy(c, r->cfg) != 0) {
+    rc_config_free(c);
     return;
   }
-  *c = *r->cfg;
   n = set_peer_addr(c, &p);
   if (n == 0) {
     if (r->verbose) {
@@ -519,7 +519,7 @@ void rt_dpu_on_peer(int idx, const conductor_msg *m, void *rt_ptr) {
                 "adjacency changes", m->peer, m->node, m->neighborhood, text,
              (unsigned)m->port);
     }
-    free(c);
+    rc_config_free(c);
     return;
   }
   d->peer_moves++;

@@ -88,8 +88,8 @@ void rt_fw_kick(rt *r) {
         size_t i;
         bfd_addr_of(&src, &out.src);
         src.port = 0;
-        for (i = 0; i < r->n_paths; i++) {
-          const svrbfd_addr *l = &r->paths[i]->adj.local;
+        for (i = 0; i < r->cfg->n_interfaces; i++) { /* not every path */
+          const svrbfd_addr *l = &r->cfg->interfaces[i].address;
           if (l->family == src.family &&
               memcmp(l->addr, src.addr, sizeof(l->addr)) == 0) {
             src.port = l->port;

@@ -135,7 +135,7 @@ int main(int argc, char **argv) {
     if (n != 0) {
       fputs(err, stderr);
       fprintf(stderr, "svr-router: %d error%s\n", n, n == 1 ? "" : "s");
-      free(c);
+      rc_config_free(c);
       return RT_EXIT_USAGE;
     }
     printf("%s: ok: router %s, node %s, %zu interface(s), %zu "
@@ -144,7 +144,7 @@ int main(int argc, char **argv) {
            c->n_interfaces, c->n_neighborhoods, c->n_adjacencies,
            c->forwarding ? "enabled" : "disabled", c->n_tenants,
            c->n_services);
-    free(c);
+    rc_config_free(c);
     return RT_EXIT_OK;
   }
   if (strcmp(argv[optind], "key") == 0) {
@@ -178,12 +178,12 @@ int main(int argc, char **argv) {
           fputs(err, stderr);
         }
         fprintf(stderr, "svr-router: cannot find the control socket; use -s\n");
-        free(c);
+        rc_config_free(c);
         return RT_EXIT_USAGE;
       }
       rt_default_socket(c);
       snprintf(path, sizeof(path), "%s", c->control_socket);
-      free(c);
+      rc_config_free(c);
     }
     snprintf(cmd, sizeof(cmd), "key %s %s %s%s%s", sub, argv[optind + 2],
              argv[optind + 3], add ? " " : "", hex);
@@ -241,12 +241,12 @@ int main(int argc, char **argv) {
       if (rc_parse_file(c, cfg ? cfg : DEFAULT_CONFIG, err, sizeof(err)) != 0) {
         fputs(err, stderr);
         fprintf(stderr, "svr-router: cannot find the control socket; use -s\n");
-        free(c);
+        rc_config_free(c);
         return RT_EXIT_USAGE;
       }
       rt_default_socket(c);
       snprintf(path, sizeof(path), "%s", c->control_socket);
-      free(c);
+      rc_config_free(c);
     }
     snprintf(cmd, sizeof(cmd), "show %s%s%s", what, detail ? " detail" : "",
              json ? " json" : "");

@@ -45,7 +45,11 @@ struct svrbfd_pq_path {
   int any_rx;
   svrbfd_tstamp burst_started;
   uint16_t late, dups, reordered;
-  pq_slot slots[256];
+  /* one per request of a burst, sized to the longest burst so far (the
+   * default is 10: 240 bytes, where a fixed 256 were 6 KiB per path, most
+   * of a head end's memory with 10,000 paths) */
+  pq_slot *slots;
+  uint16_t nslots;
 
   /* results */
   int have_result;

@@ -85,7 +85,12 @@ int svrbfd_pq_path_new_versioned(svrbfd_pq_path **ppath, int settings_version,
     return SVRBFD_ERR_NOMEM;
   }
   p->hist = m.calloc(settings->history_len, sizeof(*p->hist), m.user_data);
-  if (p->hist == NULL) {
+  p->nslots = settings->link_test_length ? settings->link_test_length : 1;
+  p->slots = m.calloc(p->nslots, sizeof(*p->slots), m.user_data);
+  if (p->hist == NULL || p->slots == NULL) {
+    m.free(p->hist, m.user_data);
+  m.free(p->slots, m.user_data);
+    m.free(p->slots, m.user_data);
     m.free(p, m.user_data);
     return SVRBFD_ERR_NOMEM;
   }
@@ -232,6 +237,18 @@ static void pq_begin_burst(svrbfd_pq_path *p, svrbfd_tstamp ts) {
   p->burst++;
   p->first_seq = p->next_seq;
   p->burst_len = p->s.link_test_length;
+  if (p->burst_len > p->nslots) {
+    /* a longer burst than any before (set_link_test): more slots, or,
+     * without memory, the burst is cut to the slots there are */
+    pq_slot *ns = p->mem.calloc(p->burst_len, sizeof(*ns), p->mem.user_data);
+    if (ns != NULL) {
+      p->mem.free(p->slots, p->mem.user_data); /* nothing in them yet */
+      p->slots = ns;
+      p->nslots = p->burst_len;
+    } else {
+      p->burst_len = (uint8_t)p->nslots;
+    }
+  }
   p->tx_count = 0;
   p->any_rx = 0;
   p->last_rx_seq = 0;
