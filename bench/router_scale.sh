@@ -32,6 +32,7 @@
 #                    a process gets a fraction of a core whatever it needs,
 #                    and BFD at 10,000 paths then misses its deadlines; all
 #                    three get the same priority, so the ratio stays fair
+#                    (the show client too)
 #
 # Addresses (as bench/bfd_scale.sh): the hub owns 10.64.0.0/14 and the
 # spokes 10.128.0.0/14 through one "local" route on lo each (AnyIP); the hub
@@ -157,7 +158,7 @@ SHOW_MAX=0; SHOW_SUM=0; SHOW_N=0; SHOW_UP=0
 show() {
   local t0 t1 ms
   t0=$(date +%s%N)
-  "$R" -s "$1" show peers --json >"$SVR_TMP/show.json" 2>/dev/null
+  nice -n "$NICE" "$R" -s "$1" show peers --json >"$SVR_TMP/show.json" 2>/dev/null
   t1=$(date +%s%N)
   ms=$(( (t1 - t0) / 1000000 ))
   SHOW_N=$((SHOW_N + 1)); SHOW_SUM=$((SHOW_SUM + ms))
