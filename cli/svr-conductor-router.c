@@ -90,6 +90,17 @@ static const char usage_text[] =
     "                           20 s (answer within 5 s); the status is\n"
     "                           logged at each change and shown by the\n"
     "                           conductor (show software repository)\n"
+    "  --asset-ports PUB,REQ | off\n"
+    "                           the conductor's asset channel ports, TLS\n"
+    "                           1.3 with a certificate of --key (default\n"
+    "                           4505,4506 for a conductor on port 930, else\n"
+    "                           off)\n"
+    "  --asset-id ID            this router node's asset id (default\n"
+    "                           ROUTER.NODE)\n"
+    "  --software-version V     installed version reported (default: this\n"
+    "                           build's)\n"
+    "  --software-available V   a version this router may download, for the\n"
+    "                           conductor's version check (repeatable, 32)\n"
     "  -v, --verbose            log connection events\n"
     "\n"
     "Testing aid (never in production):\n"
@@ -309,6 +320,10 @@ int main(int argc, char **argv) {
       {"test-log-drop-after", required_argument, NULL, 'D'},
       {"software-repository", required_argument, NULL, 'Q'},
       {"test-repo-interval-ms", required_argument, NULL, 'I'},
+      {"asset-ports", required_argument, NULL, 'a'},
+      {"asset-id", required_argument, NULL, 'J'},
+      {"software-version", required_argument, NULL, 'W'},
+      {"software-available", required_argument, NULL, 'A'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -447,6 +462,35 @@ int main(int argc, char **argv) {
     case 'D':
       o.test_log_drop_after =
           (uint64_t)num_arg("--test-log-drop-after", optarg, 1, 1L << 40);
+      break;
+    case 'a': {
+      unsigned pa, pb;
+      char end;
+      if (strcmp(optarg, "off") == 0) {
+        o.asset_mode = -1;
+      } else if (sscanf(optarg, "%u,%u%c", &pa, &pb, &end) == 2 && pa > 0 &&
+                 pb > 0 && pa <= 65535 && pb <= 65535 && pa != pb) {
+        o.asset_mode = 1;
+        o.asset_port_pub = (uint16_t)pa;
+        o.asset_port_req = (uint16_t)pb;
+      } else {
+        usage_error("--asset-ports: expected PUB,REQ (two different ports "
+                    "1-65535) or off, got '%s'", optarg);
+      }
+      break;
+    }
+    case 'J':
+      o.asset_id = optarg;
+      break;
+    case 'W':
+      o.software_installed = optarg;
+      break;
+    case 'A':
+      if (o.n_software_available == RASSET_MAX_AVAILABLE) {
+        usage_error("--software-available: at most %d versions",
+                    RASSET_MAX_AVAILABLE);
+      }
+      o.software_available[o.n_software_available++] = optarg;
       break;
     case 'v':
       g_verbose = 1;

@@ -54,8 +54,14 @@ static const char usage_text[] =
     "                           peak router bandwidth of any 5-second\n"
     "                           interval, per router and month (* = current)\n"
     "  show assets [--router R] [--json]\n"
-    "                           router node connections to this conductor\n"
-    "                           node: state, since, last keepalive\n"
+    "                           router nodes: Asset Id, Router, Node,\n"
+    "                           Version, Status (asset channel: pending,\n"
+    "                           running, disconnected, not-connected), then\n"
+    "                           the 930 connection: state, since, last\n"
+    "                           keepalive\n"
+    "  show assets software [--router R] [--json]\n"
+    "                           per router node: Installed and Available\n"
+    "                           versions (the last software version check)\n"
     "  show routers [--json]    enrolled router keys\n"
     "  show security key-status [--router R] [--node N] [--json]\n"
     "                           per router node: key manager state, rekey\n"
@@ -156,9 +162,17 @@ static const char usage_text[] =
     "  --admin-keys FILE        administrators allowed to use logs and\n"
     "                           connect: OpenSSH authorized_keys lines, the\n"
     "                           comment is the name logged (default: none)\n"
+    "  --asset-ports PUB,REQ | off\n"
+    "                           asset channel ports, TLS 1.3 (default\n"
+    "                           4505,4506 when --port is 930, else off; 0\n"
+    "                           picks a free port, printed on stdout as\n"
+    "                           \"asset ports pub=N req=N\")\n"
     "  -v, --verbose            log every connection (default: warnings)\n"
     "\n"
     "Testing aid (never in production):\n"
+    "  --asset-version-check-interval S\n"
+    "                           software version check every S seconds\n"
+    "                           (1-43200) instead of the product's fixed 12 h\n"
     "  --fault-kill-at insert:K | commit:K\n"
     "                           the daemon kills itself with SIGKILL (as\n"
     "                           kill -9 would) at a chosen point, counting\n"
@@ -278,6 +292,24 @@ static uint64_t interval_arg(const char *v) {
               v);
 }
 
+/* --asset-ports PUB,REQ | off */
+static void asset_ports_arg(const char *v, cnd_opts *o) {
+  unsigned a, b;
+  char end;
+  if (strcmp(v, "off") == 0) {
+    o->asset_enabled = 0;
+    return;
+  }
+  if (sscanf(v, "%u,%u%c", &a, &b, &end) != 2 || a > 65535 || b > 65535 ||
+      (a == b && a != 0)) {
+    usage_error("--asset-ports: expected PUB,REQ (two different ports, 0 "
+                "= any free one) or off, got '%s'", v);
+  }
+  o->asset_enabled = 1;
+  o->asset_port_pub = (uint16_t)a;
+  o->asset_port_req = (uint16_t)b;
+}
+
 /* --fault-kill-at insert:K | commit:K */
 static void fault_arg(const char *v, cnd_opts *o) {
   const char *colon = strchr(v, ':');
@@ -325,13 +357,15 @@ static int cmd_run(int argc, char **argv) {
       {"rekey-interval", required_argument, NULL, 'X'},
       {"admin-keys", required_argument, NULL, 'a'},
       {"repository", required_argument, NULL, 'Y'},
+      {"asset-ports", required_argument, NULL, 'Z'},
+      {"asset-version-check-interval", required_argument, NULL, 'C'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   cnd_opts o;
   char hk[600], err[512];
   uv_loop_t loop;
-  int c, rv;
+  int c, rv, asset_given = 0;
   memset(&o, 0, sizeof o);
   snprintf(hk, sizeof hk, "%s/ssh_host_ed25519_key", g_dir);
   o.host_key = hk;
@@ -400,6 +434,16 @@ static int cmd_run(int argc, char **argv) {
     case 'Y':
       o.repository = optarg;
       break;
+    case 'Z':
+      asset_given = 1;
+      asset_ports_arg(optarg, &o);
+      break;
+    case 'C':
+      o.asset_version_check_ns =
+          (uint64_t)num_arg("--asset-version-check-interval", optarg, 1,
+                            43200) *
+          1000000000ULL;
+      break;
     case 'v':
       g_verbose = 1;
       break;
@@ -409,6 +453,14 @@ static int cmd_run(int argc, char **argv) {
     default:
       usage_error("bad option for run%s", "");
     }
+  }
+  /* The asset channel listens on 4505/4506 beside an SSH port of 930 (the
+   * product's three inbound ports); beside any other SSH port (a test, a
+   * second node on one host) only when --asset-ports says where. */
+  if (!asset_given && o.port == CONDUCTOR_PORT) {
+    o.asset_enabled = 1;
+    o.asset_port_pub = 4505;
+    o.asset_port_req = 4506;
   }
   if (optind < argc) {
     usage_error("run: unexpected argument '%s'", argv[optind]);
@@ -428,7 +480,11 @@ static int cmd_run(int argc, char **argv) {
   uv_signal_start(&sigs[0], on_signal, SIGTERM);
   uv_signal_init(&loop, &sigs[1]);
   uv_signal_start(&sigs[1], on_signal, SIGINT);
-  /* stdout line for scripts: the daemon is ready */
+  /* stdout lines for scripts: the daemon is ready */
+  if (o.asset_enabled) {
+    printf("asset ports pub=%u req=%u\n", (unsigned)cnd_asset_port(g_cnd, 1),
+           (unsigned)cnd_asset_port(g_cnd, 2));
+  }
   printf("listening port=%u node=%s db=%s\n", (unsigned)cnd_port(g_cnd),
          o.node_name, g_db);
   fflush(stdout);
@@ -506,7 +562,7 @@ static void json_str(const char *raw) {
 }
 
 /* A text table: rows of NCOL strings, columns padded to their widest. */
-#define MAXCOL 8
+#define MAXCOL 10
 typedef struct table {
   int ncol;
   const char *head[MAXCOL];
@@ -747,22 +803,48 @@ static int show_entitlement(int argc, char **argv) {
   return 0;
 }
 
+/* The asset tables exist once a node ran with the asset channel. */
+static int have_asset_tables(sqlite3 *db) {
+  sqlite3_stmt *s = prep(db, "SELECT count(*) FROM sqlite_master WHERE "
+                             "type='table' AND name IN ('assets',"
+                             "'asset_software')");
+  int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+  sqlite3_finalize(s);
+  return n == 2;
+}
+
+/* show assets: one row per router node known to this conductor node, by
+ * its 930 connection or its asset channel (docs/libconductor.md 10.4):
+ * the product's Asset Id, Router, Node, Version, Status, then the 930
+ * connection's Conductor Node, State, Since and Last Keepalive. */
 static int show_assets(int argc, char **argv) {
   show_args a;
   sqlite3 *db;
   sqlite3_stmt *s;
-  table t = {6,
-             {"Router", "Node", "Conductor Node", "State", "Since",
-              "Last Keepalive"},
+  table t = {9,
+             {"Asset Id", "Router", "Node", "Version", "Status",
+              "Conductor Node", "State", "Since", "Last Keepalive"},
              NULL,
              0,
              0};
   int first = 1;
   parse_show(argc, argv, &a, 0);
   db = open_ro();
-  s = prep(db, "SELECT router,node,conductor_node,state,since_ns,last_ka_ns "
-               "FROM connections WHERE (?1 IS NULL OR router=?1) "
-               "ORDER BY router,node,conductor_node");
+  if (have_asset_tables(db)) {
+    s = prep(db,
+             "WITH k(router,node,cn) AS (SELECT router,node,conductor_node "
+             "FROM connections UNION SELECT router,node,conductor_node FROM "
+             "assets) SELECT k.router,k.node,k.cn,c.state,c.since_ns,"
+             "c.last_ka_ns,a.asset_id,a.version,a.status FROM k LEFT JOIN "
+             "connections c ON c.router=k.router AND c.node=k.node AND "
+             "c.conductor_node=k.cn LEFT JOIN assets a ON a.router=k.router "
+             "AND a.node=k.node AND a.conductor_node=k.cn WHERE (?1 IS NULL "
+             "OR k.router=?1) ORDER BY k.router,k.node,k.cn");
+  } else {
+    s = prep(db, "SELECT router,node,conductor_node,state,since_ns,"
+                 "last_ka_ns,NULL,NULL,NULL FROM connections WHERE (?1 IS "
+                 "NULL OR router=?1) ORDER BY router,node,conductor_node");
+  }
   if (a.router) {
     sqlite3_bind_text(s, 1, a.router, -1, SQLITE_STATIC);
   }
@@ -771,26 +853,119 @@ static int show_assets(int argc, char **argv) {
   }
   while (sqlite3_step(s) == SQLITE_ROW) {
     char sb[32], kb[32];
+    /* no asset row: the router has no asset channel to this node yet */
+    const char *status = sqlite3_column_type(s, 8) == SQLITE_NULL
+                             ? "not-connected"
+                             : col(s, 8);
+    const char *state =
+        sqlite3_column_type(s, 3) == SQLITE_NULL ? "-" : col(s, 3);
     fmt_time(sb, sizeof sb, sqlite3_column_int64(s, 4));
     fmt_time(kb, sizeof kb, sqlite3_column_int64(s, 5));
     if (a.json) {
-      printf("%s\n  {\"router\": ", first ? "" : ",");
+      printf("%s\n  {\"asset_id\": ", first ? "" : ",");
+      json_str(col(s, 6));
+      printf(", \"router\": ");
       json_str(col(s, 0));
       printf(", \"node\": ");
       json_str(col(s, 1));
+      printf(", \"version\": ");
+      json_str(col(s, 7));
+      printf(", \"status\": ");
+      json_str(status);
       printf(", \"conductor_node\": ");
       json_str(col(s, 2));
-      printf(", \"state\": \"%s\", \"since_ns\": %lld, "
-             "\"last_keepalive_ns\": %lld}",
-             col(s, 3), (long long)sqlite3_column_int64(s, 4),
+      printf(", \"state\": ");
+      json_str(state);
+      printf(", \"since_ns\": %lld, \"last_keepalive_ns\": %lld}",
+             (long long)sqlite3_column_int64(s, 4),
              (long long)sqlite3_column_int64(s, 5));
       first = 0;
     } else {
-      const char *v[6] = {col(s, 0), col(s, 1), col(s, 2), col(s, 3), sb, kb};
+      const char *v[9] = {col(s, 6)[0] ? col(s, 6) : "-",
+                          col(s, 0),
+                          col(s, 1),
+                          col(s, 7)[0] ? col(s, 7) : "-",
+                          status,
+                          col(s, 2),
+                          state,
+                          sb,
+                          kb};
       table_add(&t, v);
     }
   }
   sqlite3_finalize(s);
+  if (a.json) {
+    printf("%s]\n", first ? "" : "\n");
+  } else {
+    table_print(&t);
+  }
+  sqlite3_close(db);
+  return 0;
+}
+
+/* show assets software: what each router node runs and may download, as
+ * its last answer to the software version check said. */
+static int show_assets_software(int argc, char **argv) {
+  show_args a;
+  sqlite3 *db;
+  sqlite3_stmt *s = NULL;
+  table t = {5, {"Router", "Node", "Installed", "Available", "Checked"},
+             NULL, 0, 0};
+  int first = 1;
+  parse_show(argc, argv, &a, 0);
+  db = open_ro();
+  if (have_asset_tables(db)) {
+    s = prep(db, "SELECT router,node,installed,available,checked_ns FROM "
+                 "asset_software WHERE (?1 IS NULL OR router=?1) ORDER BY "
+                 "router,node,conductor_node");
+    if (a.router) {
+      sqlite3_bind_text(s, 1, a.router, -1, SQLITE_STATIC);
+    }
+  }
+  if (a.json) {
+    printf("[");
+  }
+  while (s != NULL && sqlite3_step(s) == SQLITE_ROW) {
+    char cb[32];
+    int checked = sqlite3_column_int64(s, 4) != 0;
+    fmt_time(cb, sizeof cb, sqlite3_column_int64(s, 4));
+    if (a.json) {
+      const char *av = col(s, 3);
+      printf("%s\n  {\"router\": ", first ? "" : ",");
+      json_str(col(s, 0));
+      printf(", \"node\": ");
+      json_str(col(s, 1));
+      printf(", \"installed\": ");
+      json_str(col(s, 2));
+      printf(", \"available\": ");
+      if (!checked) {
+        printf("null");
+      } else {
+        /* versions are A-Z a-z 0-9 . _ - + ~ only: no escaping needed */
+        printf("[");
+        while (*av) {
+          const char *comma = strchr(av, ',');
+          size_t n = comma ? (size_t)(comma - av) : strlen(av);
+          printf("\"%.*s\"%s", (int)n, av, comma ? ", " : "");
+          av += n + (comma ? 1 : 0);
+        }
+        printf("]");
+      }
+      printf(", \"checked_ns\": %lld}",
+             (long long)sqlite3_column_int64(s, 4));
+      first = 0;
+    } else {
+      const char *v[5] = {col(s, 0), col(s, 1), col(s, 2),
+                          !checked        ? "-"
+                          : col(s, 3)[0]  ? col(s, 3)
+                                          : "none",
+                          checked ? cb : "never"};
+      table_add(&t, v);
+    }
+  }
+  if (s) {
+    sqlite3_finalize(s);
+  }
   if (a.json) {
     printf("%s]\n", first ? "" : "\n");
   } else {
@@ -1683,6 +1858,10 @@ int main(int argc, char **argv) {
     argv++;
     if (strcmp(argv[0], "alarms") == 0) {
       return show_alarms(argc, argv);
+    }
+    if (strcmp(argv[0], "assets") == 0 && argc >= 2 &&
+        strcmp(argv[1], "software") == 0) {
+      return show_assets_software(argc - 1, argv + 1);
     }
     if (strcmp(argv[0], "entitlement") == 0) {
       return show_entitlement(argc, argv);

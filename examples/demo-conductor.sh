@@ -69,17 +69,21 @@ for r in router-a router-b; do
   "$RN" keygen "$tmp/$r.key" >/dev/null
   "$C" --dir "$tmp/cnd1" enroll "$r" "$tmp/$r.key.pub"
 done
+# the asset channel (4505/4506 beside 930; kernel-chosen ports on loopback)
+casset=(); [ "$port" = 0 ] && casset=(--asset-ports 0,0)
 "$C" keygen "$tmp/admin.key" >/dev/null
 echo "$(cut -d' ' -f1,2 "$tmp/admin.key.pub") demo-admin" >"$tmp/admins"
 mkdir -p "$tmp/router-a.logs"
 head -c 5000000 /dev/urandom | base64 >"$tmp/router-a.logs/router.log"
 "${runC[@]}" "$C" --dir "$tmp/cnd1" run --listen "$caddr" --port "$port" \
   --node cnd1 --keepalive-interval 1 --keepalive-max 3 \
-  --admin-keys "$tmp/admins" -v >"$tmp/cnd1.log" 2>&1 &
+  --admin-keys "$tmp/admins" "${casset[@]}" -v >"$tmp/cnd1.log" 2>&1 &
 pids+=($!)
 wait_for 10 "grep -q 'listening port=' '$tmp/cnd1.log'" || {
   echo "conductor did not start:"; cat "$tmp/cnd1.log"; exit 1; }
 port=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$tmp/cnd1.log" | head -1)
+rasset=()
+[ "${#casset[@]}" -gt 0 ] && rasset=(--asset-ports "$(sed -n 's/^asset ports pub=\([0-9]*\) req=\([0-9]*\)$/\1,\2/p' "$tmp/cnd1.log")")
 echo "[$caddr]:$port $(cut -d' ' -f1,2 "$tmp/cnd1/ssh_host_ed25519_key.pub")" >"$tmp/known_hosts"
 echo "   conductor listening on $caddr:$port, host key pinned in known_hosts"
 
@@ -89,7 +93,7 @@ for r in router-a router-b; do
     --known-hosts "$tmp/known_hosts" --conductor "$caddr:$port" \
     --state-dir "$tmp/$r.state" --keepalive-interval 1 --bandwidth-bps 11940000 \
     --entitlement-report-s 6 --raise "info:system:$r node1 started (demo alarm)" \
-    --log-dir "$tmp/$r.logs" -v >"$tmp/$r.log" 2>&1 &
+    --log-dir "$tmp/$r.logs" "${rasset[@]}" --software-available 6.1.0 -v >"$tmp/$r.log" 2>&1 &
   rpid[$r]=$!
   pids+=($!)
 done
@@ -97,8 +101,10 @@ done
 alarms() { "$C" --dir "$tmp/cnd1" show alarms --json 2>/dev/null | grep -c '"message"' || true; }
 wait_for 20 '[ "$(alarms)" -ge 2 ]' || {
   echo "alarms did not arrive"; cat "$tmp/cnd1.log" "$tmp/router-a.log"; exit 1; }
+running() { "$C" --dir "$tmp/cnd1" show assets --json 2>/dev/null | grep -c '"status": "running"' || true; }
+wait_for 10 '[ "$(running)" -ge 2 ]' || echo "   (asset channel not up: see $tmp/cnd1.log)"
 echo
-echo "== svr-conductor show assets"
+echo "== svr-conductor show assets (asset channel on 4505/4506 over TLS 1.3, and the 930 connection)"
 "$C" --dir "$tmp/cnd1" show assets
 echo
 echo "== svr-conductor show alarms (stored in SQLite before each was acknowledged)"

@@ -96,3 +96,9 @@ if(TARGET conductor_asset)
   svr_add_test(NAME conductor_asset_test LABEL unit
                SOURCES conductor_asset_test.c LIBS conductor_asset)
 endif()
+# the asset channel on 4505/4506: TLS refusals, show assets, version check,
+# a frozen and a killed router
+if(TARGET svr-conductor)
+  svr_add_script_test(NAME conductor_assets LABEL sim
+                      SCRIPT conductor_assets.sh TIMEOUT 120)
+endif()

@@ -14,8 +14,9 @@
 #     shows it connected);
 #   - an alarm crosses it: router-b frozen (SIGSTOP) -> the conductor stores
 #     "Peer router-b path is down";
-#   - the asset ports are forwarded too: TCP to 10.93.1.100:4505 and :4506
-#     reaches a listener on 10.93.9.10 in K;
+#   - the asset ports are forwarded too: router-a's asset channel (TLS on
+#     4505 and 4506 to 10.93.1.100) reaches the conductor's listeners in
+#     K (show assets: running; both connections logged by the conductor);
 #   - a port not in the list is dropped: TCP A -> 10.93.9.10:22 (K listens)
 #     never connects and F's final drop counter moves.
 # Bounded: every wait has a deadline; cleanup by tests/lib/netns.sh.
@@ -93,11 +94,22 @@ else
 fi
 kill -CONT "$PID_B"
 
-# listeners in K on the asset ports and on 22
+# the asset channel: router-a's connections to 10.93.1.100:4505 and :4506
+# (on by default beside a conductor on 930) cross F's DNAT
+asset_up() { "$C" --dir "$T/cnd" show assets --router router-a --json 2>/dev/null | grep -q '"status": "running"'; }
+if svr_wait_for 15 asset_up &&
+   grep -q 'router-a.node1 (10.93.1.1:[0-9]*) connected on 4505' "$LOG_C" &&
+   grep -q 'router-a.node1 (10.93.1.1:[0-9]*) connected on 4506' "$LOG_C"; then
+  svr_pass "asset ports 10.93.1.100:4505 and :4506 forwarded to the conductor in K: router-a's asset channel up (show assets: running)"
+else
+  svr_fail "asset ports not forwarded: $("$C" --dir "$T/cnd" show assets 2>&1 | tail -2); $(grep asset "$LOG_C" | tail -3)"
+fi
+
+# a listener in K on 22
 svr_bg K python3 -c '
 import select, socket
 ls = []
-for p in (4505, 4506, 22):
+for p in (22,):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("10.93.9.10", p)); s.listen(4); ls.append(s)
 print("ready", flush=True)
@@ -113,12 +125,6 @@ import socket, sys
 t = socket.socket(); t.settimeout(3); t.bind(("10.93.1.1", int(sys.argv[3])))
 t.connect((sys.argv[1], int(sys.argv[2])))' "$@" 2>/dev/null
 }
-if tcp 10.93.1.100 4505 12001 && tcp 10.93.1.100 4506 12002 &&
-   svr_wait_for 5 "grep -q 'got tcp 4505' '$LST' && grep -q 'got tcp 4506' '$LST'"; then
-  svr_pass "TCP 10.93.1.100:4505 and :4506 forwarded to the conductor in K"
-else
-  svr_fail "asset ports not forwarded: $(cat "$LST" | tr '\n' ' ')"
-fi
 before=$(dropped)
 if tcp 10.93.9.10 22 12003 || grep -q 'got tcp 22' "$LST"; then
   svr_fail "TCP 22 A -> K crossed F"

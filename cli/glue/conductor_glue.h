@@ -86,6 +86,13 @@ typedef struct cnd_opts {
   const char *repository;
   int fault_kind; /* CND_FAULT_NONE (0), CND_FAULT_INSERT, CND_FAULT_COMMIT */
   uint64_t rekey_interval_ns; /* rekey-interval; 0 = never (the default) */
+  /* Asset channel (docs/libconductor.md section 10): TLS listeners on
+   * asset_port_pub (4505) and asset_port_req (4506), 0 = any free port;
+   * asset_enabled 0 = none.  asset_version_check_ns: 0 = 12 h (a test-only
+   * setting shortens it). */
+  int asset_enabled;
+  uint16_t asset_port_pub, asset_port_req;
+  uint64_t asset_version_check_ns;
   uint64_t fault_k;
   cglue_log_fn log;
   void *log_data;
@@ -123,6 +130,9 @@ typedef struct cnd_stats {
 void cnd_get_stats(const cnd *c, cnd_stats *s);
 /* The port actually bound. */
 uint16_t cnd_port(const cnd *c);
+/* The asset channel's bound port of channel 1 (4505) or 2 (4506); 0 when
+ * it is off. */
+uint16_t cnd_asset_port(const cnd *c, int ch);
 
 /* ---- conductor key manager (conductor_keys.c, used by the node) -------- */
 
@@ -184,6 +194,60 @@ int cdpu_on_address(cdpu *p, void *link, const conductor_msg *m, char *why,
 void cdpu_tick(cdpu *p);
 void cdpu_get_stats(const cdpu *p, uint64_t *changes, uint64_t *pushes);
 
+/* ---- asset channel, conductor side (conductor_asset_srv.c) -------------- */
+
+/* TLS 1.3 listeners on 4505 and 4506 (docs/libconductor.md section 10):
+ * routers authenticate with a certificate of their enrolled SSH key; the
+ * asset tables (assets, asset_software) are kept in |store|. */
+typedef struct casrv casrv;
+typedef struct casrv_opts {
+  const char *listen_addr; /* numeric; default 0.0.0.0 */
+  uint16_t port_pub;       /* 4505; 0 = any free port */
+  uint16_t port_req;       /* 4506; 0 = any free port */
+  const char *host_key;    /* the conductor's SSH host key (Ed25519) */
+  const char *node_name;
+  conductor_store *store;
+  uint64_t version_check_ns; /* 0 = 12 h (the product's fixed cadence) */
+  unsigned ka_max;           /* asset keepalives missed: gone; default 3 */
+  /* The asset of router.node stopped answering (|raise| 1) or is back (0). */
+  void (*alarm)(int raise, const char *router, const char *node,
+                const char *asset_id, void *ud);
+  void *alarm_data;
+  cglue_log_fn log;
+  void *log_data;
+} casrv_opts;
+int casrv_new(casrv **ps, uv_loop_t *loop, const casrv_opts *o, char *err,
+              size_t errcap);
+/* The bound port of channel 1 (4505) or 2 (4506). */
+uint16_t casrv_port(const casrv *s, int ch);
+void casrv_stop(casrv *s);
+void casrv_del(casrv *s);
+
+/* ---- asset channel, router side (conductor_asset_rtr.c) ------------------ */
+
+typedef struct rasset rasset;
+#define RASSET_MAX_AVAILABLE 32
+typedef struct rasset_opts {
+  const char *addr;        /* the conductor node, numeric */
+  uint16_t ssh_port;       /* its 930 port: the known-hosts entry to pin */
+  uint16_t port_pub, port_req;
+  const char *key_path;    /* the router's SSH key (Ed25519) */
+  const char *known_hosts;
+  const char *router, *node;
+  const char *asset_id;    /* NULL: "<router>.<node>" */
+  const char *installed;   /* NULL: this build's version */
+  const char *available[RASSET_MAX_AVAILABLE]; /* versions it may download */
+  int n_available;
+  cglue_log_fn log;
+  void *log_data;
+} rasset_opts;
+int rasset_new(rasset **pa, uv_loop_t *loop, const rasset_opts *o, char *err,
+               size_t errcap);
+/* 1 when both connections said HELLO and got HELLO_ACK. */
+int rasset_up(const rasset *a);
+void rasset_stop(rasset *a);
+void rasset_del(rasset *a);
+
 /* ---- router node ------------------------------------------------------- */
 
 typedef struct rtr rtr;
@@ -242,6 +306,18 @@ typedef struct rtr_opts {
   const char *repo_source;
   uint64_t repo_interval_ns;
   uint64_t repo_timeout_ns;
+  /* Asset channel (docs/libconductor.md section 10), per conductor node:
+   * asset_mode 0 = on for a conductor on 930 (ports 4505 and 4506), off
+   * for others; 1 = on for every conductor, on asset_port_pub /
+   * asset_port_req; -1 = off.  asset_id NULL = "<router>.<node>";
+   * software_installed NULL = this build's version; software_available:
+   * the versions this router may download (answer to the version check). */
+  int asset_mode;
+  uint16_t asset_port_pub, asset_port_req;
+  const char *asset_id;
+  const char *software_installed;
+  const char *software_available[RASSET_MAX_AVAILABLE];
+  int n_software_available;
   cglue_log_fn log;
   void *log_data;
 } rtr_opts;
@@ -270,6 +346,8 @@ size_t rtr_pending(const rtr *r);
 uint64_t rtr_next_seq(const rtr *r);
 /* Conductor links up (HELLO answered). */
 int rtr_links_up(const rtr *r);
+/* Asset channels up (both connections to a conductor node answered). */
+int rtr_assets_up(const rtr *r);
 /* The forwarded-byte counter, for the entitlement meter. */
 void rtr_set_forwarded_bytes(rtr *r, uint64_t bytes_total);
 /* Repository check state of conductor link |idx| (docs/libconductor.md

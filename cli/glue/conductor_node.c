@@ -199,6 +199,7 @@ struct cnd {
   ckm *keys; /* security elements and their keys (conductor_keys.c) */
   cdpu *dpu; /* dynamic peer update (conductor_dpu.c) */
   cadm *adm; /* administration relay (conductor_admin.c) */
+  casrv *assets; /* asset channel on 4505/4506 (conductor_asset_srv.c) */
   uv_poll_t listen_poll;
   uv_timer_t accept_timer; /* accepts paused after EMFILE */
   unsigned accept_delay_ms;
@@ -1723,6 +1724,43 @@ static uint64_t adm_now(void *ud) {
   return uv_hrtime();
 }
 
+/* The asset channel's alarm (asset/major, the product's catalogue): the
+ * asset of router.node stopped answering, or is back. */
+static void asset_alarm(int raise, const char *router, const char *node,
+                        const char *asset_id, void *ud) {
+  cnd *d = ud;
+  char msg[200];
+  uint32_t num;
+  if (conductor_store_begin(d->store) != 0) {
+    clog_(d, 0, "store: %s", conductor_store_errmsg(d->store));
+    return;
+  }
+  snprintf(msg, sizeof msg, "Asset %s is not running", asset_id);
+  num = own_alarm_num(d, "asset", router, node, raise);
+  if (num != 0) {
+    if (!raise) {
+      /* the text of the raise, whatever id the router says now */
+      sqlite3_stmt *s;
+      char id[200];
+      snprintf(id, sizeof id, "%s.conductor:%u", d->node_name, num);
+      if (sqlite3_prepare_v2(conductor_store_db(d->store),
+                             "SELECT message FROM alarms WHERE alarm_id=?1",
+                             -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+          snprintf(msg, sizeof msg, "%s", sqlite3_column_text(s, 0));
+        }
+        sqlite3_finalize(s);
+      }
+    }
+    own_alarm(d, raise, num, CONDUCTOR_SEV_MAJOR, "asset", msg);
+  }
+  if (conductor_store_commit(d->store) != 0) {
+    clog_(d, 0, "store: %s", conductor_store_errmsg(d->store));
+    conductor_store_rollback(d->store);
+  }
+}
+
 int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
             size_t errcap) {
   cnd *d;
@@ -1888,6 +1926,29 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
   }
   d->o.port = conductor_server_port(d->srv);
   conductor_server_set_send_limit(d->srv, d->o.max_send_buffer);
+  if (d->o.asset_enabled) {
+    casrv_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.listen_addr = d->o.listen_addr;
+    ao.port_pub = d->o.asset_port_pub;
+    ao.port_req = d->o.asset_port_req;
+    ao.host_key = o->host_key;
+    ao.node_name = d->node_name;
+    ao.store = d->store;
+    ao.version_check_ns = d->o.asset_version_check_ns;
+    ao.alarm = asset_alarm;
+    ao.alarm_data = d;
+    ao.log = d->o.log;
+    ao.log_data = d->o.log_data;
+    rv = casrv_new(&d->assets, loop, &ao, err, errcap);
+    if (rv != 0) {
+      return rv;
+    }
+    clog_(d, 2, "asset channel on %u (keepalive) and %u (request/reply), "
+                "TLS 1.3, routers authenticated by their enrolled key",
+          (unsigned)casrv_port(d->assets, 1),
+          (unsigned)casrv_port(d->assets, 2));
+  }
   /* Connections left "connected" by a crash are stale. */
   sqlite3_exec(conductor_store_db(d->store),
                "UPDATE connections SET state='disconnected' WHERE "
@@ -1946,6 +2007,7 @@ void cnd_stop(cnd *d) {
       conductor_sconn_close(c->sc, CONDUCTOR_ERR_CLOSED);
     }
   }
+  casrv_stop(d->assets);
   d->flush_rows = 1;
   on_check(&d->check); /* connection rows */
   uv_close((uv_handle_t *)&d->listen_poll, NULL);
@@ -1962,6 +2024,7 @@ void cnd_del(cnd *d) {
   ckm_del(d->keys);
   cdpu_del(d->dpu);
   cadm_del(d->adm);
+  casrv_del(d->assets);
   conductor_store_close(d->store);
   free(d->batch);
   free(d->rows);
@@ -1972,3 +2035,7 @@ void cnd_del(cnd *d) {
 void cnd_get_stats(const cnd *d, cnd_stats *s) { *s = d->stats; }
 
 uint16_t cnd_port(const cnd *d) { return d->o.port; }
+
+uint16_t cnd_asset_port(const cnd *d, int ch) {
+  return d->assets ? casrv_port(d->assets, ch) : 0;
+}

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conductor_asset.h"
 #include "conductor_glue.h"
 
 enum {
@@ -117,6 +118,7 @@ struct rtr {
   char repo_source[32]; /* "" = repository checks off */
   uv_timer_t repo_timer;
   int repo_timer_on;
+  rasset *assets[RTR_MAX_CONDUCTORS]; /* asset channel per conductor node */
 };
 
 static void rlog(rtr *r, int level, const char *fmt, ...)
@@ -1090,6 +1092,37 @@ static void admin_drop(int idx, const char *why, void *ud) {
   }
 }
 
+/* The asset channel to conductor node |i| (docs/libconductor.md section
+ * 10): on 4505/4506 of the same address, pinned by the same known-hosts
+ * entry as its 930 connection. */
+static int start_assets(rtr *r, int i, char *err, size_t errcap) {
+  const rtr_opts *o = &r->o;
+  rlink *l = &r->links[i];
+  rasset_opts ao;
+  int k;
+  if (o->asset_mode < 0 || (o->asset_mode == 0 && l->port != CONDUCTOR_PORT)) {
+    return 0;
+  }
+  memset(&ao, 0, sizeof ao);
+  ao.addr = l->addr;
+  ao.ssh_port = l->port;
+  ao.port_pub = o->asset_mode == 1 ? o->asset_port_pub : CASSET_PORT_PUB;
+  ao.port_req = o->asset_mode == 1 ? o->asset_port_req : CASSET_PORT_REQ;
+  ao.key_path = r->key_path;
+  ao.known_hosts = r->known_hosts;
+  ao.router = r->router;
+  ao.node = r->node;
+  ao.asset_id = o->asset_id;
+  ao.installed = o->software_installed;
+  for (k = 0; k < o->n_software_available && k < RASSET_MAX_AVAILABLE; k++) {
+    ao.available[k] = o->software_available[k];
+  }
+  ao.n_available = o->n_software_available;
+  ao.log = o->log;
+  ao.log_data = o->log_data;
+  return rasset_new(&r->assets[i], r->loop, &ao, err, errcap);
+}
+
 int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
             size_t errcap) {
   rtr *r;
@@ -1252,9 +1285,23 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
   uv_timer_start(&r->ent_timer, on_ent_timer, r->o.ent_sample_ns / 1000000,
                  r->o.ent_sample_ns / 1000000);
   for (i = 0; i < r->nlinks; i++) {
+    rv = start_assets(r, i, err, errcap);
+    if (rv != 0) {
+      return rv;
+    }
+  }
+  for (i = 0; i < r->nlinks; i++) {
     link_connect(&r->links[i]);
   }
   return 0;
+}
+
+int rtr_assets_up(const rtr *r) {
+  int i, n = 0;
+  for (i = 0; i < r->nlinks; i++) {
+    n += rasset_up(r->assets[i]);
+  }
+  return n;
 }
 
 static int rtr_event(rtr *r, uint8_t op, uint32_t num, uint8_t severity,
@@ -1390,6 +1437,7 @@ void rtr_stop(rtr *r) {
   for (i = 0; i < r->nlinks; i++) {
     link_teardown(&r->links[i]);
     uv_close((uv_handle_t *)&r->links[i].timer, NULL);
+    rasset_stop(r->assets[i]);
   }
   uv_close((uv_handle_t *)&r->ent_timer, NULL);
   if (r->repo_timer_on) {
@@ -1404,6 +1452,7 @@ void rtr_del(rtr *r) {
   }
   for (i = 0; i < r->nlinks; i++) {
     conductor_outbox_del(r->links[i].ob);
+    rasset_del(r->assets[i]);
   }
   radmin_del(r->admin);
   if (r->jfd >= 0) {
