@@ -151,8 +151,8 @@ run_ours() { # N IVL -> sets OURS_CPU OURS_OK OURS_WHY
     echo "impl=svr-bfd n=$n interval_ms=$ivl error=no_summary"
     OURS_OK=0; OURS_WHY="$OURS_WHY,no_summary"
   fi
-  ela=$(tdiff "$(bfd_json_field "$sa" time)" "$(bfd_json_field "$sa1" time)")
-  elb=$(tdiff "$(bfd_json_field "$sb" time)" "$(bfd_json_field "$sb1" time)")
+  ela=$(tdiff "$(bfd_epoch "$(bfd_json_field "$sa" time)")" "$(bfd_epoch "$(bfd_json_field "$sa1" time)")")
+  elb=$(tdiff "$(bfd_epoch "$(bfd_json_field "$sb" time)")" "$(bfd_epoch "$(bfd_json_field "$sb1" time)")")
   txa=$(rate $(( $(num "$sa1" tx_packets) - $(num "$sa" tx_packets) )) "$ela")
   txb=$(rate $(( $(num "$sb1" tx_packets) - $(num "$sb" tx_packets) )) "$elb")
   downs=$(( $(num "$sa1" down_events) + $(num "$sb1" down_events) ))

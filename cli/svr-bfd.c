@@ -41,7 +41,7 @@
 static const char usage_text[] =
 "Usage: svr-bfd --local ADDR --peer ADDR [options]\n"
 "       svr-bfd --config FILE [options]\n"
-"       svr-bfd show [--json] --control PATH\n"
+"       svr-bfd show [--json [--format frr]] --control PATH\n"
 "\n"
 "Runs BFD (RFC 5880 asynchronous mode) sessions with libsvrbfd and reports\n"
 "their state.  SVR mode (default) speaks on the SVR peer-path port 1280/UDP,\n"
@@ -98,6 +98,10 @@ static const char usage_text[] =
 "      --control PATH      answer 'svr-bfd show' on this Unix socket (mode\n"
 "                          0660; default: none); with show, the socket of\n"
 "                          the svr-bfd to ask\n"
+"      --format svr|frr    show --json: our field names (svr, default) or\n"
+"                          FRR bfdd's 'show bfd peers json' (frr: an array\n"
+"                          with peer, local, id, status, uptime,\n"
+"                          transmit-interval... in FRR's units)\n"
 "  -q, --quiet             no per-session events; tables show the summary only\n"
 "      --bind-any          one wildcard socket per port and family for every\n"
 "                          local address (IP_PKTINFO) instead of one socket per\n"
@@ -109,7 +113,8 @@ static const char usage_text[] =
 "  show [--json]           ask the svr-bfd listening on --control PATH for\n"
 "                          its session table and summary (as on SIGUSR1;\n"
 "                          --json: one JSON document); also 'show peers',\n"
-"                          'show bfd peers'\n"
+"                          'show bfd peers'; --json --format frr: FRR's\n"
+"                          field names\n"
 "\n"
 "Output: one line per state change (time, local, peer, old -> new state,\n"
 "diagnostic), per reported path status change (after hold-down) and per\n"
@@ -178,6 +183,7 @@ typedef struct sess {
   svrbfd_session *s;
   int is_up;           /* protocol state Up now */
   int was_up;
+  svrbfd_tstamp changed_at; /* last state change (or creation) */
   int icmp_errno;      /* last ICMP error for datagrams to the peer, 0 none */
   uint64_t icmp_errors;
 } sess;
@@ -458,20 +464,13 @@ static const char *spec_check(const spec *sp) {
 
 /* ---- output --------------------------------------------------------- */
 
+/* |ts| (monotonic) as wall-clock ISO-8601 UTC with milliseconds, the
+ * suite's one format (docs/cli.md); quoted for JSON. */
 static void fmt_time(const app *a, svrbfd_tstamp ts, char *buf, size_t len,
                      int json) {
-  int64_t wall = (int64_t)ts + a->wall_offset_ns;
-  time_t sec = (time_t)(wall / 1000000000);
-  long usec = (long)((wall % 1000000000) / 1000);
-  if (json) {
-    snprintf(buf, len, "%lld.%06ld", (long long)sec, usec);
-  } else {
-    struct tm tm;
-    char d[32];
-    gmtime_r(&sec, &tm);
-    strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%06ldZ", d, usec);
-  }
+  char iso[SVR_CLI_TIME_LEN];
+  svr_cli_time_iso(iso, sizeof(iso), (int64_t)ts + a->wall_offset_ns);
+  snprintf(buf, len, json ? "\"%s\"" : "%s", iso);
 }
 
 /* JSON string escaping for names that came off the wire. */
@@ -488,6 +487,24 @@ static void json_str(FILE *f, const char *s) {
     }
   }
   fputc('"', f);
+}
+
+/* |v| as JSON, or null when negative (unknown). */
+static const char *int_or_null(int v, char *buf) {
+  if (v < 0) {
+    return "null";
+  }
+  snprintf(buf, 16, "%d", v);
+  return buf;
+}
+
+/* A name from the wire, or null when the peer sent none (unknown). */
+static void json_name(FILE *f, const char *s) {
+  if (*s == '\0') {
+    fputs("null", f);
+  } else {
+    json_str(f, s);
+  }
 }
 
 /* Names from the wire, made printable for the text table. */
@@ -526,6 +543,7 @@ static int cb_state(svrbfd_ctx *ctx, svrbfd_session *s, svrbfd_state old_state,
   if (!se) {
     return 0;
   }
+  se->changed_at = ts;
   if (new_state == SVRBFD_STATE_UP && !se->is_up) {
     se->is_up = 1;
     if (!se->was_up) {
@@ -566,7 +584,7 @@ static int cb_path(svrbfd_ctx *ctx, svrbfd_session *s, int up,
   }
   print_event_head(a, se, "path", ts);
   if (a->json) {
-    printf(",\"up\":%s}\n", up ? "true" : "false");
+    printf(",\"path_up\":%s}\n", up ? "true" : "false");
   } else {
     printf("path %s\n", up ? "up (hold-down passed)" : "down");
   }
@@ -636,18 +654,18 @@ static void print_table_to(app *a, FILE *f, int json, int quiet, int doc) {
         uptime = (double)(now - in.up_since) / 1e9;
       }
       if (json) {
-        char lp[80];
+        char lp[80], h1[16], h2[16];
         bfd_addr_str(&in.local, 1, lp, sizeof(lp));
         fprintf(f, "%s{\"local\":\"%s\",\"peer\":\"%s\",\"local_endpoint\":\"%s\","
                "\"remote_endpoint\":\"%s\",\"remote_port\":%u,"
                "\"mode\":\"%s\",\"state\":\"%s\",\"remote_state\":\"%s\","
-               "\"diag\":\"%s\",\"remote_diag\":\"%s\",\"up\":%s,"
+               "\"diag\":\"%s\",\"remote_diag\":\"%s\",\"path_up\":%s,"
                "\"local_discr\":%" PRIu32 ",\"remote_discr\":%" PRIu32 ","
                "\"desired_min_tx_ms\":%.3f,\"required_min_rx_ms\":%.3f,"
                "\"detect_mult\":%u,\"remote_desired_min_tx_ms\":%.3f,"
                "\"remote_required_min_rx_ms\":%.3f,\"remote_detect_mult\":%u,"
                "\"tx_interval_ms\":%.3f,\"detect_time_ms\":%.3f,"
-               "\"rx_hops\":%d,\"peer_rx_hops\":%d,\"peer_router\":",
+               "\"rx_hops\":%s,\"peer_rx_hops\":%s,\"peer_router\":",
                first ? "" : ",", l, p, lp, r, in.remote.port,
                in.mode == SVRBFD_MODE_RFC5881   ? "rfc5881"
                : in.mode == SVRBFD_MODE_RFC5883 ? "rfc5883"
@@ -660,10 +678,11 @@ static void print_table_to(app *a, FILE *f, int json, int quiet, int doc) {
                in.remote_desired_min_tx_us / 1e3,
                in.remote_required_min_rx_us / 1e3, in.remote_detect_mult,
                (double)in.tx_interval_ns / 1e6,
-               (double)in.detect_time_ns / 1e6, in.rx_hops, in.peer_rx_hops);
-        json_str(f, in.peer_router_name);
+               (double)in.detect_time_ns / 1e6, int_or_null(in.rx_hops, h1),
+               int_or_null(in.peer_rx_hops, h2));
+        json_name(f, in.peer_router_name);
         fprintf(f, ",\"peer_node\":");
-        json_str(f, in.peer_node_name);
+        json_name(f, in.peer_node_name);
         fprintf(f, ",\"uptime_s\":%.3f,\"poll_active\":%s,\"auth\":\"%s\","
                "\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64 ","
                "\"rx_drops\":%" PRIu64 ",\"auth_failures\":%" PRIu64 ","
@@ -735,6 +754,74 @@ static void print_table(app *a) {
   print_table_to(a, stdout, a->json, a->quiet, 0);
 }
 
+/* RFC 5880 diagnostics in the words FRR's bfdd uses in its JSON. */
+static const char *frr_diag(svrbfd_diag d) {
+  switch (d) {
+  case SVRBFD_DIAG_NONE: return "ok";
+  case SVRBFD_DIAG_CTL_DETECT_EXPIRED: return "control detection time expired";
+  case SVRBFD_DIAG_ECHO_FAILED: return "echo function failed";
+  case SVRBFD_DIAG_NEIGHBOR_DOWN: return "neighbor signaled session down";
+  case SVRBFD_DIAG_FWD_PLANE_RESET: return "forwarding plane reset";
+  case SVRBFD_DIAG_PATH_DOWN: return "path down";
+  case SVRBFD_DIAG_CONCAT_PATH_DOWN: return "concatenated path down";
+  case SVRBFD_DIAG_ADMIN_DOWN: return "administratively down";
+  case SVRBFD_DIAG_REV_CONCAT_PATH_DOWN: return "reverse concatenated path down";
+  }
+  return "unknown";
+}
+
+/* 'show bfd peers json' as FRR's bfdd prints it (an array, one object per
+ * peer, its key names and units: ms, seconds), so vtysh scripts carry
+ * over (docs/svr-bfd.md, "--format frr"). */
+static void print_frr_json(app *a, FILE *f) {
+  svrbfd_tstamp now = bfd_uv_now();
+  size_t i;
+  fputc('[', f);
+  for (i = 0; i < a->n; i++) {
+    sess *se = a->sessions[i];
+    svrbfd_session_info in;
+    char l[64], p[64];
+    const char *st;
+    svrbfd_session_get_info(se->s, &in);
+    bfd_addr_str(&se->sp.local, 0, l, sizeof(l));
+    bfd_addr_str(&se->sp.peer, 0, p, sizeof(p));
+    switch (in.state) {
+    case SVRBFD_STATE_ADMIN_DOWN: st = "shutdown"; break;
+    case SVRBFD_STATE_DOWN: st = "down"; break;
+    case SVRBFD_STATE_INIT: st = "init"; break;
+    default: st = "up"; break;
+    }
+    fprintf(f, "%s{\"multihop\":%s,\"peer\":\"%s\",\"local\":\"%s\","
+               "\"vrf\":\"default\",\"id\":%" PRIu32 ",\"remote-id\":%" PRIu32
+               ",\"passive-mode\":%s,",
+            i ? "," : "", in.mode == SVRBFD_MODE_RFC5883 ? "true" : "false", p,
+            l, in.local_discr, in.remote_discr,
+            se->sp.passive ? "true" : "false");
+    if (in.mode == SVRBFD_MODE_RFC5883) {
+      fprintf(f, "\"minimum-ttl\":%d,", se->sp.min_ttl ? se->sp.min_ttl : 1);
+    }
+    fprintf(f, "\"status\":\"%s\",\"%s\":%" PRIu64 ",", st,
+            in.state == SVRBFD_STATE_UP ? "uptime" : "downtime",
+            (uint64_t)((now - (in.state == SVRBFD_STATE_UP ? in.up_since
+                                                           : se->changed_at)) /
+                       SVRBFD_SECONDS));
+    fprintf(f, "\"diagnostic\":\"%s\",\"remote-diagnostic\":\"%s\","
+               "\"receive-interval\":%" PRIu32 ",\"transmit-interval\":%" PRIu32
+               ",\"echo-receive-interval\":0,\"echo-transmit-interval\":0,"
+               "\"detect-multiplier\":%u,\"remote-receive-interval\":%" PRIu32
+               ",\"remote-transmit-interval\":%" PRIu32
+               ",\"remote-echo-receive-interval\":%" PRIu32
+               ",\"remote-detect-multiplier\":%u,\"rtt-min\":0,"
+               "\"rtt-avg\":0,\"rtt-max\":0}",
+            frr_diag(in.local_diag), frr_diag(in.remote_diag),
+            in.required_min_rx_us / 1000, in.desired_min_tx_us / 1000,
+            in.detect_mult, in.remote_required_min_rx_us / 1000,
+            in.remote_desired_min_tx_us / 1000,
+            in.remote_required_min_echo_rx_us / 1000, in.remote_detect_mult);
+  }
+  fputs("]\n", f);
+}
+
 /* The control socket (--control): one command per connection. */
 static const char *ctl_handler(void *user_data, const char *line, FILE *out) {
   app *a = user_data;
@@ -745,8 +832,12 @@ static const char *ctl_handler(void *user_data, const char *line, FILE *out) {
              strcmp(line, "show peers json") == 0 ||
              strcmp(line, "show bfd peers json") == 0) {
     print_table_to(a, out, 1, 0, 1);
+  } else if (strcmp(line, "show json frr") == 0 ||
+             strcmp(line, "show peers json frr") == 0 ||
+             strcmp(line, "show bfd peers json frr") == 0) {
+    print_frr_json(a, out);
   } else {
-    return "unknown command (show [json], show bfd peers [json])";
+    return "unknown command (show [json [frr]], show bfd peers [json [frr]])";
   }
   return NULL;
 }
@@ -805,6 +896,7 @@ static int add_session(app *a, const spec *sp, const char *where) {
     return -1;
   }
   se->sp = *sp;
+  se->changed_at = bfd_uv_now();
   rc = bfd_uv_add_local(a->glue, &cfg.local, cfg.mode);
   if (rc != 0) {
     fprintf(stderr, "svr-bfd: %s%s%s\n", where ? where : "",
@@ -1028,8 +1120,10 @@ static void reload_config(app *a, const spec *defaults) {
   }
   free(specs);
   if (a->json) {
-    printf("{\"event\":\"reload\",\"changed\":%zu,\"added\":%zu}\n", changed,
-           added);
+    char t[48];
+    fmt_time(a, bfd_uv_now(), t, sizeof(t), 1);
+    printf("{\"event\":\"reload\",\"time\":%s,\"changed\":%zu,"
+           "\"added\":%zu}\n", t, changed, added);
   } else {
     printf("reload: %zu sessions changed timers, %zu added\n", changed, added);
   }
@@ -1299,7 +1393,7 @@ int main(int argc, char **argv) {
   enum {
     O_RFC5881 = 256, O_PORT, O_TX, O_RX, O_MULT, O_HOLD, O_PASSIVE, O_DEMAND,
     O_AUTH, O_META, O_COUNT, O_RNAME, O_NNAME, O_ONCE, O_TIMEOUT, O_DURATION,
-    O_SHOW, O_JSON, O_BIND_ANY, O_RFC5883, O_MIN_TTL, O_CONTROL
+    O_SHOW, O_JSON, O_BIND_ANY, O_RFC5883, O_MIN_TTL, O_CONTROL, O_FORMAT
   };
   static const struct option opts[] = {
       {"local", required_argument, NULL, 'l'},
@@ -1326,6 +1420,7 @@ int main(int argc, char **argv) {
       {"show-interval", required_argument, NULL, O_SHOW},
       {"json", no_argument, NULL, O_JSON},
       {"control", required_argument, NULL, O_CONTROL},
+      {"format", required_argument, NULL, O_FORMAT},
       {"quiet", no_argument, NULL, 'q'},
       {"bind-any", no_argument, NULL, O_BIND_ANY},
       {"help", no_argument, NULL, 'h'},
@@ -1341,7 +1436,7 @@ int main(int argc, char **argv) {
   svrbfd_settings st;
   uv_check_t check;
   struct timespec rt;
-  int c, rc;
+  int c, rc, format_frr = 0;
 
   spec_default(&def);
   while ((c = getopt_long(argc, argv, "l:p:c:qhV", opts, NULL)) != -1) {
@@ -1386,6 +1481,13 @@ int main(int argc, char **argv) {
     case O_DURATION: a.duration_s = parse_seconds("--duration", optarg); break;
     case O_SHOW: a.show_interval_s = parse_seconds("--show-interval", optarg); break;
     case O_JSON: a.json = 1; break;
+    case O_FORMAT:
+      if (strcmp(optarg, "frr") == 0) {
+        format_frr = 1;
+      } else if (strcmp(optarg, "svr") != 0) {
+        die_usage("--format %s: expected svr or frr", optarg);
+      }
+      break;
     case O_CONTROL:
       if (*optarg == '\0') {
         die_usage("--control: empty path");
@@ -1427,10 +1529,19 @@ int main(int argc, char **argv) {
     if (!a.control) {
       die_usage("show needs --control PATH (the socket of the running svr-bfd)");
     }
-    return svr_ctl_request("svr-bfd", a.control, a.json ? "show json" : "show");
+    if (format_frr && !a.json) {
+      die_usage("--format frr needs --json (FRR's field names are JSON keys)");
+    }
+    return svr_ctl_request("svr-bfd", a.control,
+                           format_frr ? "show json frr"
+                           : a.json   ? "show json"
+                                      : "show");
   }
   if (optind < argc) {
     die_usage("unexpected argument '%s'", argv[optind]);
+  }
+  if (format_frr) {
+    die_usage("--format applies to show only");
   }
   g_defaults = def;
   if (a.config) {

@@ -6,6 +6,9 @@
 #  1. bfdd starts first, then svr-bfd: both Up.  tshark in A: every packet we
 #     send decodes as BFD, no malformed/expert info, TTL 255, DSCP CS6, UDP
 #     source port 49152-65535.
+#     `svr-bfd show --json --format frr` has every key of bfdd's own 'show
+#     bfd peers json' for the same session, status up on both, each side's
+#     id the other's remote-id, the same intervals seen from both ends.
 #  2. bfdd's transmit-interval changed at runtime (vtysh): our table shows the
 #     peer's new Desired Min TX.  Ours changed by SIGHUP (config re-read):
 #     bfdd shows our new remote timers; nobody flapped.
@@ -52,7 +55,7 @@ bfd_capture_start A vAB "$SVR_TMP/frr1.pcap" "udp port 3784" || svr_fail "tshark
 frr_start B "$D1" "$SVR_TMP/bfdd.conf" || { svr_fail "bfdd start"; svr_finish; }
 svr_wait_for 10 "[ \"\$(frr_vtysh '$D1' 'show bfd peers counters json' | tr -d ' \n' | grep -o '\"control-packet-output\":[0-9]*' | cut -d: -f2)\" -ge 1 ] 2>/dev/null" \
   || svr_fail "bfdd sent nothing"
-svr_bg A "$SVR_BFD" -c "$SVR_TMP/ours.conf" --json
+svr_bg A "$SVR_BFD" -c "$SVR_TMP/ours.conf" --json --control "$SVR_TMP/ours.sock"
 PO=$SVR_LAST_PID; LO=$SVR_LAST_LOG
 if svr_wait_for 15 "both_up '$LO' '$D1'"; then
   svr_pass "bfdd first: svr-bfd and bfdd both Up"
@@ -64,6 +67,33 @@ bfd_capture_stop
 if r=$(bfd_pcap_check_ours "$SVR_TMP/frr1.pcap" 10.92.0.1); then svr_pass "tshark: $r"; else svr_fail "tshark: $r"; fi
 bad=$(bfd_pcap_count "$SVR_TMP/frr1.pcap" "ip.src==10.92.0.1 && (udp.srcport < 49152 || udp.dstport != 3784)")
 if [ "$bad" = 0 ]; then svr_pass "RFC 5881 ports: source 49152-65535, destination 3784"; else svr_fail "$bad packets with wrong ports"; fi
+
+# FRR's field names: the same keys as bfdd's own JSON, values that agree
+ours=$("$SVR_BFD" show --json --format frr --control "$SVR_TMP/ours.sock")
+theirs=$(frr_vtysh "$D1" 'show bfd peers json')
+if r=$(python3 - "$ours" "$theirs" 2>&1 <<'EOP'
+import json, sys
+o, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert isinstance(o, list) and len(o) == 1 and len(t) == 1, (o, t)
+o, t = o[0], t[0]
+missing = sorted(set(t) - set(o))
+assert not missing, "keys bfdd has and we lack: %s" % missing
+assert o["status"] == t["status"] == "up", (o["status"], t["status"])
+assert o["id"] == t["remote-id"] and o["remote-id"] == t["id"], "ids"
+assert (o["peer"], o["local"]) == (t["local"], t["peer"]), "addresses"
+for a, b in (("transmit-interval", "remote-transmit-interval"),
+             ("receive-interval", "remote-receive-interval"),
+             ("detect-multiplier", "remote-detect-multiplier")):
+    assert o[a] == t[b] and o[b] == t[a], (a, o[a], t[b], o[b], t[a])
+assert o["diagnostic"] == t["remote-diagnostic"] == "ok", "diagnostics"
+assert isinstance(o["uptime"], int) and o["multihop"] is False
+print("%d keys, all of bfdd's %d" % (len(o), len(t)))
+EOP
+); then
+  svr_pass "show --json --format frr: $r; status, ids, intervals agree with bfdd's view"
+else
+  svr_fail "--format frr against bfdd: $r / ours $ours / bfdd $theirs"
+fi
 
 # --- 2. timer changes by Poll Sequence, both ways ------------------------------
 frr_vtysh "$D1" 'configure terminal' 'bfd' 'peer 10.92.0.1 local-address 10.92.0.2' 'transmit-interval 200' >/dev/null

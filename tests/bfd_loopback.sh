@@ -4,6 +4,9 @@
 # 127.0.0.2 on a random port.  Asserts:
 #   1. both `--once` processes reach Up and exit 0; each learns the other's
 #      router name from the SVR metadata;
+#      every JSON line has "event" and an ISO-8601 UTC "time" with
+#      milliseconds; table rows say path_up (hold-down), never "up" beside
+#      "state"; a name the peer did not send is null;
 #   2. nobody listening gives exit 6 at --timeout (not before) naming the
 #      ICMP port unreachable; a silent peer exit 1 "no_reply"; --once has a
 #      10 s deadline of its own; SIGINT before Up exits 3;
@@ -43,6 +46,26 @@ if [ "$NA" = rB ] && [ "$NB" = rA ]; then
   svr_pass "router names exchanged in SVR metadata"
 else
   svr_fail "peer router names seen: A='$NA' B='$NB' (want rB, rA)"
+fi
+
+if python3 - "$LA" <<'EOP'
+import json, re, sys
+n = 0
+for line in open(sys.argv[1]):
+    if not line.startswith("{"):
+        continue
+    o = json.loads(line); n += 1
+    assert "event" in o, o
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o.get("time", "")), o
+    for r in o.get("sessions", []) if isinstance(o.get("sessions"), list) else []:
+        assert "up" not in r and isinstance(r["path_up"], bool), r
+        assert r["peer_router"] == "rB" and r["peer_node"] is None, r
+assert n >= 4, n
+EOP
+then
+  svr_pass "JSON lines: event and ISO-8601 time on each, path_up not up, unknown name null"
+else
+  svr_fail "JSON lines of --once"; cat "$LA"
 fi
 
 # 2. nobody listens: ICMP port unreachable, named, exit 6 after --timeout;
@@ -196,7 +219,7 @@ if svr_wait_for 10 "[ -n \"\$(bfd_state_time '$LA' up)\" ] && [ -S '$CS' ]"; the
   if [ "$rcj" = 0 ] && python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
-assert d["event"] == "show" and "time" in d, d
+assert d["event"] == "show" and d["time"].endswith("Z"), d
 s = d["sessions"]
 assert len(s) == 1 and s[0]["local"] == "127.0.0.1" and s[0]["state"] == "up", s
 assert d["summary"]["sessions"] == 1 and d["summary"]["up"] == 1, d["summary"]

@@ -2,7 +2,8 @@
 # Shell helpers for the svr-bfd tests (sourced after tests/lib/netns.sh).
 #
 #   SVR_BFD            path of the svr-bfd binary
-#   bfd_state_time LOG TO [N]   epoch time (s.us) of the Nth (default 1st)
+#   bfd_epoch ISO               epoch seconds (s.ns) of an ISO-8601 "time"
+#   bfd_state_time LOG TO [N]   epoch time (s.ns) of the Nth (default 1st)
 #                               JSON "state" event into state TO, or empty
 #   bfd_table LOG PID           sends SIGUSR1 and waits for a fresh table;
 #                               prints the last JSON table line
@@ -14,9 +15,13 @@
 SVR_BFD="${SVR_BUILD_DIR:?SVR_BUILD_DIR not set}/cli/svr-bfd"
 [ -x "$SVR_BFD" ] || { echo "FAIL: $SVR_BFD not built" >&2; exit 1; }
 
+bfd_epoch() { date -u -d "$1" +%s.%N; }
+
 bfd_state_time() {
-  grep '"event":"state"' "$1" | grep "\"to\":\"$2\"" | sed -n "${3:-1}p" |
-    sed -n 's/.*"time":\([0-9.]*\).*/\1/p'
+  local iso
+  iso=$(grep '"event":"state"' "$1" | grep "\"to\":\"$2\"" | sed -n "${3:-1}p" |
+    sed -n 's/.*"time":"\([^"]*\)".*/\1/p')
+  [ -n "$iso" ] && bfd_epoch "$iso"
 }
 
 bfd_count_tables() { grep -c '"event":"summary"' "$1" 2>/dev/null || true; }
@@ -130,9 +135,15 @@ bfd_cut_timers() {
 # bfd_down_after LOG T0: "TIME DIAG_CODE" of our first JSON state event into
 # down after T0 (epoch seconds), or nothing.
 bfd_down_after() {
+  local iso diag t
   grep '"event":"state"' "$1" | grep '"to":"down"' |
-    sed -n 's/.*"time":\([0-9.]*\).*"diag_code":\([0-9]*\).*/\1 \2/p' |
-    awk -v t0="$2" '$1 > t0 { print; exit }'
+    sed -n 's/.*"time":"\([^"]*\)".*"diag_code":\([0-9]*\).*/\1 \2/p' |
+    while read -r iso diag; do
+      t=$(bfd_epoch "$iso")
+      if awk -v t="$t" -v t0="$2" 'BEGIN { exit !(t > t0) }'; then
+        echo "$t $diag"; break
+      fi
+    done
 }
 
 # frr_down_after DIR T0: "TIME REASON" of bfdd's first state change into
