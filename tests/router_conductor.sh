@@ -166,8 +166,8 @@ echo "== 6. configuration errors"
 conf c b "conductor 127.0.0.1:$CPORT" "conductor-key $T/nonexistent.key" \
   "conductor-known-hosts $T/known_hosts"
 "$R" -c "$T/c.conf" >"$T/c.out" 2>&1; rc=$?
-[ "$rc" = 1 ] && grep -q 'conductor link' "$T/c.out" &&
-  svr_pass "unreadable conductor-key: exit 1 ($(grep 'conductor link' "$T/c.out" | head -1))" ||
+[ "$rc" = 5 ] && grep -q 'conductor link' "$T/c.out" &&
+  svr_pass "unreadable conductor-key: exit 5 ($(grep 'conductor link' "$T/c.out" | head -1))" ||
   svr_fail "bad key: exit $rc: $(cat "$T/c.out")"
 conf d b "conductor 127.0.0.1:$CPORT"
 "$R" -c "$T/d.conf" check >"$T/d.out" 2>&1; rc=$?

@@ -3,7 +3,7 @@
 # svr-router configuration errors through the program (label unit): every
 # kind of error prints FILE:LINE: message and exits 2, both for `check` and
 # for a start; a start that cannot bind or finds its control socket taken
-# exits 1 and leaves nothing running; a good file passes `check`.
+# exits 5 (system error) and leaves nothing running; a good file passes `check`.
 # Sends nothing: the only sockets are bound to 127.0.0.1.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
 R="$SVR_BUILD_DIR/cli/svr-router"
@@ -138,9 +138,9 @@ interface i
 neighborhood n
 address 192.0.2.78" >"$T/nobind.conf"
 out=$(timeout 10 "$R" -c "$T/nobind.conf" 2>&1); rc=$?
-if [ $rc -eq 1 ] && grep -qF "nobind.conf:3: [interface i]: bind 192.0.2.77 port 1280" <<<"$out" &&
+if [ $rc -eq 5 ] && grep -qF "nobind.conf:3: [interface i]: bind 192.0.2.77 port 1280" <<<"$out" &&
    [ ! -e "$T/nb.sock" ]; then
-  svr_pass "bind failure: exit 1, nothing started"
+  svr_pass "bind failure: exit 5 (system error), nothing started"
 else svr_fail "bind failure (rc $rc): $out"; fi
 
 # control socket taken by a running daemon: the second start fails
@@ -150,7 +150,7 @@ if svr_wait_for 10 "[ -S '$T/r.sock' ]"; then
   [ "$perm" = 660 ] && svr_pass "control socket mode 0660" || svr_fail "socket mode $perm"
   sed "s/port 41280/port 41282/" "$T/good.conf" >"$T/second.conf"
   out=$(timeout 10 "$R" -c "$T/second.conf" 2>&1); rc=$?
-  if [ $rc -eq 1 ] && grep -q "another svr-router answers there" <<<"$out"; then
+  if [ $rc -eq 5 ] && grep -q "another svr-router answers there" <<<"$out"; then
     svr_pass "control socket in use"; else svr_fail "socket in use (rc $rc): $out"; fi
   # unknown command and bad usage
   out=$("$R" -s "$T/r.sock" show routes 2>&1); rc=$?
@@ -163,7 +163,7 @@ else
   svr_fail "daemon did not create its control socket"
 fi
 out=$("$R" -s "$T/r.sock" show peers 2>&1); rc=$?
-[ $rc -eq 1 ] && grep -q "cannot reach the daemon" <<<"$out" &&
-  svr_pass "no daemon: exit 1" || svr_fail "no daemon: rc $rc $out"
+[ $rc -eq 5 ] && grep -q "cannot reach the daemon" <<<"$out" &&
+  svr_pass "no daemon: exit 5" || svr_fail "no daemon: rc $rc $out"
 "$R" --help | grep -q "show peers detail" && svr_pass "--help" || svr_fail "--help"
 svr_finish

@@ -22,9 +22,11 @@
 #include "fwdet_glue.h"
 #include "router_fmt.h"
 
+/* the suite's exit status table (docs/cli.md, cli/common/svr_cli.h) */
 #define RT_EXIT_OK 0
-#define RT_EXIT_FAIL 1  /* runtime failure: bind, daemon not reachable */
-#define RT_EXIT_USAGE 2 /* bad command line or configuration */
+#define RT_EXIT_USAGE 2      /* bad command line or configuration */
+#define RT_EXIT_PERMISSION 4 /* the control socket is not accessible */
+#define RT_EXIT_FAIL 5       /* system error: bind, daemon not reachable */
 
 typedef struct rt rt;
 

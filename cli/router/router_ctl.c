@@ -317,10 +317,11 @@ int rt_ctl_request(const char *path, const char *cmd) {
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    int e = errno;
     fprintf(stderr, "svr-router: cannot reach the daemon at %s: %s\n", path,
-            strerror(errno));
+            strerror(e));
     close(fd);
-    return RT_EXIT_FAIL;
+    return e == EACCES || e == EPERM ? RT_EXIT_PERMISSION : RT_EXIT_FAIL;
   }
   if (write(fd, cmd, cl) != (ssize_t)cl || write(fd, "\n", 1) != 1) {
     fprintf(stderr, "svr-router: write to %s: %s\n", path, strerror(errno));

@@ -80,8 +80,11 @@ static const char usage_text[] =
 "                      still accepted for 30 s.  Rekey without loss: add on\n"
 "                      both routers, then activate on both\n"
 "\n"
-"Exit status: 0 success; 1 runtime failure (a socket could not be bound,\n"
-"the daemon is not reachable); 2 usage or configuration error.\n";
+"Exit status (the suite's table, docs/cli.md): 0 success; 2 usage or\n"
+"configuration error, or a command the daemon does not know; 4 the control\n"
+"socket is not accessible (permission); 5 system error (a socket could not\n"
+"be bound, the control socket is taken, the data plane cannot be set up,\n"
+"the daemon is not reachable).\n";
 
 int main(int argc, char **argv) {
   static const struct option opts[] = {
