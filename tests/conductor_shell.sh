@@ -5,7 +5,8 @@
 # 2.7), driven on a pseudo-terminal (tests/conductor_shell_pty.py).
 #  1. A session on a 37x91 terminal runs `echo` and `stty size` on the
 #     router and gets their output; after the terminal is resized to 40x100
-#     `stty size` says so; `exit 7` ends it and connect exits 7.
+#     `stty size` says so; the shell holds only its terminal (none of the
+#     router's descriptors); `exit 7` ends it and connect exits 7.
 #  2. Both sides logged it: who, start, end, duration, exit status.
 #  3. A key not in the conductor's --admin-keys is refused at login (exit
 #     4, "not an enrolled administrator"), so is a router's enrolled key
@@ -30,6 +31,8 @@ expect 37 91
 resize 40 100
 send stty size
 expect 40 100
+send echo fds: $(ls -l /proc/$$/fd | grep -v -e /dev/pts -e /dev/tty -e pipe: -e 'total ' | wc -l) end
+expect end
 send exit 7
 EOS
 out=$(timeout 60 python3 "$PTY" 37 91 script -- "$COND" connect --router r1 "${ADMIN[@]}" 2>&1); rc=$?
@@ -42,6 +45,12 @@ grep -Eq '(^|[#$] )37 91$' <<<"$clean" && svr_pass "stty size on the router: 37 
   svr_fail "stty size: not 37 91"
 grep -Eq '(^|[#$] )40 100$' <<<"$clean" && svr_pass "after the resize: 40 100" ||
   svr_fail "resize did not pass through"
+# (what it has open besides its terminal and the command substitution's
+# pipe: nothing)
+fds=$(grep -Eo 'fds: [0-9]+ end' <<<"$clean" | tail -1)
+[ "$fds" = "fds: 0 end" ] &&
+  svr_pass "the shell holds none of the router's descriptors ($fds)" ||
+  svr_fail "descriptors leaked into the shell: '$fds'"
 [ "$rc" = 0 ] && grep -q '^exit=7$' <<<"$clean" &&
   svr_pass "exit 7 on the router: connect exits 7" || svr_fail "exit status: rc $rc, $(tail -1 <<<"$clean")"
 

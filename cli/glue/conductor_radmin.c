@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -74,6 +75,8 @@ struct radmin {
   char log_dir[1024];
   char shell[256];
   uint64_t served; /* log bytes sent so far (test hook) */
+  unsigned jobs;   /* hashes running on the thread pool */
+  int stopping;
   int dropped;     /* the test hook fired */
   rshell shells[RADMIN_MAX_SHELLS];
 };
@@ -240,6 +243,44 @@ out:
   return rv;
 }
 
+/* The SHA-256 of a LOG_GET that asked for it is computed on libuv's
+ * thread pool (a file of gigabytes takes seconds, which would stall the
+ * router's loop and its BFD timers); LOG_END goes out when it is done. */
+typedef struct hash_job {
+  uv_work_t req;
+  radmin *ra;
+  int idx;
+  int fd;
+  uint64_t size;
+  int ok;
+  conductor_admin end; /* LOG_END to send */
+  char line[700];      /* the log line, written when sent */
+} hash_job;
+
+static void hash_work(uv_work_t *req) {
+  hash_job *j = req->data;
+  j->ok = hash_prefix(j->fd, j->size, j->end.sha256) == 0;
+}
+
+static void hash_done(uv_work_t *req, int status) {
+  hash_job *j = req->data;
+  radmin *ra = j->ra;
+  close(j->fd);
+  if (status == 0 && j->ok) {
+    j->end.has_sha256 = 1;
+  } else {
+    j->end.error_code = (uint16_t)-CONDUCTOR_ERR_IO;
+    snprintf(j->end.text, sizeof j->end.text, "file shorter than %llu bytes",
+             (unsigned long long)j->size);
+  }
+  ra->jobs--;
+  if (!ra->stopping) {
+    ralog(ra, 2, "%s%s", j->line, j->end.has_sha256 ? " (sha256 sent)" : "");
+    rsend(ra, j->idx, &j->end);
+  }
+  free(j);
+}
+
 /* Returns -1 when the test hook dropped the link (stop using it). */
 static int log_get(radmin *ra, int idx, const char *peer_node,
                    const conductor_admin *m) {
@@ -309,13 +350,26 @@ static int log_get(radmin *ra, int idx, const char *peer_node,
   e.mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull +
                (uint64_t)st.st_mtim.tv_nsec;
   if (m->has_size) {
-    if (hash_prefix(fd, m->size, e.sha256) == 0) {
-      e.has_sha256 = 1;
-    } else {
-      e.error_code = (uint16_t)-CONDUCTOR_ERR_IO;
-      snprintf(e.text, sizeof e.text, "file shorter than %llu bytes",
-               (unsigned long long)m->size);
+    hash_job *j = calloc(1, sizeof *j);
+    if (j != NULL) {
+      j->ra = ra;
+      j->idx = idx;
+      j->fd = fd;
+      j->size = m->size;
+      j->end = e;
+      j->req.data = j;
+      snprintf(j->line, sizeof j->line,
+               "log retriever: %s got '%s' offset %llu length %llu via "
+               "conductor node %s", who, safe, (unsigned long long)m->offset,
+               (unsigned long long)sent, peer_node);
+      if (uv_queue_work(ra->loop, &j->req, hash_work, hash_done) == 0) {
+        ra->jobs++;
+        return 0; /* LOG_END when the hash is done */
+      }
+      free(j);
     }
+    e.error_code = (uint16_t)-CONDUCTOR_ERR_NOMEM;
+    snprintf(e.text, sizeof e.text, "cannot hash now");
   }
   close(fd);
   ralog(ra, 2, "log retriever: %s got '%s' offset %llu length %llu via "
@@ -531,6 +585,12 @@ static void shell_open(radmin *ra, int idx, const char *peer_node,
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
+    /* The shell gets none of the router's descriptors (its conductor
+     * connection, journal, sockets), and none of the ambient capabilities
+     * a service manager gave the router process (CAP_NET_ADMIN...): it is
+     * an ordinary process of the router's user. */
+    close_range(3, ~0u, 0);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
     setenv("TERM", m->term[0] ? m->term : "xterm", 1);
     setenv("SVR_REMOTE_ADMIN", m->user, 1);
     argv[0] = ra->shell;
@@ -677,6 +737,7 @@ void radmin_link_down(radmin *ra, int idx) {
 
 void radmin_stop(radmin *ra) {
   int i;
+  ra->stopping = 1; /* hashes still running finish without sending */
   for (i = 0; i < RADMIN_MAX_SHELLS; i++) {
     rshell *s = &ra->shells[i];
     if (s->used) {
