@@ -58,10 +58,7 @@ bytes() {
 # 10 s) are the only other traffic on r2's connection.  The window is 21
 # s, longer than the product's 20 s check interval, so it would hold a
 # check.  The counters are read every 0.2 s; each change must be whole
-# keepalive exchanges: a multiple of the smallest change seen (one
-# exchange, learned from the first keepalive, which the window waits for),
-# as many each way.  A repository check (about as many bytes each way)
-# does not fit that ratio.
+# keepalive exchanges (below), the first of which the window waits for.
 k0=$(bytes $P2)
 svr_wait_for 15 '[ "$(bytes $P2)" != "$k0" ]' || svr_fail "no keepalive seen on r2's connection"
 k1=$(bytes $P2)
@@ -83,13 +80,21 @@ done
 a1=$(bytes $P1); a2=$(bytes $P2)
 read -r s1 r1 <<<"$b1"; read -r S1 R1 <<<"$a1"
 read -r s2 r2 <<<"$b2"; read -r S2 R2 <<<"$a2"
-verdict=$(awk 'NR == 1 || $1 < ms { ms = $1; mr = $2 } { s[NR] = $1; r[NR] = $2 }
-  END { if (ms <= 0 || mr <= 0) { print "bad"; exit }
-        for (i = 2; i <= NR; i++)
-          if (s[i] % ms || r[i] % mr || s[i] / ms != r[i] / mr) { print "bad"; exit }
-        print "ok", ms, mr }' <<<"$events")
+# A keepalive exchange is a request of Q bytes and an answer of A bytes,
+# sent by either side: (Q, A) or (A, Q) in (sent, received).  Q and A come
+# from the smallest change (one exchange); every change must be a whole
+# number of exchanges each way: s = aQ + bA and r = aA + bQ with a, b
+# whole and >= 0.  A repository check (about as many bytes each way) is
+# not.
+verdict=$(awk 'NR == 1 || $1 + $2 < ms + mr { ms = $1; mr = $2 } { s[NR] = $1; r[NR] = $2 }
+  END { Q = ms > mr ? ms : mr; A = ms > mr ? mr : ms; d = Q * Q - A * A
+        if (A <= 0 || d <= 0) { print "bad"; exit }
+        for (i = 1; i <= NR; i++) {
+          x = s[i] * Q - r[i] * A; y = r[i] * Q - s[i] * A
+          if (x < 0 || y < 0 || x % d || y % d) { print "bad"; exit } }
+        print "ok", Q, A }' <<<"$events")
 if [ "${verdict%% *}" = ok ]; then
-  svr_pass "not configured: in 21 s $((S2 - s2)) bytes sent, $((R2 - r2)) received, all whole SSH keepalive exchanges (${verdict#ok }): nothing for the repository"
+  svr_pass "not configured: in 21 s $((S2 - s2)) bytes sent, $((R2 - r2)) received, all whole SSH keepalive exchanges (request/answer ${verdict#ok } bytes): nothing for the repository"
 else
   svr_fail "not configured: changes (sent received) in 21 s not keepalives only: $(tr '\n' ';' <<<"$events")"
 fi
