@@ -275,10 +275,10 @@ run_alarms() {
   before=$(grep -c 'alarm #.* raised' "$HUB_LOG")
   # spokes 100.. (still configured after a reload); drop what they send
   local lo hi; lo=$(addr 128 100); hi=$(addr 128 $((100 + k - 1)))
-  ip netns exec "$(svr_ns "$NS_H")" nft -f - <<EOF
-table inet rscale { chain in { type filter hook input priority -400; policy accept;
-  ip saddr $lo-$hi drop; } }
-EOF
+  printf '%s\n' "table inet rscale {" " chain in {" \
+    "  type filter hook input priority -400; policy accept;" \
+    "  ip saddr $lo-$hi drop" " }" "}" >"$SVR_TMP/drop.nft"
+  ip netns exec "$(svr_ns "$NS_H")" nft -f "$SVR_TMP/drop.nft"
   t0=$(date +%s%N)
   svr_wait_for 30 "[ \$(( \$(grep -c 'alarm #.* raised' '$HUB_LOG') - $before )) -ge $((2 * k)) ]"
   local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
