@@ -16,7 +16,9 @@
 #     "Peer router-b path is down";
 #   - the asset ports are forwarded too: router-a's asset channel (TLS on
 #     4505 and 4506 to 10.93.1.100) reaches the conductor's listeners in
-#     K (show assets: running; both connections logged by the conductor);
+#     K (show assets: running; both connections logged by the conductor),
+#     and its software-available lines answer the version check (made
+#     every 2 s here: show assets software);
 #   - a port not in the list is dropped: TCP A -> 10.93.9.10:22 (K listens)
 #     never connects and F's final drop counter moves.
 # Bounded: every wait has a deadline; cleanup by tests/lib/netns.sh.
@@ -42,7 +44,8 @@ ip netns exec "$(svr_ns F)" sysctl -qw net.ipv4.ip_forward=1
 "$RN" keygen "$T/router-a.key" >/dev/null
 mkdir -p "$T/cnd"
 "$C" --dir "$T/cnd" enroll router-a "$T/router-a.key.pub" >/dev/null
-svr_bg K "$C" --dir "$T/cnd" run --listen 10.93.9.10 --port 930 --node cnd1 -v
+svr_bg K "$C" --dir "$T/cnd" run --listen 10.93.9.10 --port 930 --node cnd1 \
+  --asset-version-check-interval 2 -v
 LOG_C=$SVR_LAST_LOG
 svr_wait_for 10 "grep -q 'listening port=' '$LOG_C'" || {
   cat "$LOG_C"; svr_fail "conductor did not start"; svr_finish; }
@@ -58,7 +61,8 @@ conf() { # conf ME PEER MYADDR PEERADDR [extra lines...]
     "[adjacency router-$y]" "neighborhood lab" "address $peer" >"$T/$x.conf"
 }
 conf a b 10.93.2.1 10.93.2.2 "conductor 10.93.1.100" "conductor-key $T/router-a.key" \
-  "conductor-known-hosts $T/known_hosts"
+  "conductor-known-hosts $T/known_hosts" "software-available 6.1.0" \
+  "software-available 6.2.0"
 conf b a 10.93.2.2 10.93.2.1
 
 if "$PORTS" --format nft --dnat-to 10.93.9.10 "$T/a.conf" "$T/b.conf" >fw.nft &&
@@ -104,6 +108,10 @@ if svr_wait_for 15 asset_up &&
 else
   svr_fail "asset ports not forwarded: $("$C" --dir "$T/cnd" show assets 2>&1 | tail -2); $(grep asset "$LOG_C" | tail -3)"
 fi
+sw() { "$C" --dir "$T/cnd" show assets software --router router-a 2>/dev/null | sed -n 3p; }
+svr_wait_for 10 "sw | grep -q ' 6.1.0,6.2.0 '" \
+  && svr_pass "svr-router's answer to the version check (software-available): $(sw)" \
+  || svr_fail "show assets software: '$(sw)'"
 
 # a listener in K on 22
 svr_bg K python3 -c '

@@ -63,6 +63,13 @@ expect_error sw_repository "router r
 software-repository ftp"                      "2: software-repository: expected conductor-only, prefer-conductor or internet-only, got 'ftp'"
 expect_error log_dir       "router r
 conductor-log-dir logs"                       "2: conductor-log-dir: expected an absolute path"
+expect_error asset_ports   "router r
+conductor-asset-ports 4505"                   "2: conductor-asset-ports: expected PUB,REQ (two different ports 1-65535) or off, got '4505'"
+expect_error sw_avail_dup  "router r
+software-available 6.1.0
+software-available 6.1.0"                     "3: software-available: '6.1.0' given twice"
+expect_error sw_avail_bad  "router r
+software-available 6/2"                       "2: software-available: '6/2' is not a version (1-63 of A-Z a-z 0-9 . _ - + ~)"
 expect_error required      "$H
 [adjacency p]
 neighborhood n"                               "8: [adjacency p] has no 'address'"

@@ -69,6 +69,13 @@ int rt_alarm_init(rt *r, char *err, size_t errlen) {
   o.log_dir = c->conductor_log_dir[0] ? c->conductor_log_dir : NULL;
   o.no_remote_login = c->remote_login_disabled;
   o.repo_source = c->software_repository[0] ? c->software_repository : NULL;
+  o.asset_mode = c->asset_mode;
+  o.asset_port_pub = c->asset_port_pub;
+  o.asset_port_req = c->asset_port_req;
+  for (i = 0; i < (size_t)c->n_software_available; i++) {
+    o.software_available[i] = c->software_available[i];
+  }
+  o.n_software_available = c->n_software_available;
   if (rtr_new(&r->cnd, r->loop, &o, err, errlen) != 0) {
     r->cnd = NULL;
     return -1;

@@ -416,6 +416,7 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
 #define K_CLOGDIR 0x40000u
 #define K_RLOGIN 0x80000u
 #define K_SWREPO 0x100000u
+#define K_ASSETPORTS 0x200000u
 /* rc_adjacency.fwd_set */
 #define F_CIPHER 0x1u
 #define F_KEY 0x2u
@@ -536,6 +537,48 @@ static void key_global(parser *p, const char *key, const char *val) {
       return;
     }
     snprintf(c->software_repository, sizeof c->software_repository, "%s", val);
+  } else if (strcmp(key, "conductor-asset-ports") == 0) {
+    unsigned a, b;
+    char end;
+    if (!once(p, K_ASSETPORTS, key)) return;
+    if (strcmp(val, "off") == 0) {
+      c->asset_mode = -1;
+    } else if (sscanf(val, "%u,%u%c", &a, &b, &end) == 2 && a > 0 && b > 0 &&
+               a <= 65535 && b <= 65535 && a != b) {
+      c->asset_mode = 1;
+      c->asset_port_pub = (uint16_t)a;
+      c->asset_port_req = (uint16_t)b;
+    } else {
+      perr(p, p->line, "conductor-asset-ports: expected PUB,REQ (two "
+           "different ports 1-65535) or off, got '%s'", val);
+    }
+  } else if (strcmp(key, "software-available") == 0) {
+    /* repeatable: one version a line */
+    int i, dup = 0, ok;
+    size_t n = strlen(val), k;
+    ok = n > 0 && n < 64;
+    for (k = 0; ok && k < n; k++) {
+      char ch = val[k];
+      ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+           (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-' ||
+           ch == '+' || ch == '~';
+    }
+    if (!ok) {
+      perr(p, p->line, "software-available: '%s' is not a version (1-63 "
+           "of A-Z a-z 0-9 . _ - + ~)", val);
+      return;
+    }
+    for (i = 0; i < c->n_software_available; i++) {
+      dup |= strcmp(c->software_available[i], val) == 0;
+    }
+    if (dup) {
+      perr(p, p->line, "software-available: '%s' given twice", val);
+    } else if (c->n_software_available == 32) {
+      perr(p, p->line, "software-available: at most 32 versions");
+    } else {
+      snprintf(c->software_available[c->n_software_available++], 64, "%s",
+               val);
+    }
   } else if (strcmp(key, "forwarding") == 0) {
     if (!once(p, K_FWD, key)) return;
     if (strcmp(val, "enabled") == 0) {

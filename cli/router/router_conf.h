@@ -157,6 +157,14 @@ typedef struct rc_config {
   char conductor_log_dir[RC_FILE_MAX];
   int remote_login_disabled;
   char software_repository[32];
+  /* Asset channel (docs/libconductor.md section 10): asset_mode 0 = the
+   * default (on for a conductor on 930, ports 4505/4506), 1 = on the
+   * given ports, -1 = off; the versions this router may download (the
+   * answer to the conductor's software version check). */
+  int asset_mode;
+  uint16_t asset_port_pub, asset_port_req;
+  char software_available[32][64];
+  int n_software_available;
   rc_bfd bfd; /* router-level defaults */
   rc_interface interfaces[RC_MAX_INTERFACES];
   size_t n_interfaces;
