@@ -19,6 +19,7 @@ if(TARGET svrbfd_uv AND TARGET svrpmtu AND TARGET svrfwdet AND TARGET conductor_
   target_include_directories(svr-router PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/glue"
                              "${SVR_COMMON_DIR}")
   target_link_libraries(svr-router PRIVATE svrrouter_core svrbfd_uv svrpmtu_static
-                        svrfwdet_glue conductor_uv svrfwd_glue svrfwd_static)
+                        svrfwdet_glue conductor_uv svrfwd_glue svrfwd_static
+                        svr_cli)
   install(TARGETS svr-router RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 endif()

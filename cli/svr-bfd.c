@@ -217,14 +217,12 @@ typedef struct app {
   uv_timer_t t_timeout, t_duration, t_show;
 } app;
 
+static void die_usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 static void die_usage(const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "svr-bfd: ");
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\nTry 'svr-bfd --help'.\n");
-  exit(EXIT_USAGE);
+  svr_cli_vusage_error("svr-bfd", fmt, ap);
 }
 
 static void spec_default(spec *sp) {
@@ -1439,6 +1437,7 @@ int main(int argc, char **argv) {
   int c, rc, format_frr = 0;
 
   spec_default(&def);
+  opterr = 0; /* our own message, without the path we were started by */
   while ((c = getopt_long(argc, argv, "l:p:c:qhV", opts, NULL)) != -1) {
     const char *key = NULL, *val = optarg;
     switch (c) {
@@ -1503,7 +1502,7 @@ int main(int argc, char **argv) {
       return 0;
     }
     default:
-      die_usage("unknown or incomplete option");
+      die_usage("unknown or incomplete option '%s'", argv[optind - 1]);
     }
     if (key) {
       if ((err = spec_set(&def, key, val)) != NULL) {

@@ -1776,6 +1776,7 @@ int main(int argc, char **argv) {
   int c;
   const char *db = NULL;
   /* Global options stop at the command word. */
+  opterr = 0; /* our own usage errors, without the path we run by */
   while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
     switch (c) {
     case 'V':

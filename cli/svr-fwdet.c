@@ -410,12 +410,12 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "probe") && strcmp(cmd, "respond")) {
-    fprintf(stderr, "%s: unknown command '%s' (want 'probe' or 'respond'; "
-                    "see --help)\n", prog, cmd);
-    return EX_USAGE;
+    svr_cli_usage_error(prog, "unknown command '%s' (want 'probe' or "
+                              "'respond')", cmd);
   }
   probe = !strcmp(cmd, "probe");
   optind = 2;
+  opterr = 0; /* our own message, without the path we were started by */
   while ((c = getopt_long(argc, argv, "hV", long_opts, NULL)) != -1) {
     int probe_only = 0, respond_only = 0;
     switch (c) {
@@ -548,8 +548,7 @@ int main(int argc, char **argv) {
       printf("svr-fwdet (libsvrfwdet %s)\n", svrfwdet_version(0)->version_str);
       return 0;
     default:
-      fprintf(stderr, "%s: see '%s --help'\n", prog, prog);
-      return EX_USAGE;
+      svr_cli_bad_option(prog, argv, optind);
     }
     if ((probe_only && !probe) || (respond_only && probe)) {
       fprintf(stderr, "%s: option '--%s' does not apply to '%s'\n", prog,

@@ -133,14 +133,12 @@ static int is_unreach(int e) {
   return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EACCES;
 }
 
+static void die_usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 static void die_usage(const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "svr-pmtu: ");
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\nTry 'svr-pmtu --help'.\n");
-  exit(EXIT_USAGE);
+  svr_cli_vusage_error("svr-pmtu", fmt, ap);
 }
 
 static long parse_num(const char *opt, const char *s, long lo, long hi) {
@@ -312,6 +310,7 @@ static int cmd_probe(int argc, char **argv) {
 
   memset(&a, 0, sizeof(a));
   optind = 1;
+  opterr = 0; /* our own message, without the path we were started by */
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
     case 'p': peer = optarg; break;
@@ -326,7 +325,7 @@ static int cmd_probe(int argc, char **argv) {
     case 'j': a.json = 1; break;
     case 'q': a.quiet = 1; break;
     case 'h': fputs(usage_text, stdout); return 0;
-    default: die_usage("probe: unknown or incomplete option");
+    default: die_usage("probe: unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc) {
@@ -551,6 +550,7 @@ static int cmd_respond(int argc, char **argv) {
   uint64_t t0, end;
 
   optind = 1;
+  opterr = 0; /* our own message, without the path we were started by */
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
     case 'b': bind_s = optarg; break;
@@ -560,7 +560,7 @@ static int cmd_respond(int argc, char **argv) {
     case 'j': json = 1; break;
     case 'q': quiet = 1; break;
     case 'h': fputs(usage_text, stdout); return 0;
-    default: die_usage("respond: unknown or incomplete option");
+    default: die_usage("respond: unknown or incomplete option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc) {

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 int64_t svr_cli_unix_ns(void) {
@@ -52,4 +53,22 @@ const char *svr_cli_unreach_reason(int err) {
   case EPERM: return "prohibited";
   default: return NULL;
   }
+}
+
+void svr_cli_vusage_error(const char *prog, const char *fmt, va_list ap) {
+  fprintf(stderr, "%s: ", prog);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\nTry '%s --help'.\n", prog);
+  exit(SVR_EXIT_USAGE);
+}
+
+void svr_cli_usage_error(const char *prog, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  svr_cli_vusage_error(prog, fmt, ap);
+}
+
+void svr_cli_bad_option(const char *prog, char *const *argv, int optind_now) {
+  const char *arg = optind_now > 0 ? argv[optind_now - 1] : "?";
+  svr_cli_usage_error(prog, "unknown option or missing value: '%s'", arg);
 }

@@ -9,6 +9,7 @@
 #ifndef SVR_CLI_H
 #define SVR_CLI_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,5 +46,19 @@ int svr_cli_exit_for_errno(int err);
  * "net_unreachable", "prohibited" (EACCES/EPERM from an ICMP
  * administratively prohibited), else NULL. */
 const char *svr_cli_unreach_reason(int err);
+
+/* A usage error, the suite's way (docs/cli.md, "Options"): "PROG: MESSAGE"
+ * and "Try 'PROG --help'." on stderr, then exit(SVR_EXIT_USAGE).  Programs
+ * that parse with getopt set opterr = 0 and report an unknown option with
+ * svr_cli_bad_option(), so no message carries the path the program was
+ * started by. */
+void svr_cli_usage_error(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+void svr_cli_vusage_error(const char *prog, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0), noreturn));
+/* getopt_long() returned '?' for |argv|: names the argument it stopped at
+ * ("unknown option or missing value: '--x'") as a usage error. */
+void svr_cli_bad_option(const char *prog, char *const *argv, int optind_now)
+    __attribute__((noreturn));
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "router.h"
+#include "svr_cli.h"
 
 #define DEFAULT_CONFIG "/etc/svr-router.conf"
 
@@ -99,6 +100,7 @@ int main(int argc, char **argv) {
   int json = 0, verbose = 0, ch, i;
   char cmd[384];
 
+  opterr = 0; /* our own message, without the path we were started by */
   while ((ch = getopt_long(argc, argv, "c:s:vhV", opts, NULL)) != -1) {
     switch (ch) {
     case 'c': cfg = optarg; break;
@@ -112,7 +114,7 @@ int main(int argc, char **argv) {
              in ? in->version_str : "?");
       return RT_EXIT_OK;
     }
-    default: fputs(usage_text, stderr); return RT_EXIT_USAGE;
+    default: svr_cli_bad_option("svr-router", argv, optind);
     }
   }
   if (optind == argc || strcmp(argv[optind], "run") == 0) {
