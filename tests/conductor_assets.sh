@@ -11,7 +11,8 @@
 #  3. with the product's 12 h version check nothing is checked after 5 s
 #     (show assets software: Available "-"); restarted with the test-only
 #     --asset-version-check-interval 2, the reconnected router's answer
-#     fills Installed and Available within the interval and a margin;
+#     fills Installed and Available within the interval and a margin (the
+#     stopped conductor leaves its rows disconnected, without an alarm);
 #  4. the router frozen (SIGSTOP): no asset keepalive for 3 s (1 s x 3):
 #     Status disconnected and asset/major "Asset r1.n1 is not running",
 #     3-3.5 s after its last keepalive (2-4.5 s after the SIGSTOP, which
@@ -103,6 +104,9 @@ sw=$("$COND" --dir c1 show assets software --router r1 | sed -n 3p)
   && svr_pass "12 h version check: after 5 s nothing checked yet ('$sw')" \
   || svr_fail "before the first check: '$sw'"
 kill $C1_PID; svr_wait_for 5 "! kill -0 $C1_PID 2>/dev/null"
+[ "$(status)" = disconnected ] && [ "$(alarm_n)" = 0 ] \
+  && svr_pass "conductor stopped: its asset rows say disconnected, no asset alarm (the router did not stop)" \
+  || svr_fail "after the conductor stopped: status $(status), alarm $(alarm_n)"
 cond_start C1 cnd1 c1 $CPORT --asset-ports $PUB,$REQ --asset-version-check-interval 2
 t0=$(date +%s%N)
 if svr_wait_for 15 "\"\$COND\" --dir c1 show assets software --router r1 | sed -n 3p | grep -q '6.1.0,6.2.0-r2'"; then

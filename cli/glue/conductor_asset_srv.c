@@ -394,8 +394,12 @@ static int do_read(aconn *c, char *why, size_t cap) {
       }
       snprintf(why, cap, "%s",
                e == SSL_ERROR_ZERO_RETURN ? "closed by the router"
-               : e == SSL_ERROR_SYSCALL   ? "connection lost"
-                                          : "TLS error");
+               : e == SSL_ERROR_SYSCALL ||
+                       (e == SSL_ERROR_SSL &&
+                        ERR_GET_REASON(ERR_peek_error()) ==
+                            SSL_R_UNEXPECTED_EOF_WHILE_READING)
+                   ? "connection lost (closed without TLS close_notify)"
+                   : "TLS error");
       ERR_clear_error();
       return -1;
     }
@@ -757,6 +761,14 @@ void casrv_stop(casrv *s) {
     return;
   }
   s->stopping = 1;
+  /* A stopped node serves no asset: its rows say so (no alarm: the
+   * routers did not stop). */
+  sqlite3_exec(db(s),
+               "UPDATE assets SET status='disconnected' WHERE status IS NOT "
+               "NULL AND status!='disconnected';"
+               "UPDATE assets SET pub_state='disconnected' WHERE pub_state IS "
+               "NOT NULL",
+               NULL, NULL, NULL);
   while (s->conns) {
     aconn_close(s->conns, NULL);
   }
