@@ -18,7 +18,7 @@ static const char good[] =
     "conductor cnd1.example:930\n"
     "conductor 10.9.9.9\n"
     "conductor-key /etc/svr/router.key\n"
-    "conductor-known-hosts /etc/svr/known_hosts\n"
+    "conductor-known-hosts /etc/svr/known_hosts\nconductor-keepalive-interval 7\n"
     "desired-tx-interval 300\n"
     "\n"
     "[interface wan0]\n"
@@ -86,6 +86,7 @@ static void test_good(void) {
   CU_ASSERT_STRING_EQUAL(c->conductor_key, "/etc/svr/router.key");
   CU_ASSERT_STRING_EQUAL(c->conductor_known_hosts, "/etc/svr/known_hosts");
   CU_ASSERT_STRING_EQUAL(c->conductor_state_dir, "");
+  CU_ASSERT_EQUAL(c->conductor_ka_s, 7);
   CU_ASSERT_EQUAL(c->n_interfaces, 2);
   CU_ASSERT_EQUAL(c->interfaces[0].address.port, 1280);
   CU_ASSERT_EQUAL(c->interfaces[1].address.port, 2280);
@@ -210,7 +211,13 @@ static const bad_case bad[] = {
      "FILE"},
     {"router r\nconductor-key /k\n",
      "t.conf:1: conductor-key / conductor-known-hosts / conductor-state-dir "
-     "given without 'conductor HOST[:PORT]'"},
+     "/ conductor-keepalive-interval given without 'conductor HOST[:PORT]'"},
+    {"router r\nconductor-keepalive-interval 2\n",
+     "t.conf:1: conductor-key / conductor-known-hosts / conductor-state-dir "
+     "/ conductor-keepalive-interval given without 'conductor HOST[:PORT]'"},
+    {"router r\nconductor a\nconductor-key /k\nconductor-known-hosts /h\n"
+     "conductor-keepalive-interval 0\n",
+     "t.conf:5: conductor-keepalive-interval: expected 1-10 (s), got '0'"},
     {"router r\nconductor a\nconductor b\nconductor c\n"
      "conductor-key /k\nconductor-known-hosts /h\n",
      "t.conf:4: conductor: at most 2 conductor nodes"},

@@ -38,6 +38,13 @@ int cglue_name_ok(const char *s);
  * otherwise pass.  Returns the length written. */
 size_t cglue_escape(char *out, size_t cap, const char *in);
 
+/* Defaults of the options below that are left 0 (conductor_router.c,
+ * conductor_node.c); svr-budget models the same values from here. */
+#define CGLUE_KA_INTERVAL_DEFAULT_S 5u /* SSH keepalive interval, both sides */
+#define CGLUE_KA_MAX_DEFAULT 3u
+#define RTR_ENT_SAMPLE_DEFAULT_NS (5 * CONDUCTOR_SECONDS)   /* entitlement */
+#define RTR_ENT_REPORT_DEFAULT_NS (300 * CONDUCTOR_SECONDS) /* report period */
+
 /* ---- conductor node -------------------------------------------------- */
 
 typedef struct cnd cnd;

@@ -1776,10 +1776,10 @@ int cnd_new(cnd **pc, uv_loop_t *loop, const cnd_opts *o, char *err,
   d->loop = loop;
   d->o = *o;
   if (d->o.ka_interval_s == 0) {
-    d->o.ka_interval_s = 5;
+    d->o.ka_interval_s = CGLUE_KA_INTERVAL_DEFAULT_S;
   }
   if (d->o.ka_max == 0) {
-    d->o.ka_max = 3;
+    d->o.ka_max = CGLUE_KA_MAX_DEFAULT;
   }
   if (d->o.link_check_interval_s == 0) {
     d->o.link_check_interval_s = 10;

@@ -1140,10 +1140,10 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
   r->next_alarm_num = 1;
   r->rnd = uv_hrtime() ^ ((uint64_t)getpid() << 32);
   if (r->o.ka_interval_s == 0) {
-    r->o.ka_interval_s = 5;
+    r->o.ka_interval_s = CGLUE_KA_INTERVAL_DEFAULT_S;
   }
   if (r->o.ka_max == 0) {
-    r->o.ka_max = 3;
+    r->o.ka_max = CGLUE_KA_MAX_DEFAULT;
   }
   if (r->o.ka_interval_s > 10 || r->o.ka_max > 20) {
     snprintf(err, errcap, "keepalive interval must be 1-10 s, attempts 1-20");
@@ -1156,10 +1156,10 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
     r->o.backoff_cap_ns = 60 * CONDUCTOR_SECONDS;
   }
   if (r->o.ent_sample_ns == 0) {
-    r->o.ent_sample_ns = 5 * CONDUCTOR_SECONDS;
+    r->o.ent_sample_ns = RTR_ENT_SAMPLE_DEFAULT_NS;
   }
   if (r->o.ent_report_ns == 0) {
-    r->o.ent_report_ns = 300 * CONDUCTOR_SECONDS;
+    r->o.ent_report_ns = RTR_ENT_REPORT_DEFAULT_NS;
   }
   if (o->router == NULL || o->node == NULL || o->key_path == NULL ||
       o->known_hosts == NULL || o->n_conductors < 1 ||

@@ -56,6 +56,7 @@ int rt_alarm_init(rt *r, char *err, size_t errlen) {
   o.key_path = c->conductor_key;
   o.known_hosts = c->conductor_known_hosts;
   o.state_dir = c->conductor_state_dir[0] ? c->conductor_state_dir : NULL;
+  o.ka_interval_s = c->conductor_ka_s; /* 0: the glue's default */
   for (i = 0; i < c->n_conductors; i++) {
     o.conductors[i] = c->conductors[i];
   }

@@ -417,6 +417,7 @@ static void bfd_merge(rc_bfd *base, const rc_bfd *over) {
 #define K_RLOGIN 0x80000u
 #define K_SWREPO 0x100000u
 #define K_ASSETPORTS 0x200000u
+#define K_CKA 0x800000u
 /* rc_adjacency.fwd_set */
 #define F_CIPHER 0x1u
 #define F_KEY 0x2u
@@ -579,6 +580,15 @@ static void key_global(parser *p, const char *key, const char *val) {
       snprintf(c->software_available[c->n_software_available++], 64, "%s",
                val);
     }
+  } else if (strcmp(key, "conductor-keepalive-interval") == 0) {
+    uint32_t v;
+    if (!once(p, K_CKA, key)) return;
+    if (parse_u32(val, 1, 10, &v)) {
+      perr(p, p->line, "conductor-keepalive-interval: expected 1-10 (s), "
+                       "got '%s'", val);
+      return;
+    }
+    c->conductor_ka_s = v;
   } else if (strcmp(key, "forwarding") == 0) {
     if (!once(p, K_FWD, key)) return;
     if (strcmp(val, "enabled") == 0) {
@@ -1144,9 +1154,10 @@ static void finish(parser *p) {
   }
   if (c->n_conductors == 0 &&
       (c->conductor_key[0] || c->conductor_known_hosts[0] ||
-       c->conductor_state_dir[0])) {
+       c->conductor_state_dir[0] || c->conductor_ka_s)) {
     perr(p, 1, "conductor-key / conductor-known-hosts / conductor-state-dir "
-               "given without 'conductor HOST[:PORT]'");
+               "/ conductor-keepalive-interval given without 'conductor "
+               "HOST[:PORT]'");
   }
   for (i = 0; i < c->n_interfaces; i++) {
     rc_interface *it = &c->interfaces[i];

@@ -165,6 +165,10 @@ typedef struct rc_config {
   uint16_t asset_port_pub, asset_port_req;
   char software_available[32][64];
   int n_software_available;
+  /* conductor-keepalive-interval: SSH keepalive after this many seconds
+   * without a packet from a conductor node, 1-10; 0 = the glue's default
+   * (CGLUE_KA_INTERVAL_DEFAULT_S, 5 s).  Read at start. */
+  uint32_t conductor_ka_s;
   rc_bfd bfd; /* router-level defaults */
   rc_interface interfaces[RC_MAX_INTERFACES];
   size_t n_interfaces;
