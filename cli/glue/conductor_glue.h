@@ -44,6 +44,7 @@ size_t cglue_escape(char *out, size_t cap, const char *in);
 #define CGLUE_KA_MAX_DEFAULT 3u
 #define RTR_ENT_SAMPLE_DEFAULT_NS (5 * CONDUCTOR_SECONDS)   /* entitlement */
 #define RTR_ENT_REPORT_DEFAULT_NS (300 * CONDUCTOR_SECONDS) /* report period */
+#define RTR_REPO_INTERVAL_DEFAULT_NS (20 * CONDUCTOR_SECONDS) /* repo checks */
 
 /* ---- conductor node -------------------------------------------------- */
 

@@ -1255,7 +1255,7 @@ int rtr_new(rtr **pr, uv_loop_t *loop, const rtr_opts *o, char *err,
     }
     snprintf(r->repo_source, sizeof r->repo_source, "%s", o->repo_source);
     if (r->o.repo_interval_ns == 0) {
-      r->o.repo_interval_ns = 20 * CONDUCTOR_SECONDS;
+      r->o.repo_interval_ns = RTR_REPO_INTERVAL_DEFAULT_NS;
     }
     if (r->o.repo_timeout_ns == 0) {
       r->o.repo_timeout_ns = 5 * CONDUCTOR_SECONDS;

@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# svr-budget's model (unit, no root): known rows worked out by hand.
+#
+# Two routers r1 (node n1, 10.0.0.1) and r2 (node n2, 10.0.0.2), one peer
+# path, the product's defaults, one conductor node:
+#
+#  * BFD asynchronous, what r1 sends: RFC 5880 mandatory section 24 bytes,
+#    then the SVR metadata trailer (docs/wire-format.md 3.1): base header 12,
+#    TLV 14 router name "r1" 4+2, TLV 0xE010 node name "n1" 4+2, TLV 0xE011
+#    observed hop count 4+1 = 29; UDP 8 + IPv4 20: 24 + 29 + 28 = 81 bytes
+#    per packet.  Interval max(desired-tx 1000 ms, the peer's
+#    required-min-rx 500 ms) = 1 s less RFC 5880 6.8.7's jitter, uniform
+#    0-25 % (mean 12.5 %): one packet every 0.875 s, 81 * 8 / 0.875 =
+#    740.571 bit/s from r1 (the simulation draws the jitter: +-0.5 %).
+#  * SSH keepalive, r1 every 5 s (chacha20-poly1305): keepalive@openssh.com
+#    request payload 27 bytes -> 4 + 1 + 27 + padding 4 + tag 16 = 52; the
+#    answer (REQUEST_SUCCESS, 1 byte) 4 + 1 + 1 + 6 + 16 = 28; each TCP
+#    segment 20 IP + 20 TCP + 12 timestamps = 52.  r1 sends 52 + 52 and a
+#    pure ACK 52 = 156 bytes per keepalive, receives 52 + 28 = 80.
+#    86,400 / 5 = 17,280 a day, less one per ENTITLEMENT_ACK (every 300 s:
+#    288 a day restart r1's keepalive timer): 16,992, so 2,650,752 and
+#    1,359,360 bytes.
+#  * Echo, defaults (10 requests every 10 s, 1 s apart): a request is 122
+#    bytes (94 + 28), a reply 146: r1 sends 86,400 of each a day (+-2:
+#    where the counted day starts in the burst cycle).
+# And: --compare lte costs less than the defaults on every peer channel,
+# a spoke asks its hub for Demand mode (almost no BFD async), bad input
+# exits 2.
+. "$SVR_SOURCE_DIR/tests/lib/netns.sh"
+B="$SVR_BUILD_DIR/cli/svr-budget"
+svr_require_cmd "$B" python3
+T=$SVR_TMP
+for x in 1 2; do
+  y=$((3 - x))
+  printf '%s\n' "router r$x" "node n$x" "[interface wan]" "address 10.0.0.$x" \
+    "[neighborhood lab]" "interface wan" "[adjacency r$y]" \
+    "neighborhood lab" "address 10.0.0.$y" >"$T/r$x.conf"
+done
+
+if "$B" --json --conductor-nodes 1 "$T/r1.conf" "$T/r2.conf" >"$T/out.json"; then
+  svr_pass "svr-budget --json on two configs"
+else
+  svr_fail "svr-budget --json on two configs"; svr_finish
+fi
+check() { # NAME PYTHON-EXPRESSION over l (r1's channels by name)
+  if python3 - "$T/out.json" "$2" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["profiles"][0]
+l = {c["channel"]: c for c in p["links"][0]["channels"]}
+k = {c["channel"]: c for c in p["conductor"]["channels"]}
+ok = eval(sys.argv[2])
+if not ok:
+    print(json.dumps({n: (c["out"], c["in"]) for n, c in l.items()}, indent=1))
+sys.exit(0 if ok else 1)
+EOF
+  then svr_pass "$1"; else svr_fail "$1"; fi
+}
+check "BFD async from r1: 81 bytes per packet (24 + 29 trailer + 28)" \
+  'abs(l["bfd-async"]["out"]["bytes_per_day"] / l["bfd-async"]["out"]["events_per_day"] - 81) < 1e-4'
+check "BFD async from r1: 740.571 bit/s (81 * 8 / 0.875) within 0.5 %" \
+  'abs(l["bfd-async"]["out"]["bytes_per_day"] * 8 / 86400 / 740.571 - 1) < 0.005'
+check "SSH keepalives: r1 sends 2,650,752 and receives 1,359,360 bytes a day" \
+  'l["ssh-keepalive"]["out"]["bytes_per_day"] == 2650752 and l["ssh-keepalive"]["in"]["bytes_per_day"] == 1359360'
+check "the conductor node sees r1 and r2's keepalives mirrored" \
+  'k["ssh-keepalive"]["in"]["bytes_per_day"] == 2 * 2650752'
+check "echo: 86,400 requests (122 B) and 86,400 replies (146 B) a day from r1" \
+  'abs(l["bfd-echo"]["out"]["events_per_day"] / 172800 - 1) < 1e-4 and abs(l["bfd-echo"]["out"]["bytes_per_day"] / l["bfd-echo"]["out"]["events_per_day"] - (122 + 146) / 2) < 1e-6'
+
+# the routers' conductor-keepalive-interval drives the keepalive rate
+for x in 1 2; do
+  sed "1a conductor 192.0.2.10\nconductor-key k\nconductor-known-hosts kh\nconductor-keepalive-interval 1" \
+    "$T/r$x.conf" >"$T/k$x.conf"
+done
+"$B" --json "$T/k1.conf" "$T/k2.conf" >"$T/ka.json" || svr_fail "conductor-keepalive-interval 1"
+if python3 -c '
+import json, sys
+l = {c["channel"]: c for c in json.load(open(sys.argv[1]))["profiles"][0]["links"][0]["channels"]}
+sys.exit(0 if l["ssh-keepalive"]["out"]["bytes_per_day"] == (86400 - 288) * 156 else 1)' "$T/ka.json"
+then svr_pass "conductor-keepalive-interval 1: 86,112 keepalives a day (86,400 - 288)"
+else svr_fail "conductor-keepalive-interval 1 not taken"; fi
+
+# software-repository conductor-only: svr-router's own repository check,
+# REPO_STATUS every 20 s (4,320 a day) answered by the conductor node;
+# each answer restarts the keepalive timer: 17,280 - 288 - 4,320 = 12,672
+for x in 1 2; do
+  sed "1a conductor 192.0.2.10\nconductor-key k\nconductor-known-hosts kh\nsoftware-repository conductor-only" \
+    "$T/r$x.conf" >"$T/s$x.conf"
+done
+"$B" --json --suite-only "$T/s1.conf" "$T/s2.conf" >"$T/repo.json" || svr_fail "software-repository"
+if python3 -c '
+import json, sys
+l = {c["channel"]: c for c in json.load(open(sys.argv[1]))["profiles"][0]["links"][0]["channels"]}
+r = l["repo-keepalive"]
+sys.exit(0 if r["model"] == "suite" and r["out"]["events_per_day"] == 4320 and
+         r["in"]["events_per_day"] == 4320 and
+         l["ssh-keepalive"]["out"]["events_per_day"] == 12672 else 1)' "$T/repo.json"
+then svr_pass "software-repository conductor-only: 4,320 checks a day (suite), 12,672 keepalives"
+else svr_fail "software-repository conductor-only: $(cat "$T/repo.json")"; fi
+
+"$B" --json --compare lte "$T/r1.conf" "$T/r2.conf" >"$T/cmp.json" || svr_fail "--compare lte"
+if python3 - "$T/cmp.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["profiles"]
+a = {c["channel"]: c["bytes_per_day"] for c in d[0]["links"][0]["channels"]}
+b = {c["channel"]: c["bytes_per_day"] for c in d[1]["links"][0]["channels"]}
+assert d[1]["profile"] == "lte"
+assert b["bfd-async"] < a["bfd-async"] / 50, (a, b)   # 60 s instead of 1 s
+assert b["bfd-echo"] < a["bfd-echo"] / 10, (a, b)     # 120 s instead of 10 s
+assert b["fw-detector"] == 0 and a["fw-detector"] > 0  # always-transform
+EOF
+then svr_pass "--compare lte: BFD / 50, echo / 10, no detector traffic"
+else svr_fail "--compare lte"; fi
+
+"$B" --json --routers 3 --hub-spoke --channels none >"$T/hs.json" || svr_fail "--hub-spoke"
+if python3 - "$T/hs.json" <<'EOF'
+import json, sys
+links = json.load(open(sys.argv[1]))["profiles"][0]["links"]
+spoke = {c["channel"]: c for c in links[0]["channels"]}
+mesh_pkt = 86400 / 0.875
+assert links[0]["label"].startswith("spoke") and links[1]["label"].startswith("hub")
+# Demand mode: the hub stops its periodic packets; the spoke's own stay
+assert spoke["bfd-async"]["in"]["events_per_day"] < mesh_pkt / 10, spoke["bfd-async"]
+EOF
+then svr_pass "hub-and-spoke: the hub sends the spoke almost no BFD async (Demand mode)"
+else svr_fail "hub-and-spoke Demand mode"; fi
+
+for bad in "--routers 1" "--profile fast" "--mtu 100" "--channels foo" \
+           "--rekey-interval 5x" "--routers 3 $T/r1.conf"; do
+  # shellcheck disable=SC2086
+  "$B" $bad >/dev/null 2>"$T/err"; rc=$?
+  if [ $rc = 2 ] && [ -s "$T/err" ]; then
+    svr_pass "bad input '$bad': exit 2 ($(head -1 "$T/err"))"
+  else
+    svr_fail "bad input '$bad': exit $rc"
+  fi
+done
+printf 'router r1\nbogus-key 1\n' >"$T/bad.conf"
+sed "1a conductor 192.0.2.10\nconductor-key k\nconductor-known-hosts kh\nconductor-keepalive-interval 11" \
+  "$T/r1.conf" >"$T/bad2.conf"
+"$B" "$T/bad2.conf" >/dev/null 2>"$T/err"; rc=$?
+if [ $rc = 2 ] && grep -q "bad2.conf:5: conductor-keepalive-interval: expected 1-10" "$T/err"; then
+  svr_pass "conductor-keepalive-interval 11: exit 2, $(head -1 "$T/err")"
+else
+  svr_fail "conductor-keepalive-interval 11: exit $rc: $(cat "$T/err")"
+fi
+"$B" "$T/bad.conf" >/dev/null 2>"$T/err"; rc=$?
+if [ $rc = 2 ] && grep -q "bad.conf:2" "$T/err"; then
+  svr_pass "a bad config file: exit 2 naming its line"
+else
+  svr_fail "a bad config file: exit $rc: $(cat "$T/err")"
+fi
+svr_finish
