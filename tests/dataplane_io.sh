@@ -5,12 +5,15 @@
 #   - default (forwarding-peer-input auto): both routers take waypoint
 #     packets from an AF_PACKET ring on their peer-facing interface (the
 #     startup log and `show stats` say so), no TAP device exists, and send
-#     waypoint packets with sendmmsg on raw sockets; a 20 MB curl through
-#     them has the right sha256; the sending router (B, server to client)
-#     sent its outer TCP segments in batches (wire packets per send call
-#     >= 4) and the receiving router (A) joined the restored segments into
-#     super-packets (segments per write to its TUN device >= 2); the ring
-#     dropped nothing;
+#     waypoint packets with sendmmsg on an AF_PACKET socket of that
+#     interface (next hop's MAC address from the neighbour table, qdisc
+#     bypass), raw IP sockets as the fallback; a 20 MB curl through them
+#     has the right sha256; the sending router (B, server to client) sent
+#     at least 99 % of its outer segments through the AF_PACKET socket, in
+#     batches (wire packets per send call >= 4), and its conntrack table
+#     holds no waypoint flow (nft notrack); the receiving router (A) joined
+#     the restored segments into super-packets (segments per write to its
+#     TUN device >= 2); the ring dropped nothing;
 #   - forwarding-peer-input tap: the TAP device (svrAw / svrBw) is used
 #     instead, and the same transfer still works.
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
@@ -47,27 +50,41 @@ dp_routers_up 30 || { svr_fail "routers did not come up"; svr_finish; }
 for r in A B; do
   log=$DP_ROUTER_LOG_A; dev=aB; tap=svrAw
   [ $r = B ] && { log=$DP_ROUTER_LOG_B; dev=bA; tap=svrBw; }
-  if grep -q "from peers: AF_PACKET ring (TPACKET_V2) on $dev; to peers: raw IP sockets (sendmmsg)" "$log" &&
-     [ "$(stats $r 'd["peer_input"], d["wire_output"]')" = "('ring', 'raw')" ] &&
+  if grep -q "from peers: AF_PACKET ring (TPACKET_V2) on $dev; to peers: AF_PACKET sockets on $dev (sendmmsg;" "$log" &&
+     [ "$(stats $r 'd["peer_input"], d["wire_output"]')" = "('ring', 'packet')" ] &&
      ! dp_ip $r link show "$tap" >/dev/null 2>&1; then
-    svr_pass "router $r: AF_PACKET ring on $dev in, raw sockets out (log and show stats), no TAP device"
+    svr_pass "router $r: AF_PACKET ring on $dev in, AF_PACKET socket on $dev out (log and show stats), no TAP device"
   else
     svr_fail "router $r: $(grep 'forwarding:' "$log" | tail -2) / $(stats $r 'd["peer_input"], d["wire_output"]') / $(dp_ip $r -br link | tr '\n' ' ')"
   fi
 done
 a0=$(stats A 'd["tx_host"], d["tx_host_writes"]' | tr -d '(),')
-b0=$(stats B 'd["tx_wire"], d["tx_wire_writes"]' | tr -d '(),')
+b0=$(stats B 'd["tx_wire"], d["tx_wire_writes"], d["tx_wire_packet"]' | tr -d '(),')
 fetch "ring"
-read -r ah0 ahw0 <<<"$a0"; read -r bw0 bww0 <<<"$b0"
+read -r ah0 ahw0 <<<"$a0"; read -r bw0 bww0 bwp0 <<<"$b0"
 read -r ah1 ahw1 < <(stats A 'd["tx_host"], d["tx_host_writes"]' | tr -d '(),')
-read -r bw1 bww1 < <(stats B 'd["tx_wire"], d["tx_wire_writes"]' | tr -d '(),')
-bw=$((bw1 - bw0)); bww=$((bww1 - bww0)); ah=$((ah1 - ah0)); ahw=$((ahw1 - ahw0))
+read -r bw1 bww1 bwp1 < <(stats B 'd["tx_wire"], d["tx_wire_writes"], d["tx_wire_packet"]' | tr -d '(),')
+bw=$((bw1 - bw0)); bww=$((bww1 - bww0)); ah=$((ah1 - ah0)); ahw=$((ahw1 - ahw0)); bwp=$((bwp1 - bwp0))
 echo "B sent $bw wire packets in $bww send calls; A wrote $ah restored packets in $ahw writes"
 if [ "$bww" -gt 0 ] && [ "$bw" -ge $((4 * bww)) ]; then
   svr_pass "B sent its outer TCP segments in batches: $bw packets in $bww sendmmsg calls"
 else
   svr_fail "B: $bw wire packets in $bww send calls (want >= 4 per call)"
 fi
+if [ "$bw" -gt 10000 ] && [ $((bwp * 100)) -ge $((bw * 99)) ]; then
+  svr_pass "B sent $bwp of its $bw outer packets through the AF_PACKET socket (the rest: raw socket)"
+else
+  svr_fail "B: $bwp of $bw outer packets through the AF_PACKET socket (want >= 99 %)"
+fi
+# waypoint flows (both ports in 16385-65533) between the two routers
+wpflows=$(dp_exec B awk '/src=192\.168\.50\./ { s = d = 0
+  for (i = 1; i <= NF; i++) {
+    if (!s && $i ~ /^sport=/) s = substr($i, 7) + 0
+    if (!d && $i ~ /^dport=/) d = substr($i, 7) + 0
+  }
+  if (s >= 16385 && d >= 16385) n++ } END { print n + 0 }' /proc/net/nf_conntrack)
+[ "$wpflows" = 0 ] && svr_pass "no waypoint flow in B's conntrack table (notrack)" \
+  || svr_fail "B tracks $wpflows waypoint flow(s): $(dp_exec B grep 192.168.50 /proc/net/nf_conntrack | head -3)"
 if [ "$ahw" -gt 0 ] && [ "$ah" -ge $((2 * ahw)) ]; then
   svr_pass "A joined restored segments (GRO): $ah segments in $ahw writes to its TUN device"
 else

@@ -12,6 +12,7 @@
 #include <linux/fib_rules.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -700,6 +701,104 @@ int fwd_raw_send(fwd_raw *r, int family, uint8_t *const *pkt,
   return calls;
 }
 
+/* ---- AF_PACKET send sockets ------------------------------------------------ */
+
+int fwd_ptx_open(fwd_ptx *t, const char *dev, char *err, size_t errlen) {
+  struct sockaddr_ll sll;
+  struct ifreq ifr;
+  int buf = 4 << 20, zero = 0, e;
+  memset(t, 0, sizeof(*t));
+  t->fd = -1;
+  if (dev == NULL || strlen(dev) == 0 || strlen(dev) >= sizeof(t->dev)) {
+    snprintf(err, errlen, "packet send socket: bad device name");
+    errno = EINVAL;
+    return -1;
+  }
+  snprintf(t->dev, sizeof(t->dev), "%s", dev);
+  t->ifindex = (int)if_nametoindex(dev);
+  if (t->ifindex == 0) {
+    return fail(err, errlen, errno, "packet send socket on %s", dev);
+  }
+  t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (t->fd < 0) {
+    return fail(err, errlen, errno, "AF_PACKET send socket for %s", dev);
+  }
+  memset(&ifr, 0, sizeof(ifr));
+  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+  if (ioctl(t->fd, SIOCGIFHWADDR, &ifr) != 0 ||
+      ifr.ifr_hwaddr.sa_family != 1 /* ARPHRD_ETHER */) {
+    e = errno;
+    fwd_ptx_close(t);
+    snprintf(err, errlen, "packet send socket on %s: not an Ethernet "
+                          "device (%s)", dev, e ? strerror(e) : "type");
+    errno = EINVAL;
+    return -1;
+  }
+  memcpy(t->mac, ifr.ifr_hwaddr.sa_data, 6);
+  /* no PACKET_QDISC_BYPASS: it also skips the device's taps (tcpdump on
+   * the interface would not see what we send) and its qdisc (shaping
+   * and fairness with the host's own traffic on a real NIC); veth has no
+   * qdisc (noqueue) anyway */
+  if (setsockopt(t->fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) != 0) {
+    setsockopt(t->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+  }
+  setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero));
+  /* protocol 0: bound to the device for sending, it receives nothing */
+  memset(&sll, 0, sizeof(sll));
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = 0;
+  sll.sll_ifindex = t->ifindex;
+  if (bind(t->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+    e = errno;
+    fwd_ptx_close(t);
+    return fail(err, errlen, e, "packet send socket on %s: bind", dev);
+  }
+  return 0;
+}
+
+void fwd_ptx_close(fwd_ptx *t) {
+  if (t->fd >= 0) {
+    close(t->fd);
+  }
+  t->fd = -1;
+}
+
+int fwd_ptx_send(fwd_ptx *t, const uint8_t *const *eth, uint8_t *const *pkt,
+                 const size_t *len, unsigned n, int *errs) {
+  struct mmsghdr m[FWD_RAW_BATCH];
+  struct iovec iov[FWD_RAW_BATCH][2];
+  int calls = 0;
+  unsigned i, done = 0;
+  if (t->fd < 0 || n > FWD_RAW_BATCH) {
+    errno = t->fd < 0 ? EBADF : EINVAL;
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    errs[i] = 0;
+    memset(&m[i], 0, sizeof(m[i]));
+    iov[i][0].iov_base = (void *)(uintptr_t)eth[i];
+    iov[i][0].iov_len = 14;
+    iov[i][1].iov_base = pkt[i];
+    iov[i][1].iov_len = len[i];
+    m[i].msg_hdr.msg_iov = iov[i];
+    m[i].msg_hdr.msg_iovlen = 2;
+  }
+  while (done < n) {
+    int k = sendmmsg(t->fd, m + done, n - done, 0);
+    calls++;
+    if (k > 0) {
+      done += (unsigned)k;
+      continue;
+    }
+    if (k < 0 && errno == EINTR) {
+      continue;
+    }
+    errs[done] = k < 0 ? errno : EIO;
+    done++;
+  }
+  return calls;
+}
+
 /* ---- rtnetlink ----------------------------------------------------------- */
 
 typedef struct nl_msg {
@@ -857,6 +956,140 @@ static int nl_fail(int e, const char *kmsg, const char *what, char *err,
 }
 
 /* Clears the host bits of a prefix; 0, or -1 when family/length are bad. */
+/* Sends a GET request and copies the answer of type |want| into |out|:
+ * 0, or a positive errno (the kernel's, or ENOENT when none came). */
+static int nl_get(struct nlmsghdr *nh, uint16_t want, uint8_t *out,
+                  size_t outlen) {
+  struct sockaddr_nl sa;
+  struct timeval tv = {1, 0};
+  union {
+    struct nlmsghdr nh;
+    uint8_t raw[8192];
+  } rb;
+  int fd, e = ENOENT, got = 0;
+  uint32_t seq = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+  fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    return errno;
+  }
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  memset(&sa, 0, sizeof(sa));
+  sa.nl_family = AF_NETLINK;
+  nh->nlmsg_seq = seq;
+  if (sendto(fd, nh, nh->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) <
+      0) {
+    e = errno;
+    close(fd);
+    return e;
+  }
+  for (;;) {
+    ssize_t n = recv(fd, &rb, sizeof(rb), 0);
+    struct nlmsghdr *h;
+    size_t left;
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      e = n < 0 ? errno : EIO;
+      break;
+    }
+    left = (size_t)n;
+    for (h = &rb.nh; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_seq != seq) {
+        continue;
+      }
+      if (h->nlmsg_type == want && !got && h->nlmsg_len <= outlen) {
+        memcpy(out, h, h->nlmsg_len);
+        got = 1;
+      } else if (h->nlmsg_type == NLMSG_ERROR &&
+                 h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
+        int ke = -((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+        close(fd);
+        return ke ? ke : got ? 0 : ENOENT;
+      } else if (h->nlmsg_type == NLMSG_DONE) {
+        close(fd);
+        return got ? 0 : ENOENT;
+      }
+    }
+  }
+  close(fd);
+  return got ? 0 : e;
+}
+
+int fwd_nl_nexthop(const fwd_prefix *dst, int *ifindex, uint8_t mac[6],
+                   char *err, size_t errlen) {
+  nl_msg m;
+  struct rtmsg rtm;
+  struct ndmsg ndm;
+  struct nlmsghdr *nh;
+  union {
+    struct nlmsghdr nh;
+    uint8_t raw[1024];
+  } ans;
+  size_t alen = dst->family == 4 ? 4 : 16, left;
+  uint8_t hop[16];
+  struct rtattr *a;
+  int oif = 0, e, have_mac = 0;
+  uint16_t state = 0;
+  if (dst->family != 4 && dst->family != 6) {
+    snprintf(err, errlen, "next hop: address family %u", dst->family);
+    errno = EINVAL;
+    return -1;
+  }
+  memcpy(hop, dst->addr, alen);
+  memset(&rtm, 0, sizeof(rtm));
+  rtm.rtm_family = dst->family == 4 ? AF_INET : AF_INET6;
+  rtm.rtm_dst_len = (uint8_t)(alen * 8);
+  nh = nl_start(&m, RTM_GETROUTE, 0, &rtm, sizeof(rtm));
+  nl_put(nh, RTA_DST, dst->addr, alen);
+  e = nl_get(nh, RTM_NEWROUTE, ans.raw, sizeof(ans.raw));
+  if (e != 0) {
+    return fail(err, errlen, e, "route to the peer");
+  }
+  left = RTM_PAYLOAD(&ans.nh);
+  for (a = RTM_RTA(NLMSG_DATA(&ans.nh)); RTA_OK(a, left);
+       a = RTA_NEXT(a, left)) {
+    if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) >= 4) {
+      memcpy(&oif, RTA_DATA(a), 4);
+    } else if (a->rta_type == RTA_GATEWAY && RTA_PAYLOAD(a) == alen) {
+      memcpy(hop, RTA_DATA(a), alen);
+    }
+  }
+  if (oif == 0) {
+    snprintf(err, errlen, "route to the peer: no output interface");
+    errno = ENOENT;
+    return -1;
+  }
+  memset(&ndm, 0, sizeof(ndm));
+  ndm.ndm_family = rtm.rtm_family;
+  ndm.ndm_ifindex = oif;
+  nh = nl_start(&m, RTM_GETNEIGH, 0, &ndm, sizeof(ndm));
+  nl_put(nh, NDA_DST, hop, alen);
+  e = nl_get(nh, RTM_NEWNEIGH, ans.raw, sizeof(ans.raw));
+  if (e == ENOENT) {
+    return 1;
+  }
+  if (e != 0) {
+    return fail(err, errlen, e, "neighbour entry of the next hop");
+  }
+  state = ((const struct ndmsg *)NLMSG_DATA(&ans.nh))->ndm_state;
+  left = NLMSG_PAYLOAD(&ans.nh, sizeof(struct ndmsg));
+  for (a = (struct rtattr *)(void *)((uint8_t *)NLMSG_DATA(&ans.nh) +
+                                     NLMSG_ALIGN(sizeof(struct ndmsg)));
+       RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+    if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
+      memcpy(mac, RTA_DATA(a), 6);
+      have_mac = 1;
+    }
+  }
+  if (!have_mac || !(state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY |
+                              NUD_PROBE | NUD_PERMANENT))) {
+    return 1;
+  }
+  *ifindex = oif;
+  return 0;
+}
+
 static int prefix_norm(fwd_prefix *o, const fwd_prefix *p, uint8_t family) {
   size_t bytes = family == 4 ? 4 : 16, i;
   *o = *p;
@@ -1257,8 +1490,9 @@ static int nft_peer_elems(nft_sb *b, const fwd_prefix *peers, size_t n,
   return rv;
 }
 
-/* "add element" lines that fill the peer sets of |table|. */
-static int nft_peer_adds(nft_sb *b, const char *table,
+/* "add element" lines that fill the peer sets of |table| (family |tf|,
+ * "netdev" or "inet"). */
+static int nft_peer_adds(nft_sb *b, const char *tf, const char *table,
                          const fwd_prefix *peers, size_t n) {
   int rv = 0, fam;
   size_t i;
@@ -1268,7 +1502,7 @@ static int nft_peer_adds(nft_sb *b, const char *table,
       any |= peers[i].family == fam;
     }
     if (any) {
-      rv |= sb_printf(b, "add element netdev %s peers%d {", table, fam);
+      rv |= sb_printf(b, "add element %s %s peers%d {", tf, table, fam);
       rv |= nft_peer_elems(b, peers, n, fam);
       rv |= sb_printf(b, " }\n");
     }
@@ -1280,7 +1514,7 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
                       const char *tap_name, const fwd_nft_wp *wps,
                       size_t n_wps, const fwd_prefix *peers, size_t n_peers,
                       uint16_t port_lo, uint16_t port_hi, uint32_t mark) {
-  char ports[32], addr[64], verdict[48];
+  char ports[32], both[64], addr[64], verdict[48];
   size_t i, j;
   int rv = 0;
   if (port_lo == 0 && port_hi == 0) {
@@ -1289,6 +1523,12 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
     snprintf(ports, sizeof(ports), " th dport %u", port_lo);
   } else {
     snprintf(ports, sizeof(ports), " th dport %u-%u", port_lo, port_hi);
+  }
+  /* the notrack rules: source and destination port in the range */
+  if (ports[0]) {
+    snprintf(both, sizeof(both), " th sport%s%s", ports + 9, ports);
+  } else {
+    both[0] = '\0';
   }
   /* ring mode (no TAP): the AF_PACKET socket took its copy before the
    * ingress hook, and the kernel must not see the packet */
@@ -1314,6 +1554,49 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
                   "  }\n"
                   "}\n",
                   table, tun_name, mark, tun_name, mark, mark);
+  if (n_wps > 0 && peers) {
+    /* no connection tracking for waypoint packets to peers: those the
+     * raw sockets send (output) and those written to the TUN device
+     * (forwarded: outer UDP, a packet too long for the raw socket); both
+     * ports in the range, so the host's own connections to a peer's
+     * services stay tracked */
+    int fam;
+    rv |= sb_printf(b, "table inet %s {\n"
+                       "  set peers4 { type ipv4_addr; }\n"
+                       "  set peers6 { type ipv6_addr; }\n"
+                       "  chain raw_out {\n"
+                       "    type filter hook output priority raw; "
+                       "policy accept;\n", table);
+    for (fam = 4; fam <= 6; fam += 2) {
+      const char *ipf = fam == 4 ? "ip" : "ip6";
+      for (i = 0; i < n_wps; i++) {
+        if (wps[i].addr.family != fam) {
+          continue;
+        }
+        rv |= sb_printf(b, "    %s saddr %s %s daddr @peers%d meta l4proto "
+                           "{ tcp, udp }%s notrack\n", ipf,
+                        wp_text(addr, sizeof(addr), &wps[i].addr), ipf, fam,
+                        both);
+      }
+    }
+    rv |= sb_printf(b, "  }\n  chain raw_pre {\n"
+                       "    type filter hook prerouting priority raw; "
+                       "policy accept;\n");
+    for (fam = 4; fam <= 6; fam += 2) {
+      const char *ipf = fam == 4 ? "ip" : "ip6";
+      for (i = 0; i < n_wps; i++) {
+        if (wps[i].addr.family != fam) {
+          continue;
+        }
+        rv |= sb_printf(b, "    iifname \"%s\" %s saddr %s %s daddr @peers%d "
+                           "meta l4proto { tcp, udp }%s notrack\n", tun_name,
+                        ipf, wp_text(addr, sizeof(addr), &wps[i].addr), ipf,
+                        fam, both);
+      }
+    }
+    rv |= sb_printf(b, "  }\n}\n");
+    rv |= nft_peer_adds(b, "inet", table, peers, n_peers);
+  }
   if (n_wps == 0) {
     return rv;
   }
@@ -1373,7 +1656,7 @@ static int nft_script(nft_sb *b, const char *table, const char *tun_name,
   }
   rv |= sb_printf(b, "}\n");
   if (peers) {
-    rv |= nft_peer_adds(b, table, peers, n_peers);
+    rv |= nft_peer_adds(b, "netdev", table, peers, n_peers);
   }
   return rv;
 }
@@ -1466,8 +1749,10 @@ int fwd_nft_set_peers(fwd_nft *n, const fwd_prefix *peers, size_t n_peers,
   }
   /* one transaction: the sets never stand empty in between */
   rv = sb_printf(&b, "flush set netdev %s peers4\nflush set netdev %s "
-                     "peers6\n", n->table, n->table);
-  rv |= nft_peer_adds(&b, n->table, peers, n_peers);
+                     "peers6\nflush set inet %s peers4\nflush set inet %s "
+                     "peers6\n", n->table, n->table, n->table, n->table);
+  rv |= nft_peer_adds(&b, "netdev", n->table, peers, n_peers);
+  rv |= nft_peer_adds(&b, "inet", n->table, peers, n_peers);
   if (rv != 0) {
     free(b.p);
     snprintf(err, errlen, "nftables: out of memory");

@@ -15,8 +15,9 @@
  *             sysctls (accept_local, rp_filter, forwarding).
  *   peers     waypoint packets addressed to this router come in through an
  *             AF_PACKET TPACKET_V2 ring per peer-facing interface (or a
- *             TAP device); waypoint TCP packets leave through raw IP
- *             sockets, many per sendmmsg().
+ *             TAP device); waypoint TCP packets leave through an AF_PACKET
+ *             socket of that interface (raw IP sockets until the next
+ *             hop's MAC address is known), many per sendmmsg().
  *   nftables  "svr_fwd_<pid>": a netdev ingress rule drops the waypoint
  *             packets the ring took (or hands them to the TAP device, nft
  *             `fwd`), and a ct mark makes replies of sessions this router
@@ -205,6 +206,45 @@ void fwd_raw_close(fwd_raw *r);
 int fwd_raw_send(fwd_raw *r, int family, uint8_t *const *pkt,
                  const size_t *len, unsigned n, int *errs);
 
+/* ---- AF_PACKET send sockets (waypoint packets to peers, on the wire) ---- */
+
+/*
+ * One AF_PACKET SOCK_RAW socket per peer-facing interface, bound to it with
+ * protocol 0 (it receives nothing): fwd_ptx_send() hands up to
+ * FWD_RAW_BATCH IP packets, each behind the 14-byte Ethernet header its
+ * caller gives (the next hop's MAC address, the interface's, the
+ * EtherType), to the device in one sendmmsg(): no route lookup, no
+ * netfilter hook per packet; the device's qdisc and taps still see them
+ * (no PACKET_QDISC_BYPASS, which hides them from tcpdump on the
+ * interface; docs/dataplane.md section 1).  The
+ * kernel does not touch the TTL.  A packet longer than the device MTU is
+ * refused with EMSGSIZE, as with a raw IP socket.
+ */
+typedef struct fwd_ptx {
+  int fd;             /* -1 when closed */
+  int ifindex;
+  char dev[16];
+  uint8_t mac[6];     /* the interface's own address */
+} fwd_ptx;
+
+int fwd_ptx_open(fwd_ptx *t, const char *dev, char *err, size_t errlen);
+void fwd_ptx_close(fwd_ptx *t);
+/* Packet i: Ethernet header |eth|[i] (14 bytes), IP packet |pkt|[i] of
+ * |len|[i] bytes.  |errs| and the result as fwd_raw_send(). */
+int fwd_ptx_send(fwd_ptx *t, const uint8_t *const *eth, uint8_t *const *pkt,
+                 const size_t *len, unsigned n, int *errs);
+
+/*
+ * The link-layer next hop towards |dst| as the kernel would send to it now:
+ * a route lookup (RTM_GETROUTE) gives the output interface and gateway, the
+ * neighbour table (RTM_GETNEIGH) that hop's MAC address.  Returns 0 with
+ * *ifindex and |mac| filled when the entry is usable (reachable, stale,
+ * delay, probe, permanent), 1 when there is none yet (the kernel resolves it
+ * when it next sends there itself), -1 on error (err filled).
+ */
+int fwd_nl_nexthop(const fwd_prefix *dst, int *ifindex, uint8_t mac[6],
+                   char *err, size_t errlen);
+
 /* ---- rtnetlink ----------------------------------------------------------- */
 
 typedef struct fwd_rule {
@@ -284,7 +324,12 @@ typedef struct fwd_nft_wp {
  *     direction reply ct mark M meta mark set M`: nothing coming in on the
  *     TUN device is marked, so nothing written to it is routed back in):
  *     a server's answers to sessions this router restored are
- *     policy-routed back to the TUN device.
+ *     policy-routed back to the TUN device; with |peers| also the sets
+ *     peers4 / peers6 and chains raw_out (hook output) and raw_pre (hook
+ *     prerouting, from |tun_name|) at priority raw that `notrack` TCP and
+ *     UDP from a waypoint address to a peer with source and destination
+ *     port in |port_lo|..|port_hi| (the waypoint flows; the host's own
+ *     connections to a peer's services stay tracked).
  * Device names must be plain ([A-Za-z0-9_.-]), |mark| != 0.  Needs the nft
  * program.  |script_out| (if not NULL, |script_len| bytes) receives the
  * script.  Returns 0 or -1 (err filled with nft's own message).

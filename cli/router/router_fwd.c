@@ -12,7 +12,9 @@
  *                ring per peer-facing interface sees them before the nft
  *                netdev ingress rule drops them (with forwarding-peer-input
  *                tap, or without a ring: the TAP svr0w, nft `fwd`).
- *   raw sockets  waypoint TCP packets to peers, up to 64 per sendmmsg().
+ *   send sockets waypoint TCP packets to peers, up to 64 per sendmmsg(),
+ *                on an AF_PACKET socket of the peer-facing interface to the
+ *                next hop's MAC address (raw IP sockets until it is known).
  *
  * A read may return a 64 KiB super-packet (TSO/USO); fwd_offload.c cuts it
  * into the segments the wire needs, each goes through libsvrfwd, and
@@ -110,6 +112,17 @@ typedef struct rt_fwd {
    * place in |txbuf| (packet i at tx_pkt[i]); tx_family 0 = none pending */
   fwd_raw raw;
   int raw_ok;
+  /* ... or, where the next hop's MAC address is known, sendmmsg on an
+   * AF_PACKET socket of the peer-facing device (no route lookup, no
+   * netfilter); peer_l2[i] belongs to peers[i] */
+  fwd_ptx ptx[RC_MAX_INTERFACES];
+  size_t n_ptx;
+  struct {
+    int ptx;          /* index in ptx[], -1 = unknown: raw socket */
+    uint8_t eth[14];  /* next hop, our MAC address, EtherType */
+  } peer_l2[RC_MAX_ADJACENCIES];
+  int l2_last;        /* peer of the last packet looked up */
+  uint64_t tx_wire_packet, tx_wire_raw, l2_lookups_failed;
   uint8_t *txbuf;
   size_t tx_off;
   uint8_t *tx_pkt[FWD_RAW_BATCH];
@@ -389,6 +402,8 @@ static size_t ring_addrs(const rt_fwd *f, const char *dev, fwd_prefix *out) {
   return na;
 }
 
+static void resolve_l2(rt_fwd *f);
+
 /* Paths came or went (a SIGHUP reload, a dynamic peer update): the ring
  * filters and the nft peer sets take the new peer addresses. */
 static void refresh_peers(rt_fwd *f) {
@@ -401,6 +416,8 @@ static void refresh_peers(rt_fwd *f) {
   }
   memcpy(f->peers, np, n * sizeof(np[0]));
   f->n_peers = n;
+  f->l2_last = -1;
+  resolve_l2(f);
   for (i = 0; i < f->n_rings; i++) {
     size_t na = ring_addrs(f, f->rings[i].dev, addrs);
     if (fwd_ring_set_filter(&f->rings[i], addrs, na, f->peers, f->n_peers,
@@ -420,6 +437,62 @@ static void refresh_peers(rt_fwd *f) {
 }
 
 static void on_peers_timer(uv_timer_t *t) { refresh_peers(t->data); }
+
+/* The next hop's MAC address of every peer, from the kernel's route and
+ * neighbour tables: at start, when the peers change, once a second.  A
+ * peer without one (not resolved yet, or a failed entry) gets its packets
+ * through the raw socket, whose route lookup makes the kernel resolve it. */
+static void resolve_l2(rt_fwd *f) {
+  size_t i, k;
+  char err[256];
+  for (i = 0; i < f->n_peers; i++) {
+    int ifindex = 0, rc;
+    uint8_t mac[6];
+    f->peer_l2[i].ptx = -1;
+    if (f->n_ptx == 0) {
+      continue;
+    }
+    rc = fwd_nl_nexthop(&f->peers[i], &ifindex, mac, err, sizeof(err));
+    if (rc < 0) {
+      f->l2_lookups_failed++;
+      note_err(f, "next hop", err);
+      continue;
+    }
+    for (k = 0; rc == 0 && k < f->n_ptx; k++) {
+      if (f->ptx[k].ifindex == ifindex) {
+        uint8_t *e = f->peer_l2[i].eth;
+        memcpy(e, mac, 6);
+        memcpy(e + 6, f->ptx[k].mac, 6);
+        e[12] = f->peers[i].family == 4 ? 0x08 : 0x86;
+        e[13] = f->peers[i].family == 4 ? 0x00 : 0xdd;
+        f->peer_l2[i].ptx = (int)k;
+      }
+    }
+  }
+}
+
+/* The peer_l2 entry for the destination of outer packet |ip|, or -1. */
+static int l2_of(rt_fwd *f, const uint8_t *ip) {
+  const fwd_prefix *pp;
+  fwd_prefix k;
+  int fam = ip[0] >> 4, i = f->l2_last;
+  size_t alen = fam == 4 ? 4 : 16;
+  const uint8_t *dst = fam == 4 ? ip + 16 : ip + 24;
+  if (i >= 0 && (size_t)i < f->n_peers && f->peers[i].family == fam &&
+      memcmp(f->peers[i].addr, dst, alen) == 0) {
+    return f->peer_l2[i].ptx >= 0 ? i : -1;
+  }
+  memset(&k, 0, sizeof(k));
+  k.family = (uint8_t)fam;
+  k.len = fam == 4 ? 32 : 128;
+  memcpy(k.addr, dst, alen);
+  pp = bsearch(&k, f->peers, f->n_peers, sizeof(k), prefix_cmp);
+  if (pp == NULL) {
+    return -1;
+  }
+  f->l2_last = (int)(pp - f->peers);
+  return f->peer_l2[f->l2_last].ptx >= 0 ? f->l2_last : -1;
+}
 
 /* Where waypoint packets from peers come in: an AF_PACKET ring on every
  * device with a waypoint address (its filter: that device's addresses),
@@ -980,36 +1053,84 @@ static void ttl_give_back(uint8_t *ip, size_t len) {
   }
 }
 
-/* Sends the pending waypoint packets of txbuf: one sendmmsg() for all. */
+/* What the kernel said about packet |i| of the batch (0: taken). */
+static void tx_result(rt_fwd *f, uint8_t *pkt, size_t len, int e) {
+  if (e == 0) {
+    return;
+  }
+  f->tx_raw_refused++;
+  if (e == EMSGSIZE) {
+    /* above the device MTU (the metadata of a session's first packets
+     * after a move to another path): neither socket fragments, so the
+     * kernel forwards it from the TUN device, fragmenting it as any
+     * router does (the peer reassembles) */
+    ttl_give_back(pkt, len);
+    f->tx_wire_writes++;
+    write_tun(f, NULL, pkt, len);
+  } else if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+    f->drop[FD_TX_FULL]++;
+  } else {
+    f->drop[FD_TX_ERROR]++;
+    note_err(f, "send", strerror(e));
+  }
+}
+
+/* Sends the pending waypoint packets of txbuf: one sendmmsg() per output
+ * socket for all (the AF_PACKET socket of a device for the peers whose
+ * next hop is known, the raw socket for the rest). */
 static void tx_flush(rt_fwd *f) {
   int errs[FWD_RAW_BATCH], calls;
-  unsigned i;
-  if (f->tx_n > 0) {
-    calls = fwd_raw_send(&f->raw, f->tx_family, f->tx_pkt, f->tx_len,
-                         f->tx_n, errs);
-    if (calls > 0) {
-      f->tx_wire_writes += (uint64_t)calls;
-    }
-    for (i = 0; calls > 0 && i < f->tx_n; i++) {
-      int e = errs[i];
-      if (e == 0) {
+  uint8_t *pk[FWD_RAW_BATCH];
+  const uint8_t *eth[FWD_RAW_BATCH];
+  size_t ln[FWD_RAW_BATCH];
+  unsigned i, n, left = f->tx_n;
+  size_t k;
+  if (f->tx_n == 0) {
+    return;
+  }
+  for (k = 0; k < f->n_ptx && left > 0; k++) {
+    for (i = 0, n = 0; i < f->tx_n; i++) {
+      int j;
+      if (f->tx_pkt[i] == NULL) {
         continue;
       }
-      f->tx_raw_refused++;
-      if (e == EMSGSIZE) {
-        /* above the device MTU (the metadata of a session's first packets
-         * after a move to another path): a raw socket never fragments, so
-         * the kernel forwards it from the TUN device, fragmenting it as
-         * any router does (the peer reassembles) */
-        ttl_give_back(f->tx_pkt[i], f->tx_len[i]);
-        f->tx_wire_writes++;
-        write_tun(f, NULL, f->tx_pkt[i], f->tx_len[i]);
-      } else if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
-        f->drop[FD_TX_FULL]++;
-      } else {
-        f->drop[FD_TX_ERROR]++;
-        note_err(f, "send", strerror(e));
+      j = l2_of(f, f->tx_pkt[i]);
+      if (j >= 0 && f->peer_l2[j].ptx == (int)k) {
+        pk[n] = f->tx_pkt[i];
+        ln[n] = f->tx_len[i];
+        eth[n] = f->peer_l2[j].eth;
+        n++;
+        f->tx_pkt[i] = NULL; /* taken */
       }
+    }
+    if (n == 0) {
+      continue;
+    }
+    left -= n;
+    calls = fwd_ptx_send(&f->ptx[k], eth, pk, ln, n, errs);
+    if (calls > 0) {
+      f->tx_wire_writes += (uint64_t)calls;
+      f->tx_wire_packet += n;
+    }
+    for (i = 0; calls > 0 && i < n; i++) {
+      tx_result(f, pk[i], ln[i], errs[i]);
+    }
+  }
+  for (i = 0, n = 0; left > 0 && i < f->tx_n; i++) {
+    if (f->tx_pkt[i] != NULL) {
+      pk[n] = f->tx_pkt[i];
+      ln[n] = f->tx_len[i];
+      n++;
+    }
+  }
+  if (n > 0) {
+    calls = fwd_raw_send(&f->raw, f->tx_family, pk, ln, n, errs);
+    if (calls > 0) {
+      f->tx_wire_writes += (uint64_t)calls;
+      f->tx_wire_raw += n;
+    }
+    for (i = 0; calls > 0 && i < n; i++) {
+      tx_result(f, pk[i], ln[i], errs[i]);
     }
   }
   f->tx_n = 0;
@@ -1349,6 +1470,31 @@ static void on_tap(uv_poll_t *h, int status, int events) {
   }
 }
 
+/* "AF_PACKET sockets on eth1 (sendmmsg; raw IP sockets
+ * without a next hop)", "raw IP sockets (sendmmsg)" or "TUN device
+ * writes". */
+static const char *wire_output_name(rt_fwd *f) {
+  static char buf[200];
+  size_t i, l;
+  if (!f->raw_ok) {
+    return "TUN device writes";
+  }
+  if (f->n_ptx == 0) {
+    return "raw IP sockets (sendmmsg)";
+  }
+  l = (size_t)snprintf(buf, sizeof(buf), "AF_PACKET sockets on");
+  for (i = 0; i < f->n_ptx && l < sizeof(buf); i++) {
+    l += (size_t)snprintf(buf + l, sizeof(buf) - l, "%s %s", i ? "," : "",
+                          f->ptx[i].dev);
+  }
+  if (l < sizeof(buf)) {
+    snprintf(buf + l, sizeof(buf) - l, " (sendmmsg; raw IP "
+                                       "sockets (sendmmsg) until a peer's "
+                                       "next hop is known)");
+  }
+  return buf;
+}
+
 /* "AF_PACKET ring (TPACKET_V2) on eth1, eth2" or "TAP device svr0w". */
 static const char *peer_input_name(rt_fwd *f) {
   static char buf[160];
@@ -1420,6 +1566,7 @@ static void on_tick(uv_timer_t *t) {
   if (r->cnd) {
     rtr_set_forwarded_bytes(r->cnd, st.ingress_bytes + st.egress_bytes);
   }
+  resolve_l2(f); /* next hops move, neighbour entries come and go */
   for (i = 0; i < r->n_paths; i++) {
     rt_path *p = r->paths[i];
     if (p->fpeer && p->s) {
@@ -1728,6 +1875,27 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
     rt_log(r, "forwarding: %s: waypoint packets to peers through the TUN "
               "device, one write each", rawerr);
   }
+  /* an AF_PACKET send socket per peer-facing device (the raw socket stays
+   * the fallback: it builds on the same send buffer) */
+  for (i = 0; f->raw_ok && i < f->n_wps; i++) {
+    size_t j;
+    int first = 1;
+    for (j = 0; j < i; j++) {
+      first &= strcmp(f->wps[j].dev, f->wps[i].dev) != 0;
+    }
+    if (!first) {
+      continue;
+    }
+    if (fwd_ptx_open(&f->ptx[f->n_ptx], f->wps[i].dev, rawerr,
+                     sizeof(rawerr)) == 0) {
+      f->n_ptx++;
+    } else {
+      rt_log(r, "forwarding: %s: waypoint packets to peers on %s through "
+                "the raw IP socket", rawerr, f->wps[i].dev);
+    }
+  }
+  f->l2_last = -1;
+  resolve_l2(f);
   uv_poll_init(r->loop, &f->tun_poll, f->tun.fd);
   uv_timer_init(r->loop, &f->timer);
   uv_timer_init(r->loop, &f->tick);
@@ -1753,7 +1921,7 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
             "%zu route(s), %zu service(s); from peers: %s; to peers: %s",
          f->tun.name, f->tun.offloads, r->cfg->forwarding_table, f->n_rules,
          f->n_routes, r->cfg->n_services, peer_input_name(f),
-         f->raw_ok ? "raw IP sockets (sendmmsg)" : "TUN device writes");
+         wire_output_name(f));
   return 0;
 }
 
@@ -1791,6 +1959,9 @@ void rt_fwd_free(rt *r) {
   fwd_tun_close(&f->tap);
   close_rings(f);
   fwd_raw_close(&f->raw);
+  for (i = 0; i < f->n_ptx; i++) {
+    fwd_ptx_close(&f->ptx[i]);
+  }
   free(f->txbuf);
   free(f->in);
   free(f->seg);
@@ -2002,10 +2173,13 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
     rf_printf(b, ", \"peer_input\": \"%s\", \"peer_input_detail\": ",
               f->ring_mode ? "ring" : "tap");
     rf_json_str(b, peer_input_name(f));
-    rf_printf(b, ", \"wire_output\": \"%s\", \"ring_drops\": %" PRIu64
+    rf_printf(b, ", \"wire_output\": \"%s\", \"tx_wire_packet\": %" PRIu64
+                 ", \"tx_wire_raw\": %" PRIu64 ", \"ring_drops\": %" PRIu64
                  ", \"ring_copies\": %" PRIu64 ", \"ring_cut\": %" PRIu64
                  ", \"tx_raw_refused\": %" PRIu64 ", \"busy_polls\": %" PRIu64,
-              f->raw_ok ? "raw" : "tun", f->ring_drops, ring_copies, ring_cut,
+              !f->raw_ok ? "tun" : f->n_ptx ? "packet" : "raw",
+              f->tx_wire_packet, f->tx_wire_raw, f->ring_drops, ring_copies,
+              ring_cut,
               f->tx_raw_refused, f->busy_polls);
     rf_printf(b, ", \"rx_tun\": %" PRIu64 ", \"rx_tap\": %" PRIu64
                  ", \"rx_super_packets\": %" PRIu64 ", \"segments\": %" PRIu64
@@ -2047,8 +2221,7 @@ void rt_fwd_show_stats(rt *r, rf_buf *b, int json) {
   rf_printf(b, "From peers: %s (%" PRIu64 " dropped with the ring full, %"
                PRIu64 " super-packets read whole, %" PRIu64 " cut); to peers: "
                "%s\n", peer_input_name(f), f->ring_drops, ring_copies,
-            ring_cut, f->raw_ok ? "raw IP sockets (sendmmsg)"
-                                : "TUN device writes");
+            ring_cut, wire_output_name(f));
   rf_printf(b, "Sent: %" PRIu64 " to peers in %" PRIu64 " writes, %" PRIu64
                " to hosts in %" PRIu64 " writes, %" PRIu64 " ICMP errors\n",
             f->tx_wire, f->tx_wire_writes, f->tx_host, f->tx_host_writes,
