@@ -16,9 +16,9 @@ if(TARGET conductor)
                         ${SVR_CRYPTO_TARGET} util)
 
   add_executable(svr-conductor svr-conductor.c svr-conductor-admin.c)
-  target_link_libraries(svr-conductor PRIVATE conductor_uv)
+  target_link_libraries(svr-conductor PRIVATE conductor_uv svr_cli)
   add_executable(svr-conductor-router svr-conductor-router.c)
-  target_link_libraries(svr-conductor-router PRIVATE conductor_uv)
+  target_link_libraries(svr-conductor-router PRIVATE conductor_uv svr_cli)
   install(TARGETS svr-conductor svr-conductor-router
           RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 endif()

@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "conductor_glue.h"
+#include "svr_cli.h"
 
 #define EXIT_USAGE 2
 #define EXIT_REFUSED 3
@@ -154,15 +155,12 @@ static uint64_t g_raised;  /* alarms raised (journaled) by this run */
 
 static void logger(int level, const char *text, void *ud) {
   static const char *const lv[] = {"error", "warning", "info", "debug"};
-  char ts[32];
-  time_t t = time(NULL);
-  struct tm tm;
+  char ts[SVR_CLI_TIME_LEN];
   (void)ud;
   if (level > 1 + g_verbose) {
     return;
   }
-  gmtime_r(&t, &tm);
-  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  svr_cli_time_now(ts, sizeof ts);
   fprintf(stderr, "%s svr-conductor-router %s: %s\n", ts, lv[level & 3],
           text);
 }

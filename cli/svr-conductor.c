@@ -22,6 +22,7 @@
 
 #include "conductor_glue.h"
 #include "svr-conductor-admin.h"
+#include "svr_cli.h"
 
 #define EXIT_USAGE 2
 #define EXIT_NOTFOUND 3
@@ -212,15 +213,12 @@ static int g_verbose;
 
 static void logger(int level, const char *text, void *ud) {
   static const char *const lv[] = {"error", "warning", "info", "debug"};
-  char ts[32];
-  time_t t = time(NULL);
-  struct tm tm;
+  char ts[SVR_CLI_TIME_LEN];
   (void)ud;
   if (level > 1 + g_verbose) {
     return;
   }
-  gmtime_r(&t, &tm);
-  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  svr_cli_time_now(ts, sizeof ts);
   fprintf(stderr, "%s svr-conductor %s: %s\n", ts, lv[level & 3], text);
 }
 

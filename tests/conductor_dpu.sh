@@ -112,11 +112,12 @@ rows=[r for r in (d["peers"] if isinstance(d,dict) else d) if r["peer"].endswith
 sys.exit(0 if rows and all(r["status"]=="up" and r["destination"]==a for r in rows) else 1)' "$2" "$3" 2>/dev/null; }
 dpu() { "$C" --dir "$SVR_TMP/cnd" show dynamic-peer-update --json 2>/dev/null | python3 -c '
 import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1" 2>/dev/null; }
-# log times: "HH:MM:SS.mmm svr-router[...]: ..." -> ms since midnight of
+# log times: "2026-12-08T00:30:01.123Z svr-router[...]: ..." (ISO-8601
+# UTC) -> ms since midnight UTC of
 # the first line after line N matching a fixed string
 ms_of() { # LOG FROM_LINE STRING
   tail -n +"$(( $2 + 1 ))" "$1" | grep -F -m1 -- "$3" | awk '{
-    split($1, t, "[:.]"); printf "%d\n", ((t[1]*60 + t[2])*60 + t[3])*1000 + t[4] }'
+    split($1, t, "[T:.Z]"); printf "%d\n", ((t[2]*60 + t[3])*60 + t[4])*1000 + t[5] }'
 }
 lines() { wc -l <"$1"; }
 

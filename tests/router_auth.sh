@@ -97,6 +97,18 @@ flap() { # freezes router-b until router-a sees the path down, resumes it;
 }
 d1=$(flap); d2=$(flap); d3=$(flap)
 echo "   up again after ${d1} ms, ${d2} ms, ${d3} ms (from the resume)"
+# Log lines start with the suite's time: ISO-8601 UTC with milliseconds
+# (docs/cli.md), the clock's own date and hour, not HH:MM:SS.mmm.
+now_iso=$(date -u +%Y-%m-%dT%H)
+bad=$(grep -c -v -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z svr-router\[' "${LOG[a]}")
+first=$(head -c 13 "${LOG[a]}")
+if [ "$bad" = 0 ] && [ -s "${LOG[a]}" ] &&
+   { [ "$first" = "$now_iso" ] || [ "$first" = "$(date -u -d '-1 hour' +%Y-%m-%dT%H)" ]; }; then
+  svr_pass "router-a's log: every line starts with an ISO-8601 UTC time with ms ($(head -c 24 "${LOG[a]}"))"
+else
+  svr_fail "router-a's log time format: $bad lines without an ISO time; first: $(head -n 1 "${LOG[a]}")"
+fi
+
 # The hold-down itself, from router-a's own log: from the session coming
 # Up ("... -> up") to the path reported up ("peer path ... up"), for the
 # last three flaps.  Hold-down 1 s; each flap within 60 s (+ hold-down) of
@@ -109,13 +121,14 @@ echo "   up again after ${d1} ms, ${d2} ms, ${d3} ms (from the resume)"
 # is checked against the flaps router-a really logged, each hold-down
 # 1 s x 2^(flaps before it - 1), at most 8 s (maximum-hold-down-time).
 res=$(python3 - "${LOG[a]}" <<'PY'
-import re, sys
+import calendar, re, sys, time
 ups, downs, out = None, 0, []
 for line in open(sys.argv[1]):
-    m = re.match(r"(\d+):(\d+):(\d+)\.(\d+) ", line)
+    # ISO-8601 UTC with milliseconds, as every svr-suite log (docs/cli.md)
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z ", line)
     if not m:
         continue
-    t = ((int(m[1]) * 60 + int(m[2])) * 60 + int(m[3])) * 1000 + int(m[4])
+    t = int(calendar.timegm(time.strptime(m[1], "%Y-%m-%dT%H:%M:%S"))) * 1000 + int(m[2])
     if re.search(r"router-a -> router-b via lo: up -> \S+", line):
         downs += 1
     if re.search(r"router-a -> router-b via lo: \S+ -> up ", line):

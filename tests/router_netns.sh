@@ -189,21 +189,20 @@ t0=$(date +%s%N)
 ip -n "$(svr_ns A)" link set vAC down
 ms=$(until_down a router-c "$t0")
 grep -E "router-c" "${LOG[a]}" | tail -4
-# the daemon's own time of the transition (log lines: HH:MM:SS.mmm, local)
+# the daemon's own time of the transition (log lines start with ISO-8601
+# UTC with milliseconds: 2026-12-08T00:30:01.123Z)
 ms_log=$(python3 - "${LOG[a]}" "$t0" <<'PY'
-import datetime, re, sys
+import calendar, re, sys, time
 t0 = int(sys.argv[2])
 last = None
 for line in open(sys.argv[1]):
     if re.search(r"router-a -> router-c via \S+: up -> down", line):
         last = line
-m = last and re.match(r"(\d+):(\d+):(\d+)\.(\d+) ", last)
+m = last and re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z ", last)
 if not m:
     print(99999)
     sys.exit()
-d = datetime.datetime.fromtimestamp(t0 / 1e9)
-t = d.replace(hour=int(m[1]), minute=int(m[2]), second=int(m[3]),
-              microsecond=int(m[4]) * 1000).timestamp()
+t = calendar.timegm(time.strptime(m[1], "%Y-%m-%dT%H:%M:%S")) + int(m[2]) / 1000
 print(int((t * 1e9 - t0) // 1e6))
 PY
 )

@@ -30,6 +30,10 @@ char *svr_cli_time_iso(char *buf, size_t cap, int64_t unix_ns) {
   return buf;
 }
 
+char *svr_cli_time_now(char *buf, size_t cap) {
+  return svr_cli_time_iso(buf, cap, svr_cli_unix_ns());
+}
+
 int svr_cli_exit_for_errno(int err) {
   switch (err) {
   case EPERM:

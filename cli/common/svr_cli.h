@@ -35,6 +35,8 @@ int64_t svr_cli_unix_ns(void);
  * Returns |buf|.  |cap| must be at least SVR_CLI_TIME_LEN. */
 #define SVR_CLI_TIME_LEN 25
 char *svr_cli_time_iso(char *buf, size_t cap, int64_t unix_ns);
+/* The same for the current time: what log lines start with. */
+char *svr_cli_time_now(char *buf, size_t cap);
 
 /* The exit status for a system call that failed with |err|: PERMISSION
  * for EPERM and EACCES, UNREACHABLE for the "no way to the peer" family

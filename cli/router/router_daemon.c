@@ -39,22 +39,18 @@
 #include "bfd_uv.h"
 #include "pmtu_glue.h"
 #include "router.h"
+#include "svr_cli.h"
 
 static svrbfd_tstamp now_ns(void) { return bfd_uv_now(); }
 
 void rt_log(rt *r, const char *fmt, ...) {
   va_list ap;
-  struct timespec ts;
-  struct tm tm;
-  char when[32], line[1024];
+  char when[SVR_CLI_TIME_LEN], line[1024];
   int n, m;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  strftime(when, sizeof(when), "%H:%M:%S", &tm);
   /* one write per line (stderr is unbuffered: three calls were three
    * writes, 30,000 per 10,000 paths coming up) */
-  n = snprintf(line, sizeof(line), "%s.%03ld svr-router[%s]: ", when,
-               ts.tv_nsec / 1000000,
+  n = snprintf(line, sizeof(line), "%s svr-router[%s]: ",
+               svr_cli_time_now(when, sizeof(when)),
                r->cfg && r->cfg->router[0] ? r->cfg->router : "-");
   va_start(ap, fmt);
   m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
