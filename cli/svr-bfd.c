@@ -29,6 +29,7 @@
 
 #include "bfd_uv.h"
 #include "svr_cli.h"
+#include "svr_frr.h"
 #include "svr_ctl.h"
 
 /* the suite's exit status table (docs/cli.md) */
@@ -752,25 +753,10 @@ static void print_table(app *a) {
   print_table_to(a, stdout, a->json, a->quiet, 0);
 }
 
-/* RFC 5880 diagnostics in the words FRR's bfdd uses in its JSON. */
-static const char *frr_diag(svrbfd_diag d) {
-  switch (d) {
-  case SVRBFD_DIAG_NONE: return "ok";
-  case SVRBFD_DIAG_CTL_DETECT_EXPIRED: return "control detection time expired";
-  case SVRBFD_DIAG_ECHO_FAILED: return "echo function failed";
-  case SVRBFD_DIAG_NEIGHBOR_DOWN: return "neighbor signaled session down";
-  case SVRBFD_DIAG_FWD_PLANE_RESET: return "forwarding plane reset";
-  case SVRBFD_DIAG_PATH_DOWN: return "path down";
-  case SVRBFD_DIAG_CONCAT_PATH_DOWN: return "concatenated path down";
-  case SVRBFD_DIAG_ADMIN_DOWN: return "administratively down";
-  case SVRBFD_DIAG_REV_CONCAT_PATH_DOWN: return "reverse concatenated path down";
-  }
-  return "unknown";
-}
-
 /* 'show bfd peers json' as FRR's bfdd prints it (an array, one object per
- * peer, its key names and units: ms, seconds), so vtysh scripts carry
- * over (docs/svr-bfd.md, "--format frr"). */
+ * peer, its key names and units: ms, seconds; svr_frr.c, shared with
+ * svr-router), so vtysh scripts carry over (docs/svr-bfd.md, "--format
+ * frr"). */
 static void print_frr_json(app *a, FILE *f) {
   svrbfd_tstamp now = bfd_uv_now();
   size_t i;
@@ -778,44 +764,35 @@ static void print_frr_json(app *a, FILE *f) {
   for (i = 0; i < a->n; i++) {
     sess *se = a->sessions[i];
     svrbfd_session_info in;
-    char l[64], p[64];
-    const char *st;
+    svr_frr_peer fp;
+    char l[64], p[64], obj[SVR_FRR_PEER_JSON_MAX];
     svrbfd_session_get_info(se->s, &in);
     bfd_addr_str(&se->sp.local, 0, l, sizeof(l));
     bfd_addr_str(&se->sp.peer, 0, p, sizeof(p));
-    switch (in.state) {
-    case SVRBFD_STATE_ADMIN_DOWN: st = "shutdown"; break;
-    case SVRBFD_STATE_DOWN: st = "down"; break;
-    case SVRBFD_STATE_INIT: st = "init"; break;
-    default: st = "up"; break;
-    }
-    fprintf(f, "%s{\"multihop\":%s,\"peer\":\"%s\",\"local\":\"%s\","
-               "\"vrf\":\"default\",\"id\":%" PRIu32 ",\"remote-id\":%" PRIu32
-               ",\"passive-mode\":%s,",
-            i ? "," : "", in.mode == SVRBFD_MODE_RFC5883 ? "true" : "false", p,
-            l, in.local_discr, in.remote_discr,
-            se->sp.passive ? "true" : "false");
-    if (in.mode == SVRBFD_MODE_RFC5883) {
-      fprintf(f, "\"minimum-ttl\":%d,", se->sp.min_ttl ? se->sp.min_ttl : 1);
-    }
-    fprintf(f, "\"status\":\"%s\",\"%s\":%" PRIu64 ",", st,
-            in.state == SVRBFD_STATE_UP ? "uptime" : "downtime",
-            (uint64_t)((now - (in.state == SVRBFD_STATE_UP ? in.up_since
-                                                           : se->changed_at)) /
-                       SVRBFD_SECONDS));
-    fprintf(f, "\"diagnostic\":\"%s\",\"remote-diagnostic\":\"%s\","
-               "\"receive-interval\":%" PRIu32 ",\"transmit-interval\":%" PRIu32
-               ",\"echo-receive-interval\":0,\"echo-transmit-interval\":0,"
-               "\"detect-multiplier\":%u,\"remote-receive-interval\":%" PRIu32
-               ",\"remote-transmit-interval\":%" PRIu32
-               ",\"remote-echo-receive-interval\":%" PRIu32
-               ",\"remote-detect-multiplier\":%u,\"rtt-min\":0,"
-               "\"rtt-avg\":0,\"rtt-max\":0}",
-            frr_diag(in.local_diag), frr_diag(in.remote_diag),
-            in.required_min_rx_us / 1000, in.desired_min_tx_us / 1000,
-            in.detect_mult, in.remote_required_min_rx_us / 1000,
-            in.remote_desired_min_tx_us / 1000,
-            in.remote_required_min_echo_rx_us / 1000, in.remote_detect_mult);
+    memset(&fp, 0, sizeof(fp));
+    fp.multihop = in.mode == SVRBFD_MODE_RFC5883;
+    fp.min_ttl = se->sp.min_ttl ? se->sp.min_ttl : 1;
+    fp.peer = p;
+    fp.local = l;
+    fp.id = in.local_discr;
+    fp.remote_id = in.remote_discr;
+    fp.passive = se->sp.passive;
+    fp.state = (int)in.state;
+    fp.since_s = (uint64_t)((now - (in.state == SVRBFD_STATE_UP
+                                        ? in.up_since
+                                        : se->changed_at)) /
+                            SVRBFD_SECONDS);
+    fp.diag = (int)in.local_diag;
+    fp.remote_diag = (int)in.remote_diag;
+    fp.rx_ms = in.required_min_rx_us / 1000;
+    fp.tx_ms = in.desired_min_tx_us / 1000;
+    fp.mult = in.detect_mult;
+    fp.remote_rx_ms = in.remote_required_min_rx_us / 1000;
+    fp.remote_tx_ms = in.remote_desired_min_tx_us / 1000;
+    fp.remote_echo_rx_ms = in.remote_required_min_echo_rx_us / 1000;
+    fp.remote_mult = in.remote_detect_mult;
+    svr_frr_peer_json(obj, sizeof(obj), &fp);
+    fprintf(f, "%s%s", i ? "," : "", obj);
   }
   fputs("]\n", f);
 }

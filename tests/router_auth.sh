@@ -63,6 +63,43 @@ if svr_wait_for 10 '[ "$(status a b)" = up ] && [ "$(status b a)" = up ]'; then
 else
   cat "${LOG[a]}"; svr_fail "a - b not up"
 fi
+# show bfd peers --json --format frr: FRR bfdd's array, written by the same
+# code as svr-bfd's (cli/common/svr_frr.c).  The key set of router-a's
+# session to router-b (up) and to router-c (down) must equal svr-bfd's for
+# a session in the same state (bfd_interop_frr checks svr-bfd's against
+# bfdd's own); ids and intervals agree between router-a and router-b.
+svr_bg - "$SVR_BUILD_DIR/cli/svr-bfd" -l 127.0.0.7 -p 127.0.0.8 --port "$PORT" \
+  --control "$T/bfd.sock"; BFD_PID=$SVR_LAST_PID
+svr_wait_for 5 '[ -S "$T/bfd.sock" ]'
+frr_bfd=$("$SVR_BUILD_DIR/cli/svr-bfd" show --json --format frr --control "$T/bfd.sock")
+frr_a=$("$R" -s "$T/a.sock" show bfd peers --json --format frr)
+frr_b=$("$R" -s "$T/b.sock" show peers --json --format frr)
+if r=$(python3 - "$frr_bfd" "$frr_a" "$frr_b" <<'PY2'
+import json, sys
+bfd, a, b = (json.loads(x) for x in sys.argv[1:4])
+assert isinstance(a, list) and len(a) == 2, a
+down = set(bfd[0])   # svr-bfd toward a silent peer: down, "downtime"
+up = (down - {"downtime"}) | {"uptime"}
+ab = [o for o in a if o["peer"] == "127.0.0.5"][0]
+ac = [o for o in a if o["peer"] == "127.0.0.6"][0]
+ba = [o for o in b if o["peer"] == "127.0.0.4"][0]
+assert bfd[0]["status"] == "down" and ab["status"] == "up" and ac["status"] == "down", (bfd, a)
+assert set(ab) == up, "a->b keys %s differ from svr-bfd's %s" % (sorted(ab), sorted(up))
+assert set(ac) == down, "a->c keys %s differ from svr-bfd's %s" % (sorted(ac), sorted(down))
+assert ab["remote-id"] == ba["id"] and ba["remote-id"] == ab["id"] and ab["id"] != 0, (ab, ba)
+assert ab["local"] == "127.0.0.4" and ab["transmit-interval"] == 100 and ab["receive-interval"] == 100, ab
+assert ab["remote-transmit-interval"] == 100 and ab["diagnostic"] == "ok", ab
+assert ac["remote-id"] == 0 and ac["diagnostic"] in ("ok", "control detection time expired"), ac
+print("%d keys as svr-bfd's, ids %d/%d agree with router-b's" % (len(ab), ab["id"], ab["remote-id"]))
+PY2
+); then
+  svr_pass "show bfd peers --json --format frr: $r"
+else
+  svr_fail "show bfd peers --format frr: $r / router-a $frr_a / svr-bfd $frr_bfd"
+fi
+kill "$BFD_PID" 2>/dev/null
+"$R" -s "$T/a.sock" show peers --format frr >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] && svr_pass "--format frr without --json: exit 2" || svr_fail "--format frr without --json: exit $rc"
 # 10 detection times (300 ms) after a - b came up
 t_end=$(( $(date +%s%N) + 3000000000 ))
 never=1

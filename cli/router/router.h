@@ -49,6 +49,7 @@ typedef struct rt_path {
   rt *r;
   svrbfd_session *s;     /* NULL when BFD is disabled for the adjacency */
   svrbfd_tstamp up_at;   /* reported up since (0 = not up) */
+  svrbfd_tstamp state_at; /* BFD state entered at (path created: its start) */
   uint64_t logged_bursts;
   int keep;              /* reload bookkeeping */
   int retiring;          /* removed by a reload: AdminDown being sent */
@@ -157,6 +158,9 @@ int rt_run(const char *cfg_path, int verbose);
 int rt_apply(rt *r, rc_config *c, char *err, size_t errlen);
 /* Fills rows for every path, at most |max|; returns the count. */
 size_t rt_rows(rt *r, rf_row *rows, size_t max);
+/* The BFD sessions as FRR bfdd's 'show bfd peers json' (an array; paths
+ * with BFD disabled are left out). */
+void rt_frr_json(rt *r, rf_buf *b);
 void rt_log(rt *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* router_fwdet.c: UDP transform detection (libsvrfwdet). */

@@ -5,6 +5,7 @@
  *
  * Protocol (docs/svr-router.md): the client writes one line,
  *   show peers [detail] [json]
+ *   show [bfd] peers json frr   (FRR bfdd's 'show bfd peers json')
  *   show udp-transform [json]
  *   show alarms [json]
  *   show sessions [json]
@@ -55,7 +56,7 @@ static void conn_written(uv_write_t *w, int status) {
 
 static void answer(ctl_conn *c) {
   char *words[8];
-  int n = 0, detail = 0, json = 0, i;
+  int n = 0, detail = 0, json = 0, frr = 0, i;
   char *save = NULL, *tok;
   uv_buf_t b;
 
@@ -65,16 +66,36 @@ static void answer(ctl_conn *c) {
        tok = strtok_r(NULL, " \t\r", &save)) {
     words[n++] = tok;
   }
+  /* "show bfd peers ..." (vtysh's words) is "show peers ..." */
+  if (n >= 3 && strcmp(words[0], "show") == 0 &&
+      strcmp(words[1], "bfd") == 0 && strcmp(words[2], "peers") == 0) {
+    for (i = 1; i + 1 < n; i++) {
+      words[i] = words[i + 1];
+    }
+    n--;
+  }
   for (i = 2; i < n; i++) {
     if (strcmp(words[i], "detail") == 0) {
       detail = 1;
     } else if (strcmp(words[i], "json") == 0) {
       json = 1;
+    } else if (strcmp(words[i], "frr") == 0 && n >= 2 &&
+               strcmp(words[1], "peers") == 0) {
+      frr = 1;
     } else {
       break;
     }
   }
   if (n >= 2 && strcmp(words[0], "show") == 0 &&
+      strcmp(words[1], "peers") == 0 && i == n && frr) {
+    if (json && !detail) {
+      rf_printf(&c->out, "ok\n");
+      rt_frr_json(c->r, &c->out);
+    } else {
+      rf_printf(&c->out, "error: frr (FRR bfdd's field names) needs json "
+                         "and no detail\n");
+    }
+  } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
       strcmp(words[1], "peers") == 0 && i == n) {
     size_t max = c->r->n_paths ? c->r->n_paths : 1;
     rf_row *rows = calloc(max, sizeof(*rows));
@@ -138,7 +159,7 @@ static void answer(ctl_conn *c) {
     rt_fwd_show_stats(c->r, &c->out, json);
   } else {
     rf_printf(&c->out, "error: unknown command (expected: show peers "
-                       "[detail] [json], show udp-transform [json], show "
+                       "[detail] [json], show [bfd] peers json frr, show udp-transform [json], show "
                        "alarms [json], show sessions [json], show stats "
                        "[json], show security key-status [json] or show "
                        "software repository [json])\n");

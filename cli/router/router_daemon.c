@@ -40,6 +40,7 @@
 #include "pmtu_glue.h"
 #include "router.h"
 #include "svr_cli.h"
+#include "svr_frr.h"
 
 static svrbfd_tstamp now_ns(void) { return bfd_uv_now(); }
 
@@ -433,10 +434,10 @@ static int cb_state(svrbfd_ctx *ctx, svrbfd_session *s, svrbfd_state old_state,
   rt *r = ud;
   rt_path *p = svrbfd_session_get_user_data(s);
   (void)ctx;
-  (void)ts;
   if (p == NULL) {
     return 0;
   }
+  p->state_at = ts;
   rt_log(r, "%s -> %s via %s: %s -> %s (%s)", r->cfg->router, p->adj.peer,
          r->cfg->interfaces[p->adj.interface].name,
          svrbfd_state_name(old_state), svrbfd_state_name(new_state),
@@ -521,6 +522,7 @@ static int path_new(rt *r, const rc_adjacency *adj, rt_path **out, char *err,
   }
   p->adj = *adj;
   p->r = r;
+  p->state_at = now_ns();
   svr_heap_node_init(&p->pm_start);
   svr_heap_node_init(&p->fw_start);
   if (!adj->bfd.enabled) {
@@ -659,6 +661,48 @@ size_t rt_rows(rt *r, rf_row *rows, size_t max) {
     }
   }
   return n;
+}
+
+void rt_frr_json(rt *r, rf_buf *b) {
+  svrbfd_tstamp now = now_ns();
+  size_t i;
+  int first = 1;
+  rf_printf(b, "[");
+  for (i = 0; i < r->n_paths; i++) {
+    rt_path *p = r->paths[i];
+    svrbfd_session_info in;
+    svr_frr_peer fp;
+    char l[64], obj[SVR_FRR_PEER_JSON_MAX];
+    svrbfd_tstamp since;
+    if (p->s == NULL) {
+      continue; /* BFD disabled: no session for bfdd to list */
+    }
+    svrbfd_session_get_info(p->s, &in);
+    bfd_addr_str(&p->adj.local, 0, l, sizeof(l));
+    memset(&fp, 0, sizeof(fp));
+    fp.multihop = in.mode == SVRBFD_MODE_RFC5883;
+    fp.min_ttl = 1;
+    fp.peer = p->adj.address_text;
+    fp.local = l;
+    fp.id = in.local_discr;
+    fp.remote_id = in.remote_discr;
+    fp.state = (int)in.state;
+    since = in.state == SVRBFD_STATE_UP ? in.up_since : p->state_at;
+    fp.since_s = now > since ? (uint64_t)((now - since) / SVRBFD_SECONDS) : 0;
+    fp.diag = (int)in.local_diag;
+    fp.remote_diag = (int)in.remote_diag;
+    fp.rx_ms = in.required_min_rx_us / 1000;
+    fp.tx_ms = in.desired_min_tx_us / 1000;
+    fp.mult = in.detect_mult;
+    fp.remote_rx_ms = in.remote_required_min_rx_us / 1000;
+    fp.remote_tx_ms = in.remote_desired_min_tx_us / 1000;
+    fp.remote_echo_rx_ms = in.remote_required_min_echo_rx_us / 1000;
+    fp.remote_mult = in.remote_detect_mult;
+    svr_frr_peer_json(obj, sizeof(obj), &fp);
+    rf_printf(b, "%s%s", first ? "" : ",", obj);
+    first = 0;
+  }
+  rf_printf(b, "]\n");
 }
 
 /* ---- apply a configuration ------------------------------------------------ */

@@ -19,6 +19,7 @@ static const char usage_text[] =
 "Usage: svr-router [-c FILE] [-v]                 run the router daemon\n"
 "       svr-router [-c FILE] check                validate FILE and exit\n"
 "       svr-router [-c FILE | -s SOCKET] show peers [detail] [--json]\n"
+"       svr-router [-c FILE | -s SOCKET] show [bfd] peers --json --format frr\n"
 "       svr-router [-c FILE | -s SOCKET] show udp-transform [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show alarms [--json]\n"
 "       svr-router [-c FILE | -s SOCKET] show sessions [--json]\n"
@@ -43,6 +44,10 @@ static const char usage_text[] =
 "                      control-socket of the configuration, or\n"
 "                      /run/svr-router-ROUTER.sock)\n"
 "      --json          show commands print JSON (schema: docs/svr-router.md)\n"
+"      --format svr|frr  show peers --json: our field names (svr, default) or\n"
+"                      FRR bfdd's 'show bfd peers json' (frr: an array of\n"
+"                      BFD sessions, bfdd's keys and units: status, id,\n"
+"                      remote-id, transmit-interval in ms, uptime in s)\n"
 "  -v, --verbose       daemon logs every echo burst\n"
 "  -h, --help          this text\n"
 "  -V, --version       program and library versions\n"
@@ -92,12 +97,13 @@ int main(int argc, char **argv) {
       {"config", required_argument, NULL, 'c'},
       {"socket", required_argument, NULL, 's'},
       {"json", no_argument, NULL, 'j'},
+      {"format", required_argument, NULL, 'F'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0}};
   const char *cfg = NULL, *sock = NULL;
-  int json = 0, verbose = 0, ch, i;
+  int json = 0, verbose = 0, frr = 0, ch, i;
   char cmd[384];
 
   opterr = 0; /* our own message, without the path we were started by */
@@ -106,6 +112,16 @@ int main(int argc, char **argv) {
     case 'c': cfg = optarg; break;
     case 's': sock = optarg; break;
     case 'j': json = 1; break;
+    case 'F':
+      if (strcmp(optarg, "frr") == 0) {
+        frr = 1;
+      } else if (strcmp(optarg, "svr") == 0) {
+        frr = 0;
+      } else {
+        svr_cli_usage_error("svr-router", "--format %s: expected svr or frr",
+                            optarg);
+      }
+      break;
     case 'v': verbose = 1; break;
     case 'h': fputs(usage_text, stdout); return RT_EXIT_OK;
     case 'V': {
@@ -201,7 +217,11 @@ int main(int argc, char **argv) {
     int detail = 0, ut = 0, al = 0, first = optind + 2;
     const char *what = optind + 1 < argc ? argv[optind + 1] : "";
     char path[RC_PATH_MAX];
-    if (strcmp(what, "security") == 0 && optind + 2 < argc &&
+    if (strcmp(what, "bfd") == 0 && optind + 2 < argc &&
+        strcmp(argv[optind + 2], "peers") == 0) {
+      what = "peers"; /* vtysh's words */
+      first = optind + 3;
+    } else if (strcmp(what, "security") == 0 && optind + 2 < argc &&
         strcmp(argv[optind + 2], "key-status") == 0) {
       what = "security key-status";
       ut = 1;
@@ -235,6 +255,10 @@ int main(int argc, char **argv) {
         return RT_EXIT_USAGE;
       }
     }
+    if (frr && (strcmp(what, "peers") != 0 || !json || detail)) {
+      svr_cli_usage_error("svr-router", "--format frr is for show peers "
+                                        "--json (without detail)");
+    }
     if (sock) {
       snprintf(path, sizeof(path), "%s", sock);
     } else {
@@ -253,8 +277,8 @@ int main(int argc, char **argv) {
       snprintf(path, sizeof(path), "%s", c->control_socket);
       rc_config_free(c);
     }
-    snprintf(cmd, sizeof(cmd), "show %s%s%s", what, detail ? " detail" : "",
-             json ? " json" : "");
+    snprintf(cmd, sizeof(cmd), "show %s%s%s%s", what, detail ? " detail" : "",
+             json ? " json" : "", frr ? " frr" : "");
     return rt_ctl_request(path, cmd);
   }
   fprintf(stderr, "svr-router: unknown command '%s'\n%s", argv[optind],
