@@ -24,4 +24,6 @@ if(TARGET svr-router)
   endif()
   svr_add_script_test(NAME router_netns LABEL netns SCRIPT router_netns.sh TIMEOUT 150)
   svr_add_script_test(NAME router_demand LABEL netns SCRIPT router_demand.sh TIMEOUT 60)
+  svr_add_script_test(NAME router_demand_many LABEL netns SCRIPT router_demand_many.sh
+                      TIMEOUT 90)
 endif()

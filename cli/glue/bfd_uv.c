@@ -771,6 +771,11 @@ static void on_readable(uv_poll_t *h, int status, int events) {
       rx_one(g, s, &g->rx[i], &g->rx_hdr[i].msg_hdr, g->rx_hdr[i].msg_len,
              now);
     }
+    /* Write before the next batch: the context queues at most 64 echo
+     * reflections (one batch) and drops the rest, so a hub reading many
+     * batches of its peers' requests in one wakeup lost whole bursts, and
+     * a Demand-mode peer took its session Down (echo function failed). */
+    drain_writes(g, now);
     if (n < BFD_UV_BATCH) {
       break; /* the queue is empty; save the EAGAIN syscall */
     }
