@@ -213,9 +213,13 @@ static int aconn_open(aconn *a, const aopts *o, uint64_t deadline_ms) {
                 "not an enrolled administrator (its public key must be in "
                 "the node's --admin-keys file)\n", o->host, (unsigned)o->port,
                 o->key);
+        conductor_client_del(a->cl);
+        a->cl = NULL;
         return 4;
       }
       fprintf(stderr, "svr-conductor: %s\n", conductor_client_errmsg(a->cl));
+      conductor_client_del(a->cl);
+      a->cl = NULL;
       return 1;
     }
     if (conductor_client_get_state(a->cl) == CONDUCTOR_CLIENT_READY) {
@@ -227,6 +231,8 @@ static int aconn_open(aconn *a, const aopts *o, uint64_t deadline_ms) {
     if (now >= deadline_ms) {
       fprintf(stderr, "svr-conductor: conductor %s:%u: no answer\n", o->host,
               (unsigned)o->port);
+      conductor_client_del(a->cl);
+      a->cl = NULL;
       return 1;
     }
     p.fd = conductor_client_fd(a->cl);

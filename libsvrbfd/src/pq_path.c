@@ -89,7 +89,6 @@ int svrbfd_pq_path_new_versioned(svrbfd_pq_path **ppath, int settings_version,
   p->slots = m.calloc(p->nslots, sizeof(*p->slots), m.user_data);
   if (p->hist == NULL || p->slots == NULL) {
     m.free(p->hist, m.user_data);
-  m.free(p->slots, m.user_data);
     m.free(p->slots, m.user_data);
     m.free(p, m.user_data);
     return SVRBFD_ERR_NOMEM;
@@ -114,6 +113,7 @@ void svrbfd_pq_path_del(svrbfd_pq_path *p) {
   }
   m = p->mem;
   m.free(p->hist, m.user_data);
+  m.free(p->slots, m.user_data);
   m.free(p, m.user_data);
 }
 
