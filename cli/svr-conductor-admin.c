@@ -28,6 +28,7 @@
 
 #include "conductor_glue.h"
 #include "svr-conductor-admin.h"
+#include "svr_cli.h"
 
 #define RANGE (128u * 1024u)       /* bytes asked per LOG_GET */
 #define CLIENT_KA_S 20             /* keepalive of the administrator side */
@@ -64,12 +65,14 @@ static void die_usage(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 static void die_usage(const char *fmt, ...) {
   va_list ap;
-  fputs("svr-conductor: ", stderr);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputs(" (see --help)\n", stderr);
-  exit(2);
+  svr_cli_vusage_error("svr-conductor", fmt, ap);
+}
+
+/* The exit status for a local file that could not be used. */
+static int file_exit(int err) {
+  return err == EACCES || err == EPERM ? SVR_EXIT_PERMISSION
+                                       : SVR_EXIT_SYSTEM;
 }
 
 static void parse_common(int argc, char **argv, aopts *o, int logs) {
@@ -144,7 +147,7 @@ static void parse_common(int argc, char **argv, aopts *o, int logs) {
       printf("see svr-conductor --help\n");
       exit(0);
     default:
-      die_usage("bad option for %s", logs ? "logs" : "connect");
+      svr_cli_bad_option("svr-conductor", argv, optind);
     }
   }
   if (optind < argc) {
@@ -198,9 +201,17 @@ static int aconn_open(aconn *a, const aopts *o, uint64_t deadline_ms) {
   rv = conductor_client_new(&a->cl, o->host, o->port, CADM_SSH_USER, o->key,
                             o->known_hosts, 0);
   if (rv != 0) {
+    int e = access(o->key, R_OK) == 0 ? 0 : errno;
     fprintf(stderr, "svr-conductor: cannot use key %s or conductor %s: %s\n",
-            o->key, o->host, conductor_strerror(rv));
-    return rv == CONDUCTOR_ERR_ADDRESS ? 2 : 1;
+            o->key, o->host, e ? strerror(e) : conductor_strerror(rv));
+    conductor_client_del(a->cl);
+    a->cl = NULL;
+    if (rv == CONDUCTOR_ERR_NOMEM) {
+      return SVR_EXIT_SYSTEM;
+    }
+    /* not a numeric address, a key that is missing or not a key: usage;
+     * a key we may not read: permission */
+    return e == EACCES || e == EPERM ? SVR_EXIT_PERMISSION : SVR_EXIT_USAGE;
   }
   for (;;) {
     struct pollfd p;
@@ -208,6 +219,7 @@ static int aconn_open(aconn *a, const aopts *o, uint64_t deadline_ms) {
     uint64_t now;
     rv = conductor_client_process(a->cl);
     if (rv < 0) {
+      int e = errno; /* of a CONDUCTOR_ERR_IO: the TCP connect's */
       if (rv == CONDUCTOR_ERR_AUTH_DENIED) {
         fprintf(stderr, "svr-conductor: conductor %s:%u refused the key %s: "
                 "not an enrolled administrator (its public key must be in "
@@ -215,12 +227,20 @@ static int aconn_open(aconn *a, const aopts *o, uint64_t deadline_ms) {
                 o->key);
         conductor_client_del(a->cl);
         a->cl = NULL;
-        return 4;
+        return SVR_EXIT_NEGATIVE;
       }
       fprintf(stderr, "svr-conductor: %s\n", conductor_client_errmsg(a->cl));
       conductor_client_del(a->cl);
       a->cl = NULL;
-      return 1;
+      switch (rv) {
+      case CONDUCTOR_ERR_HOSTKEY_CHANGED:
+      case CONDUCTOR_ERR_HOSTKEY_UNKNOWN:
+        return SVR_EXIT_NEGATIVE; /* we refused it */
+      case CONDUCTOR_ERR_IO:
+        return svr_cli_exit_for_errno(e); /* refused: UNREACHABLE */
+      default:
+        return SVR_EXIT_SYSTEM;
+      }
     }
     if (conductor_client_get_state(a->cl) == CONDUCTOR_CLIENT_READY) {
       a->last_rx_ms = a->last_ka_ms = now_ms();
@@ -233,7 +253,7 @@ static int aconn_open(aconn *a, const aopts *o, uint64_t deadline_ms) {
               (unsigned)o->port);
       conductor_client_del(a->cl);
       a->cl = NULL;
-      return 1;
+      return SVR_EXIT_INCONCLUSIVE;
     }
     p.fd = conductor_client_fd(a->cl);
     ev = conductor_client_events(a->cl);
@@ -365,15 +385,17 @@ static void fmt_time(uint64_t ns, char *buf, size_t cap) {
   strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* The exit status for an error the router or the node answered:
+ * not found (router not connected, no such file) and refused (a file it
+ * does not serve, remote login disabled) are negative answers. */
 static int exit_for(int err) {
-  switch (-err) {
-  case -CONDUCTOR_ERR_NOT_FOUND:
-    return 3;
-  case -CONDUCTOR_ERR_DENIED:
-  case -CONDUCTOR_ERR_AUTH_DENIED:
-    return 4;
+  switch (err) {
+  case CONDUCTOR_ERR_NOT_FOUND:
+  case CONDUCTOR_ERR_DENIED:
+  case CONDUCTOR_ERR_AUTH_DENIED:
+    return SVR_EXIT_NEGATIVE;
   default:
-    return 1;
+    return SVR_EXIT_SYSTEM;
   }
 }
 
@@ -393,7 +415,7 @@ static int logs_list(aconn *a, const aopts *o) {
   }
   if (aconn_send(a, &m) != 0) {
     fprintf(stderr, "svr-conductor: %s\n", conductor_client_errmsg(a->cl));
-    return 1;
+    return SVR_EXIT_SYSTEM;
   }
   if (o->json) {
     printf("[");
@@ -404,10 +426,10 @@ static int logs_list(aconn *a, const aopts *o) {
     if (now_ms() > deadline) {
       fprintf(stderr, "svr-conductor: no answer from router %s within %u s\n",
               o->router, o->timeout_s);
-      return 3;
+      return SVR_EXIT_INCONCLUSIVE;
     }
     if (aconn_wait(a, &r, frame, &got, NULL, 0, 200) != 0) {
-      return 1;
+      return SVR_EXIT_SYSTEM; /* connection lost */
     }
     if (!got || r.stream != 1) {
       continue;
@@ -472,7 +494,7 @@ static void hex(const uint8_t *p, size_t n, char *out) {
 static int logs_get(const aopts *o) {
   char out[1024], part[1100];
   struct stat st;
-  int fd, got, rc = 1, connected = 0, tty = isatty(2);
+  int fd, got, rc = SVR_EXIT_SYSTEM, connected = 0, tty = isatty(2);
   uint64_t offset, size = UINT64_MAX, received = 0, deadline;
   unsigned requests = 0, resumes = 0, stream = 0;
   uint8_t frame[CONDUCTOR_MAX_FRAME_LEN], want[32], have[32];
@@ -490,8 +512,9 @@ static int logs_get(const aopts *o) {
   snprintf(part, sizeof part, "%s.part", out);
   fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0 || fstat(fd, &st) != 0) {
-    fprintf(stderr, "svr-conductor: %s: %s\n", part, strerror(errno));
-    return errno == EACCES ? 4 : 1;
+    int e = errno;
+    fprintf(stderr, "svr-conductor: %s: %s\n", part, strerror(e));
+    return file_exit(e);
   }
   offset = (uint64_t)st.st_size;
   if (offset > 0) {
@@ -507,7 +530,7 @@ static int logs_get(const aopts *o) {
       fprintf(stderr, "svr-conductor: gave up after %u s at byte %llu (%s "
               "kept: run again to resume)\n", o->timeout_s,
               (unsigned long long)offset, part);
-      rc = 3;
+      rc = SVR_EXIT_INCONCLUSIVE;
       break;
     }
     if (!connected) {
@@ -556,7 +579,7 @@ static int logs_get(const aopts *o) {
                   r.offset != offset ? "chunk out of order" : strerror(errno));
           close(fd);
           aconn_close(&a);
-          return 1;
+          return SVR_EXIT_SYSTEM;
         }
         offset += r.datalen;
         received += r.datalen;
@@ -608,6 +631,7 @@ static int logs_get(const aopts *o) {
     if (offset > size) {
       fprintf(stderr, "svr-conductor: %s holds more than the file's %llu "
               "bytes: remove it\n", part, (unsigned long long)size);
+      rc = SVR_EXIT_NEGATIVE; /* nothing downloaded */
       break;
     }
     if (offset == size && have_want) {
@@ -621,11 +645,13 @@ static int logs_get(const aopts *o) {
         fprintf(stderr, "svr-conductor: sha256 mismatch: router %s, "
                 "received %s; %s removed\n", hw, hh, part);
         unlink(part);
-        rc = 1;
+        rc = SVR_EXIT_NEGATIVE; /* did not verify */
         break;
       }
       if (rename(part, out) != 0) {
-        fprintf(stderr, "svr-conductor: %s: %s\n", out, strerror(errno));
+        int e = errno;
+        fprintf(stderr, "svr-conductor: %s: %s\n", out, strerror(e));
+        rc = file_exit(e);
         break;
       }
       hex(want, 32, hw);
@@ -722,7 +748,7 @@ int svr_conductor_connect(int argc, char **argv) {
   if (aconn_send(&a, &m) != 0) {
     fprintf(stderr, "svr-conductor: %s\n", conductor_client_errmsg(a.cl));
     aconn_close(&a);
-    return 1;
+    return SVR_EXIT_SYSTEM;
   }
   if (in_tty && tcgetattr(0, &g_saved) == 0) {
     struct termios raw = g_saved;
@@ -750,7 +776,7 @@ int svr_conductor_connect(int argc, char **argv) {
       tty_restore();
       fprintf(stderr, "svr-conductor: connection to the conductor lost\n");
       aconn_close(&a);
-      return 1;
+      return SVR_EXIT_SYSTEM; /* connection lost */
     }
     if (in.revents) {
       uint8_t buf[CONDUCTOR_ADMIN_DATA_MAX];

@@ -23,9 +23,7 @@
 #include "conductor_glue.h"
 #include "svr_cli.h"
 
-#define EXIT_USAGE 2
-#define EXIT_REFUSED 3
-#define EXIT_TIMEOUT 4
+#define PROG "svr-conductor-router"
 
 static const char usage_text[] =
     "Usage: svr-conductor-router --help | --version\n"
@@ -75,9 +73,10 @@ static const char usage_text[] =
     "  --entitlement-report-s S entitlement report period (default 300)\n"
     "  --exit-when-acked        exit 0 once every alarm and report is\n"
     "                           acknowledged by every conductor node\n"
-    "  --once                   exit 3 on the first refused or failed\n"
-    "                           connection instead of retrying\n"
-    "  --timeout S              exit 4 after S seconds (default: never)\n"
+    "  --once                   exit on the first refused or failed\n"
+    "                           connection instead of retrying (1, 3, 5\n"
+    "                           or 6, below)\n"
+    "  --timeout S              exit 3 after S seconds (default: never)\n"
     "  --log-dir DIR            the log retriever serves the regular files\n"
     "                           of DIR (default: none; svr-conductor logs)\n"
     "  --no-remote-login        refuse shell connect from the conductor\n"
@@ -120,21 +119,39 @@ static const char usage_text[] =
     "                           been acknowledged.  Needs --state-dir; K is\n"
     "                           1 up to the number of alarms this run raises\n"
     "\n"
-    "Exit status: 0 done, 1 runtime error, 2 usage error, 3 connection\n"
-    "refused or failed with --once (host key changed or unknown, router key\n"
-    "not enrolled...), 4 timeout.\n";
+    "Exit status (the suite's table, docs/cli.md):\n"
+    "  0  done: --exit-when-acked and everything acknowledged, or stopped\n"
+    "     by SIGTERM/SIGINT without --exit-when-acked\n"
+    "  1  --once: refused: the conductor's host key changed or is not\n"
+    "     pinned, or it refused the router key (not enrolled); keygen: FILE\n"
+    "     exists\n"
+    "  2  usage error, a --conductor name that does not resolve\n"
+    "  3  --timeout expired, or SIGTERM/SIGINT, before everything was\n"
+    "     acknowledged (--exit-when-acked); --once: the SSH handshake got\n"
+    "     no answer within 10 s\n"
+    "  4  permission denied (journal directory, key file)\n"
+    "  5  other system or runtime error (journal, SSH, connection lost)\n"
+    "  6  --once: the conductor is unreachable (connection refused, no\n"
+    "     route, host or network unreachable)\n"
+    "\n"
+    "Example:\n"
+    "  svr-conductor-router run --router burl-corp --node n1 --key r1.key \\\n"
+    "      --known-hosts r1.known --conductor 127.0.0.1:9300 \\\n"
+    "      --raise major:peer:'path down' --exit-when-acked --timeout 30\n";
 
 static void usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));
 
 static void usage_error(const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "svr-conductor-router: ");
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\nTry 'svr-conductor-router --help'.\n");
-  exit(EXIT_USAGE);
+  svr_cli_vusage_error(PROG, fmt, ap);
+}
+
+/* The exit status for a file that could not be used. */
+static int file_exit(int err) {
+  return err == EACCES || err == EPERM ? SVR_EXIT_PERMISSION
+                                       : SVR_EXIT_SYSTEM;
 }
 
 static int g_verbose;
@@ -198,13 +215,29 @@ static void raised_one(void) {
   raise(SIGKILL); /* what kill -9 does: no handler, no cleanup */
 }
 
-static void on_link_fail(int idx, int rv, const char *why, void *ud) {
+/* --once: the exit status for a failed connection (docs/cli.md). */
+static int link_fail_exit(int rv, int sys_errno) {
+  switch (rv) {
+  case CONDUCTOR_ERR_HOSTKEY_CHANGED:
+  case CONDUCTOR_ERR_HOSTKEY_UNKNOWN:
+  case CONDUCTOR_ERR_AUTH_DENIED:
+    return SVR_EXIT_NEGATIVE; /* refused, by us or by the conductor */
+  case CONDUCTOR_ERR_IO:
+    /* no answer to the handshake: no reply, no decision */
+    return sys_errno == ETIMEDOUT ? SVR_EXIT_INCONCLUSIVE
+                                  : svr_cli_exit_for_errno(sys_errno);
+  default:
+    return SVR_EXIT_SYSTEM;
+  }
+}
+
+static void on_link_fail(int idx, int rv, int sys_errno, const char *why,
+                         void *ud) {
   (void)ud;
   if (g_once) {
     fprintf(stderr, "svr-conductor-router: conductor %d: %s\n", idx, why);
-    finish(EXIT_REFUSED);
+    finish(link_fail_exit(rv, sys_errno));
   }
-  (void)rv;
 }
 
 static uint64_t g_timeout_ns;
@@ -227,7 +260,7 @@ static void on_tick(uv_timer_t *h) {
     fprintf(stderr,
             "svr-conductor-router: timeout with %zu alarms unacknowledged\n",
             rtr_pending(g_rtr));
-    finish(EXIT_TIMEOUT);
+    finish(SVR_EXIT_INCONCLUSIVE);
   }
 }
 
@@ -241,7 +274,7 @@ static void on_flood(uv_idle_t *h) {
     if (rtr_raise(g_rtr, CONDUCTOR_SEV_MAJOR, "node/flood", "peer", msg,
                   NULL) != 0) {
       fprintf(stderr, "svr-conductor-router: raise failed\n");
-      finish(1);
+      finish(SVR_EXIT_SYSTEM);
       return;
     }
     g_flood_left--;
@@ -255,7 +288,8 @@ static void on_flood(uv_idle_t *h) {
 static void on_signal(uv_signal_t *h, int signum) {
   (void)h;
   (void)signum;
-  finish(0);
+  /* --exit-when-acked asked a question this stop leaves unanswered */
+  finish(g_exit_when_acked ? SVR_EXIT_INCONCLUSIVE : SVR_EXIT_OK);
 }
 
 static long num_arg(const char *opt, const char *v, long lo, long hi) {
@@ -336,13 +370,19 @@ int main(int argc, char **argv) {
     if (argc != 3) {
       usage_error("keygen needs FILE");
     }
-    if (conductor_key_generate(argv[2]) != 0) {
-      fprintf(stderr, "svr-conductor-router: cannot write key %s: %s\n",
-              argv[2], strerror(errno));
-      return 1;
+    rv = conductor_key_generate(argv[2]);
+    if (rv == 0) {
+      printf("wrote %s and %s.pub\n", argv[2], argv[2]);
+      return SVR_EXIT_OK;
     }
-    printf("wrote %s and %s.pub\n", argv[2], argv[2]);
-    return 0;
+    c = errno;
+    fprintf(stderr, "svr-conductor-router: cannot write key %s: %s\n",
+            argv[2], rv == CONDUCTOR_ERR_IO ? strerror(c)
+                                            : conductor_strerror(rv));
+    /* an existing FILE is refused, never overwritten */
+    return rv != CONDUCTOR_ERR_IO ? SVR_EXIT_SYSTEM
+           : c == EEXIST          ? SVR_EXIT_NEGATIVE
+                                  : file_exit(c);
   }
   if (argc >= 2 &&
       (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -361,6 +401,7 @@ int main(int argc, char **argv) {
   argc--;
   argv++;
   memset(&o, 0, sizeof o);
+  opterr = 0; /* our own usage errors, without the path we run by */
   while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
     switch (c) {
     case 'r':
@@ -497,7 +538,7 @@ int main(int argc, char **argv) {
       fputs(usage_text, stdout);
       return 0;
     default:
-      usage_error("bad option");
+      svr_cli_bad_option(PROG, argv, optind);
     }
   }
   if (optind < argc) {
@@ -541,6 +582,12 @@ int main(int argc, char **argv) {
       usage_error("--raise: empty category");
     }
   }
+  if (access(o.key_path, R_OK) != 0) {
+    c = errno;
+    fprintf(stderr, "svr-conductor-router: --key %s: %s\n", o.key_path,
+            strerror(c));
+    return c == EACCES || c == EPERM ? SVR_EXIT_PERMISSION : SVR_EXIT_USAGE;
+  }
   o.log = logger;
   o.on_link_fail = on_link_fail;
   if (g_fault_k) {
@@ -562,8 +609,12 @@ int main(int argc, char **argv) {
   uv_signal_init(&g_loop, &g_sig[1]);
   rv = rtr_new(&g_rtr, &g_loop, &o, err, sizeof err);
   if (rv != 0) {
+    c = errno; /* the journal's */
     fprintf(stderr, "svr-conductor-router: %s\n", err);
-    return rv == CONDUCTOR_ERR_INVALID_ARGUMENT ? EXIT_USAGE : 1;
+    if (rv == CONDUCTOR_ERR_INVALID_ARGUMENT || rv == CONDUCTOR_ERR_ADDRESS) {
+      return SVR_EXIT_USAGE; /* a bad or unknown --conductor */
+    }
+    return rv == CONDUCTOR_ERR_IO ? file_exit(c) : SVR_EXIT_SYSTEM;
   }
   for (i = 0; i < nraise; i++) {
     char *cat = raises[i] + strlen(raises[i]) + 1;
@@ -574,7 +625,7 @@ int main(int argc, char **argv) {
     if (rtr_raise(g_rtr, (uint8_t)conductor_severity_parse(raises[i]), src,
                   cat, msg, &num) != 0) {
       fprintf(stderr, "svr-conductor-router: cannot journal alarm\n");
-      return 1;
+      return SVR_EXIT_SYSTEM;
     }
     printf("raised %s.%s:%u\n", o.node, o.router, num);
     raised_num[i] = num;
@@ -588,7 +639,7 @@ int main(int argc, char **argv) {
                   (uint8_t)conductor_severity_parse(raises[k]), o.node, cat,
                   msg) != 0) {
       fprintf(stderr, "svr-conductor-router: cannot journal alarm clear\n");
-      return 1;
+      return SVR_EXIT_SYSTEM;
     }
     printf("cleared %s.%s:%u\n", o.node, o.router, raised_num[k]);
   }

@@ -24,9 +24,7 @@
 #include "svr-conductor-admin.h"
 #include "svr_cli.h"
 
-#define EXIT_USAGE 2
-#define EXIT_NOTFOUND 3
-#define EXIT_REFUSED 4
+#define PROG "svr-conductor"
 
 static const char usage_text[] =
     "Usage: svr-conductor [--dir DIR] [--db FILE] COMMAND [ARGS]\n"
@@ -41,7 +39,7 @@ static const char usage_text[] =
     "                           allow the router whose SSH public key is in\n"
     "                           KEY.pub (OpenSSH format) to connect as ROUTER;\n"
     "                           a key enrolled for another router is refused\n"
-    "                           (exit 4) unless --force, which moves it and\n"
+    "                           (exit 1) unless --force, which moves it and\n"
     "                           closes its live connections\n"
     "  unenroll ROUTER          revoke every key of ROUTER: it can no longer\n"
     "                           connect, and a running node closes its\n"
@@ -184,10 +182,23 @@ static const char usage_text[] =
     "                           the count to K or more, before any ack of\n"
     "                           that batch is sent.  K is 1-1000000000\n"
     "\n"
-    "Exit status: 0 success, 1 runtime error (message on stderr), 2 usage\n"
-    "error, 3 not found (unknown alarm ID, no key enrolled for the router,\n"
-    "no database), 4 refused (enroll: the key is enrolled for another\n"
-    "router).\n"
+    "Exit status (the suite's table, docs/cli.md):\n"
+    "  0  done\n"
+    "  1  not found or refused: no database, unknown alarm ID, no key\n"
+    "     enrolled for the router, no such security element; enroll of a\n"
+    "     key enrolled for another router; keygen over an existing file;\n"
+    "     logs/connect: the node refused the key or the host key is not the\n"
+    "     pinned one, the router is not connected, it refused the file or\n"
+    "     the login, the download did not verify (SHA-256)\n"
+    "  2  usage error, a KEY.pub that is not a public key, a --key or\n"
+    "     --conductor that cannot be used\n"
+    "  3  logs/connect: no answer from the node or the router within\n"
+    "     --timeout\n"
+    "  4  permission denied (database, key or output file, port below 1024)\n"
+    "  5  other system or runtime error (database, connection lost)\n"
+    "  6  logs/connect: the conductor node is unreachable (connection\n"
+    "     refused, no route)\n"
+    "  connect exits with the remote shell's exit status once the shell ran.\n"
     "\n"
     "Example:\n"
     "  svr-conductor --dir /tmp/c1 enroll burl-corp router.pub\n"
@@ -199,12 +210,15 @@ static void usage_error(const char *fmt, ...)
 
 static void usage_error(const char *fmt, ...) {
   va_list ap;
-  fprintf(stderr, "svr-conductor: ");
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\nTry 'svr-conductor --help'.\n");
-  exit(EXIT_USAGE);
+  svr_cli_vusage_error(PROG, fmt, ap);
+}
+
+/* The exit status for a file that could not be used: PERMISSION for
+ * EACCES/EPERM, else SYSTEM. */
+static int file_exit(int err) {
+  return err == EACCES || err == EPERM ? SVR_EXIT_PERMISSION
+                                       : SVR_EXIT_SYSTEM;
 }
 
 static char g_dir[512] = "/var/lib/svr-conductor";
@@ -449,7 +463,7 @@ static int cmd_run(int argc, char **argv) {
       fputs(usage_text, stdout);
       return 0;
     default:
-      usage_error("bad option for run%s", "");
+      svr_cli_bad_option(PROG, argv, optind);
     }
   }
   /* The asset channel listens on 4505/4506 beside an SSH port of 930 (the
@@ -469,9 +483,10 @@ static int cmd_run(int argc, char **argv) {
   uv_loop_init(&loop);
   rv = cnd_new(&g_cnd, &loop, &o, err, sizeof err);
   if (rv != 0) {
+    int e = errno; /* bind (a port below 1024 needs privilege), files */
     fprintf(stderr, "svr-conductor: %s\n", err);
     cnd_del(g_cnd);
-    return 1;
+    return file_exit(e);
   }
   signal(SIGPIPE, SIG_IGN);
   uv_signal_init(&loop, &sigs[0]);
@@ -498,16 +513,26 @@ static sqlite3 *open_ro(void) {
   sqlite3 *db = NULL;
   struct stat st;
   if (stat(g_db, &st) != 0) {
+    int e = errno;
+    if (e != ENOENT && e != ENOTDIR) {
+      fprintf(stderr, "svr-conductor: %s: %s\n", g_db, strerror(e));
+      exit(file_exit(e));
+    }
     fprintf(stderr,
             "svr-conductor: no database at %s (run the daemon first, or "
             "give --dir/--db)\n",
             g_db);
-    exit(EXIT_NOTFOUND);
+    exit(SVR_EXIT_NEGATIVE);
+  }
+  if (access(g_db, R_OK) != 0) {
+    int e = errno;
+    fprintf(stderr, "svr-conductor: %s: %s\n", g_db, strerror(e));
+    exit(file_exit(e));
   }
   if (sqlite3_open_v2(g_db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
     fprintf(stderr, "svr-conductor: cannot open %s: %s\n", g_db,
             db ? sqlite3_errmsg(db) : "out of memory");
-    exit(1);
+    exit(SVR_EXIT_SYSTEM);
   }
   sqlite3_busy_timeout(db, 5000);
   return db;
@@ -517,7 +542,7 @@ static sqlite3_stmt *prep(sqlite3 *db, const char *sql) {
   sqlite3_stmt *s;
   if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
     fprintf(stderr, "svr-conductor: %s: %s\n", g_db, sqlite3_errmsg(db));
-    exit(1);
+    exit(SVR_EXIT_SYSTEM);
   }
   return s;
 }
@@ -575,7 +600,7 @@ static void table_add(table *t, const char *const *vals) {
     t->cells = realloc(t->cells, t->cap * (size_t)t->ncol * sizeof(char *));
     if (t->cells == NULL) {
       fprintf(stderr, "svr-conductor: out of memory\n");
-      exit(1);
+      exit(SVR_EXIT_SYSTEM);
     }
   }
   for (i = 0; i < t->ncol; i++) {
@@ -657,7 +682,7 @@ static void parse_show(int argc, char **argv, show_args *a, int allow_shelved) {
       fputs(usage_text, stdout);
       exit(0);
     default:
-      usage_error("bad option for show%s", "");
+      svr_cli_bad_option(PROG, argv, optind);
     }
   }
   if (optind < argc) {
@@ -1104,15 +1129,35 @@ static int show_repository(int argc, char **argv) {
   return 0;
 }
 
+/* Opens the database for writing (created if missing).  Returns 0, or
+ * the exit status after printing why. */
 static int open_rw(conductor_store **st) {
   int rv;
   mkdir(g_dir, 0700);
   rv = conductor_store_open(st, g_db, 0);
   if (rv != 0) {
+    /* a database, or the directory to create it in, we may not write:
+     * permission; anything else: a system error */
+    int e = 0;
+    if (access(g_db, W_OK) != 0) {
+      e = errno;
+      if (e == ENOENT) {
+        char dir[sizeof g_db];
+        char *slash;
+        snprintf(dir, sizeof dir, "%s", g_db);
+        slash = strrchr(dir, '/');
+        if (slash == NULL) {
+          snprintf(dir, sizeof dir, ".");
+        } else {
+          slash[slash == dir ? 1 : 0] = '\0';
+        }
+        e = access(dir, W_OK | X_OK) == 0 ? 0 : errno;
+      }
+    }
     fprintf(stderr, "svr-conductor: database %s: %s\n", g_db,
             conductor_store_errmsg(*st));
     conductor_store_close(*st);
-    return 1;
+    return file_exit(e);
   }
   return 0;
 }
@@ -1130,7 +1175,7 @@ static int cmd_security(int argc, char **argv) {
   sqlite3 *db;
   sqlite3_stmt *s;
   const char *a, *b;
-  int add, changed;
+  int add, changed, rv;
   if (argc != 4 || (strcmp(argv[1], "add") != 0 &&
                     strcmp(argv[1], "remove") != 0)) {
     usage_error("expected 'security add R1 R2' or 'security remove R1 R2'%s",
@@ -1147,8 +1192,8 @@ static int cmd_security(int argc, char **argv) {
   /* stored as an unordered pair: a < b */
   a = strcmp(argv[2], argv[3]) < 0 ? argv[2] : argv[3];
   b = a == argv[2] ? argv[3] : argv[2];
-  if (open_rw(&st) != 0) {
-    return 1;
+  if ((rv = open_rw(&st)) != 0) {
+    return rv;
   }
   db = conductor_store_db(st);
   sqlite3_busy_timeout(db, 5000);
@@ -1179,7 +1224,7 @@ static int cmd_security(int argc, char **argv) {
     fprintf(stderr, "svr-conductor: %s: %s\n", g_db, sqlite3_errmsg(db));
     sqlite3_finalize(s);
     conductor_store_close(st);
-    return 1;
+    return SVR_EXIT_SYSTEM;
   }
   sqlite3_finalize(s);
   changed = sqlite3_changes(db);
@@ -1189,7 +1234,7 @@ static int cmd_security(int argc, char **argv) {
   conductor_store_close(st);
   if (!add && !changed) {
     fprintf(stderr, "svr-conductor: no security element %s <-> %s\n", a, b);
-    return EXIT_NOTFOUND;
+    return SVR_EXIT_NEGATIVE;
   }
   printf("security element %s <-> %s %s\n", a, b,
          add ? (changed ? "added" : "already configured") : "removed");
@@ -1206,10 +1251,10 @@ static int post_element_request(const char *router, const char *req_table,
   sqlite3 *db;
   sqlite3_stmt *s;
   char sql[128];
-  int c;
+  int c, rv;
   *n = 0;
-  if (open_rw(&st) != 0) {
-    return 1;
+  if ((rv = open_rw(&st)) != 0) {
+    return rv;
   }
   db = conductor_store_db(st);
   sqlite3_busy_timeout(db, 5000);
@@ -1227,7 +1272,7 @@ static int post_element_request(const char *router, const char *req_table,
     fprintf(stderr, "svr-conductor: no security element%s%s: %s "
                     "(svr-conductor security add R1 R2)\n",
             router ? " with router " : "", router ? router : "", none);
-    return EXIT_NOTFOUND;
+    return SVR_EXIT_NEGATIVE;
   }
   snprintf(sql, sizeof sql, "INSERT INTO %s(router, requested_ns) VALUES(?1,?2)",
            req_table);
@@ -1241,7 +1286,7 @@ static int post_element_request(const char *router, const char *req_table,
   conductor_store_close(st);
   if (c != SQLITE_DONE) {
     fprintf(stderr, "svr-conductor: %s: %s request not stored\n", g_db, what);
-    return 1;
+    return SVR_EXIT_SYSTEM;
   }
   return 0;
 }
@@ -1263,7 +1308,7 @@ static int cmd_rekey(int argc, char **argv) {
       fputs(usage_text, stdout);
       return 0;
     default:
-      usage_error("bad option for rekey%s", "");
+      svr_cli_bad_option(PROG, argv, optind);
     }
   }
   if (optind < argc) {
@@ -1321,7 +1366,7 @@ static int show_key_status(int argc, char **argv) {
       fputs(usage_text, stdout);
       return 0;
     default:
-      usage_error("bad option for show security key-status%s", "");
+      svr_cli_bad_option(PROG, argv, optind);
     }
   }
   if (optind < argc) {
@@ -1486,7 +1531,7 @@ static int cmd_sync(int argc, char **argv) {
       fputs(usage_text, stdout);
       return 0;
     default:
-      usage_error("bad option for sync peer addresses%s", "");
+      svr_cli_bad_option(PROG, argv, optind);
     }
   }
   if (optind < argc) {
@@ -1532,7 +1577,7 @@ static int show_dpu(int argc, char **argv) {
       fputs(usage_text, stdout);
       return 0;
     default:
-      usage_error("bad option for show dynamic-peer-update%s", "");
+      svr_cli_bad_option(PROG, argv, optind);
     }
   }
   if (optind < argc) {
@@ -1668,19 +1713,24 @@ static int cmd_enroll(int argc, char **argv) {
   rv = conductor_key_read_public(argv[2], type, sizeof type, b64, sizeof b64,
                                  fp, sizeof fp);
   if (rv != 0) {
+    if (access(argv[2], R_OK) != 0) {
+      int e = errno;
+      fprintf(stderr, "svr-conductor: %s: %s\n", argv[2], strerror(e));
+      return e == EACCES || e == EPERM ? SVR_EXIT_PERMISSION : SVR_EXIT_USAGE;
+    }
     fprintf(stderr, "svr-conductor: %s: not an OpenSSH public key\n",
             argv[2]);
-    return 1;
+    return SVR_EXIT_USAGE;
   }
-  if (open_rw(&st) != 0) {
-    return 1;
+  if ((rv = open_rw(&st)) != 0) {
+    return rv;
   }
   owner[0] = '\0';
   rv = conductor_store_lookup_key(st, b64, owner, sizeof owner);
   if (rv != 0 && rv != CONDUCTOR_ERR_NOT_FOUND) {
     fprintf(stderr, "svr-conductor: enroll: %s\n", conductor_store_errmsg(st));
     conductor_store_close(st);
-    return 1;
+    return SVR_EXIT_SYSTEM;
   }
   if (rv == 0 && strcmp(owner, argv[1]) != 0 && !force) {
     /* One key, one router: moving it silently would let router |owner|'s
@@ -1691,13 +1741,13 @@ static int cmd_enroll(int argc, char **argv) {
             "its live connections are closed)\n",
             fp, owner, argv[1], argv[2], owner);
     conductor_store_close(st);
-    return EXIT_REFUSED;
+    return SVR_EXIT_NEGATIVE;
   }
   rv = conductor_store_enroll(st, argv[1], type, b64, fp);
   if (rv != 0) {
     fprintf(stderr, "svr-conductor: enroll: %s\n", conductor_store_errmsg(st));
     conductor_store_close(st);
-    return 1;
+    return SVR_EXIT_SYSTEM;
   }
   conductor_store_close(st);
   if (owner[0] != '\0' && strcmp(owner, argv[1]) != 0) {
@@ -1718,21 +1768,21 @@ static int cmd_unenroll(int argc, char **argv) {
   if (argc != 2) {
     usage_error("unenroll needs ROUTER%s", "");
   }
-  if (open_rw(&st) != 0) {
-    return 1;
+  if ((rv = open_rw(&st)) != 0) {
+    return rv;
   }
   rv = conductor_store_unenroll(st, argv[1], &removed);
   if (rv == CONDUCTOR_ERR_NOT_FOUND) {
     fprintf(stderr, "svr-conductor: unenroll: no key is enrolled for router "
                     "%s\n", argv[1]);
     conductor_store_close(st);
-    return EXIT_NOTFOUND;
+    return SVR_EXIT_NEGATIVE;
   }
   if (rv != 0) {
     fprintf(stderr, "svr-conductor: unenroll: %s\n",
             conductor_store_errmsg(st));
     conductor_store_close(st);
-    return 1;
+    return SVR_EXIT_SYSTEM;
   }
   conductor_store_close(st);
   printf("unenrolled router %s: %u key%s revoked; a running conductor node "
@@ -1748,21 +1798,39 @@ static int cmd_shelve(int argc, char **argv, int shelve) {
     usage_error("%s needs an alarm ID (see show alarms)",
                 shelve ? "shelve" : "unshelve");
   }
-  if (open_rw(&st) != 0) {
-    return 1;
+  if ((rv = open_rw(&st)) != 0) {
+    return rv;
   }
   rv = conductor_store_shelve(st, argv[1], shelve);
   conductor_store_close(st);
   if (rv == CONDUCTOR_ERR_NOT_FOUND) {
     fprintf(stderr, "svr-conductor: no active alarm with ID %s\n", argv[1]);
-    return EXIT_NOTFOUND;
+    return SVR_EXIT_NEGATIVE;
   }
   if (rv != 0) {
     fprintf(stderr, "svr-conductor: shelve failed\n");
-    return 1;
+    return SVR_EXIT_SYSTEM;
   }
   printf("%s %s\n", shelve ? "shelved" : "unshelved", argv[1]);
   return 0;
+}
+
+/* keygen FILE: 0, or NEGATIVE when FILE or FILE.pub exists (refused),
+ * PERMISSION, SYSTEM. */
+static int keygen(const char *prog, const char *path) {
+  int rv = conductor_key_generate(path);
+  int e = errno;
+  if (rv == 0) {
+    printf("wrote %s and %s.pub\n", path, path);
+    return 0;
+  }
+  if (rv != CONDUCTOR_ERR_IO) {
+    fprintf(stderr, "%s: cannot write key %s: %s\n", prog, path,
+            conductor_strerror(rv));
+    return SVR_EXIT_SYSTEM;
+  }
+  fprintf(stderr, "%s: cannot write key %s: %s\n", prog, path, strerror(e));
+  return e == EEXIST ? SVR_EXIT_NEGATIVE : file_exit(e);
 }
 
 int main(int argc, char **argv) {
@@ -1790,7 +1858,7 @@ int main(int argc, char **argv) {
       fputs(usage_text, stdout);
       return 0;
     default:
-      usage_error("unknown option%s", "");
+      svr_cli_bad_option(PROG, argv, optind);
     }
   }
   if (db) {
@@ -1839,13 +1907,7 @@ int main(int argc, char **argv) {
     if (argc != 2) {
       usage_error("keygen needs FILE%s", "");
     }
-    if (conductor_key_generate(argv[1]) != 0) {
-      fprintf(stderr, "svr-conductor: cannot write key %s: %s\n", argv[1],
-              strerror(errno));
-      return 1;
-    }
-    printf("wrote %s and %s.pub\n", argv[1], argv[1]);
-    return 0;
+    return keygen(PROG, argv[1]);
   }
   if (strcmp(argv[0], "show") == 0) {
     if (argc < 2) {

@@ -22,7 +22,7 @@
 #     svr-conductor show dynamic-peer-update --json: learned 10.7.0.33 (1
 #     change), pushed to A and B.
 #  3. sync peer addresses --router routerA: exit 0, the daemon re-pushes
-#     (log) and A changes nothing; unknown router: exit 3; bad syntax:
+#     (log) and A changes nothing; unknown router: exit 1; bad syntax:
 #     exit 2.
 #  4. Conductor stopped, C moves to 10.7.0.34: A and B see C down and stay
 #     down for 3 s (more than twice the bound of 2; nothing tells them);
@@ -180,8 +180,8 @@ out=$("$C" --dir cnd sync peer addresses --router routerA); rc=$?
 up A routerC 10.7.0.33 && ! tail -n +$((nA + 1)) "${LOG[A]}" | grep -q 'adjacency routerC .* removed or changed' &&
   svr_pass "the re-push changed nothing on A (same address: the path kept)" || svr_fail "A after sync: $(tail -3 "${LOG[A]}")"
 "$C" --dir cnd sync peer addresses --router nosuch >/dev/null 2>err.txt; rc=$?
-[ $rc = 3 ] && grep -q 'no security element with router nosuch' err.txt &&
-  svr_pass "sync for a router without peers: exit 3 ($(cat err.txt))" || svr_fail "sync nosuch: rc=$rc $(cat err.txt)"
+[ $rc = 1 ] && grep -q 'no security element with router nosuch' err.txt &&
+  svr_pass "sync for a router without peers: exit 1 ($(cat err.txt))" || svr_fail "sync nosuch: rc=$rc $(cat err.txt)"
 "$C" --dir cnd sync peer >/dev/null 2>&1; rc=$?
 [ $rc = 2 ] && svr_pass "sync peer (incomplete): exit 2" || svr_fail "sync peer: rc=$rc"
 

@@ -11,9 +11,12 @@
  * by a deadline timer.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -246,12 +249,14 @@ static void test_journal_before_epochs(void) {
                      "epoch=0 AND seq IN (1,2)"), 2);
 }
 
-static int failed_link;
-static void on_fail(int idx, int rv, const char *why, void *ud) {
+static int failed_link, failed_errno;
+static void on_fail(int idx, int rv, int sys_errno, const char *why,
+                    void *ud) {
   (void)idx;
   (void)why;
   (void)ud;
   failed_link = rv;
+  failed_errno = sys_errno;
 }
 static int got_fail(void *arg) {
   (void)arg;
@@ -271,13 +276,49 @@ static void test_changed_host_key(void) {
   o.n_conductors = 1;
   o.on_link_fail = on_fail;
   o.log = nolog;
+  failed_link = failed_errno = 0;
   CU_ASSERT_FATAL(rtr_new(&r, &loop, &o, err, sizeof err) == 0);
   CU_ASSERT_TRUE(run_until(got_fail, NULL, 10000));
   CU_ASSERT_EQUAL(failed_link, CONDUCTOR_ERR_HOSTKEY_CHANGED);
+  CU_ASSERT_EQUAL(failed_errno, 0);
   CU_ASSERT_EQUAL(rtr_links_up(r), 0);
   stop_router(r);
   CU_ASSERT_EQUAL(q1("SELECT count(*) FROM connections WHERE node='nbad'"),
                   0);
+}
+
+/* A port where nothing listens: the link fails with CONDUCTOR_ERR_IO and
+ * the connect's errno, ECONNREFUSED (svr-conductor-router --once exits
+ * "unreachable" on it, docs/cli.md). */
+static void test_refused_port(void) {
+  rtr_opts o;
+  rtr *r = NULL;
+  char err[256], closed[64];
+  struct sockaddr_in sa;
+  socklen_t sl = sizeof sa;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CU_ASSERT_FATAL(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+                  getsockname(fd, (struct sockaddr *)&sa, &sl) == 0);
+  close(fd); /* bound, never listened: the port refuses */
+  snprintf(closed, sizeof closed, "127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+  memset(&o, 0, sizeof o);
+  o.router = "r1";
+  o.node = "nref";
+  o.key_path = key;
+  o.known_hosts = kh;
+  o.conductors[0] = closed;
+  o.n_conductors = 1;
+  o.on_link_fail = on_fail;
+  o.log = nolog;
+  failed_link = failed_errno = 0;
+  CU_ASSERT_FATAL(rtr_new(&r, &loop, &o, err, sizeof err) == 0);
+  CU_ASSERT_TRUE(run_until(got_fail, NULL, 10000));
+  CU_ASSERT_EQUAL(failed_link, CONDUCTOR_ERR_IO);
+  CU_ASSERT_EQUAL(failed_errno, ECONNREFUSED);
+  stop_router(r);
 }
 
 int main(void) {
@@ -287,6 +328,7 @@ int main(void) {
       {"restart_without_journal", test_restart_without_journal},
       {"journal_before_epochs", test_journal_before_epochs},
       {"changed_host_key", test_changed_host_key},
+      {"refused_port", test_refused_port},
       {NULL, NULL}};
   cnd_opts o;
   char err[256], hk[128], other[128], cmd[256];

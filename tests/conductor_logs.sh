@@ -8,7 +8,8 @@
 #  2. `logs --get big.log` downloads a 20 MiB file: the same SHA-256 as the
 #     original, the file appears only when verified (no .part left), the
 #     CLI reports the bytes it received (= the size: nothing twice).
-#  3. An unknown router: exit 3; an unknown file: refused with the reason.
+#  3. An unknown router: exit 1; an unknown file: refused with the reason
+#     (exit 1).
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
 . "$SVR_SOURCE_DIR/tests/conductor_lib.sh"
 . "$SVR_SOURCE_DIR/tests/conductor_admin_lib.sh"
@@ -54,11 +55,11 @@ grep -q "log get from router r1 node n1 file big.log" "$C1_LOG" &&
 
 echo "== 3. errors"
 "$COND" logs --router nobody "${ADMIN[@]}" >/dev/null 2>err; rc=$?
-[ "$rc" = 3 ] && grep -q 'router nobody is not connected' err &&
-  svr_pass "unknown router: exit 3, '$(cat err)'" || svr_fail "unknown router: exit $rc $(cat err)"
+[ "$rc" = 1 ] && grep -q 'router nobody is not connected' err &&
+  svr_pass "unknown router: exit 1, '$(cat err)'" || svr_fail "unknown router: exit $rc $(cat err)"
 "$COND" logs --router r1 --get missing.log -o m.log "${ADMIN[@]}" >/dev/null 2>err; rc=$?
-[ "$rc" = 4 ] && grep -q 'refused: no such file' err &&
-  svr_pass "missing file: exit 4, '$(cat err)'" || svr_fail "missing file: exit $rc $(cat err)"
+[ "$rc" = 1 ] && grep -q 'refused: no such file' err &&
+  svr_pass "missing file: exit 1, '$(cat err)'" || svr_fail "missing file: exit $rc $(cat err)"
 "$COND" logs --get x "${ADMIN[@]}" >/dev/null 2>&1; rc=$?
 [ "$rc" = 2 ] && svr_pass "no --router: usage error (2)" || svr_fail "no --router: exit $rc"
 svr_finish

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The log retriever serves only regular files under the router's log
 # directory (label sim, loopback, no root; the device case needs root).
-# Every attempt below must be refused by the router with the reason, exit 4
+# Every attempt below must be refused by the router with the reason, exit 1
 # (refused), write no output file, and be logged on the router with the
 # administrator's name:
 #   ../secret            parent directory
@@ -44,7 +44,7 @@ for n in "${names[@]}"; do
   t0=$(date +%s%N)
   "$COND" logs --router r1 --get "$n" -o out.log --timeout 10 "${ADMIN[@]}" >/dev/null 2>err; rc=$?
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-  if [ "$rc" = 4 ] && grep -q 'refused: ' err && [ ! -s out.log ] &&
+  if [ "$rc" = 1 ] && grep -q 'refused: ' err && [ ! -s out.log ] &&
      grep -q "log retriever: refused '$n' to alice" "$R1_LOG"; then
     svr_pass "'$n' refused in $ms ms: $(sed 's/.*refused: //' err)"
     kinds=$((kinds + 1))

@@ -57,9 +57,9 @@ echo "$out" | head -1 | grep -q '^ID .*Time .*Severity .*Source .*Category .*Mes
 "$ROUTER" run --router r1 --node n9 --key rogue.key --known-hosts kh \
   --conductor 127.0.0.1:$C1_PORT --once --timeout 20 2>rogue.log
 rc=$?
-[ $rc = 3 ] && grep -q 'refused the router key' rogue.log \
+[ $rc = 1 ] && grep -q 'refused the router key' rogue.log \
   && svr_wait_for 5 "grep -q 'refused unknown router key' '$C1_LOG'" \
-  && svr_pass "unknown router key refused (router exit 3, conductor logged it)" \
+  && svr_pass "unknown router key refused (router exit 1, conductor logged it)" \
   || { svr_fail "unknown router key: rc=$rc"; cat rogue.log; }
 n=$(q c1 "SELECT count(*) FROM alarm_events WHERE node='n9'")
 [ "$n" = 0 ] && svr_pass "nothing stored from the refused key" || svr_fail "stored $n from refused key"
@@ -70,13 +70,13 @@ echo "[127.0.0.1]:$C1_PORT $(cut -d' ' -f1,2 impostor.pub)" > kh-changed
 "$ROUTER" run --router r1 --node n1 --key r1.key --known-hosts kh-changed \
   --conductor 127.0.0.1:$C1_PORT --once --timeout 20 2>changed.log
 rc=$?
-[ $rc = 3 ] && grep -q 'has CHANGED' changed.log \
+[ $rc = 1 ] && grep -q 'has CHANGED' changed.log \
   && svr_pass "changed conductor host key refused by the router" \
   || { svr_fail "changed host key: rc=$rc"; cat changed.log; }
 : > kh-empty
 "$ROUTER" run --router r1 --node n1 --key r1.key --known-hosts kh-empty \
   --conductor 127.0.0.1:$C1_PORT --once --timeout 20 2>unknown.log
-[ $? = 3 ] && grep -q 'is not in' unknown.log \
+[ $? = 1 ] && grep -q 'is not in' unknown.log \
   && svr_pass "unpinned conductor refused without --trust-first-use" \
   || { svr_fail "unpinned conductor"; cat unknown.log; }
 
@@ -88,7 +88,7 @@ rc=$?
   && svr_pass "shelve hides an alarm, show alarms --shelved lists it" \
   || svr_fail "shelving"
 "$COND" --dir c1 shelve n7.r1:99 2>/dev/null
-[ $? = 3 ] && svr_pass "shelve of an unknown ID exits 3" || svr_fail "shelve unknown ID"
+[ $? = 1 ] && svr_pass "shelve of an unknown ID exits 1" || svr_fail "shelve unknown ID"
 
 # 5. a router node that stops answering: conductor closes it and alarms
 svr_bg - "$ROUTER" run --router r3 --node n3 $(common r3 n3) -v

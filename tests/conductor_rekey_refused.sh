@@ -119,12 +119,12 @@ if grep -qi "$key" "$LOG_C" "$LOG_A" "$LOG_B"; then svr_fail "the key appears in
 
 echo "== 4. bad input changes nothing"
 "$C" --dir "$T/cnd" rekey --router nobody >"$T/o" 2>&1; rc=$?
-[ $rc = 3 ] && grep -q 'no security element with router nobody' "$T/o" && svr_pass "rekey --router nobody: exit 3 ($(cat "$T/o"))" ||
+[ $rc = 1 ] && grep -q 'no security element with router nobody' "$T/o" && svr_pass "rekey --router nobody: exit 1 ($(cat "$T/o"))" ||
   svr_fail "rekey --router nobody: $rc $(cat "$T/o")"
 "$C" --dir "$T/cnd" security add router-a router-a >"$T/o" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q 'two different routers' "$T/o" && svr_pass "security add R R: exit 2" || svr_fail "security add R R: $rc $(cat "$T/o")"
 "$C" --dir "$T/cnd" security remove router-a nobody >"$T/o" 2>&1; rc=$?
-[ $rc = 3 ] && svr_pass "security remove of an unknown element: exit 3" || svr_fail "security remove unknown: $rc $(cat "$T/o")"
+[ $rc = 1 ] && svr_pass "security remove of an unknown element: exit 1" || svr_fail "security remove unknown: $rc $(cat "$T/o")"
 "$C" --dir "$T/cnd" rekey --bogus >"$T/o" 2>&1; rc=$?
 [ $rc = 2 ] && svr_pass "rekey --bogus: exit 2" || svr_fail "rekey --bogus: $rc"
 state() { python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); print(db.execute("select router_a,router_b,active_index,pending_index from security_elements").fetchall(), db.execute("select count(*) from security_keys").fetchone()[0], db.execute("select count(*) from rekey_requests").fetchone()[0])' "$T/cnd/conductor.db"; }

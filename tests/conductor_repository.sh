@@ -178,7 +178,7 @@ ADMIN=(--conductor 127.0.0.1:"$C1_PORT" --key alice.key --known-hosts kh)
   svr_pass "svr-router conductor-log-dir: svr-conductor logs lists router.log" ||
   svr_fail "svr-router logs: $("$COND" logs --router r4 "${ADMIN[@]}" 2>&1)"
 "$COND" connect --router r4 "${ADMIN[@]}" </dev/null >/dev/null 2>err; rc=$?
-[ "$rc" = 4 ] && grep -q 'remote login is disabled on this router' err &&
-  svr_pass "svr-router remote-login disabled: connect refused (exit 4)" ||
+[ "$rc" = 1 ] && grep -q 'remote login is disabled on this router' err &&
+  svr_pass "svr-router remote-login disabled: connect refused (exit 1)" ||
   svr_fail "svr-router remote-login: exit $rc $(cat err)"
 svr_finish

@@ -9,9 +9,9 @@
 #     router's descriptors); `exit 7` ends it and connect exits 7.
 #  2. Both sides logged it: who, start, end, duration, exit status.
 #  3. A key not in the conductor's --admin-keys is refused at login (exit
-#     4, "not an enrolled administrator"), so is a router's enrolled key
+#     1, "not an enrolled administrator"), so is a router's enrolled key
 #     used as an administrator's; the conductor logs the refusal.
-#  4. A router with --no-remote-login refuses: exit 4 with a message that
+#  4. A router with --no-remote-login refuses: exit 1 with a message that
 #     says remote login is disabled; the router logs the refusal.
 #  5. Piped input (no terminal) works too: the output comes back and the
 #     end of input ends the shell.
@@ -69,14 +69,14 @@ echo "== 3. keys that are not an administrator's"
 timeout 20 "$COND" connect --router r1 --conductor 127.0.0.1:$C1_PORT --key bob.key \
   --known-hosts kh </dev/null >/dev/null 2>err; rc=$?
 fpb=$(ssh-keygen -lf bob.key.pub | awk '{print $2}')
-[ "$rc" = 4 ] && grep -q 'not an enrolled administrator' err &&
+[ "$rc" = 1 ] && grep -q 'not an enrolled administrator' err &&
   grep -q "refused unknown administrator key ssh-ed25519 $fpb (user svr-admin" "$C1_LOG" &&
-  svr_pass "unenrolled key: exit 4, '$(cat err)'; conductor logged $fpb" ||
+  svr_pass "unenrolled key: exit 1, '$(cat err)'; conductor logged $fpb" ||
   svr_fail "unenrolled key: exit $rc: $(cat err)"
 timeout 20 "$COND" connect --router r1 --conductor 127.0.0.1:$C1_PORT --key r1.key \
   --known-hosts kh </dev/null >/dev/null 2>err; rc=$?
-[ "$rc" = 4 ] && grep -q 'not an enrolled administrator' err &&
-  svr_pass "a router's key used as an administrator's: exit 4" ||
+[ "$rc" = 1 ] && grep -q 'not an enrolled administrator' err &&
+  svr_pass "a router's key used as an administrator's: exit 1" ||
   svr_fail "router key as admin: exit $rc: $(cat err)"
 
 echo "== 4. remote login disabled on the router"
@@ -87,9 +87,9 @@ svr_bg - "$ROUTER" run --router r2 --node n1 --key r2.key --known-hosts kh \
 R2_LOG=$SVR_LAST_LOG
 svr_wait_for 10 "grep -q 'router r2 node n1 connected' '$C1_LOG'" || svr_fail "r2 did not connect"
 timeout 20 "$COND" connect --router r2 "${ADMIN[@]}" </dev/null >/dev/null 2>err; rc=$?
-[ "$rc" = 4 ] && grep -q 'connect to router r2 refused: remote login is disabled on this router' err &&
+[ "$rc" = 1 ] && grep -q 'connect to router r2 refused: remote login is disabled on this router' err &&
   grep -q 'remote login: refused alice via conductor node cnd1: remote login is disabled' "$R2_LOG" &&
-  svr_pass "remote login disabled: exit 4, '$(cat err)'; logged on the router" ||
+  svr_pass "remote login disabled: exit 1, '$(cat err)'; logged on the router" ||
   svr_fail "remote login disabled: exit $rc: $(cat err)"
 grep -q 'audit: shell of administrator alice on router r2 node n1 ended after [0-9.]* s: refused by the router: remote login is disabled' "$C1_LOG" &&
   svr_pass "the conductor logged the refusal" || svr_fail "refusal not logged on the conductor"
@@ -100,6 +100,6 @@ grep -q 'piped-5' <<<"$(tr -d '\r' <<<"$out")" && [ "$rc" = 0 ] &&
   svr_pass "piped input: output back, end of input ends the shell (exit 0)" ||
   svr_fail "piped: exit $rc: $out"
 "$COND" connect --router nobody "${ADMIN[@]}" </dev/null >/dev/null 2>err; rc=$?
-[ "$rc" = 3 ] && grep -q 'router nobody is not connected' err &&
-  svr_pass "unknown router: exit 3" || svr_fail "unknown router: exit $rc $(cat err)"
+[ "$rc" = 1 ] && grep -q 'router nobody is not connected' err &&
+  svr_pass "unknown router: exit 1" || svr_fail "unknown router: exit $rc $(cat err)"
 svr_finish

@@ -8,10 +8,10 @@
 #     handshake alone; r1's reconnects are refused ("refused the router
 #     key"); `show routers` lists only r2; r2 stays connected and its
 #     alarms are still stored.
-#  3. `unenroll r1` again and `unenroll nobody`: exit 3 (not found), "no key
+#  3. `unenroll r1` again and `unenroll nobody`: exit 1 (not found), "no key
 #     is enrolled"; usage error exit 2.
 #  4. Enrolling r1 again lets it back in.
-#  5. Enrolling r1's key for r2: refused, exit 4, naming r1 and --force;
+#  5. Enrolling r1's key for r2: refused, exit 1, naming r1 and --force;
 #     with --force it moves, and r1's live session is closed at once (its
 #     reconnect then authenticates as r2 and its HELLO as r1 is refused).
 . "$SVR_SOURCE_DIR/tests/lib/netns.sh"
@@ -75,9 +75,9 @@ echo "== 3. errors"
 "$COND" --dir c1 unenroll r1 >/dev/null 2>err1; rc1=$?
 "$COND" --dir c1 unenroll nobody >/dev/null 2>err2; rc2=$?
 "$COND" --dir c1 unenroll >/dev/null 2>&1; rc3=$?
-[ "$rc1$rc2$rc3" = 332 ] && grep -q 'no key is enrolled for router r1' err1 &&
+[ "$rc1$rc2$rc3" = 112 ] && grep -q 'no key is enrolled for router r1' err1 &&
   grep -q 'no key is enrolled for router nobody' err2 &&
-  svr_pass "unenroll of nothing: exit 3 (not found) naming the router; no ROUTER: exit 2" ||
+  svr_pass "unenroll of nothing: exit 1 (not found) naming the router; no ROUTER: exit 2" ||
   svr_fail "exits $rc1 $rc2 $rc3: $(cat err1 err2)"
 
 echo "== 4. enrolled again"
@@ -88,10 +88,10 @@ echo "== 5. a key already enrolled for another router"
 # (was: silently moved to the new router, live sessions kept the old name)
 fp1=$(ssh-keygen -lf r1.key.pub | awk '{print $2}')
 out=$("$COND" --dir c1 enroll r2 r1.key.pub 2>&1); rc=$?
-[ "$rc" = 4 ] && grep -q "key $fp1 is already enrolled for router r1" <<<"$out" &&
+[ "$rc" = 1 ] && grep -q "key $fp1 is already enrolled for router r1" <<<"$out" &&
   grep -q -- '--force' <<<"$out" &&
   [ "$(q c1 "SELECT name FROM routers WHERE fingerprint='$fp1'")" = r1 ] &&
-  svr_pass "enroll r2 with r1's key: exit 4, '$out', r1 keeps it" ||
+  svr_pass "enroll r2 with r1's key: exit 1, '$out', r1 keeps it" ||
   svr_fail "enroll of r1's key for r2: exit $rc: $out"
 out=$("$COND" --dir c1 enroll r1 r1.key.pub 2>&1); rc=$?
 [ "$rc" = 0 ] && svr_pass "enroll of the same key for the same router again: exit 0 ($out)" ||

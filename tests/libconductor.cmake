@@ -20,6 +20,8 @@ endif()
 if(TARGET svr-conductor)
   svr_add_script_test(NAME conductor_once LABEL sim
                       SCRIPT conductor_once.sh TIMEOUT 120)
+  svr_add_script_test(NAME conductor_exit LABEL sim
+                      SCRIPT conductor_exit.sh TIMEOUT 120)
   svr_add_script_test(NAME conductor_unenroll LABEL sim
                       SCRIPT conductor_unenroll.sh TIMEOUT 90)
   svr_add_script_test(NAME conductor_fd_reuse LABEL sim

@@ -279,8 +279,10 @@ typedef struct rtr_opts {
   uint64_t ent_report_ns;   /* default 300 s */
   int fsync_journal;        /* fdatasync after each journal append */
   /* Called when a connection attempt or a connection fails (may be NULL);
-   * |rv| is the CONDUCTOR_ERR_* reason. */
-  void (*on_link_fail)(int idx, int rv, const char *why, void *user_data);
+   * |rv| is the CONDUCTOR_ERR_* reason, |sys_errno| the errno of a
+   * CONDUCTOR_ERR_IO (ECONNREFUSED...), else 0. */
+  void (*on_link_fail)(int idx, int rv, int sys_errno, const char *why,
+                       void *user_data);
   /* A KEY from a conductor node (IPC version 3, docs/libconductor.md 2.5):
    * do it and fill |ack| (type, peer, index and op are set; leave
    * error_code 0 and text "" when done, else set a negated CONDUCTOR_ERR_*

@@ -374,6 +374,7 @@ static void link_teardown(rlink *l) {
 }
 
 static void link_fail(rlink *l, int rv, const char *why) {
+  int sys_errno = rv == CONDUCTOR_ERR_IO ? errno : 0; /* the connect's */
   rtr *r = l->r;
   uint64_t delay;
   int was_up = l->state == L_UP;
@@ -384,7 +385,7 @@ static void link_fail(rlink *l, int rv, const char *why) {
   }
   l->repo_sent = 0; /* the next tick reports the link down */
   if (r->o.on_link_fail) {
-    r->o.on_link_fail(l->idx, rv, l->last_err, r->o.log_data);
+    r->o.on_link_fail(l->idx, rv, sys_errno, l->last_err, r->o.log_data);
   }
   if (r->stopping) {
     return;
@@ -875,7 +876,8 @@ static void on_link_timer(uv_timer_t *h) {
   case L_CONNECTING:
   case L_HELLO:
     if (now >= l->deadline) {
-      link_fail(l, CONDUCTOR_ERR_CLOSED, "handshake timed out");
+      errno = ETIMEDOUT; /* for on_link_fail: no answer, not a refusal */
+      link_fail(l, CONDUCTOR_ERR_IO, "handshake timed out");
       return;
     }
     link_process(l); /* also a safety net for readiness libssh hid */

@@ -1020,12 +1020,15 @@ const char *conductor_client_errmsg(const conductor_client *cl) {
 static int cfail(conductor_client *cl, int rv, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Keeps errno: a CONDUCTOR_ERR_IO leaves the failed call's errno. */
 static int cfail(conductor_client *cl, int rv, const char *fmt, ...) {
   va_list ap;
+  int e = errno;
   va_start(ap, fmt);
   vsnprintf(cl->err, sizeof cl->err, fmt, ap);
   va_end(ap);
   cl->state = CONDUCTOR_CLIENT_FAILED;
+  errno = e;
   return rv;
 }
 
@@ -1070,6 +1073,7 @@ static int client_step(conductor_client *cl) {
         soerr = errno;
       }
       if (soerr != 0) {
+        errno = soerr;
         return cfail(cl, CONDUCTOR_ERR_IO, "connect to %s:%u: %s", cl->host,
                      (unsigned)cl->port, strerror(soerr));
       }

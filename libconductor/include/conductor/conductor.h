@@ -811,7 +811,9 @@ CONDUCTOR_EXTERN conductor_client_state conductor_client_get_state(
  * Advances the handshake or reads data.  Complete frames are appended to
  * an internal buffer and returned one by one by conductor_client_read_frame.
  * Returns 0 (progress or would block), or a negative code (connection
- * failed; conductor_client_errmsg says why): CONDUCTOR_ERR_HOSTKEY_CHANGED,
+ * failed; conductor_client_errmsg says why): CONDUCTOR_ERR_IO (the TCP
+ * connection could not be made; errno says why on return, ECONNREFUSED,
+ * EHOSTUNREACH, ENETUNREACH...), CONDUCTOR_ERR_HOSTKEY_CHANGED,
  * CONDUCTOR_ERR_HOSTKEY_UNKNOWN, CONDUCTOR_ERR_AUTH_DENIED,
  * CONDUCTOR_ERR_CLOSED, CONDUCTOR_ERR_SSH, CONDUCTOR_ERR_FRAME_*.
  */
