@@ -5,7 +5,7 @@
 # (conductor_uv from cli/libconductor.cmake), the data plane (libsvrfwd on the
 # forwarding glue: svrfwd_glue from cli/fwd_glue.cmake) and its show commands.  docs/svr-router.md.
 if(TARGET svrbfd_uv AND TARGET svrpmtu AND TARGET svrfwdet AND TARGET conductor_uv
-   AND TARGET svrfwd_glue)
+   AND TARGET svrfwd_glue AND TARGET svr_ctl)
   add_library(svrrouter_core STATIC router/router_conf.c router/router_fmt.c)
   target_include_directories(svrrouter_core PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/router"
                              "${SVR_COMMON_DIR}")
@@ -20,6 +20,6 @@ if(TARGET svrbfd_uv AND TARGET svrpmtu AND TARGET svrfwdet AND TARGET conductor_
                              "${SVR_COMMON_DIR}")
   target_link_libraries(svr-router PRIVATE svrrouter_core svrbfd_uv svrpmtu_static
                         svrfwdet_glue conductor_uv svrfwd_glue svrfwd_static
-                        svr_cli)
+                        svr_cli svr_ctl)
   install(TARGETS svr-router RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 endif()

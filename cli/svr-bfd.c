@@ -798,8 +798,10 @@ static void print_frr_json(app *a, FILE *f) {
 }
 
 /* The control socket (--control): one command per connection. */
-static const char *ctl_handler(void *user_data, const char *line, FILE *out) {
+static const char *ctl_handler(void *user_data, const char *line,
+                               svr_ctl_reply *reply) {
   app *a = user_data;
+  FILE *out = reply->out;
   if (strcmp(line, "show") == 0 || strcmp(line, "show peers") == 0 ||
       strcmp(line, "show bfd peers") == 0) {
     print_table_to(a, out, 0, 0, 0);
@@ -1642,7 +1644,7 @@ int main(int argc, char **argv) {
 
   if (a.control) {
     char msg[512];
-    if (svr_ctl_listen(&a.ctl, a.loop, a.control, ctl_handler, &a, msg,
+    if (svr_ctl_listen(&a.ctl, a.loop, a.control, NULL, ctl_handler, &a, msg,
                        sizeof(msg)) != 0) {
       fprintf(stderr, "svr-bfd: %s\n", msg);
       return SVR_EXIT_SYSTEM;

@@ -136,8 +136,7 @@ struct rt {
   uv_poll_t fw_poll;
   int fw_timer_init, fw_poll_init;
   int fw_inited;         /* rt_fw_init() ran: fw4/fw6 fds are valid or -1 */
-  uv_pipe_t ctl;
-  int ctl_open;
+  struct svr_ctl *ctl;   /* the control socket (router_ctl.c), or NULL */
   rtr *cnd;              /* conductor link; NULL = alarms only logged */
   struct rt_fwd *fwd;    /* data plane; NULL = forwarding disabled */
   uint32_t local_alarms; /* alarm numbers without a conductor */

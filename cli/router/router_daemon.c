@@ -1180,7 +1180,6 @@ static int run(rt *r, const char *cfg_path, int verbose) {
     }
     /* no session has transmitted: the loop has not run */
     r->stopping = 1;
-    r->ctl_open = 0;
     if (r->glue) {
       bfd_uv_close(r->glue);
     }
