@@ -198,7 +198,7 @@ fi
 # B back (R still drops the big ones: remove that): A's socket still hears
 ip netns exec "$NR" nft delete table inet svr_rpmtu_big
 svr_bg B "$R" -c "$T/b.conf"
-svr_wait_for 10 '[ "$(field a status)" = "up up up" ] && [ "$(field a path_mtu)" = "1300 1300 1300" ]' &&
+svr_wait_for 30 '[ "$(field a status)" = "up up up" ] && [ "$(field a path_mtu)" = "1300 1300 1300" ]' &&
   svr_pass "B restarted: A's paths up again, path_mtu 1300 again" ||
   svr_fail "after B's restart: status '$(field a status)' path_mtu '$(field a path_mtu)'"
 svr_finish
