@@ -16,7 +16,8 @@
  * router_fwdet.c rt_fw_start), and every datagram they hand over is
  * counted with its IP and UDP headers.  The conductor channel's messages
  * are encoded with libconductor's codec and wrapped in the SSH packet and
- * TCP/IP segment model of docs/svr-budget.md.  Channels the suite's
+ * TCP/IP segment model of docs/svr-budget.md, the asset channel's with its
+ * asset encoder in TLS 1.3 records.  Channels the suite's
  * daemons do not implement are modelled from the product's published
  * payload sizes and marked "product".
  *
@@ -36,6 +37,7 @@
 #include <svrfwdet/svrfwdet.h>
 #include <svrpmtu/svrpmtu.h>
 
+#include "conductor_asset.h"
 #include "conductor_glue.h"
 #include "router_conf.h"
 #include "svr_cli.h"
@@ -676,6 +678,134 @@ static void add_product(flow *f, double out_payload, double in_payload,
   f->ev_in += n;
 }
 
+/* ---- asset channel: TLS 1.3 over TCP (4505, 4506) ------------------------ */
+
+/* One asset-channel frame (libconductor's encoder) as the glue writes it:
+ * in its own TLS 1.3 record (RFC 8446 section 5.2), 5-byte record header,
+ * the frame, the inner content type (1 byte) and the 16-byte AEAD tag of
+ * every cipher suite OpenSSL negotiates for TLS 1.3 (AES-GCM,
+ * ChaCha20-Poly1305); OpenSSL adds no record padding. */
+#define TLS13_RECORD_OVERHEAD (5 + 1 + 16)
+
+static double asset_tls(const casset_msg *m) {
+  uint8_t buf[CASSET_MAX_FRAME_LEN];
+  conductor_ssize n = casset_encode(buf, sizeof buf, m);
+  if (n < 0) {
+    return 0;
+  }
+  return (double)n + TLS13_RECORD_OVERHEAD;
+}
+
+/* The port of a 'conductor HOST[:PORT]' line: 930 when none is given. */
+static unsigned hostport_port(const char *hp) {
+  const char *colon = strrchr(hp, ':');
+  const char *close = strrchr(hp, ']');
+  if (colon == NULL || (close == NULL && strchr(hp, ':') != colon) ||
+      (close != NULL && colon < close)) {
+    return CONDUCTOR_PORT;
+  }
+  return (unsigned)strtoul(colon + 1, NULL, 10);
+}
+
+/* How long a Linux timer of |s| seconds really runs when it is re-armed
+ * from its own expiry, as TCP's keepalive timer is (kernel/time/timer.c):
+ * the timer wheel puts a timer of d jiffies in level L (L = 0 below 63
+ * jiffies, else the highest L with d >= 63 * 8^(L-1)) and fires it at the
+ * first multiple of that level's granularity (8^L jiffies) after d.  The
+ * 10 s keepalive runs 10.24 s and the 20 s one 20.48 s, with HZ 100, 250
+ * or 1000 alike (computed here for 250, Debian's). */
+static double kernel_timer_s(double s) {
+  const double hz = 250;
+  uint64_t d = (uint64_t)ceil(s * hz), gran = 1;
+  int lvl = 0;
+  while (lvl < 8 && d >= (63ull << (3 * lvl))) {
+    lvl++;
+  }
+  if (lvl == 0) {
+    return (double)d / hz;
+  }
+  gran = 1ull << (3 * lvl);
+  return (double)((d / gran + 1) * gran) / hz;
+}
+
+/* svr-router runs the asset channel to its conductor nodes by default when
+ * they listen on 930 (conductor_router.c start_assets), on the ports of
+ * conductor-asset-ports PUB,REQ, never with conductor-asset-ports off.  A
+ * what-if config names no conductor: the default (930). */
+static int asset_on(const rc_config *c) {
+  if (c->asset_mode < 0) {
+    return 0;
+  }
+  return c->asset_mode == 1 || c->n_conductors == 0 ||
+         hostport_port(c->conductors[0]) == CONDUCTOR_PORT;
+}
+
+/* The asset channel of one router node toward one conductor node, at the
+ * glue's cadences (conductor_asset_rtr.c, conductor_asset_srv.c):
+ *   4505: after HELLO only TCP keepalive probes, the router's after
+ *   CASSET_TCP_KA_ROUTER_S idle, the conductor's after
+ *   CASSET_TCP_KA_CONDUCTOR_S (each as the kernel's timer runs it,
+ *   kernel_timer_s): a bare segment (sequence one before the window, no
+ *   data) answered by a bare ACK.  A probe lies outside the receiver's
+ *   window and does not restart the receiver's own timer, so both sides
+ *   probe at their own interval.
+ *   4506: a KEEPALIVE from the router every CASSET_KA_INTERVAL_NS (asset
+ *   id "ROUTER.NODE", status running, the installed version), answered by
+ *   KEEPALIVE_ACK (sequence and time echoed); the conductor's
+ *   VERSION_CHECK every CASSET_VERSION_CHECK_NS, answered by VERSION_LIST
+ *   (the installed version and the config's software-available lines).
+ * Each message is one TLS record in one TCP segment; the answered side
+ * sends the delayed pure ACK of the answer (add_exchange). */
+static void asset_flows(table *t, const rc_config *c, int family) {
+  casset_msg m;
+  double h = tcp_hdr(family), req, rep, n;
+  flow *f = &t->f[CH_SALT_KA];
+  int i;
+  char id[CASSET_NAME_MAX];
+
+  n = DAY / kernel_timer_s(CASSET_TCP_KA_ROUTER_S) +
+      DAY / kernel_timer_s(CASSET_TCP_KA_CONDUCTOR_S);
+  f->ev_out += n;
+  f->ev_in += n;
+  f->b_out += h * n;
+  f->b_in += h * n;
+
+  snprintf(id, sizeof id, "%.31s.%.31s", c->router, c->node);
+  memset(&m, 0, sizeof m);
+  m.type = CASSET_MSG_KEEPALIVE;
+  m.seq = 1000;
+  m.time_ns = 1;
+  m.status = CASSET_ST_RUNNING;
+  snprintf(m.asset_id, sizeof m.asset_id, "%s", id);
+  snprintf(m.installed, sizeof m.installed, "%s", CONDUCTOR_VERSION);
+  req = asset_tls(&m);
+  memset(&m, 0, sizeof m);
+  m.type = CASSET_MSG_KEEPALIVE_ACK;
+  m.seq = 1000;
+  m.time_ns = 1;
+  rep = asset_tls(&m);
+  add_exchange(&t->f[CH_ASSET_KA], 1, req, rep,
+               DAY / ((double)CASSET_KA_INTERVAL_NS / 1e9), family);
+
+  memset(&m, 0, sizeof m);
+  m.type = CASSET_MSG_VERSION_CHECK;
+  m.seq = 1;
+  req = asset_tls(&m);
+  memset(&m, 0, sizeof m);
+  m.type = CASSET_MSG_VERSION_LIST;
+  m.seq = 1;
+  snprintf(m.installed, sizeof m.installed, "%s", CONDUCTOR_VERSION);
+  for (i = 0; i < c->n_software_available && i < CASSET_MAX_AVAILABLE; i++) {
+    snprintf(m.available[i], sizeof m.available[i], "%s",
+             c->software_available[i]);
+  }
+  m.n_available = (uint8_t)i;
+  rep = asset_tls(&m);
+  add_exchange(&t->f[CH_VERSION], 0, req, rep,
+               DAY / ((double)CASSET_VERSION_CHECK_NS / 1e9), family);
+  t->suite[CH_SALT_KA] = t->suite[CH_ASSET_KA] = t->suite[CH_VERSION] = 1;
+}
+
 /* The conductor channels of one router node toward one conductor node. */
 static void conductor_flows(table *t, const rc_config *c, const opts *o,
                             int family) {
@@ -778,17 +908,23 @@ static void conductor_flows(table *t, const rc_config *c, const opts *o,
     t->off[CH_ALARM] = 1;
   }
 
-  /* the product's channels our daemons do not run (published sizes) */
-  if (o->chan_on & OPT_VERSION) {
-    add_product(&t->f[CH_VERSION], 950, 2100, 12 * 3600.0, family);
+  /* the asset channel: svr-router's own when its config runs it (the
+   * default beside a conductor on 930), else the product's published
+   * sizes when --channels names it */
+  if (asset_on(c)) {
+    asset_flows(t, c, family);
   } else {
-    t->off[CH_VERSION] = 1;
-  }
-  if (o->chan_on & OPT_ASSET) {
-    add_product(&t->f[CH_SALT_KA], 0, 0, 10, family);
-    add_product(&t->f[CH_ASSET_KA], 514, 84, 1, family);
-  } else {
-    t->off[CH_SALT_KA] = t->off[CH_ASSET_KA] = 1;
+    if (o->chan_on & OPT_VERSION) {
+      add_product(&t->f[CH_VERSION], 950, 2100, 12 * 3600.0, family);
+    } else {
+      t->off[CH_VERSION] = 1;
+    }
+    if (o->chan_on & OPT_ASSET) {
+      add_product(&t->f[CH_SALT_KA], 0, 0, 10, family);
+      add_product(&t->f[CH_ASSET_KA], 514, 84, 1, family);
+    } else {
+      t->off[CH_SALT_KA] = t->off[CH_ASSET_KA] = 1;
+    }
   }
   {
     static const int chs[4] = {CH_SHELL, CH_LOG, CH_REPO, CH_PROXY};
@@ -1298,7 +1434,9 @@ static void usage(FILE *f) {
 "  --suite-only           only the channels svr-suite's daemons run\n"
 "  --channels LIST        the product's channels svr-suite does not run,\n"
 "                         comma-separated: version,asset,shell,log,repo,\n"
-"                         proxy, or none (default version,asset,shell,log)\n"
+"                         proxy, or none (default version,asset,shell,log);\n"
+"                         version and asset only count for a router whose\n"
+"                         own asset channel is off (conductor-asset-ports)\n"
 "  --mtu N                path MTU of the WAN links, 576-9216 (default 1500)\n"
 "\n"
 "conductor (svr-conductor run options):\n"

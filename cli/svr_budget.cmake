@@ -10,6 +10,7 @@ if(TARGET svrrouter_core AND TARGET svrpmtu AND TARGET svrfwdet
     "${CMAKE_CURRENT_SOURCE_DIR}/glue"
     $<TARGET_PROPERTY:PkgConfig::LIBUV,INTERFACE_INCLUDE_DIRECTORIES>)
   target_link_libraries(svr-budget PRIVATE svrrouter_core svrpmtu svrfwdet
+                        conductor_asset
                         conductor svr_cli m)
   set_target_properties(svr-budget PROPERTIES
     INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")

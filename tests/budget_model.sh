@@ -24,6 +24,15 @@
 #  * Echo, defaults (10 requests every 10 s, 1 s apart): a request is 122
 #    bytes (94 + 28), a reply 146: r1 sends 86,400 of each a day (+-2:
 #    where the counted day starts in the burst cycle).
+#  * Asset channel (libconductor's asset encoder, TLS 1.3, r1 "r1.n1"):
+#    KEEPALIVE every second: frame header 8, seq 4+8, time 4+8, status
+#    4+1, asset id "r1.n1" 4+5, installed version 4+len(CONDUCTOR_VERSION)
+#    ("0.1.0": 55 bytes), TLS record 5 + content type 1 + tag 16, TCP/IP
+#    52: 129 bytes, and r1's pure ACK of the answer 52; KEEPALIVE_ACK 8 +
+#    12 + 12 + 22 + 52 = 106.  4505: TCP keepalive probes, r1's every
+#    10.24 s and the conductor's every 20.48 s (the kernel's timer wheel
+#    rounds 10 and 20 s up), each a 52-byte segment and a 52-byte ACK:
+#    86,400 / 10.24 + 86,400 / 20.48 = 12,656.25 segments each way.
 # And: --compare lte costs less than the defaults on every peer channel,
 # a spoke asks its hub for Demand mode (almost no BFD async), bad input
 # exits 2.
@@ -68,6 +77,24 @@ check "the conductor node sees r1 and r2's keepalives mirrored" \
 check "echo: 86,400 requests (122 B) and 86,400 replies (146 B) a day from r1" \
   'abs(l["bfd-echo"]["out"]["events_per_day"] / 172800 - 1) < 1e-4 and abs(l["bfd-echo"]["out"]["bytes_per_day"] / l["bfd-echo"]["out"]["events_per_day"] - (122 + 146) / 2) < 1e-6'
 
+V=$(sed -n 's/^#define CONDUCTOR_VERSION "\(.*\)"$/\1/p' \
+  "$SVR_BUILD_DIR/libconductor/include/conductor/version.h")
+KA=$((8 + 12 + 12 + 5 + 4 + 5 + 4 + ${#V} + 22 + 52))
+check "asset keepalive from r1: ($KA + 52) * 86,400 out, 106 * 86,400 in (model suite)" \
+  "l['asset-keepalive']['model'] == 'suite' and l['asset-keepalive']['out']['bytes_per_day'] == ($KA + 52) * 86400 and l['asset-keepalive']['in']['bytes_per_day'] == 106 * 86400"
+check "4505: 12,656.25 keepalive segments of 52 bytes each way (10.24 s and 20.48 s)" \
+  'l["4505-keepalive"]["out"]["bytes_per_day"] == 52 * 12656.25 and l["4505-keepalive"]["in"]["events_per_day"] == 12656.25'
+# conductor-asset-ports off: no asset channel of ours, the product's sizes
+sed "1a conductor 192.0.2.10\nconductor-key k\nconductor-known-hosts kh\nconductor-asset-ports off" \
+  "$T/r1.conf" >"$T/o1.conf"
+"$B" --json "$T/o1.conf" >"$T/off.json" || svr_fail "conductor-asset-ports off"
+if python3 -c '
+import json, sys
+l = {c["channel"]: c for c in json.load(open(sys.argv[1]))["profiles"][0]["links"][0]["channels"]}
+sys.exit(0 if l["asset-keepalive"]["model"] == "product" and
+         l["asset-keepalive"]["out"]["bytes_per_day"] == 86400 * (514 + 52) else 1)' "$T/off.json"
+then svr_pass "conductor-asset-ports off: the asset rows from the product's published sizes"
+else svr_fail "conductor-asset-ports off: $(cat "$T/off.json")"; fi
 # the routers' conductor-keepalive-interval drives the keepalive rate
 for x in 1 2; do
   sed "1a conductor 192.0.2.10\nconductor-key k\nconductor-known-hosts kh\nconductor-keepalive-interval 1" \
