@@ -9,7 +9,7 @@ if(TARGET svrbfd_uv AND TARGET svrpmtu AND TARGET svrfwdet AND TARGET conductor_
   add_library(svrrouter_core STATIC router/router_conf.c router/router_fmt.c)
   target_include_directories(svrrouter_core PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/router"
                              "${SVR_COMMON_DIR}")
-  target_link_libraries(svrrouter_core PUBLIC svrbfd)
+  target_link_libraries(svrrouter_core PUBLIC svrbfd svr_cli)
 
   add_executable(svr-router router/router_main.c router/router_daemon.c
                             router/router_ctl.c router/router_fwdet.c

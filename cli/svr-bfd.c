@@ -29,6 +29,7 @@
 
 #include "bfd_uv.h"
 #include "svr_cli.h"
+#include "svr_table.h"
 #include "svr_frr.h"
 #include "svr_ctl.h"
 
@@ -624,7 +625,13 @@ static void print_table_to(app *a, FILE *f, int json, int quiet, int doc) {
   size_t i;
   char t[48];
   int first = 1;
+  static const char *const head[11] = {
+      "LOCAL", "PEER", "STATE", "DIAG", "REM-DISCR", "TX-MS", "RX-MS",
+      "DETECT-MS", "HOPS", "PEER-ROUTER", "UPTIME"};
+  svr_table tab; /* the suite's table style (svr_table.h) */
 
+  svr_table_init(&tab, 11, head);
+  tab.right = 0x1f0; /* REM-DISCR .. HOPS: numbers */
   for (i = 0; i < a->n; i++) {
     svrbfd_session_info in;
     svrbfd_session_get_info(a->sessions[i]->s, &in);
@@ -635,10 +642,6 @@ static void print_table_to(app *a, FILE *f, int json, int quiet, int doc) {
     if (json) {
       fprintf(f, "{\"event\":\"%s\",\"time\":%s,\"sessions\":[",
               doc ? "show" : "table", t);
-    } else {
-      fprintf(f, "%-16s %-22s %-10s %-22s %-10s %6s %6s %9s %4s %-16s %s\n",
-             "LOCAL", "PEER", "STATE", "DIAG", "REM-DISCR", "TX-MS", "RX-MS",
-             "DETECT-MS", "HOPS", "PEER-ROUTER", "UPTIME");
     }
     for (i = 0; i < a->n; i++) {
       sess *se = a->sessions[i];
@@ -693,7 +696,8 @@ static void print_table_to(app *a, FILE *f, int json, int quiet, int doc) {
                in.remote_changes);
         first = 0;
       } else {
-        char hops[16];
+        char hops[16], rd[16], tx[24], rx[24], det[24];
+        const char *row[11];
         safe_name(in.peer_router_name, nm, sizeof(nm));
         if (in.rx_hops >= 0) {
           snprintf(hops, sizeof(hops), "%d", in.rx_hops);
@@ -705,21 +709,34 @@ static void print_table_to(app *a, FILE *f, int json, int quiet, int doc) {
         } else {
           snprintf(up, sizeof(up), "-");
         }
-        fprintf(f, "%-16s %-22s %-10s %-22.22s %-10" PRIu32
-               " %6.0f %6.0f %9.0f %4s %-16s %s\n",
-               l, r, svrbfd_state_name(in.state),
-               svrbfd_diag_name(in.local_diag), in.remote_discr,
-               (double)in.tx_interval_ns / 1e6,
-               (double)(in.remote_desired_min_tx_us > in.required_min_rx_us
-                            ? in.remote_desired_min_tx_us
-                            : in.required_min_rx_us) / 1e3,
-               (double)in.detect_time_ns / 1e6, hops, nm, up);
+        snprintf(rd, sizeof(rd), "%" PRIu32, in.remote_discr);
+        snprintf(tx, sizeof(tx), "%.0f", (double)in.tx_interval_ns / 1e6);
+        snprintf(rx, sizeof(rx), "%.0f",
+                 (double)(in.remote_desired_min_tx_us > in.required_min_rx_us
+                              ? in.remote_desired_min_tx_us
+                              : in.required_min_rx_us) / 1e3);
+        snprintf(det, sizeof(det), "%.0f", (double)in.detect_time_ns / 1e6);
+        row[0] = l;
+        row[1] = r;
+        row[2] = svrbfd_state_name(in.state);
+        row[3] = svrbfd_diag_name(in.local_diag);
+        row[4] = rd;
+        row[5] = tx;
+        row[6] = rx;
+        row[7] = det;
+        row[8] = hops;
+        row[9] = nm;
+        row[10] = up;
+        svr_table_add(&tab, row);
       }
     }
     if (json) {
       fputs(doc ? "]," : "]}\n", f);
+    } else {
+      svr_table_print(&tab, f);
     }
   }
+  svr_table_free(&tab);
   svrbfd_ctx_get_stats(a->ctx, &cs);
   bfd_uv_get_stats(a->glue, &gs);
   if (json) {

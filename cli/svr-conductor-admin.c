@@ -29,6 +29,7 @@
 #include "conductor_glue.h"
 #include "svr-conductor-admin.h"
 #include "svr_cli.h"
+#include "svr_table.h"
 
 #define RANGE (128u * 1024u)       /* bytes asked per LOG_GET */
 #define CLIENT_KA_S 20             /* keepalive of the administrator side */
@@ -401,11 +402,15 @@ static int exit_for(int err) {
 
 /* ---- logs -------------------------------------------------------------- */
 
+/* The listing, in the suite's table style (svr_table.h), printed once the
+ * router's LOG_END came: a refusal prints no table, only why. */
 static int logs_list(aconn *a, const aopts *o) {
+  static const char *const head[3] = {"Name", "Size", "Modified (UTC)"};
   conductor_admin m, r;
   uint8_t frame[CONDUCTOR_MAX_FRAME_LEN];
-  int got, n = 0;
+  int got, n = 0, rc;
   uint64_t deadline = now_ms() + (uint64_t)o->timeout_s * 1000u;
+  svr_table tab;
   memset(&m, 0, sizeof m);
   m.type = CONDUCTOR_MSG_LOG_LIST;
   m.stream = 1;
@@ -417,25 +422,27 @@ static int logs_list(aconn *a, const aopts *o) {
     fprintf(stderr, "svr-conductor: %s\n", conductor_client_errmsg(a->cl));
     return SVR_EXIT_SYSTEM;
   }
+  svr_table_init(&tab, 3, head);
+  tab.right = 1u << 1; /* Size */
   if (o->json) {
     printf("[");
-  } else {
-    printf("%-40s %12s  %s\n", "Name", "Size", "Modified (UTC)");
   }
   for (;;) {
     if (now_ms() > deadline) {
       fprintf(stderr, "svr-conductor: no answer from router %s within %u s\n",
               o->router, o->timeout_s);
-      return SVR_EXIT_INCONCLUSIVE;
+      rc = SVR_EXIT_INCONCLUSIVE;
+      break;
     }
     if (aconn_wait(a, &r, frame, &got, NULL, 0, 200) != 0) {
-      return SVR_EXIT_SYSTEM; /* connection lost */
+      rc = SVR_EXIT_SYSTEM; /* connection lost */
+      break;
     }
     if (!got || r.stream != 1) {
       continue;
     }
     if (r.type == CONDUCTOR_MSG_LOG_FILE) {
-      char t[32], nm[4 * CONDUCTOR_ADMIN_NAME_MAX];
+      char t[32], nm[4 * CONDUCTOR_ADMIN_NAME_MAX], sz[24];
       fmt_time(r.mtime_ns, t, sizeof t);
       if (o->json) {
         printf("%s\n  {\"name\": ", n ? "," : "");
@@ -444,8 +451,10 @@ static int logs_list(aconn *a, const aopts *o) {
                (unsigned long long)r.size, t,
                (unsigned long long)r.mtime_ns);
       } else {
+        const char *row[3] = {nm, sz, t};
         cglue_escape(nm, sizeof nm, r.name);
-        printf("%-40s %12llu  %s\n", nm, (unsigned long long)r.size, t);
+        snprintf(sz, sizeof sz, "%llu", (unsigned long long)r.size);
+        svr_table_add(&tab, row);
       }
       n++;
     } else if (r.type == CONDUCTOR_MSG_LOG_END) {
@@ -456,11 +465,18 @@ static int logs_list(aconn *a, const aopts *o) {
         char t[2 * CONDUCTOR_TEXT_MAX];
         cglue_escape(t, sizeof t, r.text);
         fprintf(stderr, "svr-conductor: router %s: %s\n", o->router, t);
-        return exit_for(-(int)r.error_code);
+        rc = exit_for(-(int)r.error_code);
+      } else if (!o->json && svr_table_print(&tab, stdout) != 0) {
+        fprintf(stderr, "svr-conductor: out of memory\n");
+        rc = SVR_EXIT_SYSTEM;
+      } else {
+        rc = SVR_EXIT_OK;
       }
-      return 0;
+      break;
     }
   }
+  svr_table_free(&tab);
+  return rc;
 }
 
 /* SHA-256 of the whole file |fd|. */

@@ -23,6 +23,7 @@
 #include "conductor_glue.h"
 #include "svr-conductor-admin.h"
 #include "svr_cli.h"
+#include "svr_table.h"
 
 #define PROG "svr-conductor"
 
@@ -584,7 +585,7 @@ static void json_str(const char *raw) {
   putchar('"');
 }
 
-/* A text table: rows of NCOL strings, columns padded to their widest. */
+/* A text table: rows of NCOL strings escaped for the terminal. */
 #define MAXCOL 10
 typedef struct table {
   int ncol;
@@ -611,40 +612,19 @@ static void table_add(table *t, const char *const *vals) {
   t->nrows++;
 }
 
+/* Prints the table in the suite's style (svr_table.h) and frees it. */
 static void table_print(table *t) {
-  size_t w[MAXCOL], r;
-  int i;
-  for (i = 0; i < t->ncol; i++) {
-    w[i] = strlen(t->head[i]);
+  char *s = svr_table_grid(t->head, t->ncol, (const char *const *)t->cells,
+                           t->nrows, 0);
+  size_t i;
+  if (s == NULL) {
+    fprintf(stderr, "svr-conductor: out of memory\n");
+    exit(SVR_EXIT_SYSTEM);
   }
-  for (r = 0; r < t->nrows; r++) {
-    for (i = 0; i < t->ncol; i++) {
-      size_t l = strlen(t->cells[r * (size_t)t->ncol + (size_t)i]);
-      if (l > w[i]) {
-        w[i] = l;
-      }
-    }
-  }
-  for (i = 0; i < t->ncol; i++) {
-    printf("%s%-*s", i ? "   " : "", i == t->ncol - 1 ? 0 : (int)w[i],
-           t->head[i]);
-  }
-  putchar('\n');
-  for (i = 0; i < t->ncol; i++) {
-    size_t k;
-    printf("%s", i ? "   " : "");
-    for (k = 0; k < w[i]; k++) {
-      putchar('-');
-    }
-  }
-  putchar('\n');
-  for (r = 0; r < t->nrows; r++) {
-    for (i = 0; i < t->ncol; i++) {
-      printf("%s%-*s", i ? "   " : "", i == t->ncol - 1 ? 0 : (int)w[i],
-             t->cells[r * (size_t)t->ncol + (size_t)i]);
-      free(t->cells[r * (size_t)t->ncol + (size_t)i]);
-    }
-    putchar('\n');
+  fputs(s, stdout);
+  free(s);
+  for (i = 0; i < t->nrows * (size_t)t->ncol; i++) {
+    free(t->cells[i]);
   }
   free(t->cells);
 }

@@ -24,6 +24,7 @@
 
 #include "fwdet_glue.h"
 #include "svr_cli.h"
+#include "svr_table.h"
 
 /* the suite's exit status table (docs/cli.md) */
 #define EX_DISABLED SVR_EXIT_OK        /* verdict "transform disabled" */
@@ -282,12 +283,24 @@ static void print_table(const app *a, const svrfwdet_ctx *ctx,
            (unsigned long long)g->tx_errors);
     return;
   }
-  printf("%-16s %-16s %-20s %-9s %s\n", "Router Name", "Node Name", "Peer",
-         "Status", "Reason(s)");
-  printf("%-16s %-16s %-20s %-9s %s\n", "----------------", "----------------",
-         "--------------------", "---------", "---------");
-  printf("%-16s %-16s %-20s %-9s %s\n", a->router, a->node, peer,
-         i.transform ? "enabled" : "disabled", r);
+  {
+    /* the suite's table style (svr_table.h), as svr-router's
+     * show udp-transform */
+    static const char *const head[5] = {"Router Name", "Node Name", "Peer",
+                                        "Status", "Reason(s)"};
+    const char *row[5];
+    char *tab;
+    row[0] = a->router;
+    row[1] = a->node;
+    row[2] = peer;
+    row[3] = i.transform ? "enabled" : "disabled";
+    row[4] = r;
+    tab = svr_table_grid(head, 5, row, 1, 0);
+    if (tab != NULL) {
+      fputs(tab, stdout);
+      free(tab);
+    }
+  }
   printf("\nmode %s, bursts sent %u, answered %u, timed out %u\n",
          svrfwdet_mode_name(i.mode), i.bursts_sent, i.bursts_answered,
          i.bursts_timed_out);

@@ -24,6 +24,7 @@
 
 #include "router_conf.h"
 #include "svr_cli.h"
+#include "svr_table.h"
 
 /* The product's asset (Salt) channel: the conductor listens on them and the
  * product's routers dial them; svr-suite's daemons do not use them yet
@@ -235,23 +236,34 @@ static const char *notes[] = {
 };
 
 static void print_table(void) {
-  char s[64], d[64], n[64], p[32];
+  static const char *const head[6] = {"CHANNEL", "PROTO", "FROM", "TO",
+                                      "PORT(S)", "PURPOSE"};
+  char s[64], d[64], n[64], p[32], what[512];
   size_t i;
-  printf("%-9s %-5s %-26s %-26s %-12s %s\n", "CHANNEL", "PROTO", "FROM", "TO",
-         "PORT(S)", "PURPOSE");
+  svr_table tab; /* the suite's table style (svr_table.h) */
+  svr_table_init(&tab, 6, head);
   for (i = 0; i < n_rules; i++) {
     const rule *r = &rules[i];
     char to[96];
+    const char *row[6];
     if (r->dnat.family) {
       snprintf(to, sizeof to, "%s->%s", astr(&r->dst, d, sizeof d),
                astr(&r->dnat, n, sizeof n));
     } else {
       snprintf(to, sizeof to, "%s", astr(&r->dst, d, sizeof d));
     }
-    printf("%-9s %-5s %-26s %-26s %-12s %s%s\n", r->channel, r->proto,
-           astr(&r->src, s, sizeof s), to, ports_str(r, p, sizeof p, '-'),
-           r->what, r->used ? "" : " (product only)");
+    snprintf(what, sizeof what, "%s%s", r->what,
+             r->used ? "" : " (product only)");
+    row[0] = r->channel;
+    row[1] = r->proto;
+    row[2] = astr(&r->src, s, sizeof s);
+    row[3] = to;
+    row[4] = ports_str(r, p, sizeof p, '-');
+    row[5] = what;
+    svr_table_add(&tab, row);
   }
+  svr_table_print(&tab, stdout);
+  svr_table_free(&tab);
   printf("\n");
   for (i = 0; i < sizeof notes / sizeof notes[0]; i++) {
     printf("note: %s\n", notes[i]);

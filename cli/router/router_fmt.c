@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "router_fmt.h"
+#include "svr_table.h"
 
 void rf_buf_init(rf_buf *b) {
   b->p = NULL;
@@ -108,41 +109,21 @@ static void cells(const rf_row *r, char c[NCOL][96]) {
   }
 }
 
+/* The suite's one table style (cli/common/svr_table.h, docs/cli.md). */
 void rf_grid(rf_buf *b, const char *const *head, int ncol,
              const char *const *cell, size_t nrows) {
-  size_t w[RF_GRID_MAXCOL], i, j;
-  int k;
+  char *s;
   if (ncol > RF_GRID_MAXCOL) {
     b->failed = 1;
     return;
   }
-  for (k = 0; k < ncol; k++) {
-    w[k] = strlen(head[k]);
-    for (i = 0; i < nrows; i++) {
-      size_t l = strlen(cell[i * (size_t)ncol + (size_t)k]);
-      w[k] = l > w[k] ? l : w[k];
-    }
+  s = svr_table_grid(head, ncol, cell, nrows, 0);
+  if (s == NULL) {
+    b->failed = 1;
+    return;
   }
-  /* the last column is never padded: no trailing blanks */
-  for (k = 0; k < ncol; k++) {
-    rf_printf(b, "%s%-*s", k ? " " : "", k == ncol - 1 ? 0 : (int)w[k],
-              head[k]);
-  }
-  rf_printf(b, "\n");
-  for (k = 0; k < ncol; k++) {
-    rf_printf(b, "%s", k ? " " : "");
-    for (j = 0; j < w[k]; j++) {
-      rf_printf(b, "=");
-    }
-  }
-  rf_printf(b, "\n");
-  for (i = 0; i < nrows; i++) {
-    for (k = 0; k < ncol; k++) {
-      rf_printf(b, "%s%-*s", k ? " " : "", k == ncol - 1 ? 0 : (int)w[k],
-                cell[i * (size_t)ncol + (size_t)k]);
-    }
-    rf_printf(b, "\n");
-  }
+  rf_printf(b, "%s", s);
+  free(s);
 }
 
 void rf_table(rf_buf *b, const rf_row *rows, size_t n, int detail) {

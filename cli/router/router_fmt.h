@@ -42,8 +42,9 @@ void rf_buf_init(rf_buf *b);
 void rf_buf_free(rf_buf *b);
 void rf_printf(rf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* A table: |ncol| headers, an underline of '=' per column, then |nrows| rows
- * of |cell| (row-major, nrows * ncol strings); columns are as wide as their
+/* A table in the suite's one style (svr_table_grid, cli/common/svr_table.h):
+ * |ncol| headers, an underline of '=' per column, then |nrows| rows of
+ * |cell| (row-major, nrows * ncol strings); columns are as wide as their
  * widest entry, the last one unpadded. */
 #define RF_GRID_MAXCOL 16
 void rf_grid(rf_buf *b, const char *const *head, int ncol,
