@@ -41,6 +41,7 @@
 #include "conductor_glue.h"
 #include "router_conf.h"
 #include "svr_cli.h"
+#include "svr_table.h"
 
 #define DAY 86400.0
 #define MAX_CONFIGS 32
@@ -1141,24 +1142,43 @@ static const char *human(double v, char *buf, size_t len) {
   return buf;
 }
 
-static void row_text(const char *name, const char *dir, const char *port,
-                     const char *model, const flow *f, int off) {
-  char a[32], b[32], c[32], d[32], e[32];
-  double ev = f->ev_out + f->ev_in, by = f->b_out + f->b_in;
-  if (off) {
-    printf("%-16s %-13s %-22s %-7s %s\n", name, dir, port, model, "off");
-    return;
-  }
-  printf("%-16s %-13s %-22s %-7s %9s %11s %10sbit/s %10sB %10sB\n", name, dir,
-         port, model, ev > 0 ? (snprintf(a, sizeof a, "%.1f", by / ev), a) : "-",
-         human(ev, b, sizeof b), human(by * 8 / DAY, c, sizeof c),
-         human(by, d, sizeof d), human(by * 30, e, sizeof e));
+/* The text tables: the suite's one style (svr_table.h), numbers
+ * right-aligned. */
+static void table_begin(svr_table *t) {
+  static const char *const head[9] = {"CHANNEL", "DIRECTION", "PORT",
+                                      "MODEL", "B/EVENT", "EVENTS/DAY",
+                                      "RATE", "PER DAY", "PER 30 DAYS"};
+  svr_table_init(t, 9, head);
+  t->right = 0x1f0; /* B/EVENT .. PER 30 DAYS */
 }
 
-static void print_header(void) {
-  printf("%-16s %-13s %-22s %-7s %9s %11s %16s %11s %11s\n", "CHANNEL", "DIRECTION",
-         "PORT", "MODEL", "B/EVENT", "EVENTS/DAY", "RATE", "PER DAY",
-         "PER 30 DAYS");
+static void table_end(svr_table *t) {
+  svr_table_print(t, stdout);
+  svr_table_free(t);
+}
+
+/* "12.34 kbit/s", "1.20 MB": human() and the unit. */
+static const char *with_unit(double v, const char *unit, char *buf,
+                             size_t len) {
+  char h[32];
+  snprintf(buf, len, "%s%s", human(v, h, sizeof h), unit);
+  return buf;
+}
+
+static void row_text(svr_table *t, const char *name, const char *dir,
+                     const char *port, const char *model, const flow *f,
+                     int off) {
+  char a[32], b[32], c[40], d[40], e[40];
+  double ev = f->ev_out + f->ev_in, by = f->b_out + f->b_in;
+  const char *row[9] = {name, dir, port, model, "off", "", "", "", ""};
+  if (!off) {
+    row[4] = ev > 0 ? (snprintf(a, sizeof a, "%.1f", by / ev), a) : "-";
+    row[5] = human(ev, b, sizeof b);
+    row[6] = with_unit(by * 8 / DAY, "bit/s", c, sizeof c);
+    row[7] = with_unit(by, "B", d, sizeof d);
+    row[8] = with_unit(by * 30, "B", e, sizeof e);
+  }
+  svr_table_add(t, row);
 }
 
 static void total_of(const table *t, const opts *o, flow *tot) {
@@ -1208,6 +1228,7 @@ static void print_text(const opts *o, const char *profile) {
   int ch, nr;
   table ct;
   flow tot;
+  svr_table tab;
   printf("profile: %s   (B = bytes on the wire: IP header and up, both "
          "directions;\n         model 'product' = a channel svr-suite does "
          "not run, from the product's published sizes)\n\n",
@@ -1220,14 +1241,15 @@ static void print_text(const opts *o, const char *profile) {
     if (l->count > 1) {
       printf("  (%d router nodes like this one)\n", l->count);
     }
-    print_header();
+    table_begin(&tab);
     for (ch = 0; ch < NCH; ch++) {
       if (!shown_in(o, &l->t, ch)) continue;
-      row_text(chans[ch].name, chans[ch].dir, chans[ch].port,
+      row_text(&tab, chans[ch].name, chans[ch].dir, chans[ch].port,
                is_suite(&l->t, ch) ? "suite" : "product", &l->t.f[ch], l->t.off[ch]);
     }
     total_of(&l->t, o, &tot);
-    row_text("TOTAL", "", "", "", &tot, 0);
+    row_text(&tab, "TOTAL", "", "", "", &tot, 0);
+    table_end(&tab);
     printf("  out (sent by the router) %sB/day, in %sB/day\n\n",
            human(tot.b_out, x, sizeof x), human(tot.b_in, y, sizeof y));
   }
@@ -1235,14 +1257,15 @@ static void print_text(const opts *o, const char *profile) {
   if (nr > 0) {
     printf("conductor node: %d router node connection%s\n", nr,
            nr == 1 ? "" : "s");
-    print_header();
+    table_begin(&tab);
     for (ch = 0; ch < NCH; ch++) {
       if (!chans[ch].conductor || !shown_in(o, &ct, ch)) continue;
-      row_text(chans[ch].name, chans[ch].dir, chans[ch].port,
+      row_text(&tab, chans[ch].name, chans[ch].dir, chans[ch].port,
                is_suite(&ct, ch) ? "suite" : "product", &ct.f[ch], ct.off[ch]);
     }
     total_of(&ct, o, &tot);
-    row_text("TOTAL", "", "", "", &tot, 0);
+    row_text(&tab, "TOTAL", "", "", "", &tot, 0);
+    table_end(&tab);
     printf("\n");
   }
 }
@@ -1340,13 +1363,35 @@ static void snap(snapshot *s, const opts *o) {
   conductor_table(&s->ct, o, &s->nr);
 }
 
-static void cmp_row(const char *name, const flow *a, int offa, const flow *b,
-                    int offb) {
-  char x[32], y[32], z[32], w[32];
+static void cmp_row(svr_table *t, const char *name, const flow *a, int offa,
+                    const flow *b, int offb) {
+  char x[40], y[40], z[40], w[40];
   double ba = offa ? 0 : a->b_out + a->b_in, bb = offb ? 0 : b->b_out + b->b_in;
-  printf("%-16s %12sbit/s %10sB  | %12sbit/s %10sB\n", name,
-         human(ba * 8 / DAY, x, sizeof x), human(ba * 30, y, sizeof y),
-         human(bb * 8 / DAY, z, sizeof z), human(bb * 30, w, sizeof w));
+  const char *row[5];
+  row[0] = name;
+  row[1] = with_unit(ba * 8 / DAY, "bit/s", x, sizeof x);
+  row[2] = with_unit(ba * 30, "B", y, sizeof y);
+  row[3] = with_unit(bb * 8 / DAY, "bit/s", z, sizeof z);
+  row[4] = with_unit(bb * 30, "B", w, sizeof w);
+  svr_table_add(t, row);
+}
+
+/* Both profiles side by side in one table (the suite's style): the
+ * profile's name heads its two columns. */
+static void cmp_begin(svr_table *t, char head_txt[4][80], const char *pa,
+                      const char *pb) {
+  const char *head[5];
+  snprintf(head_txt[0], 80, "RATE %s", pa ? pa : "configured");
+  snprintf(head_txt[1], 80, "PER 30 DAYS %s", pa ? pa : "configured");
+  snprintf(head_txt[2], 80, "RATE %s", pb);
+  snprintf(head_txt[3], 80, "PER 30 DAYS %s", pb);
+  head[0] = "CHANNEL";
+  head[1] = head_txt[0];
+  head[2] = head_txt[1];
+  head[3] = head_txt[2];
+  head[4] = head_txt[3];
+  svr_table_init(t, 5, head);
+  t->right = 0x1e; /* every column but CHANNEL */
 }
 
 static void print_compare(const opts *o, const snapshot *a, const char *pa,
@@ -1354,32 +1399,35 @@ static void print_compare(const opts *o, const snapshot *a, const char *pa,
   size_t i;
   int ch;
   flow ta, tb;
+  svr_table tab;
+  char head_txt[4][80];
   for (i = 0; i < n_links; i++) {
     printf("router WAN link: %s\n", links[i].label);
-    printf("%-16s %-30s | %-30s\n", "CHANNEL", pa ? pa : "configured", pb);
-    printf("%-16s %17s %11s  | %17s %11s\n", "", "RATE", "PER 30 DAYS", "RATE",
-           "PER 30 DAYS");
+    cmp_begin(&tab, head_txt, pa, pb);
     for (ch = 0; ch < NCH; ch++) {
       if (!shown_in(o, &a->t[i], ch)) continue;
-      cmp_row(chans[ch].name, &a->t[i].f[ch], a->t[i].off[ch], &b->t[i].f[ch],
-              b->t[i].off[ch]);
+      cmp_row(&tab, chans[ch].name, &a->t[i].f[ch], a->t[i].off[ch],
+              &b->t[i].f[ch], b->t[i].off[ch]);
     }
     total_of(&a->t[i], o, &ta);
     total_of(&b->t[i], o, &tb);
-    cmp_row("TOTAL", &ta, 0, &tb, 0);
+    cmp_row(&tab, "TOTAL", &ta, 0, &tb, 0);
+    table_end(&tab);
     printf("\n");
   }
   if (a->nr > 0) {
     printf("conductor node: %d router node connection%s\n", a->nr,
            a->nr == 1 ? "" : "s");
+    cmp_begin(&tab, head_txt, pa, pb);
     for (ch = 0; ch < NCH; ch++) {
       if (!chans[ch].conductor || !shown_in(o, &a->ct, ch)) continue;
-      cmp_row(chans[ch].name, &a->ct.f[ch], a->ct.off[ch], &b->ct.f[ch],
+      cmp_row(&tab, chans[ch].name, &a->ct.f[ch], a->ct.off[ch], &b->ct.f[ch],
               b->ct.off[ch]);
     }
     total_of(&a->ct, o, &ta);
     total_of(&b->ct, o, &tb);
-    cmp_row("TOTAL", &ta, 0, &tb, 0);
+    cmp_row(&tab, "TOTAL", &ta, 0, &tb, 0);
+    table_end(&tab);
   }
 }
 

@@ -22,10 +22,12 @@ static char *put(char *p, char c, size_t n) {
   return p + n;
 }
 
-/* One line: |ncol| cells padded to |w|; the last one unpadded when it is
- * left-aligned.  |p| has room (the caller counted). */
+/* One line: |ncol| cells padded to |w|, without trailing blanks (a
+ * left-aligned last column is not padded, empty cells at the end leave
+ * none).  |p| has room (the caller counted). */
 static char *line(char *p, const char *const *c, int ncol, const size_t *w,
                   unsigned right) {
+  char *start = p;
   int k;
   for (k = 0; k < ncol; k++) {
     const char *s = c[k] ? c[k] : "";
@@ -41,6 +43,9 @@ static char *line(char *p, const char *const *c, int ncol, const size_t *w,
     if (!(right & (1u << k)) && k < ncol - 1) {
       p = put(p, ' ', pad);
     }
+  }
+  while (p > start && p[-1] == ' ') {
+    p--;
   }
   *p++ = '\n';
   return p;
