@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* svr-router show peers formatting: uptime, table cells, JSON. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,11 +121,59 @@ static void test_json(void) {
   rf_buf_free(&b);
 }
 
+/* The JSON made a chunk of rows at a time (as the daemon does) is the same
+ * bytes as in one call; escapes and integers written without printf are
+ * what printf wrote. */
+static void test_json_chunks(void) {
+  rf_row rows[7];
+  rf_buf whole, parts;
+  size_t i, at;
+  int detail;
+  for (i = 0; i < 7; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "spoke-%zu", i);
+    rows[i] = row(name, i % 3 ? "up" : "down");
+    rows[i].has_pq = (int)(i % 2);
+    rows[i].path_mtu = i % 4 ? 1500u : 0u;
+    rows[i].bursts = i == 6 ? UINT64_MAX : i;
+    rows[i].detect_time_ms = i == 5 ? 0 : 3000;
+    rows[i].has_uptime = 1;
+    rows[i].uptime_s = i * 86461;
+  }
+  snprintf(rows[1].hostname, sizeof(rows[1].hostname), "a\001b\\c\"d\x1f");
+  snprintf(rows[2].peer_node, sizeof(rows[2].peer_node), "n\te");
+  for (detail = 0; detail < 2; detail++) {
+    rf_buf_init(&whole);
+    rf_json(&whole, "r\"1", "n", rows, 7, detail);
+    rf_buf_init(&parts);
+    rf_json_begin(&parts, "r\"1", "n", 7, detail);
+    for (at = 0; at < 7; at += 3) {
+      rf_json_rows(&parts, rows + at, at + 3 <= 7 ? 3 : 7 - at, detail, at == 0);
+    }
+    rf_json_end(&parts);
+    CU_ASSERT_FATAL(whole.p != NULL && parts.p != NULL);
+    CU_ASSERT_STRING_EQUAL(whole.p, parts.p);
+    CU_ASSERT_EQUAL(whole.len, strlen(whole.p));
+    CU_ASSERT_PTR_NOT_NULL(strstr(whole.p, "{\"router\":\"r\\\"1\",\"node\":\"n\","));
+    CU_ASSERT_PTR_NOT_NULL(strstr(whole.p, "\"hostname\":\"a\\u0001b\\\\c\\\"d\\u001f\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(whole.p, "\"peer_node\":\"n\\u0009e\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(whole.p, "\"peer\":\"burl-corp -> spoke-6\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(whole.p, "\"port\":1280,\"topology\":\"mesh\""));
+    if (detail) {
+      CU_ASSERT_PTR_NOT_NULL(strstr(whole.p, "\"bursts\":18446744073709551615,"));
+      CU_ASSERT_PTR_NOT_NULL(strstr(whole.p, "\"uptime_s\":345844,\"uptime\":\"4d0h4m\""));
+    }
+    rf_buf_free(&whole);
+    rf_buf_free(&parts);
+  }
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"uptime", test_uptime},
       {"table", test_table},
       {"json", test_json},
+      {"json_chunks", test_json_chunks},
       {NULL, NULL}};
   return svr_test_run("router_fmt", cases);
 }

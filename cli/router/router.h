@@ -155,8 +155,8 @@ int rt_run(const char *cfg_path, int verbose);
  * adjacencies keep their session, changed ones are replaced).  Takes |c|
  * on success; on failure nothing changed and |err| says why. */
 int rt_apply(rt *r, rc_config *c, char *err, size_t errlen);
-/* Fills rows for every path, at most |max|; returns the count. */
-size_t rt_rows(rt *r, rf_row *rows, size_t max);
+/* `show peers [detail]`: the table or the JSON object of every path. */
+void rt_show_peers(rt *r, rf_buf *b, int json, int detail);
 /* The BFD sessions as FRR bfdd's 'show bfd peers json' (an array; paths
  * with BFD disabled are left out). */
 void rt_frr_json(rt *r, rf_buf *b);

@@ -77,15 +77,7 @@ static const char *ctl_answer(void *user_data, const char *cmd,
     }
   } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
       strcmp(words[1], "peers") == 0 && i == n) {
-    size_t max = r->n_paths ? r->n_paths : 1;
-    rf_row *rows = calloc(max, sizeof(*rows));
-    size_t nr = rows ? rt_rows(r, rows, max) : 0;
-    if (json) {
-      rf_json(&out, r->cfg->router, r->cfg->node, rows, nr, detail);
-    } else {
-      rf_table(&out, rows, nr, detail);
-    }
-    free(rows);
+    rt_show_peers(r, &out, json, detail);
   } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
              strcmp(words[1], "udp-transform") == 0 && i == n && !detail) {
     size_t max = r->n_paths ? r->n_paths : 1;

@@ -608,32 +608,46 @@ static void on_verbose_timer(uv_timer_t *t) {
 
 /* ---- show peers ---------------------------------------------------------- */
 
-size_t rt_rows(rt *r, rf_row *rows, size_t max) {
+/* |s| into |d| (size |n|), cut to fit: what snprintf("%s") did, without
+ * parsing a format per field. */
+static void cpy(char *d, size_t n, const char *s) {
+  size_t l = strnlen(s, n - 1);
+  memcpy(d, s, l);
+  d[l] = '\0';
+}
+
+/* One row per path from path |start| on, at most |max|; returns the count. */
+static size_t rows_from(rt *r, size_t start, rf_row *rows, size_t max,
+                        svrbfd_tstamp ts) {
   size_t i, n = 0;
-  svrbfd_tstamp ts = now_ns();
-  for (i = 0; i < r->n_paths && n < max; i++) {
+  for (i = start; i < r->n_paths && n < max; i++) {
     rt_path *p = r->paths[i];
     rf_row *w = &rows[n++];
     svrbfd_pq_path *pq = p->s ? svrbfd_session_get_pq(p->s) : NULL;
     svrbfd_pq_result res;
-    memset(w, 0, sizeof(*w));
-    snprintf(w->router, sizeof(w->router), "%s", r->cfg->router);
-    snprintf(w->peer, sizeof(w->peer), "%s", p->adj.peer);
-    snprintf(w->node, sizeof(w->node), "%s", r->cfg->node);
-    snprintf(w->interface, sizeof(w->interface), "%s",
-             r->cfg->interfaces[p->adj.interface].name);
-    snprintf(w->destination, sizeof(w->destination), "%s",
-             p->adj.address_text);
-    snprintf(w->hostname, sizeof(w->hostname), "%s", p->adj.hostname);
-    snprintf(w->topology, sizeof(w->topology), "%s",
-             rc_topology_name(p->adj.topology));
+    /* every field is set below: no memset of the whole row */
+    cpy(w->router, sizeof(w->router), r->cfg->router);
+    cpy(w->peer, sizeof(w->peer), p->adj.peer);
+    cpy(w->node, sizeof(w->node), r->cfg->node);
+    cpy(w->interface, sizeof(w->interface),
+        r->cfg->interfaces[p->adj.interface].name);
+    cpy(w->destination, sizeof(w->destination), p->adj.address_text);
+    cpy(w->hostname, sizeof(w->hostname), p->adj.hostname);
+    cpy(w->topology, sizeof(w->topology), rc_topology_name(p->adj.topology));
     w->port = p->adj.remote.port;
     w->path_mtu = pmtu_of(p);
     w->status = "down";
+    w->peer_node[0] = '\0';
+    w->detect_time_ms = 0;
+    w->has_uptime = 0;
+    w->uptime_s = 0;
+    w->has_pq = 0;
+    w->latency_ms = w->jitter_ms = w->loss_pct = w->mos = 0;
+    w->bursts = w->echo_sent = w->echo_received = 0;
     if (p->s) {
       svrbfd_session_info in;
       svrbfd_session_get_info(p->s, &in);
-      snprintf(w->peer_node, sizeof(w->peer_node), "%s", in.peer_node_name);
+      cpy(w->peer_node, sizeof(w->peer_node), in.peer_node_name);
       if (in.up) {
         w->status = "up";
       } else if (in.state == SVRBFD_STATE_INIT || in.state == SVRBFD_STATE_UP) {
@@ -661,6 +675,38 @@ size_t rt_rows(rt *r, rf_row *rows, size_t max) {
     }
   }
   return n;
+}
+
+/* JSON rows are made 128 at a time into one buffer and formatted in the
+ * same pass (no array of rows for every path: 10,000 of them were 6.5 MB
+ * to allocate, fault in and fill per call); the table needs every row
+ * first, for its column widths. */
+#define SHOW_CHUNK 128
+
+void rt_show_peers(rt *r, rf_buf *b, int json, int detail) {
+  svrbfd_tstamp ts = now_ns();
+  size_t max = json ? SHOW_CHUNK : (r->n_paths ? r->n_paths : 1), start, nr;
+  rf_row *rows = malloc(max * sizeof(*rows));
+  if (rows == NULL) {
+    b->failed = 1;
+    return;
+  }
+  if (!json) {
+    nr = rows_from(r, 0, rows, max, ts);
+    rf_table(b, rows, nr, detail);
+    free(rows);
+    return;
+  }
+  rf_json_begin(b, r->cfg->router, r->cfg->node, r->n_paths, detail);
+  for (start = 0; start < r->n_paths; start += nr) {
+    nr = rows_from(r, start, rows, max, ts);
+    if (nr == 0) {
+      break;
+    }
+    rf_json_rows(b, rows, nr, detail, start == 0);
+  }
+  rf_json_end(b);
+  free(rows);
 }
 
 void rt_frr_json(rt *r, rf_buf *b) {

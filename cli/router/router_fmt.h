@@ -41,6 +41,12 @@ typedef struct rf_buf {
 void rf_buf_init(rf_buf *b);
 void rf_buf_free(rf_buf *b);
 void rf_printf(rf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for |n| more bytes (and the NUL): 0, or -1 and b->failed. */
+int rf_reserve(rf_buf *b, size_t n);
+/* Appends |n| bytes, a string, a decimal number: no printf. */
+void rf_put(rf_buf *b, const char *s, size_t n);
+void rf_puts(rf_buf *b, const char *s);
+void rf_put_u64(rf_buf *b, uint64_t v);
 
 /* A table in the suite's one style (svr_table_grid, cli/common/svr_table.h):
  * |ncol| headers, an underline of '=' per column, then |nrows| rows of
@@ -62,6 +68,14 @@ void rf_table(rf_buf *b, const rf_row *rows, size_t n, int detail);
 /* One JSON object {"router":..,"node":..,"detail":..,"peers":[..]} + "\n". */
 void rf_json(rf_buf *b, const char *router, const char *node,
              const rf_row *rows, size_t n, int detail);
+/* The same in pieces, for rows made a chunk at a time: the head (|n|, the
+ * rows to come, sizes the buffer), the rows (|first|: no comma before the
+ * first of them), the tail. */
+void rf_json_begin(rf_buf *b, const char *router, const char *node,
+                   size_t n, int detail);
+void rf_json_rows(rf_buf *b, const rf_row *rows, size_t n, int detail,
+                  int first);
+void rf_json_end(rf_buf *b);
 
 /* One row of `show udp-transform`. */
 typedef struct rf_ut_row {
