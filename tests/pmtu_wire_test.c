@@ -270,6 +270,58 @@ static void test_search_stack(void) {
   CU_ASSERT_EQUAL(s.nfail, k);
 }
 
+/* The context's cache of probe choices gives what the computation gives,
+ * for every combination of range, base, max and hint it is keyed by, and
+ * answers a repeated state without computing it again. */
+static void test_search_cache(void) {
+  static svrpmtu_choices c;
+  svrpmtu_search s;
+  uint32_t x = 12345;
+  unsigned i;
+  int confirm, confirm2;
+  memset(&c, 0, sizeof(c));
+  for (i = 0; i < 40000; i++) {
+    uint16_t want, got;
+    /* few distinct values, so that slots are shared and states repeat */
+    x = x * 1103515245u + 12345u;
+    memset(&s, 0, sizeof(s));
+    s.base = (x >> 8) & 1 ? 1200 : 1280;
+    s.max = (x >> 9) & 1 ? 1500 : ((x >> 10) & 7 ? 1400 : 9216);
+    s.hi = s.max;
+    s.lo = (x >> 11) & 1 ? 0 : (uint16_t)(s.base + ((x >> 12) & 7) * 16);
+    s.hint = (x >> 15) & 1 ? 0 : (uint16_t)(1200 + (x >> 16) % 300);
+    if ((x >> 18) & 1) {
+      svrpmtu__search_lost(&s, (uint16_t)(1380 + ((x >> 19) & 3) * 20), 1);
+    }
+    if (svrpmtu__search_done(&s) != 0) {
+      continue;
+    }
+    want = svrpmtu__search_next(&s, &confirm);
+    got = svrpmtu__search_next_cached(&s, &confirm2, &c);
+    if (want != got || confirm != confirm2) {
+      CU_FAIL("cached choice differs");
+      printf("base %u max %u lo %u hi %u hint %u nfail %u: %u, cached %u\n",
+             s.base, s.max, s.lo, s.hi, s.hint, s.nfail, want, got);
+      return;
+    }
+  }
+  CU_ASSERT(c.misses > 0);
+  CU_ASSERT(c.hits > 0); /* states repeat (and slots are shared) */
+  /* the same state twice: the second is a hit */
+  memset(&s, 0, sizeof(s));
+  s.base = 1280;
+  s.max = 9216;
+  s.hi = 9216;
+  s.lo = 1300;
+  {
+    uint64_t h0 = c.hits;
+    uint16_t a = svrpmtu__search_next_cached(&s, &confirm, &c);
+    CU_ASSERT_EQUAL(svrpmtu__search_next_cached(&s, &confirm, &c), a);
+    CU_ASSERT_EQUAL(c.hits, h0 + 1);
+    CU_ASSERT_EQUAL(a, svrpmtu__search_next(&s, &confirm));
+  }
+}
+
 int main(void) {
   static const svr_test_case cases[] = {
       {"probe_layout", test_probe_layout},
@@ -279,6 +331,7 @@ int main(void) {
       {"quote", test_quote},
       {"config_checks", test_config_checks},
       {"search_stack", test_search_stack},
+      {"search_cache", test_search_cache},
       {NULL, NULL}};
   return svr_test_run("pmtu_wire", cases);
 }

@@ -58,6 +58,24 @@ uint16_t svrpmtu__search_upper(const svrpmtu_search *s);
  * it is the lost size right above lo, to be probed to MAX_PROBES losses.
  * Call only while svrpmtu__search_done() is 0. */
 uint16_t svrpmtu__search_next(const svrpmtu_search *s, int *confirm);
+/* The same choice, remembered: the split it computes costs O(upper - lo)
+ * (thousands of candidates up to a 9,216-byte ceiling), and every path of a
+ * head end with the same base and max makes the same choices, so the
+ * context keeps the last ones by everything they depend on (first, upper,
+ * base, and max and hint where they fall in range).  The answer is the one
+ * svrpmtu__search_next() gives, from the cache or not. */
+#define SVRPMTU_CHOICES 64
+typedef struct svrpmtu_choice {
+  uint16_t first; /* 0 = empty slot (first >= base - 1 >= 67) */
+  uint16_t upper, base, max, hint;
+  uint16_t best;
+} svrpmtu_choice;
+typedef struct svrpmtu_choices {
+  svrpmtu_choice e[SVRPMTU_CHOICES];
+  uint64_t hits, misses;
+} svrpmtu_choices;
+uint16_t svrpmtu__search_next_cached(const svrpmtu_search *s, int *confirm,
+                                     svrpmtu_choices *c);
 /* 1 when A is known (lo == hi, lo > 0), -1 when even base is too big, else 0 */
 int svrpmtu__search_done(const svrpmtu_search *s);
 /* What a confirm round of |size| starts from: its losses so far, or on a
@@ -137,6 +155,7 @@ struct svrpmtu_ctx {
   svrpmtu_ackq *ackq; /* ring */
   size_t ackq_head, ackq_len;
   svrpmtu_ctx_stats stats;
+  svrpmtu_choices choices; /* probe sizes chosen (svrpmtu_search.c) */
   int fatal; /* a callback failed */
 };
 

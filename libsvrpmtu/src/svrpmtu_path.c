@@ -108,7 +108,7 @@ static int step(svrpmtu_path *p, svrpmtu_tstamp ts) {
   if (p->ptb_next > first && p->ptb_next <= svrpmtu__search_upper(&p->s)) {
     size = p->ptb_next;
   } else {
-    size = svrpmtu__search_next(&p->s, &confirm);
+    size = svrpmtu__search_next_cached(&p->s, &confirm, &p->ctx->choices);
   }
   p->ptb_next = 0;
   reset_probes(p);

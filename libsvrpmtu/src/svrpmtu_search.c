@@ -26,7 +26,8 @@
  * buys at most one bit.  A re-run probes the previous result first: acked,
  * its + 1 comes next and a confirm round that follows its loss continues
  * the count, so an unchanged path costs 4 probes.  Without point masses this is bisection; with them
- * it probes common sizes first.  Each choice is O(upper - lo).
+ * it probes common sizes first.  Each choice is O(upper - lo), computed once
+ * per context for a given range (svrpmtu__search_next_cached()).
  *
  * RFC 8899 section 5.3 leaves the search algorithm open ("select probe
  * sizes to maximize gain per step"); its PROBE_COUNT counts consecutive
@@ -203,22 +204,12 @@ void svrpmtu__search_lost(svrpmtu_search *s, uint16_t size, unsigned losses) {
   s->nfail++;
 }
 
-uint16_t svrpmtu__search_next(const svrpmtu_search *s, int *confirm) {
-  unsigned first = s->lo ? s->lo : (unsigned)s->base - 1u;
-  unsigned upper = svrpmtu__search_upper(s);
+/* The split of [first, upper] that minimises the expected probes. */
+static uint16_t best_split(const svrpmtu_search *s, unsigned first,
+                           unsigned upper) {
   unsigned a, p, best = upper;
   double m = 0, sl = 0, mf = 0, sf = 0, best_cost = HUGE_VAL;
   size_t c1 = 0, c2 = 0;
-
-  *confirm = 0;
-  if (upper <= first) {
-    /* The smallest lost size is right above lo: prove it too big. */
-    *confirm = 1;
-    return s->fail[s->nfail - 1];
-  }
-  if (s->hint > first && s->hint <= upper && s->lo == 0 && s->nfail == 0) {
-    return s->hint;
-  }
   for (a = first; a <= upper; a++) {
     double w = weight(s, a, &c1);
     m += w;
@@ -237,4 +228,51 @@ uint16_t svrpmtu__search_next(const svrpmtu_search *s, int *confirm) {
     }
   }
   return (uint16_t)best;
+}
+
+uint16_t svrpmtu__search_next_cached(const svrpmtu_search *s, int *confirm,
+                                     svrpmtu_choices *c) {
+  unsigned first = s->lo ? s->lo : (unsigned)s->base - 1u;
+  unsigned upper = svrpmtu__search_upper(s);
+  uint16_t max, hint, best;
+  svrpmtu_choice *e;
+  uint32_t h;
+
+  *confirm = 0;
+  if (upper <= first) {
+    /* The smallest lost size is right above lo: prove it too big. */
+    *confirm = 1;
+    return s->fail[s->nfail - 1];
+  }
+  if (s->hint > first && s->hint <= upper && s->lo == 0 && s->nfail == 0) {
+    return s->hint;
+  }
+  if (c == NULL) {
+    return best_split(s, first, upper);
+  }
+  /* weight() looks at max and hint only for a candidate equal to them */
+  max = s->max >= first && s->max <= upper ? s->max : 0;
+  hint = s->hint && s->hint >= first && s->hint <= upper ? s->hint : 0;
+  h = (first * 2654435761u) ^ (upper * 40503u) ^ ((uint32_t)s->base << 7) ^
+      ((uint32_t)max << 3) ^ ((uint32_t)hint << 11);
+  h ^= h >> 15;
+  e = &c->e[h % SVRPMTU_CHOICES];
+  if (e->first == first && e->upper == upper && e->base == s->base &&
+      e->max == max && e->hint == hint) {
+    c->hits++;
+    return e->best;
+  }
+  best = best_split(s, first, upper);
+  c->misses++;
+  e->first = (uint16_t)first;
+  e->upper = (uint16_t)upper;
+  e->base = s->base;
+  e->max = max;
+  e->hint = hint;
+  e->best = best;
+  return best;
+}
+
+uint16_t svrpmtu__search_next(const svrpmtu_search *s, int *confirm) {
+  return svrpmtu__search_next_cached(s, confirm, NULL);
 }
