@@ -207,6 +207,20 @@ static int attach_filter(int fd) {
   return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
+/* The tap wants only what arrives (read_tap() skipped PACKET_OUTGOING):
+ * without this the kernel clones every packet the host sends, BFD and echo
+ * included, for the tap to filter and drop (5 % of a 10,000-path hub's
+ * CPU).  Before Linux 4.20 the option is unknown and read_tap() still
+ * skips them. */
+static void ignore_outgoing(int fd) {
+#ifdef PACKET_IGNORE_OUTGOING
+  int one = 1;
+  (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+#else
+  (void)fd;
+#endif
+}
+
 static int open_udp(fwdet_glue *g, int family, int *pfd) {
   struct sockaddr_storage ss;
   svrfwdet_addr any;
@@ -268,6 +282,7 @@ int fwdet_glue_open(fwdet_glue *g, svrfwdet_ctx *ctx, int family,
     fwdet_glue_close(g);
     return rv;
   }
+  ignore_outgoing(g->tap_fd);
   rv = open_udp(g, family == 6 ? 6 : 4, &g->udp_fd);
   if (rv != 0) {
     fwdet_glue_close(g);
@@ -314,6 +329,7 @@ int fwdet_glue_open_probe(fwdet_glue *g, svrfwdet_ctx *ctx, int family,
     fwdet_glue_close(g);
     return rv;
   }
+  ignore_outgoing(g->tap_fd);
   return 0;
 }
 
