@@ -29,6 +29,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1171,8 +1174,16 @@ int rt_run(const char *cfg_path, int verbose) {
   /* on the heap: its fixed tables (keys per peer router) are sized for
    * RC_MAX_ADJACENCIES, far beyond a stack; calloc leaves the untouched
    * part unallocated */
-  rt *r = calloc(1, sizeof(*r));
+  rt *r;
   int rc;
+#ifdef __GLIBC__
+  /* Large blocks always from mmap, given back when freed.  glibc raises
+   * its threshold to the size of each mmap'd block freed, so after two
+   * `show peers` of 10,000 paths their 2.5 MB answer came from the heap
+   * and stayed resident (+190 bytes per path in the RSS). */
+  (void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
+  r = calloc(1, sizeof(*r));
   if (r == NULL) {
     fprintf(stderr, "svr-router: out of memory\n");
     return RT_EXIT_FAIL;
