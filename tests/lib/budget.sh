@@ -84,13 +84,16 @@ EOF
 if ! ip netns exec "$(svr_ns S)" nft -f budget.nft; then
   svr_fail "nft counters on S"; svr_finish
 fi
-# 4505/TCP carries only TCP keepalive probes, two or three per router in
-# a window, whose kernel timers run 10.24 and 20.48 s (docs/svr-budget.md
-# 2.3): one probe more or less is 30 %, and a counter dump on a loaded
-# machine is only known to +-0.2 s.  Its segments are captured with their
-# kernel timestamps instead and counted in an exact window of a multiple
-# of 20.48 s (tests/budget_compare.py).
-svr_bg S tcpdump -i br0 -n -U -s 96 -w "$T/asset4505.pcap" 'tcp port 4505'
+# The TCP channels (930, 4505, 4506) are captured with their kernel
+# timestamps and counted by tests/budget_compare.py in exact windows: a
+# retransmitted segment (a tail loss probe when a loaded machine answered
+# late) is told from a message by its sequence number, the key exchange
+# from the other 930 channels by its lengths, and 4505's two or three
+# keepalive probes per router (kernel timers of 10.24 and 20.48 s,
+# docs/svr-budget.md 2.3: one more or less is 30 %) in a window of a
+# multiple of 20.48 s.
+svr_bg S tcpdump -i br0 -n -U -s 96 -w "$T/tcp.pcap" \
+  'tcp port 930 or tcp port 4505 or tcp port 4506'
 
 # conductor node in K
 mkdir -p cnd
@@ -110,12 +113,6 @@ if [ -n "${BUDGET_REKEY:-}" ]; then
     "$CND" --dir "$T/cnd" security add "${NAME[$1]}" "${NAME[$2]}" >/dev/null ||
       { svr_fail "security add ${NAME[$1]} ${NAME[$2]}"; svr_finish; }
   done
-fi
-if [ -n "${BUDGET_PCAP:-}" ]; then # debugging aid: what the TCP channels sent
-  svr_require_cmd tcpdump
-  ip netns exec "$(svr_ns S)" tcpdump -i br0 -n -s 200 -w "$BUDGET_PCAP" \
-    'tcp port 930 or tcp port 4505 or tcp port 4506' 2>/dev/null &
-  PCAP_PID=$!
 fi
 # Daemons at nice -10: on a loaded machine an answer that comes after the
 # peer's delayed-ACK timer (40 ms) makes the kernel send a pure ACK
@@ -193,18 +190,25 @@ sleep "${BUDGET_SETTLE:-3}"
 # dumps and sleeps in between: starting processes on a loaded machine
 # stretched a shell-timed window from 30 to 33 s, and a channel with a
 # 5 s period was counted 6 or 7 times.
-# 4505/TCP: from the first dump's time, the first multiple of 20.48 s not
-# shorter than BUDGET_WINDOW, in the capture.
+# The capture's windows start at the first dump's time: 930 and 4506 for
+# as long as the counters', 4505 for the first multiple of 20.48 s not
+# shorter than BUDGET_WINDOW.
 read -r win t0 win2 < <(python3 - "$(svr_ns S)" "$BUDGET_WINDOW" <<'EOF'
 import math, subprocess, sys, time
-cmd = ["ip", "netns", "exec", sys.argv[1], "nft", "-j", "list", "table",
-       "netdev", "budget"]
+# one nft process for all dumps (interactive, a JSON line per command): a
+# dump is then a netlink query of milliseconds, not a process start that
+# took up to a second on a loaded machine and blurred the window's edges
+nft = subprocess.Popen(["ip", "netns", "exec", sys.argv[1], "nft", "-j", "-i"],
+                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 def dump(path):
     a = time.time()
-    out = subprocess.run(cmd, capture_output=True, check=True).stdout
+    nft.stdin.write("list table netdev budget\n")
+    nft.stdin.flush()
+    out = nft.stdout.readline()
     b = time.time()
-    open(path, "wb").write(out)
+    open(path, "w").write(out)
     return (a + b) / 2, b - a
+dump("c0.json")  # the first answer costs the start of nft
 w = float(sys.argv[2])
 w2 = math.ceil(w / 20.48 - 1e-9) * 20.48
 m0, d0 = dump("c0.json")
@@ -212,12 +216,13 @@ time.sleep(max(0.0, m0 + w - d0 / 2 - time.time()))
 m1, d1 = dump("c1.json")  # the measurement window itself is the sleep above
 time.sleep(max(0.0, m0 + w2 + 0.5 - time.time()))  # the capture's window
 print("%.3f %.6f %.2f" % (m1 - m0, m0, w2))
+nft.stdin.close()
+nft.wait()
 EOF
 )
 echo "window closed ${SECONDS} s after the start"
-[ -n "${PCAP_PID:-}" ] && kill "$PCAP_PID"
 if python3 "$SVR_SOURCE_DIR/tests/budget_compare.py" predicted.json c0.json \
-     c1.json "$win" asset4505.pcap "$t0" "$win2" A:router-a:${IP[A]} \
+     c1.json "$win" tcp.pcap "$t0" "$win2" A:router-a:${IP[A]} \
      B:router-b:${IP[B]} C:router-c:${IP[C]} K:conductor:${IP[K]} >compare.txt; then
   cat compare.txt
   svr_pass "$BUDGET_NAME: every channel within 10 %, every total within 5 % over ${win%.*} s"
