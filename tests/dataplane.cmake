@@ -5,7 +5,7 @@
 if(TARGET svr-router)
   foreach(t basic:240 failover:180 mtu:180 rekey:180 alloc:180 firewall:240
             ttl:120 entitlement:180 ttlpad:180 ipv6:180 io:180
-            ownconn:180)
+            ownconn:180 ownaddr:240)
     string(REPLACE ":" ";" nt "${t}")
     list(GET nt 0 name)
     list(GET nt 1 secs)

@@ -404,18 +404,140 @@ static size_t ring_addrs(const rt_fwd *f, const char *dev, fwd_prefix *out) {
 
 static void resolve_l2(rt_fwd *f);
 
-/* Paths came or went (a SIGHUP reload, a dynamic peer update): the ring
- * filters and the nft peer sets take the new peer addresses. */
+/* The waypoint addresses of this router and the devices that hold them:
+ * the address of every interface a path uses, in configuration order (the
+ * first of each family is also the source of our ICMP errors).  -1 with
+ * |err| filled when an address is on no device (it is left out). */
+static int collect_wps(rt_fwd *f, fwd_nft_wp *wps, size_t *nwp, char *err,
+                       size_t errlen) {
+  rt *r = f->r;
+  const rc_config *c = r->cfg;
+  size_t nw = 0, i, j;
+  int rv = 0, have4 = 0, have6 = 0;
+  for (i = 0; i < c->n_interfaces; i++) {
+    const rc_interface *it = &c->interfaces[i];
+    int used = 0;
+    for (j = 0; j < r->n_paths; j++) {
+      used |= r->paths[j]->adj.interface == (int)i;
+    }
+    if (!used || nw == RC_MAX_INTERFACES) {
+      continue;
+    }
+    memset(&wps[nw], 0, sizeof(wps[nw]));
+    wps[nw].addr.family = it->address.family;
+    wps[nw].addr.len = it->address.family == 4 ? 32 : 128;
+    memcpy(wps[nw].addr.addr, it->address.addr, 16);
+    if (fwd_dev_of_addr(&wps[nw].addr, wps[nw].dev, sizeof(wps[nw].dev)) !=
+        0) {
+      snprintf(err, errlen, "[interface %s]: no network device has address "
+                            "%s", it->name, it->address_text);
+      rv = -1;
+      continue;
+    }
+    if (it->address.family == 4 && !have4) {
+      have4 = 1;
+      memcpy(f->icmp_src, it->address.addr, 4);
+    } else if (it->address.family == 6 && !have6) {
+      have6 = 1;
+      memcpy(f->icmp_src6, it->address.addr, 16);
+      f->have_src6 = 1;
+    }
+    nw++;
+  }
+  *nwp = nw;
+  return rv;
+}
+
+/* An AF_PACKET send socket for every device with a waypoint address that
+ * has none yet (at start, and when our address moves to another device);
+ * the raw IP socket stays the fallback. */
+static void open_ptx(rt_fwd *f) {
+  char err[256];
+  size_t i, k;
+  for (i = 0; f->raw_ok && i < f->n_wps && f->n_ptx < RC_MAX_INTERFACES;
+       i++) {
+    int have = 0;
+    for (k = 0; k < f->n_ptx; k++) {
+      have |= strcmp(f->ptx[k].dev, f->wps[i].dev) == 0;
+    }
+    if (have) {
+      continue;
+    }
+    if (fwd_ptx_open(&f->ptx[f->n_ptx], f->wps[i].dev, err, sizeof(err)) ==
+        0) {
+      f->n_ptx++;
+    } else {
+      /* once per device: a later refresh finds it missing and retries */
+      rt_log(f->r, "forwarding: %s: waypoint packets to peers on %s "
+                   "through the raw IP socket", err, f->wps[i].dev);
+    }
+  }
+}
+
+static void on_ring(uv_poll_t *h, int status, int events);
+
+/* Ring mode: an AF_PACKET ring for every device with a waypoint address
+ * that has none yet (our address moved to another device).  A ring whose
+ * device no longer holds one stays open with a filter that passes
+ * nothing (refresh_peers). */
+static void open_new_rings(rt_fwd *f) {
+  fwd_prefix addrs[RC_MAX_INTERFACES];
+  char err[256];
+  size_t i, k;
+  if (!f->ring_mode) {
+    return;
+  }
+  for (i = 0; i < f->n_wps && f->n_rings < RC_MAX_INTERFACES; i++) {
+    fwd_ring *rg = &f->rings[f->n_rings];
+    int have = 0;
+    size_t na;
+    for (k = 0; k < f->n_rings; k++) {
+      have |= strcmp(f->rings[k].dev, f->wps[i].dev) == 0;
+    }
+    if (have) {
+      continue;
+    }
+    na = ring_addrs(f, f->wps[i].dev, addrs);
+    if (fwd_ring_open(rg, f->wps[i].dev, addrs, na, f->peers, f->n_peers,
+                      SVRFWD_WP_DEFAULT_FIRST, SVRFWD_WP_DEFAULT_LAST, err,
+                      sizeof(err)) != 0) {
+      note_err(f, "ring", err);
+      continue;
+    }
+    uv_poll_init(f->r->loop, &f->ring_poll[f->n_rings], rg->fd);
+    f->ring_poll[f->n_rings].data = f;
+    uv_poll_start(&f->ring_poll[f->n_rings], UV_READABLE, on_ring);
+    f->n_rings++;
+    rt_log(f->r, "forwarding: AF_PACKET ring on %s", rg->dev);
+  }
+}
+
+/* Paths came or went (a SIGHUP reload, a dynamic peer update) or our own
+ * waypoint address moved (dynamic-address, a reload): the ring filters,
+ * the nft rules and the next hops take the new peer and own addresses. */
 static void refresh_peers(rt_fwd *f) {
   fwd_prefix np[RC_MAX_ADJACENCIES], addrs[RC_MAX_INTERFACES];
-  size_t n = collect_peers(f->r, np), i;
-  char err[256];
-  int any = 0;
-  if (n == f->n_peers && memcmp(np, f->peers, n * sizeof(np[0])) == 0) {
+  fwd_nft_wp nwps[RC_MAX_INTERFACES];
+  size_t n = collect_peers(f->r, np), nw = 0, i;
+  char err[256], text[64];
+  int any = 0, peers_same, wps_same;
+  if (collect_wps(f, nwps, &nw, err, sizeof(err)) != 0) {
+    note_err(f, "waypoint address", err);
+  }
+  peers_same =
+      n == f->n_peers && memcmp(np, f->peers, n * sizeof(np[0])) == 0;
+  wps_same = nw == f->n_wps && memcmp(nwps, f->wps, nw * sizeof(nwps[0])) == 0;
+  if (peers_same && wps_same) {
     return;
   }
   memcpy(f->peers, np, n * sizeof(np[0]));
   f->n_peers = n;
+  if (!wps_same) {
+    memcpy(f->wps, nwps, nw * sizeof(nwps[0]));
+    f->n_wps = nw;
+    open_new_rings(f);
+    open_ptx(f);
+  }
   f->l2_last = -1;
   resolve_l2(f);
   for (i = 0; i < f->n_rings; i++) {
@@ -428,8 +550,24 @@ static void refresh_peers(rt_fwd *f) {
     any |= f->rings[i].any_source;
   }
   f->any_source = any;
-  if (fwd_nft_set_peers(&f->nft, f->peers, f->n_peers, err, sizeof(err)) !=
-      0) {
+  if (!wps_same) {
+    /* the rules name our addresses: the tables are replaced in one
+     * transaction (the peer sets with them) */
+    if (fwd_nft_install(&f->nft, f->tun.name,
+                        f->ring_mode ? NULL : f->tap.name, f->wps, f->n_wps,
+                        f->peers, f->n_peers, SVRFWD_WP_DEFAULT_FIRST,
+                        SVRFWD_WP_DEFAULT_LAST, f->r->cfg->forwarding_table,
+                        NULL, 0, err, sizeof(err)) != 0) {
+      note_err(f, "nftables", err);
+    }
+    for (i = 0; i < f->n_wps; i++) {
+      inet_ntop(f->wps[i].addr.family == 4 ? AF_INET : AF_INET6,
+                f->wps[i].addr.addr, text, sizeof(text));
+      rt_log(f->r, "forwarding: waypoint address %s on %s", text,
+             f->wps[i].dev);
+    }
+  } else if (fwd_nft_set_peers(&f->nft, f->peers, f->n_peers, err,
+                               sizeof(err)) != 0) {
     note_err(f, "peer set", err);
   }
   rt_log(f->r, "forwarding: waypoint packets taken from %zu peer "
@@ -569,38 +707,12 @@ static int kernel_setup(rt_fwd *f, char *err, size_t errlen) {
     return -1;
   }
   /* waypoint addresses and their devices */
-  for (i = 0; i < c->n_interfaces; i++) {
-    const rc_interface *it = &c->interfaces[i];
-    int used = 0;
-    for (j = 0; j < r->n_paths; j++) {
-      used |= r->paths[j]->adj.interface == (int)i;
-    }
-    if (!used || nw == RC_MAX_INTERFACES) {
-      continue;
-    }
-    memset(&wps[nw], 0, sizeof(wps[nw]));
-    wps[nw].addr.family = it->address.family;
-    wps[nw].addr.len = it->address.family == 4 ? 32 : 128;
-    memcpy(wps[nw].addr.addr, it->address.addr, 16);
-    if (fwd_dev_of_addr(&wps[nw].addr, wps[nw].dev, sizeof(wps[nw].dev)) !=
-        0) {
-      snprintf(err, errlen, "[interface %s]: no network device has address "
-                            "%s", it->name, it->address_text);
-      return -1;
-    }
-    if (it->address.family == 4) {
-      have4 = 1;
-      if (f->icmp_src[0] == 0) {
-        memcpy(f->icmp_src, it->address.addr, 4);
-      }
-    } else {
-      have6 = 1;
-      if (!f->have_src6) {
-        memcpy(f->icmp_src6, it->address.addr, 16);
-        f->have_src6 = 1;
-      }
-    }
-    nw++;
+  if (collect_wps(f, wps, &nw, err, errlen) != 0) {
+    return -1;
+  }
+  for (i = 0; i < nw; i++) {
+    have4 |= wps[i].addr.family == 4;
+    have6 |= wps[i].addr.family == 6;
   }
   memcpy(f->wps, wps, nw * sizeof(wps[0]));
   f->n_wps = nw;
@@ -1877,23 +1989,7 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   }
   /* an AF_PACKET send socket per peer-facing device (the raw socket stays
    * the fallback: it builds on the same send buffer) */
-  for (i = 0; f->raw_ok && i < f->n_wps; i++) {
-    size_t j;
-    int first = 1;
-    for (j = 0; j < i; j++) {
-      first &= strcmp(f->wps[j].dev, f->wps[i].dev) != 0;
-    }
-    if (!first) {
-      continue;
-    }
-    if (fwd_ptx_open(&f->ptx[f->n_ptx], f->wps[i].dev, rawerr,
-                     sizeof(rawerr)) == 0) {
-      f->n_ptx++;
-    } else {
-      rt_log(r, "forwarding: %s: waypoint packets to peers on %s through "
-                "the raw IP socket", rawerr, f->wps[i].dev);
-    }
-  }
+  open_ptx(f);
   f->l2_last = -1;
   resolve_l2(f);
   uv_poll_init(r->loop, &f->tun_poll, f->tun.fd);
