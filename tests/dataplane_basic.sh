@@ -24,7 +24,7 @@ dp_router_conf B >/dev/null
 # buffer: a loaded machine must not drop packets of the capture)
 svr_bg A tshark -n -B 64 -i aB -w "$SVR_TMP/ab.pcap" -f "ip"
 CAP_PID=$SVR_LAST_PID; CAP_LOG=$SVR_LAST_LOG
-svr_wait_for 10 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
+svr_wait_for 30 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
 dp_routers_up 30 || { svr_fail "routers did not come up"; svr_finish; }
 RA="$DP_ROUTER -c $SVR_TMP/routerA.conf"
 RB="$DP_ROUTER -c $SVR_TMP/routerB.conf"

@@ -52,7 +52,7 @@ done
 # first packet is in it)
 svr_bg A tshark -n -B 64 -i aB -w "$SVR_TMP/ab.pcap" -f "ip6"
 CAP_PID=$SVR_LAST_PID; CAP_LOG=$SVR_LAST_LOG
-svr_wait_for 10 "grep -q 'Capturing on' '$CAP_LOG'" || svr_fail "tshark did not start"
+svr_wait_for 30 "grep -q 'Capturing on' '$CAP_LOG'" || svr_fail "tshark did not start"
 dp_routers_up 30 || { svr_fail "routers did not come up over IPv6"; svr_finish; }
 RA="$DP_ROUTER -c $SVR_TMP/routerA.conf"
 RB="$DP_ROUTER -c $SVR_TMP/routerB.conf"

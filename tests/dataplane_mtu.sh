@@ -25,7 +25,7 @@ RA="$DP_ROUTER -c $SVR_TMP/routerA.conf"
 
 svr_bg A tshark -n -i aB -s 128 -B 64 -w "$SVR_TMP/ab.pcap" -f "ip"
 CAP_PID=$SVR_LAST_PID
-svr_wait_for 10 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
+svr_wait_for 30 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
 
 mkdir -p www
 want=$(dp_gen_file www/f.bin 20)

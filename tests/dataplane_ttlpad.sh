@@ -52,7 +52,7 @@ capture_start() {
   svr_bg A tshark -n -i aB -w "$SVR_TMP/ab$1.pcap" \
     -f "udp and src portrange 16385-65533 and dst portrange 16385-65533"
   CAP_PID=$SVR_LAST_PID
-  svr_wait_for 10 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
+  svr_wait_for 30 "grep -q 'Capturing on' '$SVR_LAST_LOG'" || svr_fail "tshark did not start"
 }
 capture_ttls() {
   kill -INT "$CAP_PID"; dp_forget "$CAP_PID"
