@@ -91,12 +91,25 @@ typedef struct flow {
   double ev_out, ev_in;
   double b_out, b_in;
   double ack_out, ack_in; /* of b_out, b_in: TCP pure ACKs */
+  /* TCP channels: the IP lengths of the segments with data that the
+   * model sends out [0] and in [1] (--json "segments") */
+  double seg[2][8];
+  int nseg[2];
 } flow;
+
+static void note_seg(flow *f, int in, double len) {
+  int i;
+  for (i = 0; i < f->nseg[in]; i++) {
+    if (f->seg[in][i] == len) return;
+  }
+  if (f->nseg[in] < 8) f->seg[in][f->nseg[in]++] = len;
+}
 
 typedef struct table {
   flow f[NCH];
   int off[NCH];   /* channel not in use by this configuration */
   int suite[NCH]; /* a product channel that svr-suite runs here */
+  int nkey_elements; /* security elements rekeyed (key-exchange) */
 } table;
 
 /* ---- options ------------------------------------------------------------- */
@@ -113,6 +126,7 @@ typedef struct opts {
   /* conductor */
   unsigned ka_cond_s;   /* svr-conductor run --keepalive-interval */
   double rekey_s;       /* 0 = never */
+  const char *elements; /* --security-elements: NULL = one per peer router */
   double alarms_day, addr_changes_day;
   unsigned chan_on;     /* bits of the optional product channels */
   int cipher;           /* SSH cipher model */
@@ -646,6 +660,10 @@ static void add_exchange(flow *f, int from_router, double req, double rep,
   double b = rep > 0 ? rep + h : h;       /* answerer's bytes */
   double ev_req = per_day, ev_rep = rep > 0 ? per_day : 0;
   double ack_a = rep > 0 ? h : 0, ack_b = rep > 0 ? 0 : h;
+  if (per_day > 0) {
+    note_seg(f, !from_router, req + h);
+    if (rep > 0) note_seg(f, from_router, rep + h);
+  }
   if (from_router) {
     f->ack_out += ack_a * per_day;
     f->ack_in += ack_b * per_day;
@@ -807,12 +825,163 @@ static void asset_flows(table *t, const rc_config *c, int family) {
   t->suite[CH_SALT_KA] = t->suite[CH_ASSET_KA] = t->suite[CH_VERSION] = 1;
 }
 
+/* SSH keepalives per day of the asking side, in virtual time with
+ * libconductor's own keepalive timer (conductor_keepalive_*, as the glue
+ * drives it: a keepalive after |ka_s| without an SSH packet from the other
+ * side, any packet restarting the wait): its keepalives, answered one
+ * round trip (1 ms) later, and the messages it receives from the other
+ * channels, each a train of period |per[i]| s starting one period (and
+ * 37 ms per train before it: the channels' timers are independent) after
+ * the connection.  A message that arrives x seconds into a wait moves
+ * every later keepalive x on: a train whose period is a multiple of the
+ * interval takes the place of one keepalive per message (the messages
+ * then come just before a keepalive would; on a real link the order of
+ * the two is a race), another train of fewer (half of one for a period of
+ * 2.5 intervals). */
+static double ssh_keepalives(double ka_s, const double *per, int n) {
+  conductor_keepalive k;
+  conductor_tstamp next[NCH], reply = CONDUCTOR_TSTAMP_MAX;
+  const conductor_tstamp rtt = CONDUCTOR_MILLISECONDS;
+  const conductor_tstamp end = (conductor_tstamp)(DAY * 1e9);
+  double sent = 0;
+  int i;
+  if (conductor_keepalive_init(&k, (conductor_duration)(ka_s * 1e9), 20, 0)) {
+    return 0;
+  }
+  for (i = 0; i < n; i++) { /* independent timers: apart by 37 ms */
+    next[i] = (conductor_tstamp)(per[i] * 1e9) + rtt +
+              (conductor_tstamp)i * 37 * CONDUCTOR_MILLISECONDS;
+  }
+  for (;;) {
+    conductor_tstamp now = conductor_keepalive_get_expiry(&k);
+    if (reply < now) now = reply;
+    for (i = 0; i < n; i++) {
+      if (next[i] < now) now = next[i];
+    }
+    if (now > end) {
+      break;
+    }
+    if (reply == now) { /* the answer to our keepalive */
+      conductor_keepalive_on_rx(&k, now);
+      reply = CONDUCTOR_TSTAMP_MAX;
+    }
+    for (i = 0; i < n; i++) {
+      if (next[i] == now) {
+        conductor_keepalive_on_rx(&k, now);
+        next[i] += (conductor_tstamp)(per[i] * 1e9);
+      }
+    }
+    if (conductor_keepalive_handle_expiry(&k, now) == CONDUCTOR_KA_SEND) {
+      sent += 1;
+      reply = now + rtt;
+    }
+  }
+  return sent;
+}
+
+/* The security elements of router |c| on the conductor (docs/libconductor.md
+ * section 8): --security-elements names them as "A:B" pairs, as
+ * svr-conductor security add A B; by default one per peer router of its
+ * adjacencies.  Fills |peers| with the other router of each (the KEY's
+ * peer field) and returns their number. */
+static int key_elements(const rc_config *c, const opts *o,
+                        char peers[][RC_NAME_MAX], int cap) {
+  int n = 0;
+  size_t i;
+  if (o->elements == NULL) {
+    for (i = 0; i < c->n_adjacencies && n < cap; i++) {
+      int j;
+      for (j = 0; j < n; j++) {
+        if (!strcmp(peers[j], c->adjacencies[i].peer)) break;
+      }
+      if (j == n) {
+        snprintf(peers[n++], RC_NAME_MAX, "%s", c->adjacencies[i].peer);
+      }
+    }
+    return n;
+  }
+  {
+    char tmp[2048], *tok, *save = NULL;
+    snprintf(tmp, sizeof tmp, "%s", o->elements);
+    for (tok = strtok_r(tmp, ",", &save); tok && n < cap;
+         tok = strtok_r(NULL, ",", &save)) {
+      char *b = strchr(tok, ':');
+      if (b == NULL) continue; /* "none"; checked by elements_arg */
+      *b++ = '\0';
+      if (!strcmp(tok, c->router)) {
+        snprintf(peers[n++], RC_NAME_MAX, "%s", b);
+      } else if (!strcmp(b, c->router)) {
+        snprintf(peers[n++], RC_NAME_MAX, "%s", tok);
+      }
+    }
+  }
+  return n;
+}
+
+/* One rekey of a router node's |ne| security elements every |rekey_s|, as
+ * the conductor's key manager sends it (conductor_keys.c): the KEY adds of
+ * all its elements are queued in one event-loop turn and leave in one
+ * SSH_MSG_CHANNEL_DATA; an element is activated, then its old key
+ * removed, once both of its routers acknowledged the step, which their
+ * answers reach in different turns: one SSH packet per element each (when
+ * two elements' acknowledgements complete in the same turn the conductor
+ * sends their KEYs in one packet: 52 bytes of TCP/IP and up to 24 of SSH
+ * less, so this is an upper bound for more than one element).  The
+ * router answers every KEY with a KEY_ACK of its own (one SSH packet and
+ * segment each); the conductor's delayed pure ACK follows the last one. */
+static void key_flows(flow *f, char peers[][RC_NAME_MAX], int ne,
+                      double rekey_s, int cph, int family) {
+  static const uint8_t ops[3] = {CONDUCTOR_KEY_ADD, CONDUCTOR_KEY_ACTIVATE,
+                                 CONDUCTOR_KEY_REMOVE};
+  double h = tcp_hdr(family), per = DAY / rekey_s;
+  size_t adds = 0;
+  int e, k;
+  for (e = 0; e < ne; e++) {
+    for (k = 0; k < 3; k++) {
+      conductor_msg m;
+      uint8_t buf[CONDUCTOR_MAX_FRAME_LEN];
+      conductor_ssize n;
+      double ack;
+      memset(&m, 0, sizeof m);
+      m.type = CONDUCTOR_MSG_KEY;
+      snprintf(m.peer, sizeof m.peer, "%s", peers[e]);
+      m.key_index = 2;
+      m.key_op = ops[k];
+      m.keylen = ops[k] == CONDUCTOR_KEY_ADD ? 32 : 0;
+      m.interval_ns = (uint64_t)(rekey_s * 1e9);
+      n = conductor_msg_encode(buf, sizeof buf, &m);
+      if (n < 0) continue;
+      if (ops[k] == CONDUCTOR_KEY_ADD) {
+        adds += (size_t)n;
+      } else {
+        double len = ssh_len((size_t)n + 9, cph) + h;
+        f->b_in += len * per;
+        f->ev_in += per;
+        note_seg(f, 1, len);
+      }
+      m.type = CONDUCTOR_MSG_KEY_ACK;
+      m.keylen = 0;
+      m.interval_ns = 0;
+      ack = ipc_ssh(&m, cph) + h;
+      f->b_out += ack * per;
+      f->ev_out += per;
+      note_seg(f, 0, ack);
+    }
+  }
+  if (adds > 0) {
+    double len = ssh_len(adds + 9, cph) + h;
+    f->b_in += (len + h) * per; /* and the pure ACK of the last KEY_ACK */
+    f->ack_in += h * per;
+    f->ev_in += per;
+    note_seg(f, 1, len);
+  }
+}
+
 /* The conductor channels of one router node toward one conductor node. */
 static void conductor_flows(table *t, const rc_config *c, const opts *o,
                             int family) {
   conductor_msg m;
   double req, rep, ka;
-  size_t i, npeers = 0;
   int cph = o->cipher;
   unsigned ka_r = c->conductor_ka_s ? c->conductor_ka_s
                                     : CGLUE_KA_INTERVAL_DEFAULT_S;
@@ -855,38 +1024,27 @@ static void conductor_flows(table *t, const rc_config *c, const opts *o,
   rep = ipc_ssh(&m, cph);
   add_exchange(&t->f[CH_ALARM], 1, req, rep, o->alarms_day, family);
 
-  /* key exchange: per rekey and security element (one per peer router),
-   * KEY add / activate / remove, each answered by KEY_ACK */
-  for (i = 0; i < c->n_adjacencies; i++) {
-    size_t j;
-    for (j = 0; j < i; j++) {
-      if (!strcmp(c->adjacencies[j].peer, c->adjacencies[i].peer)) break;
+  /* key exchange: per rekey, every security element of this router
+   * (key_elements) goes through KEY add, activate and remove
+   * (conductor_keys.c), each KEY answered by a KEY_ACK */
+  {
+    int cap = (int)c->n_adjacencies + 1, ne = 0;
+    const char *q;
+    char(*peers)[RC_NAME_MAX];
+    for (q = o->elements; q && *q; q++) {
+      cap += *q == ':';
     }
-    npeers += j == i;
-  }
-  if (o->rekey_s > 0) {
-    static const uint8_t ops[3] = {CONDUCTOR_KEY_ADD, CONDUCTOR_KEY_ACTIVATE,
-                                   CONDUCTOR_KEY_REMOVE};
-    int k;
-    for (k = 0; k < 3; k++) {
-      memset(&m, 0, sizeof m);
-      m.type = CONDUCTOR_MSG_KEY;
-      snprintf(m.peer, sizeof m.peer, "%s",
-               c->n_adjacencies ? c->adjacencies[0].peer : "peer");
-      m.key_index = 2;
-      m.key_op = ops[k];
-      m.keylen = ops[k] == CONDUCTOR_KEY_ADD ? 32 : 0;
-      m.interval_ns = (uint64_t)(o->rekey_s * 1e9);
-      req = ipc_ssh(&m, cph);
-      m.type = CONDUCTOR_MSG_KEY_ACK;
-      m.keylen = 0;
-      m.interval_ns = 0;
-      rep = ipc_ssh(&m, cph);
-      add_exchange(&t->f[CH_KEYS], 0, req, rep,
-                   DAY / o->rekey_s * (double)npeers, family);
+    peers = calloc((size_t)cap, sizeof *peers);
+    if (peers != NULL) {
+      ne = key_elements(c, o, peers, cap);
     }
-  } else {
-    t->off[CH_KEYS] = 1;
+    if (o->rekey_s > 0 && ne > 0) {
+      key_flows(&t->f[CH_KEYS], peers, ne, o->rekey_s, cph, family);
+      t->nkey_elements = ne;
+    } else {
+      t->off[CH_KEYS] = 1;
+    }
+    free(peers);
   }
 
   /* dynamic peer update: ADDRESS per change (no answer) */
@@ -971,25 +1129,31 @@ static void conductor_flows(table *t, const rc_config *c, const opts *o,
   }
 
   /* SSH keepalives: the side with the shorter interval asks whenever it
-   * heard nothing for that long; the other side then never has to.  Each
-   * SSH message the asker receives on the connection restarts its timer
-   * and so takes the place of about one keepalive. */
+   * heard nothing for that long; the other side then never has to.  What
+   * the asker receives restarts its timer (ssh_keepalives). */
   {
     int from_router = ka_r <= ka_c;
-    double other = 0, n;
-    int ch;
+    double per[NCH];
+    int ch, np = 0;
     ka = from_router ? ka_r : ka_c;
     for (ch = 0; ch < NCH; ch++) {
+      double n;
       if (ch == CH_SSH_KA || t->off[ch] || !chans[ch].conductor ||
           strcmp(chans[ch].port, "930/tcp") ||
           !(chans[ch].suite || t->suite[ch])) {
         continue;
       }
-      other += from_router ? t->f[ch].ev_in : t->f[ch].ev_out;
+      /* a rekey's KEYs (or KEY_ACKs) arrive within round trips of each
+       * other: one burst per rekey, whatever the number of elements */
+      n = ch == CH_KEYS ? (t->nkey_elements ? DAY / o->rekey_s : 0)
+                        : from_router ? t->f[ch].ev_in : t->f[ch].ev_out;
+      if (n > 0) {
+        per[np++] = DAY / n;
+      }
     }
-    n = DAY / ka - other;
     add_exchange(&t->f[CH_SSH_KA], from_router, ssh_len(SSH_KA_PAYLOAD, cph),
-                 ssh_len(SSH_KA_REPLY_PAYLOAD, cph), n > 0 ? n : 0, family);
+                 ssh_len(SSH_KA_REPLY_PAYLOAD, cph),
+                 ssh_keepalives(ka, per, np), family);
   }
 }
 
@@ -1110,6 +1274,8 @@ static int link_compute(wlink *l, const opts *o) {
       l->t.f[ch].b_in = ct.f[ch].b_in * l->cnodes;
       l->t.f[ch].ack_out = ct.f[ch].ack_out * l->cnodes;
       l->t.f[ch].ack_in = ct.f[ch].ack_in * l->cnodes;
+      memcpy(l->t.f[ch].seg, ct.f[ch].seg, sizeof ct.f[ch].seg);
+      memcpy(l->t.f[ch].nseg, ct.f[ch].nseg, sizeof ct.f[ch].nseg);
       l->t.off[ch] = ct.off[ch];
       l->t.suite[ch] = ct.suite[ch];
     }
@@ -1201,6 +1367,9 @@ static void conductor_table(table *ct, const opts *o, int *nrouters) {
   int ch;
   memset(ct, 0, sizeof *ct);
   *nrouters = 0;
+  for (ch = 0; ch < NCH; ch++) {
+    ct->off[ch] = 1; /* on when on for one router node */
+  }
   for (i = 0; i < n_links; i++) {
     const wlink *l = &links[i];
     if (l->cnodes == 0) continue;
@@ -1213,7 +1382,15 @@ static void conductor_table(table *ct, const opts *o, int *nrouters) {
       ct->f[ch].b_in += l->t.f[ch].b_out / l->cnodes * l->count;
       ct->f[ch].ack_out += l->t.f[ch].ack_in / l->cnodes * l->count;
       ct->f[ch].ack_in += l->t.f[ch].ack_out / l->cnodes * l->count;
-      ct->off[ch] = l->t.off[ch];
+      {
+        int d, q;
+        for (d = 0; d < 2; d++) {
+          for (q = 0; q < l->t.f[ch].nseg[d]; q++) {
+            note_seg(&ct->f[ch], !d, l->t.f[ch].seg[d][q]);
+          }
+        }
+      }
+      ct->off[ch] = ct->off[ch] && l->t.off[ch];
       ct->suite[ch] |= l->t.suite[ch];
     }
   }
@@ -1284,14 +1461,26 @@ static void json_str(const char *s) {
   putchar('"');
 }
 
+static void json_segs(const flow *f, int in) {
+  int i;
+  printf(",\"segments\":[");
+  for (i = 0; i < f->nseg[in]; i++) {
+    printf("%s%.0f", i ? "," : "", f->seg[in][i]);
+  }
+  printf("]}");
+}
+
 static void json_flow(const flow *f) {
   double ev = f->ev_out + f->ev_in, by = f->b_out + f->b_in;
   printf("\"out\":{\"events_per_day\":%.3f,\"bytes_per_day\":%.3f,"
-         "\"tcp_ack_bytes_per_day\":%.3f},"
-         "\"in\":{\"events_per_day\":%.3f,\"bytes_per_day\":%.3f,"
-         "\"tcp_ack_bytes_per_day\":%.3f},"
-         "\"events_per_day\":%.3f,\"bytes_per_event\":",
-         f->ev_out, f->b_out, f->ack_out, f->ev_in, f->b_in, f->ack_in, ev);
+         "\"tcp_ack_bytes_per_day\":%.3f",
+         f->ev_out, f->b_out, f->ack_out);
+  json_segs(f, 0);
+  printf(",\"in\":{\"events_per_day\":%.3f,\"bytes_per_day\":%.3f,"
+         "\"tcp_ack_bytes_per_day\":%.3f",
+         f->ev_in, f->b_in, f->ack_in);
+  json_segs(f, 1);
+  printf(",\"events_per_day\":%.3f,\"bytes_per_event\":", ev);
   if (ev > 0) {
     printf("%.3f", by / ev);
   } else {
@@ -1494,6 +1683,10 @@ static void usage(FILE *f) {
 "                         (default 5)\n"
 "  --rekey-interval T     never (default), N minutes, or N with a unit s, m\n"
 "                         or h\n"
+"  --security-elements L  the conductor's security elements, rekeyed every\n"
+"                         --rekey-interval: ROUTER:ROUTER pairs, comma-\n"
+"                         separated, or none (default: one per pair of\n"
+"                         routers with an adjacency)\n"
 "  --alarms-per-day N     alarm events (raise or clear) per router node and\n"
 "                         day (default 0: steady state)\n"
 "  --address-changes-per-day N\n"
@@ -1564,6 +1757,28 @@ static double rekey_arg(const char *v) {
   if (!strcmp(end, "h")) return n * 3600;
   usage_error("--rekey-interval: '%s' is not never, N minutes or N{s,m,h}", v);
   return 0;
+}
+
+/* --security-elements: none, or A:B pairs of router names. */
+static const char *elements_arg(const char *v) {
+  char tmp[2048], *tok, *save = NULL;
+  if (strlen(v) >= sizeof tmp) {
+    usage_error("--security-elements: longer than %zu characters",
+                sizeof tmp - 1);
+  }
+  snprintf(tmp, sizeof tmp, "%s", v);
+  for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *b = strchr(tok, ':');
+    if (!strcmp(tok, "none")) continue;
+    if (b == NULL || b == tok || b[1] == '\0' || strchr(b + 1, ':') ||
+        (size_t)(b - tok) >= RC_NAME_MAX || strlen(b + 1) >= RC_NAME_MAX ||
+        (strlen(b + 1) == (size_t)(b - tok) &&
+         !strncmp(tok, b + 1, (size_t)(b - tok)))) {
+      usage_error("--security-elements: '%s' is not none or ROUTER:ROUTER "
+                  "(two different routers)", tok);
+    }
+  }
+  return v;
 }
 
 static unsigned channels_arg(const char *v) {
@@ -1674,7 +1889,7 @@ int main(int argc, char **argv) {
     O_JSON = 256, O_PROFILE, O_COMPARE, O_SUITE, O_CHANNELS, O_MTU, O_CNODES,
     O_KA, O_REKEY, O_ALARMS, O_ADDR, O_CIPHER, O_ROUTERS, O_NODES, O_PEERS,
     O_HUBSPOKE, O_HUBS, O_IPV6, O_DTX, O_RMRX, O_RMECHO, O_MULT, O_ECHOI,
-    O_ECHOL, O_PMTU, O_DETI, O_DETM
+    O_ECHOL, O_PMTU, O_DETI, O_DETM, O_ELEMENTS
   };
   static const struct option lo[] = {
     {"json", no_argument, NULL, O_JSON},
@@ -1686,6 +1901,7 @@ int main(int argc, char **argv) {
     {"conductor-nodes", required_argument, NULL, O_CNODES},
     {"keepalive-interval", required_argument, NULL, O_KA},
     {"rekey-interval", required_argument, NULL, O_REKEY},
+    {"security-elements", required_argument, NULL, O_ELEMENTS},
     {"alarms-per-day", required_argument, NULL, O_ALARMS},
     {"address-changes-per-day", required_argument, NULL, O_ADDR},
     {"ssh-cipher", required_argument, NULL, O_CIPHER},
@@ -1730,6 +1946,7 @@ int main(int argc, char **argv) {
       case O_CNODES: cnodes = (int)num("--conductor-nodes", optarg, 0, 2); break;
       case O_KA: o.ka_cond_s = (unsigned)num("--keepalive-interval", optarg, 1, 10); break;
       case O_REKEY: o.rekey_s = rekey_arg(optarg); break;
+      case O_ELEMENTS: o.elements = elements_arg(optarg); break;
       case O_ALARMS:
       case O_ADDR:
         {

@@ -106,9 +106,11 @@ def main():
         sending of each sequence number) by IP length, pure ACKs and
         retransmissions as (packets, bytes)."""
         data, acks, rtx, seen = {}, [0, 0], [0, 0], set()
+        times.clear()
         for t, s, sp, dp, seq, pay, ln in segs:
             if s != src or port not in (sp, dp) or not t0 <= t < t0 + w:
                 continue
+            times.append("%.3f:%d" % (t - t0, ln))
             if pay == 0:
                 acks[0] += 1
                 acks[1] += ln
@@ -119,6 +121,8 @@ def main():
                 seen.add((sp, dp, seq))
                 data[ln] = data.get(ln, 0) + 1
         return data, acks, rtx
+
+    times = []
 
     def line(party, name, pb, pp, mp, mb, tol, check=True):
         nonlocal ok
@@ -134,6 +138,10 @@ def main():
         print("%-10s %-12s %10.0f %10d %8s %9s %9d%s" % (
             party, name, pb, mb, d, "%.0f" % pp if pp is not None else "-", mp,
             "  <-- off" if bad else ""))
+        if bad and times and name not in PEER + ["TOTAL"]:
+            # when each of the port's segments was sent (s after the
+            # window's start) and its IP length: for a look at why
+            print("    segments on its port: " + " ".join(times))
 
     def per_window(cs, key, w, sub=None):
         return sum(c[key][sub] if sub else c[key] for c in cs) * w / DAY

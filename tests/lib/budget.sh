@@ -101,17 +101,19 @@ for x in A B C; do
   "$RN" keygen "$T/$x.key" >/dev/null
   "$CND" --dir "$T/cnd" enroll "${NAME[$x]}" "$T/$x.key.pub" >/dev/null
 done
-# BUDGET_REKEY=T: a security element for every pair of routers, rekeyed
-# by the conductor every T (run --rekey-interval T, svr-budget's
-# --rekey-interval T); the routers then need forwarding and encryption
-# (BUDGET_PROFILE_LINES, BUDGET_ADJ_LINES) to install the keys.
-REKEY_ARGS=()
+# BUDGET_REKEY=T: the security elements BUDGET_ELEMENTS (pairs "A:B" of
+# router names, comma-separated; default every pair), rekeyed by the
+# conductor every T (run --rekey-interval T; svr-budget --rekey-interval T
+# --security-elements ...); the routers then need forwarding and
+# encryption (BUDGET_PROFILE_LINES, BUDGET_ADJ_LINES) to install the keys.
+REKEY_ARGS=() BUDGET_ARGS=()
 if [ -n "${BUDGET_REKEY:-}" ]; then
+  BUDGET_ELEMENTS=${BUDGET_ELEMENTS:-router-a:router-b,router-a:router-c,router-b:router-c}
   REKEY_ARGS=(--rekey-interval "$BUDGET_REKEY")
-  for p in "A B" "A C" "B C"; do
-    set -- $p
-    "$CND" --dir "$T/cnd" security add "${NAME[$1]}" "${NAME[$2]}" >/dev/null ||
-      { svr_fail "security add ${NAME[$1]} ${NAME[$2]}"; svr_finish; }
+  BUDGET_ARGS=(--rekey-interval "$BUDGET_REKEY" --security-elements "$BUDGET_ELEMENTS")
+  for p in ${BUDGET_ELEMENTS//,/ }; do
+    "$CND" --dir "$T/cnd" security add "${p%%:*}" "${p#*:}" >/dev/null ||
+      { svr_fail "security add ${p%%:*} ${p#*:}"; svr_finish; }
   done
 fi
 # Daemons at nice -10: on a loaded machine an answer that comes after the
@@ -150,7 +152,7 @@ for x in A B C; do
     done
   } >$x.conf
 done
-if ! "$BUDGET" --json --suite-only ${REKEY_ARGS[@]+"${REKEY_ARGS[@]}"} A.conf B.conf C.conf >predicted.json; then
+if ! "$BUDGET" --json --suite-only ${BUDGET_ARGS[@]+"${BUDGET_ARGS[@]}"} A.conf B.conf C.conf >predicted.json; then
   svr_fail "svr-budget on the three configs"; svr_finish
 fi
 for x in A B C; do
@@ -191,8 +193,8 @@ sleep "${BUDGET_SETTLE:-3}"
 # stretched a shell-timed window from 30 to 33 s, and a channel with a
 # 5 s period was counted 6 or 7 times.
 # The capture's windows start at the first dump's time: 930 and 4506 for
-# as long as the counters', 4505 for the first multiple of 20.48 s not
-# shorter than BUDGET_WINDOW.
+# as long as the counters', 4505 for the largest multiple of 20.48 s not
+# longer than BUDGET_WINDOW (20.48 s at least).
 read -r win t0 win2 < <(python3 - "$(svr_ns S)" "$BUDGET_WINDOW" <<'EOF'
 import math, subprocess, sys, time
 # one nft process for all dumps (interactive, a JSON line per command): a
@@ -210,11 +212,11 @@ def dump(path):
     return (a + b) / 2, b - a
 dump("c0.json")  # the first answer costs the start of nft
 w = float(sys.argv[2])
-w2 = math.ceil(w / 20.48 - 1e-9) * 20.48
+w2 = max(1, math.floor(w / 20.48 + 1e-9)) * 20.48
 m0, d0 = dump("c0.json")
 time.sleep(max(0.0, m0 + w - d0 / 2 - time.time()))
 m1, d1 = dump("c1.json")  # the measurement window itself is the sleep above
-time.sleep(max(0.0, m0 + w2 + 0.5 - time.time()))  # the capture's window
+time.sleep(max(0.0, m0 + w2 + 0.5 - time.time()))  # 4505's window
 print("%.3f %.6f %.2f" % (m1 - m0, m0, w2))
 nft.stdin.close()
 nft.wait()
