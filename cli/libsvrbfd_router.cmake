@@ -11,7 +11,7 @@ if(TARGET svrbfd_uv AND TARGET svrpmtu AND TARGET svrfwdet AND TARGET conductor_
                              "${SVR_COMMON_DIR}")
   target_link_libraries(svrrouter_core PUBLIC svrbfd svr_cli)
 
-  add_executable(svr-router router/router_main.c router/router_daemon.c
+  add_executable(svr-router router/router_main.c router/router_daemon.c router/router_log.c
                             router/router_ctl.c router/router_fwdet.c
                             router/router_alarm.c router/router_fwd.c router/router_keys.c
                             router/router_dpu.c

@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # svr-router (cli/router/): config parser and show formatting (unit), the
 # daemon on loopback (sim) and in namespaces (netns).  docs/svr-router.md.
+# the layers of cli/router (docs/architecture.md "svr-router's modules")
+svr_add_script_test(NAME router_layers_check LABEL unit
+                    SCRIPT router_layers_check.sh TIMEOUT 60)
 if(TARGET svrrouter_core)
   svr_add_test(NAME router_conf_test LABEL unit SOURCES router_conf_test.c
                LIBS svrrouter_core)

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * svr-router internals shared by its source files.
+ * svr-router's state shared by its modules: the types (struct rt, rt_path,
+ * rt_peer, alarms, keys) and rt_log.  Each module's functions are in its
+ * own header (router_alarm.h, router_fwd.h...); which module may include
+ * which is in docs/architecture.md ("svr-router's modules") and checked by
+ * tests/router_layers_check.sh.
  */
 #ifndef SVR_ROUTER_H
 #define SVR_ROUTER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +26,7 @@
 #include "conductor_glue.h"
 #include "fwdet_glue.h"
 #include "router_fmt.h"
+#include "router_log.h"
 
 /* the suite's exit status table (docs/cli.md, cli/common/svr_cli.h) */
 #define RT_EXIT_OK 0
@@ -137,6 +143,7 @@ struct rt {
   int fw_timer_init, fw_poll_init;
   int fw_inited;         /* rt_fw_init() ran: fw4/fw6 fds are valid or -1 */
   struct svr_ctl *ctl;   /* the control socket (router_ctl.c), or NULL */
+  const struct rt_ctl_peers *ctl_peers; /* the daemon's rows for it */
   rtr *cnd;              /* conductor link; NULL = alarms only logged */
   struct rt_fwd *fwd;    /* data plane; NULL = forwarding disabled */
   uint32_t local_alarms; /* alarm numbers without a conductor */
@@ -149,96 +156,14 @@ struct rt {
   int stopping;
 };
 
-/* router_daemon.c */
-int rt_run(const char *cfg_path, int verbose);
-/* Makes |c| the running configuration as a SIGHUP reload does (unchanged
- * adjacencies keep their session, changed ones are replaced).  Takes |c|
- * on success; on failure nothing changed and |err| says why. */
-int rt_apply(rt *r, rc_config *c, char *err, size_t errlen);
-/* `show peers [detail]`: the table or the JSON object of every path. */
-void rt_show_peers(rt *r, rf_buf *b, int json, int detail);
-/* The BFD sessions as FRR bfdd's 'show bfd peers json' (an array; paths
- * with BFD disabled are left out). */
-void rt_frr_json(rt *r, rf_buf *b);
-void rt_log(rt *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* router_fwdet.c: UDP transform detection (libsvrfwdet). */
-int rt_fw_init(rt *r, const rc_config *c);
-void rt_fw_start(rt *r, rt_path *p);
-void rt_fw_stop(rt *r, rt_path *p);
-void rt_fw_kick(rt *r);
-/* 1 when the datagram was the detector's (consumed). */
-int rt_fw_ctrl(rt *r, const svrbfd_path *path, const uint8_t *pkt, size_t len,
-               svrbfd_tstamp now);
-void rt_fw_close(rt *r); /* libuv handles */
-void rt_fw_free(rt *r);  /* context, sockets, nft table */
-size_t rt_ut_rows(rt *r, rf_ut_row *rows, size_t max);
-
-/* router_alarm.c: peer alarms, logged and sent to the conductor. */
-int rt_alarm_init(rt *r, char *err, size_t errlen); /* after the config */
-void rt_alarm_path(rt *r, rt_path *p, int up);      /* path status */
-void rt_alarm_pmtu(rt *r, rt_path *p, int unresolvable);
-void rt_alarm_retire(rt *r, rt_path *p);            /* adjacency removed */
-/* Links every path to its peer entry (created on first use); after each
- * change of r->paths.  0 or -1 (out of memory). */
-int rt_alarm_link_peers(rt *r);
-/* `show alarms [json]`: the active ones and the conductor link. */
-void rt_alarm_show(rt *r, rf_buf *b, int json);
-void rt_repo_show(rt *r, rf_buf *b, int json);
-/* Any alarm (category "peer", "platform"...): raised once until cleared. */
-void rt_alarm_raise(rt *r, rt_alarm *a, uint8_t sev, const char *category,
-                    const char *source, const char *message);
-void rt_alarm_clear(rt *r, rt_alarm *a);
-
-/* router_keys.c: keys pushed by the conductor (KEY -> rt_fwd_key_op). */
-void rt_keys_on_key(int idx, const conductor_msg *key, conductor_msg *ack,
-                    void *rt_ptr);
-/* `show security key-status [json]`. */
-void rt_keys_show(rt *r, rf_buf *b, int json);
-void rt_alarm_stop(rt *r); /* libuv handles */
-void rt_alarm_free(rt *r);
-
-/* router_fwd.c: the data plane (libsvrfwd on a TUN and a TAP device). */
-int rt_fwd_init(rt *r, char *err, size_t errlen); /* after the paths exist */
-void rt_fwd_path_add(rt *r, rt_path *p);            /* a path was created */
-void rt_fwd_path_del(rt *r, rt_path *p);            /* before it is freed */
-void rt_fwd_path_status(rt *r, rt_path *p, int up); /* BFD up/down */
-void rt_fwd_path_mtu(rt *r, rt_path *p, uint16_t pmtu);
-void rt_fwd_transform(rt *r, rt_path *p, int on);  /* detector verdict */
-uint64_t rt_fwd_bytes(rt *r);
-/* Installs (|hex| not NULL) or activates key |id| on every path to router
- * |peer| (a rekey without loss: add on both routers, then activate).
- * Returns 0 or -1; |msg| says what was done or why not (never the key). */
-int rt_fwd_key(rt *r, const char *peer, const char *id, const char *hex,
-               char *msg, size_t msglen);
-/* The same with binary key material and |op| RT_KEY_ADD (key, keylen),
- * RT_KEY_ACTIVATE or RT_KEY_REMOVE (svrfwd_peer_key_remove): the conductor
- * path (router_keys.c). */
-enum { RT_KEY_ADD = 1, RT_KEY_ACTIVATE = 2, RT_KEY_REMOVE = 3 };
-int rt_fwd_key_op(rt *r, const char *peer, uint32_t id, int op,
-                  const uint8_t *key, size_t keylen, char *msg, size_t msglen);
-void rt_fwd_show_sessions(rt *r, rf_buf *b, int json);
-void rt_fwd_show_stats(rt *r, rf_buf *b, int json);
-void rt_fwd_close(rt *r); /* libuv handles */
-void rt_fwd_free(rt *r);  /* context, devices, rules, routes, nft */
-
-/* router_dpu.c: dynamic peer update (docs/svr-router.md). */
-void rt_dpu_prestart(rc_config *c); /* before the first bind */
-int rt_dpu_init(rt *r, char *err, size_t errlen); /* rtnetlink watch */
-void rt_dpu_report(rt *r);          /* our learned addresses -> conductor */
-void rt_dpu_patch(rt *r, rc_config *c); /* re-apply overrides (SIGHUP) */
-void rt_dpu_on_peer(int idx, const conductor_msg *m, void *rt_ptr);
-int rt_dpu_dump_request(int fd);
-void rt_dpu_close(rt *r); /* libuv handles */
-void rt_dpu_free(rt *r);
-
-/* Fills an empty control_socket with /run/svr-router-ROUTER.sock. */
-void rt_default_socket(rc_config *c);
-
-/* router_ctl.c: the control socket (Unix domain, mode 0660). */
-int rt_ctl_listen(rt *r, const char *path, char *err, size_t errlen);
-void rt_ctl_close(rt *r);
-/* Client side: sends |cmd|, prints the answer; returns an exit code. */
-int rt_ctl_request(const char *path, const char *cmd);
+/* Logs one line tagged with the router's name (router_log.c). */
+static inline void rt_log(rt *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline void rt_log(rt *r, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  rt_logv(r->cfg && r->cfg->router[0] ? r->cfg->router : "-", fmt, ap);
+  va_end(ap);
+}
 
 #endif /* SVR_ROUTER_H */

@@ -20,6 +20,7 @@
 #include <conductor/conductor.h>
 
 #include "router.h"
+#include "router_alarm.h"
 
 static void cnd_log(int level, const char *text, void *ud) {
   rt *r = ud;
@@ -29,7 +30,8 @@ static void cnd_log(int level, const char *text, void *ud) {
   }
 }
 
-int rt_alarm_init(rt *r, char *err, size_t errlen) {
+int rt_alarm_init(rt *r, const rt_alarm_hooks *hooks, char *err,
+                  size_t errlen) {
   const rc_config *c = r->cfg;
   rtr_opts o;
   size_t i;
@@ -63,9 +65,9 @@ int rt_alarm_init(rt *r, char *err, size_t errlen) {
   o.n_conductors = (int)c->n_conductors;
   o.log = cnd_log;
   o.log_data = r;
-  o.on_key = rt_keys_on_key;
+  o.on_key = hooks->on_key;
   o.key_data = r;
-  o.on_peer_address = rt_dpu_on_peer;
+  o.on_peer_address = hooks->on_peer_address;
   o.peer_address_data = r;
   o.log_dir = c->conductor_log_dir[0] ? c->conductor_log_dir : NULL;
   o.no_remote_login = c->remote_login_disabled;

@@ -25,6 +25,11 @@
 #include <string.h>
 
 #include "router.h"
+#include "router_alarm.h"
+#include "router_ctl.h"
+#include "router_fwd.h"
+#include "router_fwdet.h"
+#include "router_keys.h"
 #include "svr_ctl.h"
 
 #define CTL_MAX_WORDS 8
@@ -71,13 +76,13 @@ static const char *ctl_answer(void *user_data, const char *cmd,
   if (n >= 2 && strcmp(words[0], "show") == 0 &&
       strcmp(words[1], "peers") == 0 && i == n && frr) {
     if (json && !detail) {
-      rt_frr_json(r, &out);
+      r->ctl_peers->frr_json(r, &out);
     } else {
       err = "frr (FRR bfdd's field names) needs json and no detail";
     }
   } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
       strcmp(words[1], "peers") == 0 && i == n) {
-    rt_show_peers(r, &out, json, detail);
+    r->ctl_peers->show_peers(r, &out, json, detail);
   } else if (n >= 2 && strcmp(words[0], "show") == 0 &&
              strcmp(words[1], "udp-transform") == 0 && i == n && !detail) {
     size_t max = r->n_paths ? r->n_paths : 1;
@@ -140,7 +145,9 @@ static const char *ctl_answer(void *user_data, const char *cmd,
   return NULL;
 }
 
-int rt_ctl_listen(rt *r, const char *path, char *err, size_t errlen) {
+int rt_ctl_listen(rt *r, const char *path, const rt_ctl_peers *peers,
+                  char *err, size_t errlen) {
+  r->ctl_peers = peers;
   return svr_ctl_listen(&r->ctl, r->loop, path, "svr-router", ctl_answer, r,
                         err, errlen);
 }

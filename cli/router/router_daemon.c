@@ -42,36 +42,17 @@
 #include "bfd_uv.h"
 #include "pmtu_glue.h"
 #include "router.h"
+#include "router_alarm.h"
+#include "router_ctl.h"
+#include "router_daemon.h"
+#include "router_dpu.h"
+#include "router_fwd.h"
+#include "router_fwdet.h"
+#include "router_keys.h"
 #include "svr_cli.h"
 #include "svr_frr.h"
 
 static svrbfd_tstamp now_ns(void) { return bfd_uv_now(); }
-
-void rt_log(rt *r, const char *fmt, ...) {
-  va_list ap;
-  char when[SVR_CLI_TIME_LEN], line[1024];
-  int n, m;
-  /* one write per line (stderr is unbuffered: three calls were three
-   * writes, 30,000 per 10,000 paths coming up) */
-  n = snprintf(line, sizeof(line), "%s svr-router[%s]: ",
-               svr_cli_time_now(when, sizeof(when)),
-               r->cfg && r->cfg->router[0] ? r->cfg->router : "-");
-  va_start(ap, fmt);
-  m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-  va_end(ap);
-  if (m < 0 || (size_t)(n + m) >= sizeof(line) - 1) {
-    /* longer than the buffer (a reload's list of errors): as it was */
-    fwrite(line, 1, (size_t)n, stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return;
-  }
-  n += m;
-  line[n++] = '\n';
-  fwrite(line, 1, (size_t)n, stderr);
-}
 
 /* ---- path MTU discovery (libsvrpmtu) ------------------------------------- */
 
@@ -1170,6 +1151,11 @@ static void teardown(rt *r) {
 
 static int run(rt *r, const char *cfg_path, int verbose);
 
+/* The modules below reach the daemon and each other only through these
+ * (docs/architecture.md, "svr-router's modules"). */
+static const rt_ctl_peers ctl_peers = {rt_show_peers, rt_frr_json};
+static const rt_alarm_hooks alarm_hooks = {rt_keys_on_key, rt_dpu_on_peer};
+
 int rt_run(const char *cfg_path, int verbose) {
   /* on the heap: its fixed tables (keys per peer router) are sized for
    * RC_MAX_ADJACENCIES, far beyond a stack; calloc leaves the untouched
@@ -1230,7 +1216,7 @@ static int run(rt *r, const char *cfg_path, int verbose) {
   uv_signal_init(r->loop, &r->sig_pipe);
   uv_signal_start(&r->sig_pipe, on_sigpipe, SIGPIPE);
   if (apply(r, c, err, sizeof(err)) != 0 ||
-      rt_ctl_listen(r, c->control_socket, err, sizeof(err)) != 0) {
+      rt_ctl_listen(r, c->control_socket, &ctl_peers, err, sizeof(err)) != 0) {
     fprintf(stderr, "svr-router: %s\nsvr-router: nothing started\n", err);
     if (r->cfg == NULL) {
       rc_config_free(c);
@@ -1260,7 +1246,7 @@ static int run(rt *r, const char *cfg_path, int verbose) {
   /* UDP transform detection: never fails the start (unavailable instead) */
   (void)rt_fw_init(r, r->cfg);
   /* the conductor link: a bad key or known-hosts file fails the start */
-  if (rt_alarm_init(r, err, sizeof(err)) != 0) {
+  if (rt_alarm_init(r, &alarm_hooks, err, sizeof(err)) != 0) {
     fprintf(stderr, "svr-router: conductor link: %s\nsvr-router: nothing "
                     "started\n", err);
     r->stopping = 1;
@@ -1272,7 +1258,7 @@ static int run(rt *r, const char *cfg_path, int verbose) {
     return RT_EXIT_FAIL;
   }
   /* dynamic peer update: follow the dynamic-address devices, report */
-  if (rt_dpu_init(r, err, sizeof(err)) != 0) {
+  if (rt_dpu_init(r, rt_apply, err, sizeof(err)) != 0) {
     rt_log(r, "%s: addresses are not followed", err);
   }
   rt_dpu_report(r);

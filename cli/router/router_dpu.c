@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "router.h"
+#include "router_dpu.h"
 
 typedef struct dpu_if {   /* one interface with dynamic-address */
   char name[RC_NAME_MAX];
@@ -58,6 +59,7 @@ typedef struct dpu_peer { /* a peer's address pushed by the conductor */
 } dpu_peer;
 
 struct rt_dpu {
+  rt_dpu_apply_fn apply; /* the reload machinery (rt_apply) */
   dpu_if ifs[RC_MAX_INTERFACES];
   size_t nifs;
   dpu_peer peers[RC_MAX_ADJACENCIES];
@@ -143,7 +145,7 @@ void rt_dpu_patch(rt *r, rc_config *c) {
  * reload machinery.  Frees |c| when it is refused. */
 static int reapply(rt *r, rc_config *c, const char *why) {
   char err[1024];
-  if (rt_apply(r, c, err, sizeof(err)) != 0) {
+  if (r->dpu->apply(r, c, err, sizeof(err)) != 0) {
     rt_log(r, "dynamic peer update (%s) not applied: %s", why, err);
     rc_config_free(c);
     return -1;
@@ -423,7 +425,7 @@ void rt_dpu_prestart(rc_config *c) {
   }
 }
 
-int rt_dpu_init(rt *r, char *err, size_t errlen) {
+int rt_dpu_init(rt *r, rt_dpu_apply_fn apply, char *err, size_t errlen) {
   struct rt_dpu *d;
   struct sockaddr_nl sa;
   size_t i;
@@ -433,6 +435,7 @@ int rt_dpu_init(rt *r, char *err, size_t errlen) {
     return -1;
   }
   d->fd = -1;
+  d->apply = apply;
   r->dpu = d;
   for (i = 0; i < r->cfg->n_interfaces; i++) {
     const rc_interface *it = &r->cfg->interfaces[i];

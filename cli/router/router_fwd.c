@@ -49,6 +49,7 @@
 #include "fwd_reasm.h"
 #include "fwd_tun.h"
 #include "router.h"
+#include "router_fwd.h"
 #include "svr_cksum.h"
 #include "svr_endian.h"
 

@@ -19,6 +19,8 @@
 #include "bfd_uv.h"
 #include "fwdet_glue.h"
 #include "router.h"
+#include "router_fwd.h"
+#include "router_fwdet.h"
 
 static void fw_addr(svrfwdet_addr *o, const svrbfd_addr *a) {
   memset(o, 0, sizeof(*o));

@@ -20,6 +20,9 @@
 #include <conductor/conductor.h>
 
 #include "router.h"
+#include "router_alarm.h"
+#include "router_fwd.h"
+#include "router_keys.h"
 
 static rt_key_peer *key_peer(rt *r, const char *name) {
   rt_keys *k = &r->keys;

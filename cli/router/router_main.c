@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "router.h"
+#include "router_ctl.h"
+#include "router_daemon.h"
 #include "svr_cli.h"
 
 #define DEFAULT_CONFIG "/etc/svr-router.conf"
