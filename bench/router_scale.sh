@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # bench/router_scale.sh [--n N] [--demand] [--window S] [--spoke-echo on|off]
-#                       [--no-bfd] [--reload] [--alarms K] [--perf FILE]
+#                       [--no-bfd] [--reload] [--alarms K] [--conductor]
+#                       [--perf FILE]
 #
 # Head-end scale benchmark (not a test; needs root).  One svr-router hub
 # with N adjacencies (one peer path each) to N spokes emulated by
@@ -23,9 +24,15 @@
 #   --no-bfd         skip the svr-bfd run (ratio_bfd=none)
 #   --reload         after the window: SIGHUP with 100 adjacencies removed and
 #                    100 added; the other N-100 must not flap
-#   --alarms K       after that: nft drops everything from K spokes at once;
+#   --alarms K       after that: nft drops everything from K spokes at once
+#                    (spokes 0.., or 100.. after --reload);
 #                    counts the alarms raised and how long until all were
 #                    logged, and alarm lines per path (no duplicates)
+#   --conductor      the hub reports to a real conductor (svr-conductor on
+#                    127.0.0.1 in the hub's namespace, the hub's key
+#                    enrolled, alarms journaled); with --alarms K also how
+#                    many of the 2 x K alarms the conductor stored, how long
+#                    until the last, and duplicates among them
 #   --perf FILE      perf record -g the hub during the window into FILE
 #   --nice N         run the hub, the emulator and svr-bfd at nice N (default
 #                    -10): on a shared host with a load above the core count
@@ -65,7 +72,7 @@ for b in "$R" "$EMU"; do
 done
 chmod 755 "$SVR_TMP"
 
-N=1000; DEMAND=0; WINDOW=60; SPOKE_ECHO=""; NO_BFD=0; RELOAD=0; ALARMS=0; PERF=""; NICE=-10
+N=1000; DEMAND=0; WINDOW=60; SPOKE_ECHO=""; NO_BFD=0; RELOAD=0; ALARMS=0; PERF=""; NICE=-10; CONDUCTOR=0
 while [ $# -gt 0 ]; do
   case $1 in
     --n) N=$2; shift ;;
@@ -75,6 +82,7 @@ while [ $# -gt 0 ]; do
     --no-bfd) NO_BFD=1 ;;
     --reload) RELOAD=1 ;;
     --alarms) ALARMS=$2; shift ;;
+    --conductor) CONDUCTOR=1 ;;
     --perf) PERF=$2; shift ;;
     --nice) NICE=$2; shift ;;
     -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d'; exit 0 ;;
@@ -86,6 +94,14 @@ case $N in ''|*[!0-9]*) echo "router_scale: --n N, N >= 2" >&2; exit 2 ;; esac
 [ "$N" -ge 2 ] || { echo "router_scale: --n N, N >= 2" >&2; exit 2; }
 [ "$RELOAD" = 0 ] || [ "$N" -ge 200 ] || { echo "router_scale: --reload needs N >= 200" >&2; exit 2; }
 [ "$ALARMS" -le "$N" ] 2>/dev/null || { echo "router_scale: --alarms K needs K <= N" >&2; exit 2; }
+[ "$RELOAD" = 0 ] || [ "$ALARMS" -le $((N - 100)) ] || { echo "router_scale: --alarms K with --reload needs K <= N - 100" >&2; exit 2; }
+C_BIN=$SVR_BUILD_DIR/cli/svr-conductor
+RN_BIN=$SVR_BUILD_DIR/cli/svr-conductor-router
+if [ "$CONDUCTOR" = 1 ]; then
+  for b in "$C_BIN" "$RN_BIN"; do
+    [ -x "$b" ] || { echo "router_scale: build $b first" >&2; exit 2; }
+  done
+fi
 HZ=$(getconf CLK_TCK)
 # one descriptor per path is never needed (one socket per interface), but
 # the hub and svr-bfd get room for the control socket and the shows
@@ -101,6 +117,28 @@ rate() { awk -v a="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.0f", a / t; else 
 addr() { awk -v b="$1" -v i="$2" 'BEGIN { v = b * 65536 + 1 + i
   printf "10.%d.%d.%d\n", int(v / 65536), int(v / 256) % 256, v % 256 }'; }
 kv() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | tail -1; }
+
+HUB_EXTRA=""
+# conductor_start: svr-conductor in the hub's namespace, the hub's key
+# enrolled; sets HUB_EXTRA (the hub's conductor lines), CND_DIR, CND_PID
+conductor_start() {
+  local t=$SVR_TMP/cnd$RUN cport
+  CND_DIR=$t/db
+  mkdir -p "$CND_DIR" "$t/journal"
+  [ -f "$SVR_TMP/hub.key" ] || "$RN_BIN" keygen "$SVR_TMP/hub.key" >/dev/null
+  "$C_BIN" --dir "$CND_DIR" enroll hub "$SVR_TMP/hub.key.pub" >/dev/null
+  svr_bg "$NS_H" "$C_BIN" --dir "$CND_DIR" run --listen 127.0.0.1 --port 0 --node cnd1
+  CND_PID=$SVR_LAST_PID
+  svr_wait_for 10 "grep -q 'listening port=' '$SVR_LAST_LOG'" ||
+    { echo "router_scale: svr-conductor did not start: $(tail -3 "$SVR_LAST_LOG")" >&2; exit 1; }
+  cport=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$SVR_LAST_LOG" | head -1)
+  echo "[127.0.0.1]:$cport $(cut -d' ' -f1,2 "$CND_DIR/ssh_host_ed25519_key.pub")" >"$t/known_hosts"
+  HUB_EXTRA=$(printf '%s\n' "conductor 127.0.0.1:$cport" "conductor-key $SVR_TMP/hub.key" \
+    "conductor-known-hosts $t/known_hosts" "conductor-state-dir $t/journal")
+}
+# cnd_alarms -> the hub's active alarms the conductor stored, one JSON array
+cnd_alarms() { "$C_BIN" --dir "$CND_DIR" show alarms --router hub --json 2>/dev/null; }
+cnd_count() { cnd_alarms | grep -o '"severity"' | wc -l; }
 
 RUN=0
 topology() {
@@ -126,8 +164,9 @@ veth_pkts() { # -> "tx rx" of the hub's veth
 
 # hub_conf FILE SOCK FIRST COUNT: the hub with adjacencies spoke-FIRST..
 hub_conf() {
-  awk -v sock="$2" -v first="$3" -v n="$4" 'BEGIN {
+  awk -v sock="$2" -v first="$3" -v n="$4" -v extra="$HUB_EXTRA" 'BEGIN {
     print "router hub"; print "node node1"; print "control-socket " sock
+    if (extra != "") print extra
     print "[interface wan]"; print "address 10.64.0.1"
     print "[neighborhood spokes]"; print "interface wan"; print "topology hub"
     for (i = first; i < first + n; i++) {
@@ -189,6 +228,8 @@ run_router() { # DEMAND ECHO -> prints key=value lines, sets R_* figures
   [ "$demand" = 1 ] && mode=demand
   topology
   sock=$SVR_TMP/hub$RUN.sock
+  HUB_EXTRA=""
+  [ "$CONDUCTOR" = 1 ] && conductor_start
   # RSS of a hub with one adjacency: the fixed part
   hub_conf "$SVR_TMP/hub1.conf" "$SVR_TMP/hub1_$RUN.sock" 0 1
   svr_bg "$NS_H" nice -n "$NICE" "$R" -c "$SVR_TMP/hub1.conf"; hp=$SVR_LAST_PID
@@ -244,6 +285,7 @@ run_router() { # DEMAND ECHO -> prints key=value lines, sets R_* figures
   [ "$RELOAD" = 1 ] && run_reload
   [ "$ALARMS" -gt 0 ] && run_alarms
   stop_pid "$hp"; stop_pid "$EMU_PID"
+  [ "$CONDUCTOR" = 1 ] && stop_pid "$CND_PID"
   teardown
 }
 
@@ -271,10 +313,12 @@ run_reload() {
 
 # nft drop of K spokes at once: alarms raised, time to the last, duplicates
 run_alarms() {
-  local k=$ALARMS before t0 last n dup
+  local k=$ALARMS before t0 last n dup cbefore=0 cms=none
   before=$(grep -c 'alarm #.* raised' "$HUB_LOG")
-  # spokes 100.. (still configured after a reload); drop what they send
-  local lo hi; lo=$(addr 128 100); hi=$(addr 128 $((100 + k - 1)))
+  [ "$CONDUCTOR" = 1 ] && cbefore=$(cnd_count)
+  # spokes 100.. after a reload (0-99 are gone), else 0..; drop what they send
+  local first=0; [ "$RELOAD" = 1 ] && first=100
+  local lo hi; lo=$(addr 128 $first); hi=$(addr 128 $((first + k - 1)))
   printf '%s\n' "table inet rscale {" " chain in {" \
     "  type filter hook input priority -400; policy accept;" \
     "  ip saddr $lo-$hi drop" " }" "}" >"$SVR_TMP/drop.nft"
@@ -285,6 +329,22 @@ run_alarms() {
   n=$(( $(grep -c 'alarm #.* raised' "$HUB_LOG") - before ))
   dup=$(grep 'alarm #.* raised' "$HUB_LOG" | tail -n "$n" | sed 's/.*raised //' | sort | uniq -d | wc -l)
   echo "alarms dropped_paths=$k raised=$n expected=$((2 * k)) duplicates=$dup last_after_ms=$ms"
+  if [ "$CONDUCTOR" = 1 ]; then
+    # the conductor's count, polled: the time is when the poll first saw
+    # all of them (a poll is a process and a query: ~0.1-0.3 s granularity)
+    if svr_wait_for 60 "[ \$(cnd_count) -ge $((cbefore + 2 * k)) ]"; then
+      cms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    fi
+    sleep 5   # a duplicate, if any, would arrive now (not a sync point)
+    local cn cdup
+    cn=$(( $(cnd_count) - cbefore ))
+    cdup=$(cnd_alarms | python3 -c '
+import collections, json, sys
+a = json.load(sys.stdin)
+c = collections.Counter((x["source"], x["message"]) for x in a)
+print(sum(v - 1 for v in c.values()))')
+    echo "conductor_alarms stored=$cn expected=$((2 * k)) duplicates=$cdup all_stored_after_ms=$cms"
+  fi
   ip netns exec "$(svr_ns "$NS_H")" nft delete table inet rscale
 }
 
