@@ -192,6 +192,48 @@ static void complete_csum(uint8_t *p, size_t len, size_t start,
   svr_put_be16(p + start + offset, c);
 }
 
+int fwd_l4_csum_where(const uint8_t *ip, size_t len, size_t *start,
+                      size_t *off) {
+  size_t l3, tot;
+  uint8_t proto;
+  if (len >= 20 && ip[0] >> 4 == 4) {
+    l3 = (size_t)(ip[0] & 0x0f) * 4;
+    tot = svr_get_be16(ip + 2);
+    proto = ip[9];
+    if (l3 < 20 || tot > len || (svr_get_be16(ip + 6) & 0x3fff) != 0) {
+      return 0;
+    }
+  } else if (len >= 40 && ip[0] >> 4 == 6) {
+    l3 = 40;
+    tot = 40 + (size_t)svr_get_be16(ip + 4);
+    proto = ip[6];
+    if (tot > len) {
+      return 0;
+    }
+  } else {
+    return 0;
+  }
+  if (proto == 6 && tot >= l3 + 20) {
+    *off = 16;
+  } else if (proto == 17 && tot >= l3 + 8 && svr_get_be16(ip + l3 + 6) != 0) {
+    *off = 6;
+  } else {
+    return 0;
+  }
+  *start = l3;
+  return 1;
+}
+
+void fwd_l4_csum_complete(uint8_t *ip, size_t len) {
+  size_t start, off, tot;
+  if (!fwd_l4_csum_where(ip, len, &start, &off)) {
+    return;
+  }
+  tot = ip[0] >> 4 == 4 ? svr_get_be16(ip + 2)
+                        : 40 + (size_t)svr_get_be16(ip + 4);
+  complete_csum(ip, tot, start, off, off == 6);
+}
+
 ptrdiff_t fwd_gso_next(fwd_gso *g, uint8_t *out, size_t cap) {
   size_t paylen, n, olen, l4len, idx;
   uint32_t sum;

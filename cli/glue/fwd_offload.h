@@ -135,4 +135,18 @@ int fwd_gro_add(fwd_gro *g, const uint8_t *pkt, size_t len);
  */
 size_t fwd_gro_flush(fwd_gro *g, struct virtio_net_hdr *vh);
 
+/*
+ * Where the partial checksum of an outer packet is (libsvrfwd's
+ * svrfwd_ctx_set_l4_csum_partial): 1 for TCP, and for UDP with a checksum
+ * field other than 0, in an IPv4 packet (not a fragment) or an IPv6
+ * packet without extension headers, with *start = the L4 offset and *off
+ * = 16 or 6; 0 otherwise (nothing to complete).
+ */
+int fwd_l4_csum_where(const uint8_t *ip, size_t len, size_t *start,
+                      size_t *off);
+/* Completes that checksum in place (the sum over the L4 header and
+ * payload, which a device with checksum offload would add); a packet
+ * fwd_l4_csum_where() says 0 for is left alone. */
+void fwd_l4_csum_complete(uint8_t *ip, size_t len);
+
 #endif /* SVR_FWD_OFFLOAD_H */

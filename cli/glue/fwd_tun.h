@@ -222,6 +222,7 @@ int fwd_raw_send(fwd_raw *r, int family, uint8_t *const *pkt,
  */
 typedef struct fwd_ptx {
   int fd;             /* -1 when closed */
+  int vnet;           /* PACKET_VNET_HDR: the device completes checksums */
   int ifindex;
   char dev[16];
   uint8_t mac[6];     /* the interface's own address */
@@ -230,9 +231,13 @@ typedef struct fwd_ptx {
 int fwd_ptx_open(fwd_ptx *t, const char *dev, char *err, size_t errlen);
 void fwd_ptx_close(fwd_ptx *t);
 /* Packet i: Ethernet header |eth|[i] (14 bytes), IP packet |pkt|[i] of
- * |len|[i] bytes.  |errs| and the result as fwd_raw_send(). */
+ * |len|[i] bytes.  With |partial| their TCP/UDP checksums are partial
+ * (fwd_l4_csum_where): each goes with a virtio-net header that asks the
+ * device to complete it (VIRTIO_NET_HDR_F_NEEDS_CSUM; the socket has
+ * PACKET_VNET_HDR, t->vnet), or, when the kernel refused that option, is
+ * completed here first.  |errs| and the result as fwd_raw_send(). */
 int fwd_ptx_send(fwd_ptx *t, const uint8_t *const *eth, uint8_t *const *pkt,
-                 const size_t *len, unsigned n, int *errs);
+                 const size_t *len, unsigned n, int partial, int *errs);
 
 /*
  * The link-layer next hop towards |dst| as the kernel would send to it now:

@@ -131,6 +131,14 @@ typedef struct rt_fwd {
   unsigned tx_n;
   int tx_family;
   uint64_t tx_raw_refused;
+  /* the core leaves the outer TCP/UDP checksums partial: the AF_PACKET
+   * socket has the device complete them, every other way out completes
+   * them here (fwd_l4_csum_complete) */
+  int csum_partial;
+  /* every path is encrypted: the outer checksum of what peers send is
+   * never read (egress restores the inner one), so a partial one is not
+   * completed */
+  int rx_csum_skip;
   uint64_t busy_polls; /* loop turns that found work while busy polling */
   uv_timer_t timer, tick;
   int handles; /* libuv handles initialised (16: ring polls, 32: peers) */
@@ -513,6 +521,17 @@ static void open_new_rings(rt_fwd *f) {
   }
 }
 
+/* 1 when every path is encrypted (rx_csum_skip). */
+static int all_sealed(const rt *r) {
+  size_t i;
+  for (i = 0; i < r->n_paths; i++) {
+    if (r->paths[i]->fpeer && r->paths[i]->adj.cipher == SVRFWD_CIPHER_NONE) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /* Paths came or went (a SIGHUP reload, a dynamic peer update) or our own
  * waypoint address moved (dynamic-address, a reload): the ring filters,
  * the nft rules and the next hops take the new peer and own addresses. */
@@ -522,6 +541,7 @@ static void refresh_peers(rt_fwd *f) {
   size_t n = collect_peers(f->r, np), nw = 0, i;
   char err[256], text[64];
   int any = 0, peers_same, wps_same;
+  f->rx_csum_skip = all_sealed(f->r);
   if (collect_wps(f, nwps, &nw, err, sizeof(err)) != 0) {
     note_err(f, "waypoint address", err);
   }
@@ -1088,6 +1108,9 @@ static void ub_flush(rt_fwd *f, udp_batch *ub) {
   ub->len = 0;
   (*ub->writes)++;
   if (ub->nsegs == 1) {
+    if (ub == &f->wb && f->csum_partial) {
+      fwd_l4_csum_complete(p, len);
+    }
     write_tun(f, NULL, p, len);
     return;
   }
@@ -1166,8 +1189,10 @@ static void ttl_give_back(uint8_t *ip, size_t len) {
   }
 }
 
-/* What the kernel said about packet |i| of the batch (0: taken). */
-static void tx_result(rt_fwd *f, uint8_t *pkt, size_t len, int e) {
+/* What the kernel said about packet |i| of the batch (0: taken); |partial|:
+ * its checksum is still partial. */
+static void tx_result(rt_fwd *f, uint8_t *pkt, size_t len, int e,
+                      int partial) {
   if (e == 0) {
     return;
   }
@@ -1178,6 +1203,9 @@ static void tx_result(rt_fwd *f, uint8_t *pkt, size_t len, int e) {
      * kernel forwards it from the TUN device, fragmenting it as any
      * router does (the peer reassembles) */
     ttl_give_back(pkt, len);
+    if (partial) {
+      fwd_l4_csum_complete(pkt, len);
+    }
     f->tx_wire_writes++;
     write_tun(f, NULL, pkt, len);
   } else if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
@@ -1220,19 +1248,23 @@ static void tx_flush(rt_fwd *f) {
       continue;
     }
     left -= n;
-    calls = fwd_ptx_send(&f->ptx[k], eth, pk, ln, n, errs);
+    calls = fwd_ptx_send(&f->ptx[k], eth, pk, ln, n, f->csum_partial, errs);
     if (calls > 0) {
       f->tx_wire_writes += (uint64_t)calls;
       f->tx_wire_packet += n;
     }
     for (i = 0; calls > 0 && i < n; i++) {
-      tx_result(f, pk[i], ln[i], errs[i]);
+      tx_result(f, pk[i], ln[i], errs[i],
+                f->csum_partial && f->ptx[k].vnet);
     }
   }
   for (i = 0, n = 0; left > 0 && i < f->tx_n; i++) {
     if (f->tx_pkt[i] != NULL) {
       pk[n] = f->tx_pkt[i];
       ln[n] = f->tx_len[i];
+      if (f->csum_partial) {
+        fwd_l4_csum_complete(pk[n], ln[n]); /* a raw socket sends it as is */
+      }
       n++;
     }
   }
@@ -1243,7 +1275,7 @@ static void tx_flush(rt_fwd *f) {
       f->tx_wire_raw += n;
     }
     for (i = 0; calls > 0 && i < n; i++) {
-      tx_result(f, pk[i], ln[i], errs[i]);
+      tx_result(f, pk[i], ln[i], errs[i], 0);
     }
   }
   f->tx_n = 0;
@@ -1294,6 +1326,9 @@ static void wire_out(rt_fwd *f, uint8_t *p, size_t len) {
     return;
   }
   ttl_give_back(p, len);
+  if (f->csum_partial) {
+    fwd_l4_csum_complete(p, len);
+  }
   f->tx_wire_writes++;
   write_tun(f, NULL, p, len);
 }
@@ -1441,6 +1476,11 @@ static void peer_frame(rt_fwd *f, struct virtio_net_hdr *vh, const uint8_t *p,
   if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
     vh->csum_start = (uint16_t)(vh->csum_start >= 14 ? vh->csum_start - 14
                                                      : 0);
+    if (f->rx_csum_skip && vh->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+      /* a peer's partial outer checksum (a veth passes it on as the
+       * sender left it): egress does not read it */
+      vh->flags &= (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    }
   }
   vh->hdr_len = (uint16_t)(vh->hdr_len >= 14 ? vh->hdr_len - 14 : 0);
   if (fwd_reasm_is_fragment(p, len)) {
@@ -1961,6 +2001,7 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   }
   fwd_gro_init(&f->gro, f->gro_buf, 65536);
   memset(&cb, 0, sizeof(cb));
+  f->csum_partial = 1;
   cb.rand = fwd_rand;
   svrfwd_settings_default(&st);
   st.router_name = r->cfg->router;
@@ -1970,6 +2011,7 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
              svrfwd_strerror(rc));
     return -1;
   }
+  svrfwd_ctx_set_l4_csum_partial(f->ctx, f->csum_partial);
   for (i = 0; i < r->n_paths; i++) {
     if (peer_add(f, r->paths[i], err, errlen) != 0) {
       return -1;
@@ -1993,6 +2035,7 @@ int rt_fwd_init(rt *r, char *err, size_t errlen) {
   open_ptx(f);
   f->l2_last = -1;
   resolve_l2(f);
+  f->rx_csum_skip = all_sealed(r);
   uv_poll_init(r->loop, &f->tun_poll, f->tun.fd);
   uv_timer_init(r->loop, &f->timer);
   uv_timer_init(r->loop, &f->tick);

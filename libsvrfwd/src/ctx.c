@@ -67,6 +67,12 @@ void svrfwd_ctx_del(svrfwd_ctx *ctx) {
   svrfwd__free(&mem, ctx);
 }
 
+void svrfwd_ctx_set_l4_csum_partial(svrfwd_ctx *ctx, int on) {
+  if (ctx) {
+    ctx->l4_csum_partial = on != 0;
+  }
+}
+
 void(svrfwd_ctx_get_stats)(const svrfwd_ctx *ctx, svrfwd_ctx_stats *stats) {
   *stats = ctx->stats;
 }

@@ -58,6 +58,8 @@ size_t svrfwd__l4_cksum_off(uint8_t proto);
 void svrfwd__pkt_set_len(fwd_pkt *pp, size_t newlen);
 /* Full L4 checksum computation (pseudo header + segment). */
 void svrfwd__pkt_l4_cksum(fwd_pkt *pp);
+/* The pseudo-header sum only (CHECKSUM_PARTIAL), for TCP and UDP. */
+void svrfwd__pkt_l4_cksum_partial(fwd_pkt *pp);
 void svrfwd__pkt_set_proto(fwd_pkt *pp, uint8_t proto);
 /* Lowers the MSS option of the TCP header of |pp| to |limit| (never
  * raises it) with an RFC 1624 update of the TCP checksum.  Returns 1 if it
@@ -264,6 +266,7 @@ struct svrfwd_ctx {
   svrfwd_peer *peers;
   svrfwd_session *sessions;
   svrfwd_ctx_stats stats;
+  int l4_csum_partial; /* svrfwd_ctx_set_l4_csum_partial() */
 };
 
 /* session.c */

@@ -175,7 +175,7 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
   const fwd_peer_key *tk = NULL;
   fwd_skey *sk = NULL;
   uint64_t seq = 0;
-  int rv, with_meta, marker = 0;
+  int rv, with_meta, marker = 0, partial;
   uint8_t tcpfl;
   size_t inner_len;
 
@@ -340,14 +340,24 @@ int svrfwd_ctx_ingress(svrfwd_ctx *ctx, svrfwd_buf *buf,
     memcpy(gap, mbuf, mlen);
   }
   svrfwd__pkt_set_len(&pp, newlen);
-  if (c == SVRFWD_CIPHER_NONE && grow == 0) {
+  partial = ctx->l4_csum_partial &&
+            (pp.flow.proto == 6 || pp.flow.proto == 17);
+  if (c == SVRFWD_CIPHER_NONE && grow == 0 &&
+      !(partial && !(pp.flow.proto == 17 && svr_get_be16(pp.l4 + 6) == 0))) {
     svrfwd__pkt_rewrite(&pp, &s->to_peer, 1); /* RFC 1624 */
+  } else if (c == SVRFWD_CIPHER_NONE && grow == 0) {
+    /* offload: the rewritten addresses and ports are summed by whoever
+     * completes it */
+    svrfwd__pkt_rewrite(&pp, &s->to_peer, 0);
+    svrfwd__pkt_l4_cksum_partial(&pp);
   } else {
     svrfwd__pkt_rewrite(&pp, &s->to_peer, 0);
     if (pp.flow.proto == 17 && pp.flow.family == 4 &&
         c != SVRFWD_CIPHER_NONE) {
       /* IPv4 UDP may omit the checksum; the AEAD tag covers the payload */
       svr_put_be16(pp.l4 + 6, 0);
+    } else if (partial) {
+      svrfwd__pkt_l4_cksum_partial(&pp);
     } else {
       svrfwd__pkt_l4_cksum(&pp);
     }

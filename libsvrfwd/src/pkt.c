@@ -243,6 +243,17 @@ void svrfwd__pkt_l4_cksum(fwd_pkt *pp) {
   svr_put_be16(ck, c);
 }
 
+void svrfwd__pkt_l4_cksum_partial(fwd_pkt *pp) {
+  size_t alen = pp->flow.family == 6 ? 16 : 4;
+  size_t l4len = pp->len - pp->l3len;
+  uint32_t s;
+  s = svr_cksum_add(0, pp->flow.family == 6 ? pp->ip + 8 : pp->ip + 12,
+                    2 * alen);
+  s += pp->flow.proto + (uint32_t)(l4len >> 16) + (uint32_t)(l4len & 0xffff);
+  svr_put_be16(pp->l4 + svrfwd__l4_cksum_off(pp->flow.proto),
+               svr_cksum_fold(s));
+}
+
 /* RFC 1624 eqn. 3 for bytes [off, off + 2) of the L4 segment at |l4| that
  * become |nb|: the update runs over the aligned 16-bit words around them,
  * so a field at an odd offset (after a single NOP) is right too. */

@@ -368,6 +368,26 @@ SVRFWD_EXTERN int svrfwd_ctx_new_versioned(svrfwd_ctx **pctx,
  * SVRFWD_CLOSE_CTX).  NULL is a no-op. */
 SVRFWD_EXTERN void svrfwd_ctx_del(svrfwd_ctx *ctx);
 
+/*
+ * Checksum offload of the outer packets (default off).  With |on| 1,
+ * every TCP packet and every UDP packet with a checksum (not an IPv4 UDP
+ * packet sent with checksum 0) that svrfwd_ctx_ingress() writes leaves
+ * with a partial checksum, as Linux's CHECKSUM_PARTIAL: its checksum
+ * field holds the folded sum of the pseudo header (RFC 9293 section
+ * 3.1, RFC 768, RFC 8200 section 8.1), not complemented, and the one's
+ * complement sum over the transport header and payload is left to
+ * whoever sends it (a device with checksum offload, through a
+ * virtio-net header with VIRTIO_NET_HDR_F_NEEDS_CSUM: csum_start = the
+ * IP header length, csum_offset = 16 for TCP and 6 for UDP), which
+ * completes it before the packet is on the wire.  Saves one pass over
+ * every outer packet.  svrfwd_ctx_egress() is not affected and does not
+ * check the outer checksum (the AEAD tag or HMAC authenticates the
+ * packet; a cipher-less session restores the inner checksum from the
+ * outer one, so its outer checksum must be complete when it reaches
+ * the peer).
+ */
+SVRFWD_EXTERN void svrfwd_ctx_set_l4_csum_partial(svrfwd_ctx *ctx, int on);
+
 /* ---- peers ----------------------------------------------------------- */
 
 typedef enum svrfwd_cipher {
