@@ -1066,7 +1066,14 @@ void ckm_tick(ckm *k) {
   }
   now = ckm_now(k);
   if (k->interval_ns && now >= k->next_rekey_ns) {
-    k->next_rekey_ns = now + k->interval_ns;
+    /* one interval after the previous due time, not after this tick: on
+     * the 1 s tick a rekey-interval of whole seconds otherwise came out a
+     * second longer whenever this tick ran a little later than the one
+     * that is due (budget_measure: 6 s instead of 5 now and then) */
+    k->next_rekey_ns += k->interval_ns;
+    if (k->next_rekey_ns <= now) { /* missed (stopped, clock stepped) */
+      k->next_rekey_ns = now + k->interval_ns;
+    }
     save_schedule(k);
     rekey_matching(k, NULL, "rekey-interval");
   }
