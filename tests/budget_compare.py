@@ -8,7 +8,8 @@
 # for the peer-path channels.  The TCP channels (930, 4505, 4506) are
 # counted in the capture PCAP by their kernel timestamps, each segment by
 # its source ADDRESS, from Unix time T0 (C0's) for SECONDS, 4505 for
-# SECONDS2 (a multiple of its keepalive periods, 10.24 and 20.48 s).
+# SECONDS2 (a multiple of its keepalive periods, 10.24 and 20.48 s; given
+# as OFFSET+LEN it starts OFFSET seconds after T0).
 # Each PARTY is the suffix of a counting chain in_PARTY (what that party
 # sent); NAME is its router name in the prediction, or "conductor" for the
 # conductor node.  Prints one table; exits 1 when a channel is off by more
@@ -85,7 +86,11 @@ def main():
     pred = json.load(open(sys.argv[1]))["profiles"][0]
     c0, c1 = counters(sys.argv[2]), counters(sys.argv[3])
     secs = float(sys.argv[4])
-    t0, secs2 = float(sys.argv[6]), float(sys.argv[7])
+    t0 = float(sys.argv[6])
+    # SECONDS2 is LEN or OFFSET+LEN: 4505's window starts OFFSET seconds
+    # after T0
+    off2, _, secs2 = sys.argv[7].rpartition("+")
+    off2, secs2 = float(off2 or 0), float(secs2)
     parties = [a.split(":", 2) for a in sys.argv[8:]]
     segs = capture(sys.argv[5])
     links = {l["router"]: l for l in pred["links"]}
@@ -101,16 +106,16 @@ def main():
         p1, b1 = c1.get(k, (0, 0))
         return p1 - p0, b1 - b0
 
-    def tcp(src, port, w):
+    def tcp(src, port, w, start):
         """What |src| sent on |port| in [t0, t0 + w): data segments (first
         sending of each sequence number) by IP length, pure ACKs and
         retransmissions as (packets, bytes)."""
         data, acks, rtx, seen = {}, [0, 0], [0, 0], set()
         times.clear()
         for t, s, sp, dp, seq, pay, ln in segs:
-            if s != src or port not in (sp, dp) or not t0 <= t < t0 + w:
+            if s != src or port not in (sp, dp) or not start <= t < start + w:
                 continue
-            times.append("%.3f:%d" % (t - t0, ln))
+            times.append("%.3f:%d" % (t - start, ln))
             if pay == 0:
                 acks[0] += 1
                 acks[1] += ln
@@ -163,7 +168,8 @@ def main():
             tm += mb
         for port_name, port in TCP_PORTS.items():
             w = secs2 if port == 4505 else secs
-            data, acks, rtx = tcp(src, port, w)
+            data, acks, rtx = tcp(src, port, w,
+                                  t0 + off2 if port == 4505 else t0)
             cs = [c for c in chans if c["port"] == port_name]
             # rows: 930's key exchange (its segments by IP length), the
             # rest of the port's channels
