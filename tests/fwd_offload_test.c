@@ -288,6 +288,42 @@ static void test_udp_uso(void) {
   }
 }
 
+/* no_l4_csum (a peer's super-packet under encryption): the same segments,
+ * but the L4 checksum field is the super-packet's, never summed. */
+static void test_no_l4_csum(void) {
+  struct virtio_net_hdr vh;
+  fwd_gso g;
+  int fam, k;
+  for (k = 0; k < 2; k++) {
+    for (fam = 4; fam <= 6; fam += 2) {
+      uint8_t proto = k ? 6 : 17;
+      size_t l3 = fam == 4 ? 20 : 40, ck = l3 + (proto == 6 ? 16 : 6);
+      size_t len = mk(super, &vh, fam, proto, 0, 3000, 0, 1);
+      size_t hl = l3 + (proto == 6 ? (size_t)(super[l3 + 12] >> 4) * 4 : 8);
+      int i;
+      vh.gso_type = proto == 17   ? VIRTIO_NET_HDR_GSO_UDP_L4
+                    : fam == 4    ? VIRTIO_NET_HDR_GSO_TCPV4
+                                  : VIRTIO_NET_HDR_GSO_TCPV6;
+      vh.gso_size = 1200;
+      CU_ASSERT_EQUAL_FATAL(fwd_gso_init(&g, &vh, super, len), 0);
+      g.no_l4_csum = 1;
+      for (i = 0; i < 3; i++) {
+        size_t want = i < 2 ? 1200 : 600;
+        ptrdiff_t n = fwd_gso_next(&g, segs[i], sizeof(segs[i]));
+        CU_ASSERT_EQUAL_FATAL(n, (ptrdiff_t)(hl + want));
+        CU_ASSERT_TRUE(ip_ok(segs[i], (size_t)n));
+        CU_ASSERT_EQUAL(svr_get_be16(segs[i] + ck), svr_get_be16(super + ck));
+        CU_ASSERT_FALSE(l4_ok(segs[i], (size_t)n, proto));
+        CU_ASSERT_EQUAL(memcmp(segs[i] + hl, super + hl + 1200 * i, want), 0);
+        if (proto == 17) {
+          CU_ASSERT_EQUAL(svr_get_be16(segs[i] + l3 + 4), 8 + want);
+        }
+      }
+      CU_ASSERT_EQUAL(fwd_gso_next(&g, segs[3], sizeof(segs[3])), 0);
+    }
+  }
+}
+
 /* Splits |len| bytes of super with |vh| into segs[]; returns the count. */
 static int split(const struct virtio_net_hdr *vh, size_t len, size_t *lens) {
   fwd_gso g;
@@ -547,6 +583,7 @@ int main(void) {
       {"tcp6_ext_header", test_tcp6_ext_header},
       {"partial_csum", test_partial_csum},
       {"udp_uso", test_udp_uso},
+      {"no_l4_csum", test_no_l4_csum},
       {"gro_roundtrip", test_gro_roundtrip},
       {"gro_refusals", test_gro_refusals},
       {"gso_malformed", test_gso_malformed},

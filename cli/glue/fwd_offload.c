@@ -282,9 +282,13 @@ ptrdiff_t fwd_gso_next(fwd_gso *g, uint8_t *out, size_t cap) {
     if (g->pos + n < paylen) {
       l4[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
     }
-    l4[16] = l4[17] = 0;
-    sum = pseudo_sum(out, g->family, 6, l4len);
-    svr_put_be16(l4 + 16, svr_cksum_finish(csum_add(sum, l4, l4len)));
+    if (!g->no_l4_csum) {
+      l4[16] = l4[17] = 0;
+      sum = pseudo_sum(out, g->family, 6, l4len);
+      svr_put_be16(l4 + 16, svr_cksum_finish(csum_add(sum, l4, l4len)));
+    }
+  } else if (g->no_l4_csum) {
+    svr_put_be16(l4 + 4, (uint16_t)l4len);
   } else {
     svr_put_be16(l4 + 4, (uint16_t)l4len);
     l4[6] = l4[7] = 0;

@@ -50,6 +50,10 @@ typedef struct fwd_gso {
   uint8_t proto;      /* 6, 17, or another protocol when seg == 0 */
   int family;         /* 4 or 6 */
   int done;
+  int no_l4_csum;     /* set by the caller after fwd_gso_init(): segments
+                       * keep the super-packet's L4 checksum field (the
+                       * pseudo-header sum) instead of a computed one,
+                       * for a reader that never checks it */
 } fwd_gso;
 
 /*

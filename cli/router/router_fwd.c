@@ -1412,6 +1412,9 @@ static void process(rt_fwd *f, const struct virtio_net_hdr *vh,
     f->drop[FD_MALFORMED]++;
     return;
   }
+  /* a peer's super-packet (outer UDP): egress never reads the outer
+   * checksum of an encrypted packet, so its segments are not summed */
+  g.no_l4_csum = egress && f->rx_csum_skip;
   if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
     f->rx_super++;
   }
