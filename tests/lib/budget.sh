@@ -227,7 +227,7 @@ nft.wait()
 EOF
 )
 echo "window closed ${SECONDS} s after the start"
-if python3 "$SVR_SOURCE_DIR/tests/budget_compare.py" predicted.json c0.json \
+if BUDGET_REKEY=${BUDGET_REKEY:-} python3 "$SVR_SOURCE_DIR/tests/budget_compare.py" predicted.json c0.json \
      c1.json "$win" tcp.pcap "$t0" "$win2" A:router-a:${IP[A]} \
      B:router-b:${IP[B]} C:router-c:${IP[C]} K:conductor:${IP[K]} >compare.txt; then
   cat compare.txt
